@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (`oligoplan bench ...`); never timed tests."""

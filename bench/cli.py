@@ -1,0 +1,41 @@
+"""`oligoplan bench ...`: speed and memory figures, compared in the same run."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(subparsers) -> None:
+    bench = subparsers.add_parser("bench", help="print speed and memory figures")
+    kinds = bench.add_subparsers(dest="bench_kind", metavar="KIND", required=True,
+                                 parser_class=type(bench))
+    load = kinds.add_parser("load", help="load a CT series (generates a 300-slice 512x512 CT without PATH)")
+    load.add_argument("path", nargs="?", metavar="PATH")
+    load.add_argument("--repeats", type=int, default=3, help="runs per contender (median reported)")
+    load.add_argument("--cold", action="store_true", help="empty the page cache before every run (root only)")
+    load.add_argument("--json", action="store_true")
+    load.set_defaults(func=cmd_bench_load)
+    render = kinds.add_parser("render", help="slice update (window/level + paint + crosshair) in a 1024x1024 view")
+    render.add_argument("--n", type=int, default=200, help="updates to time")
+    render.add_argument("--json", action="store_true")
+    render.set_defaults(func=cmd_bench_render)
+
+
+def cmd_bench_load(args) -> int:
+    from bench import load
+
+    doc = load.run(args.path, repeats=max(1, args.repeats), cold=args.cold)
+    print(json.dumps(doc, indent=2) if args.json else load.describe(doc))
+    return 0
+
+
+def cmd_bench_render(args) -> int:
+    from bench import render
+
+    doc = render.run(view_px=1024, n=max(10, args.n))
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(f"Slice update in a {doc['view_px']}x{doc['view_px']} view: "
+              f"median {doc['median_ms']:.2f} ms, p95 {doc['p95_ms']:.2f} ms (target: median <= 8 ms)")
+    return 0

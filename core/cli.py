@@ -1,0 +1,137 @@
+"""The headless face of `oligoplan`: subcommands over the same core.
+
+Every subcommand prints a human summary, or JSON with ``--json``, and exits
+0 on success, 2 with a one-line message on bad input (never a traceback).
+The GUI launch (no argument, or a folder) is dispatched by ``gui.entry``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from core.errors import NoImagesError, OligoPlanError
+
+#: Subcommand name -> function(parser) that adds its arguments and sets func.
+Registrar = Callable[[argparse._SubParsersAction], None]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line (no usage dump) on bad arguments."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParser:
+    parser = CliParser(
+        prog="oligoplan",
+        description=(
+            "OligoPlan: decision support for SBRT of oligometastatic cancer. "
+            "Without a subcommand, opens the GUI (on the sample case, or on PATH)."
+        ),
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
+    _add_inspect(subparsers)
+    for register in extra or []:
+        register(subparsers)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command; domain errors become one line and exit 2."""
+    try:
+        return int(args.func(args) or 0)
+    except OligoPlanError as exc:
+        print(f"oligoplan {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"oligoplan {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
+        if getattr(args, "debug", False):
+            raise
+        print(
+            f"oligoplan {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for details and report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+# ---------------------------------------------------------------- inspect
+def _add_inspect(subparsers) -> None:
+    p = subparsers.add_parser("inspect", help="list the series, structure sets and skipped files of a folder")
+    p.add_argument("path", metavar="PATH", help="folder (searched recursively) or file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_inspect)
+
+
+def inspect_folder(path: str | Path) -> dict:
+    """The `oligoplan inspect --json` document for a folder."""
+    from core.dicom import scan_folder
+
+    result = scan_folder(path)
+    return {
+        "series": [
+            {
+                "series_uid": e.info.series_uid,
+                "modality": e.info.modality.value,
+                "description": e.info.description,
+                "n_slices": e.n_slices,
+                "shape": list(e.shape),
+                "spacing_mm": [round(v, 4) for v in e.spacing_mm],
+                "warnings": list(e.warnings),
+            }
+            for e in result.series
+        ],
+        "structure_sets": [s.to_json() for s in result.structure_sets],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+    }
+
+
+def cmd_inspect(args) -> int:
+    if not Path(args.path).exists():
+        raise NoImagesError(f"{args.path}: no such folder or file")
+    doc = inspect_folder(args.path)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        _print_inspect(doc)
+    if not doc["series"]:
+        n_skipped = len(doc["skipped"])
+        print(
+            f"oligoplan inspect: no image series found in {args.path}"
+            + (f" ({n_skipped} file(s) skipped; run with --json to see why)" if n_skipped else ""),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _print_inspect(doc: dict) -> None:
+    print(f"{len(doc['series'])} image series")
+    for s in doc["series"]:
+        z, y, x = s["shape"]
+        dz, dy, dx = s["spacing_mm"]
+        print(f"  {s['modality']:<3} {s['description'] or '(no description)'}: "
+              f"{z} x {y} x {x} voxels, {dz:g} x {dy:g} x {dx:g} mm  [{s['series_uid']}]")
+        for w in s["warnings"]:
+            print(f"      warning: {w}")
+    if doc["structure_sets"]:
+        print(f"{len(doc['structure_sets'])} structure set(s)")
+        for ss in doc["structure_sets"]:
+            names = ", ".join(r["name"] for r in ss["rois"])
+            print(f"  {ss['label'] or '(no label)'}: {len(ss['rois'])} ROI(s): {names}")
+            for w in ss["warnings"]:
+                print(f"      warning: {w}")
+    if doc["skipped"]:
+        print(f"{len(doc['skipped'])} file(s) skipped")
+        for s in doc["skipped"]:
+            print(f"  {s['path']}: {s['reason']}")

@@ -1,0 +1,350 @@
+"""Read one DICOM file's header once, into plain records the loader can group.
+
+Each file is parsed once, with its pixel data deferred: the header pass keeps
+the byte offset of (7FE0,0010) Pixel Data so that the pixel pass reads raw
+bytes straight into the volume without parsing the file again (see
+:mod:`core.dicom.series`). A multi-frame (enhanced) image gives one
+:class:`SliceRecord` per frame, built from its per-frame functional groups.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.dataelem import RawDataElement
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.tag import Tag
+
+from core.errors import BrokenDicomError, NotDicomError, UnsupportedDicomError
+
+PIXEL_DATA = Tag(0x7FE0, 0x0010)
+DEFER_BYTES = 2048  # element values larger than this are read only when used
+
+#: Transfer syntaxes whose pixel data OligoPlan reads directly from the file.
+NATIVE_LITTLE_ENDIAN = {
+    pydicom.uid.ImplicitVRLittleEndian,
+    pydicom.uid.ExplicitVRLittleEndian,
+}
+
+RTSTRUCT_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
+
+
+@dataclass(frozen=True)
+class PixelFormat:
+    """How stored values are laid out: (0028,xxxx) Image Pixel module."""
+
+    rows: int
+    columns: int
+    bits_allocated: int
+    bits_stored: int
+    signed: bool
+    samples_per_pixel: int
+    transfer_syntax: str
+
+    @property
+    def stored_dtype(self) -> np.dtype:
+        kind = "i" if self.signed else "u"
+        return np.dtype(f"<{kind}{self.bits_allocated // 8}")
+
+
+@dataclass(frozen=True)
+class SliceRecord:
+    """One 2D image plane: a single-frame file, or one frame of a multi-frame file.
+
+    Positions and directions are LPS mm; ``pixel_spacing_mm`` is (row, column).
+    ``pixel_offset`` is the byte offset of the Pixel Data value in the file
+    when it can be read raw (uncompressed little endian, single frame), else None.
+    """
+
+    path: str
+    frame: int | None
+    sop_instance_uid: str
+    position_mm: tuple[float, float, float]
+    orientation: tuple[float, float, float, float, float, float]
+    pixel_spacing_mm: tuple[float, float]
+    pixel_format: PixelFormat
+    slope: float
+    intercept: float
+    instance_number: int | None
+    pixel_offset: int | None
+    acquisition_time: str
+    # grouping
+    series_uid: str
+    frame_of_reference_uid: str
+    split_key: str  # echo / temporal position / acquisition, used to split duplicates
+
+
+@dataclass
+class FileHeader:
+    """What one file contributes: image slices, or a non-image object."""
+
+    path: str
+    dataset: Dataset  # header only; pixel data deferred
+    slices: list[SliceRecord]
+
+
+def read_header(path: str | os.PathLike) -> FileHeader:
+    """Parse one file's header (pixel data deferred).
+
+    Raises
+    ------
+    NotDicomError
+        The file is not DICOM (no preamble and no plausible DICOM start).
+    BrokenDicomError
+        The file is DICOM but truncated or malformed.
+    """
+    path = str(path)
+    ds = _parse(path)
+    slices: list[SliceRecord] = []
+    if PIXEL_DATA in ds and "SOPClassUID" in ds:
+        slices = image_slices(path, ds)
+    return FileHeader(path=path, dataset=ds, slices=slices)
+
+
+def _parse(path: str) -> Dataset:
+    try:
+        return pydicom.dcmread(path, defer_size=DEFER_BYTES)
+    except InvalidDicomError:
+        pass
+    except (EOFError, ValueError, KeyError, TypeError, OverflowError, NotImplementedError,
+            AttributeError, IndexError, MemoryError, UnicodeError) as exc:
+        raise BrokenDicomError(f"{Path(path).name}: unreadable DICOM header ({_short(exc)})") from exc
+    except OSError as exc:
+        raise BrokenDicomError(f"{Path(path).name}: cannot read file ({_short(exc)})") from exc
+    # No 128-byte preamble + "DICM": accept it only when it clearly is DICOM,
+    # i.e. it starts with a group 0002 or 0008 element.
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise BrokenDicomError(f"{Path(path).name}: cannot read file ({_short(exc)})") from exc
+    if len(head) < 8 or head[:2] not in (b"\x02\x00", b"\x08\x00", b"\x00\x08", b"\x00\x02"):
+        raise NotDicomError(f"{Path(path).name}: not a DICOM file")
+    try:
+        ds = pydicom.dcmread(path, defer_size=DEFER_BYTES, force=True)
+        if "SOPClassUID" not in ds and "SOPInstanceUID" not in ds:
+            raise NotDicomError(f"{Path(path).name}: not a DICOM file (no SOP identification)")
+        return ds
+    except NotDicomError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pydicom raises many types on garbage
+        raise BrokenDicomError(
+            f"{Path(path).name}: headerless DICOM could not be parsed ({_short(exc)})"
+        ) from exc
+
+
+def image_slices(path: str, ds: Dataset) -> list[SliceRecord]:
+    """SliceRecords of an image file; raises UnsupportedDicomError/BrokenDicomError."""
+    name = Path(path).name
+    try:
+        fmt = _pixel_format(ds)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise BrokenDicomError(f"{name}: image pixel module incomplete ({_short(exc)})") from exc
+    if fmt.samples_per_pixel != 1:
+        raise UnsupportedDicomError(
+            f"{name}: colour image ({fmt.samples_per_pixel} samples per pixel); "
+            "OligoPlan shows greyscale CT, PET and MR only"
+        )
+    if fmt.rows <= 0 or fmt.columns <= 0 or fmt.rows > 16384 or fmt.columns > 16384:
+        raise BrokenDicomError(f"{name}: implausible image size {fmt.rows}x{fmt.columns}")
+    if fmt.bits_allocated not in (8, 16, 32):
+        raise UnsupportedDicomError(f"{name}: {fmt.bits_allocated} bits allocated is not supported")
+    n_frames = _int(ds.get("NumberOfFrames", 1), 1)
+    if n_frames < 1:
+        raise BrokenDicomError(f"{name}: NumberOfFrames is {n_frames}")
+    if n_frames > 1 or "PerFrameFunctionalGroupsSequence" in ds:
+        return _multiframe_slices(path, ds, fmt, n_frames)
+    return [_single_slice(path, ds, fmt)]
+
+
+def _pixel_format(ds: Dataset) -> PixelFormat:
+    ts = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
+    if not ts:
+        ts = pydicom.uid.ImplicitVRLittleEndian if ds.is_implicit_VR else pydicom.uid.ExplicitVRLittleEndian
+        if not ds.is_little_endian:
+            ts = pydicom.uid.ExplicitVRBigEndian
+    bits_allocated = int(ds.BitsAllocated)
+    return PixelFormat(
+        rows=int(ds.Rows),
+        columns=int(ds.Columns),
+        bits_allocated=bits_allocated,
+        bits_stored=int(ds.get("BitsStored", bits_allocated) or bits_allocated),
+        signed=bool(int(ds.get("PixelRepresentation", 0) or 0)),
+        samples_per_pixel=int(ds.get("SamplesPerPixel", 1) or 1),
+        transfer_syntax=ts,
+    )
+
+
+def _text(ds: Dataset, keyword: str):
+    """Value of a text-VR element (DS, IS, UI, TM, CS) without pydicom's conversion.
+
+    Reads the raw bytes when the element is still raw (the common case after
+    dcmread): several times faster than building DSfloat objects, which is
+    what dominates header reading of a large series. Returns a str, a list of
+    str for multi-valued elements, or None when absent.
+    """
+    element = ds.get_item(_TAGS[keyword]) if keyword in _TAGS else None
+    if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
+        text = element.value.decode("ascii", "replace").strip("\x00 ")
+        parts = [p.strip() for p in text.split("\\")]
+        return parts if len(parts) > 1 else parts[0]
+    value = ds.get(keyword)
+    return value
+
+
+_TAGS = {
+    k: tag_for_keyword(k)
+    for k in (
+        "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "ImagerPixelSpacing",
+        "RescaleSlope", "RescaleIntercept", "InstanceNumber", "AcquisitionTime", "SOPInstanceUID",
+        "SeriesInstanceUID", "FrameOfReferenceUID", "EchoNumbers", "TemporalPositionIdentifier",
+    )
+}
+
+
+def _single_slice(path: str, ds: Dataset, fmt: PixelFormat) -> SliceRecord:
+    name = Path(path).name
+    position = _floats(_text(ds, "ImagePositionPatient"), 3)
+    orientation = _floats(_text(ds, "ImageOrientationPatient"), 6)
+    if position is None or orientation is None:
+        raise UnsupportedDicomError(
+            f"{name}: no Image Position/Orientation (Patient); it cannot be placed in 3D "
+            "(secondary capture or projection image)"
+        )
+    spacing = _floats(_text(ds, "PixelSpacing"), 2) or _floats(_text(ds, "ImagerPixelSpacing"), 2)
+    if spacing is None:
+        raise UnsupportedDicomError(f"{name}: no Pixel Spacing; distances would be wrong")
+    return SliceRecord(
+        path=path,
+        frame=None,
+        sop_instance_uid=str(_text(ds, "SOPInstanceUID") or ""),
+        position_mm=position,  # type: ignore[arg-type]
+        orientation=orientation,  # type: ignore[arg-type]
+        pixel_spacing_mm=spacing,  # type: ignore[arg-type]
+        pixel_format=fmt,
+        slope=_float(_text(ds, "RescaleSlope"), 1.0),
+        intercept=_float(_text(ds, "RescaleIntercept"), 0.0),
+        instance_number=_int(_text(ds, "InstanceNumber"), None),
+        pixel_offset=_raw_pixel_offset(ds, fmt),
+        acquisition_time=str(_text(ds, "AcquisitionTime") or ""),
+        series_uid=str(_text(ds, "SeriesInstanceUID") or ""),
+        frame_of_reference_uid=str(_text(ds, "FrameOfReferenceUID") or ""),
+        split_key="/".join(
+            str(_text(ds, k) or "") for k in ("EchoNumbers", "TemporalPositionIdentifier")
+        ),
+    )
+
+
+def _multiframe_slices(path: str, ds: Dataset, fmt: PixelFormat, n_frames: int) -> list[SliceRecord]:
+    name = Path(path).name
+    shared = _first_item(ds.get("SharedFunctionalGroupsSequence"))
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence") or []
+    if len(per_frame) != n_frames:
+        raise BrokenDicomError(
+            f"{name}: {n_frames} frames but {len(per_frame)} per-frame functional group items"
+        )
+    records = []
+    for index, frame_groups in enumerate(per_frame):
+
+        def group(keyword: str) -> Dataset | None:
+            item = _first_item(frame_groups.get(keyword))
+            return item if item is not None else _first_item(shared.get(keyword) if shared else None)
+
+        pos_item, ori_item = group("PlanePositionSequence"), group("PlaneOrientationSequence")
+        measures, rescale = group("PixelMeasuresSequence"), group("PixelValueTransformationSequence")
+        position = _floats(pos_item.get("ImagePositionPatient") if pos_item else None, 3)
+        orientation = _floats(ori_item.get("ImageOrientationPatient") if ori_item else None, 6)
+        spacing = _floats(measures.get("PixelSpacing") if measures else None, 2)
+        if position is None or orientation is None or spacing is None:
+            raise UnsupportedDicomError(
+                f"{name}: frame {index + 1} lacks plane position, orientation or pixel spacing"
+            )
+        content = group("FrameContentSequence")
+        records.append(
+            SliceRecord(
+                path=path,
+                frame=index,
+                sop_instance_uid=str(ds.get("SOPInstanceUID", "")),
+                position_mm=position,  # type: ignore[arg-type]
+                orientation=orientation,  # type: ignore[arg-type]
+                pixel_spacing_mm=spacing,  # type: ignore[arg-type]
+                pixel_format=fmt,
+                slope=_float(rescale.get("RescaleSlope") if rescale else ds.get("RescaleSlope"), 1.0),
+                intercept=_float(
+                    rescale.get("RescaleIntercept") if rescale else ds.get("RescaleIntercept"), 0.0
+                ),
+                instance_number=index + 1,
+                pixel_offset=None,
+                acquisition_time="",
+                series_uid=str(ds.get("SeriesInstanceUID", "")),
+                frame_of_reference_uid=str(ds.get("FrameOfReferenceUID", "")),
+                split_key=str(
+                    (content.get("TemporalPositionIndex", "") if content else "") or ""
+                ),
+            )
+        )
+    return records
+
+
+def _raw_pixel_offset(ds: Dataset, fmt: PixelFormat) -> int | None:
+    """File offset of the Pixel Data value when it can be read raw, else None."""
+    if fmt.transfer_syntax not in NATIVE_LITTLE_ENDIAN:
+        return None
+    element = ds.get_item(PIXEL_DATA, keep_deferred=True)
+    tell = getattr(element, "value_tell", None)
+    length = getattr(element, "length", None)
+    expected = fmt.rows * fmt.columns * fmt.bits_allocated // 8
+    if tell is None or getattr(element, "value", None) is not None or length is None:
+        return None
+    if length < expected or length == 0xFFFFFFFF:
+        return None
+    return int(tell)
+
+
+def _first_item(seq) -> Dataset | None:
+    try:
+        return seq[0] if seq else None
+    except (IndexError, TypeError):
+        return None
+
+
+def _floats(value, n: int) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        values = tuple(float(v) for v in (value if _is_multi(value) else [value]))
+    except (TypeError, ValueError):
+        return None
+    if len(values) != n or not all(np.isfinite(values)):
+        return None
+    return values
+
+
+def _is_multi(value) -> bool:
+    return not isinstance(value, (str, bytes)) and hasattr(value, "__len__")
+
+
+def _float(value, default: float) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return default
+    return out if np.isfinite(out) else default
+
+
+def _int(value, default):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]

@@ -1,0 +1,236 @@
+"""Find DICOM files in a folder and group them into studies and series.
+
+A series entry is one geometry: same (0020,000E) Series Instance UID, frame of
+reference, orientation and matrix size. A series that mixes sizes or
+orientations (localisers) is split into several entries. Files that cannot be
+used are listed in :attr:`ScanResult.skipped` with the reason; nothing stops
+the rest of the folder from loading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from core.dicom.geometry import StackGeometry, analyse_stack, orientation_key
+from core.dicom.headers import RTSTRUCT_SOP_CLASS, SliceRecord, read_header
+from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
+from core.errors import Cancelled, DicomError, NotDicomError
+from core.volume import Modality, SeriesInfo
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
+
+#: Files that are never DICOM; skipped quietly rather than listed one by one.
+IGNORED_NAMES = {"LICENSE", "README", "README.md", "README.txt", "DICOMDIR", ".DS_Store"}
+IGNORED_SUFFIXES = {".txt", ".md", ".json", ".py", ".png", ".jpg", ".pdf", ".csv", ".gz", ".zip"}
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class SeriesEntry:
+    """One loadable image stack, its slices sorted along the normal."""
+
+    key: str
+    info: SeriesInfo
+    slices: list[SliceRecord]
+    geometry: StackGeometry
+    header: Dataset = field(repr=False)  # a representative header (SUV tags, thickness)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n_slices(self) -> int:
+        return len(self.slices)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        fmt = self.slices[0].pixel_format
+        return (len(self.slices), fmt.rows, fmt.columns)
+
+    @property
+    def spacing_mm(self) -> tuple[float, float, float]:
+        dy, dx = self.slices[0].pixel_spacing_mm
+        return (float(self.geometry.median_step_mm), float(dy), float(dx))
+
+
+@dataclass
+class ScanResult:
+    root: str
+    series: list[SeriesEntry] = field(default_factory=list)
+    structure_sets: list[StructureSetSummary] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def find(self, series_uid: str) -> SeriesEntry | None:
+        return next((s for s in self.series if s.info.series_uid == series_uid), None)
+
+
+def list_files(root: str | os.PathLike) -> list[str]:
+    """Every candidate file below ``root`` (recursively, sorted, hidden skipped)."""
+    root = Path(root)
+    if root.is_file():
+        return [str(root)]
+    if not root.is_dir():
+        raise NotDicomError(f"{root}: no such folder or file")
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name in IGNORED_NAMES:
+                continue
+            if Path(name).suffix.lower() in IGNORED_SUFFIXES:
+                continue
+            found.append(os.path.join(dirpath, name))
+    return found
+
+
+def scan_folder(
+    root: str | os.PathLike,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> ScanResult:
+    """Read every file's header once and group the images into series entries."""
+    files = list_files(root)
+    result = ScanResult(root=str(root))
+    groups: dict[tuple, list[SliceRecord]] = defaultdict(list)
+    headers: dict[tuple, Dataset] = {}
+    for n, path in enumerate(files):
+        if cancel is not None and cancel():
+            raise Cancelled("scan cancelled")
+        if progress is not None and (n % 16 == 0 or n == len(files) - 1):
+            progress(n + 1, len(files), f"Reading headers {n + 1}/{len(files)}")
+        try:
+            header = read_header(path)
+        except DicomError as exc:
+            result.skipped.append(SkippedFile(path, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the folder
+            result.skipped.append(SkippedFile(path, f"unexpected error: {type(exc).__name__}: {exc}"))
+            continue
+        ds = header.dataset
+        if str(ds.get("SOPClassUID", "")) == RTSTRUCT_SOP_CLASS:
+            try:
+                result.structure_sets.append(summarise_structure_set(path, ds))
+            except DicomError as exc:
+                result.skipped.append(SkippedFile(path, str(exc)))
+            continue
+        if not header.slices:
+            result.skipped.append(SkippedFile(path, _not_image_reason(ds)))
+            continue
+        for record in header.slices:
+            fmt = record.pixel_format
+            key = (
+                record.series_uid,
+                record.frame_of_reference_uid,
+                orientation_key(record.orientation),
+                fmt.rows,
+                fmt.columns,
+            )
+            groups[key].append(record)
+            headers.setdefault(key, ds)
+    for key, records in groups.items():
+        result.series.extend(_entries_for_group(records, headers[key]))
+    result.series.sort(key=lambda e: (e.info.study_date, e.info.study_uid, e.info.series_number or 0,
+                                      e.info.series_uid, -e.n_slices))
+    _number_keys(result.series)
+    return result
+
+
+def _entries_for_group(records: list[SliceRecord], header: Dataset) -> list[SeriesEntry]:
+    """Split duplicate positions by echo/temporal index when that resolves them."""
+    positions = np.array([r.position_mm for r in records])
+    thickness = _thickness(header)
+    geometry = analyse_stack(positions, records[0].orientation, thickness)
+    split_keys = {r.split_key for r in records}
+    if len(geometry.kept) < len(records) and len(split_keys) > 1:
+        entries = []
+        for split in sorted(split_keys):
+            subset = [r for r in records if r.split_key == split]
+            entries.extend(_entries_for_group_single(subset, header, thickness, split))
+        return entries
+    return _entries_for_group_single(records, header, thickness, "", geometry)
+
+
+def _entries_for_group_single(
+    records: list[SliceRecord],
+    header: Dataset,
+    thickness: float | None,
+    split: str,
+    geometry: StackGeometry | None = None,
+) -> list[SeriesEntry]:
+    if geometry is None:
+        positions = np.array([r.position_mm for r in records])
+        geometry = analyse_stack(positions, records[0].orientation, thickness)
+    kept = [records[i] for i in geometry.kept]
+    info = series_info(header)
+    if split:
+        info = SeriesInfo(**{**info.__dict__, "description": f"{info.description} [{split}]".strip()})
+    warnings = list(geometry.warnings)
+    if not info.frame_of_reference_uid:
+        warnings.append("no Frame of Reference UID: cannot be fused or matched to structures")
+    return [SeriesEntry(key="", info=info, slices=kept, geometry=geometry, header=header,
+                        warnings=warnings)]
+
+
+def _number_keys(entries: list[SeriesEntry]) -> None:
+    seen: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        uid = entry.info.series_uid or "no-series-uid"
+        seen[uid] += 1
+        entry.key = uid if seen[uid] == 1 else f"{uid}#{seen[uid]}"
+    for entry in entries:
+        if seen[entry.info.series_uid or "no-series-uid"] > 1:
+            entry.warnings.append(
+                "this series was split: its slices differ in size, orientation or position set"
+            )
+
+
+def series_info(ds: Dataset) -> SeriesInfo:
+    """Display fields of a series from one of its headers."""
+
+    def text(keyword: str) -> str:
+        value = ds.get(keyword, "")
+        return str(value).strip() if value is not None else ""
+
+    number = ds.get("SeriesNumber")
+    try:
+        number = int(number) if number not in (None, "") else None
+    except (TypeError, ValueError):
+        number = None
+    return SeriesInfo(
+        series_uid=text("SeriesInstanceUID"),
+        study_uid=text("StudyInstanceUID"),
+        frame_of_reference_uid=text("FrameOfReferenceUID"),
+        modality=Modality.from_dicom(text("Modality")),
+        description=text("SeriesDescription"),
+        patient_name=text("PatientName"),
+        patient_id=text("PatientID"),
+        study_date=text("StudyDate"),
+        study_description=text("StudyDescription"),
+        series_number=number,
+    )
+
+
+def _thickness(ds: Dataset) -> float | None:
+    try:
+        value = float(ds.get("SliceThickness"))
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) and value > 0 else None
+
+
+def _not_image_reason(ds: Dataset) -> str:
+    modality = str(ds.get("Modality", "") or "").strip() or "unknown modality"
+    sop = ds.get("SOPClassUID")
+    name = getattr(sop, "name", str(sop or "no SOP class"))
+    return f"not an image series ({modality}, {name})"

@@ -1,0 +1,241 @@
+"""Read the pixels of one series entry into a :class:`~core.volume.Volume`.
+
+One pass, each file read once: uncompressed little-endian slices are read raw
+from the Pixel Data offset found by the header pass straight into a slice-sized
+buffer; everything else (compressed, big endian, multi-frame) is decoded by
+pydicom. The modality LUT is applied per slice ((0028,1053) Rescale Slope and
+(0028,1052) Rescale Intercept can differ on every slice, as in real PET):
+
+* CT: Hounsfield units, kept as int16 when the rescale allows it.
+* PT: SUV body weight (float32); Bq/ml with a reason when SUV cannot be had.
+* MR and others: as stored (float32 when a rescale is present).
+
+No float64 copy of the volume is ever made: the output array is allocated
+once and filled slice by slice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pydicom.pixels
+
+from core.dicom.headers import SliceRecord
+from core.dicom.scan import CancelCheck, Progress, SeriesEntry
+from core.dicom.suv import suv_factor
+from core.errors import Cancelled, DicomError
+from core.volume import Modality, Volume
+
+
+def load_series(
+    entry: SeriesEntry,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Volume:
+    """Load every slice of ``entry``; raises DicomError when no slice can be read."""
+    slices = entry.slices
+    modality = entry.info.modality
+    nz, ny, nx = entry.shape
+    warnings = list(entry.warnings)
+
+    factor, unit, suv_reason = 1.0, "", ""
+    if modality is Modality.CT:
+        unit = "HU"
+    elif modality is Modality.PT:
+        suv = suv_factor(entry.header, [s.acquisition_time for s in slices])
+        factor, unit, suv_reason = (suv.factor or 1.0), suv.unit, suv.reason
+        if suv_reason:
+            warnings.append(suv_reason)
+
+    out_dtype = _output_dtype(slices, modality)
+    voxels = np.empty((nz, ny, nx), dtype=out_dtype)
+    reader = _SliceReader()
+    failed: list[str] = []
+    for k, record in enumerate(slices):
+        if cancel is not None and cancel():
+            raise Cancelled("loading cancelled")
+        if out_dtype == np.int16 and reader.read_int16_into(record, voxels[k]):
+            if progress is not None and (k % 8 == 0 or k == nz - 1):
+                progress(k + 1, nz, f"Loading slice {k + 1}/{nz}")
+            continue
+        try:
+            stored = reader.read(record)
+        except (DicomError, OSError, ValueError, RuntimeError, NotImplementedError, KeyError,
+                AttributeError, TypeError, IndexError, EOFError) as exc:
+            failed.append(f"{Path(record.path).name}: {exc}")
+            stored = None
+        if stored is None:
+            voxels[k] = _blank_value(out_dtype)
+        elif out_dtype == np.int16 and not _fits_int16(stored, record.intercept):
+            voxels = voxels.astype(np.float32)  # rare: values outside int16 after rescale
+            out_dtype = np.dtype(np.float32)
+            _rescale_into(voxels[k], stored, record.slope, record.intercept, factor)
+        else:
+            _rescale_into(voxels[k], stored, record.slope, record.intercept, factor)
+        if progress is not None and (k % 8 == 0 or k == nz - 1):
+            progress(k + 1, nz, f"Loading slice {k + 1}/{nz}")
+    reader.close()
+    if len(failed) == nz:
+        raise DicomError(
+            f"series '{entry.info.description or entry.info.series_uid}': no slice could be decoded "
+            f"({failed[0]}). If the files are compressed, install pylibjpeg, "
+            "pylibjpeg-libjpeg and pylibjpeg-openjpeg."
+        )
+    if failed:
+        warnings.append(
+            f"{len(failed)} slice(s) could not be decoded and are shown blank: {failed[0]}"
+            + (" ..." if len(failed) > 1 else "")
+        )
+    first = slices[0]
+    return Volume(
+        voxels=voxels,
+        positions_mm=np.array([s.position_mm for s in slices]),
+        row_dir=np.array(first.orientation[:3]),
+        col_dir=np.array(first.orientation[3:6]),
+        pixel_spacing_mm=tuple(float(v) for v in first.pixel_spacing_mm),
+        info=entry.info,
+        unit=unit,
+        sop_instance_uids=tuple(s.sop_instance_uid for s in slices),
+        warnings=tuple(warnings),
+        suv_unavailable=suv_reason,
+        slice_thickness_mm=_float_or_none(entry.header.get("SliceThickness")),
+        source_files=tuple(s.path for s in slices),
+    )
+
+
+class _SliceReader:
+    """Reads stored values of one slice; caches the open multi-frame dataset."""
+
+    def __init__(self) -> None:
+        self._path: str | None = None
+        self._ds = None
+
+    def read(self, record: SliceRecord) -> np.ndarray:
+        fmt = record.pixel_format
+        if record.pixel_offset is not None and record.frame is None:
+            return self._read_raw(record)
+        if record.frame is None:
+            ds = pydicom.dcmread(record.path)
+            array = ds.pixel_array
+        else:
+            if self._path != record.path:
+                self._ds = pydicom.dcmread(record.path)
+                self._path = record.path
+            array = pydicom.pixels.pixel_array(self._ds, index=record.frame)
+        array = np.asarray(array)
+        if array.shape != (fmt.rows, fmt.columns):
+            raise DicomError(f"decoded shape {array.shape}, expected {(fmt.rows, fmt.columns)}")
+        return array
+
+    def read_int16_into(self, record: SliceRecord, target: np.ndarray) -> bool:
+        """Fast path for CT: read raw bytes straight into an int16 slice of the volume.
+
+        Applies when the stored values are 16-bit little endian with at most 15
+        significant bits (or signed), slope 1, integral intercept, and the
+        result fits int16. Returns False (target untouched or to be rewritten)
+        when the slice needs the general path.
+        """
+        fmt = record.pixel_format
+        if (
+            record.pixel_offset is None
+            or record.frame is not None
+            or fmt.bits_allocated != 16
+            or record.slope != 1.0
+            or not float(record.intercept).is_integer()
+            or (not fmt.signed and fmt.bits_stored > 15)
+        ):
+            return False
+        with open(record.path, "rb") as fh:
+            fh.seek(record.pixel_offset)
+            n = fh.readinto(memoryview(target).cast("B"))
+        if n != target.nbytes:
+            return False
+        lo, hi = int(target.min()), int(target.max())
+        if fmt.bits_stored < 16 and not (0 <= lo and hi < (1 << (fmt.bits_stored - fmt.signed))):
+            # bits above BitsStored carry something else (overlays): mask them off
+            target[...] = _mask_bits(target.view(fmt.stored_dtype), fmt.bits_stored, fmt.signed)
+            lo, hi = int(target.min()), int(target.max())
+        intercept = int(record.intercept)
+        if lo + intercept < -32768 or hi + intercept > 32767:
+            return False
+        if intercept:
+            target += np.int16(intercept)
+        return True
+
+    def _read_raw(self, record: SliceRecord) -> np.ndarray:
+        fmt = record.pixel_format
+        dtype = fmt.stored_dtype
+        buffer = np.empty(fmt.rows * fmt.columns, dtype=dtype)
+        with open(record.path, "rb") as fh:
+            fh.seek(record.pixel_offset)
+            n = fh.readinto(memoryview(buffer).cast("B"))
+        if n != buffer.nbytes:
+            raise DicomError(f"pixel data truncated ({n} of {buffer.nbytes} bytes)")
+        buffer = buffer.reshape(fmt.rows, fmt.columns)
+        if fmt.bits_stored < fmt.bits_allocated:
+            buffer = _mask_bits(buffer, fmt.bits_stored, fmt.signed)
+        return buffer
+
+    def close(self) -> None:
+        self._ds = None
+        self._path = None
+
+
+def _mask_bits(values: np.ndarray, bits_stored: int, signed: bool) -> np.ndarray:
+    """Keep the low ``bits_stored`` bits (sign-extended when signed)."""
+    unsigned = values.view(values.dtype.str.replace("i", "u"))
+    masked = unsigned & np.array((1 << bits_stored) - 1, dtype=unsigned.dtype)
+    if not signed:
+        return masked
+    shift = values.dtype.itemsize * 8 - bits_stored
+    return (masked.view(values.dtype) << shift) >> shift
+
+
+def _output_dtype(slices: list[SliceRecord], modality: Modality) -> np.dtype:
+    identity = all(s.slope == 1.0 and s.intercept == 0.0 for s in slices)
+    integral = all(s.slope == 1.0 and float(s.intercept).is_integer() for s in slices)
+    fmt = slices[0].pixel_format
+    if modality is Modality.PT:
+        return np.dtype(np.float32)
+    if modality is Modality.CT and integral and fmt.bits_allocated <= 16:
+        return np.dtype(np.int16)
+    if identity and fmt.bits_allocated <= 16:
+        return fmt.stored_dtype.newbyteorder("=")
+    return np.dtype(np.float32)
+
+
+def _fits_int16(stored: np.ndarray, intercept: float) -> bool:
+    if stored.dtype == np.int16 and intercept == 0:
+        return True
+    lo, hi = int(stored.min()) + intercept, int(stored.max()) + intercept
+    return -32768 <= lo and hi <= 32767
+
+
+def _rescale_into(target: np.ndarray, stored: np.ndarray, slope: float, intercept: float,
+                  factor: float) -> None:
+    """target[...] = (stored * slope + intercept) * factor, without float64 temporaries."""
+    if target.dtype == np.float32:
+        np.multiply(stored, np.float32(slope * factor), out=target, casting="unsafe")
+        if intercept:
+            target += np.float32(intercept * factor)
+    elif slope == 1.0 and factor == 1.0:
+        if intercept:
+            np.add(stored, int(intercept), out=target, casting="unsafe",
+                   dtype=np.int32 if stored.dtype.itemsize >= 2 else None)
+        else:
+            target[...] = stored
+    else:
+        target[...] = stored * slope + intercept
+
+
+def _blank_value(dtype: np.dtype):
+    return np.nan if np.issubdtype(dtype, np.floating) else np.iinfo(dtype).min
+
+
+def _float_or_none(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

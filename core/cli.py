@@ -39,6 +39,9 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
     _add_inspect(subparsers)
+    from core import cli_segment
+
+    cli_segment.register(subparsers)
     for register in extra or []:
         register(subparsers)
     return parser

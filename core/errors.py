@@ -38,3 +38,11 @@ class GeometryError(DicomError):
 
 class NoImagesError(OligoPlanError):
     """A folder holds no image series that could be loaded."""
+
+
+class SegmentationError(OligoPlanError):
+    """Click-to-segment found nothing it could delineate at the seed."""
+
+
+class CaseFileError(OligoPlanError):
+    """A case file cannot be read or does not match the images."""

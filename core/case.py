@@ -1,0 +1,334 @@
+"""Case files: human-readable JSON holding images, lesions, facts and history.
+
+The schema is documented in docs/case-file.md. Every write is atomic
+(temporary file in the same folder, flush + fsync, rename, fsync of the
+folder): a crash at any moment leaves the old file or the new one, never a
+broken one. A bad case file raises CaseFileError naming the file and the
+problem; it is never overwritten by a failed load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+import core
+from core.codes import Site
+from core.errors import CaseFileError
+from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
+
+SCHEMA = "oligoplan.case"
+SCHEMA_VERSION = 1
+
+
+class ImagesMissingError(CaseFileError):
+    """The case's image folder is not where the case says: ask the user to locate it."""
+
+    def __init__(self, message: str, ref: "ImageRef") -> None:
+        super().__init__(message)
+        self.ref = ref
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image series the case refers to: by folder and by UIDs."""
+
+    folder: str  # relative to the case file's folder when possible
+    series_uid: str
+    frame_of_reference_uid: str = ""
+    modality: str = ""
+
+    def resolve(self, case_dir: Path) -> Path:
+        path = Path(self.folder)
+        return path if path.is_absolute() else (case_dir / path).resolve()
+
+
+@dataclass
+class Case:
+    images: list[ImageRef] = field(default_factory=list)
+    lesions: LesionSet = field(default_factory=LesionSet)
+    facts: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def history(self) -> list[EditRecord]:
+        return self.lesions.history
+
+    def image_for(self, series_uid: str) -> ImageRef | None:
+        return next((i for i in self.images if i.series_uid == series_uid), None)
+
+
+# ------------------------------------------------------------------ write
+def case_to_json(case: Case, case_path: Path | None = None) -> dict:
+    base = Path(case_path).resolve().parent if case_path else None
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "app_version": core.__version__,
+        "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "images": [
+            {
+                "folder": _relative(ref.folder, base),
+                "series_uid": ref.series_uid,
+                "frame_of_reference_uid": ref.frame_of_reference_uid,
+                "modality": ref.modality,
+            }
+            for ref in case.images
+        ],
+        "next_lesion_number": case.lesions.next_number,
+        "lesions": [lesion_to_json(lesion) for lesion in case.lesions],
+        "facts": dict(case.facts),
+        "history": [{"when": h.when, "who": h.who, "what": h.what} for h in case.lesions.history],
+    }
+
+
+def lesion_to_json(lesion: Lesion) -> dict:
+    code = lesion.site.code
+    return {
+        "id": lesion.id,
+        "label": lesion.label,
+        "site": lesion.site.value,
+        "site_code": {"value": code.value, "scheme": code.scheme, "meaning": code.meaning},
+        "laterality": lesion.laterality.value,
+        "kind": lesion.kind.value,
+        "treatable": lesion.treatable,
+        "notes": lesion.notes,
+        "point_mm": list(lesion.point_mm) if lesion.point_mm is not None else None,
+        "mask": mask_to_json(lesion.mask) if lesion.mask is not None else None,
+    }
+
+
+def mask_to_json(mask: LesionMask) -> dict:
+    return {
+        "series_uid": mask.series_uid,
+        "grid_shape": list(mask.grid_shape),
+        "offset": list(mask.offset),
+        "shape": list(mask.array.shape),
+        "rle": encode_runs(mask.array),
+    }
+
+
+def encode_runs(array: np.ndarray) -> list[int]:
+    """Run lengths of the C-order flattened mask, alternating False, True, ... from False."""
+    flat = np.asarray(array, dtype=bool).ravel()
+    change = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    bounds = np.concatenate([[0], change, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    if flat.size and flat[0]:
+        runs.insert(0, 0)
+    return [int(r) for r in runs]
+
+
+def decode_runs(runs: list[int], shape: tuple[int, ...]) -> np.ndarray:
+    total = int(np.prod(shape))
+    runs = np.asarray(runs, dtype=np.int64)
+    if runs.ndim != 1 or np.any(runs < 0) or int(runs.sum()) != total:
+        raise ValueError(f"run lengths add up to {int(runs.sum()) if runs.ndim == 1 else '?'}, "
+                         f"expected {total} for shape {list(shape)}")
+    values = np.arange(len(runs)) % 2 == 1
+    return np.repeat(values, runs).reshape(shape)
+
+
+def save_case(case: Case, path: str | os.PathLike) -> Path:
+    """Write the case atomically to ``path`` and remember the path."""
+    path = Path(path)
+    atomic_write_text(path, json.dumps(case_to_json(case, path), indent=1))
+    case.path = path
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text so that a crash leaves either the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer that was killed
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------- read
+def load_case(path: str | os.PathLike) -> Case:
+    """Read a case file; CaseFileError names the file and what is wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseFileError(f"{path}: no such case file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(f"{path}: cannot be read ({exc})") from exc
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaseFileError(
+            f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "the file was left as it is; restore it from a backup or the recovery file"
+        ) from exc
+    return case_from_json(doc, path)
+
+
+def case_from_json(doc, path: Path) -> Case:
+    name = Path(path).name
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise CaseFileError(f"{name}: not an OligoPlan case file (no \"schema\": \"{SCHEMA}\")")
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise CaseFileError(
+            f"{name}: schema_version {version!r} is not supported (this OligoPlan reads "
+            f"version {SCHEMA_VERSION}); open it with the OligoPlan version that wrote it"
+        )
+    try:
+        images = [
+            ImageRef(
+                folder=str(i["folder"]),
+                series_uid=str(i["series_uid"]),
+                frame_of_reference_uid=str(i.get("frame_of_reference_uid", "")),
+                modality=str(i.get("modality", "")),
+            )
+            for i in _list(doc, "images")
+        ]
+    except (KeyError, TypeError) as exc:
+        raise CaseFileError(f"{name}: images: each entry needs folder and series_uid ({exc})") from exc
+    lesions = []
+    for n, item in enumerate(_list(doc, "lesions")):
+        lesions.append(_lesion_from_json(item, f"{name}: lesions[{n}]"))
+    ids = [lesion.id for lesion in lesions]
+    if len(set(ids)) != len(ids):
+        raise CaseFileError(f"{name}: lesions: duplicate lesion ids {sorted({i for i in ids if ids.count(i) > 1})}")
+    lesion_set = LesionSet(lesions, next_number=_int(doc.get("next_lesion_number", 1), name))
+    for h in _list(doc, "history"):
+        if isinstance(h, dict):
+            lesion_set.history.append(
+                EditRecord(str(h.get("when", "")), str(h.get("who", "")), str(h.get("what", "")))
+            )
+    facts = doc.get("facts", {})
+    if not isinstance(facts, dict):
+        raise CaseFileError(f"{name}: facts must be an object, found {type(facts).__name__}")
+    return Case(images=images, lesions=lesion_set, facts=facts, path=Path(path))
+
+
+def _lesion_from_json(item, where: str) -> Lesion:
+    if not isinstance(item, dict):
+        raise CaseFileError(f"{where}: expected an object, found {type(item).__name__}")
+    try:
+        site = Site.parse(item.get("site", "other"))
+    except ValueError as exc:
+        raise CaseFileError(f"{where}: {exc}") from None
+    mask = None
+    if item.get("mask") is not None:
+        m = item["mask"]
+        try:
+            array = decode_runs(m["rle"], tuple(int(v) for v in m["shape"]))
+            mask = LesionMask(tuple(m["offset"]), array, tuple(m["grid_shape"]), str(m["series_uid"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CaseFileError(f"{where}.mask: {exc}") from exc
+    try:
+        return Lesion(
+            id=str(item["id"]),
+            label=str(item.get("label", item["id"])),
+            site=site,
+            laterality=item.get("laterality", "") or "",
+            kind=item.get("kind", "metastasis"),
+            treatable=bool(item.get("treatable", True)),
+            notes=str(item.get("notes", "")),
+            point_mm=item.get("point_mm"),
+            mask=mask,
+        )
+    except KeyError as exc:
+        raise CaseFileError(f"{where}: missing field {exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise CaseFileError(f"{where}: {exc}") from None
+
+
+def _list(doc: dict, key: str) -> list:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise CaseFileError(f"{key} must be a list, found {type(value).__name__}")
+    return value
+
+
+def _int(value, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CaseFileError(f"{name}: next_lesion_number must be an integer, found {value!r}") from None
+
+
+def _relative(folder: str, base: Path | None) -> str:
+    path = Path(folder)
+    if base is None or not path.is_absolute():
+        return str(folder)
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+# ------------------------------------------------------------- recovery
+def recovery_dir() -> Path:
+    """Where autosaved recovery files go (platform data directory)."""
+    base = os.environ.get("OLIGOPLAN_DATA_DIR")
+    if base:
+        return Path(base) / "recovery"
+    if os.name == "nt":
+        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif os.uname().sysname == "Darwin":
+        root = Path.home() / "Library" / "Application Support"
+    else:
+        root = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return root / "OligoPlan" / "recovery"
+
+
+def recovery_path_for(case: Case) -> Path:
+    stem = case.path.stem if case.path else "untitled"
+    return recovery_dir() / f"{stem}.recovery.json"
+
+
+def write_recovery(case: Case) -> Path:
+    """Autosave: the case plus where it belongs, atomically, in the recovery folder."""
+    path = recovery_path_for(case)
+    doc = case_to_json(case, None)
+    doc["images"] = [
+        {**img, "folder": str(ref.resolve(case.path.parent) if case.path else ref.folder)}
+        for img, ref in zip(doc["images"], case.images)
+    ]
+    doc["recovery_of"] = str(case.path) if case.path else None
+    atomic_write_text(path, json.dumps(doc, indent=1))
+    return path
+
+
+def pending_recoveries() -> list[Path]:
+    folder = recovery_dir()
+    return sorted(folder.glob("*.recovery.json")) if folder.is_dir() else []
+
+
+def discard_recovery(case: Case) -> None:
+    path = recovery_path_for(case)
+    if path.exists():
+        path.unlink()

@@ -1,0 +1,111 @@
+"""`oligoplan segment`: one lesion per seed point, by the click tool's method."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.case import Case, load_case, save_case
+from core.codes import LesionKind, Site
+from core.errors import OligoPlanError, SegmentationError
+from core.lesions import AddLesion, Lesion, UndoStack
+from core.measure import measure_lesion
+from core.segment import segment_at
+from core.workspace import Workspace, check_case_images, open_folder
+
+DEFAULT_CASE = "case.json"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "segment",
+        help="segment one lesion per seed point and save them in a case file",
+        description=(
+            "Segments one lesion per seed (patient coordinates, LPS mm) with the click tool's "
+            "method: 40%% of the local SUVmax when the folder holds a PET, otherwise CT region "
+            "growing. Creates the case file, or extends it when it exists."
+        ),
+    )
+    p.add_argument("images", metavar="IMAGES", help="folder with the CT (and PET)")
+    p.add_argument("--seed", action="append", required=True, metavar="X,Y,Z",
+                   help="seed point in mm (LPS); repeat for several lesions")
+    p.add_argument("--site", default="other", help=f"site of the new lesions ({', '.join(s.value for s in Site)})")
+    p.add_argument("--kind", default="metastasis", help="primary or metastasis")
+    p.add_argument("--out", metavar="CASE.json", default=DEFAULT_CASE,
+                   help=f"case file to create or extend (default: {DEFAULT_CASE})")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_segment)
+
+
+def parse_seed(text: str) -> tuple[float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3:
+        raise OligoPlanError(f"--seed '{text}': expected three numbers X,Y,Z in mm, e.g. --seed -60.5,20,110")
+    return values  # type: ignore[return-value]
+
+
+def cmd_segment(args) -> int:
+    seeds = [parse_seed(s) for s in args.seed]
+    try:
+        site, kind = Site.parse(args.site), LesionKind.parse(args.kind)
+    except ValueError as exc:
+        raise OligoPlanError(str(exc)) from None
+    out = Path(args.out)
+    workspace = open_folder(args.images)
+    case = load_case(out) if out.exists() else Case(images=workspace.image_refs())
+    if out.exists():
+        check_case_images(case, workspace)
+    volume = workspace.segmentation_volume
+    new = []
+    for seed in seeds:
+        try:
+            mask = segment_at(volume, seed)
+        except SegmentationError as exc:
+            raise SegmentationError(f"seed {','.join(f'{v:g}' for v in seed)}: {exc}; nothing was saved") from None
+        lesion_id = case.lesions.new_id()
+        new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=mask))
+    stack = UndoStack()
+    for lesion in new:
+        stack.push(AddLesion(case.lesions, lesion))
+    save_case(case, out)
+    rows = [lesion_row(lesion, workspace) for lesion in new]
+    if args.json:
+        print(json.dumps({"case": str(out), "lesions": rows}, indent=2))
+    else:
+        print(f"{len(rows)} lesion(s) segmented on {volume.info.modality.value}; case saved to {out}")
+        for r in rows:
+            print(f"  {r['id']} {r['site']}: {_fmt(r['volume_cc'], 'cm3')}, axial {_fmt(r['longest_axial_diameter_mm'], 'mm')}, "
+                  f"3D {_fmt(r['longest_3d_diameter_mm'], 'mm')}, short axis {_fmt(r['short_axis_mm'], 'mm')}, "
+                  f"centroid ({', '.join(f'{v:.1f}' for v in r['centroid_mm'])}) mm, "
+                  f"HU {_fmt(r['hu_mean'], '')}, SUVmax {_fmt(r['suv_max'], '')}")
+    return 0
+
+
+def lesion_row(lesion: Lesion, workspace: Workspace) -> dict:
+    grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
+    m = measure_lesion(lesion, grid, ct=workspace.ct, pet=workspace.pet)
+    return {
+        "id": lesion.id,
+        "site": lesion.site.value,
+        "kind": lesion.kind.value,
+        "volume_cc": _round(m.volume_cc, 3),
+        "centroid_mm": [round(v, 2) for v in m.centroid_mm] if m.centroid_mm else None,
+        "longest_axial_diameter_mm": _round(m.longest_axial_diameter_mm, 2),
+        "longest_3d_diameter_mm": _round(m.longest_3d_diameter_mm, 2),
+        "short_axis_mm": _round(m.short_axis_mm, 2),
+        "hu_mean": _round(m.hu_mean, 1),
+        "suv_max": _round(m.suv_max, 3),
+        "suv_mean": _round(m.suv_mean, 3),
+        "suv_peak": _round(m.suv_peak, 3),
+    }
+
+
+def _round(value, digits):
+    return None if value is None else round(float(value), digits)
+
+
+def _fmt(value, unit: str) -> str:
+    return "n/a" if value is None else f"{value:.1f}{(' ' + unit) if unit else ''}"

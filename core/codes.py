@@ -1,0 +1,124 @@
+"""Every coded concept of OligoPlan, once: lesion sites, laterality, kinds, UIDs.
+
+Sites carry their SNOMED CT code (scheme "SCT", as DICOM writes it) so that
+exports (RTSTRUCT, SR) code them without a second table. Functions that take a
+coded value accept the Enum or its string value (highdicom's habit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+#: Root for UIDs OligoPlan makes (pydicom's registered root plus a suffix is
+#: used until the project has its own).
+UID_PREFIX = "1.2.826.0.1.3680043.8.498."
+
+
+@dataclass(frozen=True)
+class Code:
+    value: str
+    scheme: str
+    meaning: str
+
+
+class Site(str, Enum):
+    """Organ/site of a lesion: the fixed list every rule set counts by."""
+
+    LUNG = "lung"
+    LIVER = "liver"
+    BONE = "bone"
+    BRAIN = "brain"
+    ADRENAL = "adrenal"
+    REGIONAL_LYMPH_NODE = "regional lymph node"
+    DISTANT_LYMPH_NODE = "distant lymph node"
+    PERITONEUM = "peritoneum"
+    SOFT_TISSUE = "soft tissue"
+    OTHER = "other"
+
+    @property
+    def code(self) -> Code:
+        return SITE_CODES[self]
+
+    @property
+    def paired(self) -> bool:
+        """Whether laterality applies (paired organs)."""
+        return self in (Site.LUNG, Site.ADRENAL)
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @classmethod
+    def parse(cls, value: "Site | str") -> "Site":
+        """Accept the enum, its value or its name (any case); ValueError otherwise."""
+        if isinstance(value, Site):
+            return value
+        text = str(value).strip().lower().replace("_", " ")
+        for site in cls:
+            if text in (site.value, site.name.lower().replace("_", " ")):
+                return site
+        raise ValueError(
+            f"unknown site '{value}'; expected one of: {', '.join(s.value for s in cls)}"
+        )
+
+
+SITE_CODES: dict[Site, Code] = {
+    Site.LUNG: Code("39607008", "SCT", "Lung"),
+    Site.LIVER: Code("10200004", "SCT", "Liver"),
+    Site.BONE: Code("272673000", "SCT", "Bone"),
+    Site.BRAIN: Code("12738006", "SCT", "Brain"),
+    Site.ADRENAL: Code("23451007", "SCT", "Adrenal gland"),
+    Site.REGIONAL_LYMPH_NODE: Code("312500006", "SCT", "Regional lymph node"),
+    Site.DISTANT_LYMPH_NODE: Code("59441001", "SCT", "Lymph node"),
+    Site.PERITONEUM: Code("15425007", "SCT", "Peritoneum"),
+    Site.SOFT_TISSUE: Code("87784001", "SCT", "Soft tissue"),
+    Site.OTHER: Code("91723000", "SCT", "Anatomical structure"),
+}
+
+
+class Laterality(str, Enum):
+    NONE = ""
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+
+    @property
+    def code(self) -> Code | None:
+        return {
+            Laterality.LEFT: Code("7771000", "SCT", "Left"),
+            Laterality.RIGHT: Code("24028007", "SCT", "Right"),
+            Laterality.BILATERAL: Code("51440002", "SCT", "Bilateral"),
+        }.get(self)
+
+    @classmethod
+    def parse(cls, value: "Laterality | str | None") -> "Laterality":
+        if isinstance(value, Laterality):
+            return value
+        text = str(value or "").strip().lower()
+        for lat in cls:
+            if text == lat.value or text == lat.name.lower():
+                return lat
+        raise ValueError(f"unknown laterality '{value}'; expected left, right, bilateral or empty")
+
+
+class LesionKind(str, Enum):
+    PRIMARY = "primary"
+    METASTASIS = "metastasis"
+
+    @property
+    def code(self) -> Code:
+        return {
+            LesionKind.PRIMARY: Code("86049000", "SCT", "Malignant neoplasm, primary"),
+            LesionKind.METASTASIS: Code("128462008", "SCT", "Metastasis"),
+        }[self]
+
+    @classmethod
+    def parse(cls, value: "LesionKind | str") -> "LesionKind":
+        if isinstance(value, LesionKind):
+            return value
+        text = str(value).strip().lower()
+        for kind in cls:
+            if text in (kind.value, kind.name.lower()):
+                return kind
+        raise ValueError(f"unknown lesion kind '{value}'; expected primary or metastasis")

@@ -1,0 +1,99 @@
+"""Click-to-segment on synthetic CT and PET with known lesions."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from core.errors import SegmentationError
+from core.lesions import Lesion
+from core.measure import measure_lesion
+from core.segment import segment_at
+from core.volume import Modality
+from tests.core.grids import make_grid, patient_coords
+
+
+def sphere_fraction(grid, centre, radius, supersample=3):
+    """Fraction of each voxel inside the sphere (partial volume), by supersampling."""
+    x, y, z = patient_coords(grid)
+    dz, dy, dx = grid.spacing_mm
+    frac = np.zeros(grid.shape, np.float32)
+    offs = (np.arange(supersample) + 0.5) / supersample - 0.5
+    for oz in offs:
+        for oy in offs:
+            for ox in offs:
+                d2 = (x + ox * dx - centre[0]) ** 2 + (y + oy * dy - centre[1]) ** 2 + (z + oz * dz - centre[2]) ** 2
+                frac += d2 <= radius**2
+    return frac / supersample**3
+
+
+@pytest.fixture(scope="module")
+def liver_ct():
+    grid = make_grid((40, 160, 160), (2.5, 0.8, 0.8))
+    x, y, z = patient_coords(grid)
+    organ = ((x - 64) / 55) ** 2 + ((y - 64) / 45) ** 2 <= 1
+    centre, radius = (60.3, 66.1, 50.2), 10.0
+    frac = sphere_fraction(grid, centre, radius)
+    rng = np.random.default_rng(0)
+    hu = np.where(organ, 60.0, -100.0) * (1 - frac) + 10.0 * frac + rng.normal(0, 10, grid.shape)
+    ct = make_grid(grid.shape, grid.spacing_mm, voxels=hu.astype(np.int16))
+    return ct, centre, radius
+
+
+def test_ct_click_gives_the_lesion_volume_and_centroid(liver_ct):
+    ct, centre, radius = liver_ct
+    mask = segment_at(ct, np.add(centre, (2.0, -1.5, 1.0)))  # a click off-centre
+    m = measure_lesion(Lesion("L1", "x", mask=mask), ct)
+    assert m.volume_cc == pytest.approx(4 / 3 * np.pi * radius**3 / 1000, rel=0.10)
+    assert np.linalg.norm(np.subtract(m.centroid_mm, centre)) < 2.0
+    assert mask.series_uid == ct.info.series_uid
+
+
+def test_ct_click_where_the_lesion_touches_darker_tissue_is_stopped_by_the_guard(liver_ct):
+    ct, _, _ = liver_ct
+    with pytest.raises(SegmentationError, match="leaks into neighbouring tissue"):
+        segment_at(ct, (122.0, 8.0, 50.0))  # fat outside the organ: one huge region
+
+
+def test_ct_click_on_uniform_tissue_has_no_edge():
+    rng = np.random.default_rng(1)
+    ct = make_grid((20, 80, 80), (2.0, 1.0, 1.0), voxels=(60 + rng.normal(0, 5, (20, 80, 80))).astype(np.int16))
+    with pytest.raises(SegmentationError):
+        segment_at(ct, (40.0, 40.0, 20.0))
+
+
+def test_seed_outside_the_image_is_refused(liver_ct):
+    ct, _, _ = liver_ct
+    with pytest.raises(SegmentationError, match=r"seed \(0.0, 0.0, 500.0\) mm is outside the image"):
+        segment_at(ct, (0.0, 0.0, 500.0))
+
+
+def test_pet_click_uses_40_percent_of_the_local_max():
+    grid = make_grid((40, 64, 64), (3.0, 3.0, 3.0), modality=Modality.PT, unit="SUVbw",
+                     voxels=np.zeros((40, 64, 64), np.float32))
+    centre, radius = (96.0, 90.0, 60.0), 12.0
+    suv = 1.0 + 9.0 * sphere_fraction(grid, centre, radius)
+    suv[5, 5, 5] = 6.0  # a separate hot voxel far away must not join
+    pet = make_grid(grid.shape, grid.spacing_mm, voxels=suv.astype(np.float32), modality=Modality.PT,
+                    unit="SUVbw")
+    mask = segment_at(pet, np.add(centre, (3.0, 0.0, -2.0)))  # off-centre click: peak is searched
+    m = measure_lesion(Lesion("L1", "x", mask=mask), pet, pet=pet)
+    assert m.suv_max == pytest.approx(10.0, rel=0.01)
+    expected = suv >= 0.4 * suv.max()
+    expected[5, 5, 5] = False
+    assert np.array_equal(mask.full(), expected)
+    # partial volume at 3 mm voxels: the 40% region is somewhat larger than the sphere
+    assert 1.0 <= m.volume_cc / (4 / 3 * np.pi * radius**3 / 1000) < 1.2
+    assert np.linalg.norm(np.subtract(m.centroid_mm, centre)) < 2.0
+
+
+def test_pet_click_on_background_is_refused():
+    pet = make_grid((20, 32, 32), (3.0, 3.0, 3.0), modality=Modality.PT, unit="SUVbw",
+                    voxels=np.ones((20, 32, 32), np.float32))
+    with pytest.raises(SegmentationError, match="no hot lesion"):
+        segment_at(pet, (48.0, 48.0, 30.0))
+
+
+def test_segmentation_fills_holes(liver_ct):
+    ct, centre, _ = liver_ct
+    mask = segment_at(ct, centre)
+    assert np.array_equal(ndimage.binary_fill_holes(mask.array), mask.array)

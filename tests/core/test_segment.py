@@ -7,7 +7,7 @@ from scipy import ndimage
 from core.errors import SegmentationError
 from core.lesions import Lesion
 from core.measure import measure_lesion
-from core.segment import segment_at
+from core.segment import SegmentParams, segment_at
 from core.volume import Modality
 from tests.core.grids import make_grid, patient_coords
 
@@ -67,23 +67,45 @@ def test_seed_outside_the_image_is_refused(liver_ct):
         segment_at(ct, (0.0, 0.0, 500.0))
 
 
-def test_pet_click_uses_40_percent_of_the_local_max():
+def hot_sphere_pet():
     grid = make_grid((40, 64, 64), (3.0, 3.0, 3.0), modality=Modality.PT, unit="SUVbw",
                      voxels=np.zeros((40, 64, 64), np.float32))
     centre, radius = (96.0, 90.0, 60.0), 12.0
-    suv = 1.0 + 9.0 * sphere_fraction(grid, centre, radius)
+    suv = 1.0 + 9.0 * sphere_fraction(grid, centre, radius)  # background SUV 1, lesion 10
     suv[5, 5, 5] = 6.0  # a separate hot voxel far away must not join
     pet = make_grid(grid.shape, grid.spacing_mm, voxels=suv.astype(np.float32), modality=Modality.PT,
                     unit="SUVbw")
+    return pet, suv, centre, radius
+
+
+def test_pet_click_uses_40_percent_of_the_uptake_above_background():
+    pet, suv, centre, radius = hot_sphere_pet()
     mask = segment_at(pet, np.add(centre, (3.0, 0.0, -2.0)))  # off-centre click: peak is searched
     m = measure_lesion(Lesion("L1", "x", mask=mask), pet, pet=pet)
     assert m.suv_max == pytest.approx(10.0, rel=0.01)
+    expected = suv >= 1.0 + 0.4 * (suv.max() - 1.0)
+    expected[5, 5, 5] = False
+    assert np.array_equal(mask.full(), expected)
+    assert m.volume_cc == pytest.approx(4 / 3 * np.pi * radius**3 / 1000, rel=0.15)
+    assert np.linalg.norm(np.subtract(m.centroid_mm, centre)) < 2.0
+
+
+def test_pet_plain_40_percent_of_suvmax_when_asked():
+    pet, suv, centre, _ = hot_sphere_pet()
+    mask = segment_at(pet, centre, SegmentParams(pet_background_corrected=False))
     expected = suv >= 0.4 * suv.max()
     expected[5, 5, 5] = False
     assert np.array_equal(mask.full(), expected)
-    # partial volume at 3 mm voxels: the 40% region is somewhat larger than the sphere
-    assert 1.0 <= m.volume_cc / (4 / 3 * np.pi * radius**3 / 1000) < 1.2
-    assert np.linalg.norm(np.subtract(m.centroid_mm, centre)) < 2.0
+
+
+def test_pet_contour_on_the_ct_grid_is_finer():
+    pet, _, centre, radius = hot_sphere_pet()
+    ct = make_grid((90, 128, 128), (1.5, 1.5, 1.5), uid="1.2.9")
+    mask = segment_at(pet, centre, grid=ct)
+    assert mask.series_uid == "1.2.9" and mask.grid_shape == ct.shape
+    m = measure_lesion(Lesion("L1", "x", mask=mask), ct, pet=pet)
+    assert m.volume_cc == pytest.approx(4 / 3 * np.pi * radius**3 / 1000, rel=0.15)
+    assert np.linalg.norm(np.subtract(m.centroid_mm, centre)) < 1.5
 
 
 def test_pet_click_on_background_is_refused():

@@ -1,0 +1,46 @@
+"""Clicking each ground-truth lesion centre of the bundled phantoms."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.lesions import Lesion
+from core.measure import measure_lesion
+from core.segment import segment_at
+from core.workspace import open_folder
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_scans"
+CASES = ["phantom-oligo", "phantom-poly"]
+
+
+@pytest.fixture(scope="module", params=CASES)
+def phantom(request):
+    folder = SAMPLES / request.param
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not generated (make samples)")
+    truth = json.loads((folder / "ground_truth.json").read_text())
+    return request.param, open_folder(folder), truth["lesions"]
+
+
+def test_ct_click_volume_within_10_percent_and_centroid_within_2_mm(phantom):
+    name, ws, lesions = phantom
+    for truth in lesions:
+        mask = segment_at(ws.ct, truth["centre_mm"])
+        m = measure_lesion(Lesion("x", "x", mask=mask), ws.ct, ct=ws.ct, pet=ws.pet)
+        where = f"{name} {truth['id']} ({truth['organ']}, {truth['diameter_mm']} mm)"
+        assert m.volume_cc == pytest.approx(truth["volume_cc"], rel=0.10), where
+        assert np.linalg.norm(np.subtract(m.centroid_mm, truth["centre_mm"])) < 2.0, where
+
+
+def test_pet_click_finds_each_hot_lesion_centre(phantom):
+    name, ws, lesions = phantom
+    for truth in lesions:
+        mask = segment_at(ws.pet, truth["centre_mm"], grid=ws.ct)
+        m = measure_lesion(Lesion("x", "x", mask=mask), ws.ct, ct=ws.ct, pet=ws.pet)
+        where = f"{name} {truth['id']} ({truth['organ']}, {truth['diameter_mm']} mm)"
+        assert np.linalg.norm(np.subtract(m.centroid_mm, truth["centre_mm"])) < 2.0, where
+        assert m.suv_max > 5.0, where
+        # the PET contour is of the lesion's size (a 40% contour is not a sphere fit)
+        assert 0.5 < m.volume_cc / truth["volume_cc"] < 2.0, where

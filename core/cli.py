@@ -47,6 +47,28 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     return parser
 
 
+#: Options whose values are coordinates and may start with a minus sign.
+NUMERIC_OPTIONS = ("--seed",)
+
+
+def join_negative_values(argv: list[str]) -> list[str]:
+    """Turn ``--seed -80,10,5`` into ``--seed=-80,10,5``: argparse would take a
+    value starting with '-' for an option, and LPS coordinates are often negative."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        negative_number = nxt is not None and nxt[:1] == "-" and (nxt[1:2].isdigit() or nxt[1:2] == ".")
+        if arg in NUMERIC_OPTIONS and negative_number:
+            out.append(f"{arg}={nxt}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Run a parsed command; domain errors become one line and exit 2."""
     try:

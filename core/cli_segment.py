@@ -10,7 +10,6 @@ from core.codes import LesionKind, Site
 from core.errors import OligoPlanError, SegmentationError
 from core.lesions import AddLesion, Lesion, UndoStack
 from core.measure import measure_lesion
-from core.segment import segment_at
 from core.workspace import Workspace, check_case_images, open_folder
 
 DEFAULT_CASE = "case.json"
@@ -62,7 +61,7 @@ def cmd_segment(args) -> int:
     new = []
     for seed in seeds:
         try:
-            mask = segment_at(volume, seed)
+            mask = workspace.segment(seed)
         except SegmentationError as exc:
             raise SegmentationError(f"seed {','.join(f'{v:g}' for v in seed)}: {exc}; nothing was saved") from None
         lesion_id = case.lesions.new_id()

@@ -15,6 +15,8 @@ from core.case import Case, ImageRef
 from core.dicom import ScanResult, SeriesEntry, load_series, scan_folder
 from core.dicom.scan import CancelCheck, Progress
 from core.errors import CaseFileError, NoImagesError
+from core.lesions import LesionMask
+from core.segment import SegmentParams, segment_at
 from core.volume import Modality, Volume
 
 
@@ -41,6 +43,13 @@ class Workspace:
     def segmentation_volume(self) -> Volume:
         """PET when there is one (the click tool's %SUVmax), otherwise the primary image."""
         return self.pet if self.pet is not None else self.primary
+
+    def segment(self, seed_mm, params: SegmentParams = SegmentParams()) -> LesionMask:
+        """The click tool: on the PET when there is one (contoured on the CT grid),
+        otherwise region growing on the primary image."""
+        if self.pet is not None:
+            return segment_at(self.pet, seed_mm, params, grid=self.ct)
+        return segment_at(self.primary, seed_mm, params)
 
     def image_refs(self) -> list[ImageRef]:
         return [

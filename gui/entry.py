@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from bench.cli import register as register_bench
-from core.cli import build_parser, run
+from core.cli import build_parser, join_negative_values, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = _subcommand_names(parser)
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         return _open_gui(argv[0] if argv else None)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_negative_values(argv))
     if args.command is None:
         return _open_gui(None)
     return run(args)

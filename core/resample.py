@@ -88,10 +88,6 @@ def _cval_for(moving: Volume, cval: float) -> float:
     return cval
 
 
-def _output_dtype(moving: Volume) -> np.dtype:
-    return np.dtype(np.float32)
-
-
 def resample_points(
     moving: Volume, points_mm: np.ndarray, *, order: int = 1, cval: float = np.nan
 ) -> np.ndarray:
@@ -125,7 +121,7 @@ def resample_points(
         mode="constant",
         cval=_cval_for(moving, cval),
         prefilter=False,
-        output=_output_dtype(moving),
+        output=np.float32,
     )
     return values.reshape(out_shape)
 
@@ -195,7 +191,7 @@ def resample_plane(
             mode="constant",
             cval=cval,
             prefilter=False,
-            output=_output_dtype(moving),
+            output=np.float32,
         )
         return out[0]
     return resample_points(moving, plane_points_mm(fixed, axis, index), order=order, cval=cval)

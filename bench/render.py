@@ -1,0 +1,73 @@
+"""Slice update figure: change window/level, render the slice, repaint with crosshair.
+
+One :class:`gui.slice_view.SliceView` of ``view_px`` x ``view_px`` shows a
+512 x 512 CT slice; each update changes the window (so the slice really is
+converted again) and forces a synchronous paint with ``repaint()``. Runs on
+the offscreen platform when no display is set.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+
+def _synthetic_ct(n_slices: int = 64):
+    from core.volume import Modality, SeriesInfo, Volume
+
+    rng = np.random.default_rng(0)
+    ny = nx = 512
+    y = np.arange(ny)[:, None]
+    x = np.arange(nx)[None, :]
+    body = ((y - 256) / 220.0) ** 2 + ((x - 256) / 240.0) ** 2 <= 1.0
+    slice_hu = np.where(body, 40, -1000).astype(np.int16)
+    voxels = np.empty((n_slices, ny, nx), dtype=np.int16)
+    for k in range(n_slices):
+        voxels[k] = slice_hu + rng.integers(-30, 30, size=(ny, nx), dtype=np.int16)
+    positions = np.array([[-250.0, -250.0, 2.5 * k] for k in range(n_slices)])
+    return Volume(voxels=voxels, positions_mm=positions, row_dir=(1, 0, 0), col_dir=(0, 1, 0),
+                  pixel_spacing_mm=(0.98, 0.98), info=SeriesInfo(series_uid="bench", modality=Modality.CT),
+                  unit="HU")
+
+
+def run(view_px: int = 1024, n: int = 200) -> dict:
+    """Time ``n`` slice updates; returns ``{"median_ms", "p95_ms", "view_px", "n"}``."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from gui.orientation import Plane
+    from gui.render import Window
+    from gui.slice_view import SliceView
+    from gui.viewer_model import ViewerModel
+
+    app = QApplication.instance() or QApplication([])
+    model = ViewerModel()
+    model.set_volumes(_synthetic_ct())
+    view = SliceView(model, Plane.AXIAL)
+    view.resize(view_px, view_px)
+    view.show()
+    app.processEvents()
+    view.repaint()  # warm up: first paint, fonts
+    times = []
+    try:
+        for i in range(n + 5):
+            window = Window(400.0 + (i % 50), 40.0 + (i % 7))
+            t0 = time.perf_counter()
+            model.set_base_window(window)
+            view.repaint()
+            times.append(time.perf_counter() - t0)
+    finally:
+        view.disconnect_model()
+        view.close()
+        view.deleteLater()
+        app.processEvents()
+    ms = np.array(times[5:]) * 1000.0
+    return {
+        "median_ms": float(np.median(ms)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "view_px": int(view_px),
+        "n": int(n),
+    }

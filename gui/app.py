@@ -1,0 +1,41 @@
+"""Start the desktop application: QApplication, settings, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from gui.errors import install_excepthook
+from gui.main_window import MainWindow
+from gui.settings import APPLICATION, ORGANIZATION, Settings
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The running QApplication, or a new one named for QSettings."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(sys.argv[:1] if argv is None else argv))
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("OligoPlan")
+    return app
+
+
+def main(path: str | None = None, argv: list[str] | None = None, *,
+         settings: Settings | None = None) -> int:
+    """Open the main window (on the folder ``path``, if given) and run the event loop.
+
+    Returns the application's exit status.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    app = create_application(argv)
+    window = MainWindow(settings if settings is not None else Settings())
+    install_excepthook(lambda: window)
+    window.show()
+    if path:
+        # after the event loop starts, so the window is drawn before the scan
+        QTimer.singleShot(0, lambda: window.open_folder(str(path)))
+    return app.exec()

@@ -1,0 +1,412 @@
+"""The main window: three linked views, the series browser, display controls.
+
+Flow: File > Open folder -> scan in a worker -> the browser lists the series
+-> the first CT opens (with a PET of the same frame of reference fused over
+it). Every long step runs in :class:`gui.workers.TaskRunner` with a progress
+bar and a Cancel button; errors reach :mod:`gui.errors` at one boundary.
+
+Methods that open a dialog are ``_choose_*`` and delegate to plain methods
+(:meth:`open_folder`, :meth:`open_entry`, :meth:`show_volumes`) that tests
+and scripts call directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QWidget,
+)
+
+import core
+from core.errors import NoImagesError
+from core.volume import Modality, Volume
+from gui import loading
+from gui.actions import Actions, help_text, make_actions
+from gui.errors import error_boundary, show_exception
+from gui.orientation import Plane
+from gui.panels.display_panel import DisplayPanel
+from gui.panels.series_browser import SeriesBrowser
+from gui.render import COLORMAPS, WINDOW_PRESETS
+from gui.settings import (
+    LAST_FOLDER,
+    OVERLAY_COLORMAP,
+    OVERLAY_OPACITY,
+    WINDOW_GEOMETRY,
+    WINDOW_STATE,
+    Settings,
+)
+from gui.slice_view import SliceView
+from gui.viewer_model import Probe, ViewerModel
+from gui.workers import TaskRunner
+
+log = logging.getLogger("oligoplan.gui")
+
+DECISION_SUPPORT_NOTE = "Decision support only — not a treatment order"
+_MESSAGE_MS = 6000
+
+
+def format_probe(probe: Probe | None) -> str:
+    """Status-bar text for what lies under the mouse."""
+    if probe is None:
+        return ""
+    x, y, z = probe.position_mm
+    parts = [f"x {x:.1f}  y {y:.1f}  z {z:.1f} mm (LPS)"]
+    for r in probe.readings:
+        if r.value is None:
+            parts.append(f"{r.label} outside")
+        elif r.unit == "HU":
+            parts.append(f"{r.label} {r.value:.0f} HU")
+        else:
+            parts.append(f"{r.label} {r.value:.2f} {r.unit}".rstrip())
+    return "   |   ".join(parts)
+
+
+def volume_warnings(base: Volume | None, overlay: Volume | None) -> list[str]:
+    """The loader's warnings of the shown volumes, and why a PET is not in SUV."""
+    lines: list[str] = []
+    for vol in (base, overlay):
+        if vol is None:
+            continue
+        name = vol.modality.value
+        lines.extend(f"{name}: {w}" for w in vol.warnings)
+        if vol.suv_unavailable:
+            lines.append(f"{name} shown as stored ({vol.unit or 'no unit'}), not SUV: {vol.suv_unavailable}")
+    return lines
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.setWindowTitle("OligoPlan")
+        self.settings = settings if settings is not None else Settings()
+        self.model = ViewerModel()
+        self.actions: Actions = make_actions(self)
+        self.runner = TaskRunner(self)
+        self.scan_result: Any = None
+        self.loaded_entries: tuple[Any, Any] = (None, None)  # (base, overlay) entries shown
+
+        self.views = {plane: SliceView(self.model, plane) for plane in Plane}
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.views[Plane.CORONAL])
+        right.addWidget(self.views[Plane.SAGITTAL])
+        central = QSplitter(Qt.Orientation.Horizontal)
+        central.setObjectName("view_splitter")
+        central.addWidget(self.views[Plane.AXIAL])
+        central.addWidget(right)
+        central.setStretchFactor(0, 3)
+        central.setStretchFactor(1, 2)
+        central.setSizes([600, 400])  # proportions; the splitter scales them
+        right.setSizes([500, 500])
+        self.setCentralWidget(central)
+
+        self.browser = SeriesBrowser(self)
+        self.display_panel = DisplayPanel(self.model, self)
+        self.browser_dock = self._dock("Series", "series_dock", self.browser)
+        self.display_dock = self._dock("Display", "display_dock", self.display_panel)
+        self.splitDockWidget(self.browser_dock, self.display_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.browser_dock], [380], Qt.Orientation.Horizontal)
+
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+        self.resize(1400, 950)
+
+    # ------------------------------------------------------------------ build
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.readout_label = QLabel("", self)
+        self.readout_label.setObjectName("readout_label")
+        self.readout_label.setMinimumWidth(420)
+        self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warning_label = QLabel("", self)
+        self.warning_label.setObjectName("warning_label")
+        self.warning_label.setStyleSheet("color: #d08000;")
+        self.task_label = QLabel("", self)
+        self.task_label.setObjectName("task_label")
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("progress_bar")
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancel_button")
+        self.cancel_button.setToolTip("Stop the scan or load in progress (Esc)")
+        self.note_label = QLabel(DECISION_SUPPORT_NOTE, self)
+        self.note_label.setObjectName("decision_support_label")
+        self.note_label.setStyleSheet("color: #b03030; font-weight: bold;")
+        bar.addWidget(self.readout_label, 3)
+        bar.addWidget(self.warning_label, 2)
+        bar.addPermanentWidget(self.task_label)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.note_label)
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self.task_label.setText(""))
+
+    def _build_menus(self) -> None:
+        a = self.actions
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(a.open_folder)
+        file_menu.addAction(a.cancel_task)
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(a.reset_view)
+        view_menu.addAction(a.toggle_overlay)
+        presets = view_menu.addMenu("&Window presets")
+        for action in a.presets:
+            presets.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.browser_dock.toggleViewAction())
+        view_menu.addAction(self.display_dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(a.show_help)
+        help_menu.addAction(a.about)
+        # Shortcuts must work whichever view has focus.
+        for action in a.all():
+            self.addAction(action)
+        a.cancel_task.setEnabled(False)
+
+    def _connect(self) -> None:
+        a = self.actions
+        a.open_folder.triggered.connect(self._choose_folder)
+        a.cancel_task.triggered.connect(self.cancel_task)
+        a.quit.triggered.connect(self.close)
+        a.reset_view.triggered.connect(self._on_reset_view_triggered)
+        a.toggle_overlay.toggled.connect(self.model.set_overlay_visible)
+        a.show_help.triggered.connect(self._show_help)
+        a.about.triggered.connect(self._show_about)
+        for action in a.presets:
+            action.triggered.connect(partial(self._on_preset_triggered, action.data()))
+        self.cancel_button.clicked.connect(self.cancel_task)
+        self.browser.open_requested.connect(self.open_entry)
+        self.runner.started.connect(self._on_runner_started)
+        self.runner.progress.connect(self._on_runner_progress)
+        self.runner.finished.connect(self._on_runner_finished)
+        for view in self.views.values():
+            view.hovered.connect(self._on_view_hovered)
+        self.model.events.volumes.connect(self._on_model_volumes)
+        self.model.events.overlay.connect(self._on_model_overlay)
+
+    # --------------------------------------------------------------- settings
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry, state = s.get(WINDOW_GEOMETRY), s.get(WINDOW_STATE)
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        if not state.isEmpty():
+            self.restoreState(state)
+        with error_boundary(self, "Restoring the display settings"):
+            self.model.set_overlay_opacity(min(max(s.get(OVERLAY_OPACITY), 0), 100) / 100.0)
+            cmap = s.get(OVERLAY_COLORMAP)
+            if cmap in COLORMAPS:
+                self.model.set_overlay_cmap(cmap)
+
+    def _save_settings(self) -> None:
+        s = self.settings
+        s.set(WINDOW_GEOMETRY, self.saveGeometry())
+        s.set(WINDOW_STATE, self.saveState())
+        s.set(OVERLAY_OPACITY, int(round(self.model.overlay_opacity * 100)))
+        s.set(OVERLAY_COLORMAP, self.model.overlay_cmap)
+        s.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.runner.shutdown()
+        self._save_settings()
+        for view in self.views.values():
+            view.disconnect_model()
+        self.display_panel.disconnect_model()
+        super().closeEvent(event)
+
+    # ---------------------------------------------------------- open a folder
+    def _choose_folder(self) -> None:
+        start = self.settings.get(LAST_FOLDER)
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of DICOM files", start)
+        if path:
+            self.open_folder(path)
+
+    def open_folder(self, path: str, *, auto_open: bool = True) -> None:
+        """Scan ``path`` in the background; list its series; open the first CT."""
+        self.settings.set(LAST_FOLDER, str(path))
+        self.runner.start(
+            partial(loading.scan, str(path)),
+            f"Scanning {path}",
+            on_done=partial(self._on_scan_done, str(path), auto_open),
+            on_failed=partial(show_exception, self, f"Opening the folder {path}"),
+        )
+
+    def _on_scan_done(self, path: str, auto_open: bool, result: Any) -> None:
+        with error_boundary(self, f"Opening the folder {path}"):
+            self.scan_result = result
+            self.browser.set_scan(result)
+            self.browser.mark_loaded(set())
+            if not result.series:
+                raise NoImagesError(
+                    f"{path}: no image series found ({len(result.skipped)} files skipped; "
+                    "hover over the summary below the series list for the reasons). "
+                    "Choose a folder that holds CT, PET or MR images."
+                )
+            base, overlay = loading.default_selection(result.series)
+            if auto_open and base is not None:
+                self.open_entries(base, overlay)
+
+    # ---------------------------------------------------------- open a series
+    def open_entry(self, entry: Any) -> None:
+        """Open a series from the browser. A PET that fits the shown CT is fused
+        over it; a CT or MR opens with the best matching PET, if any."""
+        base_entry, _ = self.loaded_entries
+        if entry.info.modality == Modality.PT and base_entry is not None and \
+                self.model.base is not None and loading.can_overlay(base_entry.info, entry.info):
+            self.open_entries(base_entry, entry)
+            return
+        overlay = None
+        if entry.info.modality != Modality.PT and self.scan_result is not None:
+            overlay = loading.best_overlay(entry, self.scan_result.series)
+        self.open_entries(entry, overlay)
+
+    def open_entries(self, base_entry: Any, overlay_entry: Any | None = None) -> None:
+        """Load a base series (and an overlay) in the background, then show them."""
+        reuse = self.model.base if (base_entry is self.loaded_entries[0] and self.model.base is not None) else None
+
+        def work(progress, cancel):
+            if reuse is not None:
+                overlay = None
+                if overlay_entry is not None:
+                    overlay = loading.load_pair(overlay_entry, None, progress=progress, cancel=cancel).base
+                return loading.LoadedPair(reuse, overlay)
+            return loading.load_pair(base_entry, overlay_entry, progress=progress, cancel=cancel)
+
+        names = " + ".join(
+            f"{e.info.modality.value} {e.info.description}".strip()
+            for e in (base_entry, overlay_entry) if e is not None
+        )
+        self.runner.start(
+            work,
+            f"Loading {names}",
+            on_done=partial(self._on_load_done, base_entry, overlay_entry),
+            on_failed=partial(show_exception, self, f"Loading {names}"),
+        )
+
+    def _on_load_done(self, base_entry: Any, overlay_entry: Any, pair: loading.LoadedPair) -> None:
+        with error_boundary(self, "Showing the loaded series"):
+            self.show_volumes(pair.base, pair.overlay)
+            self.loaded_entries = (base_entry, overlay_entry if pair.overlay is not None else None)
+            self.browser.mark_loaded({e.key for e in self.loaded_entries if e is not None})
+
+    def show_volumes(self, base: Volume | None, overlay: Volume | None = None) -> None:
+        """Show volumes already in memory (the worker's result, or a script's)."""
+        self.loaded_entries = (None, None)
+        self.model.set_volumes(base, overlay)
+        self.views[Plane.AXIAL].setFocus()
+
+    def cancel_task(self) -> None:
+        if self.runner.busy:
+            self.task_label.setText("Cancelling…")
+            self.runner.cancel()
+
+    # -------------------------------------------------------- model / runner
+    def _on_model_volumes(self) -> None:
+        lines = volume_warnings(self.model.base, self.model.overlay)
+        if lines:
+            more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+            self.warning_label.setText(f"⚠ {lines[0]}{more}")
+        else:
+            self.warning_label.setText("")
+        self.warning_label.setToolTip("\n".join(lines))
+        has_overlay = self.model.overlay is not None
+        self.actions.toggle_overlay.setEnabled(has_overlay)
+        base = self.model.base
+        if base is not None:
+            title = f"OligoPlan — {base.modality.value} {base.info.description}".rstrip()
+            if has_overlay:
+                title += f" + {self.model.overlay.modality.value}"
+            self.setWindowTitle(title)
+        else:
+            self.setWindowTitle("OligoPlan")
+
+    def _on_model_overlay(self) -> None:
+        with QSignalBlocker(self.actions.toggle_overlay):
+            self.actions.toggle_overlay.setChecked(self.model.overlay_visible)
+
+    def _on_runner_started(self, description: str) -> None:
+        self.task_label.setText(description if len(description) < 60 else description[:57] + "…")
+        self.progress_bar.setRange(0, 0)  # busy until the first progress report
+        self.progress_bar.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.actions.cancel_task.setEnabled(True)
+
+    def _on_runner_progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(min(done, total))
+        if message:
+            self.task_label.setText(message)
+
+    def _on_runner_finished(self) -> None:
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+        self.actions.cancel_task.setEnabled(False)
+        self.task_label.setText("")
+
+    def show_message(self, text: str) -> None:
+        """A short note in the status bar (cleared after a few seconds)."""
+        if not self.runner.busy:
+            self.task_label.setText(text)
+            self._message_timer.start(_MESSAGE_MS)
+
+    # -------------------------------------------------------------- handlers
+    def _on_view_hovered(self, probe: Probe | None) -> None:
+        self.readout_label.setText(format_probe(probe))
+
+    def _on_preset_triggered(self, key: str, _checked: bool = False) -> None:
+        preset = next(p for p in WINDOW_PRESETS if p.key == key)
+        layer = self.model.apply_preset(preset)
+        if not layer:
+            needed = "a CT (HU)" if preset.unit == "HU" else "a PET in SUV"
+            self.show_message(f"The {preset.name} preset needs {needed} on screen")
+        else:
+            self.show_message(f"Window: {preset.name}")
+
+    def _on_reset_view_triggered(self) -> None:
+        for view in self.views.values():
+            view.reset_view()
+
+    def _show_help(self) -> None:
+        QMessageBox.information(self, "OligoPlan — mouse and keyboard", help_text(self.actions))
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About OligoPlan",
+            f"<b>OligoPlan {core.__version__}</b><br>Decision support for stereotactic body "
+            "radiotherapy (SBRT) of oligometastatic cancer.<br><br>"
+            f"<b>{DECISION_SUPPORT_NOTE}.</b> Every result must be checked by a qualified "
+            "physician before any treatment decision.",
+        )

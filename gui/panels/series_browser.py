@@ -1,0 +1,207 @@
+"""Series browser: the studies and series a folder scan found, grouped by study.
+
+Shows, per study, patient, study date and description; per series, modality,
+description, slice count and the loader's warnings. Double-click or "Open"
+asks the main window to load a series. Skipped files are counted below the
+list, with their reasons in the tooltip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+COLUMNS = ("Series", "Modality", "Slices", "Warnings")
+_KEY_ROLE = Qt.ItemDataRole.UserRole
+_MAX_SKIPPED_IN_TOOLTIP = 25
+
+
+def format_date(dicom_date: str) -> str:
+    """(0008,0020) Study Date "YYYYMMDD" -> "YYYY-MM-DD" (other text unchanged)."""
+    d = (dicom_date or "").strip()
+    if len(d) == 8 and d.isdigit():
+        return f"{d[:4]}-{d[4:6]}-{d[6:]}"
+    return d or "no date"
+
+
+def format_patient(name: str, patient_id: str) -> str:
+    name = (name or "").replace("^", " ").strip() or "Unnamed patient"
+    return f"{name} ({patient_id})" if patient_id else name
+
+
+class SeriesBrowser(QWidget):
+    """Lists a :class:`core.dicom.scan.ScanResult`.
+
+    Signals
+    -------
+    open_requested(object)
+        The user asked to open this series entry (double-click or Open).
+    """
+
+    open_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("series_browser")
+        self._entries: dict[str, Any] = {}
+        self._items: dict[str, QTreeWidgetItem] = {}
+
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("series_tree")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.tree.itemDoubleClicked.connect(self._on_tree_double_clicked)
+        self.tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
+
+        self.summary = QLabel("No folder opened. File > Open folder (Ctrl+O).", self)
+        self.summary.setObjectName("scan_summary")
+        self.summary.setWordWrap(True)
+        self.open_button = QPushButton("Open", self)
+        self.open_button.setObjectName("open_series_button")
+        self.open_button.setToolTip("Open the selected series (Enter or double-click)")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self._on_open_clicked)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+
+    # ---------------------------------------------------------------- content
+    def set_scan(self, scan: Any) -> None:
+        """Show the series of a scan result (``.series``, ``.skipped``, ``.structure_sets``)."""
+        self.tree.clear()
+        self._entries.clear()
+        self._items.clear()
+        studies: dict[tuple, QTreeWidgetItem] = {}
+        for entry in scan.series:
+            info = entry.info
+            study_key = (info.patient_id, info.patient_name, info.study_uid)
+            parent = studies.get(study_key)
+            if parent is None:
+                parent = QTreeWidgetItem(self.tree)
+                text = f"{format_patient(info.patient_name, info.patient_id)} · {format_date(info.study_date)}"
+                if info.study_description:
+                    text += f" · {info.study_description}"
+                parent.setText(0, text)
+                parent.setToolTip(0, text)
+                parent.setFirstColumnSpanned(True)
+                parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+                studies[study_key] = parent
+            self._add_entry(parent, entry)
+        self.tree.expandAll()
+        self.tree.resizeColumnToContents(1)
+        self.tree.resizeColumnToContents(2)
+        self.tree.setColumnWidth(0, max(160, min(self.tree.sizeHintForColumn(0) + 24, 260)))
+        self.summary.setText(self._summary_text(scan))
+        self.summary.setToolTip(self._skipped_tooltip(scan))
+
+    def _add_entry(self, parent: QTreeWidgetItem, entry: Any) -> None:
+        info = entry.info
+        item = QTreeWidgetItem(parent)
+        number = f"#{info.series_number} " if info.series_number is not None else ""
+        item.setText(0, f"{number}{info.description or '(no description)'}")
+        item.setText(1, info.modality.value)
+        item.setText(2, str(entry.n_slices))
+        item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        warnings = list(entry.warnings)
+        item.setText(3, f"⚠ {len(warnings)}: {warnings[0]}" if warnings else "")
+        shape = " × ".join(str(n) for n in entry.shape)
+        spacing = " × ".join(f"{s:.2f}" for s in entry.spacing_mm)
+        tip = [f"{info.modality.value} {info.description}", f"{shape} voxels (z × y × x)",
+               f"spacing {spacing} mm", *warnings]
+        for col in range(len(COLUMNS)):
+            item.setToolTip(col, "\n".join(tip))
+        item.setData(0, _KEY_ROLE, entry.key)
+        self._entries[entry.key] = entry
+        self._items[entry.key] = item
+
+    @staticmethod
+    def _summary_text(scan: Any) -> str:
+        n_series = len(scan.series)
+        parts = [f"{n_series} series"]
+        n_rt = len(getattr(scan, "structure_sets", []) or [])
+        if n_rt:
+            parts.append(f"{n_rt} structure set{'s' if n_rt != 1 else ''}")
+        n_skipped = len(scan.skipped)
+        if n_skipped:
+            parts.append(f"{n_skipped} file{'s' if n_skipped != 1 else ''} skipped (hover for reasons)")
+        return ", ".join(parts)
+
+    @staticmethod
+    def _skipped_tooltip(scan: Any) -> str:
+        if not scan.skipped:
+            return ""
+        lines = [f"{s.path}: {s.reason}" for s in scan.skipped[:_MAX_SKIPPED_IN_TOOLTIP]]
+        more = len(scan.skipped) - _MAX_SKIPPED_IN_TOOLTIP
+        if more > 0:
+            lines.append(f"… and {more} more")
+        return "\n".join(lines)
+
+    # ---------------------------------------------------------------- queries
+    def entries(self) -> list[Any]:
+        return list(self._entries.values())
+
+    def item_for(self, key: str) -> QTreeWidgetItem | None:
+        return self._items.get(key)
+
+    def selected_entry(self) -> Any | None:
+        items = self.tree.selectedItems()
+        if not items:
+            return None
+        return self._entries.get(items[0].data(0, _KEY_ROLE))
+
+    def select(self, key: str) -> None:
+        item = self._items.get(key)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def mark_loaded(self, keys: set[str]) -> None:
+        """Show the series that are on screen in bold."""
+        for key, item in self._items.items():
+            font = QFont(item.font(0))
+            font.setBold(key in keys)
+            for col in range(len(COLUMNS)):
+                item.setFont(col, font)
+
+    # ----------------------------------------------------------------- events
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.selected_entry() is not None:
+            self.open_requested.emit(self.selected_entry())
+            return
+        super().keyPressEvent(event)
+
+    def _on_tree_double_clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        entry = self._entries.get(item.data(0, _KEY_ROLE))
+        if entry is not None:
+            self.open_requested.emit(entry)
+
+    def _on_tree_selection_changed(self) -> None:
+        self.open_button.setEnabled(self.selected_entry() is not None)
+
+    def _on_open_clicked(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.open_requested.emit(entry)

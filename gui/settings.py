@@ -1,0 +1,78 @@
+"""Every user setting, declared once (key, type, default), stored with QSettings.
+
+No global singleton: the main window receives a :class:`Settings`; tests give
+it one backed by a temporary INI file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "OligoPlan"
+APPLICATION = "OligoPlan"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    doc: str = ""
+
+
+LAST_FOLDER = Setting("paths/last_folder", str, "", "Folder last opened with File > Open folder")
+WINDOW_GEOMETRY = Setting("window/geometry", QByteArray, QByteArray(), "Main window geometry")
+WINDOW_STATE = Setting("window/state", QByteArray, QByteArray(), "Docks and toolbars")
+OVERLAY_OPACITY = Setting("overlay/opacity_percent", int, 50, "PET overlay opacity, 0-100 %")
+OVERLAY_COLORMAP = Setting("overlay/colormap", str, "hot", "PET overlay colour map")
+
+ALL_SETTINGS: tuple[Setting, ...] = (
+    LAST_FOLDER,
+    WINDOW_GEOMETRY,
+    WINDOW_STATE,
+    OVERLAY_OPACITY,
+    OVERLAY_COLORMAP,
+)
+
+
+class Settings:
+    """Typed access to a QSettings store.
+
+    Parameters
+    ----------
+    store
+        The QSettings to use; default: the user's native settings for OligoPlan.
+    """
+
+    def __init__(self, store: QSettings | None = None):
+        self.store = store if store is not None else QSettings(ORGANIZATION, APPLICATION)
+
+    @classmethod
+    def in_file(cls, path: str | Path) -> "Settings":
+        """Settings kept in one INI file (tests, portable installs)."""
+        return cls(QSettings(str(path), QSettings.Format.IniFormat))
+
+    def get(self, setting: Setting) -> Any:
+        value = self.store.value(setting.key, setting.default)
+        if value is None:
+            return setting.default
+        if setting.type is QByteArray:
+            return value if isinstance(value, QByteArray) else QByteArray(value)
+        try:
+            return setting.type(value)
+        except (TypeError, ValueError):
+            return setting.default
+
+    def set(self, setting: Setting, value: Any) -> None:
+        if not isinstance(value, setting.type):
+            raise TypeError(
+                f"setting {setting.key!r} takes {setting.type.__name__}; got {type(value).__name__}"
+            )
+        self.store.setValue(setting.key, value)
+
+    def sync(self) -> None:
+        self.store.sync()

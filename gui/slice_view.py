@@ -1,0 +1,374 @@
+"""One orthogonal view (axial, coronal or sagittal) of the :class:`ViewerModel`.
+
+Rendering is on demand: the view converts only the slice it shows, when it
+paints and the slice or window changed since the last paint (one slice per
+view per change). The overlay plane comes from the model's
+:class:`core.resample.PlaneResampler`, which caches the last few planes.
+
+Mouse and keys (also listed in Help > Mouse and keyboard):
+
+* left click / drag: move the crosshair (the other views follow);
+* right drag: window/level (horizontal = width, vertical = level);
+* wheel, Up/Down arrows: previous/next slice; PageUp/PageDown: 10 slices;
+* Ctrl+wheel or Ctrl+right drag: zoom; middle drag or Shift+left drag: pan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from gui.orientation import Plane, PlaneLayout, plane_layout
+from gui.render import Window, colorize, gray_qimage, rgba_qimage, window_to_uint8
+from gui.viewer_model import ViewerModel
+
+_CROSSHAIR_COLOR = QColor(80, 220, 255, 190)
+_LETTER_COLOR = QColor(255, 200, 60)
+_TEXT_COLOR = QColor(230, 230, 230)
+_CROSSHAIR_GAP_PX = 10
+_ZOOM_STEP = 1.15
+_ZOOM_LIMITS = (0.25, 40.0)
+
+
+class SliceView(QWidget):
+    """Shows one plane of the model's base volume (and overlay) with a crosshair.
+
+    Signals
+    -------
+    hovered(object)
+        A :class:`gui.viewer_model.Probe` for the voxel under the mouse, or
+        None when the mouse left the image.
+    """
+
+    hovered = Signal(object)
+
+    def __init__(self, model: ViewerModel, plane: Plane | str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.plane = Plane(plane)
+        self.setObjectName(f"{self.plane.value}_view")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 160)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._layout: PlaneLayout | None = None
+        self._zoom = 1.0
+        self._pan = QPointF(0.0, 0.0)
+        self._base_key: tuple | None = None
+        self._base_pixels: np.ndarray | None = None
+        self._base_image: QImage | None = None
+        self._overlay_key: tuple | None = None
+        self._overlay_pixels: np.ndarray | None = None
+        self._overlay_image: QImage | None = None
+        self._drag: tuple | None = None  # (mode, start QPointF, start value)
+        self._wheel_accum = 0
+        self.render_count = 0  # slices converted to pixels (base + overlay), for tests/bench
+        self._connections = (
+            (model.events.volumes, self._on_model_volumes),
+            (model.events.cursor, self._on_model_cursor),
+            (model.events.window, self._on_model_window),
+            (model.events.overlay, self._on_model_overlay),
+        )
+        for signal, slot in self._connections:
+            signal.connect(slot)
+        self._on_model_volumes()
+
+    def disconnect_model(self) -> None:
+        """Stop following the model (called when the window closes)."""
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+
+    # ------------------------------------------------------------ properties
+    @property
+    def layout_info(self) -> PlaneLayout | None:
+        return self._layout
+
+    @property
+    def slice_index(self) -> int | None:
+        if self._layout is None:
+            return None
+        return self.model.cursor[self._layout.slice_axis]
+
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    @property
+    def pan(self) -> QPointF:
+        return QPointF(self._pan)
+
+    def reset_view(self) -> None:
+        self._zoom = 1.0
+        self._pan = QPointF(0.0, 0.0)
+        self.update()
+
+    # -------------------------------------------------------- model events
+    def _on_model_volumes(self) -> None:
+        base = self.model.base
+        self._layout = plane_layout(base, self.plane) if base is not None else None
+        self._base_key = self._overlay_key = None
+        self._base_pixels = self._overlay_pixels = None
+        self._base_image = self._overlay_image = None
+        self._zoom, self._pan = 1.0, QPointF(0.0, 0.0)
+        self.update()
+
+    def _on_model_cursor(self, old, new) -> None:
+        self.update()
+
+    def _on_model_window(self) -> None:
+        self.update()
+
+    def _on_model_overlay(self) -> None:
+        self.update()
+
+    # ------------------------------------------------------------ geometry
+    def image_rect(self) -> QRectF:
+        """Where the slice image is drawn, in widget pixels (physical aspect kept)."""
+        lay = self._layout
+        if lay is None:
+            return QRectF()
+        w_mm, h_mm = lay.width_mm, lay.height_mm
+        scale = min(self.width() / w_mm, self.height() / h_mm) * self._zoom
+        size_w, size_h = w_mm * scale, h_mm * scale
+        left = (self.width() - size_w) / 2.0 + self._pan.x()
+        top = (self.height() - size_h) / 2.0 + self._pan.y()
+        return QRectF(left, top, size_w, size_h)
+
+    def widget_to_index(self, pos: QPointF) -> np.ndarray | None:
+        """Fractional base index (z, y, x) under a widget position, on the shown slice."""
+        lay = self._layout
+        if lay is None:
+            return None
+        rect = self.image_rect()
+        col = (pos.x() - rect.left()) / rect.width() * lay.n_h - 0.5
+        row = (pos.y() - rect.top()) / rect.height() * lay.n_v - 0.5
+        return lay.screen_to_index(row, col, self.slice_index)
+
+    def index_to_widget(self, zyx) -> QPointF:
+        """Widget position of the centre of a base voxel (z, y, x)."""
+        lay = self._layout
+        rect = self.image_rect()
+        row, col = lay.index_to_screen(zyx)
+        return QPointF(
+            rect.left() + (col + 0.5) * rect.width() / lay.n_h,
+            rect.top() + (row + 0.5) * rect.height() / lay.n_v,
+        )
+
+    def _inside(self, zyx: np.ndarray) -> bool:
+        upper = np.array(self.model.base.shape) - 0.5
+        return bool(np.all(zyx >= -0.5) and np.all(zyx < upper))
+
+    # ----------------------------------------------------------- rendering
+    def _current_base_image(self) -> QImage:
+        k = self.slice_index
+        window = self.model.base_window
+        key = (k, window)
+        if key != self._base_key:
+            plane = self._layout.image_view(self.model.base.voxels, k)
+            self._base_pixels = window_to_uint8(plane, window)
+            self._base_image = gray_qimage(self._base_pixels)
+            self._base_key = key
+            self.render_count += 1
+        return self._base_image
+
+    def _current_overlay_image(self) -> QImage | None:
+        sampler = self.model.sampler
+        if sampler is None:
+            return None
+        k = self.slice_index
+        key = (k, self.model.overlay_window, self.model.overlay_cmap)
+        if key != self._overlay_key:
+            values = sampler.plane(self._layout.slice_axis, k)
+            screen = self._layout.plane_to_screen(values)
+            self._overlay_pixels = colorize(screen, self.model.overlay_window, self.model.overlay_cmap)
+            self._overlay_image = rgba_qimage(self._overlay_pixels)
+            self._overlay_key = key
+            self.render_count += 1
+        return self._overlay_image
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        if self._layout is None:
+            painter.setPen(QColor(150, 150, 150))
+            painter.drawText(
+                self.rect(), Qt.AlignmentFlag.AlignCenter,
+                f"{self.plane.title}\n\nOpen a folder with File > Open folder (Ctrl+O)",
+            )
+            painter.end()
+            return
+        rect = self.image_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(rect, self._current_base_image())
+        if self.model.shows_overlay:
+            overlay = self._current_overlay_image()
+            if overlay is not None:
+                painter.setOpacity(self.model.overlay_opacity)
+                painter.drawImage(rect, overlay)
+                painter.setOpacity(1.0)
+        self._draw_crosshair(painter)
+        self._draw_text(painter)
+        painter.end()
+
+    def _draw_crosshair(self, painter: QPainter) -> None:
+        centre = self.index_to_widget(self.model.cursor)
+        rect = self.image_rect()
+        pen = QPen(_CROSSHAIR_COLOR, 1.0)
+        painter.setPen(pen)
+        gap = _CROSSHAIR_GAP_PX
+        x, y = centre.x(), centre.y()
+        painter.drawLine(QPointF(rect.left(), y), QPointF(x - gap, y))
+        painter.drawLine(QPointF(x + gap, y), QPointF(rect.right(), y))
+        painter.drawLine(QPointF(x, rect.top()), QPointF(x, y - gap))
+        painter.drawLine(QPointF(x, y + gap), QPointF(x, rect.bottom()))
+
+    def _draw_text(self, painter: QPainter) -> None:
+        lay = self._layout
+        font = QFont(self.font())
+        font.setPixelSize(16)
+        font.setBold(True)
+        painter.setFont(font)
+        w, h, m = self.width(), self.height(), 6
+        letters = (
+            (QRectF(m, 0, 60, h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, lay.left),
+            (QRectF(w - 60 - m, 0, 60, h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, lay.right),
+            (QRectF(0, m, w, 24), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, lay.top),
+            (QRectF(0, h - 24 - m, w, 24), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, lay.bottom),
+        )
+        for rect, align, text in letters:
+            _shadow_text(painter, rect, align, text, _LETTER_COLOR)
+        font.setPixelSize(12)
+        font.setBold(False)
+        painter.setFont(font)
+        k = self.slice_index
+        top_left = f"{self.plane.title}  {k + 1}/{lay.n_slices}"
+        bw = self.model.base_window
+        unit = self.model.base.unit
+        lines = [f"W {_fmt(bw.width)}  L {_fmt(bw.level)} {unit}".rstrip()]
+        if self.model.overlay is not None:
+            ow = self.model.overlay_window
+            lines.append(
+                f"{self.model.overlay.modality.value} {_fmt(ow.low)}–{_fmt(ow.high)} "
+                f"{self.model.overlay.unit}  {round(self.model.overlay_opacity * 100)}%"
+            )
+        _shadow_text(painter, QRectF(m, m, w / 2, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                     top_left, _TEXT_COLOR)
+        _shadow_text(painter, QRectF(m, h - 40 - m, w / 2, 40),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, "\n".join(lines), _TEXT_COLOR)
+
+    # ---------------------------------------------------------- interaction
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self._layout is None:
+            return
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        button, mods = event.button(), event.modifiers()
+        pos = event.position()
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and shift):
+            self._drag = ("pan", pos, QPointF(self._pan))
+        elif button == Qt.MouseButton.LeftButton:
+            self._drag = ("cursor", pos, None)
+            self._move_cursor_to(pos)
+        elif button == Qt.MouseButton.RightButton and ctrl:
+            self._drag = ("zoom", pos, (self._zoom, QPointF(self._pan)))
+        elif button == Qt.MouseButton.RightButton:
+            self._drag = ("window", pos, self.model.base_window)
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._layout is None:
+            return
+        pos = event.position()
+        if self._drag is None:
+            self._emit_probe(pos)
+            return
+        mode, start, value = self._drag
+        delta = pos - start
+        if mode == "cursor":
+            self._move_cursor_to(pos)
+            self._emit_probe(pos)
+        elif mode == "pan":
+            self._pan = value + delta
+            self.update()
+        elif mode == "window":
+            lo, hi = self.model.base_range
+            step = max((hi - lo) / 1000.0, 1e-6)
+            width = max(value.width + delta.x() * step, step)
+            self.model.set_base_window(Window(width, value.level + delta.y() * step))
+        elif mode == "zoom":
+            zoom0, pan0 = value
+            self._pan = pan0
+            self._zoom = zoom0
+            self._zoom_about(start, _ZOOM_STEP ** (-delta.y() / 20.0))
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        self._drag = None
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self.hovered.emit(None)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        if self._layout is None:
+            return
+        self._wheel_accum += event.angleDelta().y()
+        steps = int(self._wheel_accum / 120)
+        if steps == 0:
+            return
+        self._wheel_accum -= steps * 120
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._zoom_about(event.position(), _ZOOM_STEP**steps)
+        else:
+            self.model.step_slice(self._layout.slice_axis, steps)
+            self._emit_probe(event.position())
+        event.accept()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if self._layout is None:
+            return super().keyPressEvent(event)
+        steps = {
+            Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1,
+            Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10,
+        }.get(Qt.Key(event.key()))
+        if steps is None:
+            return super().keyPressEvent(event)
+        self.model.step_slice(self._layout.slice_axis, steps)
+        event.accept()
+
+    def _move_cursor_to(self, pos: QPointF) -> None:
+        zyx = self.widget_to_index(pos)
+        if zyx is not None:
+            self.model.set_cursor(zyx)  # clipped to the grid by the model
+
+    def _zoom_about(self, pos: QPointF, factor: float) -> None:
+        new_zoom = float(np.clip(self._zoom * factor, *_ZOOM_LIMITS))
+        rect = self.image_rect()
+        u = (pos.x() - rect.left()) / rect.width()
+        v = (pos.y() - rect.top()) / rect.height()
+        self._zoom = new_zoom
+        new = self.image_rect()  # same centre offset, new size
+        self._pan += QPointF(pos.x() - (new.left() + u * new.width()), pos.y() - (new.top() + v * new.height()))
+        self.update()
+
+    def _emit_probe(self, pos: QPointF) -> None:
+        zyx = self.widget_to_index(pos)
+        if zyx is None or not self._inside(zyx):
+            self.hovered.emit(None)
+            return
+        self.hovered.emit(self.model.probe(zyx))
+
+
+def _shadow_text(painter: QPainter, rect: QRectF, align, text: str, color: QColor) -> None:
+    painter.setPen(QColor(0, 0, 0, 220))
+    painter.drawText(rect.translated(1, 1), align, text)
+    painter.setPen(color)
+    painter.drawText(rect, align, text)
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")

@@ -188,7 +188,10 @@ class Volume:
         xyz = np.asarray(xyz, dtype=np.float64)
         offsets = self.slice_offsets_mm
         along = xyz @ self.normal
-        z = _interp_extrapolate(along, offsets, np.arange(len(offsets), dtype=np.float64))
+        if len(offsets) == 1:  # one slice: distance from its plane in slice steps
+            z = (along - offsets[0]) / float(self.slice_step_mm @ self.normal)
+        else:
+            z = _interp_extrapolate(along, offsets, np.arange(len(offsets), dtype=np.float64))
         rel = xyz - self._origin_at(z)
         dy, dx = self.pixel_spacing_mm
         y = rel @ self.col_dir / dy

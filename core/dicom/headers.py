@@ -9,7 +9,9 @@ bytes straight into the volume without parsing the file again (see
 
 from __future__ import annotations
 
+import io
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +19,11 @@ import numpy as np
 import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.datadict import tag_for_keyword
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.tag import Tag
 
-from core.errors import BrokenDicomError, NotDicomError, UnsupportedDicomError
+from core.errors import BrokenDicomError, DicomError, NotDicomError, UnsupportedDicomError
 
 PIXEL_DATA = Tag(0x7FE0, 0x0010)
 DEFER_BYTES = 2048  # element values larger than this are read only when used
@@ -103,17 +105,47 @@ def read_header(path: str | os.PathLike) -> FileHeader:
     ds = _parse(path)
     slices: list[SliceRecord] = []
     if PIXEL_DATA in ds and "SOPClassUID" in ds:
-        slices = image_slices(path, ds)
+        try:
+            slices = image_slices(path, ds)
+        except DicomError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pydicom raises many types on malformed values
+            raise BrokenDicomError(
+                f"{Path(path).name}: malformed image header ({type(exc).__name__}: {_short(exc)})"
+            ) from exc
     return FileHeader(path=path, dataset=ds, slices=slices)
 
 
-def _parse(path: str) -> Dataset:
+def safe_get(ds: Dataset, keyword: str, default=None):
+    """``ds.get(keyword, default)``, or ``default`` when pydicom cannot convert the
+    stored value (wrong VR, odd length, undecodable text): a damaged optional
+    attribute reads as absent, and whoever needs it reports it as missing."""
     try:
-        return pydicom.dcmread(path, defer_size=DEFER_BYTES)
+        return ds.get(keyword, default)
+    except Exception:  # noqa: BLE001 - pydicom raises many types on malformed values
+        return default
+
+
+def read_dataset(path: str | os.PathLike) -> Dataset:
+    """The whole dataset of a file, pixel data included, read as the header pass reads it.
+
+    Files without a File Meta Information header are accepted as in
+    :func:`read_header`, and their transfer syntax (guessed from the first
+    element) is filled in so that pydicom can decode their pixel data.
+    """
+    return _parse(str(path), defer_size=None)
+
+
+def _parse(path: str, defer_size: int | None = DEFER_BYTES) -> Dataset:
+    try:
+        ds = pydicom.dcmread(path, defer_size=defer_size)
+        _fill_transfer_syntax(ds)  # files that start with a group 0008 element directly
+        return ds
     except InvalidDicomError:
         pass
     except (EOFError, ValueError, KeyError, TypeError, OverflowError, NotImplementedError,
-            AttributeError, IndexError, MemoryError, UnicodeError) as exc:
+            AttributeError, IndexError, MemoryError, UnicodeError, struct.error,
+            BytesLengthException) as exc:
         raise BrokenDicomError(f"{Path(path).name}: unreadable DICOM header ({_short(exc)})") from exc
     except OSError as exc:
         raise BrokenDicomError(f"{Path(path).name}: cannot read file ({_short(exc)})") from exc
@@ -124,12 +156,19 @@ def _parse(path: str) -> Dataset:
             head = fh.read(8)
     except OSError as exc:
         raise BrokenDicomError(f"{Path(path).name}: cannot read file ({_short(exc)})") from exc
-    if len(head) < 8 or head[:2] not in (b"\x02\x00", b"\x08\x00", b"\x00\x08", b"\x00\x02"):
+    start = _headerless_start(head)
+    if start is None:
         raise NotDicomError(f"{Path(path).name}: not a DICOM file")
     try:
-        ds = pydicom.dcmread(path, defer_size=DEFER_BYTES, force=True)
+        if start == 0:
+            ds = pydicom.dcmread(path, defer_size=defer_size, force=True)
+        else:  # pydicom rewinds to offset 0 when forced: hand it the bytes after the pad
+            with open(path, "rb") as fh:
+                fh.seek(start)
+                ds = pydicom.dcmread(io.BytesIO(fh.read()), force=True)
         if "SOPClassUID" not in ds and "SOPInstanceUID" not in ds:
             raise NotDicomError(f"{Path(path).name}: not a DICOM file (no SOP identification)")
+        _fill_transfer_syntax(ds)
         return ds
     except NotDicomError:
         raise
@@ -137,6 +176,41 @@ def _parse(path: str) -> Dataset:
         raise BrokenDicomError(
             f"{Path(path).name}: headerless DICOM could not be parsed ({_short(exc)})"
         ) from exc
+
+
+_GROUP_STARTS = (b"\x02\x00", b"\x08\x00", b"\x00\x08", b"\x00\x02")
+
+
+def _headerless_start(head: bytes) -> int | None:
+    """Offset of the first element of a file without preamble, or None if not DICOM.
+
+    Accepted: a group 0002 or 0008 element at offset 0, or at offset 1 after a
+    single padding byte (space or NUL) left over from a stripped file meta
+    header, as in pydicom's ``no_meta.dcm``.
+    """
+    if len(head) < 8:
+        return None
+    if head[:2] in _GROUP_STARTS:
+        return 0
+    if head[:1] in (b" ", b"\x00") and head[1:3] in _GROUP_STARTS:
+        return 1
+    return None
+
+
+def _fill_transfer_syntax(ds: Dataset) -> None:
+    """Give a headerless dataset the transfer syntax it was read with (pydicom needs it
+    to decode the pixel data)."""
+    if getattr(ds, "file_meta", None) is None:
+        ds.file_meta = FileMetaDataset()
+    if "TransferSyntaxUID" in ds.file_meta:
+        return
+    implicit, little = ds.original_encoding
+    if not little:
+        ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
+    elif implicit:
+        ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+    else:
+        ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
 
 
 def image_slices(path: str, ds: Dataset) -> list[SliceRecord]:
@@ -155,9 +229,19 @@ def image_slices(path: str, ds: Dataset) -> list[SliceRecord]:
         raise BrokenDicomError(f"{name}: implausible image size {fmt.rows}x{fmt.columns}")
     if fmt.bits_allocated not in (8, 16, 32):
         raise UnsupportedDicomError(f"{name}: {fmt.bits_allocated} bits allocated is not supported")
-    n_frames = _int(ds.get("NumberOfFrames", 1), 1)
-    if n_frames < 1:
-        raise BrokenDicomError(f"{name}: NumberOfFrames is {n_frames}")
+    if not 1 <= fmt.bits_stored <= fmt.bits_allocated:
+        raise BrokenDicomError(
+            f"{name}: (0028,0101) Bits Stored is {fmt.bits_stored}, expected 1 to "
+            f"{fmt.bits_allocated} (Bits Allocated)"
+        )
+    declared_frames = ds.get("NumberOfFrames", 1)
+    n_frames = _int(1 if declared_frames in (None, "") else declared_frames, None)
+    if n_frames is None or n_frames < 1:
+        raise BrokenDicomError(
+            f"{name}: (0028,0008) Number of Frames is '{declared_frames}', expected a whole "
+            "number of at least 1"
+        )
+    _check_pixel_data_length(path, ds, fmt, n_frames)
     if n_frames > 1 or "PerFrameFunctionalGroupsSequence" in ds:
         return _multiframe_slices(path, ds, fmt, n_frames)
     return [_single_slice(path, ds, fmt)]
@@ -220,6 +304,7 @@ def _single_slice(path: str, ds: Dataset, fmt: PixelFormat) -> SliceRecord:
     spacing = _floats(_text(ds, "PixelSpacing"), 2) or _floats(_text(ds, "ImagerPixelSpacing"), 2)
     if spacing is None:
         raise UnsupportedDicomError(f"{name}: no Pixel Spacing; distances would be wrong")
+    _check_plane(name, orientation, spacing)
     return SliceRecord(
         path=path,
         frame=None,
@@ -228,8 +313,8 @@ def _single_slice(path: str, ds: Dataset, fmt: PixelFormat) -> SliceRecord:
         orientation=orientation,  # type: ignore[arg-type]
         pixel_spacing_mm=spacing,  # type: ignore[arg-type]
         pixel_format=fmt,
-        slope=_float(_text(ds, "RescaleSlope"), 1.0),
-        intercept=_float(_text(ds, "RescaleIntercept"), 0.0),
+        slope=_rescale(_text(ds, "RescaleSlope"), 1.0, name, "(0028,1053) Rescale Slope"),
+        intercept=_rescale(_text(ds, "RescaleIntercept"), 0.0, name, "(0028,1052) Rescale Intercept"),
         instance_number=_int(_text(ds, "InstanceNumber"), None),
         pixel_offset=_raw_pixel_offset(ds, fmt),
         acquisition_time=str(_text(ds, "AcquisitionTime") or ""),
@@ -265,6 +350,7 @@ def _multiframe_slices(path: str, ds: Dataset, fmt: PixelFormat, n_frames: int) 
             raise UnsupportedDicomError(
                 f"{name}: frame {index + 1} lacks plane position, orientation or pixel spacing"
             )
+        _check_plane(f"{name} frame {index + 1}", orientation, spacing)
         content = group("FrameContentSequence")
         records.append(
             SliceRecord(
@@ -275,9 +361,11 @@ def _multiframe_slices(path: str, ds: Dataset, fmt: PixelFormat, n_frames: int) 
                 orientation=orientation,  # type: ignore[arg-type]
                 pixel_spacing_mm=spacing,  # type: ignore[arg-type]
                 pixel_format=fmt,
-                slope=_float(rescale.get("RescaleSlope") if rescale else ds.get("RescaleSlope"), 1.0),
-                intercept=_float(
-                    rescale.get("RescaleIntercept") if rescale else ds.get("RescaleIntercept"), 0.0
+                slope=_rescale(
+                    (rescale or ds).get("RescaleSlope"), 1.0, name, "(0028,1053) Rescale Slope"
+                ),
+                intercept=_rescale(
+                    (rescale or ds).get("RescaleIntercept"), 0.0, name, "(0028,1052) Rescale Intercept"
                 ),
                 instance_number=index + 1,
                 pixel_offset=None,
@@ -290,6 +378,61 @@ def _multiframe_slices(path: str, ds: Dataset, fmt: PixelFormat, n_frames: int) 
             )
         )
     return records
+
+
+#: Transfer syntaxes with uncompressed pixel data (its length is known from the header).
+UNCOMPRESSED = NATIVE_LITTLE_ENDIAN | {
+    pydicom.uid.ExplicitVRBigEndian,
+    pydicom.uid.DeflatedExplicitVRLittleEndian,
+}
+
+
+def _check_pixel_data_length(path: str, ds: Dataset, fmt: PixelFormat, n_frames: int) -> None:
+    """Reject pixel data cut short by the end of the file, or shorter than the image
+    size needs (uncompressed). Encapsulated (compressed) data is checked on decoding."""
+    name = Path(path).name
+    element = ds.get_item(PIXEL_DATA, keep_deferred=True)
+    length = getattr(element, "length", None)
+    if length is None or length == 0xFFFFFFFF:
+        return
+    value = getattr(element, "value", None)
+    tell = getattr(element, "value_tell", None)
+    if isinstance(value, (bytes, bytearray)):
+        available = len(value)
+    elif value is None and tell is not None and fmt.transfer_syntax != pydicom.uid.DeflatedExplicitVRLittleEndian:
+        try:
+            available = os.path.getsize(path) - int(tell)
+        except OSError as exc:
+            raise BrokenDicomError(f"{name}: cannot read file ({_short(exc)})") from exc
+    else:
+        return
+    if available < length:
+        raise BrokenDicomError(
+            f"{name}: pixel data truncated: {max(available, 0)} of {length} bytes present; "
+            "the file was cut short (copy it again from the source)"
+        )
+    expected = fmt.rows * fmt.columns * n_frames * fmt.bits_allocated // 8
+    if fmt.transfer_syntax in UNCOMPRESSED and length < expected:
+        raise BrokenDicomError(
+            f"{name}: pixel data has {length} bytes, but {n_frames} frame(s) of "
+            f"{fmt.rows}x{fmt.columns} at {fmt.bits_allocated} bits need {expected}"
+        )
+
+
+def _check_plane(name: str, orientation, spacing) -> None:
+    """Reject an image plane that cannot be placed: zero or parallel direction
+    cosines, or a pixel spacing that is not positive."""
+    row, col = np.asarray(orientation[:3], float), np.asarray(orientation[3:6], float)
+    row_len, col_len = np.linalg.norm(row), np.linalg.norm(col)
+    if row_len < 1e-6 or col_len < 1e-6 or np.linalg.norm(np.cross(row / row_len, col / col_len)) < 1e-3:
+        raise BrokenDicomError(
+            f"{name}: (0020,0037) Image Orientation (Patient) {list(orientation)} does not "
+            "define a plane (zero or parallel direction vectors)"
+        )
+    if min(spacing) <= 0:
+        raise BrokenDicomError(
+            f"{name}: (0028,0030) Pixel Spacing {list(spacing)} must be positive"
+        )
 
 
 def _raw_pixel_offset(ds: Dataset, fmt: PixelFormat) -> int | None:
@@ -338,10 +481,24 @@ def _float(value, default: float) -> float:
     return out if np.isfinite(out) else default
 
 
+def _rescale(value, default: float, name: str, label: str) -> float:
+    """A rescale value: ``default`` when absent; an unreadable one is an error, since
+    guessing it would silently give wrong HU or SUV."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    number = _float(value, None)
+    if number is None:
+        raise BrokenDicomError(
+            f"{name}: {label} is '{value}', expected one finite number; the stored values "
+            "cannot be converted"
+        )
+    return number
+
+
 def _int(value, default):
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from core.dicom.geometry import StackGeometry, analyse_stack, orientation_key
-from core.dicom.headers import RTSTRUCT_SOP_CLASS, SliceRecord, read_header
+from core.dicom.headers import RTSTRUCT_SOP_CLASS, SliceRecord, read_header, safe_get
 from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
 from core.errors import Cancelled, DicomError, NotDicomError
 from core.volume import Modality, SeriesInfo
@@ -118,7 +118,7 @@ def scan_folder(
             result.skipped.append(SkippedFile(path, f"unexpected error: {type(exc).__name__}: {exc}"))
             continue
         ds = header.dataset
-        if str(ds.get("SOPClassUID", "")) == RTSTRUCT_SOP_CLASS:
+        if str(safe_get(ds, "SOPClassUID", "")) == RTSTRUCT_SOP_CLASS:
             try:
                 result.structure_sets.append(summarise_structure_set(path, ds))
             except DicomError as exc:
@@ -199,13 +199,13 @@ def series_info(ds: Dataset) -> SeriesInfo:
     """Display fields of a series from one of its headers."""
 
     def text(keyword: str) -> str:
-        value = ds.get(keyword, "")
+        value = safe_get(ds, keyword, "")
         return str(value).strip() if value is not None else ""
 
-    number = ds.get("SeriesNumber")
+    number = safe_get(ds, "SeriesNumber")
     try:
         number = int(number) if number not in (None, "") else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = None
     return SeriesInfo(
         series_uid=text("SeriesInstanceUID"),
@@ -223,14 +223,16 @@ def series_info(ds: Dataset) -> SeriesInfo:
 
 def _thickness(ds: Dataset) -> float | None:
     try:
-        value = float(ds.get("SliceThickness"))
+        value = float(safe_get(ds, "SliceThickness"))
     except (TypeError, ValueError):
         return None
     return value if np.isfinite(value) and value > 0 else None
 
 
 def _not_image_reason(ds: Dataset) -> str:
-    modality = str(ds.get("Modality", "") or "").strip() or "unknown modality"
-    sop = ds.get("SOPClassUID")
+    modality = str(safe_get(ds, "Modality", "") or "").strip() or "unknown modality"
+    sop = safe_get(ds, "SOPClassUID")
     name = getattr(sop, "name", str(sop or "no SOP class"))
+    if "Image" in name and "PixelData" not in ds:
+        return f"no (7FE0,0010) Pixel Data: the file holds only the header ({modality}, {name})"
     return f"not an image series ({modality}, {name})"

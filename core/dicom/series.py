@@ -22,7 +22,7 @@ import numpy as np
 import pydicom
 import pydicom.pixels
 
-from core.dicom.headers import SliceRecord
+from core.dicom.headers import SliceRecord, read_dataset, safe_get
 from core.dicom.scan import CancelCheck, Progress, SeriesEntry
 from core.dicom.suv import suv_factor
 from core.errors import Cancelled, DicomError
@@ -62,8 +62,7 @@ def load_series(
             continue
         try:
             stored = reader.read(record)
-        except (DicomError, OSError, ValueError, RuntimeError, NotImplementedError, KeyError,
-                AttributeError, TypeError, IndexError, EOFError) as exc:
+        except Exception as exc:  # noqa: BLE001 - pydicom and the codecs raise many types on bad data
             failed.append(f"{Path(record.path).name}: {exc}")
             stored = None
         if stored is None:
@@ -100,7 +99,7 @@ def load_series(
         sop_instance_uids=tuple(s.sop_instance_uid for s in slices),
         warnings=tuple(warnings),
         suv_unavailable=suv_reason,
-        slice_thickness_mm=_float_or_none(entry.header.get("SliceThickness")),
+        slice_thickness_mm=_float_or_none(safe_get(entry.header, "SliceThickness")),
         source_files=tuple(s.path for s in slices),
     )
 
@@ -117,11 +116,11 @@ class _SliceReader:
         if record.pixel_offset is not None and record.frame is None:
             return self._read_raw(record)
         if record.frame is None:
-            ds = pydicom.dcmread(record.path)
+            ds = read_dataset(record.path)
             array = ds.pixel_array
         else:
             if self._path != record.path:
-                self._ds = pydicom.dcmread(record.path)
+                self._ds = read_dataset(record.path)
                 self._path = record.path
             array = pydicom.pixels.pixel_array(self._ds, index=record.frame)
         array = np.asarray(array)
@@ -201,7 +200,8 @@ def _output_dtype(slices: list[SliceRecord], modality: Modality) -> np.dtype:
         return np.dtype(np.float32)
     if modality is Modality.CT and integral and fmt.bits_allocated <= 16:
         return np.dtype(np.int16)
-    if identity and fmt.bits_allocated <= 16:
+    same_storage = len({s.pixel_format.stored_dtype for s in slices}) == 1
+    if identity and same_storage and fmt.bits_allocated <= 16:
         return fmt.stored_dtype.newbyteorder("=")
     return np.dtype(np.float32)
 
@@ -235,7 +235,9 @@ def _blank_value(dtype: np.dtype):
 
 
 def _float_or_none(value) -> float | None:
+    """A positive finite number (e.g. a slice thickness), else None."""
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return out if np.isfinite(out) and out > 0 else None

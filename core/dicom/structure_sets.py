@@ -50,7 +50,7 @@ def summarise_structure_set(path: str, ds: Dataset) -> StructureSetSummary:
     """List the ROIs of an RTSTRUCT header; raises BrokenDicomError when unusable."""
     try:
         return _summarise(path, ds)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+    except Exception as exc:  # noqa: BLE001 - pydicom raises many types on malformed values
         raise BrokenDicomError(f"{Path(path).name}: malformed RT Structure Set ({exc})") from exc
 
 

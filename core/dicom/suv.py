@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 
 from pydicom.dataset import Dataset
 
+from core.dicom.headers import safe_get
+
 
 @dataclass(frozen=True)
 class SuvResult:
@@ -31,28 +33,28 @@ class SuvResult:
 
 def suv_factor(ds: Dataset, acquisition_times: list[str] | None = None) -> SuvResult:
     """The Bq/ml -> SUVbw factor of a PET series, or why it cannot be had."""
-    units = str(ds.get("Units", "") or "").strip().upper()
+    units = str(safe_get(ds, "Units", "") or "").strip().upper()
     if units == "GML":
         return SuvResult(1.0)
     if units != "BQML":
         return _unavailable(f"(0054,1001) Units is {units or 'missing'}, expected BQML")
-    weight = _positive(ds.get("PatientWeight"))
+    weight = _positive(safe_get(ds, "PatientWeight"))
     if weight is None:
         return _unavailable("(0010,1030) Patient Weight missing or zero")
-    info = _first(ds.get("RadiopharmaceuticalInformationSequence"))
+    info = _first(safe_get(ds, "RadiopharmaceuticalInformationSequence"))
     if info is None:
         return _unavailable("(0054,0016) Radiopharmaceutical Information Sequence missing")
-    dose = _positive(info.get("RadionuclideTotalDose"))
+    dose = _positive(safe_get(info, "RadionuclideTotalDose"))
     if dose is None:
         return _unavailable("(0018,1074) Radionuclide Total Dose missing or zero")
-    correction = str(ds.get("DecayCorrection", "") or "").strip().upper()
+    correction = str(safe_get(ds, "DecayCorrection", "") or "").strip().upper()
     if correction == "ADMIN":
         return SuvResult(weight * 1000.0 / dose)
     if correction != "START":
         return _unavailable(
             f"(0054,1102) Decay Correction is {correction or 'missing'}; only START and ADMIN are supported"
         )
-    half_life = _positive(info.get("RadionuclideHalfLife"))
+    half_life = _positive(safe_get(info, "RadionuclideHalfLife"))
     if half_life is None:
         return _unavailable("(0018,1075) Radionuclide Half Life missing or zero")
     injection = _injection_time(ds, info)
@@ -67,6 +69,11 @@ def suv_factor(ds: Dataset, acquisition_times: list[str] | None = None) -> SuvRe
     if not 0 <= elapsed < 86400.0:
         return _unavailable(f"injection to scan interval of {elapsed / 3600:.1f} h is implausible")
     decayed = dose * math.exp(-math.log(2.0) * elapsed / half_life)
+    if not decayed > 0 or not math.isfinite(weight * 1000.0 / decayed):
+        return _unavailable(
+            f"a half-life of {half_life:g} s over {elapsed:.0f} s leaves no activity; "
+            "check (0018,1075) Radionuclide Half Life"
+        )
     return SuvResult(weight * 1000.0 / decayed)
 
 
@@ -89,16 +96,16 @@ def parse_dicom_datetime(date: str | None, time: str | None) -> datetime | None:
 
 
 def _injection_time(ds: Dataset, info: Dataset) -> datetime | None:
-    stamp = str(info.get("RadiopharmaceuticalStartDateTime", "") or "").strip()
+    stamp = str(safe_get(info, "RadiopharmaceuticalStartDateTime", "") or "").strip()
     if len(stamp) >= 12:
         return parse_dicom_datetime(stamp[:8], stamp[8:])
-    date = ds.get("SeriesDate") or ds.get("AcquisitionDate") or ds.get("StudyDate")
-    return parse_dicom_datetime(date, info.get("RadiopharmaceuticalStartTime"))
+    date = safe_get(ds, "SeriesDate") or safe_get(ds, "AcquisitionDate") or safe_get(ds, "StudyDate")
+    return parse_dicom_datetime(date, safe_get(info, "RadiopharmaceuticalStartTime"))
 
 
 def _scan_start(ds: Dataset, acquisition_times: list[str]) -> datetime | None:
-    date = ds.get("SeriesDate") or ds.get("AcquisitionDate") or ds.get("StudyDate")
-    series = parse_dicom_datetime(date, ds.get("SeriesTime"))
+    date = safe_get(ds, "SeriesDate") or safe_get(ds, "AcquisitionDate") or safe_get(ds, "StudyDate")
+    series = parse_dicom_datetime(date, safe_get(ds, "SeriesTime"))
     acquired = [t for t in (parse_dicom_datetime(date, a) for a in acquisition_times if a) if t]
     earliest = min(acquired) if acquired else None
     if series is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from gui.render import WINDOW_PRESETS, WindowPreset
@@ -21,6 +21,29 @@ MOUSE_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+wheel, Ctrl+right drag", "Zoom"),
     ("Middle drag, Shift+left drag", "Pan"),
     ("Double-click a series", "Open it (a PET over a loaded CT of the same patient opens as overlay)"),
+    ("Left click on a lesion (crosshair tool)", "Select it (its row in the lesion table too)"),
+    ("Polygon tool", "Click the corners; double-click or Enter closes it, Backspace takes back a corner"),
+    ("Freehand tool", "Draw with the left button held; releasing closes the outline"),
+    ("Brush / eraser", "Paint with the left button held on the shown slice ([ and ] change the size)"),
+    ("Click-segment tool", "Click a lesion: a dashed preview appears; Enter accepts, Esc rejects"),
+    ("Drawing and a selected lesion", "Drawing adds to the selected lesion; with none selected "
+                                      "(N) it makes a new one"),
+)
+
+#: (tool name, action name, menu text, shortcut, tip), in toolbar order
+TOOLS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("navigate", "tool_navigate", "&Crosshair", "C",
+     "Crosshair tool: click to move the views, click a lesion to select it"),
+    ("point", "tool_point", "&Point marker", "P",
+     "Place a point marker: a lesion counted before it is contoured"),
+    ("polygon", "tool_polygon", "Poly&gon", "G",
+     "Draw a polygon on the shown slice (any view)"),
+    ("freehand", "tool_freehand", "&Freehand", "F", "Draw a freehand outline on the shown slice"),
+    ("brush", "tool_brush", "&Brush", "B", "Paint voxels on the shown slice"),
+    ("eraser", "tool_eraser", "&Eraser", "E", "Erase voxels of the selected lesion (of all lesions "
+                                               "when none is selected)"),
+    ("segment", "tool_segment", "Click-&segment", "S",
+     "One click segments a lesion in 3D (PET %SUVmax on a PET/CT, CT region growing otherwise)"),
 )
 
 
@@ -34,13 +57,29 @@ class Actions:
     show_help: QAction
     about: QAction
     presets: tuple[QAction, ...]
+    open_case: QAction
+    save_case: QAction
+    save_case_as: QAction
+    undo: QAction
+    redo: QAction
+    accept_edit: QAction
+    delete_lesion: QAction
+    new_lesion: QAction
+    interpolate: QAction
+    brush_smaller: QAction
+    brush_larger: QAction
+    tools: tuple[QAction, ...]
+    tool_group: QActionGroup
 
     def all(self) -> list[QAction]:
         out: list[QAction] = []
         for f in fields(self):
             value = getattr(self, f.name)
-            out.extend(value if isinstance(value, tuple) else (value,))
+            out.extend(a for a in (value if isinstance(value, tuple) else (value,)) if isinstance(a, QAction))
         return out
+
+    def tool_action(self, name: str) -> QAction:
+        return next(a for a in self.tools if a.data() == name)
 
 
 def _action(parent: QWidget, name: str, text: str, shortcut: str | QKeySequence.StandardKey | None,
@@ -68,11 +107,28 @@ def make_actions(parent: QWidget) -> Actions:
     toggle = _action(parent, "toggle_overlay", "Show PET &overlay", "O",
                      "Show or hide the PET fused over the CT", checkable=True)
     toggle.setChecked(True)
+    group = QActionGroup(parent)
+    group.setExclusive(True)
+    tools = []
+    for name, object_name, text, key, tip in TOOLS:
+        action = _action(parent, object_name, text, key, tip, checkable=True)
+        action.setData(name)
+        group.addAction(action)
+        tools.append(action)
+    tools[0].setChecked(True)
+    accept = _action(parent, "accept_edit", "&Accept", "Return",
+                     "Accept the segmentation preview, or close the polygon being drawn")
+    accept.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+    redo = _action(parent, "redo", "&Redo", "Ctrl+Shift+Z", "Redo the last edit undone")
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    delete = _action(parent, "delete_lesion", "&Delete lesion", "Del", "Delete the selected lesion")
     return Actions(
         open_folder=_action(parent, "open_folder", "&Open folder…", "Ctrl+O",
                             "Scan a folder (recursively) for DICOM series"),
-        cancel_task=_action(parent, "cancel_task", "&Cancel loading", "Esc",
-                            "Stop the scan or load in progress"),
+        # Esc: one action for 'stop what is going on' (a load, a preview, a polygon)
+        cancel_task=_action(parent, "cancel_task", "&Cancel", "Esc",
+                            "Stop the scan or load in progress; reject the segmentation preview "
+                            "or drop the outline being drawn"),
         quit=_action(parent, "quit", "&Quit", "Ctrl+Q", "Close OligoPlan"),
         reset_view=_action(parent, "reset_view", "&Reset zoom and pan", "Ctrl+0",
                            "Fit the images to the views again"),
@@ -81,6 +137,24 @@ def make_actions(parent: QWidget) -> Actions:
                           "How to move through the images"),
         about=_action(parent, "about", "&About OligoPlan…", None, "Version and intended use"),
         presets=tuple(presets),
+        open_case=_action(parent, "open_case", "Open &case…", "Ctrl+Shift+O",
+                          "Open a saved case file (lesions and the images they were drawn on)"),
+        save_case=_action(parent, "save_case", "&Save case", "Ctrl+S", "Save the lesions to the case file"),
+        save_case_as=_action(parent, "save_case_as", "Save case &as…", "Ctrl+Shift+S",
+                             "Save the lesions to a new case file"),
+        undo=_action(parent, "undo", "&Undo", "Ctrl+Z", "Undo the last edit"),
+        redo=redo,
+        accept_edit=accept,
+        delete_lesion=delete,
+        new_lesion=_action(parent, "new_lesion", "&New lesion", "N",
+                           "Deselect: the next outline or brush stroke starts a new lesion"),
+        interpolate=_action(parent, "interpolate", "&Interpolate between slices", "I",
+                            "Fill the slices between the contoured slices of the selected lesion "
+                            "(in the plane last drawn on)"),
+        brush_smaller=_action(parent, "brush_smaller", "Brush s&maller", "[", "Make the brush smaller"),
+        brush_larger=_action(parent, "brush_larger", "Brush &larger", "]", "Make the brush larger"),
+        tools=tuple(tools),
+        tool_group=group,
     )
 
 
@@ -95,7 +169,7 @@ def help_text(actions: Actions) -> str:
     """Mouse conventions and every shortcut, as HTML for the help dialog."""
     rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in MOUSE_HELP)
     keys = "".join(
-        f"<tr><td><b>{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}</b></td>"
+        f"<tr><td><b>{_keys(a)}</b></td>"
         f"<td>{a.text().replace('&', '').rstrip('…')} — {a.statusTip()}</td></tr>"
         for a in actions.all()
         if not a.shortcut().isEmpty()
@@ -104,3 +178,7 @@ def help_text(actions: Actions) -> str:
         "<h3>Mouse</h3><table cellspacing=6>" + rows + "</table>"
         "<h3>Keyboard</h3><table cellspacing=6>" + keys + "</table>"
     )
+
+
+def _keys(action: QAction) -> str:
+    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())

@@ -35,7 +35,7 @@ def main(path: str | None = None, argv: list[str] | None = None, *,
     window = MainWindow(settings if settings is not None else Settings())
     install_excepthook(lambda: window)
     window.show()
-    if path:
-        # after the event loop starts, so the window is drawn before the scan
-        QTimer.singleShot(0, lambda: window.open_folder(str(path)))
+    # after the event loop starts, so the window is drawn first: offer the unsaved
+    # work of a crash (core.case.pending_recoveries), else open the folder
+    QTimer.singleShot(0, lambda: window.start_up(str(path) if path else None))
     return app.exec()

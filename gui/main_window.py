@@ -8,6 +8,10 @@ bar and a Cancel button; errors reach :mod:`gui.errors` at one boundary.
 Methods that open a dialog are ``_choose_*`` and delegate to plain methods
 (:meth:`open_folder`, :meth:`open_entry`, :meth:`show_volumes`) that tests
 and scripts call directly.
+
+Lesions: the tools (gui.tools) edit the model's lesion set through undoable
+commands on :attr:`MainWindow.undo_stack`; the lesion table is a dock under
+the views; case files, autosave and recovery are :class:`gui.case_controller.CaseController`.
 """
 
 from __future__ import annotations
@@ -34,12 +38,15 @@ from core.errors import NoImagesError
 from core.volume import Modality, Volume
 from gui import loading
 from gui.actions import Actions, help_text, make_actions
+from gui.case_controller import CaseController
 from gui.errors import error_boundary, show_exception
 from gui.orientation import Plane
 from gui.panels.display_panel import DisplayPanel
+from gui.panels.lesion_table import LesionPanel
 from gui.panels.series_browser import SeriesBrowser
 from gui.render import COLORMAPS, WINDOW_PRESETS
 from gui.settings import (
+    BRUSH_RADIUS_MM,
     LAST_FOLDER,
     OVERLAY_COLORMAP,
     OVERLAY_OPACITY,
@@ -48,6 +55,9 @@ from gui.settings import (
     Settings,
 )
 from gui.slice_view import SliceView
+from gui.tools import LesionEditor, ToolManager
+from gui.tools.wiring import LesionWiring
+from gui.undo import UndoStack
 from gui.viewer_model import Probe, ViewerModel
 from gui.workers import TaskRunner
 
@@ -97,8 +107,15 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.scan_result: Any = None
         self.loaded_entries: tuple[Any, Any] = (None, None)  # (base, overlay) entries shown
+        self._closed = False
 
+        self.undo_stack = UndoStack(self)
+        self.editor = LesionEditor(self.model, self.undo_stack, self,
+                                   brush_radius_mm=self.settings.get(BRUSH_RADIUS_MM))
+        self.tool_manager = ToolManager(self.model, self.editor, self)
         self.views = {plane: SliceView(self.model, plane) for plane in Plane}
+        for view in self.views.values():
+            view.set_tools(self.tool_manager)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.views[Plane.CORONAL])
         right.addWidget(self.views[Plane.SAGITTAL])
@@ -117,23 +134,33 @@ class MainWindow(QMainWindow):
         self.browser_dock = self._dock("Series", "series_dock", self.browser)
         self.display_dock = self._dock("Display", "display_dock", self.display_panel)
         self.splitDockWidget(self.browser_dock, self.display_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.browser_dock], [380], Qt.Orientation.Horizontal)
+        self.lesion_panel = LesionPanel(self.model, self.editor, self)
+        # the lesion table under the views, wide enough for every column; the
+        # series and display docks keep the full height on the left
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.lesion_dock = self._dock("Lesions", "lesion_dock", self.lesion_panel,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.browser_dock], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.lesion_dock], [230], Qt.Orientation.Vertical)
 
         self._build_status_bar()
         self._build_menus()
+        self.case_controller = CaseController(self)
+        self.lesion_wiring = LesionWiring(self)
         self._connect()
         self._restore_settings()
         self.resize(1400, 950)
 
     # ------------------------------------------------------------------ build
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget,
+              area: Qt.DockWidgetArea = Qt.DockWidgetArea.LeftDockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.addDockWidget(area, dock)
         return dock
 
     def _build_status_bar(self) -> None:
@@ -154,6 +181,9 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancel_button")
         self.cancel_button.setToolTip("Stop the scan or load in progress (Esc)")
+        self.lesion_count_label = QLabel("", self)
+        self.lesion_count_label.setObjectName("status_lesion_counts")
+        self.lesion_count_label.setToolTip("Lesions counted per organ / site")
         self.note_label = QLabel(DECISION_SUPPORT_NOTE, self)
         self.note_label.setObjectName("decision_support_label")
         self.note_label.setStyleSheet("color: #b03030; font-weight: bold;")
@@ -162,6 +192,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.task_label)
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.lesion_count_label)
         bar.addPermanentWidget(self.note_label)
         self.progress_bar.hide()
         self.cancel_button.hide()
@@ -173,9 +204,22 @@ class MainWindow(QMainWindow):
         a = self.actions
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(a.open_folder)
+        file_menu.addAction(a.open_case)
+        file_menu.addAction(a.save_case)
+        file_menu.addAction(a.save_case_as)
+        file_menu.addSeparator()
         file_menu.addAction(a.cancel_task)
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.delete_lesion, a.interpolate):
+            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
+        tools_menu = self.menuBar().addMenu("&Tools")
+        for action in a.tools:
+            tools_menu.addAction(action)
+        tools_menu.addSeparator()
+        tools_menu.addAction(a.brush_smaller)
+        tools_menu.addAction(a.brush_larger)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(a.reset_view)
         view_menu.addAction(a.toggle_overlay)
@@ -185,18 +229,18 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.browser_dock.toggleViewAction())
         view_menu.addAction(self.display_dock.toggleViewAction())
+        view_menu.addAction(self.lesion_dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(a.show_help)
         help_menu.addAction(a.about)
         # Shortcuts must work whichever view has focus.
         for action in a.all():
             self.addAction(action)
-        a.cancel_task.setEnabled(False)
 
     def _connect(self) -> None:
         a = self.actions
         a.open_folder.triggered.connect(self._choose_folder)
-        a.cancel_task.triggered.connect(self.cancel_task)
+        a.cancel_task.triggered.connect(self._on_cancel_triggered)
         a.quit.triggered.connect(self.close)
         a.reset_view.triggered.connect(self._on_reset_view_triggered)
         a.toggle_overlay.toggled.connect(self.model.set_overlay_visible)
@@ -234,15 +278,34 @@ class MainWindow(QMainWindow):
         s.set(WINDOW_STATE, self.saveState())
         s.set(OVERLAY_OPACITY, int(round(self.model.overlay_opacity * 100)))
         s.set(OVERLAY_COLORMAP, self.model.overlay_cmap)
+        s.set(BRUSH_RADIUS_MM, float(self.editor.brush_radius_mm))
         s.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self._closed:
+            super().closeEvent(event)
+            return
+        if not self.case_controller.ask_keep_work("Closing OligoPlan"):
+            event.ignore()
+            return
+        self._closed = True
+        self.case_controller.discard_changes()  # saved or discarded: no recovery needed
+        self.case_controller.shutdown()
         self.runner.shutdown()
         self._save_settings()
         for view in self.views.values():
             view.disconnect_model()
         self.display_panel.disconnect_model()
+        self.lesion_panel.disconnect_model()
+        self.lesion_wiring.disconnect_model()
         super().closeEvent(event)
+
+    def start_up(self, path: str | None = None) -> None:
+        """After the window is shown: offer unsaved work left by a crash, else open ``path``."""
+        if self.case_controller.offer_recovery():
+            return
+        if path:
+            self.open_folder(str(path))
 
     # ---------------------------------------------------------- open a folder
     def _choose_folder(self) -> None:
@@ -253,6 +316,8 @@ class MainWindow(QMainWindow):
 
     def open_folder(self, path: str, *, auto_open: bool = True) -> None:
         """Scan ``path`` in the background; list its series; open the first CT."""
+        if not self.case_controller.ask_keep_work("Opening another folder"):
+            return
         self.settings.set(LAST_FOLDER, str(path))
         self.runner.start(
             partial(loading.scan, str(path)),
@@ -292,6 +357,9 @@ class MainWindow(QMainWindow):
 
     def open_entries(self, base_entry: Any, overlay_entry: Any | None = None) -> None:
         """Load a base series (and an overlay) in the background, then show them."""
+        if base_entry is not self.loaded_entries[0] and \
+                not self.case_controller.ask_keep_work("Opening another series"):
+            return
         reuse = self.model.base if (base_entry is self.loaded_entries[0] and self.model.base is not None) else None
 
         def work(progress, cancel):
@@ -321,14 +389,42 @@ class MainWindow(QMainWindow):
 
     def show_volumes(self, base: Volume | None, overlay: Volume | None = None) -> None:
         """Show volumes already in memory (the worker's result, or a script's)."""
+        self.tool_manager.cancel()
         self.loaded_entries = (None, None)
         self.model.set_volumes(base, overlay)
         self.views[Plane.AXIAL].setFocus()
+
+    def show_loaded(self, scan: Any, base_entry: Any, overlay_entry: Any, pair: loading.LoadedPair) -> None:
+        """Show series loaded from a scan (a case's images): browser, volumes, loaded marks."""
+        self.scan_result = scan
+        self.browser.set_scan(scan)
+        self.show_volumes(pair.base, pair.overlay)
+        self.loaded_entries = (base_entry, overlay_entry if pair.overlay is not None else None)
+        self.browser.mark_loaded({e.key for e in self.loaded_entries if e is not None})
 
     def cancel_task(self) -> None:
         if self.runner.busy:
             self.task_label.setText("Cancelling…")
             self.runner.cancel()
+
+    def _on_cancel_triggered(self) -> None:
+        """Esc: stop a load in progress, else drop the tool's preview or outline."""
+        if self.runner.busy:
+            self.cancel_task()
+        elif self.tool_manager.cancel():
+            self.show_message("Dropped")
+
+    def update_title(self) -> None:
+        base = self.model.base
+        parts = ["OligoPlan"]
+        if self.model.lesions or self.case_controller.case.path is not None:
+            parts.append(self.case_controller.name)
+        if base is not None:
+            images = f"{base.modality.value} {base.info.description}".rstrip()
+            if self.model.overlay is not None:
+                images += f" + {self.model.overlay.modality.value}"
+            parts.append(images)
+        self.setWindowTitle(" — ".join(parts) + ("[*]" if len(parts) > 1 else ""))
 
     # -------------------------------------------------------- model / runner
     def _on_model_volumes(self) -> None:
@@ -341,14 +437,7 @@ class MainWindow(QMainWindow):
         self.warning_label.setToolTip("\n".join(lines))
         has_overlay = self.model.overlay is not None
         self.actions.toggle_overlay.setEnabled(has_overlay)
-        base = self.model.base
-        if base is not None:
-            title = f"OligoPlan — {base.modality.value} {base.info.description}".rstrip()
-            if has_overlay:
-                title += f" + {self.model.overlay.modality.value}"
-            self.setWindowTitle(title)
-        else:
-            self.setWindowTitle("OligoPlan")
+        self.update_title()
 
     def _on_model_overlay(self) -> None:
         with QSignalBlocker(self.actions.toggle_overlay):
@@ -360,7 +449,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.show()
         self.cancel_button.show()
         self.cancel_button.setEnabled(True)
-        self.actions.cancel_task.setEnabled(True)
+        self.lesion_wiring.update_actions()
 
     def _on_runner_progress(self, done: int, total: int, message: str) -> None:
         if total > 0:
@@ -372,7 +461,7 @@ class MainWindow(QMainWindow):
     def _on_runner_finished(self) -> None:
         self.progress_bar.hide()
         self.cancel_button.hide()
-        self.actions.cancel_task.setEnabled(False)
+        self.lesion_wiring.update_actions()
         self.task_label.setText("")
 
     def show_message(self, text: str) -> None:

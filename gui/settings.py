@@ -29,6 +29,10 @@ WINDOW_GEOMETRY = Setting("window/geometry", QByteArray, QByteArray(), "Main win
 WINDOW_STATE = Setting("window/state", QByteArray, QByteArray(), "Docks and toolbars")
 OVERLAY_OPACITY = Setting("overlay/opacity_percent", int, 50, "PET overlay opacity, 0-100 %")
 OVERLAY_COLORMAP = Setting("overlay/colormap", str, "hot", "PET overlay colour map")
+LAST_CASE_FOLDER = Setting("paths/last_case_folder", str, "", "Folder of the case file last opened or saved")
+BRUSH_RADIUS_MM = Setting("tools/brush_radius_mm", float, 5.0, "Radius of the brush and eraser, mm")
+AUTOSAVE_DELAY_MS = Setting("case/autosave_delay_ms", int, 2000,
+                            "Quiet time after an edit before the recovery file is written, ms")
 
 ALL_SETTINGS: tuple[Setting, ...] = (
     LAST_FOLDER,
@@ -36,6 +40,9 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     WINDOW_STATE,
     OVERLAY_OPACITY,
     OVERLAY_COLORMAP,
+    LAST_CASE_FOLDER,
+    BRUSH_RADIUS_MM,
+    AUTOSAVE_DELAY_MS,
 )
 
 

@@ -11,6 +11,10 @@ Mouse and keys (also listed in Help > Mouse and keyboard):
 * right drag: window/level (horizontal = width, vertical = level);
 * wheel, Up/Down arrows: previous/next slice; PageUp/PageDown: 10 slices;
 * Ctrl+wheel or Ctrl+right drag: zoom; middle drag or Shift+left drag: pan.
+
+With a lesion tool active (gui.tools), the left button belongs to the tool;
+everything else stays as above. Lesions are drawn by
+:class:`gui.tools.overlay.LesionOverlay`, outlined on the shown slice only.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.orientation import Plane, PlaneLayout, plane_layout
 from gui.render import Window, colorize, gray_qimage, rgba_qimage, window_to_uint8
+from gui.tools.overlay import LesionOverlay
 from gui.viewer_model import ViewerModel
 
 _CROSSHAIR_COLOR = QColor(80, 220, 255, 190)
@@ -74,12 +79,29 @@ class SliceView(QWidget):
         )
         for signal, slot in self._connections:
             signal.connect(slot)
+        self.lesion_overlay = LesionOverlay(self)
+        self.tools = None  # a gui.tools.ToolManager, set by the window
         self._on_model_volumes()
 
     def disconnect_model(self) -> None:
         """Stop following the model (called when the window closes)."""
         for signal, slot in self._connections:
             signal.disconnect(slot)
+        self.lesion_overlay.disconnect()
+        if self.tools is not None:
+            self.tools.changed.disconnect(self.update)
+            self.tools.tool_changed.disconnect(self._on_tools_tool_changed)
+            self.tools = None
+
+    def set_tools(self, tools) -> None:
+        """Route the left button to the active tool of ``tools`` (a gui.tools.ToolManager)."""
+        self.tools = tools
+        tools.changed.connect(self.update)
+        tools.tool_changed.connect(self._on_tools_tool_changed)
+        self._on_tools_tool_changed(tools.active.name)
+
+    def _on_tools_tool_changed(self, name: str) -> None:
+        self.setCursor(self.tools.active.cursor if self.tools is not None else Qt.CursorShape.ArrowCursor)
 
     # ------------------------------------------------------------ properties
     @property
@@ -91,6 +113,34 @@ class SliceView(QWidget):
         if self._layout is None:
             return None
         return self.model.cursor[self._layout.slice_axis]
+
+    @property
+    def slice_axis(self) -> int | None:
+        """The array axis normal to the shown plane (0 = z, 1 = y, 2 = x)."""
+        return self._layout.slice_axis if self._layout is not None else None
+
+    @property
+    def plane_axes(self) -> tuple[int, int]:
+        """The array axes (a, b) of plane coordinates, in increasing order (core.contours)."""
+        a, b = (k for k in range(3) if k != self._layout.slice_axis)
+        return a, b
+
+    @property
+    def plane_shape(self) -> tuple[int, int]:
+        shape = self.model.base.shape
+        a, b = self.plane_axes
+        return shape[a], shape[b]
+
+    @property
+    def plane_spacing_mm(self) -> tuple[float, float]:
+        spacing = self.model.base.spacing_mm
+        a, b = self.plane_axes
+        return spacing[a], spacing[b]
+
+    @property
+    def pixels_per_mm(self) -> float:
+        """Widget pixels per millimetre at the current zoom (the same across and down)."""
+        return self.image_rect().width() / self._layout.width_mm if self._layout is not None else 1.0
 
     @property
     def zoom(self) -> float:
@@ -157,9 +207,32 @@ class SliceView(QWidget):
             rect.top() + (row + 0.5) * rect.height() / lay.n_v,
         )
 
-    def _inside(self, zyx: np.ndarray) -> bool:
+    def inside(self, zyx: np.ndarray) -> bool:
+        """Whether a fractional index lies in the base volume."""
         upper = np.array(self.model.base.shape) - 0.5
         return bool(np.all(zyx >= -0.5) and np.all(zyx < upper))
+
+    def plane_point(self, pos: QPointF) -> np.ndarray | None:
+        """Plane coordinates (a, b) of a widget position on the shown slice."""
+        zyx = self.widget_to_index(pos)
+        if zyx is None:
+            return None
+        a, b = self.plane_axes
+        return np.array([zyx[a], zyx[b]], dtype=np.float64)
+
+    def plane_to_widget(self, points: np.ndarray) -> np.ndarray:
+        """(n, 2) plane coordinates (a, b) -> (n, 2) widget (x, y), fractional allowed."""
+        lay = self._layout
+        rect = self.image_rect()
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        a, b = self.plane_axes
+        by_axis = {a: pts[:, 0], b: pts[:, 1]}
+        v, h = by_axis[lay.v_axis], by_axis[lay.h_axis]
+        row = (lay.n_v - 1 - v) if lay.v_flip else v
+        col = (lay.n_h - 1 - h) if lay.h_flip else h
+        x = rect.left() + (col + 0.5) * rect.width() / lay.n_h
+        y = rect.top() + (row + 0.5) * rect.height() / lay.n_v
+        return np.stack([x, y], axis=-1)
 
     # ----------------------------------------------------------- rendering
     def _current_base_image(self) -> QImage:
@@ -209,7 +282,11 @@ class SliceView(QWidget):
                 painter.setOpacity(self.model.overlay_opacity)
                 painter.drawImage(rect, overlay)
                 painter.setOpacity(1.0)
+        self.lesion_overlay.paint(painter)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self._draw_crosshair(painter)
+        if self.tools is not None:
+            self.tools.paint(self, painter)
         self._draw_text(painter)
         painter.end()
 
@@ -270,6 +347,8 @@ class SliceView(QWidget):
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and shift):
             self._drag = ("pan", pos, QPointF(self._pan))
+        elif button == Qt.MouseButton.LeftButton and self.tools is not None and self.tools.press(self, pos):
+            self._drag = ("tool", pos, None)
         elif button == Qt.MouseButton.LeftButton:
             self._drag = ("cursor", pos, None)
             self._move_cursor_to(pos)
@@ -284,11 +363,16 @@ class SliceView(QWidget):
             return
         pos = event.position()
         if self._drag is None:
+            if self.tools is not None:
+                self.tools.hover(self, pos)
             self._emit_probe(pos)
             return
         mode, start, value = self._drag
         delta = pos - start
-        if mode == "cursor":
+        if mode == "tool":
+            self.tools.move(self, pos)
+            self._emit_probe(pos)
+        elif mode == "cursor":
             self._move_cursor_to(pos)
             self._emit_probe(pos)
         elif mode == "pan":
@@ -306,9 +390,23 @@ class SliceView(QWidget):
             self._zoom_about(start, _ZOOM_STEP ** (-delta.y() / 20.0))
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        self._drag = None
+        drag, self._drag = self._drag, None
+        if drag is not None and drag[0] == "tool" and self.tools is not None:
+            self.tools.release(self, event.position())
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        if (self._layout is not None and self.tools is not None
+                and event.button() == Qt.MouseButton.LeftButton
+                and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                and self.tools.double_click(self, event.position())):
+            self._drag = None
+            event.accept()
+            return
+        self.mousePressEvent(event)
 
     def leaveEvent(self, event) -> None:  # noqa: N802
+        if self.tools is not None:
+            self.tools.hover(self, None)
         self.hovered.emit(None)
 
     def wheelEvent(self, event) -> None:  # noqa: N802
@@ -334,6 +432,9 @@ class SliceView(QWidget):
             Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10,
         }.get(Qt.Key(event.key()))
         if steps is None:
+            if self.tools is not None and self.tools.key(self, event.key()):
+                event.accept()
+                return
             return super().keyPressEvent(event)
         self.model.step_slice(self._layout.slice_axis, steps)
         event.accept()
@@ -355,7 +456,7 @@ class SliceView(QWidget):
 
     def _emit_probe(self, pos: QPointF) -> None:
         zyx = self.widget_to_index(pos)
-        if zyx is None or not self._inside(zyx):
+        if zyx is None or not self.inside(zyx):
             self.hovered.emit(None)
             return
         self.hovered.emit(self.model.probe(zyx))

@@ -12,8 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 
 from core.events import Signal
+from core.lesions import Lesion, LesionEvent, LesionMask, LesionSet
+from core.measure import Measurements, measure_lesion
 from core.resample import PlaneResampler
-from core.volume import Volume
+from core.volume import Modality, Volume
 from gui.render import COLORMAPS, WINDOW_PRESETS, Window, WindowPreset
 
 _DEFAULT_CT_WINDOW = next(p.window for p in WINDOW_PRESETS if p.key == "2")
@@ -76,13 +78,21 @@ class ViewerModel:
     Events (``model.events.<name>.connect(callback)``):
     ``volumes()`` after new volumes; ``cursor(old, new)`` after the crosshair
     moved; ``window()`` after the base window changed; ``overlay()`` after the
-    overlay's window, opacity or colour map changed.
+    overlay's window, opacity or colour map changed; ``lesions()`` after the
+    lesion set was replaced by another (a case opened); ``selection(old, new)``
+    after the selected lesion id changed. Edits of the lesions themselves
+    come from ``model.lesions.changed``.
     """
 
     def __init__(self) -> None:
         self.events = SimpleNamespace(
-            volumes=Signal(), cursor=Signal(), window=Signal(), overlay=Signal()
+            volumes=Signal(), cursor=Signal(), window=Signal(), overlay=Signal(),
+            lesions=Signal(), selection=Signal(),
         )
+        self._lesions = LesionSet()
+        self._lesions.changed.connect(self._on_lesions_changed)
+        self._selected: str | None = None
+        self._measured: dict[str, tuple[Lesion, Measurements]] = {}
         self._base: Volume | None = None
         self._overlay: Volume | None = None
         self._sampler: PlaneResampler | None = None
@@ -128,6 +138,7 @@ class ViewerModel:
             self._cursor = tuple(int(n // 2) for n in base.shape)
         if overlay is not None:
             self._overlay_window = default_window(overlay)
+        self._measured.clear()
         self.events.volumes.emit()
 
     def clear(self) -> None:
@@ -255,3 +266,78 @@ class ViewerModel:
             position_mm=tuple(float(v) for v in xyz),
             readings=tuple(readings),
         )
+
+    # ---------------------------------------------------------------- lesions
+    @property
+    def lesions(self) -> LesionSet:
+        return self._lesions
+
+    def set_lesions(self, lesions: LesionSet) -> None:
+        """Show another lesion set (a case was opened or started)."""
+        if not isinstance(lesions, LesionSet):
+            raise TypeError(f"lesions must be a core.lesions.LesionSet; got {type(lesions).__name__}")
+        self._lesions.changed.disconnect(self._on_lesions_changed)
+        self._lesions = lesions
+        lesions.changed.connect(self._on_lesions_changed)
+        self._measured.clear()
+        self._selected = None
+        self.events.lesions.emit()
+
+    @property
+    def selected_id(self) -> str | None:
+        return self._selected
+
+    @property
+    def selected(self) -> Lesion | None:
+        return self._lesions[self._selected] if self._selected in self._lesions else None
+
+    def set_selected(self, lesion_id: str | None) -> None:
+        if lesion_id is not None and lesion_id not in self._lesions:
+            raise KeyError(f"no lesion with id '{lesion_id}'")
+        if lesion_id != self._selected:
+            old, self._selected = self._selected, lesion_id
+            self.events.selection.emit(old, lesion_id)
+
+    def _on_lesions_changed(self, event: LesionEvent) -> None:
+        if self._selected is not None and self._selected not in self._lesions:
+            self.set_selected(None)
+
+    def grid_for(self, mask: LesionMask) -> Volume | None:
+        """The shown volume a mask was drawn on (same series UID and grid shape), if any."""
+        for vol in (self._base, self._overlay):
+            if vol is not None and vol.info.series_uid == mask.series_uid and vol.shape == mask.grid_shape:
+                return vol
+        return None
+
+    def measure(self, lesion: Lesion) -> Measurements:
+        """core.measure of a lesion on the shown images (cached until the lesion changes)."""
+        cached = self._measured.get(lesion.id)
+        if cached is not None and cached[0] is lesion:
+            return cached[1]
+        vols = [v for v in (self._base, self._overlay) if v is not None]
+        ct = next((v for v in vols if v.modality is not Modality.PT and v.unit == "HU"), None)
+        pet = next((v for v in vols if v.modality is Modality.PT), None)
+        grid = self.grid_for(lesion.mask) if lesion.mask is not None else None
+        if lesion.mask is not None and grid is None:
+            result = Measurements()  # drawn on images that are not shown
+        else:
+            result = measure_lesion(lesion, grid, ct=ct, pet=pet)
+        self._measured[lesion.id] = (lesion, result)
+        return result
+
+    def lesion_centre_index(self, lesion: Lesion) -> np.ndarray | None:
+        """Base index (z, y, x) of a lesion's centroid (its marker when point-only)."""
+        if self._base is None:
+            return None
+        centre = self.measure(lesion).centroid_mm
+        if centre is None:
+            centre = lesion.point_mm
+        if centre is None:
+            return None
+        return self._base.patient_to_index(np.asarray(centre, dtype=np.float64))
+
+    def go_to_lesion(self, lesion_id: str) -> None:
+        """Move the crosshair (and so the three views) to a lesion's centre."""
+        zyx = self.lesion_centre_index(self._lesions[lesion_id])
+        if zyx is not None:
+            self.set_cursor(zyx)

@@ -1,0 +1,411 @@
+"""Case files in the window: open, save, save as, autosave and crash recovery.
+
+* The window always holds one case (core.case.Case): the lesions drawn on the
+  base volume shown. Showing other images starts a new case; the user is
+  asked first when there is unsaved work (:meth:`CaseController.ask_keep_work`).
+* Open: the case file is read first (core.case.load_case: a bad file gives a
+  message naming the file and the problem, and is never written). If its
+  images are on screen the lesions appear at once; otherwise the images are
+  loaded in the background from the folder the case names. When that folder
+  is gone or holds other images, the user is asked to locate them; a chosen
+  folder whose UIDs do not match the case is refused and nothing changes.
+* Autosave: after each edit, once the user pauses (AUTOSAVE_DELAY_MS), the
+  case is written to the recovery folder (core.case.write_recovery). Saving
+  removes the recovery file; at start-up :meth:`offer_recovery` offers the
+  recovery files left by a crash.
+
+Methods that open a dialog are ``_choose_*`` / ``_ask_*`` and delegate to plain
+methods (:meth:`open_case`, :meth:`save_to`, :meth:`restore`) that tests call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from core.case import (
+    Case,
+    ImageRef,
+    discard_recovery,
+    load_case,
+    pending_recoveries,
+    recovery_path_for,
+    save_case,
+    write_recovery,
+)
+from core.errors import CaseFileError
+from core.lesions import LesionEvent, LesionSet
+from core.volume import Modality
+from core.workspace import check_case_images
+from gui import loading
+from gui.errors import error_boundary, show_exception
+from gui.settings import AUTOSAVE_DELAY_MS, LAST_CASE_FOLDER
+
+log = logging.getLogger("oligoplan.gui")
+
+CASE_FILTER = "OligoPlan case (*.oligoplan.json *.json);;All files (*)"
+CASE_SUFFIX = ".oligoplan.json"
+
+
+@dataclass
+class CaseImages:
+    """What loading a case's images produced (the worker's result)."""
+
+    folder: Path
+    scan: Any
+    base_entry: Any
+    overlay_entry: Any
+    pair: loading.LoadedPair
+
+
+def load_case_images(case: Case, folder: Path, *, progress, cancel) -> CaseImages:
+    """Scan ``folder``, check it holds the case's series, load them (Qt-free, for a worker).
+
+    Raises CaseFileError (nothing loaded) when a series of the case is not in
+    the folder, or when a lesion's mask does not fit its series' grid.
+    """
+    scan = loading.scan(str(folder), progress=progress, cancel=cancel)
+    check_case_images(case, SimpleNamespace(folder=folder, scan=scan))
+    mask_series = [lesion.mask.series_uid for lesion in case.lesions if lesion.mask is not None]
+    primary = next((r for r in case.images if r.series_uid in mask_series), None) or next(
+        (r for r in case.images if r.modality != Modality.PT.value), case.images[0])
+    pet = next((r for r in case.images if r.modality == Modality.PT.value and r is not primary), None)
+    base_entry = scan.find(primary.series_uid)
+    overlay_entry = scan.find(pet.series_uid) if pet is not None else None
+    pair = loading.load_pair(base_entry, overlay_entry, progress=progress, cancel=cancel)
+    _check_grids(case, [v for v in (pair.base, pair.overlay) if v is not None])
+    return CaseImages(folder, scan, base_entry, overlay_entry, pair)
+
+
+def _check_grids(case: Case, volumes) -> None:
+    shapes = {v.info.series_uid: v.shape for v in volumes}
+    for lesion in case.lesions:
+        mask = lesion.mask
+        if mask is not None and shapes.get(mask.series_uid) != mask.grid_shape:
+            raise CaseFileError(
+                f"lesion {lesion.id} was drawn on a grid of {list(mask.grid_shape)} voxels of series "
+                f"{mask.series_uid}, which is not the grid of the images found "
+                f"({list(shapes.get(mask.series_uid, ())) or 'series not shown'}); "
+                "open the case with the images it was drawn on"
+            )
+
+
+class CaseController(QObject):
+    """The case of a main window (``window``: gui.main_window.MainWindow)."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.model = window.model
+        self.undo = window.undo_stack
+        self.settings = window.settings
+        self.case = Case(lesions=self.model.lesions)
+        self._unsaved_extra = False  # restored or relocated work that is not in any file yet
+        self._restored_from: Path | None = None
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(max(int(self.settings.get(AUTOSAVE_DELAY_MS)), 0))
+        self._autosave.timeout.connect(self.autosave)
+        self._lesion_set = self.model.lesions
+        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.volumes.connect(self._on_model_volumes)
+        self.undo.cleanChanged.connect(self._on_undo_clean_changed)
+
+    def shutdown(self) -> None:
+        """Stop autosaving and following the model (the window closes)."""
+        self._autosave.stop()
+        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    # ------------------------------------------------------------- state
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo.isClean() or self._unsaved_extra
+
+    @property
+    def name(self) -> str:
+        return self.case.path.name if self.case.path is not None else "untitled case"
+
+    def current_image_refs(self) -> list[ImageRef]:
+        """The shown volumes as case image references (absolute folders)."""
+        vols = [v for v in (self.model.base, self.model.overlay) if v is not None]
+        folder = self._images_folder(vols)
+        return [ImageRef(folder, v.info.series_uid, v.info.frame_of_reference_uid, v.modality.value)
+                for v in vols]
+
+    def _images_folder(self, vols) -> str:
+        scan = self.window.scan_result
+        scanned = {e.info.series_uid for e in getattr(scan, "series", ())}
+        if scan is not None and vols and all(v.info.series_uid in scanned for v in vols):
+            return str(Path(scan.root).resolve())
+        files = [f for v in vols for f in v.source_files]
+        if files:
+            return os.path.commonpath([str(Path(f).resolve().parent) for f in files])
+        known = {r.series_uid: r.folder for r in self.case.images}
+        return next((known[v.info.series_uid] for v in vols if v.info.series_uid in known), "")
+
+    def _adopt(self, case: Case, *, unsaved: bool = False) -> None:
+        """Make ``case`` the window's case: its lesions on screen, a fresh undo history."""
+        self._autosave.stop()
+        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.case = case
+        self._lesion_set = case.lesions
+        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.set_lesions(case.lesions)
+        self.undo.clear()
+        self.undo.setClean()
+        self._unsaved_extra = unsaved
+        self._update_window()
+
+    def new_case(self) -> None:
+        """An empty case on the shown images."""
+        self._adopt(Case(images=self.current_image_refs(), lesions=LesionSet()))
+
+    def _update_window(self) -> None:
+        self.window.update_title()
+        self.window.setWindowModified(self.is_modified)
+
+    # ------------------------------------------------------------ events
+    def _on_model_volumes(self) -> None:
+        base = self.model.base
+        shown = {v.info.series_uid for v in (base, self.model.overlay) if v is not None}
+        drawn = {lesion.mask.series_uid for lesion in self.case.lesions if lesion.mask is not None}
+        untouched = not len(self.case.lesions) and self.case.path is None
+        if base is not None and drawn <= shown and (self._same_base(base) or untouched):
+            self.case.images = self.current_image_refs()  # e.g. a PET was added over the CT
+            self._update_window()
+            return
+        self.new_case()
+
+    def _same_base(self, base) -> bool:
+        return any(r.series_uid == base.info.series_uid for r in self.case.images)
+
+    def _on_lesions_changed(self, event: LesionEvent) -> None:
+        self._autosave.start()
+        self._update_window()
+
+    def _on_undo_clean_changed(self, _clean: bool) -> None:
+        self._update_window()
+
+    # ---------------------------------------------------------- autosave
+    def autosave(self) -> Path | None:
+        """Write the recovery file now (when there is unsaved work); never raises."""
+        self._autosave.stop()
+        try:
+            if not self.is_modified:
+                discard_recovery(self.case)
+                return None
+            if self.model.base is not None:
+                self.case.images = self.current_image_refs()
+            path = write_recovery(self.case)
+            log.info("autosaved to %s", path)
+            return path
+        except OSError as exc:  # autosave must never interrupt the user
+            log.warning("autosave failed: %s", exc)
+            self.window.show_message(f"Autosave failed: {exc}")
+            return None
+
+    # -------------------------------------------------------------- save
+    def _choose_save(self) -> bool:
+        if self.case.path is None:
+            return self._choose_save_as()
+        with error_boundary(self.window, f"Saving the case {self.name}"):
+            self.save_to(self.case.path)
+            return True
+        return False
+
+    def _choose_save_as(self) -> bool:
+        start = str(self.case.path) if self.case.path else str(
+            Path(self.settings.get(LAST_CASE_FOLDER) or Path.home()) / f"case{CASE_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save the case as", start, CASE_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith(".json"):
+            path += CASE_SUFFIX
+        with error_boundary(self.window, f"Saving the case {Path(path).name}"):
+            self.save_to(path)
+            return True
+        return False
+
+    def save_to(self, path: str | os.PathLike) -> Path:
+        """Save the case to ``path`` (atomically); the recovery file is no longer needed."""
+        path = Path(path)
+        old_recovery = recovery_path_for(self.case)
+        if self.model.base is not None:
+            self.case.images = self.current_image_refs()
+        try:
+            save_case(self.case, path)
+        except OSError as exc:
+            raise CaseFileError(f"{path}: cannot be written ({exc.strerror or exc}); "
+                                "choose another folder or file name") from exc
+        self._autosave.stop()
+        for stale in {old_recovery, recovery_path_for(self.case), self._restored_from}:
+            if stale is not None and stale.exists():
+                stale.unlink()
+        self._restored_from = None
+        self.undo.setClean()
+        self._unsaved_extra = False
+        self.settings.set(LAST_CASE_FOLDER, str(path.resolve().parent))
+        self._update_window()
+        self.window.show_message(f"Saved {path.name}")
+        return path
+
+    # -------------------------------------------------------------- open
+    def _choose_case(self) -> None:
+        if not self.ask_keep_work("Opening another case"):
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a case", self.settings.get(LAST_CASE_FOLDER),
+                                              CASE_FILTER)
+        if path:
+            self.open_case(path)
+
+    def open_case(self, path: str | os.PathLike) -> None:
+        """Open a case file: its lesions on its images (loaded in the background when needed)."""
+        path = Path(path)
+        with error_boundary(self.window, f"Opening the case {path.name}"):
+            case = load_case(path)
+            self.settings.set(LAST_CASE_FOLDER, str(path.resolve().parent))
+            self._show_case(case, path.parent, unsaved=False)
+
+    def _show_case(self, case: Case, base_dir: Path, *, unsaved: bool) -> None:
+        if self._images_shown(case):
+            self._adopt(case, unsaved=unsaved)
+            return
+        if not case.images:
+            raise CaseFileError(f"{case.path.name if case.path else 'the case'}: names no images to "
+                                "show its lesions on")
+        folder = case.images[0].resolve(base_dir)
+        if not folder.is_dir():
+            folder = self._ask_images_folder(case, f"not found at {folder}")
+            if folder is None:
+                return
+            self._load_images(case, folder, unsaved=unsaved, located=True)
+        else:
+            self._load_images(case, folder, unsaved=unsaved, located=False)
+
+    def _images_shown(self, case: Case) -> bool:
+        vols = [v for v in (self.model.base, self.model.overlay) if v is not None]
+        if not vols or not case.images:
+            return False
+        uids = {v.info.series_uid for v in vols}
+        if not all(ref.series_uid in uids for ref in case.images):
+            return False
+        _check_grids(case, vols)
+        return True
+
+    def _ask_images_folder(self, case: Case, why: str) -> Path | None:
+        name = case.path.name if case.path else "the case"
+        folder = QFileDialog.getExistingDirectory(
+            self.window, f"Locate the images of {name} ({why})", str(Path.home()))
+        return Path(folder) if folder else None
+
+    def _load_images(self, case: Case, folder: Path, *, unsaved: bool, located: bool) -> None:
+        name = case.path.name if case.path else "the case"
+        self.window.runner.start(
+            partial(load_case_images, case, folder),
+            f"Loading the images of {name}",
+            on_done=partial(self._on_images_loaded, case, unsaved or located),
+            on_failed=partial(self._on_images_failed, case, unsaved, located),
+        )
+
+    def _on_images_loaded(self, case: Case, unsaved: bool, result: CaseImages) -> None:
+        with error_boundary(self.window, "Showing the case"):
+            self.window.show_loaded(result.scan, result.base_entry, result.overlay_entry, result.pair)
+            folder = str(result.folder.resolve())
+            case.images = [replace(ref, folder=folder) for ref in case.images]
+            self._adopt(case, unsaved=unsaved)
+
+    def _on_images_failed(self, case: Case, unsaved: bool, located: bool, exc: BaseException) -> None:
+        name = case.path.name if case.path else "the case"
+        if isinstance(exc, CaseFileError) and not located:
+            folder = self._ask_images_folder(case, "the folder it names holds other images")
+            if folder is not None:
+                self._load_images(case, folder, unsaved=unsaved, located=True)
+            return
+        show_exception(self.window, f"Opening the case {name}", exc)
+
+    # ---------------------------------------------------- unsaved work
+    def ask_keep_work(self, doing: str) -> bool:
+        """Before replacing the case: offer to save unsaved work. False = the user cancelled."""
+        if not self.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self.window, "OligoPlan — unsaved lesions",
+            f"{doing}: the lesions of {self.name} have changes that are not saved.\n\n"
+            "Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self._choose_save()
+        if answer == QMessageBox.StandardButton.Discard:
+            self.discard_changes()
+            return True
+        return False
+
+    def discard_changes(self) -> None:
+        """Forget the unsaved work: the recovery file goes, the lesions count as saved."""
+        self._autosave.stop()
+        discard_recovery(self.case)
+        if self._restored_from is not None and self._restored_from.exists():
+            self._restored_from.unlink()
+        self._restored_from = None
+        self.undo.setClean()
+        self._unsaved_extra = False
+        self._update_window()
+
+    # ---------------------------------------------------------- recovery
+    def offer_recovery(self) -> bool:
+        """At start-up: offer each recovery file left by a crash. True when one was restored."""
+        for path in pending_recoveries():
+            info = _recovery_info(path)
+            answer = QMessageBox.question(
+                self.window, "OligoPlan — restore unsaved work?",
+                f"OligoPlan found lesions that were not saved ({info}), probably because it "
+                "closed unexpectedly.\n\nRestore them? (No keeps them for later; Discard deletes them.)",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Discard,
+                QMessageBox.StandardButton.Yes,
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                return self.restore(path)
+            if answer == QMessageBox.StandardButton.Discard:
+                path.unlink(missing_ok=True)
+            elif path.name == "untitled.recovery.json":  # keep it from the next untitled autosave
+                stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+                path.rename(path.with_name(f"untitled-{stamp}.recovery.json"))
+        return False
+
+    def restore(self, path: str | os.PathLike) -> bool:
+        """Show the lesions of a recovery file (as unsaved work of the case it belongs to)."""
+        path = Path(path)
+        with error_boundary(self.window, f"Restoring {path.name}"):
+            case = load_case(path)
+            of = json.loads(path.read_text(encoding="utf-8")).get("recovery_of")
+            case.path = Path(of) if of else None
+            self._restored_from = path
+            self._show_case(case, path.parent, unsaved=True)
+            return True
+        return False
+
+
+def _recovery_info(path: Path) -> str:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        of = doc.get("recovery_of")
+        n = len(doc.get("lesions", []))
+        when = str(doc.get("saved_at", ""))[:16].replace("T", " ")
+        return f"{n} lesion(s) of {Path(of).name if of else 'an untitled case'}, autosaved {when} UTC"
+    except (OSError, ValueError, AttributeError, TypeError):
+        return path.name

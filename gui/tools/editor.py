@@ -1,0 +1,213 @@
+"""Every lesion edit of the gui, as undoable core commands on the window's stack.
+
+Tools and the lesion table call these methods; none of them changes a lesion
+directly. Geometry (rasterising, painting a plane, interpolation) is
+core.contours; this module only decides *which* lesion an edit goes to:
+
+* drawing (polygon, freehand, brush) adds to the selected lesion, or makes a
+  new lesion when none is selected (N deselects);
+* the eraser erases from the selected lesion, or from every lesion it
+  touches when none is selected;
+* a lesion erased down to nothing keeps its marker if it has one, otherwise
+  it is deleted (in the same undo step).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from core.codes import Site
+from core.contours import gaps, interpolate_mask, paint_slice
+from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion, UpdateLesion
+from core.volume import Volume
+from gui.undo import UndoStack
+from gui.viewer_model import ViewerModel
+
+BRUSH_LIMITS_MM = (0.5, 50.0)
+BRUSH_STEP = 1.25
+
+
+class LesionEditor(QObject):
+    """Makes lesion edits for the tools and the table.
+
+    Signals
+    -------
+    message(str)
+        A short note for the status bar ("Added to L2 (Liver 1)").
+    brush_changed(float)
+        The brush radius (mm) changed.
+    """
+
+    message = Signal(str)
+    brush_changed = Signal(float)
+
+    def __init__(self, model: ViewerModel, undo: UndoStack, parent: QObject | None = None,
+                 brush_radius_mm: float = 5.0):
+        super().__init__(parent)
+        self.model = model
+        self.undo = undo
+        self.default_site = Site.OTHER
+        self._brush_radius_mm = float(np.clip(brush_radius_mm, *BRUSH_LIMITS_MM))
+
+    # ------------------------------------------------------------------ brush
+    @property
+    def brush_radius_mm(self) -> float:
+        return self._brush_radius_mm
+
+    def set_brush_radius(self, radius_mm: float) -> None:
+        radius = round(float(np.clip(radius_mm, *BRUSH_LIMITS_MM)), 2)
+        if radius != self._brush_radius_mm:
+            self._brush_radius_mm = radius
+            self.brush_changed.emit(radius)
+
+    def brush_smaller(self) -> None:
+        self.set_brush_radius(self._brush_radius_mm / BRUSH_STEP)
+
+    def brush_larger(self) -> None:
+        self.set_brush_radius(self._brush_radius_mm * BRUSH_STEP)
+
+    # ------------------------------------------------------------------ names
+    @property
+    def grid(self) -> Volume | None:
+        """The volume drawn on: the base volume of the views."""
+        return self.model.base
+
+    def new_label(self, site: Site | str) -> str:
+        """'<Site> n' with the smallest n not used by another lesion of that site."""
+        site = Site.parse(site)
+        used = {lesion.label for lesion in self.model.lesions}
+        n = 1
+        while f"{site.label} {n}" in used:
+            n += 1
+        return f"{site.label} {n}"
+
+    # ------------------------------------------------------------------- adds
+    def add_lesion(self, *, mask: LesionMask | None = None, point_mm=None, select: bool = True,
+                   text: str = "") -> Lesion:
+        lesions = self.model.lesions
+        lesion = Lesion(id=lesions.new_id(), label=self.new_label(self.default_site),
+                        site=self.default_site, point_mm=point_mm, mask=mask)
+        command = AddLesion(lesions, lesion)
+        if text:
+            command.text = text
+        self.undo.push_command(command)
+        if select:
+            self.model.set_selected(lesion.id)
+        self.message.emit(f"Added {lesion.id} ({lesion.label}); set its site in the lesion table")
+        return lesion
+
+    def paint(self, axis: int, index: int, region: np.ndarray, region_offset=(0, 0), *,
+              what: str = "Draw") -> Lesion | None:
+        """Add a plane region to the selected lesion (or to a new one)."""
+        grid = self.grid
+        if grid is None or not np.asarray(region).any():
+            return None
+        target = self.model.selected
+        if target is not None and target.mask is not None and self.model.grid_for(target.mask) is not grid:
+            self.message.emit(f"{target.label} was drawn on other images; press N to start a new lesion")
+            return None
+        old = target.mask if target is not None else None
+        new = paint_slice(old, axis, index, region, add=True, grid_shape=grid.shape,
+                          series_uid=grid.info.series_uid, region_offset=region_offset)
+        if new is None:
+            return None
+        if target is None:
+            return self.add_lesion(mask=new, text=f"{what} new lesion")
+        if new == old:
+            return target
+        updated = target.with_changes(mask=new)
+        self.undo.push_command(UpdateLesion(self.model.lesions, updated, f"{what} on {target.label}"))
+        self.message.emit(f"Added to {target.id} ({target.label}); press N to start a new lesion")
+        return updated
+
+    def erase(self, axis: int, index: int, region: np.ndarray, region_offset=(0, 0)) -> int:
+        """Erase a plane region from the selected lesion, or from all lesions when none is
+        selected. Returns how many lesions changed (one undo step)."""
+        grid = self.grid
+        if grid is None:
+            return 0
+        selected = self.model.selected
+        targets = [selected] if selected is not None else list(self.model.lesions)
+        changes: list[tuple[Lesion, LesionMask | None]] = []
+        for lesion in targets:
+            if lesion.mask is None or self.model.grid_for(lesion.mask) is not grid:
+                continue
+            new = paint_slice(lesion.mask, axis, index, region, add=False, grid_shape=grid.shape,
+                              series_uid=grid.info.series_uid, region_offset=region_offset)
+            if new is None or not new == lesion.mask:
+                changes.append((lesion, new))
+        if not changes:
+            return 0
+        names = ", ".join(lesion.label for lesion, _ in changes)
+        with self.undo.macro(f"Erase on {names}"):
+            for lesion, new in changes:
+                self._set_mask(lesion, new, f"Erase on {lesion.label}")
+        return len(changes)
+
+    def _set_mask(self, lesion: Lesion, mask: LesionMask | None, text: str) -> None:
+        lesions = self.model.lesions
+        if mask is None and lesion.point_mm is None:
+            self.undo.push_command(RemoveLesion(lesions, lesion.id))
+            self.message.emit(f"{lesion.label} erased completely: deleted (Ctrl+Z brings it back)")
+        else:
+            self.undo.push_command(UpdateLesion(lesions, lesion.with_changes(mask=mask), text))
+
+    # ------------------------------------------------------------- table edits
+    def update(self, lesion_id: str, **changes) -> bool:
+        """Change fields of a lesion (label, site, laterality, kind, treatable, notes).
+
+        A label still named after the old site ('Other 2') follows a new
+        site ('Liver 1'). Returns False when nothing changed.
+        """
+        lesion = self.model.lesions[lesion_id]
+        if "label" in changes:
+            label = str(changes["label"]).strip()
+            if not label:
+                self.message.emit("A lesion needs a label; the old one was kept")
+                return False
+            changes["label"] = label
+        try:
+            new = lesion.with_changes(**changes)
+        except ValueError as exc:
+            self.message.emit(str(exc))
+            return False
+        if "site" in changes and "label" not in changes and new.site != lesion.site \
+                and re.fullmatch(rf"{re.escape(lesion.site.label)} \d+", lesion.label):
+            new = new.with_changes(label=self.new_label(new.site))
+        if new == lesion:
+            return False
+        field = next(iter(changes))
+        self.undo.push_command(UpdateLesion(self.model.lesions, new, f"Change {field} of {lesion.label}"))
+        return True
+
+    def delete(self, lesion_id: str) -> None:
+        self.undo.push_command(RemoveLesion(self.model.lesions, lesion_id))
+
+    def delete_selected(self) -> bool:
+        selected = self.model.selected
+        if selected is None:
+            self.message.emit("Select a lesion to delete (in the table, or click it with the crosshair tool)")
+            return False
+        self.delete(selected.id)
+        self.message.emit(f"Deleted {selected.label} (Ctrl+Z brings it back)")
+        return True
+
+    def interpolate_selected(self, axis: int) -> bool:
+        """Fill the planes between the contoured planes (normal to ``axis``) of the selected lesion."""
+        lesion = self.model.selected
+        grid = self.grid
+        if lesion is None or lesion.mask is None or grid is None:
+            self.message.emit("Select a contoured lesion to interpolate")
+            return False
+        n = gaps(lesion.mask, axis)
+        if n == 0:
+            self.message.emit(f"{lesion.label} has no gaps between contoured slices in this plane")
+            return False
+        new = interpolate_mask(lesion.mask, axis, grid.spacing_mm)
+        self.undo.push_command(UpdateLesion(self.model.lesions, lesion.with_changes(mask=new),
+                                            f"Interpolate {lesion.label}"))
+        self.message.emit(f"Filled {n} slice(s) of {lesion.label}")
+        return True

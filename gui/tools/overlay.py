@@ -1,0 +1,199 @@
+"""Lesions drawn on a slice view: outlines in distinct colours with their labels.
+
+Only the slice a view shows is outlined: the outline of a lesion on a plane
+is computed from its mask box on demand (core.contours.slice_outlines) and
+cached per (lesion, plane, slice) in index coordinates, so scrolling back and
+forth, zooming and panning cost no new outline work. An edited lesion is a new
+immutable object, so its cached outlines are dropped as soon as it changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+
+from core.contours import slice_outlines
+from core.lesions import Lesion, LesionEvent
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gui.slice_view import SliceView
+
+#: distinct colours that stay visible on grey CT and on a hot PET overlay
+#: (no pure red/yellow, which the PET colour map uses; no cyan, the crosshair's)
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (60, 230, 60),     # green
+    (255, 80, 255),    # magenta
+    (255, 150, 30),    # orange
+    (100, 150, 255),   # blue
+    (190, 255, 70),    # lime
+    (255, 130, 170),   # pink
+    (170, 120, 255),   # violet
+    (0, 210, 170),     # teal
+    (240, 240, 120),   # pale yellow
+    (255, 95, 80),     # coral
+)
+PREVIEW_COLOR = QColor(255, 255, 255)
+_MAX_CACHE = 2000
+
+
+def lesion_color(lesion_id: str) -> QColor:
+    """The colour of a lesion: fixed by its id number, so it never changes between sessions."""
+    digits = "".join(ch for ch in lesion_id if ch.isdigit())
+    number = int(digits) if digits else sum(map(ord, lesion_id))
+    return QColor(*PALETTE[(number - 1) % len(PALETTE)])
+
+
+def outline_path(view: "SliceView", loops: list[np.ndarray]) -> QPainterPath:
+    """A closed painter path (widget coordinates) through outline loops given in plane coordinates."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill)
+    for loop in loops:
+        xy = view.plane_to_widget(loop)
+        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in xy]))
+        path.closeSubpath()
+    return path
+
+
+def draw_label(painter: QPainter, anchor: QPointF, text: str, color: QColor, bold: bool = False,
+               taken: list[QRectF] | None = None) -> QRectF:
+    """A label on a dark box so it reads on any grey value, centred above ``anchor``.
+
+    ``taken``: boxes of labels already drawn; the label moves up until it
+    overlaps none of them, and its own box is added.
+    """
+    font = QFont(painter.font())
+    font.setPixelSize(13)
+    font.setBold(bold)
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    width = metrics.horizontalAdvance(text) + 8
+    rect = QRectF(anchor.x() - width / 2, anchor.y() - metrics.height() - 4, width, metrics.height() + 2)
+    if taken is not None:
+        for _ in range(len(taken)):
+            hit = next((r for r in taken if r.intersects(rect)), None)
+            if hit is None:
+                break
+            rect.moveBottom(hit.top() - 1)
+        taken.append(rect)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 150))
+    painter.drawRoundedRect(rect, 3, 3)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(color)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    return rect
+
+
+class LesionOverlay:
+    """Paints the lesions of the model on one view and keeps its outline cache.
+
+    Subscribes to the model's lesion events and to the shown lesion set's
+    ``changed``; :meth:`disconnect` stops (the view calls it when it closes).
+    """
+
+    def __init__(self, view: "SliceView"):
+        self.view = view
+        self.model = view.model
+        self._cache: dict[tuple[str, int, int], tuple[Lesion, list[np.ndarray]]] = {}
+        self.outline_count = 0  # outlines computed (not taken from the cache), for tests/bench
+        self._lesion_set = self.model.lesions
+        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesions.connect(self._on_model_lesions)
+        self.model.events.selection.connect(self._on_model_selection)
+        self.model.events.volumes.connect(self._on_model_volumes)
+
+    def disconnect(self) -> None:
+        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesions.disconnect(self._on_model_lesions)
+        self.model.events.selection.disconnect(self._on_model_selection)
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    # ----------------------------------------------------------------- events
+    def _on_model_lesions(self) -> None:
+        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self._lesion_set = self.model.lesions
+        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self._cache.clear()
+        self.view.update()
+
+    def _on_lesions_changed(self, event: LesionEvent) -> None:
+        if event.lesion_id is None:
+            self._cache.clear()
+        else:
+            for key in [k for k in self._cache if k[0] == event.lesion_id]:
+                del self._cache[key]
+        self.view.update()
+
+    def _on_model_selection(self, old, new) -> None:
+        self.view.update()
+
+    def _on_model_volumes(self) -> None:
+        self._cache.clear()
+
+    # ---------------------------------------------------------------- outlines
+    def outlines(self, lesion: Lesion, axis: int, index: int) -> list[np.ndarray]:
+        """Outline loops of a lesion on one plane (plane coordinates), cached."""
+        key = (lesion.id, axis, index)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] is lesion:
+            return hit[1]
+        if len(self._cache) > _MAX_CACHE:
+            self._cache.clear()
+        loops = slice_outlines(lesion.mask, axis, index)
+        self.outline_count += 1
+        self._cache[key] = (lesion, loops)
+        return loops
+
+    # ------------------------------------------------------------------ paint
+    def paint(self, painter: QPainter) -> None:
+        view = self.view
+        base = self.model.base
+        axis, k = view.slice_axis, view.slice_index
+        if base is None or axis is None:
+            return
+        selected = self.model.selected_id
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        labels: list[tuple[QPointF, str, QColor, bool]] = []
+        for lesion in self.model.lesions:
+            color = lesion_color(lesion.id)
+            is_selected = lesion.id == selected
+            if lesion.mask is not None and self.model.grid_for(lesion.mask) is base:
+                loops = self.outlines(lesion, axis, k)
+                if loops:
+                    path = outline_path(view, loops)
+                    if is_selected:
+                        fill = QColor(color)
+                        fill.setAlpha(45)
+                        painter.fillPath(path, QBrush(fill))
+                    painter.setPen(QPen(color, 2.6 if is_selected else 1.6))
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.drawPath(path)
+                    top = min((view.plane_to_widget(loop) for loop in loops), key=lambda xy: xy[:, 1].min())
+                    i = int(np.argmin(top[:, 1]))
+                    labels.append((QPointF(top[i, 0], top[i, 1] - 2), lesion.label, color, is_selected))
+            if lesion.point_mm is not None and lesion.mask is None:  # a contour says more than its seed
+                self._paint_marker(painter, lesion, color, is_selected, labels)
+        taken: list[QRectF] = []
+        for anchor, text, color, bold in sorted(labels, key=lambda item: -item[0].y()):
+            draw_label(painter, anchor, text, color, bold, taken)
+
+    def _paint_marker(self, painter: QPainter, lesion: Lesion, color: QColor, selected: bool,
+                      labels: list) -> None:
+        view = self.view
+        base = self.model.base
+        zyx = base.patient_to_index(np.asarray(lesion.point_mm, dtype=np.float64))
+        axis = view.slice_axis
+        if abs(zyx[axis] - view.slice_index) > 0.5:
+            return
+        centre = view.index_to_widget(zyx)
+        r = 7.0 if selected else 5.5
+        painter.setPen(QPen(QColor(0, 0, 0, 200), 4.0))
+        painter.drawEllipse(centre, r, r)
+        painter.setPen(QPen(color, 2.2))
+        painter.drawEllipse(centre, r, r)
+        painter.drawLine(centre + QPointF(-r - 4, 0), centre + QPointF(-r + 2, 0))
+        painter.drawLine(centre + QPointF(r - 2, 0), centre + QPointF(r + 4, 0))
+        labels.append((QPointF(centre.x(), centre.y() - r - 2), lesion.label, color, selected))

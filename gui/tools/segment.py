@@ -1,0 +1,124 @@
+"""Click-segment: one click segments a lesion in 3D; a preview waits for Enter.
+
+The click is the seed of core.workspace.Workspace.segment: PET %SUVmax
+(background-corrected 40 % by default) contoured on the CT grid when a PET is
+fused over the CT, adaptive CT region growing otherwise. The result is shown
+as a dashed white outline in all three views until Enter accepts it (a new
+lesion, with the click as its marker) or Esc rejects it; another click
+replaces it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from core.contours import slice_outlines
+from core.lesions import LesionMask
+from core.segment import SegmentParams
+from core.volume import Modality
+from core.workspace import Workspace
+from gui.errors import error_boundary
+from gui.tools.base import Tool
+from gui.tools.overlay import PREVIEW_COLOR, draw_label, outline_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gui.slice_view import SliceView
+
+
+class SegmentTool(Tool):
+    name = "segment"
+
+    def __init__(self, manager):
+        super().__init__(manager)
+        self.params = SegmentParams()
+        self._preview: LesionMask | None = None
+        self._seed_mm: tuple[float, float, float] | None = None
+        self._outlines: dict[tuple[int, int], list[np.ndarray]] = {}
+
+    @property
+    def preview(self) -> LesionMask | None:
+        return self._preview
+
+    @property
+    def pending(self) -> bool:
+        return self._preview is not None
+
+    def workspace(self) -> Workspace | None:
+        """The shown images as a core workspace (primary = base, PET = a fused PET)."""
+        base, overlay = self.model.base, self.model.overlay
+        if base is None:
+            return None
+        pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
+        return Workspace(folder=Path("."), scan=None, primary=base, pet=pet)
+
+    def method(self) -> str:
+        ws = self.workspace()
+        if ws is None:
+            return ""
+        if ws.pet is not None or ws.primary.modality is Modality.PT:
+            return f"PET {self.params.pet_fraction:.0%} of SUVmax"
+        return "CT region growing"
+
+    def segment(self, seed_mm) -> LesionMask | None:
+        """Segment at a patient point and show the preview (errors become a dialog)."""
+        ws = self.workspace()
+        if ws is None:
+            return None
+        self.cancel()
+        with error_boundary(self.manager.dialog_parent(), "Segmenting at the click"):
+            mask = ws.segment(seed_mm, self.params)
+            self._preview = mask
+            self._seed_mm = tuple(float(v) for v in seed_mm)
+            self.editor.message.emit(
+                f"Preview ({self.method()}, {mask.n_voxels} voxels): Enter accepts, Esc rejects")
+        self.changed()
+        return self._preview
+
+    def press(self, view: "SliceView", pos: QPointF) -> bool:
+        zyx = view.widget_to_index(pos)
+        if zyx is None or not view.inside(zyx) or self.model.base is None:
+            return True
+        self.segment(self.model.base.index_to_patient(zyx))
+        return True
+
+    def accept(self) -> bool:
+        if self._preview is None:
+            return False
+        mask, seed = self._preview, self._seed_mm
+        self._preview, self._seed_mm = None, None
+        self._outlines.clear()
+        self.changed()
+        self.editor.add_lesion(mask=mask, point_mm=seed, text="Click-segment new lesion")
+        return True
+
+    def cancel(self) -> bool:
+        had = self._preview is not None
+        self._preview, self._seed_mm = None, None
+        self._outlines.clear()
+        self.changed()
+        return had
+
+    def paint(self, view: "SliceView", painter: QPainter) -> None:
+        if self._preview is None or self.model.grid_for(self._preview) is not self.model.base:
+            return
+        key = (view.slice_axis, view.slice_index)
+        if key not in self._outlines:
+            self._outlines[key] = slice_outlines(self._preview, *key)
+        loops = self._outlines[key]
+        if not loops:
+            return
+        path = outline_path(view, loops)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(0, 0, 0, 180), 3.5))
+        painter.drawPath(path)
+        painter.setPen(QPen(PREVIEW_COLOR, 1.8, Qt.PenStyle.DashLine))
+        painter.drawPath(path)
+        rect = path.boundingRect()
+        draw_label(painter, QPointF(rect.center().x(), rect.top() - 2), "Enter accepts · Esc rejects",
+                   PREVIEW_COLOR)

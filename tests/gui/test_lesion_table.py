@@ -1,0 +1,162 @@
+"""The lesion table dock: edits in place with undo, selection moves the views, counts per organ."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
+
+from core.codes import Site
+from gui.orientation import Plane
+from gui.panels.lesion_table import C_ID, C_LABEL, C_SIDE, C_SITE, C_TREAT, C_VOL, counts_text
+from gui.tools.overlay import lesion_color
+from tests.gui.test_lesion_tools import (  # noqa: F401 (fixtures)
+    SQUARE,
+    boxes,
+    ct_win,
+    data_dir,
+    draw_polygon,
+    key,
+    win,
+)
+
+SMALL = [(9.5, 9.5), (9.5, 13.5), (13.5, 13.5), (13.5, 9.5)]  # 4 x 4 voxels
+
+
+@pytest.fixture
+def two(ct_win, qtbot):
+    """L1: 150 voxels on slice 20; L2: 16 voxels on slice 10 (the crosshair ends there)."""
+    draw_polygon(qtbot, ct_win, 20, SQUARE)
+    key(qtbot, ct_win, Qt.Key.Key_N)
+    draw_polygon(qtbot, ct_win, 10, SMALL)
+    return ct_win
+
+
+def double_click(qtbot, table, index):
+    pos = table.visualRect(index).center()
+    assert table.viewport().rect().contains(pos), "the cell is not on screen"
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def open_editor(table, kind):
+    """The editor open in the table (editors closed before linger until deleted: skip them)."""
+    assert table.state() == QAbstractItemView.State.EditingState, "no editor opened"
+    (editor,) = [e for e in table.viewport().findChildren(kind) if e.isVisible()]
+    return editor
+
+
+def edit_text(qtbot, panel, lesion_id, column, text):
+    """Double-click a cell, type, press Enter (as a user edits in place)."""
+    table = panel.table
+    index = panel.proxy_index(lesion_id, column)
+    double_click(qtbot, table, index)
+    editor = open_editor(table, QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)  # Qt commits queued
+
+
+def choose(qtbot, panel, lesion_id, column, text):
+    table = panel.table
+    index = panel.proxy_index(lesion_id, column)
+    double_click(qtbot, table, index)
+    combo = open_editor(table, QComboBox)
+    combo.setCurrentIndex(combo.findText(text))
+    qtbot.keyClick(combo, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)
+
+
+def test_rows_show_ids_colours_and_measurements(two):
+    panel = two.lesion_panel
+    assert panel.table_model.rowCount() == 2
+    assert [panel.cell_text(i, C_ID) for i in ("L1", "L2")] == ["L1", "L2"]
+    assert panel.cell_text("L1", C_VOL) == "0.24" and panel.cell_text("L2", C_VOL) == "0.03"
+    icons = [panel.proxy_index(i, C_ID).data(Qt.ItemDataRole.DecorationRole) for i in ("L1", "L2")]
+    assert all(icon is not None for icon in icons)
+    assert lesion_color("L1") != lesion_color("L2")
+
+
+def test_relabel_in_place_and_undo_reverts_it(two, qtbot):
+    panel = two.lesion_panel
+    edit_text(qtbot, panel, "L1", C_LABEL, "Segment VII")
+    assert two.model.lesions["L1"].label == "Segment VII"
+    assert panel.cell_text("L1", C_LABEL) == "Segment VII"
+    key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert two.model.lesions["L1"].label == "Other 1"
+    assert panel.cell_text("L1", C_LABEL) == "Other 1"
+    edit_text(qtbot, panel, "L1", C_LABEL, "   ")  # an empty label is refused
+    assert two.model.lesions["L1"].label == "Other 1"
+
+
+def test_site_edit_updates_counts_and_the_default_label_follows(two, qtbot):
+    panel = two.lesion_panel
+    assert panel.counts_label.text() == "Other 2 — 2 lesions"
+    assert two.lesion_count_label.text() == "Other 2 — 2 lesions"  # status bar: always visible
+    choose(qtbot, panel, "L2", C_SITE, "Liver")
+    lesion = two.model.lesions["L2"]
+    assert lesion.site is Site.LIVER and lesion.label == "Liver 1"
+    assert panel.counts_label.text() == "Liver 1 · Other 1 — 2 lesions"
+    choose(qtbot, panel, "L1", C_SITE, "Lung")
+    choose(qtbot, panel, "L1", C_SIDE, "left")
+    assert two.model.lesions["L1"].site_text == "lung (left)"
+    key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert two.model.lesions["L1"].site is Site.OTHER
+    assert panel.counts_label.text() == "Liver 1 · Other 1 — 2 lesions"
+
+
+def test_treatable_check_box_is_undoable(two, qtbot):
+    panel = two.lesion_panel
+    index = panel.proxy_index("L1", C_TREAT)
+    assert panel.proxy.setData(index, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert two.model.lesions["L1"].treatable is False
+    two.undo_stack.undo()
+    assert two.model.lesions["L1"].treatable is True
+
+
+def test_selecting_a_row_moves_the_three_views_to_the_lesion(two, qtbot):
+    panel = two.lesion_panel
+    axial, coronal, sagittal = (two.views[p] for p in Plane)
+    assert axial.slice_index == 10  # drawn last on slice 10
+    rect = panel.table.visualRect(panel.proxy_index("L1", C_ID))
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert two.model.selected_id == "L1"
+    centre = np.rint(two.model.lesion_centre_index(two.model.lesions["L1"])).astype(int)
+    assert tuple(centre) == two.model.cursor
+    assert axial.slice_index == 20  # the slice the polygon was drawn on
+    assert (coronal.slice_index, sagittal.slice_index) == (centre[1], centre[2])
+    assert 20 <= centre[1] <= 29 and 30 <= centre[2] <= 44
+    two.model.set_cursor((5, 5, 5))  # scrolled away; a click on the selected row goes back
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert two.model.cursor == tuple(centre)
+
+
+def test_sorting_by_volume_and_selection_survives_it(two, qtbot):
+    panel = two.lesion_panel
+    panel.table.sortByColumn(C_VOL, Qt.SortOrder.AscendingOrder)
+    assert [panel.proxy.index(r, C_ID).data() for r in range(2)] == ["L2", "L1"]
+    panel.table.sortByColumn(C_VOL, Qt.SortOrder.DescendingOrder)
+    assert [panel.proxy.index(r, C_ID).data() for r in range(2)] == ["L1", "L2"]
+    panel.select_lesion("L2")
+    assert two.model.selected_id == "L2"
+
+
+def test_new_lesions_take_the_chosen_site(ct_win, qtbot):
+    panel = ct_win.lesion_panel
+    panel.site_combo.setCurrentIndex(panel.site_combo.findData(Site.BONE.value))
+    draw_polygon(qtbot, ct_win, 20, SQUARE)
+    lesion = ct_win.model.lesions["L1"]
+    assert lesion.site is Site.BONE and lesion.label == "Bone 1"
+    assert counts_text(ct_win.model.lesions) == "Bone 1 — 1 lesion"
+
+
+def test_deleting_the_selected_row_updates_table_and_counts(two, qtbot):
+    panel = two.lesion_panel
+    panel.select_lesion("L1")
+    key(qtbot, two, Qt.Key.Key_Delete)
+    assert panel.table_model.rowCount() == 1 and panel.counts_label.text() == "Other 1 — 1 lesion"
+    key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert panel.table_model.rowCount() == 2

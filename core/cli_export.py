@@ -1,0 +1,137 @@
+"""`oligoplan export`: write a case's exports (RTSTRUCT, SR, and the summaries).
+
+The command is a list of export steps (:data:`EXPORT_STEPS`). Each step owns
+one flag (``--rtstruct``, ``--sr``, ...), a help line and a writer that takes
+the :class:`ExportJob` and returns the files it wrote. A new format is one more
+:class:`ExportStep` appended to the list: the parser, the "nothing chosen"
+check and the summary printed at the end come from the list.
+
+Options shared by every step: ``--out DIR`` (created when missing),
+``--include-oars`` (the organs at risk of the structure sets matched to the
+case's images go into the RTSTRUCT too) and ``--anonymise`` (every file is
+de-identified following DICOM PS3.15 basic profile; UIDs are remapped
+consistently across all the files of one export: see :mod:`core.rt.anonymise`).
+
+Exits 2 with a one-line message when the case file is bad or its images
+cannot be found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+from core.case import Case, load_case
+from core.errors import OligoPlanError
+
+
+@dataclass
+class ExportJob:
+    """Everything a writer needs: the case, its images, where to write and how.
+
+    ``workspace`` opens the case's images on first use (so a writer that needs
+    no image does not pay for loading them); ``anonymiser`` is shared by every
+    step of one export, so UIDs map the same way in every file.
+    """
+
+    case: Case
+    case_path: Path
+    out_dir: Path
+    include_oars: bool = False
+    anonymise: bool = False
+    _anonymiser: object = field(default=None, init=False, repr=False)
+
+    @cached_property
+    def workspace(self):
+        """The case's images (core.rt.case_images.CaseWorkspace); ImagesMissingError when absent."""
+        from core.rt.case_images import open_case_images
+
+        return open_case_images(self.case, self.case_path.parent)
+
+    @property
+    def anonymiser(self):
+        """The export's de-identifier (core.rt.anonymise.Anonymiser), or None without --anonymise."""
+        if not self.anonymise:
+            return None
+        if self._anonymiser is None:
+            from core.rt.anonymise import Anonymiser
+
+            self._anonymiser = Anonymiser()
+        return self._anonymiser
+
+
+@dataclass(frozen=True)
+class ExportStep:
+    """One format of ``oligoplan export``: its flag and its writer."""
+
+    flag: str  # e.g. "--rtstruct"
+    help: str
+    write: Callable[[ExportJob], list[Path]]
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+def _write_rtstruct(job: ExportJob) -> list[Path]:
+    from core.rt.export_job import write_case_rtstruct
+
+    return [write_case_rtstruct(job)]
+
+
+def _write_sr(job: ExportJob) -> list[Path]:
+    from core.rt.export_job import write_case_sr
+
+    return [write_case_sr(job)]
+
+
+#: The formats, in the order they are written. Add a format by appending a step.
+EXPORT_STEPS: list[ExportStep] = [
+    ExportStep("--rtstruct", "RT Structure Set of the lesions (GTV), validated before writing", _write_rtstruct),
+    ExportStep("--sr", "DICOM SR measurement report (TID 1500) of the lesions", _write_sr),
+]
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export",
+        help="write a case's RTSTRUCT, SR and summaries to a folder",
+        description=(
+            "Writes the chosen exports of a case into DIR. DICOM exports reference the case's "
+            "images, which must be found where the case file says."
+        ),
+    )
+    p.add_argument("case", metavar="CASE.json", help="case file")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder to write into (created when missing)")
+    for step in EXPORT_STEPS:
+        p.add_argument(step.flag, dest=step.dest, action="store_true", help=step.help)
+    p.add_argument("--include-oars", action="store_true",
+                   help="add the organs at risk of the structure sets found with the images to the RTSTRUCT")
+    p.add_argument("--anonymise", action="store_true",
+                   help="de-identify every file (DICOM PS3.15 basic profile, UIDs remapped consistently)")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args) -> int:
+    chosen = [step for step in EXPORT_STEPS if getattr(args, step.dest, False)]
+    if not chosen:
+        raise OligoPlanError(
+            "nothing to export: choose at least one of " + ", ".join(s.flag for s in EXPORT_STEPS)
+        )
+    case_path = Path(args.case)
+    case = load_case(case_path)
+    out_dir = Path(args.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OligoPlanError(f"--out {out_dir}: is a file, not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
+                    include_oars=bool(args.include_oars), anonymise=bool(args.anonymise))
+    written: list[Path] = []
+    for step in chosen:
+        written.extend(step.write(job))
+    print(f"{len(written)} file(s) written to {out_dir}" + (" (anonymised)" if job.anonymise else ""))
+    for path in written:
+        print(f"  {path.name}")
+    return 0

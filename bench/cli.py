@@ -19,6 +19,10 @@ def register(subparsers) -> None:
     render.add_argument("--n", type=int, default=200, help="updates to time")
     render.add_argument("--json", action="store_true")
     render.set_defaults(func=cmd_bench_render)
+    segment = kinds.add_parser("segment", help="one-click segmentation of a 20 mm lesion on a 512x512 CT (and PET)")
+    segment.add_argument("--n", type=int, default=30, help="clicks to time per modality")
+    segment.add_argument("--json", action="store_true")
+    segment.set_defaults(func=cmd_bench_segment)
 
 
 def cmd_bench_load(args) -> int:
@@ -38,4 +42,12 @@ def cmd_bench_render(args) -> int:
     else:
         print(f"Slice update in a {doc['view_px']}x{doc['view_px']} view: "
               f"median {doc['median_ms']:.2f} ms, p95 {doc['p95_ms']:.2f} ms (target: median <= 8 ms)")
+    return 0
+
+
+def cmd_bench_segment(args) -> int:
+    from bench import segment
+
+    doc = segment.run(n=max(5, args.n))
+    print(json.dumps(doc, indent=2) if args.json else segment.describe(doc))
     return 0

@@ -46,3 +46,47 @@ class SegmentationError(OligoPlanError):
 
 class CaseFileError(OligoPlanError):
     """A case file cannot be read or does not match the images."""
+
+
+class RuleSetError(OligoPlanError):
+    """A rule-set file is malformed (the message names the file, the field and the problem)."""
+
+
+class FactsError(OligoPlanError):
+    """A case fact has a value of the wrong type or outside its allowed values."""
+
+
+class ScoringError(OligoPlanError):
+    """A trainee's lesions cannot be scored against the reference (e.g. other images)."""
+
+
+class ReviewError(OligoPlanError):
+    """A sign-off step is not allowed in the case's review state."""
+
+
+class PacsError(OligoPlanError):
+    """A PACS (DICOM network) operation failed: unreachable, rejected, timed out or refused."""
+
+
+class PacsConfigError(PacsError):
+    """A PACS node or our own network settings are invalid (AE title, host, port)."""
+
+
+class RetrieveIncompleteError(PacsError):
+    """A retrieve ended with instances missing; what arrived is kept in the cache.
+
+    ``report`` is the :class:`core.pacs.retrieve.RetrieveReport` saying what is missing.
+    """
+
+    def __init__(self, message: str, report=None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class StructureSetError(DicomError):
+    """An RT Structure Set cannot be placed on the images (other patient, other
+    frame of reference, no images): nothing is loaded from it."""
+
+
+class ExportError(OligoPlanError):
+    """An export cannot be written (invalid DICOM found by validation, nothing to export)."""

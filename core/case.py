@@ -18,12 +18,15 @@ from pathlib import Path
 import numpy as np
 
 import core
+from core.audit import AuditTrail
 from core.codes import Site
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
 
 SCHEMA = "oligoplan.case"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions this OligoPlan reads (1: before the audit trail and review state).
+READABLE_VERSIONS = (1, 2)
 
 
 class ImagesMissingError(CaseFileError):
@@ -54,6 +57,14 @@ class Case:
     lesions: LesionSet = field(default_factory=LesionSet)
     facts: dict = field(default_factory=dict)
     path: Path | None = None
+    audit: AuditTrail = field(default_factory=AuditTrail)
+    #: problems found in the audit trail when the file was read (core.review.integrity_warnings)
+    integrity_warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from core.review import CaseReview  # review records this case's changes from now on
+
+        self.review = CaseReview(self)
 
     @property
     def history(self) -> list[EditRecord]:
@@ -84,6 +95,9 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
         "lesions": [lesion_to_json(lesion) for lesion in case.lesions],
         "facts": dict(case.facts),
         "history": [{"when": h.when, "who": h.who, "what": h.what} for h in case.lesions.history],
+        "review": {"state": case.review.state.value,
+                   "signoffs": [s.to_json() for s in case.review.signoffs]},
+        "audit": case.audit.to_json(),
     }
 
 
@@ -137,6 +151,7 @@ def decode_runs(runs: list[int], shape: tuple[int, ...]) -> np.ndarray:
 def save_case(case: Case, path: str | os.PathLike) -> Path:
     """Write the case atomically to ``path`` and remember the path."""
     path = Path(path)
+    case.review.sync()  # facts changed since the last record go into the audit trail first
     atomic_write_text(path, json.dumps(case_to_json(case, path), indent=1))
     case.path = path
     return path
@@ -198,10 +213,10 @@ def case_from_json(doc, path: Path) -> Case:
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise CaseFileError(f"{name}: not an OligoPlan case file (no \"schema\": \"{SCHEMA}\")")
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise CaseFileError(
             f"{name}: schema_version {version!r} is not supported (this OligoPlan reads "
-            f"version {SCHEMA_VERSION}); open it with the OligoPlan version that wrote it"
+            f"versions {', '.join(map(str, READABLE_VERSIONS))}); open it with the OligoPlan version that wrote it"
         )
     try:
         images = [
@@ -230,7 +245,19 @@ def case_from_json(doc, path: Path) -> Case:
     facts = doc.get("facts", {})
     if not isinstance(facts, dict):
         raise CaseFileError(f"{name}: facts must be an object, found {type(facts).__name__}")
-    return Case(images=images, lesions=lesion_set, facts=facts, path=Path(path))
+    case = Case(images=images, lesions=lesion_set, facts=facts, path=Path(path),
+                audit=AuditTrail.from_json(doc.get("audit")))
+    _check_review(case, doc)
+    return case
+
+
+def _check_review(case: Case, doc: dict) -> None:
+    """Tampering and hand edits of the audit trail become warnings (the case still opens)."""
+    from core.review import integrity_warnings
+
+    review = doc.get("review")
+    written = review.get("state") if isinstance(review, dict) else None
+    case.integrity_warnings = integrity_warnings(case, None if written is None else str(written))
 
 
 def _lesion_from_json(item, where: str) -> Lesion:

@@ -1,0 +1,307 @@
+"""Sign-off of a case (draft -> reviewed -> approved) and the recording of every change.
+
+:class:`CaseReview` belongs to one :class:`core.case.Case`. It
+
+* records every lesion change in the case's audit trail as it happens
+  (added, edited, deleted, relabelled: it follows ``case.lesions.changed``),
+  and changes of the case facts and rule sets when :meth:`CaseReview.sync`
+  runs (saving a case calls it, so no change reaches a file unrecorded);
+* holds the review state, which is *derived from the audit trail* (its
+  sign-off and reopen entries), so the state cannot disagree with the trail;
+* signs: draft -> reviewed -> approved, each step with name, role, time
+  (UTC) and comment, and a digest of the lesions and facts signed;
+* reopens: any change to a reviewed or approved case returns it to draft,
+  records why, and tells the listeners of ``reopened`` (the gui says so).
+
+:func:`integrity_warnings` checks a case read from a file: the hash chain,
+the review state written beside it, and that the lesions and facts are the
+ones signed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from core.audit import AuditAction, AuditEntry, AuditTrail
+from core.errors import ReviewError
+from core.events import Signal
+from core.lesions import Lesion, LesionEvent, _describe_change
+
+if TYPE_CHECKING:  # pragma: no cover
+    from core.case import Case
+
+#: Fact keys that hold the chosen rule sets (their changes are RULE_SETS_CHANGED).
+RULE_SET_KEYS = ("rule_sets", "rule_set")
+_RELABEL_FIELDS = ("label", "site", "laterality")
+
+
+class ReviewState(str, Enum):
+    DRAFT = "draft"
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def next(self) -> "ReviewState | None":
+        """The state the next sign-off leads to (None once approved)."""
+        return {ReviewState.DRAFT: ReviewState.REVIEWED,
+                ReviewState.REVIEWED: ReviewState.APPROVED}.get(self)
+
+
+class Role(str, Enum):
+    """Who signs: roles a workstation user picks from."""
+
+    MEDICAL_PHYSICIST = "medical physicist"
+    RADIATION_ONCOLOGIST = "radiation oncologist"
+    TRAINEE = "trainee"
+    OTHER = "other"
+
+    @classmethod
+    def parse(cls, value: "Role | str") -> "Role":
+        if isinstance(value, Role):
+            return value
+        text = str(value).strip().lower().replace("_", " ")
+        for role in cls:
+            if text in (role.value, role.name.lower().replace("_", " ")):
+                return role
+        raise ReviewError(f"unknown role '{value}'; expected one of: {', '.join(r.value for r in cls)}")
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """One sign-off step, as read back from its audit entry."""
+
+    state: ReviewState
+    name: str
+    role: str
+    when: str
+    comment: str
+    digest: str
+
+    def to_json(self) -> dict:
+        return {"state": self.state.value, "name": self.name, "role": self.role, "when": self.when,
+                "comment": self.comment, "content_digest": self.digest}
+
+
+def content_digest(case: "Case") -> str:
+    """SHA-256 of the lesions (geometry and labels) and facts, as written in a case file."""
+    from core.case import lesion_to_json  # the case file's own form, so a hand edit shows
+
+    doc = {"lesions": [lesion_to_json(lesion) for lesion in case.lesions], "facts": case.facts}
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def default_user() -> str:
+    """The login name: who the command line records (the gui uses the name in its settings)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user database entry (containers)
+        return ""
+
+
+# ------------------------------------------------------------------ replay
+def replay(trail: AuditTrail) -> tuple[ReviewState, list[SignOff]]:
+    """The review state and the sign-offs in force, from the trail's entries."""
+    state, signoffs = ReviewState.DRAFT, []
+    for entry in trail:
+        if entry.action == AuditAction.SIGNED_OFF.value:
+            try:
+                state = ReviewState(entry.details.get("state"))
+            except ValueError:
+                continue
+            signoffs.append(_signoff(entry, state))
+        elif entry.action == AuditAction.REOPENED.value:
+            state, signoffs = ReviewState.DRAFT, []
+    return state, signoffs
+
+
+def _signoff(entry: AuditEntry, state: ReviewState) -> SignOff:
+    d = entry.details
+    return SignOff(state, entry.who, entry.role, entry.when, str(d.get("comment", "")),
+                   str(d.get("content_digest", "")))
+
+
+# ------------------------------------------------------------------ review
+class CaseReview:
+    """Review state, sign-off and change recording of one case.
+
+    Events: ``changed()`` after every audit entry; ``reopened(message)`` when a
+    change sent a reviewed or approved case back to draft.
+    """
+
+    def __init__(self, case: "Case", user: str | None = None, role: str = "") -> None:
+        self.case = case
+        self.user = default_user() if user is None else user
+        self.role = role
+        self.changed = Signal()
+        self.reopened = Signal()
+        self._lesion_set = case.lesions
+        self._snapshot: dict[str, Lesion] = {lesion.id: lesion for lesion in case.lesions}
+        self._facts = _copy(case.facts)
+        self._lesion_set.changed.connect(self._on_lesions_changed)
+
+    def detach(self) -> None:
+        """Stop following the lesion set (the case is closed)."""
+        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+
+    def set_user(self, name: str, role: str = "") -> None:
+        self.user, self.role = str(name).strip(), str(role).strip()
+        self.case.lesions.user = self.user
+
+    # ------------------------------------------------------------- state
+    @property
+    def trail(self) -> AuditTrail:
+        return self.case.audit
+
+    @property
+    def state(self) -> ReviewState:
+        return replay(self.trail)[0]
+
+    @property
+    def signoffs(self) -> list[SignOff]:
+        return replay(self.trail)[1]
+
+    def status_text(self) -> str:
+        """E.g. 'Approved by A. Smith (radiation oncologist), 2026-11-26 16:40 UTC'."""
+        state, signoffs = replay(self.trail)
+        if not signoffs:
+            return state.label
+        last = signoffs[-1]
+        role = f" ({last.role})" if last.role else ""
+        return f"{state.label} by {last.name}{role}, {last.when[:16].replace('T', ' ')} UTC"
+
+    # -------------------------------------------------------------- sign
+    def sign(self, to_state: ReviewState | str, comment: str = "", *, name: str | None = None,
+             role: str | None = None) -> SignOff:
+        """Move the case one step on (draft -> reviewed -> approved) and record who signed."""
+        try:
+            target = ReviewState(to_state)
+        except ValueError:
+            raise ReviewError(f"unknown review state '{to_state}'; expected reviewed or approved") from None
+        name = (self.user if name is None else name).strip()
+        role = (self.role if role is None else role).strip()
+        if not name:
+            raise ReviewError("a sign-off needs your name: enter it once in Review > Your name "
+                              "(it is kept in the settings)")
+        self.sync()  # facts changed since the last save are recorded before the signature
+        current = self.state
+        if current.next is None:
+            raise ReviewError("the case is already approved; edit it to reopen it, then review it again")
+        if target is not current.next:
+            raise ReviewError(f"the case is {current.value}: it can only be marked "
+                              f"{current.next.value} now (draft -> reviewed -> approved)")
+        entry = self.trail.append(
+            AuditAction.SIGNED_OFF, f"{target.label} by {name}" + (f": {comment.strip()}" if comment.strip() else ""),
+            who=name, role=role,
+            details={"state": target.value, "comment": comment.strip(), "content_digest": content_digest(self.case)},
+        )
+        self.changed.emit()
+        return _signoff(entry, target)
+
+    # ----------------------------------------------------------- changes
+    def sync(self) -> list[AuditEntry]:
+        """Record changes of the facts and rule sets made since the last record."""
+        new = _copy(self.case.facts)
+        if new == self._facts:
+            return []
+        old, self._facts = self._facts, new
+        entries = []
+        rules_old = {k: old.get(k) for k in RULE_SET_KEYS if k in old}
+        rules_new = {k: new.get(k) for k in RULE_SET_KEYS if k in new}
+        if rules_old != rules_new:
+            entries.append(self._record(AuditAction.RULE_SETS_CHANGED,
+                                        "rule sets " + _diff_text(rules_old, rules_new),
+                                        {"old": rules_old, "new": rules_new}))
+        facts_old = {k: v for k, v in old.items() if k not in RULE_SET_KEYS}
+        facts_new = {k: v for k, v in new.items() if k not in RULE_SET_KEYS}
+        if facts_old != facts_new:
+            changed = sorted(k for k in set(facts_old) | set(facts_new) if facts_old.get(k) != facts_new.get(k))
+            entries.append(self._record(AuditAction.FACTS_CHANGED, "facts " + _diff_text(facts_old, facts_new),
+                                        {"old": {k: facts_old.get(k) for k in changed},
+                                         "new": {k: facts_new.get(k) for k in changed}}))
+        return entries
+
+    def _on_lesions_changed(self, event: LesionEvent) -> None:
+        lesions = self._lesion_set
+        lesion_id = event.lesion_id
+        if event.kind == "added" and lesion_id in lesions:
+            new = lesions[lesion_id]
+            self._record(AuditAction.LESION_ADDED, f"added {new.id} ({new.label}, {new.site_text})",
+                         _lesion_details(new))
+        elif event.kind == "removed" and lesion_id in self._snapshot:
+            old = self._snapshot[lesion_id]
+            self._record(AuditAction.LESION_DELETED, f"deleted {old.id} ({old.label}, {old.site_text})",
+                         _lesion_details(old))
+        elif event.kind == "updated" and lesion_id in lesions and lesion_id in self._snapshot:
+            old, new = self._snapshot[lesion_id], lesions[lesion_id]
+            only_names = all(getattr(old, f) == getattr(new, f) for f in
+                             ("kind", "treatable", "notes", "point_mm")) and old.mask == new.mask
+            action = AuditAction.LESION_RELABELLED if only_names else AuditAction.LESION_EDITED
+            self._record(action, f"edited {new.id}: {_describe_change(old, new)}",
+                         {**_lesion_details(new), "was": _lesion_details(old)})
+        else:  # a reset, or an event the snapshot cannot explain: record the new list
+            self._record(AuditAction.LESION_EDITED, f"lesions replaced ({len(lesions)} now)",
+                         {"lesions": lesions.ids()})
+        self._snapshot = {lesion.id: lesion for lesion in lesions}
+
+    def _record(self, action: AuditAction, what: str, details: dict) -> AuditEntry:
+        state, signoffs = replay(self.trail)
+        if state is not ReviewState.DRAFT and action not in (AuditAction.SIGNED_OFF, AuditAction.REOPENED):
+            last = signoffs[-1]
+            message = (f"The case was {state.value} by {last.name} on {last.when[:16].replace('T', ' ')} UTC; "
+                       f"this change ({what}) reopens it as a draft: it needs review and approval again.")
+            self.trail.append(AuditAction.REOPENED, f"reopened by a change: {what}", who=self.user,
+                              role=self.role, details={"was": state.value, "signed_by": last.name})
+            self.reopened.emit(message)
+        entry = self.trail.append(action, what, who=self.user, role=self.role, details=details)
+        self.changed.emit()
+        return entry
+
+
+# --------------------------------------------------------------- file checks
+def integrity_warnings(case: "Case", written_state: str | None) -> list[str]:
+    """What is wrong with the audit trail of a case read from a file (empty when all holds)."""
+    warnings = [f"Audit trail: {p}" for p in case.audit.problems()]
+    state, signoffs = replay(case.audit)
+    if written_state is not None and written_state != state.value:
+        warnings.append(f"The file says the case is '{written_state}', but its audit trail says "
+                        f"'{state.value}': the review state was edited by hand; '{state.value}' is used")
+    if signoffs and signoffs[-1].digest and signoffs[-1].digest != content_digest(case):
+        last = signoffs[-1]
+        warnings.append(f"The lesions or facts differ from those {last.state.value} by {last.name} on "
+                        f"{last.when[:16].replace('T', ' ')} UTC, and no change was recorded: the file was "
+                        "edited outside OligoPlan. Check the lesions before relying on the sign-off")
+    return warnings
+
+
+# ------------------------------------------------------------------ helpers
+def _lesion_details(lesion: Lesion) -> dict:
+    return {"lesion": lesion.id, "label": lesion.label, "site": lesion.site.value,
+            "laterality": lesion.laterality.value, "kind": lesion.kind.value,
+            "voxels": lesion.mask.n_voxels if lesion.mask is not None else 0}
+
+
+def _copy(facts) -> dict:
+    return json.loads(json.dumps(facts or {}, default=str))
+
+
+def _diff_text(old: dict, new: dict) -> str:
+    parts = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            parts.append(f"{key} {_show(old.get(key))} -> {_show(new.get(key))}")
+    return "; ".join(parts)
+
+
+def _show(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str) if value is not None else "unset"
+    return text if len(text) <= 40 else text[:39] + "…"

@@ -143,6 +143,10 @@ def scan_folder(
     result.series.sort(key=lambda e: (e.info.study_date, e.info.study_uid, e.info.series_number or 0,
                                       e.info.series_uid, -e.n_slices))
     _number_keys(result.series)
+    if result.structure_sets:
+        from core.rt.rtstruct_read import match_scan_structure_sets
+
+        match_scan_structure_sets(result)
     return result
 
 

@@ -12,6 +12,9 @@ from pydicom.dataset import Dataset
 
 from core.errors import BrokenDicomError
 
+#: The only contour type that encloses a region (C.8.8.6.1 Contour Geometric Type).
+SUPPORTED_CONTOUR_TYPE = "CLOSED_PLANAR"
+
 
 @dataclass(frozen=True)
 class RoiSummary:
@@ -31,6 +34,10 @@ class StructureSetSummary:
     patient_id: str
     rois: list[RoiSummary] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: every image SOP Instance UID a contour or the referenced series names
+    referenced_sop_uids: frozenset[str] = frozenset()
+    #: every Frame of Reference UID the structure set names (file level and per ROI)
+    frame_of_reference_uids: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         """The `oligoplan inspect` shape (patient ID left out)."""
@@ -60,10 +67,19 @@ def _summarise(path: str, ds: Dataset) -> StructureSetSummary:
     for obs in ds.get("RTROIObservationsSequence", []) or []:
         types[int(obs.get("ReferencedROINumber", -1))] = str(obs.get("RTROIInterpretedType", "") or "")
     counts = {}
+    unsupported: dict[int, dict[str, int]] = {}
+    sop_uids: set[str] = set()
     for roi_contour in ds.get("ROIContourSequence", []) or []:
-        counts[int(roi_contour.get("ReferencedROINumber", -1))] = len(
-            roi_contour.get("ContourSequence", []) or []
-        )
+        number = int(roi_contour.get("ReferencedROINumber", -1))
+        contours = roi_contour.get("ContourSequence", []) or []
+        counts[number] = len(contours)
+        for contour in contours:
+            kind = str(contour.get("ContourGeometricType", "") or "").strip().upper()
+            if kind != SUPPORTED_CONTOUR_TYPE:
+                per_roi = unsupported.setdefault(number, {})
+                per_roi[kind or "no type"] = per_roi.get(kind or "no type", 0) + 1
+            for image in contour.get("ContourImageSequence", []) or []:
+                sop_uids.add(str(image.get("ReferencedSOPInstanceUID", "") or ""))
     rois = []
     for roi in ds.get("StructureSetROISequence", []) or []:
         number = int(roi.get("ROINumber", -1))
@@ -76,11 +92,24 @@ def _summarise(path: str, ds: Dataset) -> StructureSetSummary:
             )
         )
     series_uid, frame_uid = "", ""
+    frames: list[str] = []
     for ref_frame in ds.get("ReferencedFrameOfReferenceSequence", []) or []:
         frame_uid = frame_uid or str(ref_frame.get("FrameOfReferenceUID", "") or "")
+        frames.append(str(ref_frame.get("FrameOfReferenceUID", "") or ""))
         for study in ref_frame.get("RTReferencedStudySequence", []) or []:
             for series in study.get("RTReferencedSeriesSequence", []) or []:
                 series_uid = series_uid or str(series.get("SeriesInstanceUID", "") or "")
+                for image in series.get("ContourImageSequence", []) or []:
+                    sop_uids.add(str(image.get("ReferencedSOPInstanceUID", "") or ""))
+    for roi in ds.get("StructureSetROISequence", []) or []:
+        frames.append(str(roi.get("ReferencedFrameOfReferenceUID", "") or ""))
+    names = {r.number: r.name for r in rois}
+    for number, kinds in sorted(unsupported.items()):
+        listed = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        warnings.append(
+            f"ROI '{names.get(number, number)}': {listed} contour(s) not supported "
+            f"(only {SUPPORTED_CONTOUR_TYPE} contours are drawn); they are listed, not shown"
+        )
     if not series_uid:
         warnings.append("no referenced image series: it will be matched by frame of reference")
     if not rois:
@@ -94,4 +123,6 @@ def _summarise(path: str, ds: Dataset) -> StructureSetSummary:
         patient_id=str(ds.get("PatientID", "") or ""),
         rois=rois,
         warnings=warnings,
+        referenced_sop_uids=frozenset(u for u in sop_uids if u),
+        frame_of_reference_uids=tuple(dict.fromkeys(f for f in frames if f)),
     )

@@ -1,0 +1,160 @@
+"""Read an RT Structure Set onto an image grid: match, rasterise, classify.
+
+Entry points, a matching pair with :mod:`core.rt.rtstruct_write`:
+
+* :func:`read_rtstruct` - one file onto one loaded volume.
+* :func:`import_structure_sets` - every structure set a folder scan found,
+  placed on the volume shown; the others are reported with the reason
+  (drawn on another series, another patient, another frame of reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from core.dicom.headers import RTSTRUCT_SOP_CLASS, read_dataset, safe_get
+from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
+from core.errors import DicomError, StructureSetError
+from core.rt.matching import ImageStack, match_structure_set, summary_name
+from core.rt.rasterise import Contour, rasterise_contours
+from core.rt.structures import ImportedStructureSet, Structure, classify
+from core.volume import Volume
+
+#: Colours for ROIs without (3006,002A) ROI Display Color.
+PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+           (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212)]
+
+
+def read_contours(ds: Dataset) -> dict[int, list[Contour]]:
+    """(3006,0039) ROI Contour Sequence as contours per referenced ROI number."""
+    out: dict[int, list[Contour]] = {}
+    for roi_contour in ds.get("ROIContourSequence", []) or []:
+        number = int(roi_contour.get("ReferencedROINumber", -1))
+        contours = out.setdefault(number, [])
+        for item in roi_contour.get("ContourSequence", []) or []:
+            data = item.get("ContourData", None)
+            values = np.asarray([float(v) for v in (data or [])], dtype=np.float64)
+            points = values[: len(values) // 3 * 3].reshape(-1, 3)
+            images = item.get("ContourImageSequence", []) or []
+            image_uid = str(images[0].get("ReferencedSOPInstanceUID", "")) if images else ""
+            kind = str(item.get("ContourGeometricType", "") or "")
+            contours.append(Contour(points, kind, image_uid))
+    return out
+
+
+def _colors(ds: Dataset) -> dict[int, tuple[int, int, int]]:
+    colors = {}
+    for roi_contour in ds.get("ROIContourSequence", []) or []:
+        value = safe_get(roi_contour, "ROIDisplayColor")
+        try:
+            rgb = tuple(int(max(0, min(255, int(v)))) for v in value)
+        except (TypeError, ValueError):
+            continue
+        if len(rgb) == 3:
+            colors[int(roi_contour.get("ReferencedROINumber", -1))] = rgb
+    return colors
+
+
+def _first_points(contours: dict[int, list[Contour]]) -> np.ndarray:
+    pts = [c.points_mm[0] for cs in contours.values() for c in cs if len(c.points_mm)]
+    return np.array(pts, dtype=np.float64).reshape(-1, 3)
+
+
+def read_rtstruct(
+    path: str | Path,
+    volume: Volume,
+    stacks: Sequence[ImageStack] | None = None,
+    dataset: Dataset | None = None,
+) -> ImportedStructureSet:
+    """Place the structure set in ``path`` on ``volume``.
+
+    ``stacks`` are all the series it could belong to (default: ``volume``
+    alone). Raises StructureSetError when it belongs to another patient,
+    another frame of reference, or (among ``stacks``) to another series;
+    DicomError when the file is not a readable RT Structure Set.
+    """
+    path = str(path)
+    ds = dataset if dataset is not None else read_dataset(path)
+    if str(safe_get(ds, "SOPClassUID", "")) != RTSTRUCT_SOP_CLASS:
+        raise DicomError(f"{Path(path).name}: not an RT Structure Set (SOP class {safe_get(ds, 'SOPClassUID', 'none')})")
+    summary = summarise_structure_set(path, ds)
+    try:
+        contours = read_contours(ds)
+    except (TypeError, ValueError) as exc:
+        raise DicomError(f"{Path(path).name}: malformed (3006,0050) Contour Data ({exc})") from exc
+    own = ImageStack.from_volume(volume)
+    candidates = list(stacks) if stacks else [own]
+    if not any(s.series_uid == own.series_uid for s in candidates):
+        candidates.append(own)
+    match = match_structure_set(summary, candidates, _first_points(contours))
+    if match.series_uid != volume.info.series_uid:
+        other = next((s.label for s in candidates if s.series_uid == match.series_uid), match.series_uid)
+        raise StructureSetError(
+            f"{summary_name(summary)} was drawn on another series ({other}), not on the "
+            f"{volume.info.modality.value} shown; show that series to see it"
+        )
+    return _place(summary, ds, contours, volume, match)
+
+
+def _place(summary: StructureSetSummary, ds: Dataset, contours, volume: Volume, match) -> ImportedStructureSet:
+    colors = _colors(ds)
+    result = ImportedStructureSet(
+        path=summary.path, sop_uid=summary.sop_uid, label=summary.label,
+        series_uid=volume.info.series_uid, frame_of_reference_uid=volume.info.frame_of_reference_uid,
+        how=match.how, warnings=list(match.warnings),
+    )
+    for n, roi in enumerate(summary.rois):
+        roi_contours = contours.get(roi.number, [])
+        raster = rasterise_contours(roi_contours, volume, roi.name)
+        result.structures.append(Structure(
+            number=roi.number, name=roi.name, color=colors.get(roi.number, PALETTE[n % len(PALETTE)]),
+            interpreted_type=roi.type, kind=classify(roi.type, roi.name), mask=raster.mask,
+            n_contours=len(roi_contours), warnings=raster.warnings,
+        ))
+        result.warnings.extend(raster.warnings)
+        if roi_contours and raster.mask is None and not raster.warnings:
+            result.warnings.append(f"{roi.name}: its contours enclose no voxel centre of these images")
+    return result
+
+
+@dataclass
+class FolderImport:
+    """What :func:`import_structure_sets` placed, and what it could not, with reasons."""
+
+    placed: list[ImportedStructureSet] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+
+
+def import_structure_sets(scan, volume: Volume) -> FolderImport:
+    """Every structure set of a folder scan that belongs on ``volume``.
+
+    Structure sets drawn on another series of the folder are skipped with the
+    reason; those of another patient or frame of reference are refused.
+    """
+    stacks = [ImageStack.from_entry(e) for e in scan.series]
+    out = FolderImport()
+    for summary in scan.structure_sets:
+        try:
+            out.placed.append(read_rtstruct(summary.path, volume, stacks))
+        except DicomError as exc:
+            out.refused.append((summary.path, str(exc)))
+    return out
+
+
+def match_scan_structure_sets(scan) -> None:
+    """Add to each structure set summary of a scan where it will be placed, or why not
+    (for `oligoplan inspect` and the series browser); reads only the headers."""
+    stacks = [ImageStack.from_entry(e) for e in scan.series]
+    for summary in scan.structure_sets:
+        try:
+            match = match_structure_set(summary, stacks, None)
+        except StructureSetError as exc:
+            summary.warnings.append(str(exc))
+            continue
+        if match.how != "referenced images" or match.warnings:
+            summary.warnings.extend(match.warnings)

@@ -1,0 +1,153 @@
+"""Imported structures: one ROI of an RT Structure Set as a mask on an image grid.
+
+A structure keeps what the planning system gave it, (3006,0026) ROI Name,
+(3006,002A) ROI Display Color and (3006,00A4) RT ROI Interpreted Type, and
+what OligoPlan makes of it: its :class:`StructureKind` (target, organ at risk,
+body outline, other) from the interpreted type or, when that is empty, from
+the name. Organs at risk are never lesions; a target (GTV) can be turned into
+a lesion by the user (:func:`lesion_from_structure`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from core.lesions import Lesion, LesionMask
+
+
+class StructureKind(str, Enum):
+    TARGET = "target"
+    ORGAN_AT_RISK = "organ at risk"
+    EXTERNAL = "external"
+    OTHER = "other"
+
+    @classmethod
+    def parse(cls, value: "StructureKind | str") -> "StructureKind":
+        if isinstance(value, StructureKind):
+            return value
+        for kind in cls:
+            if str(value).strip().lower() in (kind.value, kind.name.lower()):
+                return kind
+        raise ValueError(f"unknown structure kind '{value}'; expected one of: {', '.join(k.value for k in cls)}")
+
+
+#: (3006,00A4) RT ROI Interpreted Type -> kind (C.8.8.8 defined terms).
+INTERPRETED_TYPES = {
+    "GTV": StructureKind.TARGET,
+    "CTV": StructureKind.TARGET,
+    "PTV": StructureKind.TARGET,
+    "ORGAN": StructureKind.ORGAN_AT_RISK,
+    "AVOIDANCE": StructureKind.ORGAN_AT_RISK,
+    "EXTERNAL": StructureKind.EXTERNAL,
+}
+
+_TARGET_NAME = re.compile(r"^(z?[_ ]?)?(gtv|ctv|ptv|itv|igtv)", re.IGNORECASE)
+_EXTERNAL_NAME = re.compile(r"^(body|external|skin|outline)\b", re.IGNORECASE)
+#: Name stems of organs at risk (TG-263 and common local names).
+_OAR_NAME = re.compile(
+    r"(lung|liver|heart|cord|spinal|canal|bronch|trachea|esoph|oesoph|kidney|bowel|colon|rectum|"
+    r"bladder|stomach|duoden|brain|stem|chiasm|optic|parotid|mandible|larynx|aorta|great.?ves|"
+    r"rib|chestwall|chest.?wall|femur|femoral|plexus|cauda|sacral|skin|vessel|pancrea|spleen|"
+    r"gallbladder|lens|eye|cochlea|thyroid|oar|prv)",
+    re.IGNORECASE,
+)
+
+
+def classify(interpreted_type: str, name: str) -> StructureKind:
+    """The kind of a ROI: by its interpreted type, else by its name."""
+    kind = INTERPRETED_TYPES.get(str(interpreted_type or "").strip().upper())
+    if kind is not None:
+        return kind
+    name = str(name or "").strip()
+    if _TARGET_NAME.match(name):
+        return StructureKind.TARGET
+    if _EXTERNAL_NAME.match(name):
+        return StructureKind.EXTERNAL
+    if _OAR_NAME.search(name):
+        return StructureKind.ORGAN_AT_RISK
+    return StructureKind.OTHER
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """One ROI drawn on an image grid.
+
+    Parameters
+    ----------
+    number
+        (3006,0022) ROI Number in its structure set.
+    name
+        (3006,0026) ROI Name.
+    color
+        (3006,002A) ROI Display Color, (r, g, b) 0-255.
+    interpreted_type
+        (3006,00A4) RT ROI Interpreted Type, "" when absent.
+    mask
+        The closed planar contours rasterised on the grid of ``mask.series_uid``;
+        None when the ROI has no closed contour on the grid.
+    warnings
+        What could not be drawn and why (unsupported contour types, contours
+        outside the slices).
+    """
+
+    number: int
+    name: str
+    color: tuple[int, int, int]
+    interpreted_type: str = ""
+    kind: StructureKind = StructureKind.OTHER
+    mask: LesionMask | None = None
+    n_contours: int = 0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def is_organ_at_risk(self) -> bool:
+        return self.kind is StructureKind.ORGAN_AT_RISK
+
+    @property
+    def can_become_lesion(self) -> bool:
+        return self.kind is StructureKind.TARGET and self.mask is not None
+
+
+@dataclass
+class ImportedStructureSet:
+    """A structure set placed on one image series.
+
+    ``how`` says how it was matched to the series ("referenced images" or
+    "frame of reference and slice positions"); ``warnings`` everything the
+    user should know (fallback matching, contours left out).
+    """
+
+    path: str
+    sop_uid: str
+    label: str
+    series_uid: str
+    frame_of_reference_uid: str
+    how: str
+    structures: list[Structure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def organs_at_risk(self) -> list[Structure]:
+        return [s for s in self.structures if s.is_organ_at_risk]
+
+    @property
+    def targets(self) -> list[Structure]:
+        return [s for s in self.structures if s.kind is StructureKind.TARGET]
+
+
+def lesion_from_structure(structure: Structure, lesion_id: str, **fields) -> Lesion:
+    """A new lesion with the mask of an imported target (label from the ROI name).
+
+    Raises ValueError when the structure is not a target with a mask: organs
+    at risk never become lesions.
+    """
+    if structure.kind is not StructureKind.TARGET:
+        raise ValueError(
+            f"structure '{structure.name}' is {structure.kind.value}, not a target: "
+            "only targets (GTV, CTV, PTV) can become lesions"
+        )
+    if structure.mask is None:
+        raise ValueError(f"structure '{structure.name}' has no contour on these images")
+    return Lesion(lesion_id, label=fields.pop("label", structure.name), mask=structure.mask, **fields)

@@ -90,12 +90,3 @@ class StructureSetError(DicomError):
 
 class ExportError(OligoPlanError):
     """An export cannot be written (invalid DICOM found by validation, nothing to export)."""
-
-
-class StructureSetError(DicomError):
-    """An RT Structure Set cannot be placed on the images (other patient, other
-    frame of reference, no images): nothing is loaded from it."""
-
-
-class ExportError(OligoPlanError):
-    """An export cannot be written (invalid DICOM found by validation, nothing to export)."""

@@ -1,0 +1,435 @@
+"""Evaluate rule sets against a case: a pure function of lesions, facts, OAR flags and rule sets.
+
+Every criterion gives ``pass``, ``fail`` or ``unknown`` with the measured
+value, the threshold, the lesions involved, the source and whether the
+threshold is verified. A fact the criterion needs and the case lacks gives
+``unknown``, never a pass. A rule set is ``not_eligible`` when any criterion
+fails, ``undetermined`` when none fails but one is unknown, ``eligible``
+when all pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable, Sequence
+
+from core.rules.classification import DEFAULT_CUTOFF_MONTHS, Classification, classify
+from core.rules.counting import DistanceFn, LesionInfo, Unit, count_units, counted_lesions, counts_by_organ
+from core.rules.facts import FIELD_BY_KEY, CaseFacts, months_between
+from core.rules.schema import Criterion, RuleSet, threshold_text
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
+VERDICT_TEXT = {ELIGIBLE: "eligible", NOT_ELIGIBLE: "not eligible", UNDETERMINED: "undetermined"}
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    id: str
+    title: str
+    status: str
+    value: Any
+    threshold: Any
+    threshold_text: str
+    unit: str
+    source: str
+    verified: bool
+    lesions: tuple[str, ...] = ()
+    reason: str = ""
+    note: str = ""
+    children: tuple["CriterionResult", ...] = ()
+
+    @property
+    def value_text(self) -> str:
+        v = self.value
+        if v is None:
+            return "unknown"
+        if isinstance(v, float):
+            return f"{v:.1f}"
+        return str(v)
+
+    def to_json(self) -> dict:
+        out = {
+            "id": self.id, "status": self.status, "value": _jsonable(self.value),
+            "threshold": _jsonable(self.threshold), "source": self.source, "verified": self.verified,
+            "lesions": list(self.lesions), "title": self.title, "threshold_text": self.threshold_text,
+            "unit": self.unit, "reason": self.reason,
+        }
+        if self.note:
+            out["note"] = self.note
+        if self.children:
+            out["criteria"] = [c.to_json() for c in self.children]
+        return out
+
+
+@dataclass(frozen=True)
+class RuleSetResult:
+    id: str
+    title: str
+    version: str
+    verdict: str
+    criteria: tuple[CriterionResult, ...]
+    sources: tuple[str, ...]
+    total: int
+    by_organ: dict[str, int]
+    counting_unit: str
+
+    @property
+    def has_unverified(self) -> bool:
+        return any(not c.verified for c in _walk(self.criteria))
+
+    def failed(self) -> list[CriterionResult]:
+        return [c for c in self.criteria if c.status == FAIL]
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "version": self.version, "verdict": self.verdict,
+            "criteria": [c.to_json() for c in self.criteria],
+            "title": self.title, "sources": list(self.sources),
+            "counted": {"unit": self.counting_unit, "total": self.total, "by_site": dict(self.by_organ)},
+            "unverified_thresholds": self.has_unverified,
+        }
+
+
+def _walk(results: Iterable[CriterionResult]):
+    for r in results:
+        yield r
+        yield from _walk(r.children)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 2)
+    return value
+
+
+@dataclass
+class Context:
+    """Everything a criterion may look at."""
+
+    lesions: Sequence[LesionInfo]
+    facts: CaseFacts
+    classification: Classification
+    today: date
+    oar: Any = None  # core.rules.oar.OarReport or None (no organs at risk available)
+    distance: DistanceFn | None = None
+
+
+# ------------------------------------------------------------------ compare
+def compare(value: Any, op: str, threshold: Any) -> bool:
+    if op == "<=":
+        return value <= threshold
+    if op == "<":
+        return value < threshold
+    if op == ">=":
+        return value >= threshold
+    if op == ">":
+        return value > threshold
+    if op == "==":
+        return value == threshold
+    if op == "!=":
+        return value != threshold
+    if op == "in":
+        return value in threshold
+    if op == "not_in":
+        return value not in threshold
+    if op == "between":
+        return threshold[0] <= value <= threshold[1]
+    raise ValueError(f"unknown comparison {op!r}")
+
+
+# ------------------------------------------------------------------ evaluate
+def evaluate_rule_set(rule_set: RuleSet, ctx: Context) -> RuleSetResult:
+    units = count_units(ctx.lesions, rule_set.counting, ctx.distance)
+    results = []
+    scope = _scope(rule_set, ctx)
+    if scope is not None:
+        results.append(scope)
+    for criterion in rule_set.criteria:
+        results.append(_evaluate(criterion, rule_set, ctx, units))
+    statuses = {r.status for r in results}
+    verdict = NOT_ELIGIBLE if FAIL in statuses else UNDETERMINED if UNKNOWN in statuses else ELIGIBLE
+    return RuleSetResult(
+        id=rule_set.id, title=rule_set.title, version=rule_set.version, verdict=verdict,
+        criteria=tuple(results), sources=rule_set.sources, total=len(units),
+        by_organ=counts_by_organ(units), counting_unit=rule_set.counting.unit,
+    )
+
+
+def _result(c: Criterion, status: str, value: Any, lesions=(), reason: str = "", children=()) -> CriterionResult:
+    return CriterionResult(
+        id=c.id, title=c.title, status=status, value=value, threshold=c.threshold,
+        threshold_text=c.threshold_text, unit=c.unit, source=c.source, verified=c.verified,
+        lesions=tuple(lesions), reason=reason, note=c.note, children=tuple(children),
+    )
+
+
+def _scope(rule_set: RuleSet, ctx: Context) -> CriterionResult | None:
+    scope = rule_set.scope
+    if not scope.primary_sites and not scope.histology:
+        return None
+    wanted = []
+    status, value, reasons = PASS, [], []
+    if scope.primary_sites:
+        wanted.append(" or ".join(scope.primary_sites))
+        site = ctx.facts.get("primary_site")
+        value.append(site)
+        if site is None:
+            status, reasons = UNKNOWN, ["primary site unknown"]
+        elif site not in scope.primary_sites:
+            status, reasons = FAIL, [f"primary site {site} is outside the scope"]
+    if scope.histology and status != FAIL:
+        wanted.append("histology " + " / ".join(scope.histology))
+        histology = ctx.facts.get("histology")
+        value.append(histology)
+        if histology is None:
+            status = UNKNOWN
+            reasons.append("histology unknown")
+        elif not any(h in histology.lower() for h in scope.histology):
+            status, reasons = FAIL, [f"histology {histology!r} is outside the scope"]
+    return CriterionResult(
+        id="scope", title=f"Scope: {scope.description}", status=status,
+        value=" / ".join(str(v) if v is not None else "unknown" for v in value),
+        threshold=list(scope.primary_sites) + list(scope.histology), threshold_text="; ".join(wanted),
+        unit="", source=rule_set.source, verified=True, reason="; ".join(reasons),
+    )
+
+
+def _evaluate(c: Criterion, rule_set: RuleSet, ctx: Context, units: list[Unit]) -> CriterionResult:
+    handler = _HANDLERS[c.type]
+    return handler(c, rule_set, ctx, units)
+
+
+def _ids(units: Iterable[Unit]) -> list[str]:
+    return [i for u in units for i in u.lesion_ids]
+
+
+def _count(c, rule_set, ctx, units):
+    n = len(units)
+    ok = compare(n, c.op, c.threshold)
+    unit = rule_set.counting.unit
+    return _result(c, PASS if ok else FAIL, n, _ids(units),
+                   f"{n} {c.unit or unit} counted ({threshold_text(c.op, c.threshold, c.unit)} allowed)")
+
+
+def _per_organ(c, rule_set, ctx, units):
+    counts: dict[str, list[Unit]] = {}
+    for u in units:
+        if c.sites and u.organ not in c.sites or u.organ in c.exclude_sites:
+            continue
+        counts.setdefault(u.organ, []).append(u)
+    if not counts:
+        return _result(c, PASS, 0, (), "no counted lesion in any organ")
+    worst = max(counts, key=lambda k: len(counts[k]))
+    bad = [k for k, v in counts.items() if not compare(len(v), c.op, c.threshold)]
+    if bad:
+        lesions = [i for k in bad for i in _ids(counts[k])]
+        return _result(c, FAIL, len(counts[worst]), lesions,
+                       "; ".join(f"{len(counts[k])} in {k}" for k in bad))
+    return _result(c, PASS, len(counts[worst]), _ids(counts[worst]), f"at most {len(counts[worst])} ({worst})")
+
+
+def _organ_count(c, rule_set, ctx, units):
+    organs = list(dict.fromkeys(o for u in units for o in u.organs))
+    ok = compare(len(organs), c.op, c.threshold)
+    return _result(c, PASS if ok else FAIL, len(organs), _ids(units), ", ".join(organs) or "no organ")
+
+
+def _lesion(c, rule_set, ctx, units):
+    counted = counted_lesions(ctx.lesions, rule_set.counting)
+    applies = [m for m in counted if (not c.sites or m.site in c.sites) and m.site not in c.exclude_sites]
+    if not applies:
+        return _result(c, PASS, None, (), "no lesion this criterion applies to")
+    failed, unknown, values = [], [], []
+    for m in applies:
+        value = m.measure(c.measure)
+        ok = None if value is None else compare(value, c.op, c.threshold)
+        if value is not None:
+            values.append(value)
+        if not ok and c.alternative is not None:
+            alt = m.measure(c.alternative.measure)
+            if alt is not None and compare(alt, c.alternative.op, c.alternative.threshold):
+                ok = True
+            elif ok is False and alt is None:
+                ok = None
+        if ok is None:
+            unknown.append(m.id)
+        elif not ok:
+            failed.append(m.id)
+    largest = max(values) if values else None
+    if failed:
+        return _result(c, FAIL, largest, failed, f"{', '.join(failed)} outside the limit")
+    if unknown:
+        return _result(c, UNKNOWN, largest, unknown, f"{', '.join(unknown)} not measured (no contour)")
+    return _result(c, PASS, largest, [m.id for m in applies], f"largest {largest:.1f} {c.unit}")
+
+
+def _sites_allowed(c, rule_set, ctx, units):
+    counted = counted_lesions(ctx.lesions, rule_set.counting)
+    outside = [m.id for m in counted if m.site not in c.threshold]
+    sites = sorted({m.site for m in counted})
+    if outside:
+        return _result(c, FAIL, ", ".join(sites), outside, f"{', '.join(outside)} outside the allowed sites")
+    return _result(c, PASS, ", ".join(sites) or "none", [m.id for m in counted])
+
+
+def _treatable(c, rule_set, ctx, units):
+    counted = counted_lesions(ctx.lesions, rule_set.counting)
+    untreatable = [m.id for m in counted if not m.treatable]
+    if untreatable:
+        return _result(c, FAIL, len(untreatable), untreatable, f"{', '.join(untreatable)} marked not treatable")
+    return _result(c, PASS, 0, (), "every lesion marked treatable")
+
+
+def _fact(c, rule_set, ctx, units):
+    value = ctx.facts.get(c.fact)
+    label = FIELD_BY_KEY[c.fact].label if c.fact in FIELD_BY_KEY else c.fact
+    if value is None:
+        return _result(c, UNKNOWN, None, (), f"{label} unknown: enter it in the case facts ({c.fact})")
+    try:
+        ok = compare(value, c.op, c.threshold)
+    except TypeError:
+        return _result(c, UNKNOWN, value, (), f"{label} {value!r} cannot be compared with {c.threshold!r}")
+    return _result(c, PASS if ok else FAIL, value, (), f"{label}: {value}")
+
+
+def _interval(c, rule_set, ctx, units):
+    start = ctx.facts.date(c.start)
+    end = ctx.today if c.end == "today" else ctx.facts.date(c.end)
+    missing = [k for k, v in ((c.start, start), (c.end, end)) if v is None]
+    exempt = _exempt(c, rule_set, ctx)  # True, False or None (unknown)
+    if missing:
+        if exempt:
+            return _result(c, PASS, None, (), "exempt: " + c.note if c.note else "exempt")
+        return _result(c, UNKNOWN, None, (), f"{', '.join(missing)} unknown")
+    span = months_between(start, end) if c.unit == "months" else float((end - start).days)
+    if compare(span, c.op, c.threshold):
+        return _result(c, PASS, span, (), f"{span:.1f} {c.unit}")
+    if exempt:
+        return _result(c, PASS, span, (), f"{span:.1f} {c.unit}, but exempt ({c.note or 'exemption'})")
+    if exempt is None:
+        return _result(c, UNKNOWN, span, (), f"{span:.1f} {c.unit}; whether the exemption applies is unknown "
+                                           "(primary site unknown)")
+    return _result(c, FAIL, span, (), f"{span:.1f} {c.unit}")
+
+
+def _exempt(c, rule_set, ctx) -> bool | None:
+    if not c.exempt_primary_sites:
+        return False
+    counted = counted_lesions(ctx.lesions, rule_set.counting)
+    in_sites = bool(counted) and all(m.site in c.exempt_lesion_sites for m in counted) \
+        if c.exempt_lesion_sites else True
+    if not in_sites:
+        return False
+    site = ctx.facts.get("primary_site")
+    if site is None:
+        return None
+    return site in c.exempt_primary_sites
+
+
+def _classification(c, rule_set, ctx, units):
+    cls = ctx.classification
+    value = cls.field_value(c.field)
+    if value is None:
+        missing = ", ".join(cls.missing) or "the facts"
+        return _result(c, UNKNOWN, None, (), f"ESTRO-EORTC {c.field} unknown: needs {missing}")
+    ok = compare(value, c.op, c.threshold)
+    return _result(c, PASS if ok else FAIL, value, (), f"{cls.label}")
+
+
+def _oar_flag(c, rule_set, ctx, units):
+    if ctx.oar is None:
+        return _result(c, UNKNOWN, None, (), "no organs at risk available (import an RTSTRUCT)")
+    counted = {m.id for m in counted_lesions(ctx.lesions, rule_set.counting)}
+    flagged, unknown = [], []
+    for entry in ctx.oar.lesions:
+        if entry.lesion_id not in counted:
+            continue
+        status = entry.status(c.flag)
+        if status == "flagged":
+            flagged.append(entry.lesion_id)
+        elif status == UNKNOWN:
+            unknown.append(entry.lesion_id)
+    if flagged:
+        return _result(c, FAIL, len(flagged), flagged, f"{', '.join(flagged)} flagged {c.flag}")
+    if unknown:
+        return _result(c, UNKNOWN, None, unknown, f"{c.flag} unknown for {', '.join(unknown)}")
+    return _result(c, PASS, 0, (), f"no lesion flagged {c.flag}")
+
+
+def _combine(c, rule_set, ctx, units):
+    children = [_evaluate(sub, rule_set, ctx, units) for sub in c.criteria]
+    statuses = [ch.status for ch in children]
+    if c.type == "any_of":
+        status = PASS if PASS in statuses else FAIL if all(s == FAIL for s in statuses) else UNKNOWN
+    else:
+        status = FAIL if FAIL in statuses else PASS if all(s == PASS for s in statuses) else UNKNOWN
+    involved = [ch for ch in children if ch.status == status] or children
+    lesions = list(dict.fromkeys(i for ch in involved for i in ch.lesions))
+    reason = "; ".join(f"{ch.title}: {ch.status}" for ch in children)
+    return _result(c, status, sum(s == PASS for s in statuses), lesions, reason, children)
+
+
+_HANDLERS = {
+    "count": _count, "per_organ": _per_organ, "organ_count": _organ_count, "lesion": _lesion,
+    "sites_allowed": _sites_allowed, "treatable": _treatable, "fact": _fact, "interval": _interval,
+    "classification": _classification, "oar_flag": _oar_flag, "any_of": _combine, "all_of": _combine,
+}
+
+
+# ------------------------------------------------------------------ a whole case
+@dataclass
+class Evaluation:
+    """The result of checking one case against several rule sets."""
+
+    lesions: list[LesionInfo]
+    facts: CaseFacts
+    classification: Classification
+    results: list[RuleSetResult]
+    oar: Any = None
+    today: date = field(default_factory=date.today)
+
+    def counts(self) -> dict:
+        """Metastases per site (every lesion of kind metastasis; the primary apart)."""
+        mets = [m for m in self.lesions if m.kind != "primary"]
+        by_site: dict[str, int] = {}
+        for m in mets:
+            by_site[m.site] = by_site.get(m.site, 0) + 1
+        from core.codes import Site
+
+        order = [s.value for s in Site]
+        return {"total": len(mets), "by_site": {k: by_site[k] for k in sorted(by_site, key=order.index)},
+                "primary": sum(1 for m in self.lesions if m.kind == "primary")}
+
+    def to_json(self) -> dict:
+        """The `oligoplan check --json` document."""
+        return {
+            "counts": self.counts(),
+            "classification": self.classification.to_json(),
+            "rule_sets": [r.to_json() for r in self.results],
+            "oar_flags": self.oar.to_json() if self.oar is not None else [],
+            "facts": self.facts.to_json(),
+            "evaluated_on": self.today.isoformat(),
+        }
+
+
+def evaluate(
+    rule_sets: Sequence[RuleSet],
+    lesions: Sequence[LesionInfo],
+    facts: CaseFacts | dict | None = None,
+    *,
+    oar=None,
+    today: date | None = None,
+    cutoff_months: float = DEFAULT_CUTOFF_MONTHS,
+    distance: DistanceFn | None = None,
+) -> Evaluation:
+    """Check ``lesions`` and ``facts`` against every rule set (pure; no I/O)."""
+    facts = facts if isinstance(facts, CaseFacts) else CaseFacts(facts or {})
+    today = today or date.today()
+    cls = classify(facts, cutoff_months)
+    ctx = Context(list(lesions), facts, cls, today, oar, distance)
+    results = [evaluate_rule_set(rs, ctx) for rs in rule_sets]
+    return Evaluation(list(lesions), facts, cls, results, oar, today)

@@ -1,0 +1,221 @@
+"""Case facts: what the rule sets and the ESTRO-EORTC classification need
+beyond the lesions (primary, dates, performance status, history...).
+
+Facts live in the case file under ``"facts"`` (docs/rules.md lists them).
+Every fact may be unknown: a missing key, ``null`` or ``"unknown"``. The
+engine turns an unknown fact into an "unknown" criterion, never a pass.
+
+Parsing is strict: a value of the wrong type or outside the allowed values
+raises :class:`core.errors.FactsError` naming the field, the value found and
+the values expected. Keys that are not standard facts are kept as they are
+(a local rule set may refer to them) and are never validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from core.errors import FactsError
+from core.lesions import Command
+
+UNKNOWN = "unknown"
+
+
+class FactKind(str, Enum):
+    TEXT = "text"
+    CHOICE = "choice"  # one of ``choices`` (free text allowed for primary site/histology? no: text)
+    TRISTATE = "tristate"  # yes / no / unknown
+    DATE = "date"  # ISO 8601 YYYY-MM-DD
+    INTEGER = "integer"
+    NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class FactField:
+    """One case fact: its key in the case file, its type and its allowed range."""
+
+    key: str
+    label: str
+    kind: FactKind
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    help: str = ""
+    group: str = "case"  # "case" (issue 5 list) or "protocol" (needed by some rule sets only)
+
+
+YES_NO = ("yes", "no")
+
+#: Primary sites the shipped rule sets name in their scope (free text is refused
+#: so that a typo cannot silently fall outside every scope).
+PRIMARY_SITES = (
+    "lung", "breast", "colorectal", "prostate", "oesophagus", "stomach", "kidney",
+    "melanoma", "head and neck", "sarcoma", "bladder", "pancreas", "other",
+)
+
+FIELDS: tuple[FactField, ...] = (
+    FactField("primary_site", "Primary site", FactKind.CHOICE, PRIMARY_SITES,
+              help="Organ of the primary tumour"),
+    FactField("histology", "Histology", FactKind.TEXT,
+              help="e.g. NSCLC, adenocarcinoma, squamous cell carcinoma (free text; matched "
+                   "case-insensitively against a rule set's scope)"),
+    FactField("primary_diagnosis_date", "Primary diagnosed", FactKind.DATE),
+    FactField("metastasis_diagnosis_date", "Metastases diagnosed", FactKind.DATE,
+              help="Date of the current oligometastatic diagnosis"),
+    FactField("primary_controlled", "Primary controlled", FactKind.TRISTATE, YES_NO),
+    FactField("primary_definitive_treatment_date", "Primary treated", FactKind.DATE,
+              help="Date the definitive treatment of the primary ended"),
+    FactField("history_polymetastatic", "History of polymetastatic disease", FactKind.TRISTATE, YES_NO),
+    FactField("history_oligometastatic", "Earlier oligometastatic disease", FactKind.TRISTATE, YES_NO),
+    FactField("on_systemic_therapy", "On active systemic therapy", FactKind.TRISTATE, YES_NO,
+              help="At the diagnosis of the current oligometastatic disease"),
+    FactField("lesions_progressing", "Lesions progressing on imaging", FactKind.TRISTATE, YES_NO),
+    FactField("ecog", "ECOG / Zubrod", FactKind.INTEGER, minimum=0, maximum=5),
+    FactField("life_expectancy_months", "Life expectancy", FactKind.NUMBER, minimum=0, unit="months"),
+    FactField("age_years", "Age", FactKind.NUMBER, minimum=0, maximum=130, unit="years"),
+    FactField("imaging_date", "Staging imaging", FactKind.DATE),
+    FactField("imaging_modality", "Imaging modality", FactKind.CHOICE, ("CT", "PET-CT", "MR")),
+    FactField("brain_imaging_done", "Brain imaging done", FactKind.TRISTATE, YES_NO),
+    # needed by some rule sets only (NSCLC consolidation trials, prostate trials)
+    FactField("systemic_response", "Response to systemic therapy", FactKind.CHOICE,
+              ("complete", "partial", "stable", "progression", "none given"), group="protocol",
+              help="Best response to first-line / induction systemic therapy"),
+    FactField("systemic_cycles", "Cycles of first-line therapy", FactKind.INTEGER, minimum=0,
+              group="protocol"),
+    FactField("symptomatic", "Symptomatic from metastases", FactKind.TRISTATE, YES_NO, group="protocol"),
+    FactField("psa_doubling_time_months", "PSA doubling time", FactKind.NUMBER, minimum=0,
+              unit="months", group="protocol"),
+    FactField("adt_within_6_months", "ADT within the last 6 months", FactKind.TRISTATE, YES_NO,
+              group="protocol"),
+)
+FIELD_BY_KEY = {f.key: f for f in FIELDS}
+
+
+def is_unknown(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", UNKNOWN))
+
+
+def parse_fact(key: str, value: Any, where: str = "facts") -> Any:
+    """The normalised value of one fact (None when unknown); FactsError when invalid."""
+    spec = FIELD_BY_KEY.get(key)
+    if spec is None or is_unknown(value):
+        return None if is_unknown(value) else value
+    name = f"{where}.{key}"
+    kind = spec.kind
+    if kind is FactKind.TRISTATE:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        text = str(value).strip().lower()
+        if text in ("yes", "y", "true"):
+            return "yes"
+        if text in ("no", "n", "false"):
+            return "no"
+        raise FactsError(f"{name}: {value!r} is not yes, no or unknown")
+    if kind is FactKind.CHOICE:
+        text = str(value).strip()
+        for choice in spec.choices:
+            if text.lower() == choice.lower():
+                return choice
+        raise FactsError(f"{name}: {value!r} is not one of {', '.join(spec.choices)} (or unknown)")
+    if kind is FactKind.TEXT:
+        if not isinstance(value, str):
+            raise FactsError(f"{name}: expected text, found {type(value).__name__} {value!r}")
+        return value.strip()
+    if kind is FactKind.DATE:
+        if isinstance(value, date):
+            return value.isoformat()
+        try:
+            return date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise FactsError(f"{name}: {value!r} is not a date; write it as YYYY-MM-DD") from None
+    # numbers
+    if isinstance(value, bool):
+        raise FactsError(f"{name}: expected a number, found {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise FactsError(f"{name}: {value!r} is not a number") from None
+    if kind is FactKind.INTEGER:
+        if number != int(number):
+            raise FactsError(f"{name}: {value!r} is not a whole number")
+        number = int(number)
+    if spec.minimum is not None and number < spec.minimum or spec.maximum is not None and number > spec.maximum:
+        lo = "" if spec.minimum is None else f"{spec.minimum:g}"
+        hi = "" if spec.maximum is None else f"{spec.maximum:g}"
+        raise FactsError(f"{name}: {value!r} is outside {lo}..{hi}{(' ' + spec.unit) if spec.unit else ''}")
+    return number
+
+
+class CaseFacts:
+    """Validated case facts (read-only mapping; unknown facts are None).
+
+    Parameters
+    ----------
+    raw
+        The case file's ``facts`` object (or a FACTS.json): key -> value.
+    where
+        Prefix for error messages (the file name).
+    """
+
+    def __init__(self, raw: dict | None = None, where: str = "facts") -> None:
+        raw = dict(raw or {})
+        if not isinstance(raw, dict):
+            raise FactsError(f"{where}: facts must be an object")
+        self._values = {key: parse_fact(key, value, where) for key, value in raw.items()}
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key)
+
+    def known(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def date(self, key: str) -> date | None:
+        value = self.get(key)
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+    def to_json(self) -> dict:
+        """Every standard fact (unknown as null) plus any extra keys."""
+        out = {f.key: self._values.get(f.key) for f in FIELDS}
+        out.update({k: v for k, v in self._values.items() if k not in FIELD_BY_KEY})
+        return out
+
+    def merged(self, overrides: dict) -> "CaseFacts":
+        """These facts with ``overrides`` (e.g. a FACTS.json) taking precedence."""
+        raw = dict(self._values)
+        raw.update(overrides)
+        return CaseFacts(raw)
+
+
+def months_between(start: date, end: date) -> float:
+    """Months from ``start`` to ``end`` (negative when ``end`` is earlier), 30.4375 days each."""
+    return (end - start).days / 30.4375
+
+
+class SetFacts(Command):
+    """Undoable replacement of a case's facts (``target.facts``, a dict).
+
+    ``changed`` (a core.events.Signal or None) is emitted after each change.
+    """
+
+    def __init__(self, target, facts: dict, changed=None, text: str = "Edit case facts") -> None:
+        CaseFacts(facts)  # refuse invalid facts before anything changes
+        self.target = target
+        self.new = dict(facts)
+        self.old = dict(target.facts)
+        self.changed = changed
+        self.text = text
+
+    def _set(self, facts: dict) -> None:
+        self.target.facts = dict(facts)
+        if self.changed is not None:
+            self.changed.emit()
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)

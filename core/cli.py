@@ -45,6 +45,9 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     from core import cli_export
 
     cli_export.register(subparsers)
+    from core import cli_score
+
+    cli_score.register(subparsers)
     for register in extra or []:
         register(subparsers)
     return parser

@@ -194,3 +194,17 @@ def _as_int(value) -> int:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def audit_csv(trail: AuditTrail) -> str:
+    """The trail as CSV (one row per entry, hashes included), for the history panel's export."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["seq", "when", "who", "role", "action", "what", "details", "prev", "hash"])
+    for e in trail:
+        writer.writerow([e.seq, e.when, e.who, e.role, e.action, e.what,
+                         json.dumps(e.details, sort_keys=True, ensure_ascii=False), e.prev, e.hash])
+    return out.getvalue()

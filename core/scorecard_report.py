@@ -1,0 +1,264 @@
+"""The trainee's scorecard as CSV and as PDF (matplotlib, no Qt).
+
+The PDF has the figures on its first page (summary, then one row per
+reference lesion and per extra lesion) and key images after it: for every
+reference lesion and every extra one, axial, coronal and sagittal crops
+through its centre with the reference contour (solid green) and the
+trainee's (dashed magenta); a missed lesion is titled MISSED in red, an
+extra one EXTRA in orange.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from core.case import atomic_write_text
+from core.contours import plane_spacing, slice_outlines
+from core.lesion_map import AXIAL, CORONAL, SAGITTAL, lesion_centre_index, lesion_crop
+from core.lesions import Lesion
+from core.scoring import Scorecard
+from core.volume import Volume
+
+REFERENCE_COLOR = "#3ce63c"
+TRAINEE_COLOR = "#ff50ff"
+MISSED_COLOR = "#e03030"
+EXTRA_COLOR = "#ff9a1e"
+DISCLAIMER = "Training feedback only. Decision support, never a treatment order."
+PLANE_NAMES = {AXIAL: "axial", CORONAL: "coronal", SAGITTAL: "sagittal"}
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    """One line of the lesion table: a match, a miss or an extra."""
+
+    outcome: str  # "matched", "missed", "extra"
+    reference: str
+    trainee: str
+    values: dict
+
+
+def scorecard_rows(card: Scorecard, reference: Sequence[Lesion], trainee: Sequence[Lesion]) -> list[ScorecardRow]:
+    """Reference lesions in their order (matched or missed), then the extras."""
+    ref = {lesion.id: lesion for lesion in reference}
+    tra = {lesion.id: lesion for lesion in trainee}
+    rows = []
+    for lesion_id in ref:
+        m = card.match_for_reference(lesion_id)
+        if m is None:
+            rows.append(ScorecardRow("missed", lesion_id, "", {"reference_site": ref[lesion_id].site.value}))
+        else:
+            rows.append(ScorecardRow("matched", m.reference, m.trainee, m.to_json()))
+    for lesion_id in card.extra:
+        rows.append(ScorecardRow("extra", "", lesion_id, {"trainee_site": tra[lesion_id].site.value if lesion_id in tra else ""}))
+    return rows
+
+
+def summary_items(card: Scorecard) -> list[tuple[str, str]]:
+    """(what, value) pairs of the headline figures, as shown in the gui and the PDF."""
+    sens = "n/a (no reference lesions)" if card.sensitivity is None else f"{card.sensitivity:.0%}"
+    verdicts = {True: "agree", False: "differ", None: "not compared"}[card.verdicts_agree]
+    mean_dice = "n/a" if card.mean_dice is None else f"{card.mean_dice:.3f}"
+    return [
+        ("Lesions found", f"{len(card.matched)} of {card.n_reference}"),
+        ("Sensitivity", sens),
+        ("False positives", str(card.false_positives)),
+        ("Mean Dice (matched contours)", mean_dice),
+        ("Lesion count", f"reference {card.n_reference}, trainee {card.n_trainee}: "
+                         f"{'agrees' if card.count_agrees else 'differs'}"),
+        ("Per-organ counts", f"{'agree' if card.per_organ_counts_agree else 'differ'} (reference "
+                             f"{_counts(card.reference_counts)}; trainee {_counts(card.trainee_counts)})"),
+        ("Rule-set verdicts", verdicts + (f" ({card.verdicts_note})" if card.verdicts_note else "")),
+    ]
+
+
+# --------------------------------------------------------------------- CSV
+CSV_COLUMNS = ("outcome", "reference", "trainee", "dice", "hd95_mm", "msd_mm", "volume_diff_pct",
+               "reference_site", "trainee_site", "site_agrees", "matched_by", "centroid_distance_mm")
+
+
+def scorecard_csv(card: Scorecard, reference: Sequence[Lesion], trainee: Sequence[Lesion]) -> str:
+    """A (metric, value) block, an empty line, then one row per lesion."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["metric", "value"])
+    doc = card.to_json()
+    for key in ("sensitivity", "false_positives", "count_agrees", "per_organ_counts_agree",
+                "verdicts_agree", "mean_dice", "tolerance_mm"):
+        writer.writerow([key, "" if doc[key] is None else doc[key]])
+    writer.writerow(["reference_count", card.n_reference])
+    writer.writerow(["trainee_count", card.n_trainee])
+    writer.writerow([])
+    writer.writerow(CSV_COLUMNS)
+    for row in scorecard_rows(card, reference, trainee):
+        values = {**row.values, "outcome": row.outcome, "reference": row.reference, "trainee": row.trainee}
+        writer.writerow(["" if values.get(c) is None else values.get(c, "") for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def write_scorecard_csv(path: str | Path, card: Scorecard, reference, trainee) -> Path:
+    path = Path(path)
+    atomic_write_text(path, scorecard_csv(card, reference, trainee))
+    return path
+
+
+# --------------------------------------------------------------------- PDF
+def write_scorecard_pdf(
+    path: str | Path,
+    card: Scorecard,
+    reference: Sequence[Lesion],
+    trainee: Sequence[Lesion],
+    image: Volume,
+    grids: Mapping[str, Volume],
+    *,
+    trainee_name: str = "",
+    case_name: str = "",
+) -> Path:
+    """Write the scorecard PDF to ``path``: figures, lesion table, key images on ``image``."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    rows = scorecard_rows(card, reference, trainee)
+    with PdfPages(tmp) as pdf:
+        pdf.savefig(_summary_page(card, rows, trainee_name, case_name))
+        ref = {lesion.id: lesion for lesion in reference}
+        tra = {lesion.id: lesion for lesion in trainee}
+        per_page = 4
+        for start in range(0, len(rows), per_page):
+            pdf.savefig(_images_page(rows[start:start + per_page], ref, tra, image, grids,
+                                     page=start // per_page + 2))
+    tmp.replace(path)
+    return path
+
+
+def _figure():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8.27, 11.69))  # A4 portrait, inches
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _summary_page(card: Scorecard, rows: list[ScorecardRow], trainee_name: str, case_name: str):
+    fig = _figure()
+    fig.text(0.07, 0.95, "Contouring practice scorecard", fontsize=18, weight="bold")
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    who = f"Trainee: {trainee_name or 'not named'}    Case: {case_name or 'unnamed'}    {stamp}"
+    fig.text(0.07, 0.925, who, fontsize=9, color="#444444")
+    y = 0.88
+    for what, value in summary_items(card):
+        fig.text(0.07, y, what, fontsize=10, weight="bold")
+        fig.text(0.38, y, value, fontsize=10, wrap=True)
+        y -= 0.028
+    ax = fig.add_axes([0.05, 0.08, 0.9, y - 0.1])
+    ax.axis("off")
+    header = ["", "Reference", "Trainee", "Dice", "HD95 mm", "MSD mm", "Vol. diff", "Site"]
+    cells, colours = [], []
+    for row in rows:
+        v = row.values
+        if row.outcome == "matched":
+            site = v["reference_site"] if v["site_agrees"] else f"{v['reference_site']} / {v['trainee_site']}"
+            cells.append(["found", row.reference, row.trainee, _f(v["dice"], ".3f"), _f(v["hd95_mm"], ".1f"),
+                          _f(v["msd_mm"], ".1f"), _f(v["volume_diff_pct"], "+.0f", "%"), site])
+            colours.append("#ffffff" if v["site_agrees"] else "#fff2cc")
+        elif row.outcome == "missed":
+            cells.append(["MISSED", row.reference, "", "", "", "", "", v.get("reference_site", "")])
+            colours.append("#f8d0d0")
+        else:
+            cells.append(["EXTRA", "", row.trainee, "", "", "", "", v.get("trainee_site", "")])
+            colours.append("#fde3c2")
+    if cells:
+        table = ax.table(cellText=cells, colLabels=header, loc="upper center", cellLoc="center",
+                         colWidths=[0.1, 0.12, 0.12, 0.1, 0.11, 0.11, 0.11, 0.23])
+        table.auto_set_font_size(False)
+        table.set_fontsize(9)
+        table.scale(1, 1.4)
+        for r, colour in enumerate(colours, start=1):
+            for c in range(len(header)):
+                table[r, c].set_facecolor(colour)
+    else:
+        ax.text(0.5, 0.9, "No lesions on either side.", ha="center", fontsize=11)
+    fig.text(0.07, 0.04, DISCLAIMER + "  Dice by volume; HD95 = larger directed 95th percentile of "
+             "surface distances; MSD = mean symmetric surface distance.", fontsize=7, color="#a02020",
+             wrap=True)
+    return fig
+
+
+def _images_page(rows: list[ScorecardRow], ref: dict, tra: dict, image: Volume, grids, page: int):
+    fig = _figure()
+    fig.text(0.07, 0.965, "Key images: reference solid green, trainee dashed magenta", fontsize=11, weight="bold")
+    fig.text(0.93, 0.965, f"page {page}", fontsize=8, ha="right", color="#666666")
+    for i, row in enumerate(rows):
+        focus = ref.get(row.reference) or tra.get(row.trainee)
+        grid = grids.get(focus.mask.series_uid) if focus.mask is not None else None
+        centre = lesion_centre_index(focus, grid, image)
+        title, colour = _row_title(row)
+        top = 0.93 - i * 0.225
+        fig.text(0.07, top, title, fontsize=10, weight="bold", color=colour)
+        for j, axis in enumerate((AXIAL, CORONAL, SAGITTAL)):
+            ax = fig.add_axes([0.07 + j * 0.30, top - 0.205, 0.27, 0.195])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.text(0.03, 0.97, PLANE_NAMES[axis], transform=ax.transAxes, fontsize=7, color="white",
+                    va="top", bbox={"facecolor": "black", "alpha": 0.5, "pad": 1, "linewidth": 0})
+            if centre is None:
+                continue
+            _draw_crop(ax, image, focus, centre, axis, ref.get(row.reference), tra.get(row.trainee))
+    return fig
+
+
+def _row_title(row: ScorecardRow) -> tuple[str, str]:
+    v = row.values
+    if row.outcome == "missed":
+        return f"MISSED: reference {row.reference} ({v.get('reference_site', '')})", MISSED_COLOR
+    if row.outcome == "extra":
+        return f"EXTRA: trainee {row.trainee} ({v.get('trainee_site', '')}) matches no reference lesion", EXTRA_COLOR
+    return (f"Reference {row.reference} / trainee {row.trainee}: Dice {_f(v['dice'], '.3f')}, "
+            f"HD95 {_f(v['hd95_mm'], '.1f', ' mm')}", "#202020")
+
+
+def _draw_crop(ax, image: Volume, focus: Lesion, centre, axis: int, ref_lesion, tra_lesion) -> None:
+    """One crop through the lesion centre with both contours (superior up in coronal/sagittal)."""
+    crop = lesion_crop(image, focus, centre, axis)
+    pixels = crop.image(image)
+    if image.unit == "HU":  # lung and bone windows for their lesions, soft tissue otherwise
+        lo, hi = {"lung": (-1350.0, 150.0), "bone": (-450.0, 1050.0)}.get(focus.site.value, (-160.0, 240.0))
+    else:
+        lo, hi = tuple(np.percentile(pixels, [1, 99.5]))
+    sa, sb = plane_spacing(image.spacing_mm, axis)
+    extent = (crop.b0 - 0.5, crop.b1 - 0.5, crop.a1 - 0.5, crop.a0 - 0.5)
+    ax.imshow(pixels, cmap="gray", vmin=lo, vmax=hi, extent=extent, aspect=sa / sb, interpolation="nearest")
+    for lesion, colour, style in ((ref_lesion, REFERENCE_COLOR, "-"), (tra_lesion, TRAINEE_COLOR, "--")):
+        if lesion is None:
+            continue
+        if lesion.mask is not None and lesion.mask.grid_shape == image.shape \
+                and lesion.mask.series_uid == image.info.series_uid:
+            for loop in slice_outlines(lesion.mask, axis, crop.index):
+                closed = np.vstack([loop, loop[:1]])
+                ax.plot(closed[:, 1], closed[:, 0], style, color=colour, linewidth=1.4)
+        elif lesion.point_mm is not None:
+            zyx = image.patient_to_index(np.asarray(lesion.point_mm, dtype=np.float64))
+            a, b = [k for k in range(3) if k != axis]
+            ax.plot([zyx[b]], [zyx[a]], marker="+", markersize=10, color=colour)
+    ax.set_xlim(extent[0], extent[1])
+    if axis == AXIAL:
+        ax.set_ylim(extent[2], extent[3])
+    else:
+        ax.set_ylim(extent[3], extent[2])
+
+
+def _f(value, spec: str, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{unit}"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"

@@ -48,6 +48,9 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     from core import cli_score
 
     cli_score.register(subparsers)
+    from core import cli_rules
+
+    cli_rules.register(subparsers)
     for register in extra or []:
         register(subparsers)
     return parser

@@ -143,6 +143,8 @@ def parse_fact(key: str, value: Any, where: str = "facts") -> Any:
         if number != int(number):
             raise FactsError(f"{name}: {value!r} is not a whole number")
         number = int(number)
+    elif number == int(number) and isinstance(value, int):
+        number = int(number)
     if spec.minimum is not None and number < spec.minimum or spec.maximum is not None and number > spec.maximum:
         lo = "" if spec.minimum is None else f"{spec.minimum:g}"
         hi = "" if spec.maximum is None else f"{spec.maximum:g}"
@@ -162,9 +164,9 @@ class CaseFacts:
     """
 
     def __init__(self, raw: dict | None = None, where: str = "facts") -> None:
+        if raw is not None and not isinstance(raw, dict):
+            raise FactsError(f"{where}: facts must be an object, found {type(raw).__name__}")
         raw = dict(raw or {})
-        if not isinstance(raw, dict):
-            raise FactsError(f"{where}: facts must be an object")
         self._values = {key: parse_fact(key, value, where) for key, value in raw.items()}
 
     def get(self, key: str) -> Any:

@@ -82,7 +82,18 @@ class Criterion:
 
     @property
     def threshold_text(self) -> str:
-        return threshold_text(self.op, self.threshold, self.unit)
+        if self.type == "treatable":
+            return "every lesion treatable"
+        if self.type == "sites_allowed":
+            return "only " + ", ".join(self.threshold)
+        if self.type == "oar_flag":
+            return f"no lesion flagged {self.flag}"
+        if self.type in ("any_of", "all_of"):
+            return "any one of these" if self.type == "any_of" else "all of these"
+        text = threshold_text(self.op, self.threshold, self.unit)
+        if self.alternative is not None:
+            text += f" or {self.alternative.measure} {self.alternative.threshold_text}"
+        return text
 
 
 @dataclass(frozen=True)

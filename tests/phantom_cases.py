@@ -1,0 +1,66 @@
+"""Case files for the sample phantoms, built from their ground_truth.json with
+sphere masks on the CT grid (shared by core and gui tests)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from core.case import Case, save_case
+from core.lesions import AddLesion, Lesion, LesionMask, UndoStack
+from core.samples import SAMPLE_ROOT
+
+#: Facts under which phantom-oligo is eligible for SABR-COMET.
+ELIGIBLE_FACTS = {
+    "primary_site": "colorectal", "histology": "adenocarcinoma",
+    "primary_diagnosis_date": "2022-01-10", "metastasis_diagnosis_date": "2024-03-01",
+    "primary_controlled": "yes", "primary_definitive_treatment_date": "2022-04-01",
+    "history_polymetastatic": "no", "history_oligometastatic": "no", "on_systemic_therapy": "no",
+    "lesions_progressing": "yes", "ecog": 1, "life_expectancy_months": 24, "age_years": 64,
+    "imaging_date": "2024-03-01", "imaging_modality": "PET-CT", "brain_imaging_done": "yes",
+}
+
+
+def truth(name: str) -> dict:
+    return json.loads((SAMPLE_ROOT / name / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=2)
+def workspace(name: str):
+    from core.workspace import open_folder
+
+    return open_folder(SAMPLE_ROOT / name)
+
+
+def sphere_mask(volume, centre_mm, diameter_mm) -> LesionMask:
+    idx = np.indices(volume.shape).reshape(3, -1).T
+    # restrict to a box around the centre for speed
+    c = volume.patient_to_index(np.asarray(centre_mm, dtype=float))
+    half = np.ceil(diameter_mm / np.array(volume.spacing_mm)) + 2
+    lo = np.maximum(np.floor(c - half).astype(int), 0)
+    hi = np.minimum(np.ceil(c + half).astype(int) + 1, np.array(volume.shape))
+    zz, yy, xx = np.meshgrid(*[np.arange(a, b) for a, b in zip(lo, hi)], indexing="ij")
+    idx = np.stack([zz.ravel(), yy.ravel(), xx.ravel()], axis=1)
+    pts = volume.index_to_patient(idx)
+    inside = np.linalg.norm(pts - np.asarray(centre_mm), axis=1) <= diameter_mm / 2
+    box = inside.reshape(zz.shape)
+    return LesionMask.from_box(box, tuple(lo), volume.shape, volume.info.series_uid)
+
+
+def phantom_case(name: str, folder: Path, facts: dict | None = None, case_name: str = "case.json") -> Path:
+    """Write ``folder/case_name`` for a phantom: one sphere lesion per ground-truth lesion."""
+    ws = workspace(name)
+    ct = ws.primary
+    case = Case(images=ws.image_refs(), facts=dict(facts or {}))
+    stack = UndoStack()
+    for item in truth(name)["lesions"]:
+        mask = sphere_mask(ct, item["centre_mm"], item["diameter_mm"])
+        lesion = Lesion(item["id"], f"{item['organ'].capitalize()} {item['id']}", site=item["organ"],
+                        laterality=item.get("laterality") or "", kind=item["kind"],
+                        point_mm=tuple(item["centre_mm"]), mask=mask)
+        stack.push(AddLesion(case.lesions, lesion))
+    folder.mkdir(parents=True, exist_ok=True)
+    return save_case(case, folder / case_name)

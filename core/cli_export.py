@@ -41,11 +41,15 @@ class ExportJob:
     out_dir: Path
     include_oars: bool = False
     anonymise: bool = False
+    #: what the user should know about the export (lesions left out and why)
+    notes: list[str] = field(default_factory=list)
+    #: the RTSTRUCT dataset of this export, once written (the SR references it)
+    rtstruct: object = None
     _anonymiser: object = field(default=None, init=False, repr=False)
 
     @cached_property
     def workspace(self):
-        """The case's images (core.rt.case_images.CaseWorkspace); ImagesMissingError when absent."""
+        """The case's images (core.workspace.Workspace); ImagesMissingError when absent."""
         from core.rt.case_images import open_case_images
 
         return open_case_images(self.case, self.case_path.parent)
@@ -134,4 +138,6 @@ def cmd_export(args) -> int:
     print(f"{len(written)} file(s) written to {out_dir}" + (" (anonymised)" if job.anonymise else ""))
     for path in written:
         print(f"  {path.name}")
+    for note in job.notes:
+        print(f"note: {note}")
     return 0

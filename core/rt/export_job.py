@@ -1,0 +1,150 @@
+"""The DICOM steps of `oligoplan export` (and of File > Export in the gui).
+
+* :func:`case_rtstruct` - the case's lesions (GTV, coded by kind, colour per
+  lesion) and optionally the organs at risk of the structure sets found with
+  the images, as one RTSTRUCT dataset on the lesions' series.
+* :func:`write_case_rtstruct`, :func:`write_case_sr` - validated, optionally
+  de-identified, written atomically into the job's folder. When both are
+  written in one export, the SR references the RTSTRUCT's ROIs.
+
+A lesion that cannot go into the RTSTRUCT (drawn on another series) is named
+in the job's notes, never dropped silently; a point-only lesion becomes a
+POINT contour (RT ROI Interpreted Type MARKER).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as DicomSequence
+
+from core.case import Case
+from core.errors import ExportError
+from core.rt.rtstruct_write import (
+    RoiSpec,
+    build_rtstruct,
+    read_image_header,
+    unique_names,
+    write_validated,
+)
+from core.volume import Volume
+
+RTSTRUCT_NAME = "rtstruct.dcm"
+SR_NAME = "sr.dcm"
+
+#: Lesion colours (r, g, b), one per lesion in turn: saturated, told apart on CT grey.
+LESION_COLORS = [(255, 0, 0), (255, 128, 0), (255, 0, 255), (0, 200, 255), (255, 255, 0),
+                 (0, 255, 128), (160, 80, 255), (255, 96, 160)]
+
+
+def lesion_rois(case: Case, volume: Volume, notes: list[str]) -> tuple[list[RoiSpec], list[tuple[str, np.ndarray]]]:
+    """ROIs of the lesions with a mask on ``volume``; point-only lesions as markers."""
+    rois, points = [], []
+    for n, lesion in enumerate(case.lesions):
+        color = LESION_COLORS[n % len(LESION_COLORS)]
+        if lesion.mask is not None:
+            if lesion.mask.series_uid != volume.info.series_uid:
+                notes.append(f"{lesion.id} ({lesion.label}) is drawn on another series; it is not in the RTSTRUCT")
+                continue
+            rois.append(RoiSpec(lesion.label or lesion.id, lesion.mask, color, "GTV", lesion.kind.code,
+                                description=f"OligoPlan lesion {lesion.id}, {lesion.site_text}"))
+        elif lesion.point_mm is not None:
+            points.append((lesion.label or lesion.id, np.array(lesion.point_mm, dtype=np.float64)))
+    return rois, points
+
+
+def oar_rois(workspace) -> list[RoiSpec]:
+    """Organs at risk of the structure sets placed on the workspace's primary image."""
+    from core.rt.rtstruct_read import import_structure_sets
+
+    out = []
+    for placed in import_structure_sets(workspace.scan, workspace.primary).placed:
+        for s in placed.organs_at_risk:
+            if s.mask is not None:
+                out.append(RoiSpec(s.name, s.mask, s.color, s.interpreted_type or "ORGAN", algorithm="MANUAL",
+                                   description=f"imported from structure set '{placed.label}'"))
+    return out
+
+
+def case_rtstruct(case: Case, workspace, include_oars: bool, notes: list[str],
+                  oars: list[RoiSpec] | None = None) -> Dataset:
+    """The RTSTRUCT dataset of a case (not validated, not written)."""
+    volume = workspace.primary
+    rois, points = lesion_rois(case, volume, notes)
+    if include_oars:
+        extra = oars if oars is not None else oar_rois(workspace)
+        if not extra:
+            notes.append("no organ at risk was found with the images; the RTSTRUCT holds the lesions only")
+        rois += extra
+    if not rois and not points:
+        raise ExportError("nothing to export: the case has no lesion on its images")
+    if not rois:
+        raise ExportError("the case's lesions are marker points only; contour at least one lesion "
+                          "to export an RTSTRUCT")
+    ds = build_rtstruct(rois, volume, read_image_header(volume))
+    if points:
+        _add_markers(ds, points, volume)
+    return ds
+
+
+def _add_markers(ds: Dataset, points: list[tuple[str, np.ndarray]], volume: Volume) -> None:
+    """Point-only lesions as POINT contours (MARKER), on the slice nearest the point."""
+    taken = [str(r.ROIName) for r in ds.StructureSetROISequence]
+    names = unique_names(taken + [name for name, _ in points])[len(taken):]
+    image_class = ds.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0] \
+        .RTReferencedSeriesSequence[0].ContourImageSequence[0].ReferencedSOPClassUID
+    for (name, point), unique in zip(points, names):
+        number = len(ds.StructureSetROISequence) + 1
+        k = int(np.clip(np.rint(volume.patient_to_index(point)[0]), 0, volume.shape[0] - 1))
+        roi = Dataset()
+        roi.ROINumber = number
+        roi.ReferencedFrameOfReferenceUID = volume.info.frame_of_reference_uid
+        roi.ROIName = unique
+        roi.ROIGenerationAlgorithm = "MANUAL"
+        ds.StructureSetROISequence.append(roi)
+        contour = Dataset()
+        image = Dataset()
+        image.ReferencedSOPClassUID = image_class
+        image.ReferencedSOPInstanceUID = volume.sop_instance_uids[k]
+        contour.ContourImageSequence = DicomSequence([image])
+        contour.ContourGeometricType = "POINT"
+        contour.NumberOfContourPoints = 1
+        contour.ContourNumber = 1
+        contour.ContourData = [f"{v:.4f}" for v in point]
+        rc = Dataset()
+        rc.ROIDisplayColor = [255, 255, 255]
+        rc.ReferencedROINumber = number
+        rc.ContourSequence = DicomSequence([contour])
+        ds.ROIContourSequence.append(rc)
+        obs = Dataset()
+        obs.ObservationNumber = number
+        obs.ReferencedROINumber = number
+        obs.RTROIInterpretedType = "MARKER"
+        obs.ROIInterpreter = ""
+        ds.RTROIObservationsSequence.append(obs)
+
+
+def write_case_rtstruct(job) -> Path:
+    """The --rtstruct step: validated (and de-identified with --anonymise) RTSTRUCT."""
+    ds = case_rtstruct(job.case, job.workspace, job.include_oars, job.notes)
+    job.rtstruct = ds  # the SR of the same export references it (UIDs remapped alike)
+    if job.anonymiser is not None:
+        ds = job.anonymiser.dataset(ds)
+    path = Path(job.out_dir) / RTSTRUCT_NAME
+    write_validated(ds, path, "the RTSTRUCT")
+    return path
+
+
+def write_case_sr(job) -> Path:
+    """The --sr step: TID 1500 measurement report of the lesions."""
+    from core.rt.sr import case_sr
+
+    ds = case_sr(job.case, job.workspace, rtstruct=job.rtstruct, notes=job.notes)
+    if job.anonymiser is not None:
+        ds = job.anonymiser.dataset(ds)
+    path = Path(job.out_dir) / SR_NAME
+    write_validated(ds, path, "the SR measurement report")
+    return path
+

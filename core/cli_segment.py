@@ -21,7 +21,7 @@ def register(subparsers) -> None:
         help="segment one lesion per seed point and save them in a case file",
         description=(
             "Segments one lesion per seed (patient coordinates, LPS mm) with the click tool's "
-            "method: 40%% of the local SUVmax when the folder holds a PET, otherwise CT region "
+            "method: the adaptive PET threshold (docs/segmentation.md) when the folder holds a PET, otherwise CT region "
             "growing. Creates the case file, or extends it when it exists."
         ),
     )

@@ -6,11 +6,14 @@ tolerance-based region; the region is then grown from the seed with the
 threshold near half-way between the two (the edge of a blurred step), which
 is what a reader sees as the boundary. Iterated twice.
 
-PET: a fraction (default 40%) of the local SUVmax, the maximum found within a
-few millimetres of the click, grown from that maximum. By default the
-fraction applies to the uptake above the surroundings (background-corrected:
-threshold = background + 40% x (SUVmax - background)), because a fixed 40% of
-SUVmax swallows half the liver around a liver metastasis (liver SUV ~2.5).
+PET (default, ``PetMethod.ADAPTIVE``): grown from the local SUVmax (found
+within a few millimetres of the click) at the level a sphere blurred by the
+scanner's resolution has on its surface, the sphere being fitted to the
+lesion and the fit iterated (core.blurred_sphere; docs/segmentation.md).
+``PetMethod.FIXED``: a fraction (default 40%) of the local SUVmax, by default
+of the uptake above the surroundings (threshold = background + 40% x
+(SUVmax - background)), because a fixed 40% of SUVmax swallows half the
+liver around a liver metastasis (liver SUV ~2.5).
 
 Both are confined to a guard sphere around the seed; a region that reaches
 the guard has leaked into a neighbouring organ: a morphological opening cuts
@@ -21,13 +24,33 @@ All work is done on a small region of interest, never on the whole volume.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 from scipy import ndimage
 
+from core.blurred_sphere import SphereFit, fit_blurred_sphere, sigma_from_fwhm
 from core.errors import SegmentationError
 from core.lesions import LesionMask
 from core.volume import Modality, Volume
+
+
+class PetMethod(str, Enum):
+    """How the click tool draws a PET lesion's edge (docs/segmentation.md)."""
+
+    #: iterative threshold at the surface of a sphere blurred by the scanner (default)
+    ADAPTIVE = "adaptive"
+    #: a fixed percentage of the local SUVmax (``pet_fraction``, 40 % by default)
+    FIXED = "fixed"
+
+    @classmethod
+    def parse(cls, value: "PetMethod | str") -> "PetMethod":
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(
+                f"PET method {value!r} is unknown; expected one of {', '.join(m.value for m in cls)}"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,11 @@ class SegmentParams:
     """Settings of the click tool (the gui's preferences hold one of these)."""
 
     guard_radius_mm: float = 40.0
+    pet_method: PetMethod = PetMethod.ADAPTIVE
+    #: reconstructed resolution of the PET images, FWHM in mm (adaptive method)
+    pet_fwhm_mm: float = 5.5
+    pet_max_iterations: int = 10
+    #: the fixed method's fraction of the local SUVmax (also the adaptive method's start)
     pet_fraction: float = 0.40
     pet_background_corrected: bool = True
     pet_peak_search_mm: float = 8.0
@@ -81,10 +109,10 @@ def segment_at(
     if target is not volume:
         roi.values = _resample_box(volume, target, roi)
     if volume.modality is Modality.PT:
-        region = _pet_region(volume, roi, params)
+        region = _pet_region(volume, target, roi, params)
     else:
         region = _ct_region(volume, roi, params)
-    region = ndimage.binary_fill_holes(_check_leak(region, roi, volume))
+    region = _tidy(_check_leak(region, roi, volume), roi)
     mask = LesionMask.from_box(region, roi.start, target.shape, target.info.series_uid)
     if mask is None:
         raise SegmentationError(
@@ -151,7 +179,7 @@ def _ct_region(volume: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
     return region
 
 
-def _pet_region(volume: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
+def _pet_region(volume: Volume, target: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
     values = np.nan_to_num(roi.values.astype(np.float32))
     search = roi.distance_mm <= max(params.pet_peak_search_mm, roi.spacing.max())
     local = np.where(search, values, -np.inf)
@@ -164,7 +192,7 @@ def _pet_region(volume: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
             f"{surroundings:.2f} around it; contour it by hand"
         )
     roi.seed = tuple(int(v) for v in peak)
-    if not params.pet_background_corrected:
+    if params.pet_method is PetMethod.FIXED and not params.pet_background_corrected:
         return _component(values >= params.pet_fraction * suv_max, roi)
     # the fraction applies to the lesion's uptake above its surroundings
     region = _component(values >= params.pet_fraction * suv_max, roi)
@@ -175,7 +203,103 @@ def _pet_region(volume: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
             break
         threshold = background + params.pet_fraction * (suv_max - background)
         region = _component(values >= threshold, roi)
+    if params.pet_method is PetMethod.ADAPTIVE and region.any():
+        region = _pet_adaptive(volume, target, values, region, roi, params)
     return region
+
+
+def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.ndarray, roi: _Roi,
+                  params: SegmentParams) -> np.ndarray:
+    """Contour at the surface value of the blurred sphere that best fits the lesion.
+
+    The sphere (uniform uptake on a sloping background, blurred by the scanner's
+    resolution: core.blurred_sphere) is fitted on the PET's own voxels around
+    the current region's centroid. The contour level is the value the fitted
+    model takes on its surface after the same resampling onto ``target``'s grid
+    as the image (so the interpolation's extra blur at this lesion's position
+    is accounted for); the background's slope is followed. The fit is repeated
+    around the new region's centroid until the region no longer changes.
+    """
+    sigma = sigma_from_fwhm(params.pet_fwhm_mm)
+    peak_mm = target.index_to_patient(np.add(roi.start, roi.seed))
+    native = _Roi(pet, np.rint(pet.patient_to_index(peak_mm)).astype(int), roi.radius_mm)
+    native_mm = _patient_points(pet, native)
+    native_values = np.nan_to_num(np.asarray(native.values, dtype=np.float32)).reshape(-1)
+    inside = native.inside.reshape(-1)
+    target_mm = _patient_points(target, roi)
+    voxel_mm3 = float(np.prod(roi.spacing))
+    for _ in range(params.pet_max_iterations):
+        centre_mm = target.index_to_patient(np.add(roi.start, [np.mean(i) for i in np.nonzero(region)]))
+        radius0 = (3.0 * region.sum() * voxel_mm3 / (4.0 * np.pi)) ** (1.0 / 3.0)
+        fit = fit_blurred_sphere(native_values[inside], native_mm[inside] - centre_mm, radius0, sigma)
+        if fit is None:
+            break
+        offsets = target_mm - centre_mm
+        level = _surface_level(fit, pet, native, native_mm, target, centre_mm, offsets)
+        above = values.reshape(-1) - offsets @ np.asarray(fit.gradient_per_mm) >= level
+        new = _component(above.reshape(values.shape), roi)
+        if not new.any() or np.array_equal(new, region):
+            break
+        region = new
+    return region
+
+
+def _patient_points(volume: Volume, roi: _Roi) -> np.ndarray:
+    """(n, 3) patient mm of every voxel centre of the ROI box, in C order."""
+    axes = [np.arange(a, b) for a, b in zip(roi.start, roi.stop)]
+    zz, yy, xx = np.meshgrid(*axes, indexing="ij")
+    return volume.index_to_patient(np.stack([zz, yy, xx], axis=-1).reshape(-1, 3))
+
+
+def _surface_level(fit: SphereFit, pet: Volume, native: _Roi, native_mm: np.ndarray, target: Volume,
+                   centre_mm: np.ndarray, offsets_mm: np.ndarray) -> float:
+    """The fitted sphere's mean value on its surface as the click tool sees it on ``target``.
+
+    On the PET's own grid that is the model's surface value; on another grid the
+    model (without the background's slope) is sampled at the PET voxels and
+    interpolated like the image was, at the target voxels on the sphere's surface.
+    """
+    if target is pet:
+        return fit.surface_value
+    near = np.abs(np.linalg.norm(offsets_mm, axis=1) - fit.radius_mm) <= 0.5 * float(np.min(target.spacing_mm))
+    if not near.any():
+        return fit.surface_value
+    flat = SphereFit(fit.radius_mm, fit.background, fit.uptake, fit.sigma_mm)
+    model = flat.model(native_mm - centre_mm).reshape(native.values.shape).astype(np.float32)
+    coords = (pet.patient_to_index(centre_mm + offsets_mm[near]) - np.array(native.start)).T
+    sampled = ndimage.map_coordinates(model, coords, order=1, mode="nearest", prefilter=False)
+    return float(np.mean(sampled))
+
+
+#: in-plane 4-neighbour cross: an opening with it cuts one-pixel bridges
+_IN_PLANE_CROSS = np.zeros((3, 3, 3), bool)
+_IN_PLANE_CROSS[1] = ndimage.generate_binary_structure(2, 1)
+
+
+def _tidy(region: np.ndarray, roi: _Roi) -> np.ndarray:
+    """The seed's connected region without noise spurs and blobs on thin bridges, holes filled.
+
+    Noise at a lesion's edge can join it through a pixel or a one-pixel spur
+    and would lengthen its longest axial diameter. An in-plane opening with a
+    4-neighbour cross (the smallest there is) cuts such bridges; the part
+    connected to the seed is the core. The region's own pixels touching the
+    core in its slice are given back (the opening's loss at a smooth edge), and
+    so are the slices the core does not reach (the thin top and bottom caps of
+    a small lesion); whatever hung beyond a bridge is dropped. Where the
+    opening would remove the seed itself (a lesion a few pixels across), the
+    region is kept as it was.
+    """
+    if not region.any():
+        return region
+    opened = ndimage.binary_opening(region, structure=_IN_PLANE_CROSS)
+    if opened[roi.seed]:
+        labels, _ = ndimage.label(opened)
+        core = labels == labels[roi.seed]
+        kept = region & ndimage.binary_dilation(core, structure=_IN_PLANE_CROSS)
+        caps = region & ~core.any(axis=(1, 2))[:, None, None]
+        labels, _ = ndimage.label(kept | caps)
+        region = labels == labels[roi.seed]
+    return ndimage.binary_fill_holes(region)
 
 
 def _component(candidate: np.ndarray, roi: _Roi) -> np.ndarray:

@@ -43,7 +43,7 @@ TOOLS: tuple[tuple[str, str, str, str, str], ...] = (
     ("eraser", "tool_eraser", "&Eraser", "E", "Erase voxels of the selected lesion (of all lesions "
                                                "when none is selected)"),
     ("segment", "tool_segment", "Click-&segment", "S",
-     "One click segments a lesion in 3D (PET %SUVmax on a PET/CT, CT region growing otherwise)"),
+     "One click segments a lesion in 3D (adaptive PET threshold on a PET/CT, CT region growing otherwise)"),
 )
 
 

@@ -1,8 +1,8 @@
 """Click-segment: one click segments a lesion in 3D; a preview waits for Enter.
 
-The click is the seed of core.workspace.Workspace.segment: PET %SUVmax
-(background-corrected 40 % by default) contoured on the CT grid when a PET is
-fused over the CT, adaptive CT region growing otherwise. The result is shown
+The click is the seed of core.workspace.Workspace.segment: the adaptive PET
+threshold (or a fixed % of SUVmax; docs/segmentation.md) contoured on the CT
+grid when a PET is fused over the CT, adaptive CT region growing otherwise. The result is shown
 as a dashed white outline in all three views until Enter accepts it (a new
 lesion, with the click as its marker) or Esc rejects it; another click
 replaces it.
@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.contours import slice_outlines
 from core.lesions import LesionMask
-from core.segment import SegmentParams
+from core.segment import PetMethod, SegmentParams
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.errors import error_boundary
@@ -61,7 +61,9 @@ class SegmentTool(Tool):
         if ws is None:
             return ""
         if ws.pet is not None or ws.primary.modality is Modality.PT:
-            return f"PET {self.params.pet_fraction:.0%} of SUVmax"
+            if self.params.pet_method is PetMethod.FIXED:
+                return f"PET {self.params.pet_fraction:.0%} of SUVmax"
+            return f"PET adaptive threshold, {self.params.pet_fwhm_mm:g} mm FWHM"
         return "CT region growing"
 
     def segment(self, seed_mm) -> LesionMask | None:

@@ -7,7 +7,7 @@ from scipy import ndimage
 from core.errors import SegmentationError
 from core.lesions import Lesion
 from core.measure import measure_lesion
-from core.segment import SegmentParams, segment_at
+from core.segment import PetMethod, SegmentParams, segment_at
 from core.volume import Modality
 from tests.core.grids import make_grid, patient_coords
 
@@ -78,9 +78,10 @@ def hot_sphere_pet():
     return pet, suv, centre, radius
 
 
-def test_pet_click_uses_40_percent_of_the_uptake_above_background():
+def test_pet_fixed_mode_uses_40_percent_of_the_uptake_above_background():
     pet, suv, centre, radius = hot_sphere_pet()
-    mask = segment_at(pet, np.add(centre, (3.0, 0.0, -2.0)))  # off-centre click: peak is searched
+    fixed = SegmentParams(pet_method=PetMethod.FIXED)
+    mask = segment_at(pet, np.add(centre, (3.0, 0.0, -2.0)), fixed)  # off-centre click: peak is searched
     m = measure_lesion(Lesion("L1", "x", mask=mask), pet, pet=pet)
     assert m.suv_max == pytest.approx(10.0, rel=0.01)
     expected = suv >= 1.0 + 0.4 * (suv.max() - 1.0)
@@ -92,7 +93,7 @@ def test_pet_click_uses_40_percent_of_the_uptake_above_background():
 
 def test_pet_plain_40_percent_of_suvmax_when_asked():
     pet, suv, centre, _ = hot_sphere_pet()
-    mask = segment_at(pet, centre, SegmentParams(pet_background_corrected=False))
+    mask = segment_at(pet, centre, SegmentParams(pet_method=PetMethod.FIXED, pet_background_corrected=False))
     expected = suv >= 0.4 * suv.max()
     expected[5, 5, 5] = False
     assert np.array_equal(mask.full(), expected)
@@ -119,3 +120,21 @@ def test_segmentation_fills_holes(liver_ct):
     ct, centre, _ = liver_ct
     mask = segment_at(ct, centre)
     assert np.array_equal(ndimage.binary_fill_holes(mask.array), mask.array)
+
+
+def test_a_blob_hanging_on_a_one_pixel_bridge_is_dropped_and_small_caps_kept():
+    from core.segment import _Roi, _tidy
+
+    grid = make_grid((9, 40, 40), (2.0, 1.0, 1.0))
+    x, y, z = patient_coords(grid)
+    region = (x - 15) ** 2 + (y - 20) ** 2 + ((z - 8) * 1.0) ** 2 <= 7.5**2  # caps of 1-3 pixels at z = 0, 16
+    region[4, 20, 23:27] = True  # a one-pixel spur out of the lesion ...
+    region[4, 18:23, 27:32] = True  # ... into a 5 x 5 blob
+    roi = _Roi(grid, np.array([4, 20, 15]), 30.0)
+    tidy = _tidy(region[roi.slices], roi)
+    full = np.zeros_like(region)
+    full[roi.slices] = tidy
+    assert not full[4, 18:23, 27:32].any()
+    lesion = (x - 15) ** 2 + (y - 20) ** 2 + ((z - 8) * 1.0) ** 2 <= 7.5**2
+    assert (full & lesion).sum() == lesion.sum()  # nothing of the lesion lost, caps included
+    assert (full & ~lesion).sum() <= 2  # at most the spur's first two pixels

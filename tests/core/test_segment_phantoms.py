@@ -34,13 +34,26 @@ def test_ct_click_volume_within_10_percent_and_centroid_within_2_mm(phantom):
         assert np.linalg.norm(np.subtract(m.centroid_mm, truth["centre_mm"])) < 2.0, where
 
 
-def test_pet_click_finds_each_hot_lesion_centre(phantom):
+def test_pet_click_volume_within_10_percent_and_centroid_within_2_mm(phantom):
+    """The click tool's default (adaptive) PET method, contoured on the CT grid.
+
+    The phantoms' PET is blurred to about 5.4 mm FWHM (Gaussian sigma 2 mm,
+    sampled on 4 mm voxels), the click tool's default setting is 5.5 mm.
+    """
     name, ws, lesions = phantom
     for truth in lesions:
-        mask = segment_at(ws.pet, truth["centre_mm"], grid=ws.ct)
+        mask = ws.segment(truth["centre_mm"])
+        assert mask.series_uid == ws.ct.info.series_uid
         m = measure_lesion(Lesion("x", "x", mask=mask), ws.ct, ct=ws.ct, pet=ws.pet)
         where = f"{name} {truth['id']} ({truth['organ']}, {truth['diameter_mm']} mm)"
+        assert m.volume_cc == pytest.approx(truth["volume_cc"], rel=0.10), where
         assert np.linalg.norm(np.subtract(m.centroid_mm, truth["centre_mm"])) < 2.0, where
         assert m.suv_max > 5.0, where
-        # the PET contour is of the lesion's size (a 40% contour is not a sphere fit)
-        assert 0.5 < m.volume_cc / truth["volume_cc"] < 2.0, where
+
+
+def test_pet_click_longest_axial_diameter_is_within_two_ct_pixels(phantom):
+    name, ws, lesions = phantom
+    for truth in lesions:
+        m = measure_lesion(Lesion("x", "x", mask=ws.segment(truth["centre_mm"])), ws.ct)
+        where = f"{name} {truth['id']} ({truth['diameter_mm']} mm)"
+        assert abs(m.longest_axial_diameter_mm - truth["diameter_mm"]) <= 2 * 1.65, where

@@ -1,0 +1,153 @@
+"""DICOM SR measurement report (TID 1500) of a case's lesions, with highdicom.
+
+One TID 1411 volumetric measurement group per lesion:
+
+* tracking identifier (the lesion label) and tracking UID (stable for a case
+  and lesion id, so successive reports of the same lesion can be linked);
+* finding type: the lesion kind (metastasis / primary, SNOMED CT), finding
+  site: the coded organ (with laterality where it applies);
+* volume (cm3), longest axial diameter (SCT 103339001 Long axis, mm), short
+  axis (SCT 103340004, mm) and, when the case has a PET, SUVbw maximum;
+* the region: the lesion's ROI in the RTSTRUCT of the same export (referenced
+  segment: SOP instance + ROI number) when there is one, otherwise its
+  centroid (or marker point) as a 3D POINT on the image series.
+
+The report reads back with :func:`read_sr_lesions` (highdicom's parser), and
+is validated with dciodvfy like every export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highdicom as hd
+import highdicom.sr as hsr
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.sr.codedict import codes
+from pydicom.uid import generate_uid
+
+import core
+from core.case import Case
+from core.codes import UID_PREFIX, Code, Laterality
+from core.errors import ExportError
+from core.measure import measure_lesion
+from core.rt.rtstruct_write import read_image_header
+
+SUVBW = hd.sr.CodedConcept("126401", "DCM", "SUVbw")
+MAXIMUM = hd.sr.CodedConcept("56851009", "SCT", "Maximum")
+UNIT_CC = hd.sr.CodedConcept("cm3", "UCUM", "cubic centimeter")
+UNIT_MM = hd.sr.CodedConcept("mm", "UCUM", "millimeter")
+UNIT_SUV = hd.sr.CodedConcept("{SUVbw}g/ml", "UCUM", "Standardized Uptake Value body weight")
+PROCEDURE = hd.sr.CodedConcept("25045-6", "LN", "CT unspecified body region")
+PROCEDURE_PET = hd.sr.CodedConcept("44139-4", "LN", "PET whole body")
+
+
+def _coded(code: Code) -> hd.sr.CodedConcept:
+    return hd.sr.CodedConcept(code.value, code.scheme, code.meaning)
+
+
+def lesion_uid(case: Case, lesion_id: str, series_uid: str) -> str:
+    """A tracking UID that stays the same for a lesion across reports of its case."""
+    return generate_uid(UID_PREFIX, entropy_srcs=["oligoplan-lesion", series_uid, lesion_id])
+
+
+def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[str] | None = None) -> Dataset:
+    """The TID 1500 measurement report of ``case`` on the workspace's images (not written)."""
+    notes = notes if notes is not None else []
+    volume = workspace.primary
+    header = read_image_header(volume)
+    if header is None:
+        raise ExportError(f"the images of series {volume.info.series_uid} cannot be read; "
+                          "the report must reference them")
+    roi_numbers = _rtstruct_rois(rtstruct)
+    groups = []
+    for lesion in case.lesions:
+        grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
+        m = measure_lesion(lesion, grid, ct=workspace.ct, pet=workspace.pet)
+        tracking = hsr.TrackingIdentifier(uid=lesion_uid(case, lesion.id, volume.info.series_uid),
+                                          identifier=lesion.label or lesion.id)
+        site = hsr.FindingSite(
+            anatomic_location=_coded(lesion.site.code),
+            laterality=_coded(lesion.laterality.code) if lesion.laterality is not Laterality.NONE else None,
+        )
+        roi = roi_numbers.get(lesion.label or lesion.id)
+        source = []
+        if rtstruct is not None and roi is not None and lesion.mask is not None:
+            # the lesion's ROI in the RTSTRUCT of this export: "Source of measurement"
+            source = [hsr.SourceImageForMeasurement(rtstruct.SOPClassUID, rtstruct.SOPInstanceUID)]
+        measurements = []
+        if m.volume_cc is not None:
+            measurements.append(hsr.Measurement(codes.SCT.Volume, float(m.volume_cc), UNIT_CC,
+                                                referenced_images=source or None))
+        if m.longest_axial_diameter_mm is not None:
+            measurements.append(hsr.Measurement(codes.SCT.LongAxis, float(m.longest_axial_diameter_mm), UNIT_MM))
+        if m.short_axis_mm is not None:
+            measurements.append(hsr.Measurement(codes.SCT.ShortAxis, float(m.short_axis_mm), UNIT_MM))
+        if m.suv_max is not None:
+            measurements.append(hsr.Measurement(SUVBW, float(m.suv_max), UNIT_SUV, derivation=MAXIMUM))
+        point = m.centroid_mm if m.centroid_mm is not None else lesion.point_mm
+        if point is None:
+            notes.append(f"{lesion.id} has neither contour nor marker; not in the SR")
+            continue
+        region = {"referenced_volume_surface": hsr.VolumeSurface(
+            graphic_type=hsr.GraphicTypeValues3D.POINT, graphic_data=np.array([point], dtype=np.float64),
+            frame_of_reference_uid=volume.info.frame_of_reference_uid,
+            source_series=hsr.SourceSeriesForSegmentation(volume.info.series_uid))}
+        groups.append(hsr.VolumetricROIMeasurementsAndQualitativeEvaluations(
+            tracking_identifier=tracking, finding_type=_coded(lesion.kind.code), finding_sites=[site],
+            measurements=measurements or None, **region))
+    if not groups:
+        raise ExportError("nothing to export: the case has no lesion")
+    observer = hsr.ObservationContext(observer_device_context=hsr.ObserverContext(
+        observer_type=codes.DCM.Device,
+        observer_identifying_attributes=hsr.DeviceObserverIdentifyingAttributes(
+            uid=generate_uid(UID_PREFIX, entropy_srcs=["oligoplan-device"]), name="OligoPlan",
+            manufacturer_name="OligoPlan", model_name=f"OligoPlan {core.__version__}")))
+    procedures = [PROCEDURE] + ([PROCEDURE_PET] if workspace.pet is not None else [])
+    report = hsr.MeasurementReport(observation_context=observer, procedure_reported=procedures,
+                                   imaging_measurements=groups)
+    evidence = [header] + ([rtstruct] if rtstruct is not None else [])
+    sr = hsr.Comprehensive3DSR(
+        evidence=evidence, content=report, series_instance_uid=generate_uid(UID_PREFIX), series_number=902,
+        sop_instance_uid=generate_uid(UID_PREFIX), instance_number=1, manufacturer="OligoPlan",
+        is_complete=True, is_final=False, is_verified=False, record_evidence=True)
+    sr.SeriesDescription = "OligoPlan lesion measurements"
+    return sr
+
+
+def _rtstruct_rois(rtstruct: Dataset | None) -> dict[str, int]:
+    if rtstruct is None:
+        return {}
+    out = {}
+    for item in rtstruct.StructureSetROISequence:
+        out.setdefault(str(item.ROIName), int(item.ROINumber))
+    return out
+
+
+@dataclass(frozen=True)
+class SrLesion:
+    """One lesion as read back from a report."""
+
+    identifier: str
+    uid: str
+    finding_site: str
+    measurements: dict[str, tuple[float, str]]  # concept meaning -> (value, unit)
+    referenced_sop_uid: str
+
+
+def read_sr_lesions(path) -> list[SrLesion]:
+    """The lesion groups of a TID 1500 report, parsed by highdicom."""
+    sr = hd.sr.srread(path)
+    out = []
+    for group in sr.content.get_volumetric_roi_measurement_groups():
+        sites = group.finding_sites
+        values, ref = {}, ""
+        for m in group.get_measurements():
+            label = m.name.meaning if m.derivation is None else f"{m.name.meaning} {m.derivation.meaning}"
+            values[label] = (float(m.value), m.unit.value)
+            for image in m.referenced_images or []:
+                ref = ref or str(image.referenced_sop_instance_uid)
+        out.append(SrLesion(group.tracking_identifier, group.tracking_uid,
+                            sites[0].value.value if sites else "", values, ref))
+    return out

@@ -42,6 +42,9 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     from core import cli_segment
 
     cli_segment.register(subparsers)
+    from core import cli_pacs
+
+    cli_pacs.register(subparsers)
     from core import cli_export
 
     cli_export.register(subparsers)

@@ -1,0 +1,143 @@
+"""`oligoplan pacs echo|find|get|send`: the PACS client from the command line.
+
+Every verb names its peer explicitly (``--host --port --called-aet``); our AE
+title is ``--calling-aet`` (default OLIGOPLAN). Errors are one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from core.errors import RetrieveIncompleteError
+from core.pacs.nodes import DEFAULT_AE_TITLE, DEFAULT_BIND_ADDRESS, DEFAULT_LISTEN_PORT, LocalAE, PacsNode
+
+LEVELS = ("patient", "study", "series")
+
+
+def register(subparsers) -> None:
+    pacs = subparsers.add_parser("pacs", help="query, retrieve from and send to a PACS (DICOM network)")
+    verbs = pacs.add_subparsers(dest="pacs_verb", metavar="VERB", required=True, parser_class=type(pacs))
+
+    echo = verbs.add_parser("echo", help="check that the PACS answers (C-ECHO)")
+    _add_peer(echo)
+    echo.set_defaults(func=cmd_echo)
+
+    find = verbs.add_parser("find", help="search patients, studies or series (C-FIND)")
+    _add_peer(find)
+    find.add_argument("--level", choices=LEVELS, default="study", help="what to list (default: study)")
+    find.add_argument("--patient-id", default="", metavar="ID")
+    find.add_argument("--patient-name", default="", metavar="PATTERN", help="wildcards * and ? allowed")
+    find.add_argument("--study-uid", default="", metavar="UID")
+    find.add_argument("--modality", default="", metavar="M", help="e.g. CT, PT, MR")
+    find.add_argument("--date-from", default="", metavar="YYYY-MM-DD", help="study date from (inclusive)")
+    find.add_argument("--date-to", default="", metavar="YYYY-MM-DD", help="study date to (inclusive)")
+    find.add_argument("--json", action="store_true", help="print JSON")
+    find.set_defaults(func=cmd_find)
+
+    get = verbs.add_parser("get", help="retrieve a study or series into a folder (C-GET, or C-MOVE with --move)")
+    _add_peer(get)
+    get.add_argument("--study-uid", required=True, metavar="UID")
+    get.add_argument("--series-uid", action="append", default=[], metavar="UID",
+                     help="retrieve only this series (repeat for several)")
+    get.add_argument("--out", required=True, metavar="DIR",
+                     help="folder for the study (one subfolder per series); what is there already is skipped")
+    get.add_argument("--move", action="store_true",
+                     help="C-MOVE to our own storage SCP instead of C-GET (the PACS must know our AE title)")
+    get.add_argument("--listen-port", type=int, default=DEFAULT_LISTEN_PORT, metavar="P",
+                     help=f"port of our storage SCP during --move (default {DEFAULT_LISTEN_PORT})")
+    get.add_argument("--listen-address", default=DEFAULT_BIND_ADDRESS, metavar="ADDR",
+                     help=f"address our storage SCP binds to during --move (default {DEFAULT_BIND_ADDRESS})")
+    get.add_argument("--json", action="store_true", help="print JSON")
+    get.set_defaults(func=cmd_get)
+
+    send = verbs.add_parser("send", help="send DICOM files or folders to the PACS (C-STORE)")
+    _add_peer(send)
+    send.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders searched recursively")
+    send.add_argument("--json", action="store_true", help="print JSON")
+    send.set_defaults(func=cmd_send)
+
+
+def _add_peer(p) -> None:
+    p.add_argument("--host", required=True, help="the PACS's host name or IP address")
+    p.add_argument("--port", required=True, type=int, help="the PACS's DICOM port")
+    p.add_argument("--called-aet", required=True, metavar="AE", help="the PACS's AE title")
+    p.add_argument("--calling-aet", default=DEFAULT_AE_TITLE, metavar="AE",
+                   help=f"our AE title (default {DEFAULT_AE_TITLE})")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                   help="longest wait for the connection and for each answer, seconds (default 30)")
+
+
+def _client(args):
+    from core.pacs.client import PacsClient
+
+    node = PacsNode(name="command line", ae_title=args.called_aet, host=args.host, port=args.port)
+    local = LocalAE(ae_title=args.calling_aet, listen_port=getattr(args, "listen_port", DEFAULT_LISTEN_PORT),
+                    bind_address=getattr(args, "listen_address", DEFAULT_BIND_ADDRESS))
+    return PacsClient(node, local, timeout_s=args.timeout)
+
+
+def cmd_echo(args) -> int:
+    client = _client(args)
+    seconds = client.echo()
+    print(f"{client.node.describe()} answered the echo in {seconds * 1000:.0f} ms")
+    return 0
+
+
+def cmd_find(args) -> int:
+    from core.pacs.query import FindQuery
+
+    query = FindQuery(level=args.level, patient_id=args.patient_id, patient_name=args.patient_name,
+                      study_uid=args.study_uid, modality=args.modality, date_from=args.date_from,
+                      date_to=args.date_to)
+    results = _client(args).find(query)
+    if args.json:
+        print(json.dumps({"results": [r.to_json() for r in results]}, indent=2))
+        return 0
+    noun = {"patient": "patient(s)", "study": "stud(y/ies)", "series": "series"}[args.level]
+    print(f"{len(results)} {noun} found")
+    for r in results:
+        fields = [r.patient_id or "", r.patient_name or ""]
+        if args.level != "patient":
+            fields += [r.study_date or "", r.modality or "", r.description or ""]
+        fields.append(f"{r.n_instances if r.n_instances is not None else '?'} instance(s)")
+        uid = r.series_uid or r.study_uid
+        print("  " + "  ".join(f for f in fields if f) + (f"  [{uid}]" if uid else ""))
+    return 0
+
+
+def cmd_get(args) -> int:
+    from core.pacs.retrieve import RetrieveMethod, retrieve_study
+
+    client = _client(args)
+    method = RetrieveMethod.MOVE if args.move else RetrieveMethod.GET
+    try:
+        report = retrieve_study(client, args.study_uid, args.series_uid or None, folder=args.out, method=method)
+    except RetrieveIncompleteError as exc:
+        if args.json and exc.report is not None:
+            print(json.dumps(exc.report.to_json(), indent=2))
+        raise
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.summary())
+        for s in report.series:
+            print(f"  {s.modality or '?':<8} {s.description or '(no description)'}: {len(s.present)} instance(s)"
+                  f" ({s.received} received, {s.before} already there)")
+    return 0
+
+
+def cmd_send(args) -> int:
+    from core.pacs.send import send_files
+
+    client = _client(args)
+    report = send_files(client, args.paths)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(f"{report.summary()} to {client.node.describe()}")
+        for path, message in report.warnings:
+            print(f"  warning: {path}: {message}")
+        for path, reason in report.failed + report.not_dicom:
+            print(f"  not sent: {path}: {reason}", file=sys.stderr)
+    return 0 if report.ok else 2

@@ -1,0 +1,401 @@
+"""Retrieve a study (or some of its series) into the cache: C-GET or C-MOVE.
+
+1. Plan: C-FIND the study's series (count promised per series) and, at IMAGE
+   level, their instances (SOP Instance UID and class).
+2. Skip what the study folder already holds; ask only for what is missing
+   (a whole series, or its missing instances by UID).
+3. Retrieve: C-GET on one association (we take the storage SCP role for the
+   SOP classes found), or C-MOVE to our own storage SCP, which listens on the
+   configured address only while the retrieve runs and only accepts the node.
+4. Check: every file was parsed as it arrived (:class:`core.pacs.cache.InstanceWriter`);
+   the folder's instances are compared with what C-FIND promised. A partial
+   retrieve raises :class:`core.errors.RetrieveIncompleteError` saying what is
+   missing; what arrived stays in the cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+from pydicom.uid import (
+    JPEG2000,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    JPEGExtended12Bit,
+    JPEGLossless,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+    RLELossless,
+)
+from pynetdicom import build_role, evt
+from pynetdicom.presentation import StoragePresentationContexts
+from pynetdicom.sop_class import (
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+)
+
+from core.errors import Cancelled, PacsError, RetrieveIncompleteError
+from core.pacs import query as q
+from core.pacs.cache import InstanceWriter, cached_instances, remove_partial_files, study_folder
+from core.pacs.client import ACCEPTED_SYNTAXES, PENDING, CancelCheck, CancelWatch, PacsClient, Progress, \
+    _status_code, quick_ack, status_text
+
+#: Storage SOP classes proposed for C-GET when the PACS does not list the
+#: instances' classes at IMAGE level: what OligoPlan reads or writes.
+DEFAULT_GET_CLASSES = (
+    "1.2.840.10008.5.1.4.1.1.2",      # CT Image
+    "1.2.840.10008.5.1.4.1.1.2.1",    # Enhanced CT Image
+    "1.2.840.10008.5.1.4.1.1.4",      # MR Image
+    "1.2.840.10008.5.1.4.1.1.4.1",    # Enhanced MR Image
+    "1.2.840.10008.5.1.4.1.1.128",    # PET Image
+    "1.2.840.10008.5.1.4.1.1.130",    # Enhanced PET Image
+    "1.2.840.10008.5.1.4.1.1.128.1",  # Legacy Converted Enhanced PET
+    "1.2.840.10008.5.1.4.1.1.2.2",    # Legacy Converted Enhanced CT
+    "1.2.840.10008.5.1.4.1.1.481.3",  # RT Structure Set
+    "1.2.840.10008.5.1.4.1.1.481.2",  # RT Dose
+    "1.2.840.10008.5.1.4.1.1.481.5",  # RT Plan
+    "1.2.840.10008.5.1.4.1.1.88.22",  # Enhanced SR
+    "1.2.840.10008.5.1.4.1.1.88.33",  # Comprehensive SR
+    "1.2.840.10008.5.1.4.1.1.88.34",  # Comprehensive 3D SR
+    "1.2.840.10008.5.1.4.1.1.88.11",  # Basic Text SR
+    "1.2.840.10008.5.1.4.1.1.66.4",   # Segmentation
+    "1.2.840.10008.5.1.4.1.1.66.1",   # Spatial Registration
+    "1.2.840.10008.5.1.4.1.1.7",      # Secondary Capture
+    "1.2.840.10008.5.1.4.1.1.88.59",  # Key Object Selection
+)
+MAX_CONTEXTS = 127  # 128 minus the C-GET context
+#: C-GET storage contexts, most wanted first: uncompressed, then each
+#: compressed syntax we decode (lossless first) in a context of its own.
+SYNTAX_GROUPS = (
+    (ExplicitVRLittleEndian, ImplicitVRLittleEndian, DeflatedExplicitVRLittleEndian),
+    (JPEG2000Lossless,), (JPEGLosslessSV1,), (JPEGLossless,), (JPEGLSLossless,), (RLELossless,),
+    (JPEG2000,), (JPEGBaseline8Bit,), (JPEGExtended12Bit,), (JPEGLSNearLossless,),
+)
+
+
+class RetrieveMethod(str, Enum):
+    GET = "get"
+    MOVE = "move"
+
+
+@dataclass
+class SeriesOutcome:
+    series_uid: str
+    modality: str | None
+    description: str | None
+    promised: int | None            # (0020,1209) Number of Series Related Instances
+    expected: set[str] | None       # SOP Instance UIDs listed at IMAGE level, if the PACS lists them
+    before: int = 0                 # already in the cache
+    received: int = 0
+    present: set[str] = field(default_factory=set)
+
+    @property
+    def n_expected(self) -> int | None:
+        return len(self.expected) if self.expected is not None else self.promised
+
+    @property
+    def missing(self) -> list[str]:
+        """SOP Instance UIDs listed by the PACS that are not in the cache."""
+        return sorted(self.expected - self.present) if self.expected is not None else []
+
+    @property
+    def n_missing(self) -> int:
+        if self.expected is not None:
+            return len(self.expected - self.present)
+        return max((self.promised or 0) - len(self.present), 0)
+
+    def name(self) -> str:
+        return f"{self.modality or '?'} {self.description or ''}".strip() + f" [{self.series_uid}]"
+
+    def to_json(self) -> dict:
+        return {"series_uid": self.series_uid, "modality": self.modality, "description": self.description,
+                "expected": self.n_expected, "already_cached": self.before, "received": self.received,
+                "present": len(self.present), "missing": self.n_missing}
+
+
+@dataclass
+class RetrieveReport:
+    study_uid: str
+    folder: Path
+    method: RetrieveMethod
+    series: list[SeriesOutcome] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (SOP UID, reason) refused on arrival
+    peer_status: str = ""  # what the PACS said at the end, when not plain success
+
+    @property
+    def n_received(self) -> int:
+        return sum(s.received for s in self.series)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(s.before for s in self.series)
+
+    @property
+    def n_missing(self) -> int:
+        return sum(s.n_missing for s in self.series)
+
+    @property
+    def complete(self) -> bool:
+        return self.n_missing == 0
+
+    def summary(self) -> str:
+        total = sum(s.n_expected or 0 for s in self.series)
+        text = (f"{self.n_received} instance(s) received, {self.n_skipped} already cached, "
+                f"{total - self.n_missing}/{total} present in {self.folder}")
+        return text
+
+    def missing_text(self) -> str:
+        parts = [f"{s.n_missing} of {s.n_expected} from {s.name()}" for s in self.series if s.n_missing]
+        text = "missing: " + "; ".join(parts)
+        if self.failed:
+            reasons = sorted({r for _, r in self.failed})
+            text += f". {len(self.failed)} instance(s) refused on arrival: " + "; ".join(reasons[:3])
+        if self.peer_status:
+            text += f". The PACS said: {self.peer_status}"
+        return text
+
+    def to_json(self) -> dict:
+        return {"study_uid": self.study_uid, "folder": str(self.folder), "method": self.method.value,
+                "complete": self.complete, "received": self.n_received, "already_cached": self.n_skipped,
+                "missing": self.n_missing, "series": [s.to_json() for s in self.series],
+                "refused": [{"sop_instance_uid": u, "reason": r} for u, r in self.failed],
+                "peer_status": self.peer_status}
+
+
+# ------------------------------------------------------------------ plan
+def plan_study(client: PacsClient, study_uid: str, series_uids: list[str] | None = None,
+               cancel: CancelCheck | None = None) -> tuple[list[SeriesOutcome], set[str]]:
+    """The series to retrieve with what C-FIND promises, and the SOP classes seen."""
+    ae = client.make_ae()
+    ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
+    model = StudyRootQueryRetrieveInformationModelFind
+    outcomes: list[SeriesOutcome] = []
+    classes: set[str] = set()
+    with client.association(ae, doing="listing the study on") as assoc:
+        found = client.run_find(assoc, q.series_identifier(q.FindQuery(level="series"), study_uid), model, cancel)
+        listed = {}
+        for ds in found:
+            uid = q.uid(ds, "SeriesInstanceUID")
+            if uid is not None:
+                listed[uid] = ds
+        wanted = list(series_uids) if series_uids else sorted(listed)
+        for uid in wanted:
+            if uid not in listed:
+                raise PacsError(f"series {uid} is not in study {study_uid} on {client.node.describe()}; "
+                                "search again to see its series")
+        if not wanted:
+            raise PacsError(f"study {study_uid} is not on {client.node.describe()} (no series found); "
+                            "check the study UID or search again")
+        for uid in wanted:
+            ds = listed[uid]
+            expected: set[str] | None = None
+            try:
+                images = client.run_find(assoc, q.image_identifier(study_uid, uid), model, cancel)
+            except PacsError:  # no IMAGE-level query support: count only
+                images = []
+            if images:
+                expected = {v for v in (q.uid(i, "SOPInstanceUID") for i in images) if v}
+                classes.update(v for v in (q.uid(i, "SOPClassUID") for i in images) if v)
+            outcomes.append(SeriesOutcome(uid, q.text(ds, "Modality"), q.text(ds, "SeriesDescription"),
+                                          q.count(ds, "NumberOfSeriesRelatedInstances"), expected))
+    return outcomes, classes
+
+
+def _identifiers(study_uid: str, outcomes: list[SeriesOutcome]) -> list[Dataset]:
+    """One retrieve identifier per series that lacks instances: the series, or its missing UIDs."""
+    out = []
+    for s in outcomes:
+        if s.n_missing == 0 and (s.expected is not None or s.promised is not None):
+            continue
+        ds = Dataset()
+        ds.StudyInstanceUID = study_uid
+        ds.SeriesInstanceUID = s.series_uid
+        if s.expected is not None and s.present:
+            ds.QueryRetrieveLevel = "IMAGE"
+            ds.SOPInstanceUID = s.missing
+        else:
+            ds.QueryRetrieveLevel = "SERIES"
+        out.append(ds)
+    return out
+
+
+# -------------------------------------------------------------- retrieve
+def retrieve_study(client: PacsClient, study_uid: str, series_uids: list[str] | None = None, *,
+                   folder: str | Path | None = None, method: RetrieveMethod | str = RetrieveMethod.GET,
+                   progress: Progress | None = None, cancel: CancelCheck | None = None) -> RetrieveReport:
+    """Retrieve a study (or the given series) into ``folder`` (default: its cache folder).
+
+    Raises
+    ------
+    RetrieveIncompleteError
+        Instances are missing at the end; ``exc.report`` says which; what arrived is kept.
+    Cancelled
+        ``cancel()`` turned true; what arrived is kept (complete files only).
+    PacsError
+        The PACS cannot be reached, rejects us or refuses the retrieve.
+    """
+    method = RetrieveMethod(getattr(method, "value", method))
+    folder = Path(folder) if folder is not None else study_folder(study_uid)
+    if not q.is_uid(study_uid):
+        raise PacsError(f"study UID {study_uid!r}: not a DICOM UID")
+    remove_partial_files(folder)
+    progress = progress or (lambda done, total, message="": None)
+    progress(0, 0, f"Listing the study on {client.node.describe()}")
+    outcomes, classes = plan_study(client, study_uid, series_uids, cancel)
+    report = RetrieveReport(study_uid, folder, method, outcomes)
+    _refresh(report)
+    for s in outcomes:
+        s.before = len(s.present)
+    todo = sum(s.n_missing for s in outcomes)
+    if todo or any(s.n_expected is None for s in outcomes):
+        writer = InstanceWriter(folder, study_uid,
+                                on_written=lambda n: progress(n, todo, f"Received {n} of {todo} instance(s)"))
+        progress(0, todo, f"Retrieving {todo} instance(s) by C-{method.value.upper()}")
+        identifiers = _identifiers(study_uid, outcomes)
+        try:
+            if method is RetrieveMethod.GET:
+                report.peer_status = _get(client, identifiers, classes, writer, cancel)
+            else:
+                report.peer_status = _move(client, identifiers, writer, cancel)
+        finally:
+            remove_partial_files(folder)
+            report.failed = list(writer.log.failed)
+            _refresh(report)
+            for s in outcomes:
+                s.received = len(writer.log.written.get(s.series_uid, ()))
+    if not report.complete:
+        n_present = sum(len(s.present) for s in outcomes)
+        kept = (f"The {n_present} instance(s) there are kept in {folder}; retrieve again to fetch only "
+                "what is missing" if n_present else "Nothing arrived")
+        hint = ""
+        if method is RetrieveMethod.MOVE and report.n_received == 0:
+            hint = (f". For C-MOVE the PACS must reach our storage SCP {client.local.ae_title!r} at "
+                    f"{client.local.bind_address}:{client.local.listen_port}: check that address and port "
+                    "in its DICOM nodes, or use C-GET")
+        raise RetrieveIncompleteError(
+            f"retrieve of study {study_uid} from {client.node.describe()} is incomplete: "
+            f"{report.missing_text()}. {kept}{hint}", report)
+    progress(todo, todo, report.summary())
+    return report
+
+
+def _refresh(report: RetrieveReport) -> None:
+    cached = cached_instances(report.folder)
+    for s in report.series:
+        s.present = set(cached.get(s.series_uid, set()))
+
+
+def _get(client: PacsClient, identifiers: list[Dataset], classes: set[str], writer: InstanceWriter,
+         cancel: CancelCheck | None) -> str:
+    ae = client.make_ae()
+    ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
+    storage = sorted(classes) if classes else list(DEFAULT_GET_CLASSES)
+    if len(storage) > MAX_CONTEXTS:
+        raise PacsError(f"the study holds {len(storage)} kinds of DICOM objects; C-GET can ask for at most "
+                        f"{MAX_CONTEXTS}: retrieve fewer series at a time, or use C-MOVE")
+    # One context per transfer syntax group: the PACS sends each instance as
+    # stored when a context with its syntax exists (it may not transcode).
+    groups = SYNTAX_GROUPS[: max(1, MAX_CONTEXTS // len(storage))]
+    for syntaxes in groups:
+        for uid in storage:
+            ae.add_requested_context(uid, list(syntaxes))
+    roles = [build_role(uid, scp_role=True) for uid in storage]
+    handlers = [(evt.EVT_C_STORE, writer.handle_store)]
+    statuses = []
+    with client.association(ae, ext_neg=roles, evt_handlers=handlers, doing="retrieving from") as assoc:
+        with CancelWatch(assoc, cancel) as watch:
+            try:
+                for identifier in identifiers:
+                    responses = assoc.send_c_get(identifier, StudyRootQueryRetrieveInformationModelGet)
+                    statuses.append(_drain(client, responses, "C-GET", watch))
+            except _Dropped as exc:
+                statuses.append(str(exc))
+    return "; ".join(dict.fromkeys(s for s in statuses if s))
+
+
+def _move(client: PacsClient, identifiers: list[Dataset], writer: InstanceWriter,
+          cancel: CancelCheck | None) -> str:
+    local, node = client.local, client.node
+    scp = client.make_ae()
+    scp.supported_contexts = [c for c in _storage_contexts()]
+    scp.require_calling_aet = [node.ae_title]  # only the node we asked may deliver
+    try:
+        server = scp.start_server((local.bind_address, local.listen_port), block=False,
+                                  evt_handlers=[(evt.EVT_C_STORE, writer.handle_store),
+                                                (evt.EVT_REQUESTED, lambda event: quick_ack(event.assoc))])
+    except OSError as exc:
+        raise PacsError(f"cannot listen on {local.bind_address}:{local.listen_port} for the C-MOVE ({exc}); "
+                        "choose another listen port or address in the PACS settings") from None
+    try:
+        ae = client.make_ae()
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
+        statuses = []
+        with client.association(ae, doing="retrieving from") as assoc:
+            with CancelWatch(assoc, cancel) as watch:
+                try:
+                    for identifier in identifiers:
+                        responses = assoc.send_c_move(identifier, local.ae_title,
+                                                      StudyRootQueryRetrieveInformationModelMove)
+                        statuses.append(_drain(client, responses, "C-MOVE", watch))
+                except _Dropped as exc:
+                    statuses.append(str(exc))
+        return "; ".join(dict.fromkeys(s for s in statuses if s))
+    finally:
+        server.shutdown()  # nothing listens once the retrieve is over
+
+
+def _storage_contexts():
+    from pynetdicom.presentation import build_context
+
+    return [build_context(c.abstract_syntax, ACCEPTED_SYNTAXES) for c in StoragePresentationContexts]
+
+
+def _drain(client: PacsClient, responses, what: str, watch: CancelWatch) -> str:
+    """Read a C-GET/C-MOVE's responses; '' on success, the peer's complaint otherwise."""
+    last = ""
+    for status, identifier in responses:
+        code = _status_code(status)
+        if watch.fired:
+            raise Cancelled("retrieve cancelled")
+        if code is None:  # the association ended without a final response
+            raise _Dropped(f"{what}: the PACS stopped answering (no response within {client.timeout_s:g} s, "
+                           "or it closed the association)")
+        if code in PENDING:
+            continue
+        failed = _sub_ops(status, "NumberOfFailedSuboperations")
+        if code == 0x0000:
+            return ""
+        if code == 0xA801:
+            raise PacsError(
+                f"{client.node.describe()} does not know our AE title {client.local.ae_title!r} as a C-MOVE "
+                f"destination: add it with host {client.local.bind_address} and port "
+                f"{client.local.listen_port} to the PACS's DICOM nodes, or use C-GET")
+        if code in (0xB000, 0xFE00) or failed:
+            last = f"{what} status 0x{code:04X}, {failed or 'some'} sub-operation(s) failed"
+        else:
+            last = f"{what} status 0x{code:04X} ({status_text(code)})"
+        return last
+    if watch.fired:
+        raise Cancelled("retrieve cancelled")
+    return last
+
+
+class _Dropped(Exception):
+    """The association ended before the final response (peer abort, timeout)."""
+
+
+def _sub_ops(status: Dataset, keyword: str) -> int:
+    try:
+        return int(status.get(keyword) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+

@@ -182,3 +182,67 @@ def help_text(actions: Actions) -> str:
 
 def _keys(action: QAction) -> str:
     return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+
+
+@dataclass
+class ReviewActions:
+    """Review, audit and practice actions (the Review and Practice menus)."""
+
+    set_user: QAction
+    sign_off: QAction
+    show_history: QAction
+    lesion_map: QAction
+    start_practice: QAction
+    score_practice: QAction
+    end_practice: QAction
+
+    def all(self) -> list[QAction]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def make_review_actions(parent: QWidget) -> ReviewActions:
+    """Create the review and practice actions, parented to the main window."""
+    return ReviewActions(
+        set_user=_action(parent, "set_user", "Your &name and role…", None,
+                         "Who you are: recorded with every change and sign-off (kept in the settings)"),
+        sign_off=_action(parent, "sign_off", "&Sign off…", "Ctrl+Shift+R",
+                         "Mark the case reviewed, then approved, with your name, role and a comment"),
+        show_history=_action(parent, "show_history", "&History", "Ctrl+H",
+                             "Show the audit trail: every change and sign-off, who and when"),
+        lesion_map=_action(parent, "lesion_map", "Lesion &map…", "Ctrl+M",
+                           "Every lesion numbered on coronal and sagittal MIPs, with thumbnails; "
+                           "click one to go there"),
+        start_practice=_action(parent, "start_practice", "&Practise on a case…", None,
+                               "Open an expert's case (or RTSTRUCT) with its lesions hidden and contour it yourself"),
+        score_practice=_action(parent, "score_practice", "S&core", "Ctrl+Shift+Return",
+                               "Reveal the reference lesions and score yours against them"),
+        end_practice=_action(parent, "end_practice", "&End practice", None,
+                             "Leave practice mode (the reference is hidden again)"),
+    )
+
+
+@dataclass
+class StructureActions:
+    """DICOM-RT actions: File > Import RTSTRUCT / Export RTSTRUCT / Export SR, and the structure list."""
+
+    import_rtstruct: QAction
+    export_rtstruct: QAction
+    export_sr: QAction
+    structure_to_lesion: QAction
+
+    def all(self) -> list[QAction]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def make_structure_actions(parent: QWidget) -> StructureActions:
+    """Create the DICOM-RT actions, parented to the main window."""
+    return StructureActions(
+        import_rtstruct=_action(parent, "import_rtstruct", "&Import RTSTRUCT…", "Ctrl+I",
+                                "Show the structures of an RT Structure Set drawn on the images shown"),
+        export_rtstruct=_action(parent, "export_rtstruct", "Export &RTSTRUCT…", "Ctrl+Shift+E",
+                                "Write the lesions (and the organs at risk) as an RT Structure Set, validated first"),
+        export_sr=_action(parent, "export_sr", "Export S&R…", None,
+                          "Write the lesion measurements as a DICOM SR measurement report (TID 1500)"),
+        structure_to_lesion=_action(parent, "structure_to_lesion", "Make &lesion from structure", None,
+                                    "Turn the selected imported target (GTV) into a lesion (undoable)"),
+    )

@@ -171,6 +171,12 @@ class CaseController(QObject):
         """An empty case on the shown images."""
         self._adopt(Case(images=self.current_image_refs(), lesions=LesionSet()))
 
+    def mark_modified(self) -> None:
+        """A change outside the undo history (a sign-off): the case needs saving; autosave it."""
+        self._unsaved_extra = True
+        self._autosave.start()
+        self._update_window()
+
     def _update_window(self) -> None:
         self.window.update_title()
         self.window.setWindowModified(self.is_modified)

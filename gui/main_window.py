@@ -45,6 +45,7 @@ from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
 from gui.panels.series_browser import SeriesBrowser
 from gui.render import COLORMAPS, WINDOW_PRESETS
+from gui.review.wiring import ReviewWiring
 from gui.settings import (
     BRUSH_RADIUS_MM,
     LAST_FOLDER,
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.case_controller = CaseController(self)
         self.lesion_wiring = LesionWiring(self)
+        self.review_wiring = ReviewWiring(self)
         self._connect()
         self._restore_settings()
         self.resize(1400, 950)
@@ -298,6 +300,7 @@ class MainWindow(QMainWindow):
         self.display_panel.disconnect_model()
         self.lesion_panel.disconnect_model()
         self.lesion_wiring.disconnect_model()
+        self.review_wiring.disconnect_model()
         super().closeEvent(event)
 
     def start_up(self, path: str | None = None) -> None:
@@ -417,8 +420,11 @@ class MainWindow(QMainWindow):
     def update_title(self) -> None:
         base = self.model.base
         parts = ["OligoPlan"]
-        if self.model.lesions or self.case_controller.case.path is not None:
-            parts.append(self.case_controller.name)
+        review = getattr(self, "review_wiring", None)  # the review state, e.g. " [Approved]"
+        practising = review is not None and review.practice.active
+        case = self.case_controller.case
+        if self.model.lesions or case.path is not None or practising or len(case.audit):
+            parts.append(self.case_controller.name + (review.title_part() if review is not None else ""))
         if base is not None:
             images = f"{base.modality.value} {base.info.description}".rstrip()
             if self.model.overlay is not None:

@@ -33,6 +33,8 @@ LAST_CASE_FOLDER = Setting("paths/last_case_folder", str, "", "Folder of the cas
 BRUSH_RADIUS_MM = Setting("tools/brush_radius_mm", float, 5.0, "Radius of the brush and eraser, mm")
 AUTOSAVE_DELAY_MS = Setting("case/autosave_delay_ms", int, 2000,
                             "Quiet time after an edit before the recovery file is written, ms")
+USER_NAME = Setting("user/name", str, "", "Your name, recorded with every change and sign-off")
+USER_ROLE = Setting("user/role", str, "", "Your role (medical physicist, radiation oncologist, trainee, other)")
 
 ALL_SETTINGS: tuple[Setting, ...] = (
     LAST_FOLDER,
@@ -43,6 +45,8 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     LAST_CASE_FOLDER,
     BRUSH_RADIUS_MM,
     AUTOSAVE_DELAY_MS,
+    USER_NAME,
+    USER_ROLE,
 )
 
 

@@ -80,6 +80,8 @@ class SliceView(QWidget):
         for signal, slot in self._connections:
             signal.connect(slot)
         self.lesion_overlay = LesionOverlay(self)
+        #: more painters over the lesions (e.g. the practice reference): objects with paint(view, painter)
+        self.extra_overlays: list = []
         self.tools = None  # a gui.tools.ToolManager, set by the window
         self._on_model_volumes()
 
@@ -283,6 +285,8 @@ class SliceView(QWidget):
                 painter.drawImage(rect, overlay)
                 painter.setOpacity(1.0)
         self.lesion_overlay.paint(painter)
+        for extra in self.extra_overlays:
+            extra.paint(self, painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self._draw_crosshair(painter)
         if self.tools is not None:

@@ -1,0 +1,218 @@
+"""Practice mode: contour a case whose reference lesions are hidden, then score.
+
+Flow: Practice > Practise on a case… picks an expert's case file (its images
+are opened when they are not on screen) or an RTSTRUCT on the images shown.
+Its lesions become the hidden *reference*; the window starts an empty case
+on the same images for the trainee. "Score" compares (core.scoring) and
+reveals the reference over the views in its own style: matched reference
+contours dashed white, missed ones dashed red with MISSED, the trainee's
+extra lesions outlined orange with EXTRA; the scorecard dock shows the
+figures and exports PDF and CSV (core.scorecard_report).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import QFileDialog
+
+from core.case import load_case
+from core.contours import slice_outlines
+from core.errors import ScoringError
+from core.lesions import Lesion
+from core.practice import is_case_file, read_side, rule_verdicts
+from core.scoring import Scorecard, score_lesions
+from core.volume import Volume
+from gui.errors import error_boundary
+from gui.tools.overlay import draw_label, outline_path
+
+log = logging.getLogger("oligoplan.gui")
+
+MATCHED_COLOR = QColor(255, 255, 255)
+MISSED_COLOR = QColor(255, 40, 40)
+EXTRA_COLOR = QColor(255, 150, 20)
+PRACTICE_FILTER = "OligoPlan case or RTSTRUCT (*.json *.dcm);;All files (*)"
+
+
+@dataclass
+class PracticeSession:
+    """The hidden reference of one practice, and its scorecard once scored."""
+
+    source: Path
+    reference: list[Lesion]
+    scorecard: Scorecard | None = None
+    trainee: list[Lesion] = field(default_factory=list)
+
+    @property
+    def revealed(self) -> bool:
+        return self.scorecard is not None
+
+
+class PracticeController(QObject):
+    """Practice mode of a main window. ``changed`` fires when it starts, scores or ends."""
+
+    changed = Signal()
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.model = window.model
+        self.session: PracticeSession | None = None
+        self._pending: Path | None = None  # a reference case whose images are loading
+        self.overlay = ReferenceOverlay(self)
+        for view in window.views.values():
+            view.extra_overlays.append(self.overlay)
+        self.model.events.lesions.connect(self._on_model_lesions)
+
+    def disconnect_model(self) -> None:
+        self.model.events.lesions.disconnect(self._on_model_lesions)
+
+    @property
+    def active(self) -> bool:
+        return self.session is not None
+
+    # ------------------------------------------------------------ start
+    def _choose_reference(self) -> None:
+        if not self.window.case_controller.ask_keep_work("Starting a practice"):
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Practise on a case: choose the reference",
+                                              "", PRACTICE_FILTER)
+        if path:
+            self.start(path)
+
+    def start(self, path: str | Path) -> None:
+        """Hide the lesions of ``path`` (case file or RTSTRUCT) and start an empty case on its images."""
+        path = Path(path)
+        with error_boundary(self.window, f"Starting a practice on {path.name}"):
+            if not path.is_file():
+                raise ScoringError(f"{path}: no such file (expected a case file or an RTSTRUCT)")
+            if not is_case_file(path):
+                if self.model.base is None:
+                    raise ScoringError(f"{path.name}: open the images the RTSTRUCT was drawn on first")
+                side = read_side(path, SimpleNamespace(primary=self.model.base))
+                self._begin(path, side.lesions)
+                return
+            case = load_case(path)
+            if self.window.case_controller._images_shown(case):
+                self._begin(path, list(case.lesions))
+            else:  # load its images; the lesions are taken away as soon as the case is shown
+                self._pending = path
+                self.window.case_controller.open_case(path)
+
+    def _on_model_lesions(self) -> None:
+        pending, controller = self._pending, self.window.case_controller
+        if pending is not None and controller.case.path is not None and \
+                Path(controller.case.path).resolve() == pending.resolve():
+            self._pending = None
+            self._begin(pending, list(controller.case.lesions))
+
+    def _begin(self, source: Path, reference: list[Lesion]) -> None:
+        self.session = PracticeSession(source, list(reference))
+        self.window.case_controller.new_case()  # the trainee's: empty, on the same images
+        self.window.show_message(f"Practice on {source.name}: the reference lesions are hidden. "
+                                 "Mark and contour every lesion, then Practice > Score")
+        self._refresh()
+
+    # ------------------------------------------------------------ score
+    def score(self) -> Scorecard | None:
+        """Compare the trainee's lesions with the reference and reveal it."""
+        if self.session is None:
+            return None
+        with error_boundary(self.window, "Scoring the practice"):
+            verdicts, note = rule_verdicts()
+            trainee = list(self.model.lesions)
+            card = score_lesions(self.session.reference, trainee, self.grids(), verdicts=verdicts)
+            if note:
+                card = replace(card, verdicts_note=note)
+            self.session.scorecard = card
+            self.session.trainee = trainee
+            self._refresh()
+            return card
+        return None
+
+    def end(self) -> None:
+        self.session = None
+        self._pending = None
+        self._refresh()
+
+    def grids(self) -> dict[str, Volume]:
+        return {v.info.series_uid: v for v in (self.model.base, self.model.overlay) if v is not None}
+
+    def _refresh(self) -> None:
+        for view in self.window.views.values():
+            view.update()
+        self.changed.emit()
+        self.window.update_title()
+
+
+class ReferenceOverlay:
+    """Paints the revealed reference, the misses and the extras on a slice view."""
+
+    def __init__(self, practice: PracticeController):
+        self.practice = practice
+
+    def paint(self, view, painter: QPainter) -> None:
+        session = self.practice.session
+        model = view.model
+        if session is None or not session.revealed or model.base is None or view.slice_axis is None:
+            return
+        card = session.scorecard
+        axis, k = view.slice_axis, view.slice_index
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        labels: list[tuple[QPointF, str, QColor]] = []
+        for lesion in session.reference:
+            missed = lesion.id in card.missed
+            color = MISSED_COLOR if missed else MATCHED_COLOR
+            text = f"MISSED ref {lesion.label}" if missed else f"ref {lesion.label}"
+            self._paint_lesion(view, painter, lesion, axis, k, color, dashed=True, fill=missed,
+                               labels=labels, text=text)
+        extras = set(card.extra)
+        for lesion in model.lesions:
+            if lesion.id in extras:
+                self._paint_lesion(view, painter, lesion, axis, k, EXTRA_COLOR, dashed=False, fill=True,
+                                   labels=labels, text=f"EXTRA {lesion.label}")
+        taken: list[QRectF] = []
+        for anchor, text, color in labels:
+            draw_label(painter, anchor, text, color, True, taken)
+
+    def _paint_lesion(self, view, painter, lesion: Lesion, axis: int, k: int, color: QColor, *,
+                      dashed: bool, fill: bool, labels: list, text: str) -> None:
+        model = view.model
+        pen = QPen(color, 2.4)
+        if dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        if lesion.mask is not None and model.grid_for(lesion.mask) is model.base:
+            loops = slice_outlines(lesion.mask, axis, k)
+            if not loops:
+                return
+            path = outline_path(view, loops)
+            if fill:
+                shade = QColor(color)
+                shade.setAlpha(70)
+                painter.fillPath(path, QBrush(shade))
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+            box = path.boundingRect()
+            labels.append((QPointF(box.center().x(), box.bottom() + 18), text, color))
+        elif lesion.point_mm is not None:
+            zyx = model.base.patient_to_index(np.asarray(lesion.point_mm, dtype=np.float64))
+            if abs(zyx[axis] - k) > 0.5:
+                return
+            centre = view.index_to_widget(zyx)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(centre, 9.0, 9.0)
+            labels.append((QPointF(centre.x(), centre.y() + 28), text, color))
+
+
+def practice_title_part(practice: PracticeController) -> str:
+    if not practice.active:
+        return ""
+    return "Practice — scored" if practice.session.revealed else "Practice"

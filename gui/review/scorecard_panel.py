@@ -1,0 +1,164 @@
+"""The scorecard dock of practice mode: the figures, one row per lesion, PDF and CSV export.
+
+Clicking a row moves the views to that lesion (the reference's, or the
+trainee's extra). The figures and rows come from core.scorecard_report, the
+same ones the PDF prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.lesion_map import lesion_centre_index
+from core.scorecard_report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
+from gui.errors import error_boundary
+from gui.settings import USER_NAME
+
+HEADERS = ("", "Reference", "Trainee", "Dice", "HD95 mm", "MSD mm", "Vol. diff", "Site")
+ROW_COLORS = {"missed": QColor(120, 30, 30), "extra": QColor(130, 80, 10)}
+
+
+class ScorecardPanel(QWidget):
+    """Shows the scorecard of ``practice`` (a gui.review.practice.PracticeController)."""
+
+    def __init__(self, practice, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("scorecard_panel")
+        self.practice = practice
+        self.window = practice.window
+        layout = QVBoxLayout(self)
+        self.status_label = QLabel("", self)
+        self.status_label.setObjectName("scorecard_status")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
+        self.table = QTableWidget(0, len(HEADERS), self)
+        self.table.setObjectName("scorecard_table")
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.cellClicked.connect(self._on_table_cell_clicked)
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.pdf_button = QPushButton("Export PDF…", self)
+        self.pdf_button.setObjectName("scorecard_pdf")
+        self.csv_button = QPushButton("Export CSV…", self)
+        self.csv_button.setObjectName("scorecard_csv")
+        self.pdf_button.clicked.connect(self._choose_pdf)
+        self.csv_button.clicked.connect(self._choose_csv)
+        buttons.addStretch(1)
+        buttons.addWidget(self.pdf_button)
+        buttons.addWidget(self.csv_button)
+        layout.addLayout(buttons)
+        self._rows = []
+        practice.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        session = self.practice.session
+        card = session.scorecard if session is not None else None
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.table.setRowCount(0)
+        self._rows = []
+        self.pdf_button.setEnabled(card is not None)
+        self.csv_button.setEnabled(card is not None)
+        if session is None:
+            self.status_label.setText("Not practising. Practice > Practise on a case… opens an expert's "
+                                      "case with its lesions hidden.")
+            return
+        if card is None:
+            self.status_label.setText(f"Practising on {session.source.name}: the reference is hidden. "
+                                      "Mark and contour every lesion, then Practice > Score.")
+            return
+        self.status_label.setText(f"Scored against {session.source.name}. Reference: dashed white "
+                                  "(missed: red); your extra lesions: orange.")
+        for what, value in summary_items(card):
+            label = QLabel(value, self)
+            label.setWordWrap(True)
+            label.setObjectName(f"score_{what.split()[0].lower()}")
+            self.form.addRow(f"<b>{what}</b>", label)
+        self._rows = scorecard_rows(card, session.reference, session.trainee)
+        self.table.setRowCount(len(self._rows))
+        for r, row in enumerate(self._rows):
+            v = row.values
+            if row.outcome == "matched":
+                site = v["reference_site"] if v["site_agrees"] else f"{v['reference_site']} ≠ {v['trainee_site']}"
+                cells = ["found", row.reference, row.trainee, _f(v["dice"], ".3f"), _f(v["hd95_mm"], ".1f"),
+                         _f(v["msd_mm"], ".1f"), _f(v["volume_diff_pct"], "+.0f", "%"), site]
+            else:
+                cells = [row.outcome.upper(), row.reference, row.trainee, "", "", "", "",
+                         v.get("reference_site") or v.get("trainee_site", "")]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if row.outcome in ROW_COLORS:
+                    item.setBackground(ROW_COLORS[row.outcome])
+                self.table.setItem(r, c, item)
+
+    def cell_text(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text() if item is not None else ""
+
+    # ------------------------------------------------------------- jump
+    def _on_table_cell_clicked(self, row: int, _column: int) -> None:
+        session = self.practice.session
+        if session is None or not 0 <= row < len(self._rows):
+            return
+        item = self._rows[row]
+        lesions = {l.id: l for l in session.reference} if item.reference else {l.id: l for l in session.trainee}
+        lesion = lesions.get(item.reference or item.trainee)
+        model = self.practice.model
+        if lesion is None or model.base is None:
+            return
+        grid = model.grid_for(lesion.mask) if lesion.mask is not None else None
+        centre = lesion_centre_index(lesion, grid, model.base)
+        if centre is not None and np.all(np.isfinite(centre)):
+            model.set_cursor(centre)
+
+    # ----------------------------------------------------------- export
+    def _choose_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the scorecard as PDF", "scorecard.pdf", "PDF (*.pdf)")
+        if path:
+            self.export_pdf(path if path.lower().endswith(".pdf") else path + ".pdf")
+
+    def _choose_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the scorecard as CSV", "scorecard.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path if path.lower().endswith(".csv") else path + ".csv")
+
+    def export_pdf(self, path: str) -> None:
+        session = self.practice.session
+        with error_boundary(self.window, "Exporting the scorecard PDF"):
+            write_scorecard_pdf(path, session.scorecard, session.reference, session.trainee,
+                                self.practice.model.base, self.practice.grids(),
+                                trainee_name=self.window.settings.get(USER_NAME),
+                                case_name=session.source.name)
+            self.window.show_message(f"Scorecard saved to {path}")
+
+    def export_csv(self, path: str) -> None:
+        session = self.practice.session
+        with error_boundary(self.window, "Exporting the scorecard CSV"):
+            write_scorecard_csv(path, session.scorecard, session.reference, session.trainee)
+            self.window.show_message(f"Scorecard saved to {path}")
+
+
+def _f(value, spec: str, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{unit}"

@@ -68,19 +68,6 @@ def edge_fraction(radius_mm: float, sigma_mm: float) -> float:
     return float(profile(radius_mm, radius_mm, sigma_mm) / profile(0.0, radius_mm, sigma_mm))
 
 
-def resampling_variance_mm2(source_spacing_mm, resampled: bool) -> float:
-    """Extra blur variance (mm^2, mean over axes) of trilinear resampling from a grid.
-
-    Linear interpolation between samples ``d`` apart averages neighbours; over
-    positions uniformly spread between samples its kernel has variance d^2/6.
-    None when the values are used on their own grid.
-    """
-    if not resampled:
-        return 0.0
-    d = np.asarray(source_spacing_mm, dtype=np.float64)
-    return float(np.mean(d * d) / 6.0)
-
-
 @dataclass(frozen=True)
 class SphereFit:
     """A blurred sphere on a sloping background, fitted around a lesion (image units)."""

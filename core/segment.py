@@ -218,7 +218,7 @@ def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.nd
     model takes on its surface after the same resampling onto ``target``'s grid
     as the image (so the interpolation's extra blur at this lesion's position
     is accounted for); the background's slope is followed. The fit is repeated
-    around the new region's centroid until the region no longer changes.
+    around the new region's centroid until the level settles.
     """
     sigma = sigma_from_fwhm(params.pet_fwhm_mm)
     peak_mm = target.index_to_patient(np.add(roi.start, roi.seed))
@@ -228,6 +228,7 @@ def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.nd
     inside = native.inside.reshape(-1)
     target_mm = _patient_points(target, roi)
     voxel_mm3 = float(np.prod(roi.spacing))
+    previous_level = None
     for _ in range(params.pet_max_iterations):
         centre_mm = target.index_to_patient(np.add(roi.start, [np.mean(i) for i in np.nonzero(region)]))
         radius0 = (3.0 * region.sum() * voxel_mm3 / (4.0 * np.pi)) ** (1.0 / 3.0)
@@ -238,9 +239,13 @@ def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.nd
         level = _surface_level(fit, pet, native, native_mm, target, centre_mm, offsets)
         above = values.reshape(-1) - offsets @ np.asarray(fit.gradient_per_mm) >= level
         new = _component(above.reshape(values.shape), roi)
-        if not new.any() or np.array_equal(new, region):
+        if not new.any():
             break
         region = new
+        # settled: the level moves by less than 0.5 % of the uptake (far below the noise)
+        if previous_level is not None and abs(level - previous_level) <= 0.005 * fit.uptake:
+            break
+        previous_level = level
     return region
 
 

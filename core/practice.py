@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from core.case import Case, load_case
 from core.errors import OligoPlanError, ScoringError
 from core.lesions import Lesion
+from core.measure import measure_lesion
 from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard, VerdictFunction, score_lesions
 from core.volume import Volume
 from core.workspace import Workspace, check_case_images, open_folder
@@ -90,16 +91,49 @@ def grids_of(workspace: Workspace) -> dict[str, Volume]:
     return {v.info.series_uid: v for v in workspace.volumes}
 
 
-def rule_verdicts() -> tuple[VerdictFunction | None, str]:
-    """The rule engine's verdicts of a lesion list, when the rule engine is there.
+def rule_verdicts(facts: dict | None = None, grids: Mapping[str, Volume] | None = None
+                  ) -> tuple[VerdictFunction | None, str]:
+    """The rule engine's verdict per rule set of a lesion list, with the case ``facts``.
 
-    Returns (function, "") or (None, why verdicts cannot be compared).
+    Both sides are judged with the same facts (the reference case's: the trainee
+    only marks lesions) and the rule sets the facts choose (``rule_sets``; all
+    shipped ones otherwise). Returns (function, "") or (None, why not).
     """
     try:
-        from core.rules import verdicts_for_lesions  # type: ignore[attr-defined]
-    except ImportError:
-        return None, "this OligoPlan has no rule engine (core.rules) yet"
-    return verdicts_for_lesions, ""
+        from core.rules.counting import LesionInfo
+        from core.rules.engine import evaluate
+        from core.rules.loader import load_catalog
+    except ImportError:  # pragma: no cover - only in a build without the rule engine
+        return None, "this OligoPlan has no rule engine (core.rules)"
+    facts = dict(facts or {})
+    chosen = facts.get("rule_sets")
+    try:
+        rule_sets = load_catalog().select(chosen if isinstance(chosen, list) and chosen else None)
+    except OligoPlanError as exc:
+        return None, f"rule sets not available ({exc})"
+    grids = grids or {}
+
+    def verdicts(lesions: list[Lesion]) -> dict[str, str]:
+        infos = []
+        for lesion in lesions:
+            grid = grids.get(lesion.mask.series_uid) if lesion.mask is not None else None
+            infos.append(LesionInfo.from_lesion(lesion, measure_lesion(lesion, grid)))
+        return {r.id: r.verdict for r in evaluate(rule_sets, infos, facts).results}
+
+    return verdicts, ""
+
+
+def score_with_rules(reference: list[Lesion], trainee: list[Lesion], grids: Mapping[str, Volume],
+                     facts: dict | None = None, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM) -> Scorecard:
+    """score_lesions with the rule-set verdicts compared; when the rules cannot run, says why."""
+    verdicts, note = rule_verdicts(facts, grids)
+    if verdicts is not None:
+        try:
+            return score_lesions(reference, trainee, grids, tolerance_mm=tolerance_mm, verdicts=verdicts)
+        except OligoPlanError as exc:  # e.g. malformed case facts: score, and say why verdicts are missing
+            note = f"verdicts not compared: {exc}"
+    card = score_lesions(reference, trainee, grids, tolerance_mm=tolerance_mm)
+    return replace(card, verdicts_note=note)
 
 
 def score_files(reference: str | Path, trainee: str | Path, *, images: str | Path | None = None,
@@ -121,19 +155,14 @@ def score_files(reference: str | Path, trainee: str | Path, *, images: str | Pat
     except OligoPlanError as exc:
         raise ScoringError(f"the images of the cases ({folder}) cannot be opened: {exc}") from exc
     ref, tra = read_side(reference, workspace), read_side(trainee, workspace)
-    note = ""
-    if verdicts is None:
-        verdicts, note = rule_verdicts()
-    card = score_lesions(ref.lesions, tra.lesions, grids_of(workspace), tolerance_mm=tolerance_mm,
-                         verdicts=verdicts)
-    if note:
-        card = _with_note(card, note)
+    facts = ref.case.facts if ref.case is not None else (tra.case.facts if tra.case is not None else {})
+    if verdicts is not None:
+        card = score_lesions(ref.lesions, tra.lesions, grids_of(workspace), tolerance_mm=tolerance_mm,
+                             verdicts=verdicts)
+    else:
+        card = score_with_rules(ref.lesions, tra.lesions, grids_of(workspace), facts, tolerance_mm=tolerance_mm)
     warnings = [f"{side.path.name}: {w}" for side in (ref, tra) for w in side.warnings]
     return card, warnings
-
-
-def _with_note(card: Scorecard, note: str) -> Scorecard:
-    return replace(card, verdicts_note=note)
 
 
 def scorecard_json(card: Scorecard, warnings: list[str] | None = None) -> str:

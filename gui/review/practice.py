@@ -13,7 +13,7 @@ figures and exports PDF and CSV (core.scorecard_report).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,8 +26,8 @@ from core.case import load_case
 from core.contours import slice_outlines
 from core.errors import ScoringError
 from core.lesions import Lesion
-from core.practice import is_case_file, read_side, rule_verdicts
-from core.scoring import Scorecard, score_lesions
+from core.practice import is_case_file, read_side, score_with_rules
+from core.scoring import Scorecard
 from core.volume import Volume
 from gui.errors import error_boundary
 from gui.tools.overlay import draw_label, outline_path
@@ -48,6 +48,7 @@ class PracticeSession:
     reference: list[Lesion]
     scorecard: Scorecard | None = None
     trainee: list[Lesion] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)  # the reference case's (the rule sets judge both sides with them)
 
     @property
     def revealed(self) -> bool:
@@ -96,11 +97,11 @@ class PracticeController(QObject):
                 if self.model.base is None:
                     raise ScoringError(f"{path.name}: open the images the RTSTRUCT was drawn on first")
                 side = read_side(path, SimpleNamespace(primary=self.model.base))
-                self._begin(path, side.lesions)
+                self._begin(path, side.lesions, dict(self.window.case_controller.case.facts))
                 return
             case = load_case(path)
             if self.window.case_controller._images_shown(case):
-                self._begin(path, list(case.lesions))
+                self._begin(path, list(case.lesions), dict(case.facts))
             else:  # load its images; the lesions are taken away as soon as the case is shown
                 self._pending = path
                 self.window.case_controller.open_case(path)
@@ -110,10 +111,10 @@ class PracticeController(QObject):
         if pending is not None and controller.case.path is not None and \
                 Path(controller.case.path).resolve() == pending.resolve():
             self._pending = None
-            self._begin(pending, list(controller.case.lesions))
+            self._begin(pending, list(controller.case.lesions), dict(controller.case.facts))
 
-    def _begin(self, source: Path, reference: list[Lesion]) -> None:
-        self.session = PracticeSession(source, list(reference))
+    def _begin(self, source: Path, reference: list[Lesion], facts: dict) -> None:
+        self.session = PracticeSession(source, list(reference), facts=facts)
         self.window.case_controller.new_case()  # the trainee's: empty, on the same images
         self.window.show_message(f"Practice on {source.name}: the reference lesions are hidden. "
                                  "Mark and contour every lesion, then Practice > Score")
@@ -125,11 +126,8 @@ class PracticeController(QObject):
         if self.session is None:
             return None
         with error_boundary(self.window, "Scoring the practice"):
-            verdicts, note = rule_verdicts()
             trainee = list(self.model.lesions)
-            card = score_lesions(self.session.reference, trainee, self.grids(), verdicts=verdicts)
-            if note:
-                card = replace(card, verdicts_note=note)
+            card = score_with_rules(self.session.reference, trainee, self.grids(), self.session.facts)
             self.session.scorecard = card
             self.session.trainee = trainee
             self._refresh()

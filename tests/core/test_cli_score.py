@@ -73,8 +73,10 @@ def test_score_json_has_the_issue_shape_and_the_right_figures(cases):
     for m in doc["matched"]:  # the same click on the same images: the same contour
         assert m["dice"] == 1.0 and m["hd95_mm"] == 0.0 and m["msd_mm"] == 0.0 and m["volume_diff_pct"] == 0.0
     assert [m["site_agrees"] for m in doc["matched"]] == [True, True, True, False]
-    if doc["verdicts_agree"] is None:
-        assert doc["verdicts_note"]
+    # the rule engine judged both sides (same facts, every shipped rule set)
+    assert isinstance(doc["verdicts_agree"], bool)
+    assert doc["reference_verdicts"] and set(doc["reference_verdicts"]) == set(doc["trainee_verdicts"])
+    assert doc["verdicts_agree"] == (doc["reference_verdicts"] == doc["trainee_verdicts"])
 
 
 def test_score_summary_names_misses_extras_and_site_errors(cases):
@@ -91,6 +93,7 @@ def test_scoring_a_case_against_itself_is_perfect(cases):
     folder, ref, _ = cases
     doc = json.loads(oligoplan("score", ref, ref, "--json", cwd=folder).stdout)
     assert doc["sensitivity"] == 1.0 and doc["false_positives"] == 0 and doc["per_organ_counts_agree"]
+    assert doc["verdicts_agree"] is True
 
 
 def test_a_shifted_trainee_contour_scores_below_one(phantom, truth, tmp_path):

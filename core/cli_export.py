@@ -45,6 +45,8 @@ class ExportJob:
     notes: list[str] = field(default_factory=list)
     #: the RTSTRUCT dataset of this export, once written (the SR references it)
     rtstruct: object = None
+    #: the parsed command line (summary steps read --rules, --facts, --author... from it)
+    args: object = None
     _anonymiser: object = field(default=None, init=False, repr=False)
 
     @cached_property
@@ -97,6 +99,10 @@ EXPORT_STEPS: list[ExportStep] = [
     ExportStep("--sr", "DICOM SR measurement report (TID 1500) of the lesions", _write_sr),
 ]
 
+from core.summary.export_steps import SUMMARY_STEPS, add_summary_options  # noqa: E402 (issue 5)
+
+EXPORT_STEPS.extend(ExportStep(*step) for step in SUMMARY_STEPS)
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -115,6 +121,7 @@ def register(subparsers) -> None:
                    help="add the organs at risk of the structure sets found with the images to the RTSTRUCT")
     p.add_argument("--anonymise", action="store_true",
                    help="de-identify every file (DICOM PS3.15 basic profile, UIDs remapped consistently)")
+    add_summary_options(p)
     p.set_defaults(func=cmd_export)
 
 
@@ -131,7 +138,7 @@ def cmd_export(args) -> int:
         raise OligoPlanError(f"--out {out_dir}: is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
-                    include_oars=bool(args.include_oars), anonymise=bool(args.anonymise))
+                    include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args)
     written: list[Path] = []
     for step in chosen:
         written.extend(step.write(job))

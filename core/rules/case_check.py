@@ -32,19 +32,15 @@ class CaseImages:
 
 
 def open_case_images(case: Case) -> CaseImages:
-    """Open the folder the case's images are in; a warning (not an error) when it is gone."""
-    from core.workspace import check_case_images, open_folder
+    """Open the case's images (core.rt.case_images); a warning, not an error, when they are gone:
+    the lesions still count, their sizes and organ-at-risk distances become unknown."""
+    from core.rt.case_images import open_case_images as open_images
 
-    if not case.images:
-        return CaseImages(None, ["the case names no images: sizes and organ-at-risk distances are unknown"])
     base = case.path.parent if case.path is not None else Path.cwd()
-    folder = case.images[0].resolve(base)
     try:
-        workspace = open_folder(folder)
-        check_case_images(case, workspace)
+        return CaseImages(open_images(case, base))
     except OligoPlanError as exc:
         return CaseImages(None, [f"images not available ({exc}): sizes and organ-at-risk distances are unknown"])
-    return CaseImages(workspace)
 
 
 def lesion_infos(case: Case, workspace) -> list[LesionInfo]:

@@ -1,0 +1,98 @@
+"""The candidacy summary as one plain document (dict), the source of the PDF, JSON and CSV.
+
+Content: identification (or "anonymised": no patient name, ID, birth date or
+UIDs), the case facts, one row per lesion (site, kind, size, volume, SUVmax,
+OAR flags), counts per organ, each rule set's verdict with every criterion
+and its source, the ESTRO-EORTC class, unverified thresholds marked, the
+rule-set versions, the date, the author and the decision-support statement.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime, timezone
+
+import core
+from core.rules.engine import VERDICT_TEXT, Evaluation
+
+TITLE = "SBRT candidacy summary"
+DISCLAIMER = ("Decision support only, not a treatment order: every verdict must be checked by the treating "
+              "physician against the protocol it cites. Thresholds marked † are not verified against the "
+              "primary protocol text.")
+
+LESION_COLUMNS = (
+    ("number", "#"), ("id", "ID"), ("label", "Label"), ("site", "Site"), ("laterality", "Side"),
+    ("kind", "Kind"), ("treatable", "Treatable"), ("longest_diameter_mm", "Longest diameter (mm)"),
+    ("longest_axial_diameter_mm", "Axial diameter (mm)"), ("volume_cc", "Volume (cm3)"),
+    ("suv_max", "SUVmax"), ("oar_flags", "OAR flags"), ("nearest_oar", "Nearest OAR"),
+)
+
+
+def default_author() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in containers
+        return ""
+
+
+def build_summary(evaluation: Evaluation, *, workspace=None, anonymise: bool = False, author: str | None = None,
+                  warnings: list[str] | None = None, case_name: str = "") -> dict:
+    """The summary document of an evaluated case (see the module docstring)."""
+    ev = evaluation
+    oar = ev.oar
+    rows = []
+    for n, m in enumerate(ev.lesions, start=1):
+        entry = oar.for_lesion(m.id) if oar is not None else None
+        nearest = ""
+        if entry is not None and entry.distances_mm:
+            inside = [k for k, d in entry.distances_mm.items() if d == 0.0]
+            outside = sorted((d, k) for k, d in entry.distances_mm.items() if d > 0.0)
+            parts = [f"touches {k}" for k in inside] + [f"{k} {d:.1f} mm" for d, k in outside[:1]]
+            nearest = "; ".join(parts)
+        row = m.to_json()
+        row.update(number=n, oar_flags=", ".join(entry.raised) if entry is not None else "not checked",
+                   nearest_oar=nearest)
+        rows.append(row)
+    unverified = sorted({f"{r.id}:{c.id}" for r in ev.results for c in _walk(r.criteria) if not c.verified})
+    return {
+        "title": TITLE,
+        "disclaimer": DISCLAIMER,
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "evaluated_on": ev.today.isoformat(),
+        "author": default_author() if author is None else author,
+        "app_version": core.__version__,
+        "case": "" if anonymise else case_name,
+        "patient": _identification(workspace, anonymise),
+        "facts": ev.facts.to_json(),
+        "classification": ev.classification.to_json(),
+        "counts": ev.counts(),
+        "lesions": rows,
+        "rule_sets": [
+            {**r.to_json(), "verdict_text": VERDICT_TEXT[r.verdict]} for r in ev.results
+        ],
+        "rule_set_versions": {r.id: r.version for r in ev.results},
+        "unverified_thresholds": unverified,
+        "oar_flags": oar.to_json() if oar is not None else [],
+        "oar_settings": vars(oar.settings) if oar is not None else None,
+        "warnings": list(warnings or []),
+    }
+
+
+def _walk(results):
+    for r in results:
+        yield r
+        yield from _walk(r.children)
+
+
+def _identification(workspace, anonymise: bool) -> dict:
+    if anonymise:
+        return {"anonymised": True}
+    if workspace is None:
+        return {"anonymised": False, "name": "", "id": "", "study_date": "", "study_description": "",
+                "images": []}
+    info = workspace.primary.info
+    images = [f"{v.modality.value} {v.info.description}".strip() for v in (workspace.primary, workspace.pet)
+              if v is not None]
+    return {"anonymised": False, "name": info.patient_name, "id": info.patient_id,
+            "study_date": info.study_date, "study_description": info.study_description,
+            "study_uid": info.study_uid, "images": images}

@@ -1,0 +1,51 @@
+"""Write the candidacy summary of a case: PDF, JSON and CSV (shared by the GUI and `oligoplan export`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.rules.case_check import CaseCheck
+from core.summary.document import build_summary
+from core.summary.images import axial_key_image, coronal_mip
+from core.summary.pdf import MAX_KEY_IMAGES, write_summary_pdf
+from core.summary.tables import write_lesion_csv, write_summary_json
+
+#: CT window (low, high HU) of the key image by site: lung, bone, else soft tissue.
+SOFT = (-160.0, 240.0)
+KEY_WINDOWS = {"lung": (-1350.0, 150.0), "bone": (-450.0, 1050.0)}
+
+
+def summary_pictures(case, workspace, summary: dict):
+    """The coronal MIP and one key axial image per lesion (None / [] without images)."""
+    if workspace is None:
+        return None, []
+    mip = coronal_mip(workspace.pet if workspace.pet is not None else workspace.primary)
+    ct = workspace.ct if workspace.ct is not None else workspace.primary
+    key = []
+    for row in summary["lesions"][:MAX_KEY_IMAGES]:
+        lesion = case.lesions[row["id"]]
+        grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
+        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), window=KEY_WINDOWS.get(row["site"], SOFT))
+        if pic is not None:
+            key.append((row["number"], pic))
+    return mip, key
+
+
+def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = True, json: bool = True,
+                  csv: bool = True, anonymise: bool = False, author: str | None = None,
+                  stem: str = "summary") -> list[Path]:
+    """Write the chosen summary files into ``out_dir``; returns their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = case.path.name if case.path is not None else ""
+    summary = build_summary(check.evaluation, workspace=check.workspace, anonymise=anonymise, author=author,
+                            warnings=check.warnings, case_name=name)
+    written = []
+    if pdf:
+        mip, key = summary_pictures(case, check.workspace, summary)
+        written.append(write_summary_pdf(summary, out_dir / f"{stem}.pdf", mip, key))
+    if json:
+        written.append(write_summary_json(summary, out_dir / f"{stem}.json"))
+    if csv:
+        written.append(write_lesion_csv(summary, out_dir / f"{stem}-lesions.csv"))
+    return written

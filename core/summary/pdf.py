@@ -1,0 +1,274 @@
+"""The candidacy summary as a PDF of one to three A4 pages, drawn with matplotlib (Agg).
+
+Page 1: identification, decision-support statement, ESTRO-EORTC class, case
+facts, counts per organ, the verdict of every rule set with its version.
+Page 2: lesion table with OAR flags, the coronal MIP lesion map with numbered
+markers, one key axial image per lesion with its contour.
+Page 3: every criterion of every rule set: status, value, threshold, source;
+unverified thresholds marked †.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from core.rules.facts import FIELDS  # noqa: E402
+from core.summary.images import Picture  # noqa: E402
+
+A4 = (8.27, 11.69)
+VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#ef6c00"}
+STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
+STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
+MAX_KEY_IMAGES = 12
+
+
+def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = None,
+                      key_images: list[tuple[int, Picture]] | None = None) -> Path:
+    """Write the PDF; ``key_images`` are (lesion number, picture) pairs."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pages = [_page_overview(summary), _page_lesions(summary, mip, key_images or []), _page_criteria(summary)]
+    with PdfPages(tmp, metadata={"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
+                                 "Author": summary["author"] or "OligoPlan"}) as pdf:
+        for n, fig in enumerate(pages, start=1):
+            _footer(fig, summary, n, len(pages))
+            pdf.savefig(fig)
+    tmp.replace(path)
+    return path
+
+
+# ------------------------------------------------------------------ helpers
+def _figure() -> Figure:
+    return Figure(figsize=A4)
+
+
+def _footer(fig: Figure, s: dict, n: int, total: int) -> None:
+    fig.text(0.06, 0.025, f"OligoPlan {s['app_version']} · generated {s['generated']} · author: "
+             f"{s['author'] or 'not given'} · page {n} of {total}", fontsize=6.5, color="#555555")
+    fig.text(0.06, 0.04, "Decision support only, not a treatment order.", fontsize=7, color="#b03030",
+             weight="bold")
+
+
+def _header(fig: Figure, s: dict, subtitle: str) -> None:
+    fig.text(0.06, 0.965, s["title"], fontsize=16, weight="bold")
+    fig.text(0.06, 0.945, subtitle, fontsize=9, color="#333333")
+    fig.add_artist(matplotlib.lines.Line2D([0.06, 0.94], [0.938, 0.938], color="#999999", linewidth=0.6))
+
+
+def _identification(s: dict) -> str:
+    p = s["patient"]
+    if p.get("anonymised"):
+        return "Patient: anonymised"
+    parts = [f"Patient: {p.get('name') or '—'}", f"ID {p.get('id') or '—'}"]
+    if p.get("study_date"):
+        parts.append(f"study {p['study_date']}")
+    if p.get("images"):
+        parts.append(" + ".join(p["images"]))
+    return " · ".join(parts)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+# ------------------------------------------------------------------ page 1
+def _page_overview(s: dict) -> Figure:
+    fig = _figure()
+    _header(fig, s, _identification(s))
+    y = 0.915
+    fig.text(0.06, y, textwrap.fill(s["disclaimer"], 120), fontsize=8, color="#b03030", va="top")
+    y -= 0.05
+    cls = s["classification"]
+    text = cls["class"] if not cls["missing"] else f"unknown — needs {', '.join(cls['missing'])}"
+    induced = cls.get("genesis") == "induced"
+    fig.text(0.06, y, "ESTRO-EORTC class:", fontsize=11, weight="bold", va="top")
+    fig.text(0.30, y, text.upper() if induced else text, fontsize=11, va="top",
+             color="#c62828" if induced else "black", weight="bold" if induced else "normal")
+    y -= 0.02
+    note = (f"synchronous/metachronous cut-off {cls['cutoff_months']:g} months (setting; not verified)"
+            + ("; INDUCED: widespread disease down-staged by systemic therapy" if induced else ""))
+    fig.text(0.30, y, note, fontsize=7.5, color="#444444", va="top")
+    y -= 0.035
+    # facts (two columns)
+    fig.text(0.06, y, "Case facts", fontsize=11, weight="bold", va="top")
+    y -= 0.02
+    facts = s["facts"]
+    items = [(f.label + (f" ({f.unit})" if f.unit else ""), _fmt(facts.get(f.key))) for f in FIELDS]
+    half = (len(items) + 1) // 2
+    for col, chunk in enumerate((items[:half], items[half:])):
+        yy = y
+        for label, value in chunk:
+            fig.text(0.06 + col * 0.46, yy, label, fontsize=7.5, va="top", color="#333333")
+            fig.text(0.31 + col * 0.46, yy, value, fontsize=7.5, va="top",
+                     color="#ef6c00" if value == "unknown" else "black")
+            yy -= 0.0155
+    y -= 0.0155 * half + 0.02
+    counts = s["counts"]
+    by_site = ", ".join(f"{k} {v}" for k, v in counts["by_site"].items()) or "none"
+    fig.text(0.06, y, "Lesions counted", fontsize=11, weight="bold", va="top")
+    y -= 0.022
+    fig.text(0.06, y, f"{counts['total']} metastases: {by_site}"
+             + (f"; {counts['primary']} primary marked" if counts.get("primary") else ""), fontsize=9, va="top")
+    y -= 0.035
+    fig.text(0.06, y, "Rule sets", fontsize=11, weight="bold", va="top")
+    y -= 0.022
+    step = min(0.033, (y - 0.075) / max(len(s["rule_sets"]), 1))
+    for r in s["rule_sets"]:
+        colour = VERDICT_COLOURS[r["verdict"]]
+        fig.patches.append(matplotlib.patches.FancyBboxPatch(
+            (0.06, y - 0.0135), 0.15, 0.0145, boxstyle="round,pad=0.002", transform=fig.transFigure,
+            facecolor=colour, edgecolor="none", figure=fig))
+        fig.text(0.135, y - 0.0063, r["verdict_text"].upper(), fontsize=7.5, color="white", weight="bold",
+                 ha="center", va="center")
+        dagger = " †" if r.get("unverified_thresholds") else ""
+        failed = [c["title"] for c in r["criteria"] if c["status"] == "fail"]
+        unknown = [c["title"] for c in r["criteria"] if c["status"] == "unknown"]
+        why = ("fails: " + "; ".join(failed)) if failed else ("unknown: " + "; ".join(unknown)) if unknown else \
+            "every criterion passed"
+        fig.text(0.225, y, f"{r['id']}{dagger}", fontsize=8.5, weight="bold", va="top")
+        fig.text(0.45, y, f"version {r['version']}", fontsize=7, va="top", color="#444444")
+        fig.text(0.225, y - 0.0125, textwrap.shorten(why, 125), fontsize=6.8, va="top", color="#333333")
+        y -= step
+    if s.get("warnings"):
+        fig.text(0.06, 0.065, textwrap.shorten("Notes: " + " | ".join(s["warnings"]), 200), fontsize=6.5,
+                 color="#8a5a00")
+    return fig
+
+
+# ------------------------------------------------------------------ page 2
+def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Picture]]) -> Figure:
+    fig = _figure()
+    _header(fig, s, "Lesions, lesion map and key images")
+    rows = s["lesions"]
+    table_h = 0.0165 * (min(len(rows), 24) + 1)
+    ax = fig.add_axes((0.06, 0.925 - table_h, 0.88, table_h))
+    ax.axis("off")
+    headers = ["#", "ID", "Site", "Kind", "Treat.", "Diam. mm", "Vol. cm³", "SUVmax", "OAR flags", "Organs at risk"]
+    cells = []
+    for r in rows[:24]:
+        site = r["site"] + (f" ({r['laterality']})" if r.get("laterality") else "")
+        cells.append([r["number"], r["id"], site, r["kind"], "yes" if r["treatable"] else "NO",
+                      _num(r["longest_diameter_mm"], 1), _num(r["volume_cc"], 2), _num(r["suv_max"], 1),
+                      r["oar_flags"] or "—", textwrap.shorten(r["nearest_oar"] or "—", 48)])
+    if cells:
+        widths = [0.03, 0.04, 0.11, 0.08, 0.045, 0.065, 0.065, 0.06, 0.105, 0.40]
+        table = ax.table(cellText=cells, colLabels=headers, loc="upper center", cellLoc="left",
+                         bbox=(0, 0, 1, 1), colWidths=widths)
+        table.auto_set_font_size(False)
+        table.set_fontsize(6.5)
+        for (row, col), cell in table.get_celld().items():
+            cell.set_linewidth(0.3)
+            if row == 0:
+                cell.set_facecolor("#e0e0e0")
+            elif col == 8 and cells[row - 1][8] not in ("—", "not checked"):
+                cell.set_facecolor("#ffe0b2")
+    else:
+        ax.text(0.5, 0.5, "No lesions marked", ha="center", fontsize=10)
+    top = 0.925 - table_h - 0.03
+    if len(rows) > 24:
+        fig.text(0.06, top + 0.012, f"… and {len(rows) - 24} more lesions (see the CSV)", fontsize=7)
+    # lesion map
+    ax = fig.add_axes((0.06, top - 0.42, 0.40, 0.40))
+    if mip is not None:
+        ax.imshow(mip.image, cmap=mip.cmap, vmin=mip.vmin, vmax=mip.vmax, extent=mip.extent,
+                  interpolation="nearest", aspect="equal")
+        for r in rows:
+            c = r.get("centroid_mm")
+            if c is None:
+                continue
+            colour = "#d32f2f" if r["oar_flags"] not in ("", "not checked") else "#1565c0"
+            ax.plot(c[0], c[2], marker="o", markersize=9, markerfacecolor="none", markeredgecolor=colour,
+                    markeredgewidth=1.2)
+            ax.annotate(str(r["number"]), (c[0], c[2]), xytext=(5, 4), textcoords="offset points",
+                        fontsize=7.5, color=colour, weight="bold")
+        ax.set_title(f"Lesion map: coronal {mip.label}", fontsize=8)
+        ax.text(0.02, 0.5, "R", transform=ax.transAxes, fontsize=8, color="#1565c0", weight="bold")
+        ax.text(0.95, 0.5, "L", transform=ax.transAxes, fontsize=8, color="#1565c0", weight="bold")
+    else:
+        ax.text(0.5, 0.5, "images not available", ha="center", va="center", fontsize=8)
+    ax.tick_params(labelsize=5)
+    ax.set_xlabel("x (mm, LPS)", fontsize=6)
+    ax.set_ylabel("z (mm)", fontsize=6)
+    # key images
+    shown = key_images[:MAX_KEY_IMAGES]
+    ncol = 3
+    size = 0.155
+    for n, (number, pic) in enumerate(shown):
+        row, col = divmod(n, ncol)
+        x0 = 0.485 + col * (size + 0.005)
+        y0 = top - (row + 1) * (size * A4[0] / A4[1] + 0.018)
+        if y0 < 0.06:
+            break
+        ax = fig.add_axes((x0, y0, size, size * A4[0] / A4[1]))
+        ax.imshow(pic.image, cmap=pic.cmap, vmin=pic.vmin, vmax=pic.vmax, extent=pic.extent,
+                  interpolation="nearest")
+        if pic.mask is not None and pic.mask.any():
+            ax.contour(pic.mask.astype(float), levels=[0.5], colors=["#ffeb3b"], linewidths=0.8,
+                       extent=(pic.extent[0], pic.extent[1], pic.extent[3], pic.extent[2]), origin="upper")
+        ax.set_title(f"{number}: {rows[number - 1]['id']} {rows[number - 1]['site']}", fontsize=6.5, pad=2)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if len(key_images) > len(shown):
+        fig.text(0.46, 0.075, f"key images of the first {len(shown)} lesions", fontsize=6.5)
+    return fig
+
+
+def _num(v, digits):
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+# ------------------------------------------------------------------ page 3
+def _criterion_lines(c: dict, depth: int = 0) -> list[tuple[str, str, str]]:
+    dagger = "" if c["verified"] else " †"
+    value = _fmt(c["value"]) if c["value"] is not None or c["status"] != "pass" else "—"
+    lesions = f" [{', '.join(c['lesions'])}]" if c["lesions"] and c["status"] != "pass" else ""
+    text = (f"{'    ' * depth}{c['title']}: {value} (needs {c['threshold_text'] or '—'}{dagger}){lesions}"
+            f" — {c['source']}")
+    out = [(STATUS_WORD[c["status"]], c["status"], text)]
+    for child in c.get("criteria", []):
+        out.extend(_criterion_lines(child, depth + 1))
+    return out
+
+
+def _page_criteria(s: dict) -> Figure:
+    fig = _figure()
+    _header(fig, s, "Every criterion: status, measured value, threshold, source († = threshold not verified)")
+    lines: list[tuple[str, str, str, bool]] = []
+    for r in s["rule_sets"]:
+        lines.append((r["verdict_text"].upper(), r["verdict"], f"{r['id']} — {r['title']} (version {r['version']})",
+                      True))
+        for word, status, text in (x for c in r["criteria"] for x in _criterion_lines(c)):
+            lines.append((word, status, text, False))
+    n = len(lines)
+    columns = 1 if n <= 70 else 2
+    per_col = (n + columns - 1) // columns
+    size = 6.2 if columns == 1 else 4.6
+    step = min(0.0125, 0.86 / max(per_col, 1))
+    width = 118 if columns == 1 else 88
+    for k, (word, status, text, heading) in enumerate(lines):
+        col, row = divmod(k, per_col)
+        x = 0.06 + col * 0.45
+        y = 0.925 - row * step
+        colour = VERDICT_COLOURS.get(status) or STATUS_COLOURS.get(status, "black")
+        if heading:
+            fig.text(x, y, word, fontsize=size + 0.6, color=colour, weight="bold", va="top")
+            fig.text(x + (0.1 if columns == 1 else 0.075), y, textwrap.shorten(text, width - 12),
+                     fontsize=size + 0.6, weight="bold", va="top")
+        else:
+            fig.text(x, y, word, fontsize=size, color=colour, weight="bold", va="top")
+            fig.text(x + 0.045, y, textwrap.shorten(text, width), fontsize=size, va="top")
+    return fig

@@ -23,6 +23,11 @@ def register(subparsers) -> None:
     segment.add_argument("--n", type=int, default=30, help="clicks to time per modality")
     segment.add_argument("--json", action="store_true")
     segment.set_defaults(func=cmd_bench_segment)
+    pacs = kinds.add_parser("pacs", help="retrieve a 300-slice CT from a local Orthanc, against dcmtk getscu")
+    pacs.add_argument("path", nargs="?", metavar="PATH", help="folder to upload (default: the generated CT)")
+    pacs.add_argument("--repeats", type=int, default=3, help="runs per contender (median reported)")
+    pacs.add_argument("--json", action="store_true")
+    pacs.set_defaults(func=cmd_bench_pacs)
 
 
 def cmd_bench_load(args) -> int:
@@ -50,4 +55,12 @@ def cmd_bench_segment(args) -> int:
 
     doc = segment.run(n=max(5, args.n))
     print(json.dumps(doc, indent=2) if args.json else segment.describe(doc))
+    return 0
+
+
+def cmd_bench_pacs(args) -> int:
+    from bench import pacs
+
+    doc = pacs.run(args.path, repeats=max(1, args.repeats))
+    print(json.dumps(doc, indent=2) if args.json else pacs.describe(doc))
     return 0

@@ -246,3 +246,24 @@ def make_structure_actions(parent: QWidget) -> StructureActions:
         structure_to_lesion=_action(parent, "structure_to_lesion", "Make &lesion from structure", None,
                                     "Turn the selected imported target (GTV) into a lesion (undoable)"),
     )
+
+
+@dataclass
+class PacsActions:
+    """Hospital PACS: the query/retrieve dialog and sending files or folders."""
+
+    query_retrieve: QAction
+    send_folder: QAction
+
+    def all(self) -> list[QAction]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def make_pacs_actions(parent: QWidget) -> PacsActions:
+    """Create the PACS actions, parented to the main window."""
+    return PacsActions(
+        query_retrieve=_action(parent, "pacs_query_retrieve", "&Query / retrieve from PACS…", "Ctrl+Shift+D",
+                               "Search the hospital PACS, retrieve a study into the local cache and open it"),
+        send_folder=_action(parent, "pacs_send", "Send to PAC&S…", None,
+                            "Send a folder of DICOM files (e.g. an RTSTRUCT or SR export) to a PACS"),
+    )

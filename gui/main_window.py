@@ -43,6 +43,7 @@ from gui.errors import error_boundary, show_exception
 from gui.orientation import Plane
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
+from gui.pacs.wiring import PacsWiring
 from gui.panels.series_browser import SeriesBrowser
 from gui.render import COLORMAPS, WINDOW_PRESETS
 from gui.review.wiring import ReviewWiring
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         self.case_controller = CaseController(self)
         self.lesion_wiring = LesionWiring(self)
         self.review_wiring = ReviewWiring(self)
+        self.pacs_wiring = PacsWiring(self)  # File > Query / retrieve from PACS, Send to PACS (issue 6)
         self._connect()
         self._restore_settings()
         self.resize(1400, 950)
@@ -301,6 +303,7 @@ class MainWindow(QMainWindow):
         self.lesion_panel.disconnect_model()
         self.lesion_wiring.disconnect_model()
         self.review_wiring.disconnect_model()
+        self.pacs_wiring.shutdown()
         super().closeEvent(event)
 
     def start_up(self, path: str | None = None) -> None:

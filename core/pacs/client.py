@@ -321,4 +321,9 @@ class CancelWatch:
                 self.fired = True
                 if self.assoc.is_established:
                     self.assoc.abort()
+                # a local abort does not wake a thread waiting for the next
+                # response (it would wait for the DIMSE timeout): wake it
+                queue = getattr(getattr(self.assoc, "dimse", None), "msg_queue", None)
+                if queue is not None:
+                    queue.put((None, None))
                 return

@@ -228,3 +228,17 @@ def test_cli_errors_are_one_line_and_exit_2(orthanc, tmp_path):
     assert done.returncode == 2 and "no such file or folder" in done.stderr
     done = _cli("pacs", "echo", *_peer(orthanc), "--calling-aet", "A" * 17)
     assert done.returncode == 2 and "1 to 16 characters" in done.stderr
+
+
+def test_cancel_during_a_get_ends_at_once_and_keeps_complete_files(client, study_uid, tmp_path):
+    from core.errors import Cancelled
+
+    received = [0]
+    with pytest.raises(Cancelled):
+        retrieve_study(client, study_uid, folder=tmp_path / "c", progress=lambda d, t, m: received.append(d),
+                       cancel=lambda: max(received) >= 20)
+    files = list((tmp_path / "c").rglob("*.dcm"))
+    assert 20 <= len(files) < N_ALL
+    assert not list((tmp_path / "c").rglob(".*")) and scan_folder(tmp_path / "c").skipped == []
+    again = retrieve_study(client, study_uid, folder=tmp_path / "c")
+    assert again.complete and again.n_received == N_ALL - len(files)

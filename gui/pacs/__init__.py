@@ -1,0 +1,1 @@
+"""The hospital PACS in the GUI: query/retrieve dialog, node settings, send."""

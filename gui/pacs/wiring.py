@@ -1,0 +1,65 @@
+"""The PACS in the main window: File > Query / retrieve from PACS…, File > Send to PACS….
+
+A retrieved study opens like any folder (:meth:`MainWindow.open_folder`).
+Methods that open a dialog are ``_choose_*`` / ``_ask_*``; tests call
+:meth:`PacsWiring.open_dialog` and :meth:`PacsWiring.send_dialog`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from gui.actions import make_pacs_actions
+from gui.pacs.dialog import PacsDialog
+from gui.pacs.send_dialog import SendDialog
+from gui.settings import LAST_FOLDER
+
+
+class PacsWiring(QObject):
+    def __init__(self, window, settings_path: str | Path | None = None, cache_root: str | Path | None = None):
+        super().__init__(window)
+        self.window = window
+        self.settings_path = settings_path
+        self.cache_root = cache_root
+        self.actions = make_pacs_actions(window)
+        self.dialog: PacsDialog | None = None
+        file_menu = next((m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File"), None)
+        if file_menu is not None:
+            anchor = window.actions.open_case if window.actions.open_case in file_menu.actions() else None
+            for action in self.actions.all():
+                file_menu.insertAction(anchor, action)
+            file_menu.insertSeparator(anchor)
+        for action in self.actions.all():
+            window.addAction(action)
+        self.actions.query_retrieve.triggered.connect(self.open_dialog)
+        self.actions.send_folder.triggered.connect(self._choose_folder_to_send)
+
+    def open_dialog(self) -> PacsDialog:
+        """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer."""
+        if self.dialog is None:
+            self.dialog = PacsDialog(self.window, self.settings_path, self.cache_root)
+            self.dialog.study_retrieved.connect(self._on_dialog_study_retrieved)
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
+
+    def _on_dialog_study_retrieved(self, folder: str) -> None:
+        self.window.open_folder(folder)
+
+    def _choose_folder_to_send(self) -> None:
+        start = self.window.settings.get(LAST_FOLDER)
+        folder = QFileDialog.getExistingDirectory(self.window, "Send a folder of DICOM files to a PACS", start)
+        if folder:
+            self.send_dialog([folder]).show()
+
+    def send_dialog(self, paths: Sequence[str | Path]) -> SendDialog:
+        return SendDialog(paths, self.window, self.settings_path)
+
+    def shutdown(self) -> None:
+        """The window is closing: stop a search or retrieve in progress."""
+        if self.dialog is not None:
+            self.dialog.runner.shutdown()

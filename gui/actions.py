@@ -249,6 +249,27 @@ def make_structure_actions(parent: QWidget) -> StructureActions:
 
 
 @dataclass
+class RulesActions:
+    """Rule engine actions: the candidacy summary export and the case-facts form."""
+
+    export_summary: QAction
+    edit_facts: QAction
+
+    def all(self) -> list[QAction]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def make_rules_actions(parent: QWidget) -> RulesActions:
+    """Create the rule engine actions, parented to the main window."""
+    return RulesActions(
+        export_summary=_action(parent, "export_summary", "Export candidacy &summary…", "Ctrl+Shift+P",
+                               "Write the SBRT candidacy summary (PDF, JSON, CSV) of the rule sets shown"),
+        edit_facts=_action(parent, "edit_facts", "Case &facts", "Ctrl+Shift+F",
+                           "Show the case facts the rule sets and the classification need"),
+    )
+
+
+@dataclass
 class PacsActions:
     """Hospital PACS: the query/retrieve dialog and sending files or folders."""
 

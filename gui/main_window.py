@@ -56,6 +56,7 @@ from gui.settings import (
     WINDOW_STATE,
     Settings,
 )
+from gui.rules_wiring import RulesWiring
 from gui.slice_view import SliceView
 from gui.tools import LesionEditor, ToolManager
 from gui.tools.wiring import LesionWiring
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self.case_controller = CaseController(self)
         self.lesion_wiring = LesionWiring(self)
         self.review_wiring = ReviewWiring(self)
+        self.rules_wiring = RulesWiring(self)  # verdicts, case facts, candidacy summary (issue 5)
         self.pacs_wiring = PacsWiring(self)  # File > Query / retrieve from PACS, Send to PACS (issue 6)
         self._connect()
         self._restore_settings()
@@ -303,6 +305,7 @@ class MainWindow(QMainWindow):
         self.lesion_panel.disconnect_model()
         self.lesion_wiring.disconnect_model()
         self.review_wiring.disconnect_model()
+        self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
         super().closeEvent(event)
 

@@ -36,6 +36,12 @@ AUTOSAVE_DELAY_MS = Setting("case/autosave_delay_ms", int, 2000,
 USER_NAME = Setting("user/name", str, "", "Your name, recorded with every change and sign-off")
 USER_ROLE = Setting("user/role", str, "", "Your role (medical physicist, radiation oncologist, trainee, other)")
 
+RULE_SETS = Setting("rules/selected", str, "sabr-comet,estro-astro-2020",
+                    "Rule sets shown in the verdict panel (comma-separated ids)")
+SYNC_CUTOFF_MONTHS = Setting("rules/synchronous_cutoff_months", float, 6.0,
+                             "ESTRO-EORTC synchronous/metachronous cut-off, months")
+LAST_SUMMARY_FOLDER = Setting("paths/last_summary_folder", str, "", "Folder the last summary was written to")
+
 ALL_SETTINGS: tuple[Setting, ...] = (
     LAST_FOLDER,
     WINDOW_GEOMETRY,
@@ -47,6 +53,9 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     AUTOSAVE_DELAY_MS,
     USER_NAME,
     USER_ROLE,
+    RULE_SETS,
+    SYNC_CUTOFF_MONTHS,
+    LAST_SUMMARY_FOLDER,
 )
 
 

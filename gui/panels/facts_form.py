@@ -1,0 +1,138 @@
+"""The case-facts form: one field per fact of core.rules.facts.FIELDS; unknown is always allowed.
+
+A view: it shows a facts dict and emits ``facts_edited(dict)`` with the whole
+new dict when the user changes a field; a value core refuses (FactsError)
+is shown in red beside the field and not emitted.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import FactsError
+from core.rules.facts import FIELDS, FactField, FactKind, parse_fact
+
+UNKNOWN_TEXT = "unknown"
+
+
+class FactsForm(QWidget):
+    facts_edited = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("facts_form")
+        self._facts: dict = {}
+        self._filling = False
+        self.editors: dict[str, QWidget] = {}
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("facts_error_label")
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setWordWrap(True)
+        inner = QWidget(self)
+        column = QVBoxLayout(inner)
+        for group, title in (("case", "Case facts"), ("protocol", "Needed by some rule sets")):
+            box = QGroupBox(title, inner)
+            form = QFormLayout(box)
+            for spec in (f for f in FIELDS if f.group == group):
+                editor = self._editor(spec)
+                label = spec.label + (f" ({spec.unit})" if spec.unit else "")
+                form.addRow(label, editor)
+                self.editors[spec.key] = editor
+            column.addWidget(box)
+        column.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.error_label)
+        layout.addWidget(scroll, 1)
+
+    def _editor(self, spec: FactField) -> QWidget:
+        if spec.kind in (FactKind.TRISTATE, FactKind.CHOICE):
+            combo = QComboBox(self)
+            combo.addItem(UNKNOWN_TEXT, None)
+            for choice in spec.choices:
+                combo.addItem(choice, choice)
+            combo.currentIndexChanged.connect(lambda _i, key=spec.key: self._on_edited(key))
+            editor = combo
+        else:
+            edit = QLineEdit(self)
+            edit.setPlaceholderText({FactKind.DATE: "YYYY-MM-DD"}.get(spec.kind, UNKNOWN_TEXT))
+            edit.setClearButtonEnabled(True)
+            edit.editingFinished.connect(lambda key=spec.key: self._on_edited(key))
+            editor = edit
+        editor.setObjectName(f"fact_{spec.key}")
+        editor.setToolTip(spec.help or spec.label)
+        return editor
+
+    # ------------------------------------------------------------ model -> view
+    def set_facts(self, facts: dict) -> None:
+        self._facts = dict(facts)
+        self._filling = True
+        try:
+            for key, editor in self.editors.items():
+                value = facts.get(key)
+                if isinstance(editor, QComboBox):
+                    found = editor.findData(parse_or_none(key, value))
+                    editor.setCurrentIndex(max(found, 0))
+                else:
+                    editor.setText("" if value is None or str(value).lower() == UNKNOWN_TEXT else str(value))
+                    editor.setStyleSheet("")
+        finally:
+            self._filling = False
+        self.error_label.setText("")
+
+    def value_text(self, key: str) -> str:
+        editor = self.editors[key]
+        return editor.currentText() if isinstance(editor, QComboBox) else editor.text()
+
+    # ------------------------------------------------------------ view -> model
+    def set_value(self, key: str, text: str) -> None:
+        """Enter ``text`` in a field as the user would (tests, scripts)."""
+        editor = self.editors[key]
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(editor.findText(text), 0))
+        else:
+            editor.setText(text)
+            editor.editingFinished.emit()
+
+    def _on_edited(self, key: str) -> None:
+        if self._filling:
+            return
+        editor = self.editors[key]
+        raw = editor.currentData() if isinstance(editor, QComboBox) else editor.text().strip() or None
+        try:
+            value = parse_fact(key, raw, "facts")
+        except FactsError as exc:
+            editor.setStyleSheet("border: 1px solid #c62828;")
+            self.error_label.setText(str(exc))
+            return
+        editor.setStyleSheet("")
+        self.error_label.setText("")
+        if self._facts.get(key) == value or (value is None and key not in self._facts):
+            return
+        new = dict(self._facts)
+        if value is None:
+            new.pop(key, None)
+        else:
+            new[key] = value
+        self._facts = new
+        self.facts_edited.emit(new)
+
+
+def parse_or_none(key: str, value):
+    try:
+        return parse_fact(key, value)
+    except FactsError:
+        return None

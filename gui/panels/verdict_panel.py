@@ -1,0 +1,223 @@
+"""The verdict panel: one row per chosen rule set, coloured by verdict, expandable to its criteria.
+
+A view only: :class:`gui.rules_wiring.RulesWiring` evaluates (core.rules) and
+calls :meth:`VerdictPanel.set_evaluation`. Clicking a criterion that names
+lesions emits ``lesions_clicked`` (the wiring selects them; clicking again
+moves to the next one). The rule-set picker emits ``selection_changed``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
+
+VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
+STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
+STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
+LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
+KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
+
+
+class VerdictPanel(QWidget):
+    selection_changed = Signal(list)  # rule-set ids, in catalogue order
+    cutoff_changed = Signal(float)
+    lesions_clicked = Signal(list)  # lesion ids of a criterion
+
+    def __init__(self, rule_sets, selected: list[str], cutoff_months: float = 6.0,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("verdict_panel")
+        self.picker = QToolButton(self)
+        self.picker.setObjectName("rule_set_picker")
+        self.picker.setText("Rule sets…")
+        self.picker.setToolTip("Choose the rule sets to check (remembered)")
+        self.picker.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu = QMenu(self.picker)
+        self.rule_set_actions: dict[str, QAction] = {}
+        for rs in rule_sets:
+            action = QAction(f"{rs.id} — {rs.title}", self.menu)
+            action.setObjectName(f"rule_set_{rs.id}")
+            action.setCheckable(True)
+            action.setChecked(rs.id in selected)
+            action.setData(rs.id)
+            action.toggled.connect(self._on_rule_set_toggled)
+            self.menu.addAction(action)
+            self.rule_set_actions[rs.id] = action
+        self.picker.setMenu(self.menu)
+        self.cutoff = QDoubleSpinBox(self)
+        self.cutoff.setObjectName("sync_cutoff_spin")
+        self.cutoff.setRange(0.0, 60.0)
+        self.cutoff.setDecimals(1)
+        self.cutoff.setSuffix(" months")
+        self.cutoff.setValue(cutoff_months)
+        self.cutoff.setToolTip("ESTRO-EORTC synchronous/metachronous cut-off (not verified; default 6 months)")
+        self.cutoff.valueChanged.connect(self.cutoff_changed)
+        self.class_label = QLabel(self)
+        self.class_label.setObjectName("classification_label")
+        self.class_label.setWordWrap(True)
+        self.oar_label = QLabel(self)
+        self.oar_label.setObjectName("oar_flags_label")
+        self.oar_label.setWordWrap(True)
+        self.counts_label = QLabel(self)
+        self.counts_label.setObjectName("verdict_counts_label")
+        self.note_label = QLabel("Decision support only: check every verdict against the protocol it cites. "
+                                 "† = threshold not verified.", self)
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("color: #b03030; font-size: 10px;")
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("verdict_error_label")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.hide()
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("verdict_tree")
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setUniformRowHeights(True)
+        for col, width in enumerate((200, 70, 60, 100, 70)):
+            self.tree.setColumnWidth(col, width)
+        self.tree.itemClicked.connect(self._on_tree_item_clicked)
+        top = QHBoxLayout()
+        top.addWidget(self.picker)
+        top.addStretch(1)
+        top.addWidget(QLabel("Sync. cut-off", self))
+        top.addWidget(self.cutoff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.class_label)
+        layout.addWidget(self.counts_label)
+        layout.addWidget(self.oar_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.note_label)
+        self._expanded: set[str] = set()
+        self._clicks: dict[str, int] = {}
+
+    # ------------------------------------------------------------ reading
+    def selected_ids(self) -> list[str]:
+        return [rid for rid, a in self.rule_set_actions.items() if a.isChecked()]
+
+    def rule_set_item(self, rule_id: str) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, KEY_ROLE) == rule_id:
+                return item
+        return None
+
+    def criterion_item(self, rule_id: str, criterion_id: str) -> QTreeWidgetItem | None:
+        parent = self.rule_set_item(rule_id)
+        if parent is None:
+            return None
+        for i in range(parent.childCount()):
+            if parent.child(i).data(0, KEY_ROLE) == f"{rule_id}/{criterion_id}":
+                return parent.child(i)
+        return None
+
+    # ------------------------------------------------------------ showing
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    def set_evaluation(self, ev: Evaluation) -> None:
+        self._remember_expanded()
+        self.tree.setUpdatesEnabled(False)
+        self.tree.clear()
+        for result in ev.results:
+            item = QTreeWidgetItem([f"{result.id} — {result.title}", VERDICT_TEXT[result.verdict].upper(), "",
+                                    "", "", result.sources[0]])
+            item.setData(0, KEY_ROLE, result.id)
+            item.setToolTip(0, f"{result.title}\nversion {result.version}\n" + "\n".join(result.sources))
+            brush = QBrush(QColor(VERDICT_COLOURS[result.verdict]))
+            for col in range(len(COLUMNS)):
+                item.setBackground(col, brush)
+            font = QFont(item.font(0))
+            font.setBold(True)
+            item.setFont(0, font)
+            item.setFont(1, font)
+            for c in result.criteria:
+                self._add_criterion(item, result.id, c)
+            self.tree.addTopLevelItem(item)
+            item.setExpanded(result.id in self._expanded)
+        self.tree.setUpdatesEnabled(True)
+        cls = ev.classification
+        if cls.missing:
+            text = f"ESTRO-EORTC class: <b>unknown</b> — needs {', '.join(cls.missing)}"
+        elif cls.induced:
+            text = f"ESTRO-EORTC class: <b style='color:#c62828'>{cls.label.upper()}</b> (induced: down-staged " \
+                   "widespread disease)"
+        else:
+            text = f"ESTRO-EORTC class: <b>{cls.label}</b>"
+        self.class_label.setText(text)
+        counts = ev.counts()
+        sites = ", ".join(f"{k} {v}" for k, v in counts["by_site"].items()) or "none"
+        self.counts_label.setText(f"Metastases: {counts['total']} ({sites})")
+        self.oar_label.setText(_oar_text(ev))
+
+    def _add_criterion(self, parent: QTreeWidgetItem, rule_id: str, c: CriterionResult) -> None:
+        dagger = "" if c.verified else " †"
+        value = c.value_text if c.value is not None or c.status != "pass" else "—"
+        item = QTreeWidgetItem([c.title, STATUS_TEXT[c.status], value, (c.threshold_text or "—") + dagger,
+                                ", ".join(c.lesions) if c.status != "pass" else "", c.source])
+        item.setData(0, KEY_ROLE, f"{rule_id}/{c.id}")
+        item.setData(0, LESIONS_ROLE, list(c.lesions))
+        item.setForeground(1, QBrush(QColor(STATUS_COLOURS[c.status])))
+        tip = "\n".join(t for t in (c.reason, c.note, "threshold not verified: check the protocol"
+                                    if not c.verified else "", c.source) if t)
+        for col in range(len(COLUMNS)):
+            item.setToolTip(col, tip)
+        parent.addChild(item)
+        for child in c.children:
+            self._add_criterion(item, rule_id, child)
+        item.setExpanded(True)
+
+    def _remember_expanded(self) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            key = item.data(0, KEY_ROLE)
+            (self._expanded.add if item.isExpanded() else self._expanded.discard)(key)
+
+    # ------------------------------------------------------------ events
+    def _on_rule_set_toggled(self, _checked: bool) -> None:
+        self.selection_changed.emit(self.selected_ids())
+
+    def _on_tree_item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        lesions = item.data(0, LESIONS_ROLE) or []
+        if not lesions:
+            return
+        key = item.data(0, KEY_ROLE)
+        n = self._clicks.get(key, 0)
+        self._clicks[key] = n + 1
+        ordered = lesions[n % len(lesions):] + lesions[: n % len(lesions)]  # next one first
+        self.lesions_clicked.emit(ordered)
+
+
+def _oar_text(ev: Evaluation) -> str:
+    if ev.oar is None:
+        return "Organs at risk: none loaded (import an RTSTRUCT): OAR flags unknown"
+    raised = []
+    unknown = set()
+    for entry in ev.oar.lesions:
+        for f in entry.flags:
+            if f.status == "flagged":
+                raised.append(f"<b>{entry.lesion_id}</b>: {f.flag.replace('_', ' ')} ({f.reason})")
+            elif f.status == "unknown":
+                unknown.add(f.reason)
+    text = "OAR flags: " + ("; ".join(raised) if raised else "none")
+    if unknown:
+        text += f"<br><span style='color:#e65100'>not checked: {'; '.join(sorted(unknown))}</span>"
+    return text

@@ -1,0 +1,255 @@
+"""The rule engine in the window: verdict panel, case-facts form, candidacy summary export.
+
+* Evaluates the chosen rule sets (core.rules.engine.evaluate, pure) after every
+  lesion edit, case change, facts edit, cut-off change and structure import,
+  and shows the result in the verdict dock. `oligoplan bench rules` times it.
+* The rule sets come from core.rules.loader (shipped, user folder); a bad user
+  file is shown in the panel and the others still work. The choice is kept in
+  the settings (RULE_SETS).
+* Organs at risk are those of the structure sets shown (gui.structures_wiring).
+* Facts edits are undoable (core.rules.facts.SetFacts on the window's stack).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from core.errors import FactsError
+from core.events import Signal
+from core.measure import surface_distance_mm
+from core.rules.case_check import CaseCheck
+from core.rules.counting import LesionInfo
+from core.rules.engine import Evaluation, evaluate
+from core.rules.facts import CaseFacts, SetFacts
+from core.rules.loader import load_catalog
+from core.rules.oar import OarCalculator, organs_from_structures
+from core.volume import Modality
+from core.workspace import Workspace
+from gui.actions import make_rules_actions
+from gui.errors import error_boundary
+from gui.panels.facts_form import FactsForm
+from gui.panels.verdict_panel import VerdictPanel
+from gui.settings import LAST_SUMMARY_FOLDER, RULE_SETS, SYNC_CUTOFF_MONTHS
+
+log = logging.getLogger("oligoplan.gui")
+
+
+class RulesWiring(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.model = window.model
+        self.catalog = load_catalog()
+        saved = [i for i in str(window.settings.get(RULE_SETS)).split(",") if i in self.catalog.rule_sets]
+        self.panel = VerdictPanel(list(self.catalog), saved, float(window.settings.get(SYNC_CUTOFF_MONTHS)))
+        if self.catalog.errors:
+            self.panel.show_error("Rule-set files left out: " + " | ".join(str(e) for e in self.catalog.errors))
+        self.facts_form = FactsForm()
+        self.verdict_dock = window._dock("Verdicts", "verdict_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.facts_dock = window._dock("Case facts", "facts_dock", self.facts_form,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        window.tabifyDockWidget(self.verdict_dock, self.facts_dock)
+        self.verdict_dock.raise_()
+        window.resizeDocks([self.verdict_dock], [440], Qt.Orientation.Horizontal)
+        self.actions = make_rules_actions(window)
+        self.facts_changed = Signal()  # after a facts edit, its undo or its redo
+        self.evaluation: Evaluation | None = None
+        self._oar_key = None
+        self._oar_calc: OarCalculator | None = None
+        self._distances: dict = {}
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(0)
+        self._pending.timeout.connect(self.evaluate_now)
+        self._lesion_set = self.model.lesions
+        self._build_menus()
+        self._connect()
+        self._load_facts()
+        self.evaluate_now()
+
+    # ------------------------------------------------------------- set-up
+    def _build_menus(self) -> None:
+        w, a = self.window, self.actions
+        menus = {m.title(): m for m in w.menuBar().findChildren(QMenu)}
+        file_menu = menus.get("&File")
+        if file_menu is not None:
+            quit_action = w.actions.quit
+            file_menu.insertAction(quit_action, a.export_summary)
+            file_menu.insertSeparator(quit_action)
+        view_menu = menus.get("&View")
+        if view_menu is not None:
+            view_menu.addAction(self.verdict_dock.toggleViewAction())
+            view_menu.addAction(a.edit_facts)
+        for action in a.all():
+            w.addAction(action)
+
+    def _connect(self) -> None:
+        self.actions.export_summary.triggered.connect(self._choose_summary_folder)
+        self.actions.edit_facts.triggered.connect(self._show_facts)
+        self.panel.selection_changed.connect(self._on_panel_selection_changed)
+        self.panel.cutoff_changed.connect(self._on_panel_cutoff_changed)
+        self.panel.lesions_clicked.connect(self._on_panel_lesions_clicked)
+        self.facts_form.facts_edited.connect(self._on_form_facts_edited)
+        self.facts_changed.connect(self._on_facts_changed)
+        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesions.connect(self._on_model_lesions)
+        self.model.events.volumes.connect(self.schedule)
+        structures = getattr(self.window, "structure_wiring", None)
+        if structures is not None:
+            tree_model = structures.panel.tree.model()
+            tree_model.rowsInserted.connect(self.schedule)
+            tree_model.modelReset.connect(self.schedule)
+
+    def disconnect_model(self) -> None:
+        self._pending.stop()
+        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesions.disconnect(self._on_model_lesions)
+        self.model.events.volumes.disconnect(self.schedule)
+
+    # ------------------------------------------------------------- state
+    @property
+    def case(self):
+        return self.window.case_controller.case
+
+    def selected_rule_sets(self):
+        return self.catalog.select(self.panel.selected_ids())
+
+    def schedule(self, *_args) -> None:
+        """Evaluate once the current event is handled (several edits in a row: one evaluation)."""
+        self._pending.start()
+
+    # ------------------------------------------------------------- evaluation
+    def lesion_infos(self) -> list[LesionInfo]:
+        return [LesionInfo.from_lesion(lesion, self.model.measure(lesion)) for lesion in self.model.lesions]
+
+    def _organs(self):
+        base = self.model.base
+        structures = getattr(self.window, "structure_wiring", None)
+        if base is None or structures is None:
+            return []
+        sets = [ss for ss in structures.sets if ss.series_uid == base.info.series_uid]
+        return [o for ss in sets for o in organs_from_structures(ss.structures, base)]
+
+    def _oar_report(self, infos: list[LesionInfo]):
+        organs = self._organs()
+        if not organs:
+            return None
+        key = (id(self.model.base), tuple(id(o.mask) for o in organs))
+        if key != self._oar_key:
+            self._oar_key, self._oar_calc = key, OarCalculator(organs)
+        by_id = {m.id: m for m in infos}
+        items = [(lesion, self.model.grid_for(lesion.mask) if lesion.mask is not None else None,
+                  by_id[lesion.id].site, by_id[lesion.id].longest_diameter_mm) for lesion in self.model.lesions]
+        return self._oar_calc.report(items)
+
+    def _distance(self, a: str, b: str) -> float | None:
+        la, lb = self.model.lesions[a], self.model.lesions[b]
+        key = (id(la), id(lb))
+        if key not in self._distances:
+            ga = self.model.grid_for(la.mask) if la.mask is not None else None
+            gb = self.model.grid_for(lb.mask) if lb.mask is not None else None
+            if (la.mask is not None and ga is None and la.point_mm is None) or \
+                    (lb.mask is not None and gb is None and lb.point_mm is None):
+                self._distances[key] = None
+            else:
+                la2 = la if ga is not None or la.mask is None else la.with_changes(mask=None)
+                lb2 = lb if gb is not None or lb.mask is None else lb.with_changes(mask=None)
+                self._distances[key] = surface_distance_mm(la2, ga, lb2, gb)
+        return self._distances[key]
+
+    def facts(self) -> CaseFacts:
+        try:
+            facts = CaseFacts(self.case.facts)
+            self.panel.show_error("" if not self.catalog.errors else self.panel.error_label.text())
+            return facts
+        except FactsError as exc:
+            self.panel.show_error(f"Case facts: {exc}")
+            return CaseFacts({})
+
+    def evaluate_now(self) -> Evaluation:
+        """Evaluate the chosen rule sets on the lesions shown and show the verdicts."""
+        self._pending.stop()
+        infos = self.lesion_infos()
+        ev = evaluate(self.selected_rule_sets(), infos, self.facts(), oar=self._oar_report(infos),
+                      cutoff_months=self.panel.cutoff.value(), distance=self._distance)
+        self.evaluation = ev
+        self.panel.set_evaluation(ev)
+        return ev
+
+    # ------------------------------------------------------------- events
+    def _on_lesions_changed(self, _event) -> None:
+        self.evaluate_now()
+
+    def _on_model_lesions(self) -> None:
+        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self._lesion_set = self.model.lesions
+        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self._distances.clear()
+        self._load_facts()
+        self.evaluate_now()
+
+    def _load_facts(self) -> None:
+        self.facts_form.set_facts(self.case.facts)
+
+    def _on_panel_selection_changed(self, ids: list) -> None:
+        self.window.settings.set(RULE_SETS, ",".join(ids))
+        self.evaluate_now()
+
+    def _on_panel_cutoff_changed(self, value: float) -> None:
+        self.window.settings.set(SYNC_CUTOFF_MONTHS, float(value))
+        self.evaluate_now()
+
+    def _on_panel_lesions_clicked(self, lesion_ids: list) -> None:
+        present = [i for i in lesion_ids if i in self.model.lesions]
+        if present:
+            self.model.set_selected(present[0])
+            self.model.go_to_lesion(present[0])
+
+    def _on_form_facts_edited(self, facts: dict) -> None:
+        with error_boundary(self.window, "Editing the case facts"):
+            self.window.undo_stack.push_command(SetFacts(self.case, facts, self.facts_changed))
+
+    def _on_facts_changed(self) -> None:
+        self._load_facts()
+        self.evaluate_now()
+
+    def _show_facts(self) -> None:
+        self.facts_dock.show()
+        self.facts_dock.raise_()
+
+    # ------------------------------------------------------------- summary
+    def _choose_summary_folder(self) -> None:
+        start = self.window.settings.get(LAST_SUMMARY_FOLDER) or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self.window, "Write the candidacy summary into", start)
+        if folder:
+            with error_boundary(self.window, "Writing the candidacy summary"):
+                paths = self.export_summary(folder)
+                self.window.show_message(f"Summary written: {', '.join(p.name for p in paths)}")
+
+    def export_summary(self, folder: str | Path, anonymise: bool = False) -> list[Path]:
+        """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows."""
+        from core.summary.export import write_summary
+
+        ev = self.evaluate_now()
+        base, overlay = self.model.base, self.model.overlay
+        workspace = None
+        if base is not None:
+            pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
+            scan = self.window.scan_result
+            workspace = Workspace(folder=Path(getattr(scan, "root", ".")), scan=scan, primary=base, pet=pet)
+        warnings = [] if ev.oar is not None else ["no organs at risk loaded: OAR flags unknown"]
+        paths = write_summary(self.case, CaseCheck(ev, workspace, warnings), folder, anonymise=anonymise,
+                              author=self._author())
+        self.window.settings.set(LAST_SUMMARY_FOLDER, str(folder))
+        return paths
+
+    def _author(self) -> str | None:
+        review = getattr(self.window, "review_wiring", None)
+        user = getattr(review, "user", None) if review is not None else None
+        if user and user[0]:
+            return f"{user[0]} ({user[1]})" if len(user) > 1 and user[1] else user[0]
+        return None

@@ -1,0 +1,144 @@
+"""The verdict panel and the case-facts form in the main window, driven as a user would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion
+from gui.settings import RULE_SETS
+
+SITES = ["liver", "liver", "liver", "lung", "bone", "adrenal"]
+FACTS = {"primary_site": "breast", "primary_controlled": "yes", "primary_definitive_treatment_date": "2020-01-01",
+         "ecog": 1, "life_expectancy_months": 24, "age_years": 60}
+
+
+def cube_lesion(ct, n: int, site: str) -> Lesion:
+    full = np.zeros(ct.shape, dtype=bool)
+    z, y, x = 6 + 5 * n, 20 + (n % 3) * 12, 20 + (n % 2) * 30
+    full[z:z + 3, y:y + 6, x:x + 6] = True
+    return Lesion(f"L{n + 1}", f"{site} {n + 1}", site=site, mask=LesionMask.from_full(full, ct.info.series_uid))
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Message boxes answered (closing with unsaved work: discard); data and config in tmp."""
+    shown = []
+
+    def show(kind):
+        def box(parent, title, text, *args, **kwargs):
+            shown.append((kind, text))
+            return QMessageBox.StandardButton.Discard if kind == "question" else QMessageBox.StandardButton.Ok
+        return staticmethod(box)
+
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, show(kind))
+    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OLIGOPLAN_CONFIG_DIR", str(tmp_path / "config"))
+    yield shown
+    assert not [s for s in shown if s[0] == "critical"], shown
+
+
+@pytest.fixture
+def rules_window(window, ct_volume, qtbot):
+    window.show_volumes(ct_volume)
+    window.rules_wiring.case.facts = dict(FACTS)
+    window.rules_wiring._load_facts()
+    for n, site in enumerate(SITES[:5]):
+        window.undo_stack.push_command(AddLesion(window.model.lesions, cube_lesion(ct_volume, n, site)))
+    return window
+
+
+def criterion(panel, rule_id, cid):
+    item = panel.criterion_item(rule_id, cid)
+    assert item is not None, (rule_id, cid)
+    return item
+
+
+def test_panel_updates_when_a_lesion_is_added_and_removed(rules_window, ct_volume):
+    w = rules_window
+    panel = w.rules_wiring.panel
+    assert panel.selected_ids() == ["sabr-comet", "estro-astro-2020"]  # the default choice
+    row = panel.rule_set_item("sabr-comet")
+    assert row.text(1) == "ELIGIBLE"
+    assert criterion(panel, "sabr-comet", "count").text(2) == "5"
+    w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, 5, "adrenal")))
+    row = panel.rule_set_item("sabr-comet")
+    assert row.text(1) == "NOT ELIGIBLE"
+    count = criterion(panel, "sabr-comet", "count")
+    assert count.text(1) == "FAIL" and count.text(2) == "6"
+    assert "Metastases: 6" in panel.counts_label.text()
+    w.undo_stack.push_command(RemoveLesion(w.model.lesions, "L1"))
+    assert panel.rule_set_item("sabr-comet").text(1) == "ELIGIBLE"
+    assert criterion(panel, "sabr-comet", "count").text(2) == "5"
+    w.undo_stack.undo()
+    assert panel.rule_set_item("sabr-comet").text(1) == "NOT ELIGIBLE"
+
+
+def test_clicking_a_failed_criterion_selects_its_lesions_one_after_the_other(rules_window, ct_volume, qtbot):
+    w = rules_window
+    w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, 5, "liver")))  # 4 in the liver
+    panel = w.rules_wiring.panel
+    panel.rule_set_item("sabr-comet").setExpanded(True)
+    item = criterion(panel, "sabr-comet", "per_organ")
+    assert item.text(1) == "FAIL" and item.text(4) == "L1, L2, L3, L6"
+    rect = panel.tree.visualItemRect(item)
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.model.selected_id == "L1"
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.model.selected_id == "L2"
+
+
+def test_facts_form_edits_are_validated_undoable_and_change_the_verdict(rules_window, qtbot):
+    w = rules_window
+    form = w.rules_wiring.facts_form
+    panel = w.rules_wiring.panel
+    assert form.value_text("ecog") == "1" and form.value_text("primary_site") == "breast"
+    form.set_value("ecog", "3")
+    assert w.rules_wiring.case.facts["ecog"] == 3
+    assert criterion(panel, "sabr-comet", "ecog").text(1) == "FAIL"
+    assert panel.rule_set_item("sabr-comet").text(1) == "NOT ELIGIBLE"
+    w.undo_stack.undo()
+    assert w.rules_wiring.case.facts["ecog"] == 1 and form.value_text("ecog") == "1"
+    assert panel.rule_set_item("sabr-comet").text(1) == "ELIGIBLE"
+    form.set_value("ecog", "abc")
+    assert "'abc' is not a number" in form.error_label.text()
+    assert w.rules_wiring.case.facts["ecog"] == 1
+    form.set_value("primary_controlled", "unknown")
+    assert "primary_controlled" not in w.rules_wiring.case.facts
+    assert criterion(panel, "sabr-comet", "primary_controlled").text(1) == "unknown"
+    assert panel.rule_set_item("sabr-comet").text(1) == "UNDETERMINED"
+
+
+def test_classification_and_oar_state_are_shown(rules_window):
+    panel = rules_window.rules_wiring.panel
+    assert "needs history_polymetastatic" in panel.class_label.text()
+    assert "OAR flags unknown" in panel.oar_label.text()
+    form = rules_window.rules_wiring.facts_form
+    form.set_value("history_polymetastatic", "yes")
+    form.set_value("on_systemic_therapy", "no")
+    assert "INDUCED OLIGORECURRENCE" in panel.class_label.text()
+
+
+def test_rule_set_choice_is_remembered(rules_window, settings, qtbot):
+    panel = rules_window.rules_wiring.panel
+    panel.rule_set_actions["nhs-cte"].trigger()
+    assert panel.rule_set_item("nhs-cte") is not None
+    panel.rule_set_actions["estro-astro-2020"].trigger()
+    assert panel.rule_set_item("estro-astro-2020") is None
+    assert settings.get(RULE_SETS) == "sabr-comet,nhs-cte"
+    from gui.main_window import MainWindow
+
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    assert again.rules_wiring.panel.selected_ids() == ["sabr-comet", "nhs-cte"]
+    again.runner.shutdown()
+
+
+def test_export_summary_writes_pdf_json_csv(rules_window, tmp_path):
+    paths = rules_window.rules_wiring.export_summary(tmp_path)
+    assert sorted(p.name for p in paths) == ["summary-lesions.csv", "summary.json", "summary.pdf"]
+    assert (tmp_path / "summary.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (tmp_path / "summary-lesions.csv").read_text().count("\n") == 6  # header + 5 lesions

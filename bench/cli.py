@@ -28,6 +28,10 @@ def register(subparsers) -> None:
     pacs.add_argument("--repeats", type=int, default=3, help="runs per contender (median reported)")
     pacs.add_argument("--json", action="store_true")
     pacs.set_defaults(func=cmd_bench_pacs)
+    rules = kinds.add_parser("rules", help="verdict panel update after an edit: 20 lesions x 15 rule sets")
+    rules.add_argument("--n", type=int, default=30, help="edits to time")
+    rules.add_argument("--json", action="store_true")
+    rules.set_defaults(func=cmd_bench_rules)
 
 
 def cmd_bench_load(args) -> int:
@@ -63,4 +67,12 @@ def cmd_bench_pacs(args) -> int:
 
     doc = pacs.run(args.path, repeats=max(1, args.repeats))
     print(json.dumps(doc, indent=2) if args.json else pacs.describe(doc))
+    return 0
+
+
+def cmd_bench_rules(args) -> int:
+    from bench import rules
+
+    doc = rules.run(n=max(5, args.n))
+    print(json.dumps(doc, indent=2) if args.json else rules.describe(doc))
     return 0

@@ -25,21 +25,9 @@ import numpy as np
 N_LESIONS = 20
 
 
-def _sphere(volume, centre_mm, diameter_mm):
-    from core.lesions import LesionMask
-
-    c = volume.patient_to_index(np.asarray(centre_mm, dtype=float))
-    half = np.ceil(diameter_mm / np.array(volume.spacing_mm)) + 2
-    lo = np.maximum(np.floor(c - half).astype(int), 0)
-    hi = np.minimum(np.ceil(c + half).astype(int) + 1, np.array(volume.shape))
-    zz, yy, xx = np.meshgrid(*[np.arange(a, b) for a, b in zip(lo, hi)], indexing="ij")
-    pts = volume.index_to_patient(np.stack([zz.ravel(), yy.ravel(), xx.ravel()], axis=1))
-    box = (np.linalg.norm(pts - np.asarray(centre_mm), axis=1) <= diameter_mm / 2).reshape(zz.shape)
-    return LesionMask.from_box(box, tuple(lo), volume.shape, volume.info.series_uid)
-
-
 def _lesions(ct):
     from core.lesions import Lesion
+    from core.samples import sphere_mask
 
     rng = np.random.default_rng(5)
     regions = [("liver", (-80, -10, -80), 30), ("lung", (-80, 20, 50), 25), ("lung", (80, 20, 50), 25),
@@ -49,7 +37,7 @@ def _lesions(ct):
         site, centre, spread = regions[n % len(regions)]
         c = np.array(centre, dtype=float) + rng.uniform(-spread, spread, 3) * (1, 0.5, 1)
         out.append(Lesion(f"L{n + 1}", f"L{n + 1}", site=site, point_mm=tuple(c),
-                          mask=_sphere(ct, c, float(rng.uniform(8, 24)))))
+                          mask=sphere_mask(ct, c, float(rng.uniform(8, 24)))))
     return out
 
 

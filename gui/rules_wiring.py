@@ -24,7 +24,7 @@ from core.measure import surface_distance_mm
 from core.rules.case_check import CaseCheck
 from core.rules.counting import LesionInfo
 from core.rules.engine import Evaluation, evaluate
-from core.rules.facts import CaseFacts, SetFacts
+from core.rules.facts import CaseFacts, SetFacts, parse_fact
 from core.rules.loader import load_catalog
 from core.rules.oar import OarCalculator, organs_from_structures
 from core.volume import Modality
@@ -46,8 +46,6 @@ class RulesWiring(QObject):
         self.catalog = load_catalog()
         saved = [i for i in str(window.settings.get(RULE_SETS)).split(",") if i in self.catalog.rule_sets]
         self.panel = VerdictPanel(list(self.catalog), saved, float(window.settings.get(SYNC_CUTOFF_MONTHS)))
-        if self.catalog.errors:
-            self.panel.show_error("Rule-set files left out: " + " | ".join(str(e) for e in self.catalog.errors))
         self.facts_form = FactsForm()
         self.verdict_dock = window._dock("Verdicts", "verdict_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.facts_dock = window._dock("Case facts", "facts_dock", self.facts_form,
@@ -162,13 +160,16 @@ class RulesWiring(QObject):
         return self._distances[key]
 
     def facts(self) -> CaseFacts:
+        """The case's facts; a fact core refuses is shown in the panel and left out (unknown)."""
+        problems = ["Rule-set files left out: " + " | ".join(str(e) for e in self.catalog.errors)] \
+            if self.catalog.errors else []
         try:
             facts = CaseFacts(self.case.facts)
-            self.panel.show_error("" if not self.catalog.errors else self.panel.error_label.text())
-            return facts
         except FactsError as exc:
-            self.panel.show_error(f"Case facts: {exc}")
-            return CaseFacts({})
+            problems.append(f"Case facts: {exc}; treated as unknown")
+            facts = CaseFacts({k: v for k, v in self.case.facts.items() if _valid(k, v)})
+        self.panel.show_error("\n".join(problems))
+        return facts
 
     def evaluate_now(self) -> Evaluation:
         """Evaluate the chosen rule sets on the lesions shown and show the verdicts."""
@@ -253,3 +254,11 @@ class RulesWiring(QObject):
         if user and user[0]:
             return f"{user[0]} ({user[1]})" if len(user) > 1 and user[1] else user[0]
         return None
+
+
+def _valid(key: str, value) -> bool:
+    try:
+        parse_fact(key, value)
+        return True
+    except FactsError:
+        return False

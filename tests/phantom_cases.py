@@ -7,11 +7,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from core.case import Case, save_case
-from core.lesions import AddLesion, Lesion, LesionMask, UndoStack
-from core.samples import SAMPLE_ROOT
+from core.lesions import AddLesion, Lesion, UndoStack
+from core.samples import SAMPLE_ROOT, sphere_mask
 
 #: Facts under which phantom-oligo is eligible for SABR-COMET.
 ELIGIBLE_FACTS = {
@@ -33,21 +31,6 @@ def workspace(name: str):
     from core.workspace import open_folder
 
     return open_folder(SAMPLE_ROOT / name)
-
-
-def sphere_mask(volume, centre_mm, diameter_mm) -> LesionMask:
-    idx = np.indices(volume.shape).reshape(3, -1).T
-    # restrict to a box around the centre for speed
-    c = volume.patient_to_index(np.asarray(centre_mm, dtype=float))
-    half = np.ceil(diameter_mm / np.array(volume.spacing_mm)) + 2
-    lo = np.maximum(np.floor(c - half).astype(int), 0)
-    hi = np.minimum(np.ceil(c + half).astype(int) + 1, np.array(volume.shape))
-    zz, yy, xx = np.meshgrid(*[np.arange(a, b) for a, b in zip(lo, hi)], indexing="ij")
-    idx = np.stack([zz.ravel(), yy.ravel(), xx.ravel()], axis=1)
-    pts = volume.index_to_patient(idx)
-    inside = np.linalg.norm(pts - np.asarray(centre_mm), axis=1) <= diameter_mm / 2
-    box = inside.reshape(zz.shape)
-    return LesionMask.from_box(box, tuple(lo), volume.shape, volume.info.series_uid)
 
 
 def phantom_case(name: str, folder: Path, facts: dict | None = None, case_name: str = "case.json") -> Path:

@@ -142,3 +142,13 @@ def test_export_summary_writes_pdf_json_csv(rules_window, tmp_path):
     assert sorted(p.name for p in paths) == ["summary-lesions.csv", "summary.json", "summary.pdf"]
     assert (tmp_path / "summary.pdf").read_bytes()[:5] == b"%PDF-"
     assert (tmp_path / "summary-lesions.csv").read_text().count("\n") == 6  # header + 5 lesions
+
+
+def test_a_bad_fact_in_the_case_file_is_shown_and_treated_as_unknown(rules_window):
+    w = rules_window
+    w.rules_wiring.case.facts = {**FACTS, "ecog": "two"}
+    w.rules_wiring.evaluate_now()
+    panel = w.rules_wiring.panel
+    assert "facts.ecog: 'two' is not a number" in panel.error_label.text()
+    assert criterion(panel, "sabr-comet", "ecog").text(1) == "unknown"
+    assert criterion(panel, "sabr-comet", "age").text(1) == "pass"  # the other facts still count

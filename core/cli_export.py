@@ -45,6 +45,9 @@ class ExportJob:
     notes: list[str] = field(default_factory=list)
     #: the RTSTRUCT dataset of this export, once written (the SR references it)
     rtstruct: object = None
+    #: organs at risk for --include-oars (core.rt.rtstruct_write.RoiSpec); None: those
+    #: of the structure sets found with the images (the gui passes the ones it shows)
+    oars: list | None = None
     #: the parsed command line (summary steps read --rules, --facts, --author... from it)
     args: object = None
     _anonymiser: object = field(default=None, init=False, repr=False)

@@ -58,6 +58,7 @@ from gui.settings import (
 )
 from gui.rules_wiring import RulesWiring
 from gui.slice_view import SliceView
+from gui.structures_wiring import StructureWiring
 from gui.tools import LesionEditor, ToolManager
 from gui.tools.wiring import LesionWiring
 from gui.undo import UndoStack
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.review_wiring = ReviewWiring(self)
         self.rules_wiring = RulesWiring(self)  # verdicts, case facts, candidacy summary (issue 5)
         self.pacs_wiring = PacsWiring(self)  # File > Query / retrieve from PACS, Send to PACS (issue 6)
+        self.structure_wiring = StructureWiring(self)  # DICOM-RT: structure list, import, export
         self._connect()
         self._restore_settings()
         self.resize(1400, 950)
@@ -307,6 +309,7 @@ class MainWindow(QMainWindow):
         self.review_wiring.disconnect_model()
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
+        self.structure_wiring.disconnect_model()
         super().closeEvent(event)
 
     def start_up(self, path: str | None = None) -> None:

@@ -128,7 +128,7 @@ def _add_markers(ds: Dataset, points: list[tuple[str, np.ndarray]], volume: Volu
 
 def write_case_rtstruct(job) -> Path:
     """The --rtstruct step: validated (and de-identified with --anonymise) RTSTRUCT."""
-    ds = case_rtstruct(job.case, job.workspace, job.include_oars, job.notes)
+    ds = case_rtstruct(job.case, job.workspace, job.include_oars, job.notes, oars=job.oars)
     job.rtstruct = ds  # the SR of the same export references it (UIDs remapped alike)
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)

@@ -1,0 +1,292 @@
+"""DICOM-RT in the main window: the structure list, outlines, import and export.
+
+* When images are shown, the structure sets found in their folder that belong
+  on them are imported in the background (core.rt.rtstruct_read); those of
+  another series, patient or frame of reference are named in the status bar.
+* File > Import RTSTRUCT… places one more file on the images shown (refused
+  with the reason when it belongs elsewhere; nothing is loaded then).
+* The Structures dock lists them (organs at risk apart from targets), with a
+  check box per structure for its outline in the three views; "Make lesion"
+  turns a target into a lesion through an undoable AddLesion.
+* File > Export RTSTRUCT… / Export SR… write the case's lesions (and, for
+  the RTSTRUCT, the organs at risk shown) into a folder, validated first, with
+  an "Anonymise" check box (core.rt.anonymise).
+
+Methods that open a dialog are ``_choose_*`` / ``_ask_*`` and delegate to
+plain methods (:meth:`import_file`, :meth:`export_rtstruct`,
+:meth:`export_sr`, :meth:`make_lesion`) that tests call.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QWidget,
+)
+
+from core.cli_export import ExportJob
+from core.errors import ExportError
+from core.lesions import AddLesion
+from core.rt.export_job import write_case_rtstruct, write_case_sr
+from core.rt.matching import ImageStack
+from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
+from core.rt.rtstruct_write import RoiSpec
+from core.rt.structures import ImportedStructureSet, lesion_from_structure
+from core.volume import Modality
+from core.workspace import Workspace
+from gui.actions import make_structure_actions
+from gui.errors import error_boundary, show_exception
+from gui.panels.structure_list import StructureList, structure_key
+from gui.structure_overlay import StructureOverlay
+
+log = logging.getLogger("oligoplan.gui")
+
+
+class ExportDialog(QDialog):
+    """Where to write an export, and whether to anonymise it (and include the OARs)."""
+
+    def __init__(self, title: str, folder: str, with_oars: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.folder_edit = QLineEdit(folder, self)
+        self.folder_edit.setObjectName("export_folder")
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._choose_folder)
+        row = QHBoxLayout()
+        row.addWidget(self.folder_edit, 1)
+        row.addWidget(browse)
+        self.anonymise_box = QCheckBox("Anonymise (DICOM PS3.15 basic profile; new UIDs)", self)
+        self.anonymise_box.setObjectName("export_anonymise")
+        self.oars_box = QCheckBox("Include the organs at risk shown in the structure list", self)
+        self.oars_box.setObjectName("export_include_oars")
+        self.oars_box.setVisible(with_oars)
+        form = QFormLayout(self)
+        form.addRow("Folder", row)
+        form.addRow(self.anonymise_box)
+        form.addRow(self.oars_box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export into", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+
+class StructureWiring(QObject):
+    """Made by the main window after its views and case controller."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.model = window.model
+        self.actions = make_structure_actions(window)
+        self.panel = StructureList()
+        self.dock = window._dock("Structures", "structure_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.sets: list[ImportedStructureSet] = []
+        self.hidden: set = set()
+        self.refused: list[tuple[str, str]] = []
+        self.overlay = StructureOverlay(self.visible_structures)
+        for view in window.views.values():
+            view.extra_overlays.append(self.overlay)
+        self._build_menus()
+        self.actions.import_rtstruct.triggered.connect(self._choose_rtstruct)
+        self.actions.export_rtstruct.triggered.connect(partial(self._ask_export, "rtstruct"))
+        self.actions.export_sr.triggered.connect(partial(self._ask_export, "sr"))
+        self.actions.structure_to_lesion.triggered.connect(self._on_make_lesion_triggered)
+        self.panel.visibility_changed.connect(self._on_panel_visibility_changed)
+        self.panel.make_lesion.connect(self.make_lesion)
+        self.panel.tree.itemSelectionChanged.connect(self._update_actions)
+        self.model.events.volumes.connect(self._on_model_volumes)
+        self._update_actions()
+
+    def disconnect_model(self) -> None:
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    def _build_menus(self) -> None:
+        w, a = self.window, self.actions
+        file_menu = next((m for m in w.menuBar().findChildren(QMenu) if m.title() == "&File"), None)
+        if file_menu is not None:
+            before = getattr(w.actions, "cancel_task", None)
+            anchor = before if before in file_menu.actions() else None
+            for action in (a.import_rtstruct, a.export_rtstruct, a.export_sr):
+                file_menu.insertAction(anchor, action)
+            file_menu.insertSeparator(anchor)
+        view_menu = next((m for m in w.menuBar().findChildren(QMenu) if m.title() == "&View"), None)
+        if view_menu is not None:
+            view_menu.addAction(self.dock.toggleViewAction())
+        for action in a.all():
+            w.addAction(action)
+
+    # ------------------------------------------------------------ state
+    def visible_structures(self):
+        return [(structure_key(ss, s), s) for ss in self.sets for s in ss.structures
+                if structure_key(ss, s) not in self.hidden and s.mask is not None]
+
+    def find(self, key):
+        for ss in self.sets:
+            for s in ss.structures:
+                if structure_key(ss, s) == key:
+                    return s
+        return None
+
+    def _refresh(self) -> None:
+        self.overlay.clear()
+        self.panel.set_structure_sets(self.sets, self.hidden)
+        self._update_actions()
+        for view in self.window.views.values():
+            view.update()
+
+    def _update_actions(self) -> None:
+        s = self.panel.selected_structure()
+        self.actions.structure_to_lesion.setEnabled(bool(s is not None and s.can_become_lesion))
+        has_images = self.model.base is not None
+        self.actions.import_rtstruct.setEnabled(has_images)
+        self.actions.export_rtstruct.setEnabled(has_images)
+        self.actions.export_sr.setEnabled(has_images)
+
+    def _on_panel_visibility_changed(self, key, visible: bool) -> None:
+        (self.hidden.discard if visible else self.hidden.add)(key)
+        for view in self.window.views.values():
+            view.update()
+
+    # ------------------------------------------------------------ import
+    def _on_model_volumes(self) -> None:
+        base = self.model.base
+        self.sets = [ss for ss in self.sets if base is not None and ss.series_uid == base.info.series_uid]
+        self._refresh()
+        scan = getattr(self.window, "scan_result", None)
+        if base is None or scan is None or not scan.structure_sets:
+            return
+        self.window.runner.start(
+            lambda progress, cancel: import_structure_sets(scan, base),
+            "Reading the structure sets",
+            on_done=partial(self._on_folder_import_done, base),
+            on_failed=lambda exc: show_exception(self.window, "Reading the structure sets", exc),
+        )
+
+    def _on_folder_import_done(self, base, result) -> None:
+        if self.model.base is not base:
+            return  # other images are shown by now
+        known = {ss.sop_uid for ss in self.sets}
+        self.sets.extend(ss for ss in result.placed if ss.sop_uid not in known)
+        self.refused = list(result.refused)
+        self._refresh()
+        if result.placed:
+            n = sum(len(ss.structures) for ss in result.placed)
+            self.window.show_message(f"{n} structure(s) from {len(result.placed)} structure set(s) shown")
+
+    def _choose_rtstruct(self) -> None:
+        start = str(Path(self.window.scan_result.root)) if getattr(self.window, "scan_result", None) else ""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import an RT Structure Set", start,
+                                              "DICOM (*.dcm *.DCM);;All files (*)")
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str | Path) -> ImportedStructureSet | None:
+        """Place one RTSTRUCT file on the images shown (a refusal is shown, nothing loaded)."""
+        base = self.model.base
+        with error_boundary(self.window, f"Importing {Path(path).name}"):
+            if base is None:
+                raise ExportError("open the images the structure set was drawn on first")
+            scan = getattr(self.window, "scan_result", None)
+            stacks = [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
+            placed = read_rtstruct(path, base, stacks)
+            self.sets = [ss for ss in self.sets if ss.sop_uid != placed.sop_uid] + [placed]
+            self._refresh()
+            self.window.show_message(f"{len(placed.structures)} structure(s) imported from {Path(path).name}"
+                                     + (f" ({len(placed.warnings)} warning(s))" if placed.warnings else ""))
+            return placed
+        return None
+
+    # ------------------------------------------------------------ lesions
+    def _on_make_lesion_triggered(self) -> None:
+        key = self.panel.selected_key()
+        if key is not None:
+            self.make_lesion(key)
+
+    def make_lesion(self, key) -> str | None:
+        """Add the target ``key`` as a new lesion (one undo step); returns its id."""
+        structure = self.find(key)
+        if structure is None:
+            return None
+        with error_boundary(self.window, f"Making a lesion of {structure.name}"):
+            lesions = self.model.lesions
+            try:
+                lesion = lesion_from_structure(structure, lesions.new_id())
+            except ValueError as exc:
+                raise ExportError(str(exc)) from None
+            self.window.undo_stack.push_command(AddLesion(lesions, lesion))
+            self.window.show_message(f"{structure.name} is now lesion {lesion.id}")
+            return lesion.id
+        return None
+
+    # ------------------------------------------------------------ export
+    def _ask_export(self, kind: str) -> None:
+        title = "Export RTSTRUCT" if kind == "rtstruct" else "Export SR measurement report"
+        case = self.window.case_controller.case
+        start = str(case.path.parent) if case.path else str(Path.home())
+        dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.window)
+        dialog.oars_box.setChecked(True)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        folder = dialog.folder_edit.text().strip()
+        if kind == "rtstruct":
+            self.export_rtstruct(folder, dialog.anonymise_box.isChecked(), dialog.oars_box.isChecked())
+        else:
+            self.export_sr(folder, dialog.anonymise_box.isChecked())
+
+    def _job(self, folder: str | Path, anonymise: bool, include_oars: bool) -> ExportJob:
+        base, overlay = self.model.base, self.model.overlay
+        if base is None:
+            raise ExportError("no images are shown: open the case's images first")
+        if not str(folder):
+            raise ExportError("choose a folder to export into")
+        case = self.window.case_controller.case
+        job = ExportJob(case=case, case_path=case.path or Path("case.json"), out_dir=Path(folder),
+                        include_oars=include_oars, anonymise=anonymise)
+        scan = getattr(self.window, "scan_result", None)
+        pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
+        job.workspace = Workspace(folder=Path(scan.root) if scan is not None else Path("."), scan=scan,
+                                  primary=base, pet=pet)
+        job.oars = [RoiSpec(s.name, s.mask, s.color, s.interpreted_type or "ORGAN", algorithm="MANUAL")
+                    for _, s in self.visible_structures() if s.is_organ_at_risk]
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return job
+
+    def export_rtstruct(self, folder, anonymise: bool = False, include_oars: bool = True) -> Path | None:
+        with error_boundary(self.window, "Exporting the RTSTRUCT"):
+            job = self._job(folder, anonymise, include_oars)
+            path = write_case_rtstruct(job)
+            self._report(path, job)
+            return path
+        return None
+
+    def export_sr(self, folder, anonymise: bool = False) -> Path | None:
+        with error_boundary(self.window, "Exporting the SR"):
+            job = self._job(folder, anonymise, False)
+            path = write_case_sr(job)
+            self._report(path, job)
+            return path
+        return None
+
+    def _report(self, path: Path, job: ExportJob) -> None:
+        text = f"Wrote {path.name} to {path.parent}" + (" (anonymised)" if job.anonymise else "")
+        if job.notes:
+            text += "; " + "; ".join(job.notes)
+        self.window.show_message(text)

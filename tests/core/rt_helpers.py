@@ -8,19 +8,14 @@ import pydicom
 from matplotlib.path import Path as MplPath
 from scipy import ndimage
 
+from core import samples
 from core.lesions import LesionMask
 from core.volume import Volume
 
 
 def sphere_mask(volume: Volume, centre_mm, radius_mm: float) -> LesionMask:
-    """Voxels whose centre lies within ``radius_mm`` of ``centre_mm`` (exact geometry)."""
-    c = volume.patient_to_index(np.asarray(centre_mm, float))
-    half = np.ceil(radius_mm / np.array(volume.spacing_mm)) + 1
-    lo = np.maximum(np.floor(c - half), 0).astype(int)
-    hi = np.minimum(np.ceil(c + half) + 1, volume.shape).astype(int)
-    idx = np.stack(np.meshgrid(*[np.arange(a, b) for a, b in zip(lo, hi)], indexing="ij"), axis=-1)
-    inside = np.linalg.norm(volume.index_to_patient(idx) - np.asarray(centre_mm, float), axis=-1) <= radius_mm
-    mask = LesionMask.from_box(inside, tuple(lo), volume.shape, volume.info.series_uid)
+    """Voxels whose centre lies within ``radius_mm`` of ``centre_mm`` (core.samples' ball)."""
+    mask = samples.sphere_mask(volume, centre_mm, 2.0 * radius_mm)
     assert mask is not None, "sphere outside the grid"
     return mask
 

@@ -320,16 +320,9 @@ def _relative(folder: str, base: Path | None) -> str:
 # ------------------------------------------------------------- recovery
 def recovery_dir() -> Path:
     """Where autosaved recovery files go (platform data directory)."""
-    base = os.environ.get("OLIGOPLAN_DATA_DIR")
-    if base:
-        return Path(base) / "recovery"
-    if os.name == "nt":
-        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif os.uname().sysname == "Darwin":
-        root = Path.home() / "Library" / "Application Support"
-    else:
-        root = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return root / "OligoPlan" / "recovery"
+    from core.appdirs import data_dir
+
+    return data_dir() / "recovery"
 
 
 def recovery_path_for(case: Case) -> Path:

@@ -124,3 +124,27 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     (tmp_path / "not-a-case.json").write_text('{"hello": 1}')
     run = oligoplan("score", *args, cwd=tmp_path)
     assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_an_rtstruct_exported_from_the_reference_scores_as_the_reference(cases):
+    """A planning system's RTSTRUCT as either side: the expert's exported structures against
+    the trainee's case, and against the expert's own case (round trip: the same lesions)."""
+    folder, ref, trainee = cases
+    out = folder / "rt"
+    run = oligoplan("export", ref, "--out", out, "--rtstruct", cwd=folder)
+    assert run.returncode == 0, run.stderr
+    (rtstruct,) = sorted(out.glob("*.dcm"))
+
+    run = oligoplan("score", rtstruct, trainee, "--images", PHANTOM, "--json", cwd=folder)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert len(doc["matched"]) == 4 and len(doc["missed"]) == 1 and doc["false_positives"] == 1
+    assert doc["sensitivity"] == 0.8
+    for m in doc["matched"]:  # contours through DICOM and back: close, not bit-identical
+        assert m["dice"] > 0.9 and m["msd_mm"] <= 1.0 and abs(m["volume_diff_pct"]) <= 5.0
+
+    run = oligoplan("score", ref, rtstruct, "--images", PHANTOM, "--json", cwd=folder)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["sensitivity"] == 1.0 and doc["false_positives"] == 0 and doc["count_agrees"]
+    assert all(m["dice"] > 0.9 for m in doc["matched"])

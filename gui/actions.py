@@ -6,6 +6,7 @@ from them, so shortcuts are written down once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -165,13 +166,18 @@ def _preset_tip(preset: WindowPreset) -> str:
     return f"Window {preset.name}: {w.low:g}–{w.high:g} {preset.unit}"
 
 
-def help_text(actions: Actions) -> str:
-    """Mouse conventions and every shortcut, as HTML for the help dialog."""
+def help_text(actions: "Actions | Iterable[QAction]") -> str:
+    """Mouse conventions and every shortcut, as HTML for the help dialog.
+
+    ``actions`` is the main window's :class:`Actions` or any list of actions
+    (the window passes every action it holds, the Review, Practice, rules and
+    PACS ones included)."""
+    listed = actions.all() if isinstance(actions, Actions) else list(actions)
     rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in MOUSE_HELP)
     keys = "".join(
         f"<tr><td><b>{_keys(a)}</b></td>"
         f"<td>{a.text().replace('&', '').rstrip('…')} — {a.statusTip()}</td></tr>"
-        for a in actions.all()
+        for a in listed
         if not a.shortcut().isEmpty()
     )
     return (

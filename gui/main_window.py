@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -503,7 +504,18 @@ class MainWindow(QMainWindow):
             view.reset_view()
 
     def _show_help(self) -> None:
-        QMessageBox.information(self, "OligoPlan — mouse and keyboard", help_text(self.actions))
+    def help_actions(self) -> list[QAction]:
+        """Every action of the window, the main ones first, then those the review, rules,
+        structures and PACS wirings added (each once)."""
+        listed = self.actions.all()
+        seen = set(map(id, listed))
+        for action in self.findChildren(QAction):
+            if id(action) not in seen and action.text():
+                listed.append(action)
+                seen.add(id(action))
+        return listed
+
+        QMessageBox.information(self, "OligoPlan — mouse and keyboard", help_text(self.help_actions()))
 
     def _show_about(self) -> None:
         QMessageBox.about(

@@ -350,3 +350,16 @@ def test_help_lists_the_tool_shortcuts(ct_win):
         assert f"<b>{shortcut}" in text or f", {shortcut}" in text, shortcut
     for name in ("Polygon", "Freehand", "Brush", "Eraser", "Click-segment", "Point marker"):
         assert name in text
+
+
+def test_help_lists_review_practice_and_rules_shortcuts_too(ct_win):
+    """F1 lists every shortcut the window answers to, not only the main toolbar's."""
+    from gui.actions import help_text
+
+    text = help_text(ct_win.help_actions())
+    for name, key in (("Sign off", "Ctrl+Shift+R"), ("History", "Ctrl+H"), ("Lesion map", "Ctrl+M"),
+                      ("Score", "Ctrl+Shift+Return")):
+        assert name in text, name
+        assert key.replace("Return", "") in text.replace("Enter", "").replace("Return", ""), key
+    keys = [a.shortcut().toString() for a in ct_win.help_actions() if not a.shortcut().isEmpty()]
+    assert len(keys) == len(set(keys)), "two actions share a shortcut"

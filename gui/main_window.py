@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.rules_wiring = RulesWiring(self)  # verdicts, case facts, candidacy summary (issue 5)
         self.pacs_wiring = PacsWiring(self)  # File > Query / retrieve from PACS, Send to PACS (issue 6)
         self.structure_wiring = StructureWiring(self)  # DICOM-RT: structure list, import, export
+        self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self._connect()
         self._restore_settings()
         self.resize(1400, 950)

@@ -221,6 +221,11 @@ class ReviewWiring(QObject):
                             + "\n\nCheck the lesions and the sign-offs (Review > History) before relying on them.")
         self.show_history()
 
+    def record_fact_changes(self) -> None:
+        """A facts or rule-set edit (or its undo/redo): into the audit trail now, not at save."""
+        if self.case.review.sync():
+            self.history_panel.refresh()
+
     def _on_review_changed(self) -> None:
         self.history_panel.refresh()
         self.window.update_title()

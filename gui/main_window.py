@@ -504,7 +504,6 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             view.reset_view()
 
-    def _show_help(self) -> None:
     def help_actions(self) -> list[QAction]:
         """Every action of the window, the main ones first, then those the review, rules,
         structures and PACS wirings added (each once)."""
@@ -516,6 +515,7 @@ class MainWindow(QMainWindow):
                 seen.add(id(action))
         return listed
 
+    def _show_help(self) -> None:
         QMessageBox.information(self, "OligoPlan — mouse and keyboard", help_text(self.help_actions()))
 
     def _show_about(self) -> None:

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self.pacs_wiring = PacsWiring(self)  # File > Query / retrieve from PACS, Send to PACS (issue 6)
         self.structure_wiring = StructureWiring(self)  # DICOM-RT: structure list, import, export
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
+        self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         self._connect()
         self._restore_settings()
         self.resize(1400, 950)

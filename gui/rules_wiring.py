@@ -98,9 +98,12 @@ class RulesWiring(QObject):
         self.model.events.volumes.connect(self.schedule)
         structures = getattr(self.window, "structure_wiring", None)
         if structures is not None:
-            tree_model = structures.panel.tree.model()
-            tree_model.rowsInserted.connect(self.schedule)
-            tree_model.modelReset.connect(self.schedule)
+            self.follow_structures(structures)
+
+    def follow_structures(self, structures) -> None:
+        """Re-evaluate (OAR flags) whenever ``structures`` (gui.structures_wiring) imports or removes
+        structure sets; the main window calls this once both wirings exist."""
+        structures.changed.connect(self.schedule)
 
     def disconnect_model(self) -> None:
         self._pending.stop()

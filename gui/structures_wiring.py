@@ -23,7 +23,7 @@ import logging
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -91,6 +91,8 @@ class ExportDialog(QDialog):
 class StructureWiring(QObject):
     """Made by the main window after its views and case controller."""
 
+    changed = Signal()  # after structure sets were imported or removed (the verdicts follow)
+
     def __init__(self, window):
         super().__init__(window)
         self.window = window
@@ -151,6 +153,7 @@ class StructureWiring(QObject):
         self._update_actions()
         for view in self.window.views.values():
             view.update()
+        self.changed.emit()
 
     def _update_actions(self) -> None:
         s = self.panel.selected_structure()

@@ -16,9 +16,9 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QDialog, QMenu
 
-from core.errors import FactsError
+from core.errors import ExportError, FactsError
 from core.events import Signal
 from core.measure import surface_distance_mm
 from core.rules.case_check import CaseCheck
@@ -33,7 +33,8 @@ from gui.actions import make_rules_actions
 from gui.errors import error_boundary
 from gui.panels.facts_form import FactsForm
 from gui.panels.verdict_panel import VerdictPanel
-from gui.settings import LAST_SUMMARY_FOLDER, RULE_SETS, SYNC_CUTOFF_MONTHS
+from gui.settings import LAST_SUMMARY_FOLDER, RULE_SETS, SUMMARY_ANONYMISE, SYNC_CUTOFF_MONTHS
+from gui.structures_wiring import ExportDialog  # the folder + "Anonymise" dialog of RTSTRUCT/SR
 
 log = logging.getLogger("oligoplan.gui")
 
@@ -227,12 +228,23 @@ class RulesWiring(QObject):
 
     # ------------------------------------------------------------- summary
     def _choose_summary_folder(self) -> None:
-        start = self.window.settings.get(LAST_SUMMARY_FOLDER) or str(Path.home())
-        folder = QFileDialog.getExistingDirectory(self.window, "Write the candidacy summary into", start)
-        if folder:
-            with error_boundary(self.window, "Writing the candidacy summary"):
-                paths = self.export_summary(folder)
-                self.window.show_message(f"Summary written: {', '.join(p.name for p in paths)}")
+        """Ask where to write the summary and whether to anonymise it (both remembered), then write it."""
+        settings = self.window.settings
+        start = settings.get(LAST_SUMMARY_FOLDER) or str(Path.home())
+        dialog = ExportDialog("Write candidacy summary", start, with_oars=False, parent=self.window)
+        dialog.setObjectName("summary_dialog")
+        dialog.anonymise_box.setText("Anonymise (no patient name, ID, study UID or case file name)")
+        dialog.anonymise_box.setChecked(bool(settings.get(SUMMARY_ANONYMISE)))
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        folder, anonymise = dialog.folder_edit.text().strip(), dialog.anonymise_box.isChecked()
+        settings.set(SUMMARY_ANONYMISE, anonymise)
+        with error_boundary(self.window, "Writing the candidacy summary"):
+            if not folder:
+                raise ExportError("choose a folder to write the summary into")
+            paths = self.export_summary(folder, anonymise=anonymise)
+            self.window.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
+                                     f"{', '.join(p.name for p in paths)}")
 
     def export_summary(self, folder: str | Path, anonymise: bool = False) -> list[Path]:
         """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows."""

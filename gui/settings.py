@@ -41,6 +41,8 @@ RULE_SETS = Setting("rules/selected", str, "sabr-comet,estro-astro-2020",
 SYNC_CUTOFF_MONTHS = Setting("rules/synchronous_cutoff_months", float, 6.0,
                              "ESTRO-EORTC synchronous/metachronous cut-off, months")
 LAST_SUMMARY_FOLDER = Setting("paths/last_summary_folder", str, "", "Folder the last summary was written to")
+SUMMARY_ANONYMISE = Setting("summary/anonymise", bool, False,
+                            "Write the candidacy summary without patient name, ID and UIDs")
 
 ALL_SETTINGS: tuple[Setting, ...] = (
     LAST_FOLDER,
@@ -56,6 +58,7 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     RULE_SETS,
     SYNC_CUTOFF_MONTHS,
     LAST_SUMMARY_FOLDER,
+    SUMMARY_ANONYMISE,
 )
 
 
@@ -82,6 +85,8 @@ class Settings:
             return setting.default
         if setting.type is QByteArray:
             return value if isinstance(value, QByteArray) else QByteArray(value)
+        if setting.type is bool and isinstance(value, str):  # INI files keep "true"/"false"
+            return value.strip().lower() in ("true", "1", "yes")
         try:
             return setting.type(value)
         except (TypeError, ValueError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -152,3 +154,46 @@ def test_a_bad_fact_in_the_case_file_is_shown_and_treated_as_unknown(rules_windo
     assert "facts.ecog: 'two' is not a number" in panel.error_label.text()
     assert criterion(panel, "sabr-comet", "ecog").text(1) == "unknown"
     assert criterion(panel, "sabr-comet", "age").text(1) == "pass"  # the other facts still count
+
+
+def _summary_dialog(monkeypatch, folder, anonymise: bool, seen: list):
+    from PySide6.QtWidgets import QDialog
+
+    from gui.structures_wiring import ExportDialog
+
+    def accept(dialog):
+        seen.append((dialog.folder_edit.text(), dialog.anonymise_box.isChecked()))
+        dialog.folder_edit.setText(str(folder))
+        dialog.anonymise_box.setChecked(anonymise)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", accept)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdftotext"),
+                    reason="pdftotext (apt package poppler-utils) not installed")
+def test_summary_from_the_menu_can_be_anonymised_and_the_choice_is_remembered(rules_window, tmp_path,
+                                                                              monkeypatch, settings):
+    import subprocess
+
+    w = rules_window
+    seen: list = []
+    _summary_dialog(monkeypatch, tmp_path / "named", False, seen)
+    w.rules_wiring.actions.export_summary.trigger()
+    named = subprocess.run(["pdftotext", str(tmp_path / "named" / "summary.pdf"), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "TEST^PATIENT" in named and "P001" in named  # identified unless asked otherwise
+    _summary_dialog(monkeypatch, tmp_path / "anon", True, seen)
+    w.rules_wiring.actions.export_summary.trigger()
+    anon = tmp_path / "anon"
+    assert sorted(p.name for p in anon.iterdir()) == ["summary-lesions.csv", "summary.json", "summary.pdf"]
+    pdf_text = subprocess.run(["pdftotext", str(anon / "summary.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+    assert "Patient: anonymised" in pdf_text and "sabr-comet" in pdf_text
+    for text in (pdf_text, (anon / "summary.json").read_text(encoding="utf-8"),
+                 (anon / "summary-lesions.csv").read_text(encoding="utf-8")):
+        assert "TEST^PATIENT" not in text and "P001" not in text and "1.2.826.0.1.3680043.2.1125.99.2" not in text
+    assert json.loads((anon / "summary.json").read_text(encoding="utf-8"))["patient"] == {"anonymised": True}
+    # the next time the dialog opens on the last folder with "Anonymise" ticked
+    w.rules_wiring.actions.export_summary.trigger()
+    assert seen[-1] == (str(anon), True)

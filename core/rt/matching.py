@@ -86,7 +86,7 @@ def match_structure_set(
     hits = [(len(refs & s.sop_uids), s) for s in stacks] if refs else []
     best_hits, best = max(hits, key=lambda h: h[0]) if hits else (0, None)
     if best is not None and best_hits > 0:
-        _check_patient(summary, best, name)
+        check_patient(summary, best, name)
         warnings = []
         if best_hits < len(refs):
             warnings.append(
@@ -115,7 +115,7 @@ def match_structure_set(
             "Open it with the images it was drawn on"
         )
     for stack in same_frame:
-        _check_patient(summary, stack, name)
+        check_patient(summary, stack, name)
     chosen = _rank_by_planes(same_frame, summary, contour_points_mm)
     why = "references no image" if not refs else f"references {len(refs)} image(s) that are not here"
     return StructureSetMatch(
@@ -130,7 +130,7 @@ def summary_name(summary: StructureSetSummary) -> str:
     return f"structure set '{summary.label}'" if summary.label else f"structure set {Path(summary.path).name}"
 
 
-def _check_patient(summary: StructureSetSummary, stack: ImageStack, name: str) -> None:
+def check_patient(summary: StructureSetSummary, stack: ImageStack, name: str) -> None:
     a, b = summary.patient_id.strip(), stack.patient_id.strip()
     if a and b and a != b:
         raise StructureSetError(

@@ -16,7 +16,9 @@ Rules (tested in tests/core/test_rt_rasterise.py):
   image slices, or at another spacing, land on the nearest slices, and slices
   beyond the outermost contour planes stay empty. The contour step is the
   smallest distance between contour planes (a gap in the contours, e.g.
-  between two lesions in one ROI, stays a gap).
+  between two lesions in one ROI, stays a gap). Contours denser than the
+  slices (drawn on a 3 mm CT, shown on a 4 mm PET of the same frame of
+  reference) are thereby resampled: each slice shows its nearest plane.
 * A contour that lies outside the image slices is reported with its position.
 """
 
@@ -111,7 +113,13 @@ def rasterise_contours(contours: Sequence[Contour], volume: Volume, name: str = 
         plane_mask = polygons_to_mask(polygons, (ny, nx))
         if plane_mask.any():
             slabs[k] = plane_mask
-    outside = [float(plane_offsets[p]) for p in range(len(plane_offsets)) if p not in used_planes]
+    # Planes left unused because a nearer plane took every slice around them are the
+    # normal case when the contours are denser than the slices (a structure set drawn on
+    # a 3 mm CT shown on a 4 mm PET); planes beyond the slices are reported.
+    lo, hi = float(slice_offsets.min()) - tolerance, float(slice_offsets.max()) + tolerance
+    sparser_slices = step > contour_step + 1e-3
+    outside = [float(plane_offsets[p]) for p in range(len(plane_offsets)) if p not in used_planes
+               and (not sparser_slices or not lo <= float(plane_offsets[p]) <= hi)]
     if outside:
         warnings.append(
             f"{name}: {len(outside)} contour plane(s) lie outside the image slices or between "

@@ -5,7 +5,13 @@ Entry points, a matching pair with :mod:`core.rt.rtstruct_write`:
 * :func:`read_rtstruct` - one file onto one loaded volume.
 * :func:`import_structure_sets` - every structure set a folder scan found,
   placed on the volume shown; the others are reported with the reason
-  (drawn on another series, another patient, another frame of reference).
+  (another patient, another frame of reference).
+
+A structure set drawn on another series of the shown volume's frame of
+reference (on the CT while the PET is shown, on a re-sampled CT) is
+rasterised onto the shown grid: contours are in patient mm, so this is
+resampling by rasterisation; its warnings say "drawn on series X, shown on
+series Y".
 """
 
 from __future__ import annotations
@@ -20,7 +26,13 @@ from pydicom.dataset import Dataset
 from core.dicom.headers import RTSTRUCT_SOP_CLASS, read_dataset, safe_get
 from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
 from core.errors import DicomError, StructureSetError
-from core.rt.matching import ImageStack, match_structure_set, summary_name
+from core.rt.matching import (
+    ImageStack,
+    StructureSetMatch,
+    check_patient,
+    match_structure_set,
+    summary_name,
+)
 from core.rt.rasterise import Contour, rasterise_contours
 from core.rt.structures import ImportedStructureSet, Structure, classify
 from core.volume import Volume
@@ -74,9 +86,11 @@ def read_rtstruct(
     """Place the structure set in ``path`` on ``volume``.
 
     ``stacks`` are all the series it could belong to (default: ``volume``
-    alone). Raises StructureSetError when it belongs to another patient,
-    another frame of reference, or (among ``stacks``) to another series;
-    DicomError when the file is not a readable RT Structure Set.
+    alone). When it was drawn on another of ``stacks`` with the frame of
+    reference of ``volume``, it is rasterised onto ``volume`` with a warning.
+    Raises StructureSetError when it belongs to another patient or another
+    frame of reference; DicomError when the file is not a readable RT
+    Structure Set.
     """
     path = str(path)
     ds = dataset if dataset is not None else read_dataset(path)
@@ -93,12 +107,33 @@ def read_rtstruct(
         candidates.append(own)
     match = match_structure_set(summary, candidates, _first_points(contours))
     if match.series_uid != volume.info.series_uid:
-        other = next((s.label for s in candidates if s.series_uid == match.series_uid), match.series_uid)
-        raise StructureSetError(
-            f"{summary_name(summary)} was drawn on another series ({other}), not on the "
-            f"{volume.info.modality.value} shown; show that series to see it"
-        )
+        match = _onto_other_series(summary, match, candidates, own, volume)
     return _place(summary, ds, contours, volume, match)
+
+
+def _onto_other_series(summary: StructureSetSummary, match: StructureSetMatch,
+                       candidates: Sequence[ImageStack], own: ImageStack, volume: Volume) -> StructureSetMatch:
+    """A structure set drawn on another series of the shown images' frame of reference.
+
+    Its contours are in patient mm, so they are rasterised onto the grid shown
+    (the PET of a PET/CT, a re-sampled CT) and the warnings say so; a series of
+    another frame of reference (or patient) is refused: nothing is loaded.
+    """
+    drawn = next((s for s in candidates if s.series_uid == match.series_uid), None)
+    drawn_label = (drawn.label if drawn is not None else "") or match.series_uid
+    shown_label = own.label or volume.info.modality.value
+    frame = own.frame_of_reference_uid
+    if not frame or drawn is None or drawn.frame_of_reference_uid != frame:
+        raise StructureSetError(
+            f"{summary_name(summary)} was drawn on another series ({drawn_label}) of another frame of "
+            f"reference, not on the {volume.info.modality.value} shown; nothing was loaded from it. "
+            "Show that series to see it"
+        )
+    check_patient(summary, own, summary_name(summary))
+    note = (f"drawn on series {drawn_label}, shown on series {shown_label}: same frame of reference, "
+            "its contours were rasterised onto the grid shown")
+    return StructureSetMatch(volume.info.series_uid, f"{match.how}, resampled onto {shown_label}",
+                             (note,) + tuple(match.warnings))
 
 
 def _place(summary: StructureSetSummary, ds: Dataset, contours, volume: Volume, match) -> ImportedStructureSet:
@@ -133,8 +168,9 @@ class FolderImport:
 def import_structure_sets(scan, volume: Volume) -> FolderImport:
     """Every structure set of a folder scan that belongs on ``volume``.
 
-    Structure sets drawn on another series of the folder are skipped with the
-    reason; those of another patient or frame of reference are refused.
+    Structure sets drawn on another series of the same frame of reference are
+    rasterised onto ``volume`` (with a warning); those of another patient or
+    frame of reference are refused with the reason.
     """
     stacks = [ImageStack.from_entry(e) for e in scan.series]
     out = FolderImport()

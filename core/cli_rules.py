@@ -55,10 +55,9 @@ def selected_ids(args, case_facts: dict | None = None) -> list[str] | None:
     ids = [i.strip() for value in args.rules for i in value.split(",") if i.strip()]
     if ids:
         return list(dict.fromkeys(ids))
-    chosen = (case_facts or {}).get("rule_sets")
-    if isinstance(chosen, list) and chosen and all(isinstance(i, str) for i in chosen):
-        return chosen
-    return None
+    from core.rules.case_check import case_rule_sets
+
+    return case_rule_sets(case_facts)
 
 
 def read_facts_file(path: str) -> dict:

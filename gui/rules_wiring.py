@@ -4,8 +4,10 @@
   lesion edit, case change, facts edit, cut-off change and structure import,
   and shows the result in the verdict dock. `oligoplan bench rules` times it.
 * The rule sets come from core.rules.loader (shipped, user folder); a bad user
-  file is shown in the panel and the others still work. The choice is kept in
-  the settings (RULE_SETS).
+  file is shown in the panel and the others still work. The user's pick is
+  written to the case (facts["rule_sets"], undoable and audited; `oligoplan
+  check` reads it) and kept in the settings (RULE_SETS) for new cases; a case
+  opened with its own choice shows it in the picker.
 * Organs at risk are those of the structure sets shown (gui.structures_wiring).
 * Facts edits are undoable (core.rules.facts.SetFacts on the window's stack).
 """
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import QDialog, QMenu
 from core.errors import ExportError, FactsError
 from core.events import Signal
 from core.measure import surface_distance_mm
-from core.rules.case_check import CaseCheck
+from core.rules.case_check import RULE_SETS_KEY, CaseCheck, case_rule_sets
 from core.rules.counting import LesionInfo
 from core.rules.engine import Evaluation, evaluate
 from core.rules.facts import CaseFacts, SetFacts, parse_fact
@@ -65,6 +67,8 @@ class RulesWiring(QObject):
         self._pending.setInterval(0)
         self._pending.timeout.connect(self.evaluate_now)
         self._lesion_set = self.model.lesions
+        self._shown_ids = self.panel.selected_ids()
+        self._picked_before_case: list[str] | None = None
         self._build_menus()
         self._connect()
         self._load_facts()
@@ -167,6 +171,10 @@ class RulesWiring(QObject):
         """The case's facts; a fact core refuses is shown in the panel and left out (unknown)."""
         problems = ["Rule-set files left out: " + " | ".join(str(e) for e in self.catalog.errors)] \
             if self.catalog.errors else []
+        missing = [i for i in case_rule_sets(self.case.facts) or [] if i not in self.catalog.rule_sets]
+        if missing:
+            problems.append(f"The case chose rule sets that are not installed: {', '.join(missing)} "
+                            "(add their files to the rule-set folder)")
         try:
             facts = CaseFacts(self.case.facts)
         except FactsError as exc:
@@ -194,14 +202,36 @@ class RulesWiring(QObject):
         self._lesion_set = self.model.lesions
         self._lesion_set.changed.connect(self._on_lesions_changed)
         self._distances.clear()
+        self._picked_before_case = None  # another case
         self._load_facts()
         self.evaluate_now()
 
     def _load_facts(self) -> None:
+        """Show the case's facts, and its own rule-set choice in the picker (when it has none: what
+        the picker showed before the case got one, so undoing the first pick restores the picker)."""
         self.facts_form.set_facts(self.case.facts)
+        chosen = case_rule_sets(self.case.facts)
+        if chosen is None:
+            chosen = self._picked_before_case
+        if chosen is not None:
+            self.panel.set_selected(chosen)
+        self._shown_ids = self.panel.selected_ids()
 
     def _on_panel_selection_changed(self, ids: list) -> None:
+        """The user's pick: remembered for new cases (settings) and written to the case as an
+        undoable, audited change (``oligoplan check`` without --rules reads it from there)."""
         self.window.settings.set(RULE_SETS, ",".join(ids))
+        if case_rule_sets(self.case.facts) is None:
+            self._picked_before_case = self._shown_ids
+        self._shown_ids = list(ids)
+        facts = {k: v for k, v in self.case.facts.items() if k != RULE_SETS_KEY}
+        if ids:
+            facts[RULE_SETS_KEY] = list(ids)
+        if facts != self.case.facts:
+            with error_boundary(self.window, "Choosing the rule sets"):
+                self.window.undo_stack.push_command(
+                    SetFacts(self.case, facts, self.facts_changed, text="Choose rule sets"))
+                return  # facts_changed evaluated
         self.evaluate_now()
 
     def _on_panel_cutoff_changed(self, value: float) -> None:

@@ -23,6 +23,18 @@ from core.rules.oar import OarCalculator, OarSettings, load_organs
 from core.rules.schema import RuleSet
 
 
+#: Key of the case facts that holds the rule sets chosen for the case (the GUI's picker writes it).
+RULE_SETS_KEY = "rule_sets"
+
+
+def case_rule_sets(facts: dict | None) -> list[str] | None:
+    """The rule-set ids the case chose (``facts["rule_sets"]``, a non-empty list of ids), or None."""
+    chosen = (facts or {}).get(RULE_SETS_KEY)
+    if isinstance(chosen, list) and chosen and all(isinstance(i, str) for i in chosen):
+        return list(chosen)
+    return None
+
+
 @dataclass
 class CaseImages:
     """The workspace of a case (None when its images could not be opened) and why not."""

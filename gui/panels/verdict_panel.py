@@ -112,6 +112,14 @@ class VerdictPanel(QWidget):
     def selected_ids(self) -> list[str]:
         return [rid for rid, a in self.rule_set_actions.items() if a.isChecked()]
 
+    def set_selected(self, ids) -> None:
+        """Tick exactly ``ids`` (a case's own choice) without emitting ``selection_changed``."""
+        wanted = set(ids)
+        for rid, action in self.rule_set_actions.items():
+            action.blockSignals(True)
+            action.setChecked(rid in wanted)
+            action.blockSignals(False)
+
     def rule_set_item(self, rule_id: str) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)

@@ -197,3 +197,44 @@ def test_summary_from_the_menu_can_be_anonymised_and_the_choice_is_remembered(ru
     # the next time the dialog opens on the last folder with "Anonymise" ticked
     w.rules_wiring.actions.export_summary.trigger()
     assert seen[-1] == (str(anon), True)
+
+
+def test_the_rule_set_pick_is_written_to_the_case_undoably_and_check_reads_it(rules_window, tmp_path):
+    import subprocess
+    import sys
+
+    w = rules_window
+    panel, case = w.rules_wiring.panel, w.rules_wiring.case
+    assert "rule_sets" not in case.facts
+    panel.rule_set_actions["nhs-cte"].trigger()
+    assert case.facts["rule_sets"] == ["sabr-comet", "estro-astro-2020", "nhs-cte"]
+    assert case.facts["ecog"] == 1  # the other facts stay
+    w.undo_stack.undo()
+    assert "rule_sets" not in case.facts
+    assert panel.selected_ids() == ["sabr-comet", "estro-astro-2020"] and panel.rule_set_item("nhs-cte") is None
+    w.undo_stack.redo()
+    assert panel.selected_ids() == ["sabr-comet", "estro-astro-2020", "nhs-cte"]
+    panel.rule_set_actions["estro-astro-2020"].trigger()
+    path = w.case_controller.save_to(tmp_path / "case.json")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["facts"]["rule_sets"] == ["sabr-comet", "nhs-cte"]
+    assert any(e["action"] == "rule_sets_changed" for e in saved["audit"]["entries"]), "not audited"
+    proc = subprocess.run([sys.executable, "-m", "gui.entry", "check", str(path), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert [r["id"] for r in json.loads(proc.stdout)["rule_sets"]] == ["sabr-comet", "nhs-cte"]
+
+
+def test_a_case_with_its_own_rule_sets_selects_them_in_the_picker(rules_window, tmp_path):
+    w = rules_window
+    panel = w.rules_wiring.panel
+    panel.rule_set_actions["crc-liver-limited"].trigger()
+    path = w.case_controller.save_to(tmp_path / "case.json")
+    panel.rule_set_actions["crc-liver-limited"].trigger()
+    panel.rule_set_actions["sabr-comet"].trigger()
+    w.case_controller.save_to(tmp_path / "other.json")
+    assert panel.selected_ids() == ["estro-astro-2020"]
+    w.case_controller.open_case(path)
+    assert panel.selected_ids() == ["sabr-comet", "estro-astro-2020", "crc-liver-limited"]
+    assert panel.rule_set_item("crc-liver-limited") is not None and panel.rule_set_item("sabr-comet") is not None
+    assert w.undo_stack.count() == 0  # opening is not an edit

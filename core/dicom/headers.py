@@ -10,6 +10,7 @@ bytes straight into the volume without parsing the file again (see
 from __future__ import annotations
 
 import io
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -82,17 +83,39 @@ class SliceRecord:
     split_key: str  # echo / temporal position / acquisition, used to split duplicates
 
 
-@dataclass
 class FileHeader:
-    """What one file contributes: image slices, or a non-image object."""
+    """What one file contributes: image slices, or a non-image object.
 
-    path: str
-    dataset: Dataset  # header only; pixel data deferred
-    slices: list[SliceRecord]
+    ``dataset`` is the header as pydicom reads it (pixel data deferred). The
+    fast reader (:mod:`core.dicom.fast_header`) does not build it: it is then
+    parsed on first use, which the loader needs once per series.
+    """
+
+    __slots__ = ("path", "slices", "sop_class_uid", "_dataset")
+
+    def __init__(self, path: str, slices: list[SliceRecord], sop_class_uid: str,
+                 dataset: Dataset | None = None) -> None:
+        self.path = path
+        self.slices = slices
+        self.sop_class_uid = sop_class_uid  # (0008,0016), "" when absent or unreadable
+        self._dataset = dataset
+
+    @property
+    def dataset(self) -> Dataset:
+        if self._dataset is None:
+            self._dataset = _parse(self.path)
+        return self._dataset
+
+    def __repr__(self) -> str:
+        return f"FileHeader({self.path!r}, {len(self.slices)} slice(s), {self.sop_class_uid!r})"
 
 
-def read_header(path: str | os.PathLike) -> FileHeader:
+def read_header(path: str | os.PathLike, fast: bool = True) -> FileHeader:
     """Parse one file's header (pixel data deferred).
+
+    With ``fast`` (the default) a plain uncompressed single-frame image is
+    read by :func:`core.dicom.fast_header.read_header_fast`, which gives the
+    same slices without pydicom; every other file is parsed by pydicom.
 
     Raises
     ------
@@ -102,6 +125,10 @@ def read_header(path: str | os.PathLike) -> FileHeader:
         The file is DICOM but truncated or malformed.
     """
     path = str(path)
+    if fast:
+        header = read_header_fast(path)
+        if header is not None:
+            return header
     ds = _parse(path)
     slices: list[SliceRecord] = []
     if PIXEL_DATA in ds and "SOPClassUID" in ds:
@@ -113,7 +140,8 @@ def read_header(path: str | os.PathLike) -> FileHeader:
             raise BrokenDicomError(
                 f"{Path(path).name}: malformed image header ({type(exc).__name__}: {_short(exc)})"
             ) from exc
-    return FileHeader(path=path, dataset=ds, slices=slices)
+    return FileHeader(path=path, slices=slices, sop_class_uid=str(safe_get(ds, "SOPClassUID", "") or ""),
+                      dataset=ds)
 
 
 def safe_get(ds: Dataset, keyword: str, default=None):
@@ -215,11 +243,27 @@ def _fill_transfer_syntax(ds: Dataset) -> None:
 
 def image_slices(path: str, ds: Dataset) -> list[SliceRecord]:
     """SliceRecords of an image file; raises UnsupportedDicomError/BrokenDicomError."""
-    name = Path(path).name
+    name = os.path.basename(path)
     try:
         fmt = _pixel_format(ds)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise BrokenDicomError(f"{name}: image pixel module incomplete ({_short(exc)})") from exc
+    check_pixel_format(name, fmt)
+    declared_frames = ds.get("NumberOfFrames", 1)
+    n_frames = _int(1 if declared_frames in (None, "") else declared_frames, None)
+    if n_frames is None or n_frames < 1:
+        raise BrokenDicomError(
+            f"{name}: (0028,0008) Number of Frames is '{declared_frames}', expected a whole "
+            "number of at least 1"
+        )
+    _check_pixel_data_length(path, ds, fmt, n_frames)
+    if n_frames > 1 or "PerFrameFunctionalGroupsSequence" in ds:
+        return _multiframe_slices(path, ds, fmt, n_frames)
+    return [single_slice(path, lambda keyword: _text(ds, keyword), fmt, _raw_pixel_offset(ds, fmt))]
+
+
+def check_pixel_format(name: str, fmt: PixelFormat) -> None:
+    """Reject colour, implausible sizes and bit depths OligoPlan does not read."""
     if fmt.samples_per_pixel != 1:
         raise UnsupportedDicomError(
             f"{name}: colour image ({fmt.samples_per_pixel} samples per pixel); "
@@ -234,17 +278,6 @@ def image_slices(path: str, ds: Dataset) -> list[SliceRecord]:
             f"{name}: (0028,0101) Bits Stored is {fmt.bits_stored}, expected 1 to "
             f"{fmt.bits_allocated} (Bits Allocated)"
         )
-    declared_frames = ds.get("NumberOfFrames", 1)
-    n_frames = _int(1 if declared_frames in (None, "") else declared_frames, None)
-    if n_frames is None or n_frames < 1:
-        raise BrokenDicomError(
-            f"{name}: (0028,0008) Number of Frames is '{declared_frames}', expected a whole "
-            "number of at least 1"
-        )
-    _check_pixel_data_length(path, ds, fmt, n_frames)
-    if n_frames > 1 or "PerFrameFunctionalGroupsSequence" in ds:
-        return _multiframe_slices(path, ds, fmt, n_frames)
-    return [_single_slice(path, ds, fmt)]
 
 
 def _pixel_format(ds: Dataset) -> PixelFormat:
@@ -275,11 +308,16 @@ def _text(ds: Dataset, keyword: str):
     """
     element = ds.get_item(_TAGS[keyword]) if keyword in _TAGS else None
     if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
-        text = element.value.decode("ascii", "replace").strip("\x00 ")
-        parts = [p.strip() for p in text.split("\\")]
-        return parts if len(parts) > 1 else parts[0]
+        return raw_text(element.value)
     value = ds.get(keyword)
     return value
+
+
+def raw_text(value: bytes):
+    """The text of a raw element value: a str, or a list of str when multi-valued."""
+    text = value.decode("ascii", "replace").strip("\x00 ")
+    parts = [p.strip() for p in text.split("\\")]
+    return parts if len(parts) > 1 else parts[0]
 
 
 _TAGS = {
@@ -292,36 +330,42 @@ _TAGS = {
 }
 
 
-def _single_slice(path: str, ds: Dataset, fmt: PixelFormat) -> SliceRecord:
-    name = Path(path).name
-    position = _floats(_text(ds, "ImagePositionPatient"), 3)
-    orientation = _floats(_text(ds, "ImageOrientationPatient"), 6)
+def single_slice(path: str, text, fmt: PixelFormat, pixel_offset: int | None) -> SliceRecord:
+    """The SliceRecord of a single-frame image.
+
+    ``text(keyword)`` returns an element's value as :func:`raw_text` gives it
+    (or as pydicom converts it), None when absent; the keywords asked for are
+    those of ``_TAGS``.
+    """
+    name = os.path.basename(path)
+    position = _floats(text("ImagePositionPatient"), 3)
+    orientation = _floats(text("ImageOrientationPatient"), 6)
     if position is None or orientation is None:
         raise UnsupportedDicomError(
             f"{name}: no Image Position/Orientation (Patient); it cannot be placed in 3D "
             "(secondary capture or projection image)"
         )
-    spacing = _floats(_text(ds, "PixelSpacing"), 2) or _floats(_text(ds, "ImagerPixelSpacing"), 2)
+    spacing = _floats(text("PixelSpacing"), 2) or _floats(text("ImagerPixelSpacing"), 2)
     if spacing is None:
         raise UnsupportedDicomError(f"{name}: no Pixel Spacing; distances would be wrong")
     _check_plane(name, orientation, spacing)
     return SliceRecord(
         path=path,
         frame=None,
-        sop_instance_uid=str(_text(ds, "SOPInstanceUID") or ""),
+        sop_instance_uid=str(text("SOPInstanceUID") or ""),
         position_mm=position,  # type: ignore[arg-type]
         orientation=orientation,  # type: ignore[arg-type]
         pixel_spacing_mm=spacing,  # type: ignore[arg-type]
         pixel_format=fmt,
-        slope=_rescale(_text(ds, "RescaleSlope"), 1.0, name, "(0028,1053) Rescale Slope"),
-        intercept=_rescale(_text(ds, "RescaleIntercept"), 0.0, name, "(0028,1052) Rescale Intercept"),
-        instance_number=_int(_text(ds, "InstanceNumber"), None),
-        pixel_offset=_raw_pixel_offset(ds, fmt),
-        acquisition_time=str(_text(ds, "AcquisitionTime") or ""),
-        series_uid=str(_text(ds, "SeriesInstanceUID") or ""),
-        frame_of_reference_uid=str(_text(ds, "FrameOfReferenceUID") or ""),
+        slope=_rescale(text("RescaleSlope"), 1.0, name, "(0028,1053) Rescale Slope"),
+        intercept=_rescale(text("RescaleIntercept"), 0.0, name, "(0028,1052) Rescale Intercept"),
+        instance_number=_int(text("InstanceNumber"), None),
+        pixel_offset=pixel_offset,
+        acquisition_time=str(text("AcquisitionTime") or ""),
+        series_uid=str(text("SeriesInstanceUID") or ""),
+        frame_of_reference_uid=str(text("FrameOfReferenceUID") or ""),
         split_key="/".join(
-            str(_text(ds, k) or "") for k in ("EchoNumbers", "TemporalPositionIdentifier")
+            str(text(k) or "") for k in ("EchoNumbers", "TemporalPositionIdentifier")
         ),
     )
 
@@ -422,9 +466,13 @@ def _check_pixel_data_length(path: str, ds: Dataset, fmt: PixelFormat, n_frames:
 def _check_plane(name: str, orientation, spacing) -> None:
     """Reject an image plane that cannot be placed: zero or parallel direction
     cosines, or a pixel spacing that is not positive."""
-    row, col = np.asarray(orientation[:3], float), np.asarray(orientation[3:6], float)
-    row_len, col_len = np.linalg.norm(row), np.linalg.norm(col)
-    if row_len < 1e-6 or col_len < 1e-6 or np.linalg.norm(np.cross(row / row_len, col / col_len)) < 1e-3:
+    # plain floats, not numpy: this runs once per file of every series
+    rx, ry, rz = (float(v) for v in orientation[:3])
+    cx, cy, cz = (float(v) for v in orientation[3:6])
+    row_len, col_len = math.sqrt(rx * rx + ry * ry + rz * rz), math.sqrt(cx * cx + cy * cy + cz * cz)
+    if row_len < 1e-6 or col_len < 1e-6 or _cross_norm(
+        (rx / row_len, ry / row_len, rz / row_len), (cx / col_len, cy / col_len, cz / col_len)
+    ) < 1e-3:
         raise BrokenDicomError(
             f"{name}: (0020,0037) Image Orientation (Patient) {list(orientation)} does not "
             "define a plane (zero or parallel direction vectors)"
@@ -433,6 +481,13 @@ def _check_plane(name: str, orientation, spacing) -> None:
         raise BrokenDicomError(
             f"{name}: (0028,0030) Pixel Spacing {list(spacing)} must be positive"
         )
+
+
+def _cross_norm(a, b) -> float:
+    x = a[1] * b[2] - a[2] * b[1]
+    y = a[2] * b[0] - a[0] * b[2]
+    z = a[0] * b[1] - a[1] * b[0]
+    return math.sqrt(x * x + y * y + z * z)
 
 
 def _raw_pixel_offset(ds: Dataset, fmt: PixelFormat) -> int | None:
@@ -464,7 +519,7 @@ def _floats(value, n: int) -> tuple[float, ...] | None:
         values = tuple(float(v) for v in (value if _is_multi(value) else [value]))
     except (TypeError, ValueError):
         return None
-    if len(values) != n or not all(np.isfinite(values)):
+    if len(values) != n or not all(map(math.isfinite, values)):
         return None
     return values
 
@@ -505,3 +560,7 @@ def _int(value, default):
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
+
+
+# At the end: the fast reader builds on the helpers above.
+from core.dicom.fast_header import read_header_fast  # noqa: E402

@@ -19,7 +19,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from core.dicom.geometry import StackGeometry, analyse_stack, orientation_key
-from core.dicom.headers import RTSTRUCT_SOP_CLASS, SliceRecord, read_header, safe_get
+from core.dicom.headers import RTSTRUCT_SOP_CLASS, FileHeader, SliceRecord, read_header, safe_get
 from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
 from core.errors import Cancelled, DicomError, NotDicomError
 from core.volume import Modality, SeriesInfo
@@ -103,7 +103,7 @@ def scan_folder(
     files = list_files(root)
     result = ScanResult(root=str(root))
     groups: dict[tuple, list[SliceRecord]] = defaultdict(list)
-    headers: dict[tuple, Dataset] = {}
+    headers: dict[tuple, FileHeader] = {}
     for n, path in enumerate(files):
         if cancel is not None and cancel():
             raise Cancelled("scan cancelled")
@@ -117,15 +117,14 @@ def scan_folder(
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the folder
             result.skipped.append(SkippedFile(path, f"unexpected error: {type(exc).__name__}: {exc}"))
             continue
-        ds = header.dataset
-        if str(safe_get(ds, "SOPClassUID", "")) == RTSTRUCT_SOP_CLASS:
+        if header.sop_class_uid == RTSTRUCT_SOP_CLASS:
             try:
-                result.structure_sets.append(summarise_structure_set(path, ds))
+                result.structure_sets.append(summarise_structure_set(path, header.dataset))
             except DicomError as exc:
                 result.skipped.append(SkippedFile(path, str(exc)))
             continue
         if not header.slices:
-            result.skipped.append(SkippedFile(path, _not_image_reason(ds)))
+            result.skipped.append(SkippedFile(path, _not_image_reason(header.dataset)))
             continue
         for record in header.slices:
             fmt = record.pixel_format
@@ -137,9 +136,14 @@ def scan_folder(
                 fmt.columns,
             )
             groups[key].append(record)
-            headers.setdefault(key, ds)
+            headers.setdefault(key, header)
     for key, records in groups.items():
-        result.series.extend(_entries_for_group(records, headers[key]))
+        try:  # the fast header reader parses this one dataset per series only now
+            dataset = headers[key].dataset
+        except DicomError as exc:  # the file changed since its header was read
+            result.skipped.extend(SkippedFile(r.path, str(exc)) for r in records)
+            continue
+        result.series.extend(_entries_for_group(records, dataset))
     result.series.sort(key=lambda e: (e.info.study_date, e.info.study_uid, e.info.series_number or 0,
                                       e.info.series_uid, -e.n_slices))
     _number_keys(result.series)

@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from core.errors import SegmentationError
-from core.lesions import Lesion
+from core.lesions import Lesion, LesionMask
 from core.measure import measure_lesion
 from core.segment import PetMethod, SegmentParams, segment_at
 from core.volume import Modality
@@ -138,3 +138,36 @@ def test_a_blob_hanging_on_a_one_pixel_bridge_is_dropped_and_small_caps_kept():
     lesion = (x - 15) ** 2 + (y - 20) ** 2 + ((z - 8) * 1.0) ** 2 <= 7.5**2
     assert (full & lesion).sum() == lesion.sum()  # nothing of the lesion lost, caps included
     assert (full & ~lesion).sum() <= 2  # at most the spur's first two pixels
+
+
+def test_edge_smoothing_removes_one_voxel_bumps_and_keeps_the_volume():
+    from core.measure import longest_3d_diameter
+    from core.segment import _Roi, _smooth_edge
+
+    grid = make_grid((21, 60, 60), (2.0, 1.0, 1.0))
+    x, y, z = patient_coords(grid)
+    ball = (x - 30) ** 2 + (y - 30) ** 2 + (z - 20) ** 2 <= 10.0**2
+    bumpy = ball.copy()
+    outside = np.argwhere(ndimage.binary_dilation(ball) & ~ball)
+    rng = np.random.default_rng(3)
+    for k in rng.choice(len(outside), size=len(outside) // 12, replace=False):
+        bumpy[tuple(outside[k])] = True  # noise takes a voxel here and there
+    roi = _Roi(grid, np.array([10, 30, 30]), 30.0)
+    smooth = np.zeros_like(ball)
+    smooth[roi.slices] = _smooth_edge(bumpy[roi.slices], roi, 2.0)
+
+    def diameter(region):
+        return longest_3d_diameter(LesionMask.from_full(region, grid.info.series_uid), grid)
+
+    assert smooth.sum() == pytest.approx(bumpy.sum(), rel=0.01)  # volume-preserving
+    assert ndimage.binary_erosion(ball, iterations=2).sum() == (smooth & ndimage.binary_erosion(ball, iterations=2)).sum()
+    assert diameter(bumpy) > diameter(ball) + 1.0  # the bumps lengthen it ...
+    assert diameter(smooth) <= diameter(ball) + 0.5  # ... and are gone
+
+
+def test_edge_smoothing_can_be_turned_off(liver_ct):
+    ct, centre, _ = liver_ct
+    smooth = segment_at(ct, centre)
+    raw = segment_at(ct, centre, SegmentParams(edge_smoothing_mm=0.0))
+    assert smooth != raw
+    assert smooth.n_voxels == pytest.approx(raw.n_voxels, rel=0.01)

@@ -69,9 +69,11 @@ class RulesWiring(QObject):
         self._lesion_set = self.model.lesions
         self._shown_ids = self.panel.selected_ids()
         self._picked_before_case: list[str] | None = None
+        self._review = None
         self._build_menus()
         self._connect()
         self._load_facts()
+        self._follow_review()
         self.evaluate_now()
 
     # ------------------------------------------------------------- set-up
@@ -112,6 +114,8 @@ class RulesWiring(QObject):
 
     def disconnect_model(self) -> None:
         self._pending.stop()
+        if self._review is not None:
+            self._review.changed.disconnect(self._show_review)
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.volumes.disconnect(self.schedule)
@@ -204,6 +208,7 @@ class RulesWiring(QObject):
         self._distances.clear()
         self._picked_before_case = None  # another case
         self._load_facts()
+        self._follow_review()
         self.evaluate_now()
 
     def _load_facts(self) -> None:
@@ -216,6 +221,20 @@ class RulesWiring(QObject):
         if chosen is not None:
             self.panel.set_selected(chosen)
         self._shown_ids = self.panel.selected_ids()
+
+    def _follow_review(self) -> None:
+        """Show the review state of the case on screen, and follow its sign-offs and reopenings."""
+        review = self.case.review
+        if review is not self._review:
+            if self._review is not None:
+                self._review.changed.disconnect(self._show_review)
+            review.changed.connect(self._show_review)
+            self._review = review
+        self._show_review()
+
+    def _show_review(self) -> None:
+        review = self.case.review
+        self.panel.show_review(review.state.value, review.status_text())
 
     def _on_panel_selection_changed(self, ids: list) -> None:
         """The user's pick: remembered for new cases (settings) and written to the case as an

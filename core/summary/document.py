@@ -4,7 +4,8 @@ Content: identification (or "anonymised": no patient name, ID, birth date or
 UIDs), the case facts, one row per lesion (site, kind, size, volume, SUVmax,
 OAR flags), counts per organ, each rule set's verdict with every criterion
 and its source, the ESTRO-EORTC class, unverified thresholds marked, the
-rule-set versions, the date, the author and the decision-support statement.
+rule-set versions, the date, the author, the review state (draft / reviewed /
+approved, who and when) and the decision-support statement.
 """
 
 from __future__ import annotations
@@ -35,9 +36,18 @@ def default_author() -> str:
         return ""
 
 
+def review_summary(review) -> dict:
+    """The review state of a case (core.review.CaseReview) for the summary: state, the line shown
+    beside the author ("Approved by ... UTC") and every sign-off in force (staff, not the patient)."""
+    signoffs = review.signoffs
+    return {"state": review.state.value, "status": review.status_text(),
+            "signoffs": [{k: v for k, v in s.to_json().items() if k != "content_digest"} for s in signoffs]}
+
+
 def build_summary(evaluation: Evaluation, *, workspace=None, anonymise: bool = False, author: str | None = None,
-                  warnings: list[str] | None = None, case_name: str = "") -> dict:
-    """The summary document of an evaluated case (see the module docstring)."""
+                  warnings: list[str] | None = None, case_name: str = "", review=None) -> dict:
+    """The summary document of an evaluated case (see the module docstring); ``review``: the
+    case's core.review.CaseReview (None: "not recorded")."""
     ev = evaluation
     oar = ev.oar
     rows = []
@@ -60,6 +70,8 @@ def build_summary(evaluation: Evaluation, *, workspace=None, anonymise: bool = F
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "evaluated_on": ev.today.isoformat(),
         "author": default_author() if author is None else author,
+        "review": review_summary(review) if review is not None else
+        {"state": None, "status": "review state not recorded", "signoffs": []},
         "app_version": core.__version__,
         "case": "" if anonymise else case_name,
         "patient": _identification(workspace, anonymise),

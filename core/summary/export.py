@@ -39,7 +39,7 @@ def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = Tr
     out_dir.mkdir(parents=True, exist_ok=True)
     name = case.path.name if case.path is not None else ""
     summary = build_summary(check.evaluation, workspace=check.workspace, anonymise=anonymise, author=author,
-                            warnings=check.warnings, case_name=name)
+                            warnings=check.warnings, case_name=name, review=getattr(case, "review", None))
     written = []
     if pdf:
         mip, key = summary_pictures(case, check.workspace, summary)

@@ -51,8 +51,10 @@ def _figure() -> Figure:
 
 
 def _footer(fig: Figure, s: dict, n: int, total: int) -> None:
+    review = s.get("review") or {}
     fig.text(0.06, 0.025, f"OligoPlan {s['app_version']} · generated {s['generated']} · author: "
-             f"{s['author'] or 'not given'} · page {n} of {total}", fontsize=6.5, color="#555555")
+             f"{s['author'] or 'not given'} · review: {review.get('state') or 'not recorded'}"
+             f" · page {n} of {total}", fontsize=6.5, color="#555555")
     fig.text(0.06, 0.04, "Decision support only, not a treatment order.", fontsize=7, color="#b03030",
              weight="bold")
 
@@ -85,13 +87,39 @@ def _fmt(value) -> str:
     return str(value)
 
 
+REVIEW_COLOURS = {"draft": "#8a5a00", "reviewed": "#1565c0", "approved": "#2e7d32"}
+
+
+def _review_lines(fig: Figure, s: dict, y: float) -> float:
+    """The review state ("Approved by ... UTC") beside the author, and each sign-off's comment."""
+    review = s.get("review") or {}
+    state = review.get("state")
+    status = review.get("status") or "review state not recorded"
+    if state == "draft":
+        status += ": not yet reviewed or approved"
+    fig.text(0.06, y, "Review:", fontsize=10, weight="bold", va="top")
+    fig.text(0.30, y, status, fontsize=10, va="top", weight="bold", color=REVIEW_COLOURS.get(state, "#555555"))
+    y -= 0.018
+    fig.text(0.30, y, f"summary written by {s['author'] or 'not given'} on {s['generated'][:16].replace('T', ' ')}"
+             " UTC", fontsize=7.5, color="#444444", va="top")
+    for so in review.get("signoffs", [])[-2:]:
+        y -= 0.014
+        comment = f": {so['comment']}" if so.get("comment") else ""
+        fig.text(0.30, y, textwrap.shorten(f"{so['state']} by {so['name']}"
+                                           + (f" ({so['role']})" if so.get("role") else "")
+                                           + f", {so['when'][:16].replace('T', ' ')} UTC{comment}", 110),
+                 fontsize=7, color="#444444", va="top")
+    return y - 0.03
+
+
 # ------------------------------------------------------------------ page 1
 def _page_overview(s: dict) -> Figure:
     fig = _figure()
     _header(fig, s, _identification(s))
     y = 0.915
     fig.text(0.06, y, textwrap.fill(s["disclaimer"], 120), fontsize=8, color="#b03030", va="top")
-    y -= 0.05
+    y -= 0.045
+    y = _review_lines(fig, s, y)
     cls = s["classification"]
     text = cls["class"] if not cls["missing"] else f"unknown — needs {', '.join(cls['missing'])}"
     induced = cls.get("genesis") == "induced"

@@ -8,6 +8,8 @@ moves to the next one). The rule-set picker emits ``selection_changed``.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont
 from PySide6.QtWidgets import (
@@ -27,6 +29,7 @@ from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
 VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
+REVIEW_COLOURS = {"draft": "#8a5a00", "reviewed": "#1565c0", "approved": "#2e7d32"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
@@ -66,6 +69,10 @@ class VerdictPanel(QWidget):
         self.cutoff.setValue(cutoff_months)
         self.cutoff.setToolTip("ESTRO-EORTC synchronous/metachronous cut-off (not verified; default 6 months)")
         self.cutoff.valueChanged.connect(self.cutoff_changed)
+        self.review_label = QLabel(self)
+        self.review_label.setObjectName("review_state_label")
+        self.review_label.setWordWrap(True)
+        self.review_label.setToolTip("Review state of the case (Review > Sign off); any change reopens it")
         self.class_label = QLabel(self)
         self.class_label.setObjectName("classification_label")
         self.class_label.setWordWrap(True)
@@ -99,6 +106,7 @@ class VerdictPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.review_label)
         layout.addWidget(self.class_label)
         layout.addWidget(self.counts_label)
         layout.addWidget(self.oar_label)
@@ -137,6 +145,13 @@ class VerdictPanel(QWidget):
         return None
 
     # ------------------------------------------------------------ showing
+    def show_review(self, state: str, text: str) -> None:
+        """The case's review state (``state``: draft, reviewed, approved; ``text``: who and when)."""
+        colour = REVIEW_COLOURS.get(state, "#555555")
+        if state == "draft":
+            text = f"{text}: not yet reviewed or approved (Review > Sign off)"
+        self.review_label.setText(f"<span style='color:{colour}'><b>Review:</b> {html.escape(text)}</span>")
+
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))

@@ -238,3 +238,17 @@ def test_a_case_with_its_own_rule_sets_selects_them_in_the_picker(rules_window, 
     assert panel.selected_ids() == ["sabr-comet", "estro-astro-2020", "crc-liver-limited"]
     assert panel.rule_set_item("crc-liver-limited") is not None and panel.rule_set_item("sabr-comet") is not None
     assert w.undo_stack.count() == 0  # opening is not an edit
+
+
+def test_review_state_is_shown_at_the_top_of_the_panel_and_follows_sign_offs(rules_window, ct_volume):
+    w = rules_window
+    label = w.rules_wiring.panel.review_label
+    assert "Draft: not yet reviewed" in label.text()
+    w.review_wiring.sign("physics check", name="A. Physicist", role="medical physicist")
+    assert "Reviewed by A. Physicist (medical physicist)" in label.text()
+    w.review_wiring.sign("", name="Dr X", role="radiation oncologist")
+    signed = w.rules_wiring.case.review.signoffs[-1].when[:16].replace("T", " ")
+    assert f"Approved by Dr X (radiation oncologist), {signed} UTC" in label.text()
+    assert label.isVisible() and label.y() < w.rules_wiring.panel.tree.y()  # above the verdicts
+    w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, 5, "adrenal")))
+    assert "Draft" in label.text() and "Approved" not in label.text()  # an edit reopened it

@@ -40,6 +40,8 @@ class OrthancServer:
     dicom_port: int
     http_port: int
     listen_port: int
+    #: False: C-GET from OLIGOPLAN is refused (Orthanc closes the association), as many PACS do
+    allow_get: bool = True
     process: subprocess.Popen | None = None
     log: Path = field(init=False)
 
@@ -52,7 +54,7 @@ class OrthancServer:
 
     def config(self) -> dict:
         modality = {"AET": OUR_AET, "Host": "127.0.0.1", "Port": self.listen_port,
-                    "AllowEcho": True, "AllowFind": True, "AllowGet": True, "AllowMove": True,
+                    "AllowEcho": True, "AllowFind": True, "AllowGet": self.allow_get, "AllowMove": True,
                     "AllowStore": True}
         return {
             "Name": "oligoplan-test",
@@ -66,6 +68,7 @@ class OrthancServer:
             "DicomCheckCalledAet": True,
             "DicomAlwaysAllowEcho": True,
             "DicomAlwaysAllowStore": True,
+            "DicomAlwaysAllowGet": False,  # (new in 1.9.0) only the modalities that AllowGet
             "DicomModalities": {"oligoplan": modality},
             "DicomScpTimeout": 30,
             "StorageCompression": False,
@@ -124,7 +127,7 @@ class OrthancServer:
             self.rest("DELETE", f"/patients/{patient}")
 
 
-def start_orthanc(folder: Path) -> OrthancServer:
+def start_orthanc(folder: Path, allow_get: bool = True) -> OrthancServer:
     folder.mkdir(parents=True, exist_ok=True)
-    return OrthancServer(folder, free_port(), free_port(), free_port()).start()
+    return OrthancServer(folder, free_port(), free_port(), free_port(), allow_get=allow_get).start()
 

@@ -44,10 +44,14 @@ def register(subparsers) -> None:
                      help="folder for the study (one subfolder per series); what is there already is skipped")
     get.add_argument("--move", action="store_true",
                      help="C-MOVE to our own storage SCP instead of C-GET (the PACS must know our AE title)")
-    get.add_argument("--listen-port", type=int, default=DEFAULT_LISTEN_PORT, metavar="P",
-                     help=f"port of our storage SCP during --move (default {DEFAULT_LISTEN_PORT})")
+    get.add_argument("--listen-port", type=int, default=None, metavar="P",
+                     help=f"port of our storage SCP for C-MOVE (with --move: default {DEFAULT_LISTEN_PORT}); "
+                          "without --move, a PACS that refuses C-GET is asked by C-MOVE to this port")
     get.add_argument("--listen-address", default=DEFAULT_BIND_ADDRESS, metavar="ADDR",
                      help=f"address our storage SCP binds to during --move (default {DEFAULT_BIND_ADDRESS})")
+    get.add_argument("--store-aet", default=None, metavar="AE",
+                     help="the AE title the PACS sends C-MOVE results from, when not --called-aet "
+                          "(our storage SCP accepts only these two)")
     get.add_argument("--json", action="store_true", help="print JSON")
     get.set_defaults(func=cmd_get)
 
@@ -71,8 +75,12 @@ def _add_peer(p) -> None:
 def _client(args):
     from core.pacs.client import PacsClient
 
-    node = PacsNode(name="command line", ae_title=args.called_aet, host=args.host, port=args.port)
-    local = LocalAE(ae_title=args.calling_aet, listen_port=getattr(args, "listen_port", DEFAULT_LISTEN_PORT),
+    node = PacsNode(name="command line", ae_title=args.called_aet, host=args.host, port=args.port,
+                    store_ae_title=getattr(args, "store_aet", None))
+    listen_port = getattr(args, "listen_port", None)
+    if listen_port is None and getattr(args, "move", False):
+        listen_port = DEFAULT_LISTEN_PORT
+    local = LocalAE(ae_title=args.calling_aet, listen_port=listen_port,
                     bind_address=getattr(args, "listen_address", DEFAULT_BIND_ADDRESS))
     return PacsClient(node, local, timeout_s=args.timeout)
 

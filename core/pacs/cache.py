@@ -80,10 +80,17 @@ class ReceivedLog:
     written: dict[str, set[str]] = field(default_factory=dict)  # series -> SOP UIDs
     already: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (SOP UID or '?', reason)
+    #: calling AE titles our C-MOVE storage SCP turned away (not the node's)
+    refused_callers: set[str] = field(default_factory=set)
 
     @property
     def n_written(self) -> int:
         return sum(len(v) for v in self.written.values())
+
+    @property
+    def n_seen(self) -> int:
+        """C-STORE requests handled so far (written, already there or refused)."""
+        return self.n_written + self.already + len(self.failed)
 
 
 class InstanceWriter:

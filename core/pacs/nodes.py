@@ -8,7 +8,12 @@ Example::
 
     {"local": {"ae_title": "OLIGOPLAN", "listen_port": 11113, "bind_address": "127.0.0.1"},
      "nodes": [{"name": "Hospital PACS", "ae_title": "PACS", "host": "pacs.example.org",
-                "port": 104}]}
+                "port": 104, "store_ae_title": "PACS_SCU"}]}
+
+``listen_port`` is optional: without it C-MOVE is not possible (and a
+refused C-GET cannot fall back to it); ``store_ae_title`` is optional too, for
+a PACS that delivers C-MOVE results from another AE title than the one it
+answers queries on.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from core.errors import PacsConfigError
 
 DEFAULT_AE_TITLE = "OLIGOPLAN"
 DEFAULT_LISTEN_PORT = 11113
+#: The port the command line's ``--move`` uses when no ``--listen-port`` is given.
 #: The retrieve SCP (C-MOVE destination) listens here only, and only while a
 #: retrieve runs; set it to the address of the network card the PACS can reach.
 DEFAULT_BIND_ADDRESS = "127.0.0.1"
@@ -57,15 +63,26 @@ def check_host(value, what: str = "host") -> str:
 
 @dataclass(frozen=True)
 class PacsNode:
-    """A remote DICOM node (a PACS): its AE title, host and DICOM port."""
+    """A remote DICOM node (a PACS): its AE title, host and DICOM port.
+
+    ``store_ae_title``: the AE title the PACS sends C-MOVE results (C-STORE)
+    from, when it is not ``ae_title`` (some PACS query on one AE title and
+    store from another). Our storage SCP accepts deliveries from these two
+    AE titles only.
+    """
 
     name: str
     ae_title: str
     host: str
     port: int
+    store_ae_title: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ae_title", check_ae_title(self.ae_title, "called AE title"))
+        if self.store_ae_title is not None and not str(self.store_ae_title).strip():
+            object.__setattr__(self, "store_ae_title", None)
+        if self.store_ae_title is not None:
+            object.__setattr__(self, "store_ae_title", check_ae_title(self.store_ae_title, "store AE title"))
         object.__setattr__(self, "host", check_host(self.host))
         object.__setattr__(self, "port", check_port(self.port))
         object.__setattr__(self, "name", str(self.name).strip() or f"{self.ae_title}@{self.host}")
@@ -73,19 +90,31 @@ class PacsNode:
     def describe(self) -> str:
         return f"{self.ae_title} at {self.host}:{self.port}"
 
+    @property
+    def delivering_ae_titles(self) -> list[str]:
+        """The AE titles our C-MOVE storage SCP accepts deliveries from."""
+        return list(dict.fromkeys([self.ae_title] + ([self.store_ae_title] if self.store_ae_title else [])))
+
 
 @dataclass(frozen=True)
 class LocalAE:
     """Our side: our AE title (the calling AE title), and where the retrieve SCP
-    (the C-MOVE destination) listens while a retrieve runs."""
+    (the C-MOVE destination) listens while a retrieve runs.
+
+    ``listen_port`` None (the default) means not configured: C-MOVE is then
+    impossible, and the messages say where to set it.
+    """
 
     ae_title: str = DEFAULT_AE_TITLE
-    listen_port: int = DEFAULT_LISTEN_PORT
+    listen_port: int | None = None
     bind_address: str = DEFAULT_BIND_ADDRESS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ae_title", check_ae_title(self.ae_title, "calling AE title"))
-        object.__setattr__(self, "listen_port", check_port(self.listen_port, "listen port"))
+        if self.listen_port == "":
+            object.__setattr__(self, "listen_port", None)
+        if self.listen_port is not None:
+            object.__setattr__(self, "listen_port", check_port(self.listen_port, "listen port"))
         object.__setattr__(self, "bind_address", check_host(self.bind_address, "listen address"))
 
 
@@ -110,7 +139,9 @@ class PacsSettings:
         return replace(self, nodes=tuple(n for n in self.nodes if n.name != name))
 
     def to_json(self) -> dict:
-        return {"local": asdict(self.local), "nodes": [asdict(n) for n in self.nodes]}
+        local = {k: v for k, v in asdict(self.local).items() if v is not None}
+        nodes = [{k: v for k, v in asdict(n).items() if v is not None} for n in self.nodes]
+        return {"local": local, "nodes": nodes}
 
     @classmethod
     def from_json(cls, doc, where: str = "PACS settings") -> "PacsSettings":

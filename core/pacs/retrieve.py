@@ -7,6 +7,11 @@
 3. Retrieve: C-GET on one association (we take the storage SCP role for the
    SOP classes found), or C-MOVE to our own storage SCP, which listens on the
    configured address only while the retrieve runs and only accepts the node.
+   A PACS that refuses C-GET (rejects its presentation context, answers
+   "refused" / "not supported", closes the association on the request, or
+   fails every sub-operation because it cannot store on our association) is
+   asked again by C-MOVE when a listen port is configured; the report's
+   ``note`` says so. Without a listen port the error says what to configure.
 4. Check: every file was parsed as it arrived (:class:`core.pacs.cache.InstanceWriter`);
    the folder's instances are compared with what C-FIND promised. A partial
    retrieve raises :class:`core.errors.RetrieveIncompleteError` saying what is
@@ -15,6 +20,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -72,6 +78,16 @@ DEFAULT_GET_CLASSES = (
     "1.2.840.10008.5.1.4.1.1.88.59",  # Key Object Selection
 )
 MAX_CONTEXTS = 127  # 128 minus the C-GET context
+#: Final C-GET statuses that mean "not this way": ask again by C-MOVE.
+GET_REFUSALS = {
+    0x0122: "SOP class not supported",
+    0x0124: "not authorised",
+    0xA702: "out of resources: unable to perform the sub-operations",
+}
+#: What to configure for C-MOVE; ``{aet}`` is our AE title.
+MOVE_SETUP_HINT = ("set 'Listen port (C-MOVE)' (and the listen address) in File > Query / retrieve from PACS > "
+                   "Nodes…, or give --listen-port P on the command line, and add our AE title {aet!r} with this "
+                   "computer's address and that port to the PACS's DICOM nodes")
 #: C-GET storage contexts, most wanted first: uncompressed, then each
 #: compressed syntax we decode (lossless first) in a context of its own.
 SYNTAX_GROUPS = (
@@ -129,6 +145,8 @@ class RetrieveReport:
     series: list[SeriesOutcome] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (SOP UID, reason) refused on arrival
     peer_status: str = ""  # what the PACS said at the end, when not plain success
+    note: str = ""  # e.g. "C-GET refused by PACS X (...); retrieved by C-MOVE instead"
+    requested: RetrieveMethod | None = None  # the method asked for, when another one was used
 
     @property
     def n_received(self) -> int:
@@ -150,7 +168,7 @@ class RetrieveReport:
         total = sum(s.n_expected or 0 for s in self.series)
         text = (f"{self.n_received} instance(s) received, {self.n_skipped} already cached, "
                 f"{total - self.n_missing}/{total} present in {self.folder}")
-        return text
+        return f"{self.note}. {text}" if self.note else text
 
     def missing_text(self) -> str:
         parts = [f"{s.n_missing} of {s.n_expected} from {s.name()}" for s in self.series if s.n_missing]
@@ -164,6 +182,7 @@ class RetrieveReport:
 
     def to_json(self) -> dict:
         return {"study_uid": self.study_uid, "folder": str(self.folder), "method": self.method.value,
+                "requested_method": (self.requested or self.method).value, "note": self.note,
                 "complete": self.complete, "received": self.n_received, "already_cached": self.n_skipped,
                 "missing": self.n_missing, "series": [s.to_json() for s in self.series],
                 "refused": [{"sop_instance_uid": u, "reason": r} for u, r in self.failed],
@@ -255,6 +274,7 @@ def retrieve_study(client: PacsClient, study_uid: str, series_uids: list[str] | 
     for s in outcomes:
         s.before = len(s.present)
     todo = sum(s.n_missing for s in outcomes)
+    writer = None
     if todo or any(s.n_expected is None for s in outcomes):
         writer = InstanceWriter(folder, study_uid,
                                 on_written=lambda n: progress(n, todo, f"Received {n} of {todo} instance(s)"))
@@ -262,7 +282,21 @@ def retrieve_study(client: PacsClient, study_uid: str, series_uids: list[str] | 
         identifiers = _identifiers(study_uid, outcomes)
         try:
             if method is RetrieveMethod.GET:
-                report.peer_status = _get(client, identifiers, classes, writer, cancel)
+                try:
+                    report.peer_status = _get(client, identifiers, classes, writer, cancel)
+                except GetRefused as refusal:
+                    note = f"C-GET refused by PACS {client.node.describe()} ({refusal})"
+                    if client.local.listen_port is None:
+                        raise PacsError(f"{note}; C-MOVE is the other way to retrieve, and it needs a listen "
+                                        f"port: {MOVE_SETUP_HINT.format(aet=client.local.ae_title)}") from None
+                    report.method, report.requested = RetrieveMethod.MOVE, RetrieveMethod.GET
+                    report.note = f"{note}; retrieved by C-MOVE instead"
+                    progress(writer.log.n_written, todo, f"{note}; retrieving by C-MOVE instead")
+                    _refresh(report)
+                    try:
+                        report.peer_status = _move(client, _identifiers(study_uid, outcomes), writer, cancel)
+                    except PacsError as exc:
+                        raise PacsError(f"{note}; C-MOVE failed too: {exc}") from None
             else:
                 report.peer_status = _move(client, identifiers, writer, cancel)
         finally:
@@ -276,15 +310,26 @@ def retrieve_study(client: PacsClient, study_uid: str, series_uids: list[str] | 
         kept = (f"The {n_present} instance(s) there are kept in {folder}; retrieve again to fetch only "
                 "what is missing" if n_present else "Nothing arrived")
         hint = ""
-        if method is RetrieveMethod.MOVE and report.n_received == 0:
+        if report.method is RetrieveMethod.MOVE and report.n_received == 0:
             hint = (f". For C-MOVE the PACS must reach our storage SCP {client.local.ae_title!r} at "
                     f"{client.local.bind_address}:{client.local.listen_port}: check that address and port "
-                    "in its DICOM nodes, or use C-GET")
+                    "in its DICOM nodes" + (", or use C-GET" if report.requested is None else ""))
+        if writer is not None and writer.log.refused_callers:
+            hint += ". " + store_aet_hint(client, writer)
+        note = f"{report.note}. " if report.note else ""
         raise RetrieveIncompleteError(
-            f"retrieve of study {study_uid} from {client.node.describe()} is incomplete: "
+            f"{note}retrieve of study {study_uid} from {client.node.describe()} is incomplete: "
             f"{report.missing_text()}. {kept}{hint}", report)
     progress(todo, todo, report.summary())
     return report
+
+
+def store_aet_hint(client: PacsClient, writer: InstanceWriter) -> str:
+    """Why deliveries were turned away, and the setting that lets the PACS in."""
+    return (f"our storage SCP refused deliveries from AE title(s) "
+            f"{', '.join(repr(a) for a in sorted(writer.log.refused_callers))} (it accepts only "
+            f"{', '.join(repr(a) for a in client.node.delivering_ae_titles)}): if that is the PACS, "
+            "set it as the node's store AE title (PACS nodes dialog; command line: --store-aet)")
 
 
 def _refresh(report: RetrieveReport) -> None:
@@ -311,11 +356,17 @@ def _get(client: PacsClient, identifiers: list[Dataset], classes: set[str], writ
     handlers = [(evt.EVT_C_STORE, writer.handle_store)]
     statuses = []
     with client.association(ae, ext_neg=roles, evt_handlers=handlers, doing="retrieving from") as assoc:
+        get_model = str(StudyRootQueryRetrieveInformationModelGet)
+        if not any(c.abstract_syntax == get_model for c in assoc.accepted_contexts):
+            raise GetRefused("it rejected the C-GET presentation context")
         with CancelWatch(assoc, cancel) as watch:
             try:
                 for identifier in identifiers:
+                    seen = writer.log.n_seen
+                    start = time.monotonic()
                     responses = assoc.send_c_get(identifier, StudyRootQueryRetrieveInformationModelGet)
-                    statuses.append(_drain(client, responses, "C-GET", watch))
+                    statuses.append(_drain(client, responses, "C-GET", watch,
+                                           refusal=_GetWatch(writer, seen, start, client.timeout_s)))
             except _Dropped as exc:
                 statuses.append(str(exc))
     return "; ".join(dict.fromkeys(s for s in statuses if s))
@@ -324,13 +375,23 @@ def _get(client: PacsClient, identifiers: list[Dataset], classes: set[str], writ
 def _move(client: PacsClient, identifiers: list[Dataset], writer: InstanceWriter,
           cancel: CancelCheck | None) -> str:
     local, node = client.local, client.node
+    if local.listen_port is None:
+        raise PacsError(f"C-MOVE from {node.describe()} needs a listen port for our storage SCP: "
+                        + MOVE_SETUP_HINT.format(aet=local.ae_title) + "; or use C-GET")
     scp = client.make_ae()
     scp.supported_contexts = [c for c in _storage_contexts()]
-    scp.require_calling_aet = [node.ae_title]  # only the node we asked may deliver
+    # only the node we asked may deliver (from its AE title, or its store AE title)
+    scp.require_calling_aet = node.delivering_ae_titles
+
+    def on_rejected(event) -> None:
+        caller = str(getattr(event.assoc.requestor, "ae_title", "") or "").strip()
+        writer.log.refused_callers.add(caller[:16] or "(none)")
+
     try:
         server = scp.start_server((local.bind_address, local.listen_port), block=False,
                                   evt_handlers=[(evt.EVT_C_STORE, writer.handle_store),
-                                                (evt.EVT_REQUESTED, lambda event: quick_ack(event.assoc))])
+                                                (evt.EVT_REQUESTED, lambda event: quick_ack(event.assoc)),
+                                                (evt.EVT_REJECTED, on_rejected)])
     except OSError as exc:
         raise PacsError(f"cannot listen on {local.bind_address}:{local.listen_port} for the C-MOVE ({exc}); "
                         "choose another listen port or address in the PACS settings") from None
@@ -344,7 +405,7 @@ def _move(client: PacsClient, identifiers: list[Dataset], writer: InstanceWriter
                     for identifier in identifiers:
                         responses = assoc.send_c_move(identifier, local.ae_title,
                                                       StudyRootQueryRetrieveInformationModelMove)
-                        statuses.append(_drain(client, responses, "C-MOVE", watch))
+                        statuses.append(_drain(client, responses, "C-MOVE", watch, writer=writer))
                 except _Dropped as exc:
                     statuses.append(str(exc))
         return "; ".join(dict.fromkeys(s for s in statuses if s))
@@ -358,21 +419,40 @@ def _storage_contexts():
     return [build_context(c.abstract_syntax, ACCEPTED_SYNTAXES) for c in StoragePresentationContexts]
 
 
-def _drain(client: PacsClient, responses, what: str, watch: CancelWatch) -> str:
-    """Read a C-GET/C-MOVE's responses; '' on success, the peer's complaint otherwise."""
+def _drain(client: PacsClient, responses, what: str, watch: CancelWatch,
+           refusal: "_GetWatch | None" = None, writer: InstanceWriter | None = None) -> str:
+    """Read a C-GET/C-MOVE's responses; '' on success, the peer's complaint otherwise.
+
+    With ``refusal`` (C-GET), a response that means "C-GET is refused" raises
+    :class:`GetRefused` so that the caller can ask by C-MOVE instead.
+    """
     last = ""
+    answered = False
     for status, identifier in responses:
         code = _status_code(status)
         if watch.fired:
             raise Cancelled("retrieve cancelled")
         if code is None:  # the association ended without a final response
+            if refusal is not None and not answered and refusal.nothing_arrived() and refusal.peer_ended():
+                raise GetRefused("it closed the association on the C-GET request")
             raise _Dropped(f"{what}: the PACS stopped answering (no response within {client.timeout_s:g} s, "
                            "or it closed the association)")
+        answered = True
         if code in PENDING:
             continue
         failed = _sub_ops(status, "NumberOfFailedSuboperations")
+        if refusal is not None and refusal.nothing_arrived():
+            if code in GET_REFUSALS and code != 0xA702:
+                raise GetRefused(f"status 0x{code:04X}, {GET_REFUSALS[code]}")
+            if failed and not _sub_ops(status, "NumberOfCompletedSuboperations"):
+                raise GetRefused(f"status 0x{code:04X}: all {failed} sub-operation(s) failed without a single "
+                                 "instance sent to us; it cannot store on our association (storage SCP role)")
+            if code in GET_REFUSALS:
+                raise GetRefused(f"status 0x{code:04X}, {GET_REFUSALS[code]}")
         if code == 0x0000:
             return ""
+        if code == 0xA801 and writer is not None and writer.log.refused_callers:
+            raise PacsError(f"C-MOVE from {client.node.describe()}: " + store_aet_hint(client, writer))
         if code == 0xA801:
             raise PacsError(
                 f"{client.node.describe()} does not know our AE title {client.local.ae_title!r} as a C-MOVE "
@@ -390,6 +470,24 @@ def _drain(client: PacsClient, responses, what: str, watch: CancelWatch) -> str:
 
 class _Dropped(Exception):
     """The association ended before the final response (peer abort, timeout)."""
+
+
+class GetRefused(Exception):
+    """The PACS will not serve this C-GET (the text says how it refused); C-MOVE may work."""
+
+
+class _GetWatch:
+    """What a C-GET refusal check needs: did any instance reach us, and did the
+    peer end the association (rather than our timeout)?"""
+
+    def __init__(self, writer: InstanceWriter, seen_before: int, start: float, timeout_s: float):
+        self.writer, self.seen_before, self.start, self.timeout_s = writer, seen_before, start, timeout_s
+
+    def nothing_arrived(self) -> bool:
+        return self.writer.log.n_seen == self.seen_before
+
+    def peer_ended(self) -> bool:
+        return time.monotonic() - self.start < 0.9 * self.timeout_s
 
 
 def _sub_ops(status: Dataset, keyword: str) -> int:

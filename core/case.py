@@ -51,6 +51,26 @@ class ImageRef:
         return path if path.is_absolute() else (case_dir / path).resolve()
 
 
+@dataclass(frozen=True)
+class StructureSetRef:
+    """An RT Structure Set shown with the case: by file and by (0008,0018) SOP Instance UID.
+
+    ``path`` is relative to the case file's folder when possible; when the file
+    has moved, core.rt.case_structures finds it again by ``sop_uid`` among the
+    case's images. ``hidden_rois`` are the (3006,0022) ROI Numbers whose
+    outlines the user turned off.
+    """
+
+    path: str
+    sop_uid: str
+    label: str = ""
+    hidden_rois: tuple[int, ...] = ()
+
+    def resolve(self, case_dir: Path) -> Path:
+        path = Path(self.path)
+        return path if path.is_absolute() else (case_dir / path).resolve()
+
+
 @dataclass
 class Case:
     images: list[ImageRef] = field(default_factory=list)
@@ -60,6 +80,8 @@ class Case:
     audit: AuditTrail = field(default_factory=AuditTrail)
     #: problems found in the audit trail when the file was read (core.review.integrity_warnings)
     integrity_warnings: list[str] = field(default_factory=list)
+    #: the RT Structure Sets shown with the case (organs at risk for the OAR flags and exports)
+    structure_sets: list[StructureSetRef] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         from core.review import CaseReview  # review records this case's changes from now on
@@ -90,6 +112,11 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
                 "modality": ref.modality,
             }
             for ref in case.images
+        ],
+        "structure_sets": [
+            {"path": _relative(ref.path, base), "sop_uid": ref.sop_uid, "label": ref.label,
+             "hidden_rois": [int(n) for n in ref.hidden_rois]}
+            for ref in case.structure_sets
         ],
         "next_lesion_number": case.lesions.next_number,
         "lesions": [lesion_to_json(lesion) for lesion in case.lesions],
@@ -246,9 +273,24 @@ def case_from_json(doc, path: Path) -> Case:
     if not isinstance(facts, dict):
         raise CaseFileError(f"{name}: facts must be an object, found {type(facts).__name__}")
     case = Case(images=images, lesions=lesion_set, facts=facts, path=Path(path),
-                audit=AuditTrail.from_json(doc.get("audit")))
+                audit=AuditTrail.from_json(doc.get("audit")),
+                structure_sets=_structure_sets_from_json(doc, Path(path)))
     _check_review(case, doc)
     return case
+
+
+def _structure_sets_from_json(doc: dict, path: Path) -> list[StructureSetRef]:
+    """``structure_sets`` (absent in files written before it existed: none recorded), their
+    paths made absolute from the case file's folder (so that "save as" elsewhere keeps them)."""
+    name, case_dir = path.name, path.resolve().parent
+    try:
+        return [StructureSetRef(path=str(StructureSetRef(str(s["path"]), "").resolve(case_dir)),
+                                sop_uid=str(s["sop_uid"]), label=str(s.get("label", "")),
+                                hidden_rois=tuple(int(n) for n in s.get("hidden_rois", [])))
+                for s in _list(doc, "structure_sets")]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CaseFileError(f"{name}: structure_sets: each entry needs path and sop_uid, and hidden_rois "
+                            f"must be ROI numbers ({exc})") from exc
 
 
 def _check_review(case: Case, doc: dict) -> None:
@@ -337,6 +379,10 @@ def write_recovery(case: Case) -> Path:
     doc["images"] = [
         {**img, "folder": str(ref.resolve(case.path.parent) if case.path else ref.folder)}
         for img, ref in zip(doc["images"], case.images)
+    ]
+    doc["structure_sets"] = [
+        {**item, "path": str(ref.resolve(case.path.parent) if case.path else ref.path)}
+        for item, ref in zip(doc["structure_sets"], case.structure_sets)
     ]
     doc["recovery_of"] = str(case.path) if case.path else None
     atomic_write_text(path, json.dumps(doc, indent=1))

@@ -7,8 +7,9 @@ the :class:`ExportJob` and returns the files it wrote. A new format is one more
 check and the summary printed at the end come from the list.
 
 Options shared by every step: ``--out DIR`` (created when missing),
-``--include-oars`` (the organs at risk of the structure sets matched to the
-case's images go into the RTSTRUCT too) and ``--anonymise`` (every file is
+``--include-oars`` (the organs at risk of the structure sets the case records,
+or when it records none of those matched to the case's images, go into the
+RTSTRUCT too; structures turned off in the gui stay out) and ``--anonymise`` (every file is
 de-identified following DICOM PS3.15 basic profile; UIDs are remapped
 consistently across all the files of one export: see :mod:`core.rt.anonymise`).
 
@@ -121,7 +122,8 @@ def register(subparsers) -> None:
     for step in EXPORT_STEPS:
         p.add_argument(step.flag, dest=step.dest, action="store_true", help=step.help)
     p.add_argument("--include-oars", action="store_true",
-                   help="add the organs at risk of the structure sets found with the images to the RTSTRUCT")
+                   help="add the organs at risk of the case's structure sets (or, when it records none, of those "
+                        "found with the images) to the RTSTRUCT")
     p.add_argument("--anonymise", action="store_true",
                    help="de-identify every file (DICOM PS3.15 basic profile, UIDs remapped consistently)")
     add_summary_options(p)

@@ -1,8 +1,9 @@
 """The DICOM steps of `oligoplan export` (and of File > Export in the gui).
 
 * :func:`case_rtstruct` - the case's lesions (GTV, coded by kind, colour per
-  lesion) and optionally the organs at risk of the structure sets found with
-  the images, as one RTSTRUCT dataset on the lesions' series.
+  lesion) and optionally the organs at risk of the structure sets the case
+  records (core.rt.case_structures; those found with the images when it records
+  none), as one RTSTRUCT dataset on the lesions' series.
 * :func:`write_case_rtstruct`, :func:`write_case_sr` - validated, optionally
   de-identified, written atomically into the job's folder. When both are
   written in one export, the SR references the RTSTRUCT's ROIs.
@@ -55,14 +56,20 @@ def lesion_rois(case: Case, volume: Volume, notes: list[str]) -> tuple[list[RoiS
     return rois, points
 
 
-def oar_rois(workspace) -> list[RoiSpec]:
-    """Organs at risk of the structure sets placed on the workspace's primary image."""
-    from core.rt.rtstruct_read import import_structure_sets
+def oar_rois(workspace, case: Case | None = None, notes: list[str] | None = None) -> list[RoiSpec]:
+    """Organs at risk of the structure sets the case records (those found with the images
+    when it records none), placed on the workspace's primary image; the ones the user
+    turned off in the structure list stay out, as in the gui."""
+    from core.rt.case_structures import case_structure_sets
 
+    found = case_structure_sets(case if case is not None else Case(), workspace.scan, workspace.primary)
+    if notes is not None:
+        notes.extend(found.notes)
+        notes.extend(f"{Path(path).name}: {reason}" for path, reason in found.refused)
     out = []
-    for placed in import_structure_sets(workspace.scan, workspace.primary).placed:
+    for placed in found.placed:
         for s in placed.organs_at_risk:
-            if s.mask is not None:
+            if s.mask is not None and (placed.sop_uid, s.number) not in found.hidden:
                 out.append(RoiSpec(s.name, s.mask, s.color, s.interpreted_type or "ORGAN", algorithm="MANUAL",
                                    description=f"imported from structure set '{placed.label}'"))
     return out
@@ -74,7 +81,7 @@ def case_rtstruct(case: Case, workspace, include_oars: bool, notes: list[str],
     volume = workspace.primary
     rois, points = lesion_rois(case, volume, notes)
     if include_oars:
-        extra = oars if oars is not None else oar_rois(workspace)
+        extra = oars if oars is not None else oar_rois(workspace, case, notes)
         if not extra:
             notes.append("no organ at risk was found with the images; the RTSTRUCT holds the lesions only")
         rois += extra

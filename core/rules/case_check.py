@@ -1,5 +1,6 @@
 """Check a case file against rule sets: the images opened, lesions measured,
-organs at risk read from the case's RT Structure Set, then :func:`engine.evaluate`.
+organs at risk read from the RT Structure Sets the case records (those found
+with its images when it records none), then :func:`engine.evaluate`.
 
 Used by `oligoplan check`, the summary export and the benchmark; the GUI
 does the same steps with the images it already shows.
@@ -72,7 +73,7 @@ def oar_report(case: Case, workspace, infos: Sequence[LesionInfo], settings: Oar
     """Organ-at-risk distances and flags, or (None, warnings) when there are no organs at risk."""
     if workspace is None:
         return None, []
-    organs, warnings = load_organs(workspace.scan, workspace.primary)
+    organs, warnings = load_organs(workspace.scan, workspace.primary, case)  # the case's recorded structure sets
     if not organs:
         return None, warnings + ["no organs at risk in the case's structure sets: OAR flags are unknown"]
     calc = OarCalculator(organs, settings)

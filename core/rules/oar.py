@@ -240,16 +240,19 @@ def organs_from_structures(structures: Iterable, grid: Volume) -> list[Organ]:
             if getattr(s, "is_organ_at_risk", False) and s.mask is not None]
 
 
-def load_organs(scan, volume: Volume) -> tuple[list[Organ], list[str]]:
-    """The organs at risk of every structure set in ``scan`` that belongs on ``volume``,
-    and the warnings (structure sets refused and why). The one place that reads them."""
-    from core.rt.rtstruct_read import import_structure_sets
+def load_organs(scan, volume: Volume, case=None) -> tuple[list[Organ], list[str]]:
+    """The organs at risk of the structure sets recorded in ``case`` (core.case.Case), or
+    when it records none (or no case is given) of every structure set in ``scan`` that
+    belongs on ``volume``, and the warnings (structure sets refused or moved, and why).
+    The one place that reads them (core.rt.case_structures)."""
+    from core.case import Case
+    from core.rt.case_structures import case_structure_sets
 
-    found = import_structure_sets(scan, volume)
+    found = case_structure_sets(case if case is not None else Case(), scan, volume)
     organs: list[Organ] = []
     for placed in found.placed:
         organs.extend(organs_from_structures(placed.structures, volume))
-    warnings = [f"{path}: {reason}" for path, reason in found.refused]
+    warnings = list(found.notes) + [f"{path}: {reason}" for path, reason in found.refused]
     return organs, warnings
 
 

@@ -1,0 +1,138 @@
+"""The structure sets a case records: find their files again and place them on its images.
+
+A case file names each RT Structure Set shown with it (core.case.StructureSetRef:
+path relative to the case, (0008,0018) SOP Instance UID, label, hidden ROIs).
+
+* :func:`locate_structure_set` - the file of a reference: at its path when that
+  file still holds the same SOP Instance UID, otherwise the structure set of the
+  case's image folder with that UID (the file was moved or renamed), otherwise
+  :class:`~core.errors.StructureSetError` saying what was looked for and where.
+* :func:`case_structure_sets` - every recorded structure set placed on a volume
+  (the one place `oligoplan check` and `oligoplan export --include-oars` read
+  organs at risk from); a case that records none falls back to the structure
+  sets found with its images (case files written before the field existed).
+* :func:`structure_set_ref` - the reference of an imported structure set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+from core.case import Case, StructureSetRef
+from core.errors import DicomError, StructureSetError
+from core.rt.matching import ImageStack
+from core.rt.rtstruct_read import FolderImport, import_structure_sets, read_rtstruct
+from core.rt.structures import ImportedStructureSet
+from core.volume import Volume
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a recorded structure set was found; ``note`` says when it was not at its path."""
+
+    path: Path
+    note: str = ""
+
+
+def ref_name(ref: StructureSetRef) -> str:
+    return f"structure set '{ref.label}'" if ref.label else f"structure set {Path(ref.path).name}"
+
+
+def _sop_uid_of(path: Path) -> str | None:
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"], force=True)
+    except (InvalidDicomError, OSError, ValueError, TypeError, AttributeError, EOFError):
+        return None
+    uid = ds.get("SOPInstanceUID", None)
+    return str(uid) if uid else None
+
+
+def locate_structure_set(ref: StructureSetRef, case_dir: Path, scan=None,
+                         search_folders: Iterable[Path] = ()) -> Located:
+    """The file of ``ref``: its path, else a file with its SOP Instance UID.
+
+    ``scan`` is a folder scan of the case's images (its structure sets are
+    matched by UID without reading anything); ``search_folders`` are searched
+    recursively, header by header, when there is no scan. Raises
+    StructureSetError naming the path and the folders looked in.
+    """
+    path = ref.resolve(Path(case_dir))
+    found_elsewhere = ""
+    if path.is_file():
+        if _sop_uid_of(path) == ref.sop_uid:
+            return Located(path)
+        found_elsewhere = f"{path.name} now holds another structure set"
+    else:
+        found_elsewhere = f"{path} does not exist"
+    looked = []
+    if scan is not None:
+        looked.append(str(scan.root))
+        for summary in scan.structure_sets:
+            if summary.sop_uid == ref.sop_uid:
+                return Located(Path(summary.path), f"{ref_name(ref)}: {found_elsewhere}; found by its SOP "
+                                                   f"Instance UID at {summary.path}")
+    for folder in search_folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        looked.append(str(folder))
+        for candidate in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if _sop_uid_of(candidate) == ref.sop_uid:
+                return Located(candidate, f"{ref_name(ref)}: {found_elsewhere}; found by its SOP Instance "
+                                          f"UID at {candidate}")
+    where = f" nor in {', '.join(looked)}" if looked else ""
+    raise StructureSetError(
+        f"{ref_name(ref)} recorded in the case is not found: {found_elsewhere}, and no file with its SOP "
+        f"Instance UID {ref.sop_uid} is next to the images{where}. Import it again (File > Import RTSTRUCT…) "
+        "and save the case; the lesions are not affected"
+    )
+
+
+@dataclass
+class CaseStructureSets(FolderImport):
+    """:class:`FolderImport` plus where they came from and what was hidden."""
+
+    recorded: bool = False
+    #: (SOP Instance UID, ROI number) of the structures the user turned off
+    hidden: set = field(default_factory=set)
+    #: structure sets found away from their recorded path
+    notes: list[str] = field(default_factory=list)
+
+
+def case_structure_sets(case: Case, scan, volume: Volume, case_dir: Path | None = None) -> CaseStructureSets:
+    """The case's recorded structure sets placed on ``volume`` (or, when it records
+    none, those of ``scan`` that belong on it); refusals with the reason, never raised."""
+    case_dir = Path(case_dir) if case_dir is not None else (
+        case.path.resolve().parent if case.path is not None else Path.cwd())
+    out = CaseStructureSets(recorded=bool(case.structure_sets))
+    if not case.structure_sets:
+        found = import_structure_sets(scan, volume) if scan is not None else FolderImport()
+        out.placed, out.refused = found.placed, found.refused
+        return out
+    stacks = [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
+    folders = [] if scan is not None else [ref.resolve(case_dir) for ref in case.images]
+    for ref in case.structure_sets:
+        out.hidden.update((ref.sop_uid, int(n)) for n in ref.hidden_rois)
+        try:
+            located = locate_structure_set(ref, case_dir, scan, folders)
+            placed = read_rtstruct(located.path, volume, stacks)
+        except DicomError as exc:
+            out.refused.append((ref.path, str(exc)))
+            continue
+        if located.note:
+            out.notes.append(located.note)
+            placed.warnings.insert(0, located.note)
+        out.placed.append(placed)
+    return out
+
+
+def structure_set_ref(structure_set: ImportedStructureSet, hidden_rois: Sequence[int] = ()) -> StructureSetRef:
+    """The case-file reference of an imported structure set (absolute path; the case
+    file writes it relative to itself)."""
+    return StructureSetRef(path=str(Path(structure_set.path).resolve()), sop_uid=structure_set.sop_uid,
+                           label=structure_set.label, hidden_rois=tuple(sorted(int(n) for n in hidden_rois)))

@@ -25,7 +25,9 @@ def register(subparsers) -> None:
         "check", help="check a case against rule sets",
         description="Counts the case's lesions, classifies it (ESTRO-EORTC), flags lesions near organs "
                     "at risk and evaluates every rule set: eligible, not_eligible or undetermined, with "
-                    "each criterion's value, threshold and source. Decision support, not a treatment order.")
+                    "each criterion's value, threshold and source. Decision support, not a treatment order. "
+                    "OAR flag settings (ultracentral structures and margin...) are read from oar_flags.json "
+                    "in the user config folder when it exists (docs/rules.md).")
     c.add_argument("case", metavar="CASE.json", help="case file")
     add_selection_options(c)
     c.add_argument("--json", action="store_true", help="print JSON")
@@ -98,8 +100,10 @@ def run_check(args):
     overrides = read_facts_file(args.facts) if args.facts else None
     if args.cutoff_months < 0:
         raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: must be 0 or more")
+    from core.rules.oar_settings import load_oar_settings
+
     result = check_case(case, rule_sets, facts_override=overrides, today=parse_date(args.date),
-                        cutoff_months=args.cutoff_months)
+                        cutoff_months=args.cutoff_months, oar_settings=load_oar_settings())
     for warning in result.warnings:
         print(f"oligoplan {args.command}: warning: {warning}", file=sys.stderr)
     return case, result

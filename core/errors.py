@@ -56,6 +56,10 @@ class FactsError(OligoPlanError):
     """A case fact has a value of the wrong type or outside its allowed values."""
 
 
+class OarSettingsError(OligoPlanError):
+    """The organ-at-risk flag settings file (oar_flags.json) or a value in it is invalid."""
+
+
 class ScoringError(OligoPlanError):
     """A trainee's lesions cannot be scored against the reference (e.g. other images)."""
 

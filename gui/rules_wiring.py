@@ -20,7 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMenu
 
-from core.errors import ExportError, FactsError
+from core.errors import ExportError, FactsError, OarSettingsError
 from core.events import Signal
 from core.measure import surface_distance_mm
 from core.rules.case_check import RULE_SETS_KEY, CaseCheck, case_rule_sets
@@ -28,12 +28,15 @@ from core.rules.counting import LesionInfo
 from core.rules.engine import Evaluation, evaluate
 from core.rules.facts import CaseFacts, SetFacts, parse_fact
 from core.rules.loader import load_catalog
-from core.rules.oar import OarCalculator, organs_from_structures
+from core.rules.oar import OarCalculator, OarSettings, organs_from_structures
+from core.rules.oar_settings import load_oar_settings, save_oar_settings
+from core.rules.oar_settings import settings_path as oar_settings_path
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_rules_actions
 from gui.errors import error_boundary
 from gui.panels.facts_form import FactsForm
+from gui.panels.oar_settings_dialog import OarSettingsDialog
 from gui.panels.verdict_panel import VerdictPanel
 from gui.settings import LAST_SUMMARY_FOLDER, RULE_SETS, SUMMARY_ANONYMISE, SYNC_CUTOFF_MONTHS
 from gui.structures_wiring import ExportDialog  # the folder + "Anonymise" dialog of RTSTRUCT/SR
@@ -70,6 +73,7 @@ class RulesWiring(QObject):
         self._shown_ids = self.panel.selected_ids()
         self._picked_before_case: list[str] | None = None
         self._review = None
+        self.oar_settings = self._load_oar_settings()
         self._build_menus()
         self._connect()
         self._load_facts()
@@ -98,6 +102,7 @@ class RulesWiring(QObject):
         self.panel.selection_changed.connect(self._on_panel_selection_changed)
         self.panel.cutoff_changed.connect(self._on_panel_cutoff_changed)
         self.panel.lesions_clicked.connect(self._on_panel_lesions_clicked)
+        self.panel.oar_settings_requested.connect(self._ask_oar_settings)
         self.facts_form.facts_edited.connect(self._on_form_facts_edited)
         self.facts_changed.connect(self._on_facts_changed)
         self._lesion_set.changed.connect(self._on_lesions_changed)
@@ -148,9 +153,9 @@ class RulesWiring(QObject):
         organs = self._organs()
         if not organs:
             return None
-        key = (id(self.model.base), tuple(id(o.mask) for o in organs))
+        key = (id(self.model.base), tuple(id(o.mask) for o in organs), self.oar_settings)
         if key != self._oar_key:
-            self._oar_key, self._oar_calc = key, OarCalculator(organs)
+            self._oar_key, self._oar_calc = key, OarCalculator(organs, self.oar_settings)
         by_id = {m.id: m for m in infos}
         items = [(lesion, self.model.grid_for(lesion.mask) if lesion.mask is not None else None,
                   by_id[lesion.id].site, by_id[lesion.id].longest_diameter_mm) for lesion in self.model.lesions]
@@ -175,6 +180,8 @@ class RulesWiring(QObject):
         """The case's facts; a fact core refuses is shown in the panel and left out (unknown)."""
         problems = ["Rule-set files left out: " + " | ".join(str(e) for e in self.catalog.errors)] \
             if self.catalog.errors else []
+        if self._oar_settings_error:
+            problems.append(self._oar_settings_error)
         missing = [i for i in case_rule_sets(self.case.facts) or [] if i not in self.catalog.rule_sets]
         if missing:
             problems.append(f"The case chose rule sets that are not installed: {', '.join(missing)} "
@@ -275,6 +282,29 @@ class RulesWiring(QObject):
         self.facts_dock.show()
         self.facts_dock.raise_()
 
+    # ------------------------------------------------------------- OAR flag settings
+    def _load_oar_settings(self) -> OarSettings:
+        """The user's OAR flag settings (core.rules.oar_settings); a bad file is named in the panel."""
+        self._oar_settings_error = ""
+        try:
+            return load_oar_settings()
+        except OarSettingsError as exc:
+            self._oar_settings_error = f"OAR flag settings: {exc}; the defaults are used"
+            return OarSettings()
+
+    def _ask_oar_settings(self) -> None:
+        dialog = OarSettingsDialog(self.oar_settings, str(oar_settings_path()), self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_oar_settings(dialog.settings())
+
+    def set_oar_settings(self, settings: OarSettings) -> None:
+        """Use ``settings`` for the OAR flags from now on, and keep them in the user config."""
+        with error_boundary(self.window, "Saving the OAR flag settings"):
+            path = save_oar_settings(settings)
+            self.oar_settings, self._oar_settings_error = settings, ""
+            self.window.show_message(f"OAR flag settings saved to {path}")
+        self.evaluate_now()
+
     # ------------------------------------------------------------- summary
     def _choose_summary_folder(self) -> None:
         """Ask where to write the summary and whether to anonymise it (both remembered), then write it."""
@@ -294,6 +324,8 @@ class RulesWiring(QObject):
             paths = self.export_summary(folder, anonymise=anonymise)
             self.window.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
                                      f"{', '.join(p.name for p in paths)}")
+            from gui.pacs.offer import offer_send  # "Send to PACS…" for its DICOM files only (issue 6)
+            offer_send(self.window, paths)
 
     def export_summary(self, folder: str | Path, anonymise: bool = False) -> list[Path]:
         """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows."""

@@ -26,8 +26,11 @@ def _check(job):
         catalog = catalog_for(args)
         rule_sets = catalog.select(selected_ids(args, job.case.facts))
         overrides = read_facts_file(args.facts) if args.facts else None
+        from core.rules.oar_settings import load_oar_settings
+
         cached = check_case(job.case, rule_sets, facts_override=overrides, today=parse_date(args.date),
-                            cutoff_months=args.cutoff_months, images=CaseImages(job.workspace))
+                            cutoff_months=args.cutoff_months, images=CaseImages(job.workspace),
+                            oar_settings=load_oar_settings())
         job.notes.extend(cached.warnings)
         job.__dict__["_summary_check"] = cached
     return cached

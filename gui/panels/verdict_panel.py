@@ -39,6 +39,7 @@ class VerdictPanel(QWidget):
     selection_changed = Signal(list)  # rule-set ids, in catalogue order
     cutoff_changed = Signal(float)
     lesions_clicked = Signal(list)  # lesion ids of a criterion
+    oar_settings_requested = Signal()  # the "OAR flags…" button
 
     def __init__(self, rule_sets, selected: list[str], cutoff_months: float = 6.0,
                  parent: QWidget | None = None):
@@ -61,6 +62,11 @@ class VerdictPanel(QWidget):
             self.menu.addAction(action)
             self.rule_set_actions[rs.id] = action
         self.picker.setMenu(self.menu)
+        self.oar_button = QToolButton(self)
+        self.oar_button.setObjectName("oar_settings_button")
+        self.oar_button.setText("OAR flags…")
+        self.oar_button.setToolTip("Ultracentral structures and margin (OAR flag settings)")
+        self.oar_button.clicked.connect(self.oar_settings_requested)
         self.cutoff = QDoubleSpinBox(self)
         self.cutoff.setObjectName("sync_cutoff_spin")
         self.cutoff.setRange(0.0, 60.0)
@@ -100,6 +106,7 @@ class VerdictPanel(QWidget):
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         top = QHBoxLayout()
         top.addWidget(self.picker)
+        top.addWidget(self.oar_button)
         top.addStretch(1)
         top.addWidget(QLabel("Sync. cut-off", self))
         top.addWidget(self.cutoff)
@@ -190,6 +197,7 @@ class VerdictPanel(QWidget):
         sites = ", ".join(f"{k} {v}" for k, v in counts["by_site"].items()) or "none"
         self.counts_label.setText(f"Metastases: {counts['total']} ({sites})")
         self.oar_label.setText(_oar_text(ev))
+        self.oar_label.setToolTip(_oar_settings_text(ev.oar.settings) if ev.oar is not None else "")
 
     def _add_criterion(self, parent: QTreeWidgetItem, rule_id: str, c: CriterionResult) -> None:
         dagger = "" if c.verified else " †"
@@ -244,3 +252,11 @@ def _oar_text(ev: Evaluation) -> str:
     if unknown:
         text += f"<br><span style='color:#e65100'>not checked: {'; '.join(sorted(unknown))}</span>"
     return text
+
+
+def _oar_settings_text(settings) -> str:
+    central = ", ".join(r.replace("_", " ") for r in settings.central_structures)
+    ultra = ", ".join(r.replace("_", " ") for r in settings.ultracentral_structures)
+    return (f"central lung: within {settings.central_margin_mm:g} mm of {central}\n"
+            f"ultracentral lung: within {settings.ultracentral_margin_mm:g} mm of {ultra}\n"
+            f"spinal cord: closer than {settings.cord_min_mm:g} mm\n(OAR flags… to change)")

@@ -1,4 +1,5 @@
-"""The verdict panel's OAR flags follow an RTSTRUCT imported in the window (no other edit needed)."""
+"""The verdict panel's OAR flags: they follow an RTSTRUCT imported in the window, and the ultracentral
+settings (structures, margin) the user chooses."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phant
 
 
 @pytest.fixture(autouse=True)
-def no_boxes(monkeypatch):
+def no_boxes(monkeypatch, tmp_path):
+    """Message boxes answered; the user config (OAR flag settings) in tmp, set before the window is made."""
+    monkeypatch.setenv("OLIGOPLAN_CONFIG_DIR", str(tmp_path / "config"))
     shown = []
 
     def box(kind):
@@ -61,4 +64,42 @@ def test_importing_an_rtstruct_raises_the_central_lung_flag(window, qtbot, image
     qtbot.waitUntil(lambda: "none loaded" not in panel.oar_label.text(), timeout=5000)
     text = panel.oar_label.text()
     assert f"<b>{lung['id']}</b>: central lung" in text and "BRONCHUS_PROX" in text
+    window.case_controller.discard_changes()
+
+
+def test_ultracentral_margin_is_a_setting_the_flags_follow_and_the_cli_reads(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog
+
+    from core.rules.oar_settings import load_oar_settings
+    from gui.panels.oar_settings_dialog import OarSettingsDialog
+
+    window.open_folder(str(PHANTOM))
+    wiring = window.structure_wiring
+    qtbot.waitUntil(lambda: bool(window.model.base is not None and wiring.sets and not window.runner.busy),
+                    timeout=30000)
+    truth = json.loads((PHANTOM / "ground_truth.json").read_text(encoding="utf-8"))
+    lung = next(item for item in truth["lesions"] if item["organ"] == "lung")  # 10 mm from BRONCHUS_PROX
+    lesion = Lesion(lung["id"], "Lung", site="lung", point_mm=tuple(lung["centre_mm"]),
+                    mask=sphere_mask(window.model.base, lung["centre_mm"], lung["diameter_mm"]))
+    window.undo_stack.push_command(AddLesion(window.model.lesions, lesion))
+    panel = window.rules_wiring.panel
+    assert "central lung" in panel.oar_label.text() and "ultracentral" not in panel.oar_label.text()
+
+    seen = {}
+
+    def edit(dialog):
+        seen["margin"] = dialog.margin.value()
+        dialog.margin.setValue(12.0)
+        dialog.structure_boxes["trachea"].setChecked(False)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(OarSettingsDialog, "exec", edit)
+    qtbot.mouseClick(panel.oar_button, Qt.MouseButton.LeftButton)
+
+    assert seen["margin"] == 5.0  # the default it showed
+    assert f"<b>{lung['id']}</b>: ultracentral lung" in panel.oar_label.text()
+    assert "within 12 mm of proximal bronchial tree" in panel.oar_label.toolTip()
+    saved = load_oar_settings()  # the file `oligoplan check` reads
+    assert saved.ultracentral_margin_mm == 12.0 and saved.ultracentral_structures == ("proximal_bronchial_tree",)
     window.case_controller.discard_changes()

@@ -22,6 +22,7 @@ from core.audit import AuditTrail
 from core.codes import Site
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
+from core.segment_record import SegmentRecord
 
 SCHEMA = "oligoplan.case"
 SCHEMA_VERSION = 2
@@ -141,6 +142,7 @@ def lesion_to_json(lesion: Lesion) -> dict:
         "notes": lesion.notes,
         "point_mm": list(lesion.point_mm) if lesion.point_mm is not None else None,
         "mask": mask_to_json(lesion.mask) if lesion.mask is not None else None,
+        "segmentation": lesion.segmentation.to_json() if lesion.segmentation is not None else None,
     }
 
 
@@ -317,6 +319,12 @@ def _lesion_from_json(item, where: str) -> Lesion:
             mask = LesionMask(tuple(m["offset"]), array, tuple(m["grid_shape"]), str(m["series_uid"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise CaseFileError(f"{where}.mask: {exc}") from exc
+    segmentation = None
+    if item.get("segmentation") is not None:
+        try:
+            segmentation = SegmentRecord.from_json(item["segmentation"])
+        except (TypeError, ValueError) as exc:
+            raise CaseFileError(f"{where}.segmentation: {exc}") from None
     try:
         return Lesion(
             id=str(item["id"]),
@@ -328,6 +336,7 @@ def _lesion_from_json(item, where: str) -> Lesion:
             notes=str(item.get("notes", "")),
             point_mm=item.get("point_mm"),
             mask=mask,
+            segmentation=segmentation,
         )
     except KeyError as exc:
         raise CaseFileError(f"{where}: missing field {exc}") from None

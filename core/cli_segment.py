@@ -10,6 +10,7 @@ from core.codes import LesionKind, Site
 from core.errors import OligoPlanError, SegmentationError
 from core.lesions import AddLesion, Lesion, UndoStack
 from core.measure import measure_lesion
+from core.segment import PetMethod, SegmentParams
 from core.workspace import Workspace, check_case_images, open_folder
 
 DEFAULT_CASE = "case.json"
@@ -21,8 +22,9 @@ def register(subparsers) -> None:
         help="segment one lesion per seed point and save them in a case file",
         description=(
             "Segments one lesion per seed (patient coordinates, LPS mm) with the click tool's "
-            "method: the adaptive PET threshold (docs/segmentation.md) when the folder holds a PET, otherwise CT region "
-            "growing. Creates the case file, or extends it when it exists."
+            "method: on the PET when the folder holds one (adaptive threshold by default, or a fixed "
+            "percentage of SUVmax; docs/segmentation.md), otherwise CT region growing. Creates the case "
+            "file, or extends it when it exists."
         ),
     )
     p.add_argument("images", metavar="IMAGES", help="folder with the CT (and PET)")
@@ -32,8 +34,36 @@ def register(subparsers) -> None:
     p.add_argument("--kind", default="metastasis", help="primary or metastasis")
     p.add_argument("--out", metavar="CASE.json", default=DEFAULT_CASE,
                    help=f"case file to create or extend (default: {DEFAULT_CASE})")
+    p.add_argument("--pet-method", choices=[m.value for m in PetMethod], default=None,
+                   help="PET threshold: adaptive (size-corrected %% of SUVmax, the default) or fixed "
+                        "(--pet-threshold %% of SUVmax)")
+    p.add_argument("--pet-threshold", type=float, metavar="PCT", default=None,
+                   help="fixed method: %% of the local SUVmax, of the uptake above the background "
+                        "(default 40; given alone it selects --pet-method fixed)")
+    p.add_argument("--pet-fwhm", type=float, metavar="MM", default=None,
+                   help="adaptive method: the PET's reconstructed resolution, FWHM in mm (default 5.5)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_segment)
+
+
+def segment_params(args) -> SegmentParams:
+    """The click tool's settings from --pet-method, --pet-threshold and --pet-fwhm."""
+    method = args.pet_method or ("fixed" if args.pet_threshold is not None else "adaptive")
+    if method == "adaptive" and args.pet_threshold is not None:
+        raise OligoPlanError("--pet-threshold applies to --pet-method fixed; the adaptive method finds "
+                             "its own threshold (set the scanner's resolution with --pet-fwhm)")
+    if method == "fixed" and args.pet_fwhm is not None:
+        raise OligoPlanError("--pet-fwhm applies to --pet-method adaptive; the fixed method uses "
+                             "--pet-threshold % of SUVmax")
+    defaults = SegmentParams()
+    try:
+        return SegmentParams(
+            pet_method=method,
+            pet_fraction=defaults.pet_fraction if args.pet_threshold is None else args.pet_threshold / 100.0,
+            pet_fwhm_mm=defaults.pet_fwhm_mm if args.pet_fwhm is None else args.pet_fwhm,
+        )
+    except ValueError as exc:
+        raise OligoPlanError(f"{exc} (--pet-threshold PCT, --pet-fwhm MM)") from None
 
 
 def parse_seed(text: str) -> tuple[float, float, float]:
@@ -48,6 +78,7 @@ def parse_seed(text: str) -> tuple[float, float, float]:
 
 def cmd_segment(args) -> int:
     seeds = [parse_seed(s) for s in args.seed]
+    params = segment_params(args)
     try:
         site, kind = Site.parse(args.site), LesionKind.parse(args.kind)
     except ValueError as exc:
@@ -61,11 +92,12 @@ def cmd_segment(args) -> int:
     new = []
     for seed in seeds:
         try:
-            mask = workspace.segment(seed)
+            result = workspace.segment_lesion(seed, params)
         except SegmentationError as exc:
             raise SegmentationError(f"seed {','.join(f'{v:g}' for v in seed)}: {exc}; nothing was saved") from None
         lesion_id = case.lesions.new_id()
-        new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=mask))
+        new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=result.mask,
+                          segmentation=result.record))
     stack = UndoStack()
     for lesion in new:
         stack.push(AddLesion(case.lesions, lesion))
@@ -75,11 +107,12 @@ def cmd_segment(args) -> int:
         print(json.dumps({"case": str(out), "lesions": rows}, indent=2))
     else:
         print(f"{len(rows)} lesion(s) segmented on {volume.info.modality.value}; case saved to {out}")
-        for r in rows:
+        for r, lesion in zip(rows, new):
             print(f"  {r['id']} {r['site']}: {_fmt(r['volume_cc'], 'cm3')}, axial {_fmt(r['longest_axial_diameter_mm'], 'mm')}, "
                   f"3D {_fmt(r['longest_3d_diameter_mm'], 'mm')}, short axis {_fmt(r['short_axis_mm'], 'mm')}, "
                   f"centroid ({', '.join(f'{v:.1f}' for v in r['centroid_mm'])}) mm, "
                   f"HU {_fmt(r['hu_mean'], '')}, SUVmax {_fmt(r['suv_max'], '')}")
+            print(f"    {lesion.segmentation.describe()}")
     return 0
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from core.codes import Laterality, LesionKind, Site
 from core.events import Signal
+from core.segment_record import SegmentRecord
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,6 +128,8 @@ class Lesion:
     notes: str = ""
     point_mm: tuple[float, float, float] | None = None
     mask: LesionMask | None = None
+    #: how the click tool segmented it (None: drawn by hand or imported)
+    segmentation: SegmentRecord | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", Site.parse(self.site))
@@ -150,6 +153,10 @@ class Lesion:
         return f"{self.site.value}{lat}"
 
     def with_changes(self, **changes) -> "Lesion":
+        """A copy with ``changes``; a new mask marks the click tool's record as edited by hand."""
+        if (self.segmentation is not None and "segmentation" not in changes
+                and "mask" in changes and changes["mask"] != self.mask):
+            changes["segmentation"] = self.segmentation.marked_edited()
         return replace(self, **changes)
 
 

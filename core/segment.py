@@ -23,7 +23,7 @@ All work is done on a small region of interest, never on the whole volume.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
@@ -32,6 +32,7 @@ from scipy import ndimage
 from core.blurred_sphere import SphereFit, fit_blurred_sphere, sigma_from_fwhm
 from core.errors import SegmentationError
 from core.lesions import LesionMask
+from core.segment_record import SegmentMethod, SegmentRecord
 from core.volume import Modality, Volume
 
 
@@ -81,6 +82,23 @@ class SegmentParams:
     #: longest diameter (docs/segmentation.md, "After either method").
     edge_smoothing_mm: float = 2.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pet_method", PetMethod.parse(self.pet_method))
+        if not 0.0 < float(self.pet_fwhm_mm) <= 20.0:
+            raise ValueError(f"PET FWHM {self.pet_fwhm_mm:g} mm is out of range; expected more than 0 "
+                             "and at most 20 mm (the scanner's reconstructed resolution, typically 4-7 mm)")
+        if not 0.0 < float(self.pet_fraction) < 1.0:
+            raise ValueError(f"PET threshold {100 * self.pet_fraction:g}% of SUVmax is out of range; "
+                             "expected more than 0 and less than 100%")
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """A click's result: the mask and how it was made (method, threshold used)."""
+
+    mask: LesionMask
+    record: SegmentRecord
+
 
 def segment_at(
     volume: Volume,
@@ -88,6 +106,16 @@ def segment_at(
     params: SegmentParams = SegmentParams(),
     grid: Volume | None = None,
 ) -> LesionMask:
+    """The mask of :func:`segment_lesion` (same arguments, same errors)."""
+    return segment_lesion(volume, seed_mm, params, grid).mask
+
+
+def segment_lesion(
+    volume: Volume,
+    seed_mm,
+    params: SegmentParams = SegmentParams(),
+    grid: Volume | None = None,
+) -> Segmentation:
     """Segment the lesion under ``seed_mm`` (LPS mm) on ``volume``.
 
     Uses the PET method on a PET volume, region growing otherwise. With
@@ -114,9 +142,9 @@ def segment_at(
     if target is not volume:
         roi.values = _resample_box(volume, target, roi)
     if volume.modality is Modality.PT:
-        region = _pet_region(volume, target, roi, params)
+        region, record = _pet_region(volume, target, roi, params)
     else:
-        region = _ct_region(volume, roi, params)
+        region, record = _ct_region(volume, roi, params)
     region = _tidy(_check_leak(region, roi, volume), roi)
     region = _smooth_edge(region, roi, params.edge_smoothing_mm)
     mask = LesionMask.from_box(region, roi.start, target.shape, target.info.series_uid)
@@ -125,7 +153,7 @@ def segment_at(
             f"nothing segmentable at ({', '.join(f'{v:.1f}' for v in seed_mm)}) mm on "
             f"'{volume.info.description or volume.info.series_uid}'"
         )
-    return mask
+    return Segmentation(mask, record)
 
 
 def _resample_box(source: Volume, target: Volume, roi: "_Roi") -> np.ndarray:
@@ -162,7 +190,7 @@ class _Roi:
         self.values = volume.voxels[self.slices]
 
 
-def _ct_region(volume: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
+def _ct_region(volume: Volume, roi: _Roi, params: SegmentParams) -> tuple[np.ndarray, SegmentRecord]:
     sigma = params.smoothing_mm / roi.spacing
     smooth = ndimage.gaussian_filter(roi.values.astype(np.float32), sigma=sigma)
     near_seed = roi.distance_mm <= max(2.0, roi.spacing.min())
@@ -182,10 +210,11 @@ def _ct_region(volume: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
         threshold = background + params.ct_edge_fraction * (level - background)
         candidate = smooth < threshold if level < background else smooth > threshold
         region = _component(candidate, roi)
-    return region
+    return region, SegmentRecord(SegmentMethod.CT_REGION_GROWING, threshold, volume.unit or "", background=background)
 
 
-def _pet_region(volume: Volume, target: Volume, roi: _Roi, params: SegmentParams) -> np.ndarray:
+def _pet_region(volume: Volume, target: Volume, roi: _Roi,
+                params: SegmentParams) -> tuple[np.ndarray, SegmentRecord]:
     values = np.nan_to_num(roi.values.astype(np.float32))
     search = roi.distance_mm <= max(params.pet_peak_search_mm, roi.spacing.max())
     local = np.where(search, values, -np.inf)
@@ -198,24 +227,35 @@ def _pet_region(volume: Volume, target: Volume, roi: _Roi, params: SegmentParams
             f"{surroundings:.2f} around it; contour it by hand"
         )
     roi.seed = tuple(int(v) for v in peak)
-    if params.pet_method is PetMethod.FIXED and not params.pet_background_corrected:
-        return _component(values >= params.pet_fraction * suv_max, roi)
+    threshold = params.pet_fraction * suv_max
+    fixed = PetMethod.parse(params.pet_method) is PetMethod.FIXED
+    record = SegmentRecord(SegmentMethod.PET_FIXED if fixed else SegmentMethod.PET_ADAPTIVE, threshold,
+                           volume.unit or "", reference_max=suv_max,
+                           fwhm_mm=None if fixed else float(params.pet_fwhm_mm),
+                           fraction_percent=100.0 * params.pet_fraction if fixed else None,
+                           background_corrected=bool(params.pet_background_corrected) if fixed else None)
+    region = _component(values >= threshold, roi)
+    if fixed and not params.pet_background_corrected:
+        return region, record
     # the fraction applies to the lesion's uptake above its surroundings
-    region = _component(values >= params.pet_fraction * suv_max, roi)
+    background = None
     for _ in range(2):
         # far enough out that the blurred tail of the lesion is not counted as background
-        background = _shell_median(values, region, roi, near_mm=8.0, far_mm=16.0)
-        if background is None:
+        level = _shell_median(values, region, roi, near_mm=8.0, far_mm=16.0)
+        if level is None:
             break
+        background = level
         threshold = background + params.pet_fraction * (suv_max - background)
         region = _component(values >= threshold, roi)
-    if params.pet_method is PetMethod.ADAPTIVE and region.any():
-        region = _pet_adaptive(volume, target, values, region, roi, params)
-    return region
+    if not fixed and region.any():
+        region, fitted = _pet_adaptive(volume, target, values, region, roi, params)
+        if fitted is not None:  # else the fit failed: the 40 % contour above the background stays
+            threshold, background = fitted
+    return region, replace(record, threshold=threshold, background=background)
 
 
 def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.ndarray, roi: _Roi,
-                  params: SegmentParams) -> np.ndarray:
+                  params: SegmentParams) -> tuple[np.ndarray, tuple[float, float] | None]:
     """Contour at the surface value of the blurred sphere that best fits the lesion.
 
     The sphere (uniform uptake on a sloping background, blurred by the scanner's
@@ -225,6 +265,9 @@ def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.nd
     as the image (so the interpolation's extra blur at this lesion's position
     is accounted for); the background's slope is followed. The fit is repeated
     around the new region's centroid until the level settles.
+
+    Returns the region and (contour level, background) at the lesion's centre,
+    or None for them when no fit was made.
     """
     sigma = sigma_from_fwhm(params.pet_fwhm_mm)
     peak_mm = target.index_to_patient(np.add(roi.start, roi.seed))
@@ -234,7 +277,7 @@ def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.nd
     inside = native.inside.reshape(-1)
     target_mm = _patient_points(target, roi)
     voxel_mm3 = float(np.prod(roi.spacing))
-    previous_level = None
+    previous_level, used = None, None
     for _ in range(params.pet_max_iterations):
         centre_mm = target.index_to_patient(np.add(roi.start, [np.mean(i) for i in np.nonzero(region)]))
         radius0 = (3.0 * region.sum() * voxel_mm3 / (4.0 * np.pi)) ** (1.0 / 3.0)
@@ -247,12 +290,12 @@ def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.nd
         new = _component(above.reshape(values.shape), roi)
         if not new.any():
             break
-        region = new
+        region, used = new, (float(level), float(fit.background))
         # settled: the level moves by less than 0.5 % of the uptake (far below the noise)
         if previous_level is not None and abs(level - previous_level) <= 0.005 * fit.uptake:
             break
         previous_level = level
-    return region
+    return region, used
 
 
 def _patient_points(volume: Volume, roi: _Roi) -> np.ndarray:

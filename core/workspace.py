@@ -16,7 +16,7 @@ from core.dicom import ScanResult, SeriesEntry, load_series, scan_folder
 from core.dicom.scan import CancelCheck, Progress
 from core.errors import CaseFileError, NoImagesError
 from core.lesions import LesionMask
-from core.segment import SegmentParams, segment_at
+from core.segment import Segmentation, SegmentParams, segment_lesion
 from core.volume import Modality, Volume
 
 
@@ -47,9 +47,13 @@ class Workspace:
     def segment(self, seed_mm, params: SegmentParams = SegmentParams()) -> LesionMask:
         """The click tool: on the PET when there is one (contoured on the CT grid),
         otherwise region growing on the primary image."""
+        return self.segment_lesion(seed_mm, params).mask
+
+    def segment_lesion(self, seed_mm, params: SegmentParams = SegmentParams()) -> Segmentation:
+        """As :meth:`segment`, with the record of the method and threshold used."""
         if self.pet is not None:
-            return segment_at(self.pet, seed_mm, params, grid=self.ct)
-        return segment_at(self.primary, seed_mm, params)
+            return segment_lesion(self.pet, seed_mm, params, grid=self.ct)
+        return segment_lesion(self.primary, seed_mm, params)
 
     def image_refs(self) -> list[ImageRef]:
         return [

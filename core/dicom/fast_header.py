@@ -71,6 +71,8 @@ _WANTED = frozenset(_TEXT_TAGS) | _US_TAGS | {SOP_CLASS_UID, NUMBER_OF_FRAMES, P
 _U16 = struct.Struct("<H").unpack_from
 _U32 = struct.Struct("<I").unpack_from
 _TAG = struct.Struct("<HH").unpack_from
+_EXPLICIT = struct.Struct("<HH2sH").unpack_from  # group, element, VR, 2-byte length
+_IMPLICIT = struct.Struct("<HHI").unpack_from  # group, element, 4-byte length
 
 
 class _NotPlain(Exception):
@@ -135,39 +137,46 @@ def _walk(buf: bytes, size: int) -> tuple[dict[int, bytes], str, int, int]:
         raise _NotPlain
     found: dict[int, bytes] = {}
     previous = -1
-    while True:
-        if pos + 8 > end:
+    while True:  # one unpack per element: this loop runs ~30 times per file
+        if pos + 12 > end:
             raise _NotPlain if pos + 8 > size else _NeedMore
-        group, element = _TAG(buf, pos)
+        if implicit:
+            group, element, length = _IMPLICIT(buf, pos)
+            header = 8
+        else:
+            group, element, vr, length = _EXPLICIT(buf, pos)
+            if vr in SHORT_VRS:
+                header = 8
+            elif vr in LONG_VRS:
+                length, header = _U32(buf, pos + 8)[0], 12
+            else:
+                raise _NotPlain
         tag = group << 16 | element
         if tag <= previous or group == 0xFFFE:
             raise _NotPlain  # out of order, repeated, or an item where an element belongs
         previous = tag
-        if implicit:
-            length, header = _U32(buf, pos + 4)[0], 8
-        else:
-            length, header = _explicit_length(buf, pos, end)
         if tag == PIXEL_DATA:
             tell = pos + header
             if length == UNDEFINED or length <= DEFER_BYTES or tell + length != size:
                 raise _NotPlain  # encapsulated, small (kept in memory), or trailing elements
             return found, syntax, tell, length
         if length == UNDEFINED:
-            if not implicit and buf[pos + 4:pos + 6] != b"SQ":
+            if not implicit and vr != b"SQ":
                 raise _NotPlain
             pos = _skip_sequence(buf, pos + header, end, implicit)
             continue
-        if pos + header + length > size:
+        start = pos + header
+        pos = start + length
+        if pos > size:
             raise _NotPlain  # runs past the end of the file: pydicom says how
         if tag in _WANTED:
             if length > DEFER_BYTES:
                 raise _NotPlain  # pydicom defers it; let it convert
-            if pos + header + length > end:
+            if pos > end:
                 raise _NeedMore
-            if tag in _US_TAGS and not implicit and buf[pos + 4:pos + 6] != b"US":
+            if not implicit and tag in _US_TAGS and vr != b"US":
                 raise _NotPlain  # an odd VR: pydicom converts it its own way
-            found[tag] = buf[pos + header:pos + header + length]
-        pos += header + length
+            found[tag] = buf[start:pos]
 
 
 def _explicit_length(buf: bytes, pos: int, end: int) -> tuple[int, int]:
@@ -222,6 +231,10 @@ def _skip_item(buf: bytes, pos: int, end: int, implicit: bool) -> int:
             pos += header + length
 
 
+#: Pixel formats already checked, shared by the slices that have them.
+_FORMATS: dict[tuple, PixelFormat] = {}
+
+
 def _header(path: str, found: dict[int, bytes], syntax: str, pixel_tell: int,
             pixel_length: int) -> FileHeader | None:
     if SOP_CLASS_UID not in found or NUMBER_OF_FRAMES in found or PER_FRAME_GROUPS in found:
@@ -240,16 +253,15 @@ def _header(path: str, found: dict[int, bytes], syntax: str, pixel_tell: int,
     if ROWS not in us or COLUMNS not in us or BITS_ALLOCATED not in us:
         return None
     bits_allocated = us[BITS_ALLOCATED]
-    fmt = PixelFormat(
-        rows=us[ROWS],
-        columns=us[COLUMNS],
-        bits_allocated=bits_allocated,
-        bits_stored=us.get(BITS_STORED) or bits_allocated,
-        signed=bool(us.get(PIXEL_REPRESENTATION, 0)),
-        samples_per_pixel=us.get(SAMPLES) or 1,
-        transfer_syntax=syntax,
-    )
-    check_pixel_format(os.path.basename(path), fmt)
+    key = (us[ROWS], us[COLUMNS], bits_allocated, us.get(BITS_STORED) or bits_allocated,
+           bool(us.get(PIXEL_REPRESENTATION, 0)), us.get(SAMPLES) or 1, syntax)
+    fmt = _FORMATS.get(key)
+    if fmt is None:  # every slice of a series has the same format: check it once
+        fmt = PixelFormat(*key)
+        check_pixel_format(os.path.basename(path), fmt)
+        if len(_FORMATS) > 64:
+            _FORMATS.clear()
+        _FORMATS[key] = fmt
     if pixel_length < fmt.rows * fmt.columns * fmt.bits_allocated // 8:
         return None  # too short for the image: pydicom's path says so
     text_of = {_TEXT_TAGS[tag]: raw_text(value) for tag, value in found.items() if tag in _TEXT_TAGS}

@@ -23,6 +23,7 @@ import pydicom
 import pydicom.pixels
 
 from core.dicom.headers import SliceRecord, read_dataset, safe_get
+from core.dicom.raw_slices import mask_bits, read_int16_slices
 from core.dicom.scan import CancelCheck, Progress, SeriesEntry
 from core.dicom.suv import suv_factor
 from core.errors import Cancelled, DicomError
@@ -53,13 +54,15 @@ def load_series(
     voxels = np.empty((nz, ny, nx), dtype=out_dtype)
     reader = _SliceReader()
     failed: list[str] = []
-    for k, record in enumerate(slices):
+    todo = range(nz)
+    if out_dtype == np.int16:  # most CT: raw reads straight into the volume
+        todo = read_int16_slices(slices, voxels, progress, cancel)
+    n_done = nz - len(todo)
+    for k in todo:
+        record = slices[k]
+        n_done += 1
         if cancel is not None and cancel():
             raise Cancelled("loading cancelled")
-        if out_dtype == np.int16 and reader.read_int16_into(record, voxels[k]):
-            if progress is not None and (k % 8 == 0 or k == nz - 1):
-                progress(k + 1, nz, f"Loading slice {k + 1}/{nz}")
-            continue
         try:
             stored = reader.read(record)
         except Exception as exc:  # noqa: BLE001 - pydicom and the codecs raise many types on bad data
@@ -73,8 +76,8 @@ def load_series(
             _rescale_into(voxels[k], stored, record.slope, record.intercept, factor)
         else:
             _rescale_into(voxels[k], stored, record.slope, record.intercept, factor)
-        if progress is not None and (k % 8 == 0 or k == nz - 1):
-            progress(k + 1, nz, f"Loading slice {k + 1}/{nz}")
+        if progress is not None and (n_done % 8 == 1 or n_done == nz):
+            progress(n_done, nz, f"Loading slice {n_done}/{nz}")
     reader.close()
     if len(failed) == nz:
         raise DicomError(
@@ -128,41 +131,6 @@ class _SliceReader:
             raise DicomError(f"decoded shape {array.shape}, expected {(fmt.rows, fmt.columns)}")
         return array
 
-    def read_int16_into(self, record: SliceRecord, target: np.ndarray) -> bool:
-        """Fast path for CT: read raw bytes straight into an int16 slice of the volume.
-
-        Applies when the stored values are 16-bit little endian with at most 15
-        significant bits (or signed), slope 1, integral intercept, and the
-        result fits int16. Returns False (target untouched or to be rewritten)
-        when the slice needs the general path.
-        """
-        fmt = record.pixel_format
-        if (
-            record.pixel_offset is None
-            or record.frame is not None
-            or fmt.bits_allocated != 16
-            or record.slope != 1.0
-            or not float(record.intercept).is_integer()
-            or (not fmt.signed and fmt.bits_stored > 15)
-        ):
-            return False
-        with open(record.path, "rb") as fh:
-            fh.seek(record.pixel_offset)
-            n = fh.readinto(memoryview(target).cast("B"))
-        if n != target.nbytes:
-            return False
-        lo, hi = int(target.min()), int(target.max())
-        if fmt.bits_stored < 16 and not (0 <= lo and hi < (1 << (fmt.bits_stored - fmt.signed))):
-            # bits above BitsStored carry something else (overlays): mask them off
-            target[...] = _mask_bits(target.view(fmt.stored_dtype), fmt.bits_stored, fmt.signed)
-            lo, hi = int(target.min()), int(target.max())
-        intercept = int(record.intercept)
-        if lo + intercept < -32768 or hi + intercept > 32767:
-            return False
-        if intercept:
-            target += np.int16(intercept)
-        return True
-
     def _read_raw(self, record: SliceRecord) -> np.ndarray:
         fmt = record.pixel_format
         dtype = fmt.stored_dtype
@@ -174,22 +142,12 @@ class _SliceReader:
             raise DicomError(f"pixel data truncated ({n} of {buffer.nbytes} bytes)")
         buffer = buffer.reshape(fmt.rows, fmt.columns)
         if fmt.bits_stored < fmt.bits_allocated:
-            buffer = _mask_bits(buffer, fmt.bits_stored, fmt.signed)
+            buffer = mask_bits(buffer, fmt.bits_stored, fmt.signed)
         return buffer
 
     def close(self) -> None:
         self._ds = None
         self._path = None
-
-
-def _mask_bits(values: np.ndarray, bits_stored: int, signed: bool) -> np.ndarray:
-    """Keep the low ``bits_stored`` bits (sign-extended when signed)."""
-    unsigned = values.view(values.dtype.str.replace("i", "u"))
-    masked = unsigned & np.array((1 << bits_stored) - 1, dtype=unsigned.dtype)
-    if not signed:
-        return masked
-    shift = values.dtype.itemsize * 8 - bits_stored
-    return (masked.view(values.dtype) << shift) >> shift
 
 
 def _output_dtype(slices: list[SliceRecord], modality: Modality) -> np.dtype:

@@ -69,7 +69,8 @@ def _identification(s: dict) -> str:
     p = s["patient"]
     if p.get("anonymised"):
         return "Patient: anonymised"
-    parts = [f"Patient: {p.get('name') or '—'}", f"ID {p.get('id') or '—'}"]
+    name = ", ".join(x for x in str(p.get("name") or "").split("^") if x)  # DICOM PN Family^Given -> "Family, Given"
+    parts = [f"Patient: {name or '—'}", f"ID {p.get('id') or '—'}"]
     if p.get("study_date"):
         parts.append(f"study {p['study_date']}")
     if p.get("images"):
@@ -167,7 +168,8 @@ def _page_overview(s: dict) -> Figure:
         unknown = [c["title"] for c in r["criteria"] if c["status"] == "unknown"]
         why = ("fails: " + "; ".join(failed)) if failed else ("unknown: " + "; ".join(unknown)) if unknown else \
             "every criterion passed"
-        fig.text(0.225, y, f"{r['id']}{dagger}", fontsize=8.5, weight="bold", va="top")
+        rid = r["id"] if len(r["id"]) <= 22 else r["id"][:21] + "…"  # room before the version column
+        fig.text(0.225, y, f"{rid}{dagger}", fontsize=8.5, weight="bold", va="top")
         fig.text(0.45, y, f"version {r['version']}", fontsize=7, va="top", color="#444444")
         fig.text(0.225, y - 0.0125, textwrap.shorten(why, 125), fontsize=6.8, va="top", color="#333333")
         y -= step
@@ -200,6 +202,7 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
         table.set_fontsize(6.5)
         for (row, col), cell in table.get_celld().items():
             cell.set_linewidth(0.3)
+            cell.PAD = min(0.1, 0.009 / widths[col])  # the same small inset in every column (PAD: of its width)
             if row == 0:
                 cell.set_facecolor("#e0e0e0")
             elif col == 8 and cells[row - 1][8] not in ("—", "not checked"):
@@ -211,6 +214,7 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
         fig.text(0.06, top + 0.012, f"… and {len(rows) - 24} more lesions (see the CSV)", fontsize=7)
     # lesion map
     ax = fig.add_axes((0.06, top - 0.42, 0.40, 0.40))
+    ax.set_anchor("N")  # the map (wider than tall) at the top of its box, level with the key images
     if mip is not None:
         ax.imshow(mip.image, cmap=mip.cmap, vmin=mip.vmin, vmax=mip.vmax, extent=mip.extent,
                   interpolation="nearest", aspect="equal")
@@ -272,31 +276,77 @@ def _criterion_lines(c: dict, depth: int = 0) -> list[tuple[str, str, str]]:
     return out
 
 
+#: Average glyph width of DejaVu Sans (matplotlib's default font) in em, regular and bold.
+_EM_REGULAR, _EM_BOLD = 0.60, 0.68
+_TOP, _BOTTOM = 0.925, 0.065  # figure fractions available for the criteria
+
+
+def _pt_to_x(pt: float) -> float:
+    return pt / 72.0 / A4[0]
+
+
+def _criteria_layout(entries, columns: int, size: float):
+    """Place ``entries`` (word, status, text, heading) in ``columns`` at font ``size`` (pt): each text
+    wrapped to at most two lines that fit the column. Returns (rows, step) or None when they do not fit."""
+    col_pt = (0.88 / columns - 0.02) * A4[0] * 72
+    step = size * 1.42 / 72 / A4[1]
+    per_col = int((_TOP - _BOTTOM) / step)
+    placed, col, row = [], 0, 0.0
+    for word, status, text, heading in entries:
+        hsize = size + 0.6 if heading else size
+        body = text.lstrip(" ")
+        depth = (len(text) - len(body)) // 4  # a sub-criterion
+        indent_pt = (9.8 if heading else 7.2 + 1.5 * depth) * hsize  # past "NOT ELIGIBLE" / "UNKNOWN" in bold
+        chars = int((col_pt - indent_pt) / ((_EM_BOLD if heading else _EM_REGULAR) * hsize))
+        lines = textwrap.wrap(body, chars) or [""]
+        if len(lines) > 2:
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), chars - 2)]
+        if heading and row > 0:
+            row += 0.5  # a little air above each rule set
+        if row + len(lines) > per_col:
+            col, row = col + 1, 0
+            if col >= columns:
+                return None
+        placed.append((col, row, word, status, lines, heading, _pt_to_x(indent_pt)))
+        row += len(lines)
+    return placed, step
+
+
 def _page_criteria(s: dict) -> Figure:
     fig = _figure()
     _header(fig, s, "Every criterion: status, measured value, threshold, source († = threshold not verified)")
-    lines: list[tuple[str, str, str, bool]] = []
+    entries: list[tuple[str, str, str, bool]] = []
     for r in s["rule_sets"]:
-        lines.append((r["verdict_text"].upper(), r["verdict"], f"{r['id']} — {r['title']} (version {r['version']})",
-                      True))
+        entries.append((r["verdict_text"].upper(), r["verdict"], f"{r['id']} (version {r['version']}) — {r['title']}",
+                        True))
         for word, status, text in (x for c in r["criteria"] for x in _criterion_lines(c)):
-            lines.append((word, status, text, False))
-    n = len(lines)
-    columns = 1 if n <= 70 else 2
-    per_col = (n + columns - 1) // columns
-    size = 6.2 if columns == 1 else 4.6
-    step = min(0.0125, 0.86 / max(per_col, 1))
-    width = 118 if columns == 1 else 88
-    for k, (word, status, text, heading) in enumerate(lines):
-        col, row = divmod(k, per_col)
-        x = 0.06 + col * 0.45
-        y = 0.925 - row * step
+            entries.append((word, status, text, False))
+    layout, columns, size = None, 2, 4.2
+    for columns, size in ((1, 7.0), (1, 6.5), (1, 6.0), (2, 6.0), (2, 5.5), (2, 5.0), (2, 4.6), (2, 4.2)):
+        layout = _criteria_layout(entries, columns, size)
+        if layout is not None:
+            break
+    if layout is None:  # very many criteria: one line each, squeezed (the JSON has them all)
+        layout = _criteria_layout([(w, st, textwrap.shorten(t, 95), h) for w, st, t, h in entries], 2, 4.2) \
+            or _squeezed(entries)
+    placed, step = layout
+    for col, row, word, status, lines, heading, indent in placed:
+        x = 0.06 + col * (0.88 / columns)
+        y = _TOP - row * step
         colour = VERDICT_COLOURS.get(status) or STATUS_COLOURS.get(status, "black")
-        if heading:
-            fig.text(x, y, word, fontsize=size + 0.6, color=colour, weight="bold", va="top")
-            fig.text(x + (0.1 if columns == 1 else 0.075), y, textwrap.shorten(text, width - 12),
-                     fontsize=size + 0.6, weight="bold", va="top")
-        else:
-            fig.text(x, y, word, fontsize=size, color=colour, weight="bold", va="top")
-            fig.text(x + 0.045, y, textwrap.shorten(text, width), fontsize=size, va="top")
+        hsize = size + 0.6 if heading else size
+        fig.text(x, y, word, fontsize=hsize, color=colour, weight="bold", va="top")
+        for k, line in enumerate(lines):
+            more = _pt_to_x(1.2 * hsize) if k else 0.0  # continuation lines a little to the right
+            fig.text(x + indent + more, y - k * step, line, fontsize=hsize, va="top",
+                     weight="bold" if heading else "normal")
     return fig
+
+
+def _squeezed(entries):
+    """Last resort: every entry on one line, two columns, rows as tight as needed to fit."""
+    per_col = (len(entries) + 1) // 2
+    step = (_TOP - _BOTTOM) / max(per_col, 1)
+    placed = [(k // per_col, k % per_col, w, st, [textwrap.shorten(t, 95)], h, _pt_to_x(7.2 * 4.2))
+              for k, (w, st, t, h) in enumerate(entries)]
+    return placed, step

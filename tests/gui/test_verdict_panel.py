@@ -182,7 +182,7 @@ def test_summary_from_the_menu_can_be_anonymised_and_the_choice_is_remembered(ru
     w.rules_wiring.actions.export_summary.trigger()
     named = subprocess.run(["pdftotext", str(tmp_path / "named" / "summary.pdf"), "-"], capture_output=True,
                            text=True, check=True).stdout
-    assert "TEST^PATIENT" in named and "P001" in named  # identified unless asked otherwise
+    assert "Patient: TEST, PATIENT" in named and "P001" in named  # identified unless asked otherwise
     _summary_dialog(monkeypatch, tmp_path / "anon", True, seen)
     w.rules_wiring.actions.export_summary.trigger()
     anon = tmp_path / "anon"
@@ -192,7 +192,7 @@ def test_summary_from_the_menu_can_be_anonymised_and_the_choice_is_remembered(ru
     assert "Patient: anonymised" in pdf_text and "sabr-comet" in pdf_text
     for text in (pdf_text, (anon / "summary.json").read_text(encoding="utf-8"),
                  (anon / "summary-lesions.csv").read_text(encoding="utf-8")):
-        assert "TEST^PATIENT" not in text and "P001" not in text and "1.2.826.0.1.3680043.2.1125.99.2" not in text
+        assert "TEST" not in text and "P001" not in text and "1.2.826.0.1.3680043.2.1125.99.2" not in text
     assert json.loads((anon / "summary.json").read_text(encoding="utf-8"))["patient"] == {"anonymised": True}
     # the next time the dialog opens on the last folder with "Anonymise" ticked
     w.rules_wiring.actions.export_summary.trigger()

@@ -111,7 +111,7 @@ class SegmentRecord:
             if f.name == "method":
                 continue
             value = getattr(self, f.name)
-            doc[f.name] = round(value, 4) if isinstance(value, float) else value
+            doc[f.name] = value  # full precision: reopening gives the same lesion
         return doc
 
     @classmethod

@@ -12,8 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from core.segment import SegmentParams
+
 ORGANIZATION = "OligoPlan"
 APPLICATION = "OligoPlan"
+_SEGMENT = SegmentParams()  # the click tool's defaults live in core
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ OVERLAY_OPACITY = Setting("overlay/opacity_percent", int, 50, "PET overlay opaci
 OVERLAY_COLORMAP = Setting("overlay/colormap", str, "hot", "PET overlay colour map")
 LAST_CASE_FOLDER = Setting("paths/last_case_folder", str, "", "Folder of the case file last opened or saved")
 BRUSH_RADIUS_MM = Setting("tools/brush_radius_mm", float, 5.0, "Radius of the brush and eraser, mm")
+SEGMENT_PET_METHOD = Setting("tools/segment_pet_method", str, _SEGMENT.pet_method.value,
+                             "Click-segment on PET: adaptive (size-corrected % of SUVmax) or fixed % of SUVmax")
+SEGMENT_PET_FWHM_MM = Setting("tools/segment_pet_fwhm_mm", float, _SEGMENT.pet_fwhm_mm,
+                              "Click-segment, adaptive PET: the scanner's reconstructed resolution, FWHM mm")
+SEGMENT_PET_FIXED_PERCENT = Setting("tools/segment_pet_fixed_percent", float, 100.0 * _SEGMENT.pet_fraction,
+                                    "Click-segment, fixed PET: % of SUVmax (of the uptake above the background)")
 AUTOSAVE_DELAY_MS = Setting("case/autosave_delay_ms", int, 2000,
                             "Quiet time after an edit before the recovery file is written, ms")
 USER_NAME = Setting("user/name", str, "", "Your name, recorded with every change and sign-off")
@@ -52,6 +61,9 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     OVERLAY_COLORMAP,
     LAST_CASE_FOLDER,
     BRUSH_RADIUS_MM,
+    SEGMENT_PET_METHOD,
+    SEGMENT_PET_FWHM_MM,
+    SEGMENT_PET_FIXED_PERCENT,
     AUTOSAVE_DELAY_MS,
     USER_NAME,
     USER_ROLE,

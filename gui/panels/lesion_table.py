@@ -211,6 +211,8 @@ class LesionTableModel(QAbstractTableModel):
                          else f"SUVmean {m.suv_mean:.2f}")
         if lesion.mask is None:
             lines.append("marker only: counted, not contoured")
+        if lesion.segmentation is not None:
+            lines.append(f"click-segmented, {lesion.segmentation.describe()}")
         return "\n".join(lines)
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802

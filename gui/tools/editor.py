@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from core.codes import Site
 from core.contours import gaps, interpolate_mask, paint_slice
 from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion, UpdateLesion
+from core.segment_record import SegmentRecord
 from core.volume import Volume
 from gui.undo import UndoStack
 from gui.viewer_model import ViewerModel
@@ -86,10 +87,10 @@ class LesionEditor(QObject):
 
     # ------------------------------------------------------------------- adds
     def add_lesion(self, *, mask: LesionMask | None = None, point_mm=None, select: bool = True,
-                   text: str = "") -> Lesion:
+                   text: str = "", segmentation: SegmentRecord | None = None) -> Lesion:
         lesions = self.model.lesions
         lesion = Lesion(id=lesions.new_id(), label=self.new_label(self.default_site),
-                        site=self.default_site, point_mm=point_mm, mask=mask)
+                        site=self.default_site, point_mm=point_mm, mask=mask, segmentation=segmentation)
         command = AddLesion(lesions, lesion)
         if text:
             command.text = text

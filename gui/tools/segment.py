@@ -5,7 +5,10 @@ threshold (or a fixed % of SUVmax; docs/segmentation.md) contoured on the CT
 grid when a PET is fused over the CT, adaptive CT region growing otherwise. The result is shown
 as a dashed white outline in all three views until Enter accepts it (a new
 lesion, with the click as its marker) or Esc rejects it; another click
-replaces it.
+replaces it. The status line says what was used for this lesion (e.g. "PET: 47% of
+SUVmax 8.2 (adaptive, 5.5 mm FWHM)") and the accepted lesion keeps that record.
+The PET method, FWHM and fixed percentage are set on the tools toolbar
+(gui.tools.segment_options) and remembered in the settings.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.contours import slice_outlines
 from core.lesions import LesionMask
-from core.segment import PetMethod, SegmentParams
+from core.segment import SegmentParams
+from core.segment_record import SegmentRecord
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.errors import error_boundary
@@ -37,12 +41,22 @@ class SegmentTool(Tool):
         super().__init__(manager)
         self.params = SegmentParams()
         self._preview: LesionMask | None = None
+        self._record: SegmentRecord | None = None
         self._seed_mm: tuple[float, float, float] | None = None
         self._outlines: dict[tuple[int, int], list[np.ndarray]] = {}
 
     @property
     def preview(self) -> LesionMask | None:
         return self._preview
+
+    @property
+    def record(self) -> SegmentRecord | None:
+        """How the preview was made (method, threshold used)."""
+        return self._record
+
+    def set_params(self, params: SegmentParams) -> None:
+        """New settings for the next click (the shown preview stays as it was made)."""
+        self.params = params
 
     @property
     def pending(self) -> bool:
@@ -56,16 +70,6 @@ class SegmentTool(Tool):
         pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
         return Workspace(folder=Path("."), scan=None, primary=base, pet=pet)
 
-    def method(self) -> str:
-        ws = self.workspace()
-        if ws is None:
-            return ""
-        if ws.pet is not None or ws.primary.modality is Modality.PT:
-            if self.params.pet_method is PetMethod.FIXED:
-                return f"PET {self.params.pet_fraction:.0%} of SUVmax"
-            return f"PET adaptive threshold, {self.params.pet_fwhm_mm:g} mm FWHM"
-        return "CT region growing"
-
     def segment(self, seed_mm) -> LesionMask | None:
         """Segment at a patient point and show the preview (errors become a dialog)."""
         ws = self.workspace()
@@ -73,11 +77,11 @@ class SegmentTool(Tool):
             return None
         self.cancel()
         with error_boundary(self.manager.dialog_parent(), "Segmenting at the click"):
-            mask = ws.segment(seed_mm, self.params)
-            self._preview = mask
+            result = ws.segment_lesion(seed_mm, self.params)
+            self._preview, self._record = result.mask, result.record
             self._seed_mm = tuple(float(v) for v in seed_mm)
             self.editor.message.emit(
-                f"Preview ({self.method()}, {mask.n_voxels} voxels): Enter accepts, Esc rejects")
+                f"Preview, {result.record.describe()} (Enter accepts, Esc rejects)")
         self.changed()
         return self._preview
 
@@ -91,16 +95,16 @@ class SegmentTool(Tool):
     def accept(self) -> bool:
         if self._preview is None:
             return False
-        mask, seed = self._preview, self._seed_mm
-        self._preview, self._seed_mm = None, None
+        mask, seed, record = self._preview, self._seed_mm, self._record
+        self._preview, self._seed_mm, self._record = None, None, None
         self._outlines.clear()
         self.changed()
-        self.editor.add_lesion(mask=mask, point_mm=seed, text="Click-segment new lesion")
+        self.editor.add_lesion(mask=mask, point_mm=seed, text="Click-segment new lesion", segmentation=record)
         return True
 
     def cancel(self) -> bool:
         had = self._preview is not None
-        self._preview, self._seed_mm = None, None
+        self._preview, self._seed_mm, self._record = None, None, None
         self._outlines.clear()
         self.changed()
         return had

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QToolBar
 
 from gui.panels.lesion_table import counts_text
 from gui.tools.editor import BRUSH_LIMITS_MM
+from gui.tools.segment_options import SegmentOptions
 
 
 class LesionWiring(QObject):
@@ -62,6 +63,9 @@ class LesionWiring(QObject):
         spin.setToolTip("Brush and eraser radius ([ smaller, ] larger)")
         spin.setValue(self.editor.brush_radius_mm)
         bar.addWidget(spin)
+        bar.addSeparator()
+        w.segment_options = SegmentOptions(self.tools.tool("segment"), w.settings, bar)
+        bar.addWidget(w.segment_options)
         w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         w.tools_toolbar, w.brush_spin = bar, spin
         self.brush_spin = spin

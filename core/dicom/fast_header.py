@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 import struct
 
+from pydicom.values import convert_UI
+
 from core.dicom.headers import (
     _TAGS,
     DEFER_BYTES,
@@ -239,9 +241,10 @@ def _header(path: str, found: dict[int, bytes], syntax: str, pixel_tell: int,
             pixel_length: int) -> FileHeader | None:
     if SOP_CLASS_UID not in found or NUMBER_OF_FRAMES in found or PER_FRAME_GROUPS in found:
         return None
-    sop_class = raw_text(found[SOP_CLASS_UID])
+    sop_class = convert_UI(found[SOP_CLASS_UID], True)  # as pydicom gives it
     if not isinstance(sop_class, str) or sop_class == RTSTRUCT_SOP_CLASS:
         return None
+    sop_class = str(sop_class)
     us = {}
     for tag in _US_TAGS:
         value = found.get(tag)

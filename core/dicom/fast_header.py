@@ -233,18 +233,30 @@ def _skip_item(buf: bytes, pos: int, end: int, implicit: bool) -> int:
             pos += header + length
 
 
-#: Pixel formats already checked, shared by the slices that have them.
+#: Pixel formats already checked, and SOP Class UIDs already converted, by raw
+#: value: every slice of a series has the same ones, so each is done once.
 _FORMATS: dict[tuple, PixelFormat] = {}
+_SOP_CLASSES: dict[bytes, str] = {}
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _header(path: str, found: dict[int, bytes], syntax: str, pixel_tell: int,
             pixel_length: int) -> FileHeader | None:
     if SOP_CLASS_UID not in found or NUMBER_OF_FRAMES in found or PER_FRAME_GROUPS in found:
         return None
-    sop_class = convert_UI(found[SOP_CLASS_UID], True)  # as pydicom gives it
-    if not isinstance(sop_class, str) or sop_class == RTSTRUCT_SOP_CLASS:
-        return None
-    sop_class = str(sop_class)
+    raw_sop_class = found[SOP_CLASS_UID]
+    sop_class = _SOP_CLASSES.get(raw_sop_class)
+    if sop_class is None:
+        sop_class = convert_UI(raw_sop_class, True)  # as pydicom gives it
+        if not isinstance(sop_class, str) or sop_class == RTSTRUCT_SOP_CLASS:
+            return None
+        sop_class = _remember(_SOP_CLASSES, raw_sop_class, str(sop_class))
     us = {}
     for tag in _US_TAGS:
         value = found.get(tag)
@@ -259,12 +271,10 @@ def _header(path: str, found: dict[int, bytes], syntax: str, pixel_tell: int,
     key = (us[ROWS], us[COLUMNS], bits_allocated, us.get(BITS_STORED) or bits_allocated,
            bool(us.get(PIXEL_REPRESENTATION, 0)), us.get(SAMPLES) or 1, syntax)
     fmt = _FORMATS.get(key)
-    if fmt is None:  # every slice of a series has the same format: check it once
+    if fmt is None:
         fmt = PixelFormat(*key)
         check_pixel_format(os.path.basename(path), fmt)
-        if len(_FORMATS) > 64:
-            _FORMATS.clear()
-        _FORMATS[key] = fmt
+        _remember(_FORMATS, key, fmt)
     if pixel_length < fmt.rows * fmt.columns * fmt.bits_allocated // 8:
         return None  # too short for the image: pydicom's path says so
     text_of = {_TEXT_TAGS[tag]: raw_text(value) for tag, value in found.items() if tag in _TEXT_TAGS}

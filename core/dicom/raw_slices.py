@@ -55,7 +55,7 @@ def read_int16_into(record: SliceRecord, target: np.ndarray) -> bool:
         return False
     fmt = record.pixel_format
     try:
-        if _read_at(record.path, record.pixel_offset, target) != target.nbytes:
+        if read_at(record.path, record.pixel_offset, target) != target.nbytes:
             return False
     except OSError:
         return False  # the general path reads it again and reports why it cannot
@@ -144,7 +144,7 @@ def read_int16_slices(
     return sorted(left)
 
 
-def _read_at(path: str, offset: int, target: np.ndarray) -> int:
+def read_at(path: str, offset: int, target: np.ndarray) -> int:
     """Read ``target.nbytes`` bytes at ``offset`` into ``target``; the count read."""
     view = memoryview(target).cast("B")
     if not hasattr(os, "preadv"):  # Windows

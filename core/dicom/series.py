@@ -23,7 +23,7 @@ import pydicom
 import pydicom.pixels
 
 from core.dicom.headers import SliceRecord, read_dataset, safe_get
-from core.dicom.raw_slices import mask_bits, read_int16_slices
+from core.dicom.raw_slices import mask_bits, read_at, read_int16_slices
 from core.dicom.scan import CancelCheck, Progress, SeriesEntry
 from core.dicom.suv import suv_factor
 from core.errors import Cancelled, DicomError
@@ -135,9 +135,7 @@ class _SliceReader:
         fmt = record.pixel_format
         dtype = fmt.stored_dtype
         buffer = np.empty(fmt.rows * fmt.columns, dtype=dtype)
-        with open(record.path, "rb") as fh:
-            fh.seek(record.pixel_offset)
-            n = fh.readinto(memoryview(buffer).cast("B"))
+        n = read_at(record.path, record.pixel_offset, buffer)
         if n != buffer.nbytes:
             raise DicomError(f"pixel data truncated ({n} of {buffer.nbytes} bytes)")
         buffer = buffer.reshape(fmt.rows, fmt.columns)

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.case import (
@@ -103,6 +103,12 @@ def _check_grids(case: Case, volumes) -> None:
 class CaseController(QObject):
     """The case of a main window (``window``: gui.main_window.MainWindow)."""
 
+    #: a case became the window's case (opened, restored, or new for other images)
+    case_adopted = Signal(object)
+    #: the case is about to be written (save or autosave): parts of the window that keep
+    #: state in the case file (the structure sets shown) write it into the case now
+    about_to_save = Signal(object)
+
     def __init__(self, window):
         super().__init__(window)
         self.window = window
@@ -166,6 +172,7 @@ class CaseController(QObject):
         self.undo.setClean()
         self._unsaved_extra = unsaved
         self._update_window()
+        self.case_adopted.emit(case)
 
     def new_case(self) -> None:
         """An empty case on the shown images."""
@@ -213,6 +220,7 @@ class CaseController(QObject):
                 return None
             if self.model.base is not None:
                 self.case.images = self.current_image_refs()
+            self.about_to_save.emit(self.case)
             path = write_recovery(self.case)
             log.info("autosaved to %s", path)
             return path
@@ -249,6 +257,7 @@ class CaseController(QObject):
         old_recovery = recovery_path_for(self.case)
         if self.model.base is not None:
             self.case.images = self.current_image_refs()
+        self.about_to_save.emit(self.case)
         try:
             save_case(self.case, path)
         except OSError as exc:

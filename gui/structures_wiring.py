@@ -4,7 +4,14 @@
   on them are imported in the background (core.rt.rtstruct_read); those of
   another series, patient or frame of reference are named in the status bar.
 * File > Import RTSTRUCT… places one more file on the images shown (refused
-  with the reason when it belongs elsewhere; nothing is loaded then).
+  with the reason when it belongs elsewhere; nothing is loaded then). A
+  structure set drawn on another series of the same frame of reference (the
+  CT's, with the PET shown) is rasterised onto the images shown, and says so.
+* The case file records the structure sets shown and which structures are
+  turned off (core.case.StructureSetRef, written on save and autosave);
+  opening the case brings them back, found by SOP Instance UID in the image
+  folder when the file moved; one found nowhere is named in the Structures
+  dock and the status bar, and stays recorded.
 * The Structures dock lists them (organs at risk apart from targets), with a
   check box per structure for its outline in the three views; "Make lesion"
   turns a target into a lesion through an undoable AddLesion.
@@ -38,8 +45,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.cli_export import ExportJob
-from core.errors import ExportError
+from core.errors import DicomError, ExportError
 from core.lesions import AddLesion
+from core.rt.case_structures import locate_structure_set, structure_set_ref
 from core.rt.export_job import write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
@@ -103,6 +111,10 @@ class StructureWiring(QObject):
         self.sets: list[ImportedStructureSet] = []
         self.hidden: set = set()
         self.refused: list[tuple[str, str]] = []
+        #: what the user should know about the case's recorded structure sets (moved, not found)
+        self.notes: list[str] = []
+        self._case = window.case_controller.case
+        self._case_refs = list(self._case.structure_sets)
         self.overlay = StructureOverlay(self.visible_structures)
         for view in window.views.values():
             view.extra_overlays.append(self.overlay)
@@ -115,10 +127,14 @@ class StructureWiring(QObject):
         self.panel.make_lesion.connect(self.make_lesion)
         self.panel.tree.itemSelectionChanged.connect(self._update_actions)
         self.model.events.volumes.connect(self._on_model_volumes)
+        window.case_controller.case_adopted.connect(self._on_case_adopted)
+        window.case_controller.about_to_save.connect(self._on_case_about_to_save)
         self._update_actions()
 
     def disconnect_model(self) -> None:
         self.model.events.volumes.disconnect(self._on_model_volumes)
+        self.window.case_controller.case_adopted.disconnect(self._on_case_adopted)
+        self.window.case_controller.about_to_save.disconnect(self._on_case_about_to_save)
 
     def _build_menus(self) -> None:
         w, a = self.window, self.actions
@@ -149,7 +165,7 @@ class StructureWiring(QObject):
 
     def _refresh(self) -> None:
         self.overlay.clear()
-        self.panel.set_structure_sets(self.sets, self.hidden)
+        self.panel.set_structure_sets(self.sets, self.hidden, self.notes)
         self._update_actions()
         for view in self.window.views.values():
             view.update()
@@ -216,6 +232,55 @@ class StructureWiring(QObject):
                                      + (f" ({len(placed.warnings)} warning(s))" if placed.warnings else ""))
             return placed
         return None
+
+    # ------------------------------------------------------------ the case file
+    def _on_case_adopted(self, case) -> None:
+        """Show the structure sets ``case`` records, with the structures turned off as saved.
+
+        Those in the image folder come with the folder import (already shown, or
+        on their way); the others are read here. One found nowhere, or refused,
+        is named in the dock and stays recorded for the next save.
+        """
+        had_notes = bool(self.notes)
+        self._case, self._case_refs, self.notes = case, list(case.structure_sets), []
+        if not self._case_refs:
+            if had_notes:
+                self._refresh()
+            return
+        base = self.model.base
+        scan = getattr(self.window, "scan_result", None)
+        case_dir = case.path.resolve().parent if case.path is not None else Path.cwd()
+        in_folder = {s.sop_uid for s in scan.structure_sets} if scan is not None else set()
+        folders = [] if scan is not None else [ref.resolve(case_dir) for ref in case.images]
+        stacks = [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
+        shown = {ss.sop_uid for ss in self.sets}
+        for ref in self._case_refs:
+            self.hidden = {k for k in self.hidden if k[0] != ref.sop_uid}
+            self.hidden.update((ref.sop_uid, int(n)) for n in ref.hidden_rois)
+            if ref.sop_uid in shown or base is None:
+                continue
+            try:
+                located = locate_structure_set(ref, case_dir, scan, folders)
+                if located.note:
+                    self.notes.append(located.note)
+                if ref.sop_uid in in_folder:
+                    continue  # the folder import places it
+                placed = read_rtstruct(located.path, base, stacks)
+            except DicomError as exc:
+                self.notes.append(str(exc))
+                continue
+            self.sets.append(placed)
+        self._refresh()
+        if self.notes:
+            self.window.show_message("; ".join(self.notes))
+
+    def _on_case_about_to_save(self, case) -> None:
+        """Write the structure sets shown (and which structures are off) into ``case``;
+        recorded ones that could not be shown are kept."""
+        refs = [structure_set_ref(ss, [n for uid, n in self.hidden if uid == ss.sop_uid]) for ss in self.sets]
+        shown = {ref.sop_uid for ref in refs}
+        kept = [ref for ref in self._case_refs if ref.sop_uid not in shown] if case is self._case else []
+        case.structure_sets = refs + kept
 
     # ------------------------------------------------------------ lesions
     def _on_make_lesion_triggered(self) -> None:
@@ -293,3 +358,5 @@ class StructureWiring(QObject):
         if job.notes:
             text += "; " + "; ".join(job.notes)
         self.window.show_message(text)
+        from gui.pacs.offer import offer_send  # "Send to PACS…" for what was just written (issue 6)
+        offer_send(self.window, [path])

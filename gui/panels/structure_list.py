@@ -66,8 +66,9 @@ class StructureList(QWidget):
         self.make_lesion_button.clicked.connect(self._on_make_lesion_clicked)
         self.set_structure_sets([], set())
 
-    def set_structure_sets(self, sets: list[ImportedStructureSet], hidden: set) -> None:
-        """Show ``sets``; structures whose key is in ``hidden`` are unchecked."""
+    def set_structure_sets(self, sets: list[ImportedStructureSet], hidden: set, notes=()) -> None:
+        """Show ``sets``; structures whose key is in ``hidden`` are unchecked; ``notes`` (structure
+        sets of the case that moved or are not found) head the warnings line."""
         self._filling = True
         try:
             self.tree.clear()
@@ -77,7 +78,7 @@ class StructureList(QWidget):
             oars = QTreeWidgetItem(["Organs at risk", ""])
             for group in (targets, oars):
                 group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            warnings: list[str] = []
+            warnings: list[str] = list(notes)
             for ss in sets:
                 warnings.extend(ss.warnings)
                 for s in ss.structures:

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.rt.structures import ImportedStructureSet, Structure, StructureKind
 
@@ -51,13 +60,21 @@ class StructureList(QWidget):
         self.warnings.setObjectName("structure_warnings")
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #c80;")
+        # long warnings (a structure set not found, resampled onto another series) scroll
+        # instead of squeezing the list to one row
+        self.warnings_area = QScrollArea(self)
+        self.warnings_area.setWidget(self.warnings)
+        self.warnings_area.setWidgetResizable(True)
+        self.warnings_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.warnings_area.setMaximumHeight(90)
+        self.tree.setMinimumHeight(140)
         self.empty = QLabel("No structure set on these images.\nFile > Import RTSTRUCT… adds one.", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.empty)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.make_lesion_button)
-        layout.addWidget(self.warnings)
+        layout.addWidget(self.warnings_area)
         self._items: dict[tuple[str, int], QTreeWidgetItem] = {}
         self._structures: dict[tuple[str, int], Structure] = {}
         self._filling = False
@@ -107,7 +124,7 @@ class StructureList(QWidget):
             self.empty.setVisible(not self._items)
             self.tree.setVisible(bool(self._items))
             self.warnings.setText("\n".join(dict.fromkeys(warnings)))
-            self.warnings.setVisible(bool(warnings))
+            self.warnings_area.setVisible(bool(warnings))
         finally:
             self._filling = False
         self._on_tree_selection()

@@ -46,6 +46,8 @@ class ExportJob:
     notes: list[str] = field(default_factory=list)
     #: the RTSTRUCT dataset of this export, once written (the SR references it)
     rtstruct: object = None
+    #: the SEG the --sr step wrote beside the report (its groups reference its segments)
+    seg_path: Path | None = None
     #: organs at risk for --include-oars (core.rt.rtstruct_write.RoiSpec); None: those
     #: of the structure sets found with the images (the gui passes the ones it shows)
     oars: list | None = None
@@ -94,13 +96,15 @@ def _write_rtstruct(job: ExportJob) -> list[Path]:
 def _write_sr(job: ExportJob) -> list[Path]:
     from core.rt.export_job import write_case_sr
 
-    return [write_case_sr(job)]
+    sr = write_case_sr(job)
+    return [p for p in (job.seg_path, sr) if p is not None]
 
 
 #: The formats, in the order they are written. Add a format by appending a step.
 EXPORT_STEPS: list[ExportStep] = [
     ExportStep("--rtstruct", "RT Structure Set of the lesions (GTV), validated before writing", _write_rtstruct),
-    ExportStep("--sr", "DICOM SR measurement report (TID 1500) of the lesions", _write_sr),
+    ExportStep("--sr", "DICOM SR measurement report (TID 1500) of the lesions, with the DICOM SEG of their "
+                       "contours that it references", _write_sr),
 ]
 
 from core.summary.export_steps import SUMMARY_STEPS, add_summary_options  # noqa: E402 (issue 5)

@@ -355,6 +355,8 @@ class StructureWiring(QObject):
 
     def _report(self, path: Path, job: ExportJob) -> None:
         text = f"Wrote {path.name} to {path.parent}" + (" (anonymised)" if job.anonymise else "")
+        if job.seg_path is not None:
+            text += f", with {job.seg_path.name} (the lesion segments it references)"
         if job.notes:
             text += "; " + "; ".join(job.notes)
         self.window.show_message(text)

@@ -49,7 +49,7 @@ REMOVE = frozenset({
     "ReferringPhysicianAddress", "ReferringPhysicianTelephoneNumbers", "ReferringPhysicianIdentificationSequence",
     "PhysiciansOfRecord", "PhysiciansOfRecordIdentificationSequence", "PerformingPhysicianName",
     "PerformingPhysicianIdentificationSequence", "NameOfPhysiciansReadingStudy", "RequestingPhysician",
-    "StationName", "DeviceSerialNumber", "StudyDescription", "SeriesDescription", "RequestAttributesSequence",
+    "StationName", "StudyDescription", "SeriesDescription", "RequestAttributesSequence",
     "AdmittingDiagnosesDescription", "AdmittingDiagnosesCodeSequence", "PatientInsurancePlanCodeSequence",
     "CurrentPatientLocation", "PatientState", "PregnancyStatus", "SmokingStatus", "MedicalAlerts", "Allergies",
     "ProtocolName", "PerformedProcedureStepDescription", "PerformedProcedureStepID",
@@ -70,6 +70,8 @@ DUMMY = {
     "InstanceCreationTime": DUMMY_TIME, "StructureSetDate": DUMMY_DATE, "StructureSetTime": DUMMY_TIME,
     "VerificationDateTime": DUMMY_DATE + DUMMY_TIME, "ObservationDateTime": DUMMY_DATE + DUMMY_TIME,
     "DateTime": DUMMY_DATE + DUMMY_TIME, "Date": DUMMY_DATE, "Time": DUMMY_TIME,
+    # X/Z/D in the basic profile; type 1 in the SEG's Enhanced General Equipment module
+    "DeviceSerialNumber": "0",
 }
 TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
 MAX_LENGTH = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240}

@@ -5,7 +5,8 @@
   records (core.rt.case_structures; those found with the images when it records
   none), as one RTSTRUCT dataset on the lesions' series.
 * :func:`write_case_rtstruct`, :func:`write_case_sr` - validated, optionally
-  de-identified, written atomically into the job's folder. When both are
+  de-identified, written atomically into the job's folder (the SR comes with
+  the DICOM SEG of the lesions its groups reference). When both are
   written in one export, the SR references the RTSTRUCT's ROIs.
 
 A lesion that cannot go into the RTSTRUCT (drawn on another series) is named
@@ -34,6 +35,7 @@ from core.volume import Volume
 
 RTSTRUCT_NAME = "rtstruct.dcm"
 SR_NAME = "sr.dcm"
+SEG_NAME = "seg.dcm"
 
 #: Lesion colours (r, g, b), one per lesion in turn: saturated, told apart on CT grey.
 LESION_COLORS = [(255, 0, 0), (255, 128, 0), (255, 0, 255), (0, 200, 255), (255, 255, 0),
@@ -145,10 +147,18 @@ def write_case_rtstruct(job) -> Path:
 
 
 def write_case_sr(job) -> Path:
-    """The --sr step: TID 1500 measurement report of the lesions."""
+    """The --sr step: TID 1500 measurement report of the lesions, and the SEG of their
+    contours it references (``job.seg_path``; none when no lesion is contoured)."""
+    from core.rt.seg import case_seg
     from core.rt.sr import case_sr
 
-    ds = case_sr(job.case, job.workspace, rtstruct=job.rtstruct, notes=job.notes)
+    seg = case_seg(job.case, job.workspace, [])  # lesions left out are noted by the SR already
+    job.seg_path = None
+    if seg is not None:
+        seg_ds = job.anonymiser.dataset(seg.dataset) if job.anonymiser is not None else seg.dataset
+        job.seg_path = Path(job.out_dir) / SEG_NAME
+        write_validated(seg_ds, job.seg_path, "the lesion segmentation (SEG)")
+    ds = case_sr(job.case, job.workspace, rtstruct=job.rtstruct, notes=job.notes, seg=seg)
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)
     path = Path(job.out_dir) / SR_NAME

@@ -56,7 +56,7 @@ def test_export_rtstruct_and_sr_with_organs_at_risk(case_file, workspace, tmp_pa
     out = tmp_path / "out"
     done = oligoplan("export", case_file, "--out", out, "--rtstruct", "--sr", "--include-oars", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "2 file(s) written" in done.stdout
+    assert "3 file(s) written" in done.stdout  # rtstruct.dcm, seg.dcm (the SR's regions), sr.dcm
     placed = read_rtstruct(out / "rtstruct.dcm", workspace.primary)
     kinds = {s.name: s.kind.value for s in placed.structures}
     assert [n for n, k in kinds.items() if k == "target"] == ["L1 Oligo", "L2", "L3", "L4", "L5"]
@@ -65,8 +65,15 @@ def test_export_rtstruct_and_sr_with_organs_at_risk(case_file, workspace, tmp_pa
     assert any("L6" in w and "POINT" in w for w in placed.warnings)  # the marker is kept, and reported
     lesions = read_sr_lesions(out / "sr.dcm")
     assert [l.identifier for l in lesions] == ["L1 Oligo", "L2", "L3", "L4", "L5", "L6"]
-    rt_uid = pydicom.dcmread(out / "rtstruct.dcm").SOPInstanceUID
-    assert all(l.referenced_sop_uid == rt_uid for l in lesions[:5])
+    seg = pydicom.dcmread(out / "seg.dcm")
+    assert all(l.referenced_sop_uid == seg.SOPInstanceUID for l in lesions[:5])
+    assert [l.referenced_segment for l in lesions] == [1, 2, 3, 4, 5, None]  # L6 is a marker point
+    labels = {int(s.SegmentNumber): s.SegmentLabel for s in seg.SegmentSequence}
+    assert [labels[l.referenced_segment] for l in lesions[:5]] == ["L1 Oligo", "L2", "L3", "L4", "L5"]
+    evidence = {r.ReferencedSOPInstanceUID for e in pydicom.dcmread(out / "sr.dcm")
+                .CurrentRequestedProcedureEvidenceSequence for s in e.ReferencedSeriesSequence
+                for r in s.ReferencedSOPSequence}
+    assert {seg.SOPInstanceUID, pydicom.dcmread(out / "rtstruct.dcm").SOPInstanceUID} <= evidence
     l2 = lesions[1]
     expected = measure_lesion(next(x for x in _case_lesions(case_file) if x.id == "L2"), workspace.primary,
                               ct=workspace.ct, pet=workspace.pet)
@@ -75,7 +82,7 @@ def test_export_rtstruct_and_sr_with_organs_at_risk(case_file, workspace, tmp_pa
     assert l2.measurements["SUVbw Maximum"][0] == pytest.approx(expected.suv_max)
     assert l2.finding_site == "10200004"  # SNOMED CT liver
     if dciodvfy_available():
-        for name in ("rtstruct.dcm", "sr.dcm"):
+        for name in ("rtstruct.dcm", "seg.dcm", "sr.dcm"):
             assert run_dciodvfy(out / name).errors == []
 
 
@@ -94,9 +101,11 @@ def test_anonymised_export_holds_no_name_or_id_and_keeps_its_references(case_fil
                str(image.PatientBirthDate)}
     originals = {image.StudyInstanceUID, image.SeriesInstanceUID, image.FrameOfReferenceUID,
                  *workspace.primary.sop_instance_uids}
-    rt, sr = (pydicom.dcmread(out / n) for n in ("rtstruct.dcm", "sr.dcm"))
-    for ds in (rt, sr):
+    rt, sr, seg = (pydicom.dcmread(out / n) for n in ("rtstruct.dcm", "sr.dcm", "seg.dcm"))
+    for ds in (rt, sr, seg):
         for elem, text in every_value(ds):
+            if elem.keyword == "PixelData":
+                continue
             # whole words: the phantom's given name "OLIGO" is also the start of "OligoPlan"
             assert not any(re.search(rf"(?<![a-z0-9]){re.escape(s)}(?![a-z0-9])", text.lower())
                            for s in secrets), f"{elem.keyword} holds an identifier"
@@ -104,7 +113,8 @@ def test_anonymised_export_holds_no_name_or_id_and_keeps_its_references(case_fil
         assert ds.PatientIdentityRemoved == "YES"
         assert ds.DeidentificationMethodCodeSequence[0].CodeValue == "113100"
     assert rt.PatientID == sr.PatientID and rt.PatientID.startswith("ANON-")
-    assert rt.StudyInstanceUID == sr.StudyInstanceUID
+    assert rt.StudyInstanceUID == sr.StudyInstanceUID == seg.StudyInstanceUID
+    assert read_sr_lesions(out / "sr.dcm")[0].referenced_sop_uid == seg.SOPInstanceUID  # remapped alike
     evidence = {r.ReferencedSOPInstanceUID for e in sr.CurrentRequestedProcedureEvidenceSequence
                 for s in e.ReferencedSeriesSequence for r in s.ReferencedSOPSequence}
     assert rt.SOPInstanceUID in evidence  # the SR still points at the RTSTRUCT
@@ -114,7 +124,7 @@ def test_anonymised_export_holds_no_name_or_id_and_keeps_its_references(case_fil
                     for rc in rt.ROIContourSequence for c in rc.ContourSequence}
     assert contour_refs <= {i.ReferencedSOPInstanceUID for i in series.ContourImageSequence}
     if dciodvfy_available():
-        assert run_dciodvfy(out / "rtstruct.dcm").errors == [] and run_dciodvfy(out / "sr.dcm").errors == []
+        assert all(run_dciodvfy(out / n).errors == [] for n in ("rtstruct.dcm", "sr.dcm", "seg.dcm"))
     assert "phantom-oligo" not in (done.stdout + done.stderr).lower()
 
 

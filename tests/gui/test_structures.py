@@ -130,4 +130,6 @@ def test_export_rtstruct_from_the_menu_with_anonymise(phantom_win, qtbot, tmp_pa
     assert names[0] == "GTV_1" and "LIVER" in names  # the organs at risk shown come along
     phantom_win.structure_wiring.actions.export_sr.trigger()
     assert (tmp_path / "export" / "sr.dcm").is_file()
+    assert (tmp_path / "export" / "seg.dcm").is_file()  # the segments the report's lesion groups reference
+    assert "Wrote sr.dcm" in phantom_win.task_label.text() and "with seg.dcm" in phantom_win.task_label.text()
     phantom_win.case_controller.discard_changes()  # no "save your lesions?" box when the window closes

@@ -110,3 +110,17 @@ def test_a_moved_file_is_found_by_uid_and_a_lost_one_is_named_and_kept(qtbot, se
     third.case_controller.save_to(case_path)  # saving again keeps the lost reference
     assert placed.sop_uid in {ref.sop_uid for ref in load_case(case_path).structure_sets}
     close(third)
+
+
+def test_the_ct_structure_set_is_outlined_on_the_pet_shown_alone_and_says_so(qtbot, settings):
+    win = open_images(qtbot, settings, PHANTOM)
+    pet = next(e for e in win.scan_result.series if e.info.modality.value == "PT")
+    win.open_entries(pet, None)
+    qtbot.waitUntil(lambda: bool(win.model.base is not None and win.model.base.info.modality.value == "PT"
+                                 and win.structure_wiring.sets and not win.runner.busy), timeout=60000)
+    (ss,) = win.structure_wiring.sets
+    assert all(s.mask.series_uid == win.model.base.info.series_uid for s in ss.structures if s.mask is not None)
+    text = win.structure_wiring.panel.warnings.text()
+    assert "drawn on series CT" in text and "shown on series PT" in text
+    assert "LIVER" in [s.name for _, s in win.structure_wiring.visible_structures()]
+    close(win)

@@ -140,7 +140,8 @@ class PacsDialog(QDialog):
         self.method_combo.addItem("C-GET", RetrieveMethod.GET.value)
         self.method_combo.addItem("C-MOVE", RetrieveMethod.MOVE.value)
         self.method_combo.setToolTip("C-GET works without configuring OligoPlan on the PACS; C-MOVE needs our "
-                                     "AE title, address and listen port in the PACS's DICOM nodes")
+                                     "AE title, address and listen port in the PACS's DICOM nodes. A PACS that "
+                                     "refuses C-GET is asked by C-MOVE when a listen port is set (Nodes…)")
         self.retrieve_button = self._button("Retrieve and open", "retrieve_button",
                                             "Copy the study (or the selected series) to the local cache and open it")
         self.open_button = self._button("Open retrieved", "open_button", "Open what was retrieved in the viewer")

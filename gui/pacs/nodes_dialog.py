@@ -22,11 +22,14 @@ from core.pacs.nodes import LocalAE, PacsNode, PacsSettings, save_settings
 from gui.errors import error_boundary
 
 
-def _port_box(name: str, value: int, parent: QWidget) -> QSpinBox:
+def _port_box(name: str, value: int | None, parent: QWidget, optional: bool = False) -> QSpinBox:
+    """A port 1-65535; ``optional``: 0 shows "not set" and means None."""
     box = QSpinBox(parent)
     box.setObjectName(name)
-    box.setRange(1, 65535)
-    box.setValue(value)
+    box.setRange(0 if optional else 1, 65535)
+    if optional:
+        box.setSpecialValueText("not set")
+    box.setValue(value or 0)
     return box
 
 
@@ -55,10 +58,17 @@ class NodesDialog(QDialog):
         self.host_edit = QLineEdit(self)
         self.host_edit.setObjectName("node_host_edit")
         self.port_box = _port_box("node_port_box", 104, self)
+        self.store_aet_edit = QLineEdit(self)
+        self.store_aet_edit.setObjectName("node_store_aet_edit")
+        self.store_aet_edit.setMaxLength(16)
+        self.store_aet_edit.setPlaceholderText("same as the AE title")
+        self.store_aet_edit.setToolTip("The AE title this PACS sends C-MOVE results from, if it is not its AE "
+                                       "title; our storage SCP accepts deliveries from these two only")
         form.addRow("Name", self.name_edit)
         form.addRow("AE title", self.aet_edit)
         form.addRow("Host", self.host_edit)
         form.addRow("Port", self.port_box)
+        form.addRow("Store AE title", self.store_aet_edit)
         buttons = QHBoxLayout()
         self.save_node_button = QPushButton("Add / update", self)
         self.save_node_button.setObjectName("save_node_button")
@@ -74,7 +84,9 @@ class NodesDialog(QDialog):
         self.local_aet_edit = QLineEdit(settings.local.ae_title, self)
         self.local_aet_edit.setObjectName("local_aet_edit")
         self.local_aet_edit.setMaxLength(16)
-        self.listen_port_box = _port_box("listen_port_box", settings.local.listen_port, self)
+        self.listen_port_box = _port_box("listen_port_box", settings.local.listen_port, self, optional=True)
+        self.listen_port_box.setToolTip("Where the PACS sends C-MOVE results (also used when a PACS refuses "
+                                        "C-GET); the PACS must list our AE title with this address and port")
         self.bind_edit = QLineEdit(settings.local.bind_address, self)
         self.bind_edit.setObjectName("bind_address_edit")
         self.bind_edit.setToolTip("The C-MOVE storage SCP listens on this address only, and only during a retrieve")
@@ -102,11 +114,13 @@ class NodesDialog(QDialog):
             self.aet_edit.setText(node.ae_title)
             self.host_edit.setText(node.host)
             self.port_box.setValue(node.port)
+            self.store_aet_edit.setText(node.store_ae_title or "")
 
     def put_node(self) -> bool:
         """Add the node in the form, or update the one of the same name."""
         with error_boundary(self, "Saving the node"):
-            node = PacsNode(self.name_edit.text(), self.aet_edit.text(), self.host_edit.text(), self.port_box.value())
+            node = PacsNode(self.name_edit.text(), self.aet_edit.text(), self.host_edit.text(), self.port_box.value(),
+                            self.store_aet_edit.text().strip() or None)
             self.settings = self.settings.with_node(node)
             self._refresh_list()
             return True
@@ -121,7 +135,7 @@ class NodesDialog(QDialog):
     def save(self) -> None:
         """Write the settings file and close; a wrong value keeps the dialog open with the reason."""
         with error_boundary(self, "Saving the PACS settings"):
-            local = LocalAE(self.local_aet_edit.text(), self.listen_port_box.value(), self.bind_edit.text())
+            local = LocalAE(self.local_aet_edit.text(), self.listen_port_box.value() or None, self.bind_edit.text())
             self.settings = PacsSettings(local=local, nodes=self.settings.nodes)
             save_settings(self.settings, self.settings_path)
             self.accept()

@@ -27,6 +27,8 @@ class PacsWiring(QObject):
         self.cache_root = cache_root
         self.actions = make_pacs_actions(window)
         self.dialog: PacsDialog | None = None
+        self.send_offer = None  # the last "Send to PACS…" note after an export (gui.pacs.offer)
+        self.last_send_dialog: SendDialog | None = None
         file_menu = next((m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File"), None)
         if file_menu is not None:
             anchor = window.actions.open_case if window.actions.open_case in file_menu.actions() else None

@@ -361,4 +361,4 @@ class StructureWiring(QObject):
             text += "; " + "; ".join(job.notes)
         self.window.show_message(text)
         from gui.pacs.offer import offer_send  # "Send to PACS…" for what was just written (issue 6)
-        offer_send(self.window, [path])
+        offer_send(self.window, [p for p in (path, job.seg_path) if p is not None])  # the SR's SEG too

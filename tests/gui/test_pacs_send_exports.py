@@ -66,22 +66,25 @@ def test_exported_rtstruct_and_sr_are_sent_to_the_pacs_from_the_offer(phantom_wi
     wiring = phantom_win.structure_wiring
     wiring.import_file(gtv_file(phantom_win, tmp_path))
     wiring.make_lesion(next(k for k, s in wiring.visible_structures() if s.name == "GTV_1"))
-    for kind, name in (("rtstruct", "rtstruct.dcm"), ("sr", "sr.dcm")):
+    # the SR comes with the SEG of the lesion contours it references: both are offered
+    for kind, names in (("rtstruct", ["rtstruct.dcm"]), ("sr", ["sr.dcm", "seg.dcm"])):
         _export(phantom_win, kind, tmp_path / "export", monkeypatch)
         offer = phantom_win.pacs_wiring.send_offer
         assert offer is not None and offer.isVisible() and not offer.isModal()
-        assert f"Wrote {name}" in offer.text() and "Test PACS" in offer.text()
-        sop_uid = str(pydicom.dcmread(tmp_path / "export" / name, stop_before_pixels=True).SOPInstanceUID)
-        assert not _in_orthanc(orthanc, sop_uid)
+        assert f"Wrote {', '.join(names)}" in offer.text() and "Test PACS" in offer.text()
+        files = [tmp_path / "export" / name for name in names]
+        uids = [str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID) for f in files]
+        assert not any(_in_orthanc(orthanc, uid) for uid in uids)
         qtbot.mouseClick(offer.findChild(type(offer.defaultButton()), "offer_send_button"), Qt.MouseButton.LeftButton)
         dialog = phantom_win.pacs_wiring.last_send_dialog
-        assert dialog is not None and dialog.isVisible() and dialog.paths == [str(tmp_path / "export" / name)]
+        assert dialog is not None and dialog.isVisible() and dialog.paths == [str(f) for f in files]
         assert dialog.node_combo.currentText() == "Test PACS"
         with qtbot.waitSignal(dialog.sent, timeout=30000) as signal:
             qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
-        assert signal.args[0].ok and len(signal.args[0].sent) == 1
-        assert dialog.status_label.text().startswith("1 file(s) sent")
-        assert _in_orthanc(orthanc, sop_uid), f"the exported {name} did not arrive in Orthanc"
+        assert signal.args[0].ok and len(signal.args[0].sent) == len(files)
+        assert dialog.status_label.text().startswith(f"{len(files)} file(s) sent")
+        for name, uid in zip(names, uids):
+            assert _in_orthanc(orthanc, uid), f"the exported {name} did not arrive in Orthanc"
         dialog.close()
 
 

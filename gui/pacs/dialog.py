@@ -163,6 +163,8 @@ class PacsDialog(QDialog):
         self.status_label.setObjectName("pacs_status")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # room for two lines (e.g. "C-GET refused …; retrieved by C-MOVE instead. 169 instance(s) …")
+        self.status_label.setMinimumHeight(2 * self.status_label.fontMetrics().lineSpacing() + 4)
         layout.addWidget(self.status_label)
 
         self.echo_button.clicked.connect(self.echo)

@@ -13,14 +13,15 @@ REPO = Path(__file__).resolve().parents[1]
 PHANTOM = REPO / "sample_scans" / "phantom-oligo"
 
 
-def orthanc_fixture(tmp_path_factory, sample: Path | None = None):
+def orthanc_fixture(tmp_path_factory, sample: Path | None = None, allow_get: bool = True):
     """Body of a pytest fixture: a running Orthanc holding ``sample`` (default
-    phantom-oligo), stopped by its pid afterwards; skips without Orthanc."""
+    phantom-oligo), stopped by its pid afterwards; skips without Orthanc.
+    ``allow_get`` False: it refuses our C-GET, as many PACS do."""
     import pytest
 
     if ORTHANC is None:
         pytest.skip(SKIP_REASON)
-    server = start_orthanc(tmp_path_factory.mktemp("orthanc"))
+    server = start_orthanc(tmp_path_factory.mktemp("orthanc"), allow_get=allow_get)
     try:
         server.upload(sample or PHANTOM)
         yield server

@@ -15,22 +15,14 @@ import pytest
 from core.dicom import scan_folder
 from core.errors import PacsError
 from core.pacs import FindQuery, LocalAE, PacsClient, PacsNode, RetrieveMethod, retrieve_study
-from tests.orthanc_server import AET, ORTHANC, PHANTOM, REPO
-from bench.orthanc import SKIP_REASON, start_orthanc
+from tests.orthanc_server import AET, REPO, orthanc_fixture
 
 N_ALL = 169
 
 
 @pytest.fixture(scope="module")
 def orthanc(tmp_path_factory):
-    if ORTHANC is None:
-        pytest.skip(SKIP_REASON)
-    server = start_orthanc(tmp_path_factory.mktemp("orthanc-noget"), allow_get=False)
-    try:
-        server.upload(PHANTOM)
-        yield server
-    finally:
-        server.stop()
+    yield from orthanc_fixture(tmp_path_factory, allow_get=False)
 
 
 @pytest.fixture(scope="module")

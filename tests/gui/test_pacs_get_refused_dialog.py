@@ -10,32 +10,17 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from bench.orthanc import SKIP_REASON, start_orthanc
 from core.dicom import scan_folder
 from core.pacs import LocalAE, PacsNode, PacsSettings, load_settings, save_settings
-from tests.orthanc_server import AET, ORTHANC, PHANTOM
+from tests.gui.test_pacs_dialog import messages  # noqa: F401 - the patched message boxes
+from tests.orthanc_server import AET, orthanc_fixture
 
 N_ALL = 169
 
 
 @pytest.fixture(scope="module")
 def orthanc(tmp_path_factory):
-    if ORTHANC is None:
-        pytest.skip(SKIP_REASON)
-    server = start_orthanc(tmp_path_factory.mktemp("orthanc-noget"), allow_get=False)
-    try:
-        server.upload(PHANTOM)
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    shown = []
-    monkeypatch.setattr("gui.errors.QMessageBox.warning", lambda parent, title, text: shown.append(text))
-    monkeypatch.setattr("gui.errors.QMessageBox.critical", lambda parent, title, text: shown.append(text))
-    return shown
+    yield from orthanc_fixture(tmp_path_factory, allow_get=False)
 
 
 def _dialog(qtbot, tmp_path, orthanc, listen_port):

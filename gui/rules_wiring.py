@@ -108,6 +108,7 @@ class RulesWiring(QObject):
         self._lesion_set.changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.volumes.connect(self.schedule)
+        self.window.case_controller.about_to_save.connect(self._on_case_about_to_save)
         structures = getattr(self.window, "structure_wiring", None)
         if structures is not None:
             self.follow_structures(structures)
@@ -259,6 +260,13 @@ class RulesWiring(QObject):
                     SetFacts(self.case, facts, self.facts_changed, text="Choose rule sets"))
                 return  # facts_changed evaluated
         self.evaluate_now()
+
+    def _on_case_about_to_save(self, case) -> None:
+        """A case saved without its own rule-set choice records the sets the panel showed, so that
+        `oligoplan check CASE.json` judges it as the user saw it (audited by the save)."""
+        ids = self.panel.selected_ids()
+        if ids and case_rule_sets(case.facts) is None:
+            case.facts = {**case.facts, RULE_SETS_KEY: list(ids)}
 
     def _on_panel_cutoff_changed(self, value: float) -> None:
         self.window.settings.set(SYNC_CUTOFF_MONTHS, float(value))

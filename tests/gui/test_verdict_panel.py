@@ -252,3 +252,21 @@ def test_review_state_is_shown_at_the_top_of_the_panel_and_follows_sign_offs(rul
     assert label.isVisible() and label.y() < w.rules_wiring.panel.tree.y()  # above the verdicts
     w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, 5, "adrenal")))
     assert "Draft" in label.text() and "Approved" not in label.text()  # an edit reopened it
+
+
+def test_a_case_saved_without_touching_the_picker_records_the_rule_sets_shown(rules_window, tmp_path):
+    """Never touching the picker still leaves the case judged, from the command line, by the
+    rule sets the panel showed (the remembered default), not by every rule set."""
+    import subprocess
+    import sys
+
+    w = rules_window
+    assert "rule_sets" not in w.rules_wiring.case.facts
+    shown = w.rules_wiring.panel.selected_ids()
+    path = w.case_controller.save_to(tmp_path / "case.json")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["facts"]["rule_sets"] == shown
+    proc = subprocess.run([sys.executable, "-m", "gui.entry", "check", str(path), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert [r["id"] for r in json.loads(proc.stdout)["rule_sets"]] == shown

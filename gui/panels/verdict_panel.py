@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
@@ -103,6 +103,10 @@ class VerdictPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         for col, width in enumerate((200, 70, 60, 100, 70)):
             self.tree.setColumnWidth(col, width)
+        bold = QFont(self.tree.font())
+        bold.setBold(True)  # the status column fits its longest word ("UNDETERMINED"), never "NOT EL…"
+        self.tree.setColumnWidth(1, max(QFontMetrics(bold).horizontalAdvance(t.upper())
+                                        for t in VERDICT_TEXT.values()) + 16)
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         top = QHBoxLayout()
         top.addWidget(self.picker)

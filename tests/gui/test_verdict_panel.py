@@ -270,3 +270,12 @@ def test_a_case_saved_without_touching_the_picker_records_the_rule_sets_shown(ru
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert [r["id"] for r in json.loads(proc.stdout)["rule_sets"]] == shown
+
+
+def test_verdict_words_are_never_cut(rules_window):
+    from PySide6.QtGui import QFontMetrics
+
+    panel = rules_window.rules_wiring.panel
+    bold = QFontMetrics(panel.rule_set_item("sabr-comet").font(1))  # the verdict is bold
+    for word in ("NOT ELIGIBLE", "UNDETERMINED", "ELIGIBLE"):
+        assert bold.horizontalAdvance(word) < panel.tree.columnWidth(1), word

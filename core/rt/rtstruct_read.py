@@ -72,6 +72,24 @@ def _colors(ds: Dataset) -> dict[int, tuple[int, int, int]]:
     return colors
 
 
+def _descriptions(ds: Dataset) -> dict[int, str]:
+    """(3006,0028) ROI Description per ROI number, else (3006,0088) ROI Observation Description
+    (malformed items skipped)."""
+    found: dict[int, str] = {}
+    for seq, number_key, text_key in (("StructureSetROISequence", "ROINumber", "ROIDescription"),
+                                      ("RTROIObservationsSequence", "ReferencedROINumber",
+                                       "ROIObservationDescription")):
+        for item in ds.get(seq, []) or []:
+            text = safe_get(item, text_key)
+            try:
+                number = int(item.get(number_key, -1))
+            except (TypeError, ValueError):
+                continue
+            if text and number not in found:
+                found[number] = str(text)
+    return found
+
+
 def _first_points(contours: dict[int, list[Contour]]) -> np.ndarray:
     pts = [c.points_mm[0] for cs in contours.values() for c in cs if len(c.points_mm)]
     return np.array(pts, dtype=np.float64).reshape(-1, 3)
@@ -138,6 +156,7 @@ def _onto_other_series(summary: StructureSetSummary, match: StructureSetMatch,
 
 def _place(summary: StructureSetSummary, ds: Dataset, contours, volume: Volume, match) -> ImportedStructureSet:
     colors = _colors(ds)
+    descriptions = _descriptions(ds)
     result = ImportedStructureSet(
         path=summary.path, sop_uid=summary.sop_uid, label=summary.label,
         series_uid=volume.info.series_uid, frame_of_reference_uid=volume.info.frame_of_reference_uid,
@@ -150,6 +169,7 @@ def _place(summary: StructureSetSummary, ds: Dataset, contours, volume: Volume, 
             number=roi.number, name=roi.name, color=colors.get(roi.number, PALETTE[n % len(PALETTE)]),
             interpreted_type=roi.type, kind=classify(roi.type, roi.name), mask=raster.mask,
             n_contours=len(roi_contours), warnings=raster.warnings,
+            description=descriptions.get(roi.number, ""),
         ))
         result.warnings.extend(raster.warnings)
         if roi_contours and raster.mask is None and not raster.warnings:

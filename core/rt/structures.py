@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from core.codes import Laterality, Site
 from core.lesions import Lesion, LesionMask
 
 
@@ -98,6 +99,8 @@ class Structure:
     interpreted_type: str = ""
     kind: StructureKind = StructureKind.OTHER
     mask: LesionMask | None = None
+    #: (3006,0028) ROI Description (else the observation's), "" when absent; OligoPlan writes the site there
+    description: str = ""
     n_contours: int = 0
     warnings: tuple[str, ...] = ()
 
@@ -150,4 +153,23 @@ def lesion_from_structure(structure: Structure, lesion_id: str, **fields) -> Les
         )
     if structure.mask is None:
         raise ValueError(f"structure '{structure.name}' has no contour on these images")
+    for key, value in site_of_structure(structure).items():
+        fields.setdefault(key, value)
     return Lesion(lesion_id, label=fields.pop("label", structure.name), mask=structure.mask, **fields)
+
+
+#: what :mod:`core.rt.export_job` writes in (3006,0028): "OligoPlan lesion L3, lung (right)"
+_OUR_DESCRIPTION = re.compile(r"^OligoPlan lesion [^,]*, (?P<site>[a-z ]+?)(?: \((?P<lat>left|right|bilateral)\))?$")
+
+
+def site_of_structure(structure: Structure) -> dict:
+    """The site (and laterality) an OligoPlan export wrote into the ROI's description,
+    so that a round trip through a planning system keeps every lesion's organ; {} for others
+    (their site is the user's to set: names such as "GTV_3" say nothing reliable)."""
+    found = _OUR_DESCRIPTION.match(structure.description.strip())
+    if found is None:
+        return {}
+    try:
+        return {"site": Site.parse(found["site"]), "laterality": Laterality.parse(found["lat"])}
+    except ValueError:
+        return {}

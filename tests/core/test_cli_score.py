@@ -148,3 +148,5 @@ def test_an_rtstruct_exported_from_the_reference_scores_as_the_reference(cases):
     doc = json.loads(run.stdout)
     assert doc["sensitivity"] == 1.0 and doc["false_positives"] == 0 and doc["count_agrees"]
     assert all(m["dice"] > 0.9 for m in doc["matched"])
+    # the sites travel in the RTSTRUCT (ROI observation description), so organs agree too
+    assert all(m["site_agrees"] for m in doc["matched"]) and doc["per_organ_counts_agree"] is True

@@ -205,3 +205,21 @@ def test_mr_structure_set_is_refused_on_the_pet_of_the_same_patient():
     result = import_structure_sets(scan, pet)
     assert len(result.placed) == 1 and len(result.refused) == 2
     assert all("another series" in reason for _, reason in result.refused)
+
+
+@pytest.mark.parametrize("description,site,side", [
+    ("OligoPlan lesion L4, lung (right)", "lung", "right"),
+    ("OligoPlan lesion L1, regional lymph node", "regional lymph node", ""),
+    ("OligoPlan lesion L2, spleen", None, None),  # not one of our sites: left to the user
+    ("GTV drawn by Dr X, liver", None, None),  # not ours: no guessing from free text
+    ("", None, None),
+])
+def test_a_lesion_made_from_our_own_export_keeps_its_site(description, site, side):
+    from core.lesions import LesionMask
+    from core.rt.structures import Structure
+
+    mask = LesionMask.from_full(np.ones((2, 2, 2), dtype=bool), "1.2.3")
+    structure = Structure(1, "GTV 1", (255, 0, 0), "GTV", StructureKind.TARGET, mask, description=description)
+    lesion = lesion_from_structure(structure, "L1")
+    assert lesion.site.value == (site or "other") and lesion.laterality.value == (side or "")
+    assert lesion_from_structure(structure, "L2", site="bone").site.value == "bone"  # the caller decides

@@ -228,6 +228,7 @@ class StructureWiring(QObject):
             placed = read_rtstruct(path, base, stacks)
             self.sets = [ss for ss in self.sets if ss.sop_uid != placed.sop_uid] + [placed]
             self._refresh()
+            self.window.case_controller.mark_modified()  # the case now records it: save (and autosave)
             self.window.show_message(f"{len(placed.structures)} structure(s) imported from {Path(path).name}"
                                      + (f" ({len(placed.warnings)} warning(s))" if placed.warnings else ""))
             return placed

@@ -112,6 +112,15 @@ def pet_volume() -> Volume:
     return make_pet()
 
 
+@pytest.fixture(autouse=True)
+def _no_unanswered_save_question(monkeypatch):
+    """A modal "save your changes?" left unanswered would hang an offscreen run for good (pytest-qt
+    closes the windows after the test): answer Discard unless a test answers it itself."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+
+
 @pytest.fixture
 def settings(tmp_path):
     from gui.settings import Settings

@@ -55,13 +55,16 @@ def test_imported_structures_and_their_visibility_come_back_with_the_case(qtbot,
     wiring = first.structure_wiring
     plans = tmp_path / "plans"
     plans.mkdir()
+    assert not first.case_controller.is_modified
     placed = wiring.import_file(gtv_file(first, plans))  # a structure set away from the images
+    assert first.case_controller.is_modified and first.isWindowModified()  # closing would ask to save
     liver = item(first, "LIVER")
     wiring.panel.tree.setCurrentItem(liver)
     qtbot.keyClick(wiring.panel.tree, Qt.Key.Key_Space)  # LIVER's outline off
     assert liver.checkState(0) == Qt.CheckState.Unchecked
     case_path = tmp_path / "cases" / "patient.oligoplan.json"
     first.case_controller.save_to(case_path)
+    assert not first.case_controller.is_modified
     doc = json.loads(case_path.read_text())
     paths = sorted(s["path"] for s in doc["structure_sets"])
     assert "../plans/gtv.dcm" in paths and len(paths) == 2

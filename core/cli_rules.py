@@ -165,7 +165,7 @@ def _criterion_lines(c, indent: str) -> list[str]:
     mark = STATUS_MARK[c.status]
     unverified = "" if c.verified else "  [unverified threshold: check the protocol]"
     lesions = f"  lesions {', '.join(c.lesions)}" if c.lesions and c.status != "pass" else ""
-    value = c.value_text if c.value is not None or c.status != "pass" else c.reason
+    value = c.value_with_unit if c.value is not None or c.status != "pass" else c.reason
     out = [f"{indent}{mark} {c.title}: {value} (needs {c.threshold_text or 'n/a'})"
            f"{unverified}{lesions}" + (f"  - {c.reason}" if c.reason and c.status != "pass" else "")]
     for child in c.children:

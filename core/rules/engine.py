@@ -10,7 +10,7 @@ when all pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable, Sequence
 
@@ -48,6 +48,11 @@ class CriterionResult:
         if isinstance(v, float):
             return f"{v:.1f}"
         return str(v)
+
+    @property
+    def value_with_unit(self) -> str:
+        """The value as a sentence reads it: "56.9 months", "22.1 mm", "0 not treatable"."""
+        return value_with_unit(self.value, self.unit)
 
     def to_json(self) -> dict:
         out = {
@@ -157,6 +162,16 @@ def evaluate_rule_set(rule_set: RuleSet, ctx: Context) -> RuleSetResult:
         criteria=tuple(results), sources=rule_set.sources, total=len(units),
         by_organ=counts_by_organ(units), counting_unit=rule_set.counting.unit,
     )
+
+
+def value_with_unit(value: Any, unit: str) -> str:
+    """A criterion's measured value with its unit (numbers only; "unknown" when missing)."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    number = f"{value:.1f}" if isinstance(value, float) else str(value)
+    return f"{number} {unit}" if unit else number
 
 
 def _result(c: Criterion, status: str, value: Any, lesions=(), reason: str = "", children=()) -> CriterionResult:
@@ -280,8 +295,10 @@ def _treatable(c, rule_set, ctx, units):
     counted = counted_lesions(ctx.lesions, rule_set.counting)
     untreatable = [m.id for m in counted if not m.treatable]
     if untreatable:
-        return _result(c, FAIL, len(untreatable), untreatable, f"{', '.join(untreatable)} marked not treatable")
-    return _result(c, PASS, 0, (), "every lesion marked treatable")
+        result = _result(c, FAIL, len(untreatable), untreatable, f"{', '.join(untreatable)} marked not treatable")
+    else:
+        result = _result(c, PASS, 0, (), "every lesion marked treatable")
+    return replace(result, unit=c.unit or "not treatable")  # "0 not treatable", not a bare "0"
 
 
 def _fact(c, rule_set, ctx, units):

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rules.facts import FIELDS  # noqa: E402
+from core.rules.engine import value_with_unit  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
 
 A4 = (8.27, 11.69)
@@ -266,7 +267,7 @@ def _num(v, digits):
 # ------------------------------------------------------------------ page 3
 def _criterion_lines(c: dict, depth: int = 0) -> list[tuple[str, str, str]]:
     dagger = "" if c["verified"] else " †"
-    value = _fmt(c["value"]) if c["value"] is not None or c["status"] != "pass" else "—"
+    value = value_with_unit(c["value"], c["unit"]) if c["value"] is not None or c["status"] != "pass" else "—"
     lesions = f" [{', '.join(c['lesions'])}]" if c["lesions"] and c["status"] != "pass" else ""
     text = (f"{'    ' * depth}{c['title']}: {value} (needs {c['threshold_text'] or '—'}{dagger}){lesions}"
             f" — {c['source']}")

@@ -227,6 +227,15 @@ def test_untreatable_lesion_fails_the_treatable_criterion_and_names_it():
     res = run("estro-astro-2020", lesions)
     crit = next(c for c in res.criteria if c.id == "treatable")
     assert crit.status == "fail" and crit.lesions == ("L2",) and res.verdict == NOT_ELIGIBLE
+    assert crit.value_with_unit == "1 not treatable"  # what the summary and `check` print
+
+
+def test_values_are_printed_with_their_unit():
+    lesions = [LesionInfo("L1", site="liver", longest_diameter_mm=22.12)]
+    res = run("sabr-comet", lesions)
+    texts = {c.id: c.value_with_unit for c in res.criteria}
+    assert texts["size"] == "22.1 mm" and texts["treatable"] == "0 not treatable"
+    assert texts["count"].startswith("1 ")  # "1 metastases" or the rule set's counting unit
 
 
 @pytest.mark.parametrize("site,histology,expected", [

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
@@ -316,10 +317,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def start_up(self, path: str | None = None) -> None:
-        """After the window is shown: offer unsaved work left by a crash, else open ``path``."""
+        """After the window is shown: offer unsaved work left by a crash, else open ``path``
+        (a case file, `oligoplan CASE.json`, or a folder of images)."""
         if self.case_controller.offer_recovery():
             return
-        if path:
+        if path and Path(path).is_file() and Path(path).suffix.lower() == ".json":
+            self.case_controller.open_case(path)
+        elif path:
             self.open_folder(str(path))
 
     # ---------------------------------------------------------- open a folder

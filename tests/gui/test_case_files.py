@@ -254,3 +254,16 @@ def test_closing_with_unsaved_lesions_asks_and_cancel_keeps_the_window(ct_win, q
     boxes.answer = QMessageBox.StandardButton.Discard
     assert ct_win.close() is True
     assert not (data_dir / "recovery" / "untitled.recovery.json").exists()
+
+
+def test_oligoplan_case_json_opens_the_case_on_its_images(qtbot, settings, boxes, phantom, truth, tmp_path):
+    """`oligoplan CASE.json` (start_up with a case file) opens the case, not a folder scan of it."""
+    case_path = tmp_path / "patient.oligoplan.json"
+    expected = phantom_case(phantom, truth, case_path)
+    window = make_window(qtbot, settings)
+    window.start_up(str(case_path))
+    wait_lesions(qtbot, window, 2)
+    assert [lesion.label for lesion in window.model.lesions] == [lesion.label for lesion in expected.lesions]
+    assert window.model.base.info.series_uid == phantom.primary.info.series_uid
+    assert window.case_controller.case.path == case_path and not window.isWindowModified()
+    assert not boxes.texts("warning") and not boxes.texts("critical")

@@ -122,6 +122,26 @@ def _no_unanswered_save_question(monkeypatch):
 
 
 @pytest.fixture
+def message_boxes(monkeypatch):
+    """Every QMessageBox shown, answered and recorded as (kind, text) instead of blocking: a question
+    gets Discard, the others Ok. The test fails when an error box ("critical") was shown."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+
+    def answer(kind):
+        def show(parent, title, text, *args, **kwargs):
+            shown.append((kind, text))
+            return QMessageBox.StandardButton.Discard if kind == "question" else QMessageBox.StandardButton.Ok
+        return staticmethod(show)
+
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, answer(kind))
+    yield shown
+    assert not [s for s in shown if s[0] == "critical"], shown
+
+
+@pytest.fixture
 def settings(tmp_path):
     from gui.settings import Settings
 

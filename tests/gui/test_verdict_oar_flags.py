@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from core.lesions import AddLesion, Lesion
 from core.samples import sphere_mask
@@ -19,21 +18,10 @@ pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phant
 
 
 @pytest.fixture(autouse=True)
-def no_boxes(monkeypatch, tmp_path):
-    """Message boxes answered; the user config (OAR flag settings) in tmp, set before the window is made."""
+def no_boxes(message_boxes, monkeypatch, tmp_path):
+    """Message boxes answered (conftest); the user config (OAR flag settings) in tmp, set before the window is made."""
     monkeypatch.setenv("OLIGOPLAN_CONFIG_DIR", str(tmp_path / "config"))
-    shown = []
-
-    def box(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, text))
-            return QMessageBox.StandardButton.Discard if kind == "question" else QMessageBox.StandardButton.Ok
-        return staticmethod(show)
-
-    for kind in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, box(kind))
-    yield shown
-    assert not [s for s in shown if s[0] == "critical"], shown
+    return message_boxes
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion
 from gui.settings import RULE_SETS
@@ -25,22 +24,11 @@ def cube_lesion(ct, n: int, site: str) -> Lesion:
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """Message boxes answered (closing with unsaved work: discard); data and config in tmp."""
-    shown = []
-
-    def show(kind):
-        def box(parent, title, text, *args, **kwargs):
-            shown.append((kind, text))
-            return QMessageBox.StandardButton.Discard if kind == "question" else QMessageBox.StandardButton.Ok
-        return staticmethod(box)
-
-    for kind in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, show(kind))
+def isolated(message_boxes, tmp_path, monkeypatch):
+    """Message boxes answered (conftest: closing with unsaved work: discard); data and config in tmp."""
     monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("OLIGOPLAN_CONFIG_DIR", str(tmp_path / "config"))
-    yield shown
-    assert not [s for s in shown if s[0] == "critical"], shown
+    return message_boxes
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ core (defaults) and core checks them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from PySide6.QtCore import QSignalBlocker
@@ -31,9 +32,17 @@ def params_from_settings(settings: Settings, base: SegmentParams = SegmentParams
         method = PetMethod.parse(settings.get(SEGMENT_PET_METHOD))
     except ValueError:
         method = base.pet_method
-    fwhm = min(max(float(settings.get(SEGMENT_PET_FWHM_MM)), FWHM_LIMITS_MM[0]), FWHM_LIMITS_MM[1])
-    percent = min(max(float(settings.get(SEGMENT_PET_FIXED_PERCENT)), PERCENT_LIMITS[0]), PERCENT_LIMITS[1])
+    fwhm = _stored(settings, SEGMENT_PET_FWHM_MM, FWHM_LIMITS_MM, base.pet_fwhm_mm)
+    percent = _stored(settings, SEGMENT_PET_FIXED_PERCENT, PERCENT_LIMITS, 100.0 * base.pet_fraction)
     return replace(base, pet_method=method, pet_fwhm_mm=fwhm, pet_fraction=percent / 100.0)
+
+
+def _stored(settings: Settings, setting, limits: tuple[float, float], default: float) -> float:
+    """A remembered number brought within ``limits``; ``default`` when it is not a number (NaN)."""
+    value = float(settings.get(setting))
+    if math.isnan(value):  # min/max would keep it, and SegmentParams would refuse it at start-up
+        return default
+    return min(max(value, limits[0]), limits[1])
 
 
 class SegmentOptions(QWidget):
@@ -66,23 +75,13 @@ class SegmentOptions(QWidget):
             "Adaptive: a threshold fitted to each lesion's size and the scanner's resolution\n"
             "(the default: within 10% of the volume on the test phantoms).\n"
             "Fixed: the same % of the local SUVmax for every lesion, of the uptake above the background.")
-        self.fwhm_spin = QDoubleSpinBox(self)
-        self.fwhm_spin.setObjectName("segment_pet_fwhm")
-        self.fwhm_spin.setRange(*FWHM_LIMITS_MM)
-        self.fwhm_spin.setDecimals(1)
-        self.fwhm_spin.setSingleStep(0.5)
+        self.fwhm_spin = self._spin("segment_pet_fwhm", FWHM_LIMITS_MM, 1, 0.5, " mm",
+                                    "The PET's reconstructed resolution (FWHM, mm): set it to your scanner "
+                                    "and reconstruction; small lesions depend on it")
         self.fwhm_spin.setPrefix("scanner FWHM ")
-        self.fwhm_spin.setSuffix(" mm")
-        self.fwhm_spin.setToolTip("The PET's reconstructed resolution (FWHM, mm): set it to your scanner "
-                                  "and reconstruction; small lesions depend on it")
-        self.percent_spin = QDoubleSpinBox(self)
-        self.percent_spin.setObjectName("segment_pet_percent")
-        self.percent_spin.setRange(*PERCENT_LIMITS)
-        self.percent_spin.setDecimals(0)
-        self.percent_spin.setSingleStep(5.0)
-        self.percent_spin.setSuffix(" % of SUVmax")
-        self.percent_spin.setToolTip("Fixed threshold: this % of the local SUVmax, of the uptake above the "
-                                     "surroundings")
+        self.percent_spin = self._spin("segment_pet_percent", PERCENT_LIMITS, 0, 5.0, " % of SUVmax",
+                                       "Fixed threshold: this % of the local SUVmax, of the uptake above the "
+                                       "surroundings")
         for w in (self.method_combo, self.fwhm_spin, self.percent_spin):
             layout.addWidget(w)
         self._show(tool.params)
@@ -101,6 +100,17 @@ class SegmentOptions(QWidget):
         self._apply(pet_fraction=float(percent) / 100.0)
 
     # ------------------------------------------------------------- internals
+    def _spin(self, name: str, limits: tuple[float, float], decimals: int, step: float, suffix: str,
+              tip: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self)
+        spin.setObjectName(name)
+        spin.setRange(*limits)
+        spin.setDecimals(decimals)
+        spin.setSingleStep(step)
+        spin.setSuffix(suffix)
+        spin.setToolTip(tip)
+        return spin
+
     def _apply(self, **changes) -> None:
         params = replace(self.tool.params, **changes)
         self.tool.set_params(params)

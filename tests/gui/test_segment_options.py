@@ -97,3 +97,14 @@ def test_a_bad_stored_choice_falls_back_to_the_defaults(qtbot, settings, boxes):
         assert params.pet_method is PetMethod.ADAPTIVE and params.pet_fraction <= 0.9
     finally:
         w.runner.shutdown()
+
+
+def test_a_stored_number_that_is_not_a_number_gives_the_default(settings):
+    """A settings file holding "nan" (hand-edited, or written by a broken build) must not stop the start-up."""
+    from gui.settings import SEGMENT_PET_FWHM_MM
+    from gui.tools.segment_options import params_from_settings
+
+    settings.store.setValue(SEGMENT_PET_FWHM_MM.key, "nan")
+    settings.store.setValue(SEGMENT_PET_FIXED_PERCENT.key, "nan")
+    params = params_from_settings(settings)
+    assert params.pet_fwhm_mm == 5.5 and params.pet_fraction == pytest.approx(0.40)

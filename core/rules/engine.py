@@ -42,12 +42,8 @@ class CriterionResult:
 
     @property
     def value_text(self) -> str:
-        v = self.value
-        if v is None:
-            return "unknown"
-        if isinstance(v, float):
-            return f"{v:.1f}"
-        return str(v)
+        """The value without its unit ("56.9", "3", "unknown"), as the verdict panel's Value column shows it."""
+        return value_with_unit(self.value, "")
 
     @property
     def value_with_unit(self) -> str:

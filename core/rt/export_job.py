@@ -152,7 +152,11 @@ def write_case_sr(job) -> Path:
     from core.rt.seg import case_seg
     from core.rt.sr import case_sr
 
-    seg = case_seg(job.case, job.workspace, [])  # lesions left out are noted by the SR already
+    try:
+        seg = case_seg(job.case, job.workspace, [])  # lesions left out are noted by the SR already
+    except ExportError as exc:  # e.g. a multi-frame image: the report still goes out, with points
+        seg = None
+        job.notes.append(f"no SEG written: {exc}; the SR gives each lesion's centre point instead")
     job.seg_path = None
     if seg is not None:
         seg_ds = job.anonymiser.dataset(seg.dataset) if job.anonymiser is not None else seg.dataset

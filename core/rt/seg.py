@@ -52,14 +52,15 @@ def case_seg(case: Case, workspace, notes: list[str] | None = None) -> CaseSeg |
         lesions.append(lesion)
     if not lesions:
         return None
+    files = list(dict.fromkeys(volume.source_files))  # a multi-frame image names its one file per slice
+    if len(files) != volume.shape[0]:
+        raise ExportError(f"series {volume.info.series_uid}: {len(files)} image file(s) for "
+                          f"{volume.shape[0]} slices; a segmentation needs one file per slice")
     try:
-        sources = [pydicom.dcmread(path, stop_before_pixels=True) for path in volume.source_files]
+        sources = [pydicom.dcmread(path, stop_before_pixels=True) for path in files]
     except (OSError, pydicom.errors.InvalidDicomError) as exc:
         raise ExportError(f"the images of series {volume.info.series_uid} cannot be read ({exc}); "
                           "the segmentation must reference them") from exc
-    if len(sources) != volume.shape[0]:
-        raise ExportError(f"series {volume.info.series_uid}: {len(sources)} image files for "
-                          f"{volume.shape[0]} slices; a segmentation needs one file per slice")
     pixels = np.zeros(volume.shape + (len(lesions),), dtype=bool)
     descriptions = []
     for n, lesion in enumerate(lesions, start=1):
@@ -71,11 +72,19 @@ def case_seg(case: Case, workspace, notes: list[str] | None = None) -> CaseSeg |
             algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
             anatomic_regions=[_coded(lesion.site.code)],
             tracking_uid=None, tracking_id=None))
-    seg = hd.seg.Segmentation(
+    try:
+        seg = _segmentation(sources, pixels, descriptions)
+    except (ValueError, TypeError, AttributeError) as exc:  # highdicom's checks of the source images
+        raise ExportError(f"the lesion segmentation (SEG) on series {volume.info.series_uid} cannot be made "
+                          f"({exc})") from exc
+    seg.SeriesDescription = "OligoPlan lesion segmentation"
+    return CaseSeg(seg, {lesion.id: n for n, lesion in enumerate(lesions, start=1)})
+
+
+def _segmentation(sources: list[Dataset], pixels: np.ndarray, descriptions: list) -> hd.seg.Segmentation:
+    return hd.seg.Segmentation(
         source_images=sources, pixel_array=pixels, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
         segment_descriptions=descriptions, series_instance_uid=generate_uid(UID_PREFIX), series_number=903,
         sop_instance_uid=generate_uid(UID_PREFIX), instance_number=1, manufacturer="OligoPlan",
         manufacturer_model_name="OligoPlan", software_versions=core.__version__, device_serial_number="0",
         content_label="LESIONS", content_description="OligoPlan lesions")
-    seg.SeriesDescription = "OligoPlan lesion segmentation"
-    return CaseSeg(seg, {lesion.id: n for n, lesion in enumerate(lesions, start=1)})

@@ -31,8 +31,9 @@ from core.rules.oar import ROLES, OarSettings
 
 FILE_NAME = "oar_flags.json"
 _STRUCTURE_KEYS = ("central_structures", "ultracentral_structures")
-_LIMITS_MM = {"central_margin_mm": (0.0, 100.0), "ultracentral_margin_mm": (0.0, 100.0),
-              "cord_min_mm": (0.0, 50.0), "brain_size_limit_mm": (1.0, 200.0)}
+#: The range of each distance (mm) a file may hold; the GUI dialog offers the same.
+LIMITS_MM = {"central_margin_mm": (0.0, 100.0), "ultracentral_margin_mm": (0.0, 100.0),
+             "cord_min_mm": (0.0, 50.0), "brain_size_limit_mm": (1.0, 200.0)}
 
 
 def settings_path() -> Path:
@@ -62,7 +63,7 @@ def oar_settings_from_json(doc, where: str = FILE_NAME) -> OarSettings:
                                        f"expected some of {', '.join(ROLES)}")
             values[key] = tuple(dict.fromkeys(value))
         else:
-            lo, hi = _LIMITS_MM[key]
+            lo, hi = LIMITS_MM[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
                 raise OarSettingsError(f"{where}: {key}: expected a number of mm from {lo:g} to {hi:g}, "
                                        f"found {value!r}")

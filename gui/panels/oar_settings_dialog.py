@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.rules.oar import ROLES, OarSettings
+from core.rules.oar_settings import LIMITS_MM
 
 
 class OarSettingsDialog(QDialog):
@@ -32,7 +33,7 @@ class OarSettingsDialog(QDialog):
         self._base = settings
         self.margin = QDoubleSpinBox(self)
         self.margin.setObjectName("ultracentral_margin_spin")
-        self.margin.setRange(0.0, 100.0)
+        self.margin.setRange(*LIMITS_MM["ultracentral_margin_mm"])  # what the settings file accepts
         self.margin.setDecimals(1)
         self.margin.setSuffix(" mm")
         self.margin.setValue(settings.ultracentral_margin_mm)

@@ -48,8 +48,13 @@ class ImageRef:
     modality: str = ""
 
     def resolve(self, case_dir: Path) -> Path:
-        path = Path(self.folder)
-        return path if path.is_absolute() else (case_dir / path).resolve()
+        return _resolve(self.folder, case_dir)
+
+
+def _resolve(path: str, case_dir: Path) -> Path:
+    """A path the case file records: absolute as written, else relative to the case file's folder."""
+    found = Path(path)
+    return found if found.is_absolute() else (case_dir / found).resolve()
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,7 @@ class StructureSetRef:
     hidden_rois: tuple[int, ...] = ()
 
     def resolve(self, case_dir: Path) -> Path:
-        path = Path(self.path)
-        return path if path.is_absolute() else (case_dir / path).resolve()
+        return _resolve(self.path, case_dir)
 
 
 @dataclass
@@ -286,7 +290,7 @@ def _structure_sets_from_json(doc: dict, path: Path) -> list[StructureSetRef]:
     paths made absolute from the case file's folder (so that "save as" elsewhere keeps them)."""
     name, case_dir = path.name, path.resolve().parent
     try:
-        return [StructureSetRef(path=str(StructureSetRef(str(s["path"]), "").resolve(case_dir)),
+        return [StructureSetRef(path=str(_resolve(str(s["path"]), case_dir)),
                                 sop_uid=str(s["sop_uid"]), label=str(s.get("label", "")),
                                 hidden_rois=tuple(int(n) for n in s.get("hidden_rois", [])))
                 for s in _list(doc, "structure_sets")]

@@ -55,13 +55,13 @@ def segment_params(args) -> SegmentParams:
     if method == "fixed" and args.pet_fwhm is not None:
         raise OligoPlanError("--pet-fwhm applies to --pet-method adaptive; the fixed method uses "
                              "--pet-threshold % of SUVmax")
-    defaults = SegmentParams()
+    given = {"pet_method": method}  # the rest: core's defaults
+    if args.pet_threshold is not None:
+        given["pet_fraction"] = args.pet_threshold / 100.0
+    if args.pet_fwhm is not None:
+        given["pet_fwhm_mm"] = args.pet_fwhm
     try:
-        return SegmentParams(
-            pet_method=method,
-            pet_fraction=defaults.pet_fraction if args.pet_threshold is None else args.pet_threshold / 100.0,
-            pet_fwhm_mm=defaults.pet_fwhm_mm if args.pet_fwhm is None else args.pet_fwhm,
-        )
+        return SegmentParams(**given)
     except ValueError as exc:
         raise OligoPlanError(f"{exc} (--pet-threshold PCT, --pet-fwhm MM)") from None
 

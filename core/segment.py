@@ -228,7 +228,7 @@ def _pet_region(volume: Volume, target: Volume, roi: _Roi,
         )
     roi.seed = tuple(int(v) for v in peak)
     threshold = params.pet_fraction * suv_max
-    fixed = PetMethod.parse(params.pet_method) is PetMethod.FIXED
+    fixed = params.pet_method is PetMethod.FIXED  # SegmentParams holds the Enum (__post_init__)
     record = SegmentRecord(SegmentMethod.PET_FIXED if fixed else SegmentMethod.PET_ADAPTIVE, threshold,
                            volume.unit or "", reference_max=suv_max,
                            fwhm_mm=None if fixed else float(params.pet_fwhm_mm),

@@ -109,13 +109,11 @@ class RulesWiring(QObject):
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.volumes.connect(self.schedule)
         self.window.case_controller.about_to_save.connect(self._on_case_about_to_save)
-        structures = getattr(self.window, "structure_wiring", None)
-        if structures is not None:
-            self.follow_structures(structures)
 
     def follow_structures(self, structures) -> None:
         """Re-evaluate (OAR flags) whenever ``structures`` (gui.structures_wiring) imports or removes
-        structure sets; the main window calls this once both wirings exist."""
+        structure sets; the main window calls this once both wirings exist (the structures one is
+        made after this one)."""
         structures.changed.connect(self.schedule)
 
     def disconnect_model(self) -> None:

@@ -106,13 +106,8 @@ class SegmentRecord:
         return text + ("; edited by hand since" if self.edited else "")
 
     def to_json(self) -> dict:
-        doc = {"method": self.method.value}
-        for f in fields(self):
-            if f.name == "method":
-                continue
-            value = getattr(self, f.name)
-            doc[f.name] = value  # full precision: reopening gives the same lesion
-        return doc
+        """Every field, numbers at full precision (reopening gives the same lesion)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"method": self.method.value}
 
     @classmethod
     def from_json(cls, doc) -> "SegmentRecord":

@@ -102,6 +102,9 @@ def save_oar_settings(settings: OarSettings, path: str | Path | None = None) -> 
     doc = oar_settings_to_json(settings)
     oar_settings_from_json(doc, "the settings to save")
     path = Path(path) if path is not None else settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
+    try:
+        atomic_write_text(path, json.dumps(doc, indent=2) + "\n")  # makes the folder when missing
+    except OSError as exc:
+        raise OarSettingsError(f"{path}: cannot be written ({exc}); check that the config folder can be "
+                               "written to (OLIGOPLAN_CONFIG_DIR chooses another)") from None
     return path

@@ -76,3 +76,10 @@ def test_oligoplan_check_uses_the_ultracentral_settings_of_the_user_config(confi
     proc = subprocess.run([sys.executable, "-m", "gui.entry", "check", str(case), "--json"], capture_output=True,
                           text=True)
     assert proc.returncode == 2 and "oar_flags.json: ultracentral_margin_mm" in proc.stderr
+
+
+def test_a_settings_file_that_cannot_be_written_is_a_clear_error(config):
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("a file where the config folder should be")
+    with pytest.raises(OarSettingsError, match=r"oar_flags.json: cannot be written .*config folder"):
+        save_oar_settings(OarSettings(ultracentral_margin_mm=7.0))

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from core.audit import AuditAction
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
+    """Data and config in tmp (conftest answers the "save?" question at close with Discard)."""
     monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("OLIGOPLAN_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
 
 
 def test_a_fact_edit_and_its_undo_are_in_the_history_before_any_save(window, ct_volume):

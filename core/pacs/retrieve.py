@@ -442,9 +442,8 @@ def _drain(client: PacsClient, responses, what: str, watch: CancelWatch,
             continue
         failed = _sub_ops(status, "NumberOfFailedSuboperations")
         if refusal is not None and refusal.nothing_arrived():
-            if code in GET_REFUSALS and code != 0xA702:
-                raise GetRefused(f"status 0x{code:04X}, {GET_REFUSALS[code]}")
-            if failed and not _sub_ops(status, "NumberOfCompletedSuboperations"):
+            # every sub-operation failed says more than 0xA702 "out of resources", not than a refusal
+            if failed and not _sub_ops(status, "NumberOfCompletedSuboperations") and code not in (0x0122, 0x0124):
                 raise GetRefused(f"status 0x{code:04X}: all {failed} sub-operation(s) failed without a single "
                                  "instance sent to us; it cannot store on our association (storage SCP role)")
             if code in GET_REFUSALS:

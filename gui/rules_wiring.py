@@ -250,8 +250,10 @@ class RulesWiring(QObject):
             self._picked_before_case = self._shown_ids
         self._shown_ids = list(ids)
         facts = {k: v for k, v in self.case.facts.items() if k != RULE_SETS_KEY}
-        if ids:
-            facts[RULE_SETS_KEY] = list(ids)
+        # the case's rule sets not installed here are not in the picker: kept, not silently dropped
+        chosen = list(ids) + [i for i in case_rule_sets(self.case.facts) or [] if i not in self.catalog.rule_sets]
+        if chosen:
+            facts[RULE_SETS_KEY] = chosen
         if facts != self.case.facts:
             with error_boundary(self.window, "Choosing the rule sets"):
                 self.window.undo_stack.push_command(

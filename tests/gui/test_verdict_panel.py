@@ -267,3 +267,17 @@ def test_verdict_words_are_never_cut(rules_window):
     bold = QFontMetrics(panel.rule_set_item("sabr-comet").font(1))  # the verdict is bold
     for word in ("NOT ELIGIBLE", "UNDETERMINED", "ELIGIBLE"):
         assert bold.horizontalAdvance(word) < panel.tree.columnWidth(1), word
+
+
+def test_a_pick_keeps_the_case_rule_sets_that_are_not_installed_here(rules_window):
+    """A case chose a rule set this installation lacks (named in the panel): ticking another
+    set in the picker keeps it in the case instead of dropping it unseen."""
+    w = rules_window
+    wiring, panel = w.rules_wiring, w.rules_wiring.panel
+    wiring.case.facts = {**wiring.case.facts, "rule_sets": ["sabr-comet", "local-protocol"]}
+    wiring._load_facts()
+    wiring.evaluate_now()
+    assert "not installed: local-protocol" in panel.error_label.text()
+    panel.rule_set_actions["nhs-cte"].trigger()
+    assert wiring.case.facts["rule_sets"] == ["sabr-comet", "nhs-cte", "local-protocol"]
+    assert panel.selected_ids() == ["sabr-comet", "nhs-cte"]

@@ -321,8 +321,8 @@ class MainWindow(QMainWindow):
         (a case file, `oligoplan CASE.json`, or a folder of images)."""
         if self.case_controller.offer_recovery():
             return
-        if path and Path(path).is_file() and Path(path).suffix.lower() == ".json":
-            self.case_controller.open_case(path)
+        if path and Path(path).suffix.lower() == ".json" and not Path(path).is_dir():
+            self.case_controller.open_case(path)  # a mistyped CASE.json: "no such case file"
         elif path:
             self.open_folder(str(path))
 

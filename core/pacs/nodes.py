@@ -26,8 +26,8 @@ from core.appdirs import config_dir
 from core.errors import PacsConfigError
 
 DEFAULT_AE_TITLE = "OLIGOPLAN"
-DEFAULT_LISTEN_PORT = 11113
 #: The port the command line's ``--move`` uses when no ``--listen-port`` is given.
+DEFAULT_LISTEN_PORT = 11113
 #: The retrieve SCP (C-MOVE destination) listens here only, and only while a
 #: retrieve runs; set it to the address of the network card the PACS can reach.
 DEFAULT_BIND_ADDRESS = "127.0.0.1"
@@ -79,10 +79,9 @@ class PacsNode:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ae_title", check_ae_title(self.ae_title, "called AE title"))
-        if self.store_ae_title is not None and not str(self.store_ae_title).strip():
-            object.__setattr__(self, "store_ae_title", None)
-        if self.store_ae_title is not None:
-            object.__setattr__(self, "store_ae_title", check_ae_title(self.store_ae_title, "store AE title"))
+        if self.store_ae_title is not None:  # blank: none (the dialog's empty field)
+            store = str(self.store_ae_title).strip()
+            object.__setattr__(self, "store_ae_title", check_ae_title(store, "store AE title") if store else None)
         object.__setattr__(self, "host", check_host(self.host))
         object.__setattr__(self, "port", check_port(self.port))
         object.__setattr__(self, "name", str(self.name).strip() or f"{self.ae_title}@{self.host}")

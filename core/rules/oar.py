@@ -72,12 +72,18 @@ class OarSettings:
     brain_size_limit_mm: float = 30.0
 
 
-FLAG_TITLES = {
-    "central_lung": "central lung (within {central_margin_mm:g} mm of the proximal bronchial tree)",
-    "ultracentral_lung": "ultracentral lung (within {ultracentral_margin_mm:g} mm of {ultracentral})",
-    "spinal_cord": "spinal cord closer than {cord_min_mm:g} mm",
-    "brain_size": "brain lesion over {brain_size_limit_mm:g} mm",
-}
+def settings_lines(settings: OarSettings) -> list[str]:
+    """What the distance flags mean with ``settings``, one line each ("central lung: within 20 mm
+    of proximal bronchial tree"); the verdict panel shows them."""
+    def roles(names) -> str:
+        return ", ".join(r.replace("_", " ") for r in names)
+
+    return [f"central lung: within {settings.central_margin_mm:g} mm of {roles(settings.central_structures)}",
+            f"ultracentral lung: within {settings.ultracentral_margin_mm:g} mm of "
+            f"{roles(settings.ultracentral_structures)}",
+            f"spinal cord: closer than {settings.cord_min_mm:g} mm"]
+
+
 FLAG_SOURCES = {
     "central_lung": "Timmerman et al., J Clin Oncol 2006;24:4833",
     "ultracentral_lung": "no consensus definition (configurable)",

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
+from core.rules.oar import settings_lines
 
 VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
@@ -259,8 +260,4 @@ def _oar_text(ev: Evaluation) -> str:
 
 
 def _oar_settings_text(settings) -> str:
-    central = ", ".join(r.replace("_", " ") for r in settings.central_structures)
-    ultra = ", ".join(r.replace("_", " ") for r in settings.ultracentral_structures)
-    return (f"central lung: within {settings.central_margin_mm:g} mm of {central}\n"
-            f"ultracentral lung: within {settings.ultracentral_margin_mm:g} mm of {ultra}\n"
-            f"spinal cord: closer than {settings.cord_min_mm:g} mm\n(OAR flags… to change)")
+    return "\n".join(settings_lines(settings)) + "\n(OAR flags… to change)"

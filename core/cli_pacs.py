@@ -48,7 +48,8 @@ def register(subparsers) -> None:
                      help=f"port of our storage SCP for C-MOVE (with --move: default {DEFAULT_LISTEN_PORT}); "
                           "without --move, a PACS that refuses C-GET is asked by C-MOVE to this port")
     get.add_argument("--listen-address", default=DEFAULT_BIND_ADDRESS, metavar="ADDR",
-                     help=f"address our storage SCP binds to during --move (default {DEFAULT_BIND_ADDRESS})")
+                     help=f"address our storage SCP binds to for C-MOVE (--move, or a refused C-GET; "
+                          f"default {DEFAULT_BIND_ADDRESS})")
     get.add_argument("--store-aet", default=None, metavar="AE",
                      help="the AE title the PACS sends C-MOVE results from, when not --called-aet "
                           "(our storage SCP accepts only these two)")

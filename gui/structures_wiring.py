@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 from core.cli_export import ExportJob
 from core.errors import DicomError, ExportError
 from core.lesions import AddLesion
-from core.rt.case_structures import locate_structure_set, structure_set_ref
+from core.rt.case_structures import locate_structure_set, search_scope, structure_set_ref
 from core.rt.export_job import write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
@@ -250,10 +250,8 @@ class StructureWiring(QObject):
             return
         base = self.model.base
         scan = getattr(self.window, "scan_result", None)
-        case_dir = case.path.resolve().parent if case.path is not None else Path.cwd()
+        case_dir, folders, stacks = search_scope(case, scan)
         in_folder = {s.sop_uid for s in scan.structure_sets} if scan is not None else set()
-        folders = [] if scan is not None else [ref.resolve(case_dir) for ref in case.images]
-        stacks = [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
         shown = {ss.sop_uid for ss in self.sets}
         for ref in self._case_refs:
             self.hidden = {k for k in self.hidden if k[0] != ref.sop_uid}

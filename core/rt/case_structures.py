@@ -12,6 +12,7 @@ path relative to the case, (0008,0018) SOP Instance UID, label, hidden ROIs).
   organs at risk from); a case that records none falls back to the structure
   sets found with its images (case files written before the field existed).
 * :func:`structure_set_ref` - the reference of an imported structure set.
+* :func:`search_scope` - where they are looked for (shared with the gui's case opening).
 """
 
 from __future__ import annotations
@@ -104,18 +105,25 @@ class CaseStructureSets(FolderImport):
     notes: list[str] = field(default_factory=list)
 
 
-def case_structure_sets(case: Case, scan, volume: Volume, case_dir: Path | None = None) -> CaseStructureSets:
+def search_scope(case: Case, scan) -> tuple[Path, list[Path], list[ImageStack] | None]:
+    """Where the case's recorded structure sets are looked for and placed: the folder its
+    paths start from (the working folder for an unsaved case), the image folders to search
+    when there is no folder ``scan``, and the image stacks of ``scan`` they may be drawn on."""
+    case_dir = case.path.resolve().parent if case.path is not None else Path.cwd()
+    folders = [] if scan is not None else [ref.resolve(case_dir) for ref in case.images]
+    stacks = [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
+    return case_dir, folders, stacks
+
+
+def case_structure_sets(case: Case, scan, volume: Volume) -> CaseStructureSets:
     """The case's recorded structure sets placed on ``volume`` (or, when it records
     none, those of ``scan`` that belong on it); refusals with the reason, never raised."""
-    case_dir = Path(case_dir) if case_dir is not None else (
-        case.path.resolve().parent if case.path is not None else Path.cwd())
     out = CaseStructureSets(recorded=bool(case.structure_sets))
     if not case.structure_sets:
         found = import_structure_sets(scan, volume) if scan is not None else FolderImport()
         out.placed, out.refused = found.placed, found.refused
         return out
-    stacks = [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
-    folders = [] if scan is not None else [ref.resolve(case_dir) for ref in case.images]
+    case_dir, folders, stacks = search_scope(case, scan)
     for ref in case.structure_sets:
         out.hidden.update((ref.sop_uid, int(n)) for n in ref.hidden_rois)
         try:

@@ -141,7 +141,7 @@ class InstanceWriter:
                 fh.write(data)
             try:
                 try:
-                    ds = read_header(tmp).dataset
+                    ds = read_header(tmp, fast=False).dataset  # the dataset is wanted: one pydicom parse
                 except (UnsupportedDicomError, GeometryError):  # valid DICOM the viewer cannot show
                     ds = dcmread(tmp, stop_before_pixels=True)
                 series_uid = str(ds.get("SeriesInstanceUID", "") or "")

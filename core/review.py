@@ -56,6 +56,15 @@ class ReviewState(str, Enum):
                 ReviewState.REVIEWED: ReviewState.APPROVED}.get(self)
 
 
+#: how the review state is coloured wherever it is shown (verdict panel, summary PDF)
+REVIEW_COLOURS = {"draft": "#8a5a00", "reviewed": "#1565c0", "approved": "#2e7d32"}
+
+
+def review_headline(state: str | None, status: str) -> str:
+    """The review line as users read it: a draft says that it is not yet reviewed or approved."""
+    return f"{status}: not yet reviewed or approved" if state == "draft" else status
+
+
 class Role(str, Enum):
     """Who signs: roles a workstation user picks from."""
 

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rules.facts import FIELDS  # noqa: E402
+from core.review import REVIEW_COLOURS, review_headline  # noqa: E402
 from core.rules.engine import value_with_unit  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
 
@@ -89,16 +90,11 @@ def _fmt(value) -> str:
     return str(value)
 
 
-REVIEW_COLOURS = {"draft": "#8a5a00", "reviewed": "#1565c0", "approved": "#2e7d32"}
-
-
 def _review_lines(fig: Figure, s: dict, y: float) -> float:
     """The review state ("Approved by ... UTC") beside the author, and each sign-off's comment."""
     review = s.get("review") or {}
     state = review.get("state")
-    status = review.get("status") or "review state not recorded"
-    if state == "draft":
-        status += ": not yet reviewed or approved"
+    status = review_headline(state, review.get("status") or "review state not recorded")
     fig.text(0.06, y, "Review:", fontsize=10, weight="bold", va="top")
     fig.text(0.30, y, status, fontsize=10, va="top", weight="bold", color=REVIEW_COLOURS.get(state, "#555555"))
     y -= 0.018

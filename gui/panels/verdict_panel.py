@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
+from core.review import REVIEW_COLOURS, review_headline
 from core.rules.oar import settings_lines
 
 VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
-REVIEW_COLOURS = {"draft": "#8a5a00", "reviewed": "#1565c0", "approved": "#2e7d32"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
@@ -160,8 +160,7 @@ class VerdictPanel(QWidget):
     def show_review(self, state: str, text: str) -> None:
         """The case's review state (``state``: draft, reviewed, approved; ``text``: who and when)."""
         colour = REVIEW_COLOURS.get(state, "#555555")
-        if state == "draft":
-            text = f"{text}: not yet reviewed or approved (Review > Sign off)"
+        text = review_headline(state, text) + (" (Review > Sign off)" if state == "draft" else "")
         self.review_label.setText(f"<span style='color:{colour}'><b>Review:</b> {html.escape(text)}</span>")
 
     def show_error(self, text: str) -> None:

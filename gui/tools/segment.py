@@ -81,7 +81,7 @@ class SegmentTool(Tool):
             self._preview, self._record = result.mask, result.record
             self._seed_mm = tuple(float(v) for v in seed_mm)
             self.editor.message.emit(
-                f"Preview, {result.record.describe()} (Enter accepts, Esc rejects)")
+                f"Preview (Enter accepts, Esc rejects): {result.record.describe()}")  # the keys first: never cut
         self.changed()
         return self._preview
 

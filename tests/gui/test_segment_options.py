@@ -44,6 +44,7 @@ def test_adaptive_by_default_and_the_status_line_says_the_threshold_used(win, qt
     assert record.method is SegmentMethod.PET_ADAPTIVE
     assert f"PET: {record.threshold_percent:.0f}% of SUVmax {record.reference_max:.1f} (adaptive, 5.5 mm FWHM)" \
         in status
+    assert status.startswith("Preview (Enter accepts, Esc rejects)")  # the keys first: a narrow window cuts the end
     key(qtbot, win, Qt.Key.Key_Return)
     lesion = only_lesion(win)
     assert lesion.segmentation == record

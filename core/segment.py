@@ -30,6 +30,7 @@ import numpy as np
 from scipy import ndimage
 
 from core.blurred_sphere import SphereFit, fit_blurred_sphere, sigma_from_fwhm
+from core.choices import parse_choice
 from core.errors import SegmentationError
 from core.lesions import LesionMask
 from core.segment_record import SegmentMethod, SegmentRecord
@@ -46,12 +47,7 @@ class PetMethod(str, Enum):
 
     @classmethod
     def parse(cls, value: "PetMethod | str") -> "PetMethod":
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(
-                f"PET method {value!r} is unknown; expected one of {', '.join(m.value for m in cls)}"
-            ) from None
+        return parse_choice(cls, value, "PET method")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, fields, replace
 from enum import Enum
 
+from core.choices import parse_choice
+
 
 class SegmentMethod(str, Enum):
     """The click tool's method for one lesion (docs/segmentation.md)."""
@@ -22,12 +24,7 @@ class SegmentMethod(str, Enum):
 
     @classmethod
     def parse(cls, value: "SegmentMethod | str") -> "SegmentMethod":
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(
-                f"segmentation method {value!r} is unknown; expected one of {', '.join(m.value for m in cls)}"
-            ) from None
+        return parse_choice(cls, value, "segmentation method")
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,23 @@ AET = "ORTHANC"
 OUR_AET = "OLIGOPLAN"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free now and never handed out before in this process.
+
+    The kernel may give the same ephemeral port to two binds in a row once the
+    first socket is closed; two "free" ports for one test (a peer and our
+    listen port) then collide and the second server cannot listen.
+    """
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass

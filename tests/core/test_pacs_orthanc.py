@@ -13,7 +13,7 @@ import pytest
 from core.dicom import scan_folder
 from core.errors import PacsConfigError, PacsError, RetrieveIncompleteError
 from core.pacs import FindQuery, LocalAE, PacsClient, PacsNode, cached_instances, retrieve_study, send_files
-from tests.orthanc_server import AET, REPO, orthanc_fixture
+from tests.orthanc_server import AET, REPO, free_port, orthanc_fixture
 
 N_CT, N_PT, N_RT = 96, 72, 1
 N_ALL = N_CT + N_PT + N_RT
@@ -157,9 +157,7 @@ def test_move_retrieves_through_our_storage_scp_which_then_stops_listening(clien
 
 
 def test_move_when_the_pacs_cannot_reach_us_says_what_to_check(orthanc, study_uid, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        other_port = s.getsockname()[1]
+    other_port = free_port()  # nobody listens there
     client = PacsClient(PacsNode("t", AET, "127.0.0.1", orthanc.dicom_port), LocalAE(listen_port=other_port),
                         timeout_s=10)
     with pytest.raises(RetrieveIncompleteError, match=rf"missing: {N_PT} of {N_PT} from PT.*Nothing arrived.*"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
-from pathlib import Path
 
-from core.errors import FactsError, OligoPlanError
+from core.check_options import add_selection_options, catalog_for, check_with_options
 from core.rules.engine import VERDICT_TEXT, Evaluation
-from core.rules.loader import Catalog, load_catalog
 
 STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKN"}
 
@@ -34,81 +31,6 @@ def register(subparsers) -> None:
     c.set_defaults(func=cmd_check)
 
 
-def add_selection_options(p) -> None:
-    """--rules, --facts, --rules-file, --cutoff-months, --date (also used by `oligoplan export`)."""
-    p.add_argument("--rules", action="append", default=[], metavar="ID[,ID...]",
-                   help="rule sets to evaluate (default: the case's own choice, else all)")
-    p.add_argument("--facts", metavar="FACTS.json", help="case facts overriding the case's own")
-    p.add_argument("--rules-file", action="append", default=[], metavar="FILE",
-                   help="also read this rule-set file (repeatable)")
-    p.add_argument("--cutoff-months", type=float, default=6.0,
-                   help="synchronous/metachronous cut-off of the ESTRO-EORTC classification (default 6)")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="evaluation date (default: today)")
-
-
-def catalog_for(args) -> Catalog:
-    catalog = load_catalog(args.rules_file)
-    for error in catalog.errors:
-        print(f"oligoplan {args.command}: warning: {error}; that rule set was left out", file=sys.stderr)
-    return catalog
-
-
-def selected_ids(args, case_facts: dict | None = None) -> list[str] | None:
-    ids = [i.strip() for value in args.rules for i in value.split(",") if i.strip()]
-    if ids:
-        return list(dict.fromkeys(ids))
-    from core.rules.case_check import case_rule_sets
-
-    return case_rule_sets(case_facts)
-
-
-def read_facts_file(path: str) -> dict:
-    p = Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FactsError(f"{path}: no such facts file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactsError(f"{path}: cannot be read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise FactsError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(doc, dict):
-        raise FactsError(f"{path}: expected an object of case facts, e.g. {{\"ecog\": 1}}")
-    from core.rules.facts import CaseFacts
-
-    CaseFacts(doc, where=p.name)  # validate with the file's name in the message
-    return doc
-
-
-def parse_date(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise OligoPlanError(f"--date {text!r}: write the date as YYYY-MM-DD") from None
-
-
-def run_check(args):
-    """Load the case and evaluate it (shared with `oligoplan export`)."""
-    from core.case import load_case
-    from core.rules.case_check import check_case
-
-    case = load_case(args.case)
-    catalog = catalog_for(args)
-    rule_sets = catalog.select(selected_ids(args, case.facts))
-    overrides = read_facts_file(args.facts) if args.facts else None
-    if args.cutoff_months < 0:
-        raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: must be 0 or more")
-    from core.rules.oar_settings import load_oar_settings
-
-    result = check_case(case, rule_sets, facts_override=overrides, today=parse_date(args.date),
-                        cutoff_months=args.cutoff_months, oar_settings=load_oar_settings())
-    for warning in result.warnings:
-        print(f"oligoplan {args.command}: warning: {warning}", file=sys.stderr)
-    return case, result
-
-
 def cmd_rules(args) -> int:
     catalog = catalog_for(args)
     if args.json:
@@ -124,7 +46,11 @@ def cmd_rules(args) -> int:
 
 
 def cmd_check(args) -> int:
-    case, result = run_check(args)
+    from core.case import load_case
+
+    result = check_with_options(args, load_case(args.case))
+    for warning in result.warnings:
+        print(f"oligoplan {args.command}: warning: {warning}", file=sys.stderr)
     ev = result.evaluation
     if args.json:
         doc = ev.to_json()

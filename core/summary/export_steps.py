@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def add_summary_options(p) -> None:
-    from core.cli_rules import add_selection_options
+    from core.check_options import add_selection_options
 
     add_selection_options(p)
     p.add_argument("--author", default=None, help="author written in the summary (default: the login name)")
@@ -19,18 +19,10 @@ def add_summary_options(p) -> None:
 def _check(job):
     cached = job.__dict__.get("_summary_check")
     if cached is None:
-        from core.cli_rules import catalog_for, parse_date, read_facts_file, selected_ids
-        from core.rules.case_check import CaseImages, check_case
+        from core.check_options import check_with_options
+        from core.rules.case_check import CaseImages
 
-        args = job.args
-        catalog = catalog_for(args)
-        rule_sets = catalog.select(selected_ids(args, job.case.facts))
-        overrides = read_facts_file(args.facts) if args.facts else None
-        from core.rules.oar_settings import load_oar_settings
-
-        cached = check_case(job.case, rule_sets, facts_override=overrides, today=parse_date(args.date),
-                            cutoff_months=args.cutoff_months, images=CaseImages(job.workspace),
-                            oar_settings=load_oar_settings())
+        cached = check_with_options(job.args, job.case, open_images=lambda: CaseImages(job.workspace))
         job.notes.extend(cached.warnings)
         job.__dict__["_summary_check"] = cached
     return cached

@@ -11,6 +11,8 @@ path relative to the case, (0008,0018) SOP Instance UID, label, hidden ROIs).
   (the one place `oligoplan check` and `oligoplan export --include-oars` read
   organs at risk from); a case that records none falls back to the structure
   sets found with its images (case files written before the field existed).
+* :func:`read_recorded_structure_sets` - the same for the recorded ones only, with
+  progress and cancel, skipping those already shown (the gui's worker).
 * :func:`structure_set_ref` - the reference of an imported structure set.
 * :func:`search_scope` - where they are looked for (shared with the gui's case opening).
 """
@@ -19,17 +21,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
 
 import pydicom
 from pydicom.errors import InvalidDicomError
 
 from core.case import Case, StructureSetRef
-from core.errors import DicomError, StructureSetError
+from core.errors import Cancelled, DicomError, StructureSetError
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import FolderImport, import_structure_sets, read_rtstruct
 from core.rt.structures import ImportedStructureSet
 from core.volume import Volume
+
+Progress = Callable[[int, int, str], None]
+CancelCheck = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -118,24 +123,53 @@ def search_scope(case: Case, scan) -> tuple[Path, list[Path], list[ImageStack] |
 def case_structure_sets(case: Case, scan, volume: Volume) -> CaseStructureSets:
     """The case's recorded structure sets placed on ``volume`` (or, when it records
     none, those of ``scan`` that belong on it); refusals with the reason, never raised."""
-    out = CaseStructureSets(recorded=bool(case.structure_sets))
     if not case.structure_sets:
+        out = CaseStructureSets(recorded=False)
         found = import_structure_sets(scan, volume) if scan is not None else FolderImport()
         out.placed, out.refused = found.placed, found.refused
         return out
+    return read_recorded_structure_sets(case, scan, volume)
+
+
+def read_recorded_structure_sets(case: Case, scan, volume: Volume, *, skip: Collection[str] = (),
+                                 locate_only: Collection[str] = (), progress: Progress | None = None,
+                                 cancel: CancelCheck | None = None) -> CaseStructureSets:
+    """Locate and place on ``volume`` each structure set ``case`` records (slow: a
+    pydicom parse and a rasterisation each; the gui runs it in a worker).
+
+    ``skip`` are SOP Instance UIDs already shown (neither located nor read);
+    ``locate_only`` those placed by another route (the folder import of ``scan``):
+    located for the note saying they moved, not read. ``progress(done, total,
+    message)`` is called per structure set; ``cancel()`` is checked between
+    them and raises :class:`~core.errors.Cancelled`. A structure set that is not
+    found or does not belong on ``volume`` is in ``refused`` with the reason.
+    """
+    out = CaseStructureSets(recorded=bool(case.structure_sets))
     case_dir, folders, stacks = search_scope(case, scan)
-    for ref in case.structure_sets:
+    refs = list(case.structure_sets)
+    for i, ref in enumerate(refs):
         out.hidden.update((ref.sop_uid, int(n)) for n in ref.hidden_rois)
+        if cancel is not None and cancel():
+            raise Cancelled("reading the case's structure sets was cancelled")
+        if progress is not None:
+            progress(i, len(refs), f"Reading {ref_name(ref)}")
+        if ref.sop_uid in skip:
+            continue
         try:
             located = locate_structure_set(ref, case_dir, scan, folders)
+            if located.note:
+                out.notes.append(located.note)
+            if ref.sop_uid in locate_only:
+                continue
             placed = read_rtstruct(located.path, volume, stacks)
         except DicomError as exc:
             out.refused.append((ref.path, str(exc)))
             continue
         if located.note:
-            out.notes.append(located.note)
             placed.warnings.insert(0, located.note)
         out.placed.append(placed)
+    if progress is not None:
+        progress(len(refs), len(refs), "")
     return out
 
 

@@ -135,3 +135,38 @@ def test_include_oars_exports_the_recorded_organs_the_user_left_visible(tmp_path
     names = [r.ROIName for r in pydicom.dcmread(tmp_path / "out" / "rtstruct.dcm").StructureSetROISequence]
     assert "SPINALCORD" in names and "LIVER" in names
     assert "HEART" not in names and "LUNG_L" not in names  # hidden; not recorded
+
+
+# ------------------------------------------------------------ the gui's background read
+@needs_phantom
+def test_recorded_sets_read_with_progress_skip_those_shown_and_stop_on_cancel(tmp_path):
+    from core.errors import Cancelled
+    from core.rt.case_structures import read_recorded_structure_sets
+
+    ws = workspace("phantom-oligo")
+    cord, cord_uid = only_rois(["SPINALCORD"], tmp_path / "plans" / "cord.dcm")
+    heart, heart_uid = only_rois(["HEART"], tmp_path / "plans" / "heart.dcm")
+    own = ws.scan.structure_sets[0]  # the phantom's structure set, in the image folder
+    case = Case(images=ws.image_refs(), path=tmp_path / "case.json")
+    case.structure_sets = [StructureSetRef(str(cord), cord_uid, "cord", (1,)),
+                           StructureSetRef(str(heart), heart_uid, "heart"),
+                           StructureSetRef(str(Path(own.path)), own.sop_uid, "own")]
+    seen = []
+    found = read_recorded_structure_sets(case, ws.scan, ws.primary, skip={heart_uid}, locate_only={own.sop_uid},
+                                         progress=lambda d, t, m: seen.append((d, t, m)))
+    # the heart is shown already and the folder import places the phantom's own set: only the cord is read
+    assert [ss.sop_uid for ss in found.placed] == [cord_uid] and not found.refused
+    assert found.hidden == {(cord_uid, 1)}
+    assert seen[0] == (0, 3, "Reading structure set 'cord'") and seen[-1][:2] == (3, 3)
+    # a structure set of the folder whose recorded path is gone is located (for the note), not read
+    case.structure_sets[2] = StructureSetRef(str(tmp_path / "gone.dcm"), own.sop_uid, "own")
+    found = read_recorded_structure_sets(case, ws.scan, ws.primary, skip={cord_uid, heart_uid},
+                                         locate_only={own.sop_uid})
+    assert not found.placed and len(found.notes) == 1 and "found by its SOP Instance UID" in found.notes[0]
+    # a lost one is refused with the reason, the others still come
+    cord.unlink()
+    found = read_recorded_structure_sets(case, ws.scan, ws.primary, locate_only={own.sop_uid})
+    assert [ss.sop_uid for ss in found.placed] == [heart_uid]
+    assert len(found.refused) == 1 and "'cord' recorded in the case is not found" in found.refused[0][1]
+    with pytest.raises(Cancelled, match="cancelled"):
+        read_recorded_structure_sets(case, ws.scan, ws.primary, cancel=lambda: True)

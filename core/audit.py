@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Iterator
 
+from core.choices import parse_choice
+
 GENESIS = "0" * 64
 
 
@@ -45,13 +47,7 @@ class AuditAction(str, Enum):
 
     @classmethod
     def parse(cls, value: "AuditAction | str") -> "AuditAction":
-        if isinstance(value, AuditAction):
-            return value
-        try:
-            return cls(str(value))
-        except ValueError:
-            raise ValueError(f"unknown audit action {value!r}; expected one of "
-                             f"{', '.join(a.value for a in cls)}") from None
+        return parse_choice(cls, value, "audit action", unknown_first=True)
 
 
 def utc_now() -> str:

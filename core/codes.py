@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from core.choices import parse_choice
+
 #: Root for UIDs OligoPlan makes (pydicom's registered root plus a suffix is
 #: used until the project has its own).
 UID_PREFIX = "1.2.826.0.1.3680043.8.498."
@@ -52,15 +54,7 @@ class Site(str, Enum):
     @classmethod
     def parse(cls, value: "Site | str") -> "Site":
         """Accept the enum, its value or its name (any case); ValueError otherwise."""
-        if isinstance(value, Site):
-            return value
-        text = str(value).strip().lower().replace("_", " ")
-        for site in cls:
-            if text in (site.value, site.name.lower().replace("_", " ")):
-                return site
-        raise ValueError(
-            f"unknown site '{value}'; expected one of: {', '.join(s.value for s in cls)}"
-        )
+        return parse_choice(cls, value, "site", lenient=True, unknown_first=True)
 
 
 SITE_CODES: dict[Site, Code] = {
@@ -93,13 +87,8 @@ class Laterality(str, Enum):
 
     @classmethod
     def parse(cls, value: "Laterality | str | None") -> "Laterality":
-        if isinstance(value, Laterality):
-            return value
-        text = str(value or "").strip().lower()
-        for lat in cls:
-            if text == lat.value or text == lat.name.lower():
-                return lat
-        raise ValueError(f"unknown laterality '{value}'; expected left, right, bilateral or empty")
+        """Accept the enum, its value or its name (any case); None or "" is no laterality."""
+        return parse_choice(cls, value or "", "laterality", lenient=True, unknown_first=True)
 
 
 class LesionKind(str, Enum):
@@ -115,10 +104,4 @@ class LesionKind(str, Enum):
 
     @classmethod
     def parse(cls, value: "LesionKind | str") -> "LesionKind":
-        if isinstance(value, LesionKind):
-            return value
-        text = str(value).strip().lower()
-        for kind in cls:
-            if text in (kind.value, kind.name.lower()):
-                return kind
-        raise ValueError(f"unknown lesion kind '{value}'; expected primary or metastasis")
+        return parse_choice(cls, value, "lesion kind", lenient=True, unknown_first=True)

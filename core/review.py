@@ -28,6 +28,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from core.audit import AuditAction, AuditEntry, AuditTrail
+from core.choices import parse_choice
 from core.errors import ReviewError
 from core.events import Signal
 from core.lesions import Lesion, LesionEvent, _describe_change
@@ -75,13 +76,7 @@ class Role(str, Enum):
 
     @classmethod
     def parse(cls, value: "Role | str") -> "Role":
-        if isinstance(value, Role):
-            return value
-        text = str(value).strip().lower().replace("_", " ")
-        for role in cls:
-            if text in (role.value, role.name.lower().replace("_", " ")):
-                return role
-        raise ReviewError(f"unknown role '{value}'; expected one of: {', '.join(r.value for r in cls)}")
+        return parse_choice(cls, value, "role", lenient=True, error=ReviewError, unknown_first=True)
 
 
 @dataclass(frozen=True)

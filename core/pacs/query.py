@@ -14,6 +14,7 @@ from enum import Enum
 
 from pydicom.dataset import Dataset
 
+from core.choices import parse_choice
 from core.errors import PacsConfigError
 
 UID_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
@@ -33,12 +34,7 @@ class QueryLevel(str, Enum):
 
     @classmethod
     def parse(cls, value: "QueryLevel | str") -> "QueryLevel":
-        try:
-            return cls(str(getattr(value, "value", value)).lower())
-        except ValueError:
-            raise PacsConfigError(
-                f"query level {value!r}: expected one of {', '.join(v.value for v in cls)}"
-            ) from None
+        return parse_choice(cls, value, "query level", lenient=True, error=PacsConfigError)
 
     @property
     def dicom(self) -> str:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from core.choices import parse_choice
 from core.codes import Laterality, Site
 from core.lesions import Lesion, LesionMask
 
@@ -26,12 +27,7 @@ class StructureKind(str, Enum):
 
     @classmethod
     def parse(cls, value: "StructureKind | str") -> "StructureKind":
-        if isinstance(value, StructureKind):
-            return value
-        for kind in cls:
-            if str(value).strip().lower() in (kind.value, kind.name.lower()):
-                return kind
-        raise ValueError(f"unknown structure kind '{value}'; expected one of: {', '.join(k.value for k in cls)}")
+        return parse_choice(cls, value, "structure kind", lenient=True, unknown_first=True)
 
 
 #: (3006,00A4) RT ROI Interpreted Type -> kind (C.8.8.8 defined terms).

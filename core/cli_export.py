@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.case import Case, load_case
-from core.errors import OligoPlanError
+from core.errors import ExportError, OligoPlanError
 
 
 @dataclass
@@ -145,15 +145,32 @@ def cmd_export(args) -> int:
     out_dir = Path(args.out)
     if out_dir.exists() and not out_dir.is_dir():
         raise OligoPlanError(f"--out {out_dir}: is a file, not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"--out {out_dir}: the folder cannot be created ({exc.strerror or exc}); "
+                          "choose a folder you can write to") from None
     job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
                     include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args)
     written: list[Path] = []
     for step in chosen:
-        written.extend(step.write(job))
+        try:
+            written.extend(step.write(job))
+        except OSError as exc:  # disk full, no permission, a folder where the file goes...
+            raise ExportError(f"{step.flag}: cannot write into {out_dir} ({_os_reason(exc)}); free the "
+                              "space, or choose another --out folder; "
+                              + (f"{len(written)} file(s) already written there" if written else
+                                 "nothing was written")) from None
     print(f"{len(written)} file(s) written to {out_dir}" + (" (anonymised)" if job.anonymise else ""))
     for path in written:
         print(f"  {path.name}")
     for note in job.notes:
         print(f"note: {note}")
     return 0
+
+
+def _os_reason(exc: OSError) -> str:
+    """'Is a directory: rtstruct.dcm': the reason and the file, without errno noise or temp names."""
+    target = exc.filename2 or exc.filename
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {Path(target).name}" if target else reason

@@ -1,0 +1,61 @@
+"""Contract audit of the command line (issues 2-7), as a scripting user runs it.
+
+Each test runs `oligoplan ...` through the console entry point's main() and
+checks what a script relies on: the exit status, a one-line message naming the
+problem and what to do, and never a traceback or an "internal error".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.samples import SAMPLE_ROOT
+from gui.entry import main
+from tests.phantom_cases import phantom_case
+
+PHANTOM = SAMPLE_ROOT / "phantom-oligo"
+
+
+def oligoplan(capsys, *args) -> tuple[int, str, str]:
+    """Run `oligoplan ARGS` in process; (exit status, stdout, stderr)."""
+    try:
+        rc = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse's own exits
+        rc = exc.code
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def assert_one_line_error(err: str, *words: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def case_file(tmp_path_factory) -> Path:
+    if not PHANTOM.is_dir():
+        pytest.skip("sample_scans/phantom-oligo not generated")
+    return phantom_case("phantom-oligo", tmp_path_factory.mktemp("case"))
+
+
+# ---------------------------------------------------------------- export
+def test_export_out_folder_that_cannot_be_created_is_one_line_exit_2(capsys, case_file, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    rc, _, err = oligoplan(capsys, "export", case_file, "--out", blocker / "sub", "--csv")
+    assert rc == 2
+    assert_one_line_error(err, "--out", "cannot be created", "choose a folder")
+
+
+@pytest.mark.parametrize("flag, name", [("--csv", "summary-lesions.csv"), ("--rtstruct", "rtstruct.dcm")])
+def test_export_file_that_cannot_be_written_is_one_line_exit_2(capsys, case_file, tmp_path, flag, name):
+    out = tmp_path / "out"
+    (out / name).mkdir(parents=True)  # a folder sits where the file goes
+    rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, flag)
+    assert rc == 2
+    assert_one_line_error(err, flag, "cannot write", name, "nothing was written")

@@ -45,9 +45,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.cli_export import ExportJob
-from core.errors import DicomError, ExportError
+from core.errors import ExportError
 from core.lesions import AddLesion
-from core.rt.case_structures import locate_structure_set, search_scope, structure_set_ref
+from core.case import Case
+from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
 from core.rt.export_job import write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
@@ -59,6 +60,7 @@ from gui.actions import make_structure_actions
 from gui.errors import error_boundary, show_exception
 from gui.panels.structure_list import StructureList, structure_key
 from gui.structure_overlay import StructureOverlay
+from gui.workers import TaskRunner
 
 log = logging.getLogger("oligoplan.gui")
 
@@ -115,6 +117,11 @@ class StructureWiring(QObject):
         self.notes: list[str] = []
         self._case = window.case_controller.case
         self._case_refs = list(self._case.structure_sets)
+        #: reads the case's recorded structure sets off the GUI thread; a runner of its own,
+        #: so it neither cancels nor is cancelled by the folder import on the window's runner
+        self.case_reader = TaskRunner(self)
+        self.case_reader.progress.connect(self._on_case_reader_progress)
+        self.case_reader.finished.connect(self._on_case_reader_finished)
         self.overlay = StructureOverlay(self.visible_structures)
         for view in window.views.values():
             view.extra_overlays.append(self.overlay)
@@ -132,6 +139,7 @@ class StructureWiring(QObject):
         self._update_actions()
 
     def disconnect_model(self) -> None:
+        self.case_reader.shutdown()  # a late result is dropped (the task is cancelled)
         self.model.events.volumes.disconnect(self._on_model_volumes)
         self.window.case_controller.case_adopted.disconnect(self._on_case_adopted)
         self.window.case_controller.about_to_save.disconnect(self._on_case_about_to_save)
@@ -179,10 +187,19 @@ class StructureWiring(QObject):
         self.actions.export_rtstruct.setEnabled(has_images)
         self.actions.export_sr.setEnabled(has_images)
 
+    @property
+    def busy(self) -> bool:
+        """The case's recorded structure sets are still being read."""
+        return self.case_reader.busy
+
     def _on_panel_visibility_changed(self, key, visible: bool) -> None:
         (self.hidden.discard if visible else self.hidden.add)(key)
         for view in self.window.views.values():
             view.update()
+        # the case file records the structures turned off: closing must offer to save, and
+        # autosave keeps it. Not an undo step: showing or hiding an outline changes no
+        # lesion, and like 3D Slicer and MIM the app keeps display state out of undo
+        self.window.case_controller.mark_modified()
 
     # ------------------------------------------------------------ import
     def _on_model_volumes(self) -> None:
@@ -239,39 +256,65 @@ class StructureWiring(QObject):
         """Show the structure sets ``case`` records, with the structures turned off as saved.
 
         Those in the image folder come with the folder import (already shown, or
-        on their way); the others are read here. One found nowhere, or refused,
-        is named in the dock and stays recorded for the next save.
+        on their way); the others are read by :attr:`case_reader` in the
+        background and appear when ready (:meth:`_on_case_sets_read`). One found
+        nowhere, or refused, is named in the dock and stays recorded for the next
+        save. A read still running for the previous case is cancelled, and its
+        result dropped.
         """
         had_notes = bool(self.notes)
         self._case, self._case_refs, self.notes = case, list(case.structure_sets), []
-        if not self._case_refs:
-            if had_notes:
-                self._refresh()
-            return
-        base = self.model.base
-        scan = getattr(self.window, "scan_result", None)
-        case_dir, folders, stacks = search_scope(case, scan)
-        in_folder = {s.sop_uid for s in scan.structure_sets} if scan is not None else set()
-        shown = {ss.sop_uid for ss in self.sets}
+        self.case_reader.cancel()
         for ref in self._case_refs:
             self.hidden = {k for k in self.hidden if k[0] != ref.sop_uid}
             self.hidden.update((ref.sop_uid, int(n)) for n in ref.hidden_rois)
-            if ref.sop_uid in shown or base is None:
-                continue
-            try:
-                located = locate_structure_set(ref, case_dir, scan, folders)
-                if located.note:
-                    self.notes.append(located.note)
-                if ref.sop_uid in in_folder:
-                    continue  # the folder import places it
-                placed = read_rtstruct(located.path, base, stacks)
-            except DicomError as exc:
-                self.notes.append(str(exc))
-                continue
-            self.sets.append(placed)
+        base = self.model.base
+        if not self._case_refs or base is None:
+            if had_notes or self._case_refs:
+                self._refresh()
+            return
+        scan = getattr(self.window, "scan_result", None)
+        in_folder = {s.sop_uid for s in scan.structure_sets} if scan is not None else set()
+        shown = {ss.sop_uid for ss in self.sets}
+        # the worker reads a copy: the window's case may be edited (and saved) meanwhile
+        recorded = Case(images=list(case.images), path=case.path, structure_sets=list(self._case_refs))
+        self.case_reader.start(
+            partial(read_recorded_structure_sets, recorded, scan, base, skip=shown, locate_only=in_folder),
+            "Reading the case's structure sets",
+            on_done=partial(self._on_case_sets_read, case, base),
+            on_failed=partial(self._on_case_sets_failed, case, base),
+        )
+        self.panel.set_reading("Reading the structure sets of the case…")
+        self._refresh()
+
+    def _on_case_reader_progress(self, done: int, total: int, message: str) -> None:
+        if message and self.case_reader.busy:
+            self.panel.set_reading(f"{message}… ({done + 1} of {total})" if total else f"{message}…")
+
+    def _on_case_reader_finished(self) -> None:
+        if not self.case_reader.busy:
+            self.panel.set_reading("")
+
+    def _is_stale(self, case, base) -> bool:
+        """Another case or other images are shown since the read started."""
+        return case is not self._case or self.model.base is not base
+
+    def _on_case_sets_read(self, case, base, found) -> None:
+        if self._is_stale(case, base):
+            return
+        self.notes = list(found.notes) + [reason for _, reason in found.refused]
+        known = {ss.sop_uid for ss in self.sets}
+        self.sets.extend(ss for ss in found.placed if ss.sop_uid not in known)
+        self.panel.set_reading("")
         self._refresh()
         if self.notes:
             self.window.show_message("; ".join(self.notes))
+
+    def _on_case_sets_failed(self, case, base, exc: BaseException) -> None:
+        if self._is_stale(case, base):
+            return
+        self.panel.set_reading("")
+        show_exception(self.window, "Reading the structure sets of the case", exc)
 
     def _on_case_about_to_save(self, case) -> None:
         """Write the structure sets shown (and which structures are off) into ``case``;

@@ -69,8 +69,15 @@ class StructureList(QWidget):
         self.warnings_area.setMaximumHeight(90)
         self.tree.setMinimumHeight(140)
         self.empty = QLabel("No structure set on these images.\nFile > Import RTSTRUCT… adds one.", self)
+        # structure sets still being read in the background (the case's, an import)
+        self.reading = QLabel(self)
+        self.reading.setObjectName("structure_reading")
+        self.reading.setWordWrap(True)
+        self.reading.setStyleSheet("color: #666; font-style: italic;")
+        self.reading.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.reading)
         layout.addWidget(self.empty)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.make_lesion_button)
@@ -121,13 +128,19 @@ class StructureList(QWidget):
                 if group.childCount():
                     self.tree.addTopLevelItem(group)
                     group.setExpanded(True)
-            self.empty.setVisible(not self._items)
+            self.empty.setVisible(not self._items and self.reading.isHidden())
             self.tree.setVisible(bool(self._items))
             self.warnings.setText("\n".join(dict.fromkeys(warnings)))
             self.warnings_area.setVisible(bool(warnings))
         finally:
             self._filling = False
         self._on_tree_selection()
+
+    def set_reading(self, text: str) -> None:
+        """Say what is being read in the background (``""`` when nothing is)."""
+        self.reading.setText(text)
+        self.reading.setVisible(bool(text))
+        self.empty.setVisible(not self._items and not text)
 
     def item_for(self, key) -> QTreeWidgetItem | None:
         return self._items.get(key)

@@ -37,7 +37,7 @@ def open_case(qtbot, settings, path, n_sets):
     win = make_window(qtbot, settings)
     win.case_controller.open_case(path)
     qtbot.waitUntil(lambda: bool(win.model.base is not None and len(win.structure_wiring.sets) == n_sets
-                                 and not win.runner.busy), timeout=60000)
+                                 and not win.runner.busy and not win.structure_wiring.busy), timeout=60000)
     return win
 
 

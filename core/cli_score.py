@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import math
+from pathlib import Path
+
+from core.errors import ScoringError
 from core.practice import score_files, scorecard_json
 from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard
 
@@ -22,14 +27,29 @@ def register(subparsers) -> None:
     p.add_argument("trainee", metavar="TRAINEE", help="the trainee's case file or RTSTRUCT")
     p.add_argument("--images", metavar="FOLDER",
                    help="folder of the images (default: the images the case-file side names)")
-    p.add_argument("--tolerance-mm", type=float, default=DEFAULT_TOLERANCE_MM, metavar="MM",
+    p.add_argument("--tolerance-mm", type=tolerance_mm, default=DEFAULT_TOLERANCE_MM, metavar="MM",
                    help=f"centre distance up to which lesions whose contours do not overlap still "
                         f"match (default {DEFAULT_TOLERANCE_MM:g})")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_score)
 
 
+def tolerance_mm(text: str) -> float:
+    """--tolerance-mm: a finite distance of 0 mm or more (argparse type; bad values exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a distance in mm of 0 or more, e.g. 10")
+    return value
+
+
 def cmd_score(args) -> int:
+    for side, path in (("REFERENCE", args.reference), ("TRAINEE", args.trainee)):
+        if Path(path).is_dir():
+            raise ScoringError(f"{side} {path}: is a folder; give the case file (.json) or the "
+                               "RTSTRUCT file in it (`oligoplan inspect` lists the structure sets)")
     card, warnings = score_files(args.reference, args.trainee, images=args.images,
                                  tolerance_mm=args.tolerance_mm)
     if args.json:

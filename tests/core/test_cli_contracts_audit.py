@@ -59,3 +59,17 @@ def test_export_file_that_cannot_be_written_is_one_line_exit_2(capsys, case_file
     rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, flag)
     assert rc == 2
     assert_one_line_error(err, flag, "cannot write", name, "nothing was written")
+
+
+# ---------------------------------------------------------------- score
+@pytest.mark.parametrize("value", ["-5", "nan", "inf"])
+def test_score_bad_tolerance_names_the_option_and_exits_2(capsys, case_file, value):
+    rc, out, err = oligoplan(capsys, "score", case_file, case_file, "--tolerance-mm", value)
+    assert rc == 2 and out == ""
+    assert_one_line_error(err, "--tolerance-mm", value, "0 or more")
+
+
+def test_score_a_folder_instead_of_a_file_says_so(capsys, case_file, tmp_path):
+    rc, _, err = oligoplan(capsys, "score", case_file, tmp_path)
+    assert rc == 2
+    assert_one_line_error(err, "TRAINEE", str(tmp_path), "is a folder", "RTSTRUCT file in it")

@@ -41,6 +41,7 @@ from core.volume import Modality, Volume
 from gui import loading
 from gui.actions import Actions, help_text, make_actions
 from gui.case_controller import CaseController
+from gui.elided_label import ElidedLabel
 from gui.errors import error_boundary, show_exception
 from gui.orientation import Plane
 from gui.panels.display_panel import DisplayPanel
@@ -181,10 +182,12 @@ class MainWindow(QMainWindow):
         self.readout_label.setObjectName("readout_label")
         self.readout_label.setMinimumWidth(420)
         self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.warning_label = QLabel("", self)
+        # the warning and task messages shrink ("…", full text in the tooltip): at their full length they
+        # made the window wider than a 1024 px screen and cut the decision-support note
+        self.warning_label = ElidedLabel("", self)
         self.warning_label.setObjectName("warning_label")
         self.warning_label.setStyleSheet("color: #d08000;")
-        self.task_label = QLabel("", self)
+        self.task_label = ElidedLabel("", self)
         self.task_label.setObjectName("task_label")
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setObjectName("progress_bar")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
+    QTreeWidgetItemIterator,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,8 @@ STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMN_PADDING = 16  # px: the cell's margins around its text
+MIN_TITLE_WIDTH = 150  # px: the criterion column never shrinks below this
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
 
 
@@ -109,6 +112,9 @@ class VerdictPanel(QWidget):
         self.tree.setColumnWidth(1, max(QFontMetrics(bold).horizontalAdvance(t.upper())
                                         for t in VERDICT_TEXT.values()) + 16)
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
+        self.tree.header().sectionResized.connect(self._on_header_section_resized)
+        self._fitting = False
+        self._user_sized = False  # a column the user dragged keeps its width
         top = QHBoxLayout()
         top.addWidget(self.picker)
         top.addWidget(self.oar_button)
@@ -188,6 +194,7 @@ class VerdictPanel(QWidget):
             self.tree.addTopLevelItem(item)
             item.setExpanded(result.id in self._expanded)
         self.tree.setUpdatesEnabled(True)
+        self.fit_columns()
         cls = ev.classification
         if cls.missing:
             text = f"ESTRO-EORTC class: <b>unknown</b> — needs {', '.join(cls.missing)}"
@@ -205,13 +212,15 @@ class VerdictPanel(QWidget):
 
     def _add_criterion(self, parent: QTreeWidgetItem, rule_id: str, c: CriterionResult) -> None:
         dagger = "" if c.verified else " †"
-        value = c.value_text if c.value is not None or c.status != "pass" else "—"
+        # the value with its unit ("22.1 mm", "33.2 months", "0 not treatable"): a bare "0" or "24.0"
+        # left the reader guessing what was measured
+        value = c.value_with_unit if c.value is not None or c.status != "pass" else "—"
         item = QTreeWidgetItem([c.title, STATUS_TEXT[c.status], value, (c.threshold_text or "—") + dagger,
                                 ", ".join(c.lesions) if c.status != "pass" else "", c.source])
         item.setData(0, KEY_ROLE, f"{rule_id}/{c.id}")
         item.setData(0, LESIONS_ROLE, list(c.lesions))
         item.setForeground(1, QBrush(QColor(STATUS_COLOURS[c.status])))
-        tip = "\n".join(t for t in (c.reason, c.note, "threshold not verified: check the protocol"
+        tip = "\n".join(t for t in (c.title, c.reason, c.note, "threshold not verified: check the protocol"
                                     if not c.verified else "", c.source) if t)
         for col in range(len(COLUMNS)):
             item.setToolTip(col, tip)
@@ -226,7 +235,40 @@ class VerdictPanel(QWidget):
             key = item.data(0, KEY_ROLE)
             (self._expanded.add if item.isExpanded() else self._expanded.discard)(key)
 
+    def fit_columns(self) -> None:
+        """Status, Value and Threshold as wide as their longest text, the criterion column takes the
+        rest of the visible width (at least MIN_TITLE_WIDTH): in a 440 px dock the thresholds were cut off
+        and needed a horizontal scroll. Lesions and Source stay to the right. A column the user
+        resized keeps its width."""
+        if self._user_sized:
+            return
+        self._fitting = True
+        try:
+            for col in (2, 3):  # every row, collapsed ones too: expanding one must not cut its text
+                self.tree.setColumnWidth(col, self._text_width(col) + COLUMN_PADDING)
+            fixed = sum(self.tree.columnWidth(col) for col in (1, 2, 3))
+            self.tree.setColumnWidth(0, max(MIN_TITLE_WIDTH, self.tree.viewport().width() - fixed))
+        finally:
+            self._fitting = False
+
+    def _text_width(self, col: int) -> int:
+        fm = self.tree.fontMetrics()
+        widest = QFontMetrics(self.tree.header().font()).horizontalAdvance(COLUMNS[col])
+        it = QTreeWidgetItemIterator(self.tree)
+        while it.value():
+            widest = max(widest, fm.horizontalAdvance(it.value().text(col)))
+            it += 1
+        return widest
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit_columns()
+
     # ------------------------------------------------------------ events
+    def _on_header_section_resized(self, *_args) -> None:
+        if not self._fitting and self.isVisible():
+            self._user_sized = True
+
     def _on_rule_set_toggled(self, _checked: bool) -> None:
         self.selection_changed.emit(self.selected_ids())
 

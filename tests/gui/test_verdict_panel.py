@@ -53,16 +53,16 @@ def test_panel_updates_when_a_lesion_is_added_and_removed(rules_window, ct_volum
     assert panel.selected_ids() == ["sabr-comet", "estro-astro-2020"]  # the default choice
     row = panel.rule_set_item("sabr-comet")
     assert row.text(1) == "ELIGIBLE"
-    assert criterion(panel, "sabr-comet", "count").text(2) == "5"
+    assert criterion(panel, "sabr-comet", "count").text(2) == "5 metastases"
     w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, 5, "adrenal")))
     row = panel.rule_set_item("sabr-comet")
     assert row.text(1) == "NOT ELIGIBLE"
     count = criterion(panel, "sabr-comet", "count")
-    assert count.text(1) == "FAIL" and count.text(2) == "6"
+    assert count.text(1) == "FAIL" and count.text(2) == "6 metastases"
     assert "Metastases: 6" in panel.counts_label.text()
     w.undo_stack.push_command(RemoveLesion(w.model.lesions, "L1"))
     assert panel.rule_set_item("sabr-comet").text(1) == "ELIGIBLE"
-    assert criterion(panel, "sabr-comet", "count").text(2) == "5"
+    assert criterion(panel, "sabr-comet", "count").text(2) == "5 metastases"
     w.undo_stack.undo()
     assert panel.rule_set_item("sabr-comet").text(1) == "NOT ELIGIBLE"
 

@@ -1,0 +1,56 @@
+"""The verdict panel read as a user reads it: values carry their units and the columns that explain a
+verdict (status, value, threshold) are not cut off in the dock's width."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+from tests.gui.test_verdict_panel import criterion, isolated, rules_window  # noqa: F401 - fixtures
+
+
+def criteria_items(panel):
+    it = QTreeWidgetItemIterator(panel.tree)
+    while it.value():
+        item = it.value()
+        if item.parent() is not None:
+            yield item
+        it += 1
+
+
+def test_criterion_values_carry_their_units(rules_window):
+    panel = rules_window.rules_wiring.panel
+    panel.rule_set_item("sabr-comet").setExpanded(True)
+    treat = [i for i in criteria_items(panel) if "treated safely" in i.text(0)]
+    assert treat and treat[0].text(2) == "0 not treatable"  # a bare "0" read as "nothing was checked"
+    numbers = [i.text(2) for i in criteria_items(panel) if i.text(2)[:1].isdigit()]
+    assert any(v.endswith(" mm") for v in numbers), numbers  # the largest diameter
+    assert any(v.endswith(" years") for v in numbers), numbers  # the age
+    assert any(v.endswith(" months") for v in numbers), numbers  # the life expectancy
+
+
+def test_status_value_and_threshold_fit_their_columns_and_the_title_is_in_the_tooltip(rules_window, qtbot):
+    w = rules_window
+    panel = w.rules_wiring.panel
+    w.rules_wiring.verdict_dock.raise_()
+    qtbot.waitUntil(panel.isVisible)
+    tree = panel.tree
+    fm = tree.fontMetrics()
+    items = list(criteria_items(panel))
+    assert items
+    for item in items:
+        for col in (2, 3):
+            assert fm.horizontalAdvance(item.text(col)) <= tree.columnWidth(col), (col, item.text(col))
+        assert item.toolTip(0).startswith(item.text(0))  # a cut title can be read in full on hover
+    # the threshold column is not pushed out of the dock by a wide criterion column
+    right_of_threshold = sum(tree.columnWidth(c) for c in range(4))
+    assert right_of_threshold <= max(tree.viewport().width(), 150 + sum(tree.columnWidth(c) for c in (1, 2, 3)))
+    assert tree.columnWidth(0) < 200 + tree.viewport().width()  # not the fixed 200 px regardless of the dock
+
+
+def test_a_column_the_user_resized_keeps_its_width(rules_window, qtbot):
+    panel = rules_window.rules_wiring.panel
+    rules_window.rules_wiring.verdict_dock.raise_()
+    qtbot.waitUntil(panel.isVisible)
+    panel.tree.header().resizeSection(0, 333)  # as a drag on the header does
+    rules_window.rules_wiring.evaluate_now()
+    assert panel.tree.columnWidth(0) == 333

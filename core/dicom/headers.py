@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataelem import RawDataElement
-from pydicom.datadict import tag_for_keyword
+from pydicom.datadict import keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.tag import Tag
@@ -154,6 +154,41 @@ def safe_get(ds: Dataset, keyword: str, default=None):
         return default
 
 
+def cut_short_reason(path: str, ds: Dataset) -> str | None:
+    """Why ``ds`` is only part of its file, or None when nothing shows it was cut short.
+
+    pydicom stops quietly at the end of a truncated file and keeps a short
+    value for the element it was reading, so a file cut inside its header reads
+    as a dataset without Pixel Data, and a structure set cut inside its contours
+    as one with fewer contours. An element whose recorded length runs past the
+    end of the file shows the cut (only elements pydicom left raw are checked:
+    the others were read in full).
+    """
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax == pydicom.uid.DeflatedExplicitVRLittleEndian:
+        return None  # tells count in the inflated data, not in the file
+    try:
+        size = os.path.getsize(path)
+        if getattr(ds, "preamble", None) is None:  # headerless: tells count from its first element
+            with open(path, "rb") as fh:
+                size -= _headerless_start(fh.read(8)) or 0
+    except OSError as exc:
+        return f"{Path(path).name}: cannot read file ({_short(exc)})"
+    for tag in ds.keys():
+        element = ds.get_item(tag, keep_deferred=True)
+        tell, length = getattr(element, "value_tell", None), getattr(element, "length", None)
+        if not isinstance(element, RawDataElement) or tell is None or length in (None, 0xFFFFFFFF):
+            continue
+        if tell + length > size:
+            keyword = keyword_for_tag(tag) or "private element"
+            return (
+                f"{Path(path).name}: the file was cut short: it ends at byte {size}, inside "
+                f"{Tag(tag)} {keyword}, which needs {tell + length - size} more bytes "
+                "(copy it again from the source)"
+            )
+    return None
+
+
 def read_dataset(path: str | os.PathLike) -> Dataset:
     """The whole dataset of a file, pixel data included, read as the header pass reads it.
 
@@ -186,6 +221,9 @@ def _parse(path: str, defer_size: int | None = DEFER_BYTES) -> Dataset:
         raise BrokenDicomError(f"{Path(path).name}: cannot read file ({_short(exc)})") from exc
     start = _headerless_start(head)
     if start is None:
+        if not head:
+            raise NotDicomError(f"{Path(path).name}: not a DICOM file (empty, 0 bytes); copy it again "
+                                "from the source")
         raise NotDicomError(f"{Path(path).name}: not a DICOM file")
     try:
         if start == 0:
@@ -311,6 +349,11 @@ def _text(ds: Dataset, keyword: str):
         return raw_text(element.value)
     value = ds.get(keyword)
     return value
+
+
+def series_uid_text(ds: Dataset) -> str:
+    """(0020,000E) Series Instance UID as the slice records hold it ("" when absent)."""
+    return str(_text(ds, "SeriesInstanceUID") or "")
 
 
 def raw_text(value: bytes):

@@ -19,9 +19,17 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from core.dicom.geometry import StackGeometry, analyse_stack, orientation_key
-from core.dicom.headers import RTSTRUCT_SOP_CLASS, FileHeader, SliceRecord, read_header, safe_get
+from core.dicom.headers import (
+    RTSTRUCT_SOP_CLASS,
+    FileHeader,
+    SliceRecord,
+    cut_short_reason,
+    read_header,
+    safe_get,
+    series_uid_text,
+)
 from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
-from core.errors import Cancelled, DicomError, NotDicomError
+from core.errors import BrokenDicomError, Cancelled, DicomError, NotDicomError
 from core.volume import Modality, SeriesInfo
 
 Progress = Callable[[int, int, str], None]
@@ -103,7 +111,7 @@ def scan_folder(
     files = list_files(root)
     result = ScanResult(root=str(root))
     groups: dict[tuple, list[SliceRecord]] = defaultdict(list)
-    headers: dict[tuple, FileHeader] = {}
+    headers: dict[tuple, list[FileHeader]] = defaultdict(list)  # the files of each group, in order
     for n, path in enumerate(files):
         if cancel is not None and cancel():
             raise Cancelled("scan cancelled")
@@ -119,12 +127,15 @@ def scan_folder(
             continue
         if header.sop_class_uid == RTSTRUCT_SOP_CLASS:
             try:
+                cut_short = cut_short_reason(path, header.dataset)
+                if cut_short:  # pydicom would give the contours before the cut, silently
+                    raise BrokenDicomError(cut_short)
                 result.structure_sets.append(summarise_structure_set(path, header.dataset))
             except DicomError as exc:
                 result.skipped.append(SkippedFile(path, str(exc)))
             continue
         if not header.slices:
-            result.skipped.append(SkippedFile(path, _not_image_reason(header.dataset)))
+            result.skipped.append(SkippedFile(path, _not_image_reason(path, header.dataset)))
             continue
         for record in header.slices:
             fmt = record.pixel_format
@@ -136,14 +147,12 @@ def scan_folder(
                 fmt.columns,
             )
             groups[key].append(record)
-            headers.setdefault(key, header)
+            if not headers[key] or headers[key][-1] is not header:
+                headers[key].append(header)
     for key, records in groups.items():
-        try:  # the fast header reader parses this one dataset per series only now
-            dataset = headers[key].dataset
-        except DicomError as exc:  # the file changed since its header was read
-            result.skipped.extend(SkippedFile(r.path, str(exc)) for r in records)
-            continue
-        result.series.extend(_entries_for_group(records, dataset))
+        dataset, records = _group_dataset(headers[key], records, result.skipped)
+        if dataset is not None:
+            result.series.extend(_entries_for_group(records, dataset))
     result.series.sort(key=lambda e: (e.info.study_date, e.info.study_uid, e.info.series_number or 0,
                                       e.info.series_uid, -e.n_slices))
     _number_keys(result.series)
@@ -152,6 +161,41 @@ def scan_folder(
 
         match_scan_structure_sets(result)
     return result
+
+
+def _group_dataset(
+    group_headers: list[FileHeader], records: list[SliceRecord], skipped: list[SkippedFile]
+) -> tuple[Dataset | None, list[SliceRecord]]:
+    """The pydicom dataset of a group's first file that parses, and the group's records
+    without those of the files that failed.
+
+    The fast header reader does not build a dataset: it is parsed here, once per
+    group. A file that fails now (it changed or was cut short since its header
+    was read) is listed in ``skipped`` with its reason, and the next file of the
+    group is tried; the series loads with the remaining slices (a gap they leave
+    is reported by the stack geometry as missing slices).
+    """
+    broken: set[str] = set()
+    dataset = None
+    for header in group_headers:
+        try:
+            candidate = header.dataset
+            reason = cut_short_reason(header.path, candidate)
+            if not reason and series_uid_text(candidate) != header.slices[0].series_uid:
+                reason = (f"{Path(header.path).name}: the file changed while the folder was read "
+                          "(another Series Instance UID); scan the folder again")
+            if not reason:
+                dataset = candidate
+                break
+        except DicomError as exc:
+            reason = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the folder
+            reason = f"unexpected error: {type(exc).__name__}: {exc}"
+        broken.add(header.path)
+        skipped.append(SkippedFile(header.path, reason))
+    if dataset is None:
+        return None, []
+    return dataset, [r for r in records if r.path not in broken]
 
 
 def _entries_for_group(records: list[SliceRecord], header: Dataset) -> list[SeriesEntry]:
@@ -237,10 +281,14 @@ def _thickness(ds: Dataset) -> float | None:
     return value if np.isfinite(value) and value > 0 else None
 
 
-def _not_image_reason(ds: Dataset) -> str:
+def _not_image_reason(path: str, ds: Dataset) -> str:
     modality = str(safe_get(ds, "Modality", "") or "").strip() or "unknown modality"
     sop = safe_get(ds, "SOPClassUID")
     name = getattr(sop, "name", str(sop or "no SOP class"))
+    if not sop or "Image" in name:  # an image cut short before its pixel data: say so
+        cut_short = cut_short_reason(path, ds)
+        if cut_short:
+            return cut_short
     if "Image" in name and "PixelData" not in ds:
         return f"no (7FE0,0010) Pixel Data: the file holds only the header ({modality}, {name})"
     return f"not an image series ({modality}, {name})"

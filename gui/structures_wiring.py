@@ -3,15 +3,18 @@
 * When images are shown, the structure sets found in their folder that belong
   on them are imported in the background (core.rt.rtstruct_read); those of
   another series, patient or frame of reference are named in the status bar.
-* File > Import RTSTRUCT… places one more file on the images shown (refused
-  with the reason when it belongs elsewhere; nothing is loaded then). A
+* File > Import RTSTRUCT… places one more file on the images shown, read in
+  the background (refused with the reason when it belongs elsewhere; nothing
+  is loaded then; dropped when another case or other images are shown by the
+  time it is read). A
   structure set drawn on another series of the same frame of reference (the
   CT's, with the PET shown) is rasterised onto the images shown, and says so.
 * The case file records the structure sets shown and which structures are
   turned off (core.case.StructureSetRef, written on save and autosave);
-  opening the case brings them back, found by SOP Instance UID in the image
-  folder when the file moved; one found nowhere is named in the Structures
-  dock and the status bar, and stays recorded.
+  opening the case brings them back, read in the background, found by SOP
+  Instance UID in the image folder when the file moved; one found nowhere is
+  named in the Structures dock and the status bar, and stays recorded.
+  Turning a structure on or off marks the case changed (closing asks to save).
 * The Structures dock lists them (organs at risk apart from targets), with a
   check box per structure for its outline in the three views; "Make lesion"
   turns a target into a lesion through an undoable AddLesion.
@@ -121,7 +124,11 @@ class StructureWiring(QObject):
         #: so it neither cancels nor is cancelled by the folder import on the window's runner
         self.case_reader = TaskRunner(self)
         self.case_reader.progress.connect(self._on_case_reader_progress)
-        self.case_reader.finished.connect(self._on_case_reader_finished)
+        self.case_reader.finished.connect(partial(self._set_reading, "case", ""))
+        #: reads a file chosen with File > Import RTSTRUCT… (its own runner, for the same reason)
+        self.file_reader = TaskRunner(self)
+        self.file_reader.finished.connect(partial(self._set_reading, "file", ""))
+        self._reading: dict[str, str] = {}
         self.overlay = StructureOverlay(self.visible_structures)
         for view in window.views.values():
             view.extra_overlays.append(self.overlay)
@@ -140,6 +147,7 @@ class StructureWiring(QObject):
 
     def disconnect_model(self) -> None:
         self.case_reader.shutdown()  # a late result is dropped (the task is cancelled)
+        self.file_reader.shutdown()
         self.model.events.volumes.disconnect(self._on_model_volumes)
         self.window.case_controller.case_adopted.disconnect(self._on_case_adopted)
         self.window.case_controller.about_to_save.disconnect(self._on_case_about_to_save)
@@ -189,8 +197,16 @@ class StructureWiring(QObject):
 
     @property
     def busy(self) -> bool:
-        """The case's recorded structure sets are still being read."""
-        return self.case_reader.busy
+        """Structure sets are still being read (the case's recorded ones, or an imported file)."""
+        return self.case_reader.busy or self.file_reader.busy
+
+    def _set_reading(self, source: str, text: str) -> None:
+        """What ``source`` ("case", "file") is reading, for the dock ("" when done)."""
+        if text:
+            self._reading[source] = text
+        else:
+            self._reading.pop(source, None)
+        self.panel.set_reading("\n".join(self._reading.values()))
 
     def _on_panel_visibility_changed(self, key, visible: bool) -> None:
         (self.hidden.discard if visible else self.hidden.add)(key)
@@ -232,24 +248,59 @@ class StructureWiring(QObject):
         path, _ = QFileDialog.getOpenFileName(self.window, "Import an RT Structure Set", start,
                                               "DICOM (*.dcm *.DCM);;All files (*)")
         if path:
-            self.import_file(path)
+            self.start_import(path)
+
+    def _stacks(self) -> list[ImageStack] | None:
+        scan = getattr(self.window, "scan_result", None)
+        return [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
 
     def import_file(self, path: str | Path) -> ImportedStructureSet | None:
-        """Place one RTSTRUCT file on the images shown (a refusal is shown, nothing loaded)."""
+        """Place one RTSTRUCT file on the images shown, now (a refusal is shown, nothing loaded).
+        The menu reads it in the background instead: :meth:`start_import`."""
         base = self.model.base
         with error_boundary(self.window, f"Importing {Path(path).name}"):
             if base is None:
                 raise ExportError("open the images the structure set was drawn on first")
-            scan = getattr(self.window, "scan_result", None)
-            stacks = [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
-            placed = read_rtstruct(path, base, stacks)
-            self.sets = [ss for ss in self.sets if ss.sop_uid != placed.sop_uid] + [placed]
-            self._refresh()
-            self.window.case_controller.mark_modified()  # the case now records it: save (and autosave)
-            self.window.show_message(f"{len(placed.structures)} structure(s) imported from {Path(path).name}"
-                                     + (f" ({len(placed.warnings)} warning(s))" if placed.warnings else ""))
+            placed = read_rtstruct(path, base, self._stacks())
+            self._show_imported(path, placed)
             return placed
         return None
+
+    def start_import(self, path: str | Path) -> None:
+        """Read one RTSTRUCT file in the background (a pydicom parse and a rasterisation:
+        seconds on a real structure set) and place it on the images shown when ready; a
+        result for another case or images no longer shown is dropped, and said so."""
+        base, name = self.model.base, Path(path).name
+        if base is None:
+            with error_boundary(self.window, f"Importing {name}"):
+                raise ExportError("open the images the structure set was drawn on first")
+            return
+        stacks = self._stacks()
+        self.file_reader.start(
+            lambda progress, cancel: read_rtstruct(path, base, stacks),
+            f"Reading {name}",
+            on_done=partial(self._on_file_read, path, self._case, base),
+            on_failed=partial(self._on_file_failed, path, self._case, base),
+        )
+        self._set_reading("file", f"Reading {name}…")
+
+    def _on_file_read(self, path, case, base, placed: ImportedStructureSet) -> None:
+        if self._is_stale(case, base):
+            self.window.show_message(f"{Path(path).name} was not added: another case or other images are "
+                                     "shown now; import it again")
+            return
+        self._show_imported(path, placed)
+
+    def _on_file_failed(self, path, case, base, exc: BaseException) -> None:
+        if not self._is_stale(case, base):
+            show_exception(self.window, f"Importing {Path(path).name}", exc)
+
+    def _show_imported(self, path, placed: ImportedStructureSet) -> None:
+        self.sets = [ss for ss in self.sets if ss.sop_uid != placed.sop_uid] + [placed]
+        self._refresh()
+        self.window.case_controller.mark_modified()  # the case now records it: save (and autosave)
+        self.window.show_message(f"{len(placed.structures)} structure(s) imported from {Path(path).name}"
+                                 + (f" ({len(placed.warnings)} warning(s))" if placed.warnings else ""))
 
     # ------------------------------------------------------------ the case file
     def _on_case_adopted(self, case) -> None:
@@ -284,16 +335,12 @@ class StructureWiring(QObject):
             on_done=partial(self._on_case_sets_read, case, base),
             on_failed=partial(self._on_case_sets_failed, case, base),
         )
-        self.panel.set_reading("Reading the structure sets of the case…")
+        self._set_reading("case", "Reading the structure sets of the case…")
         self._refresh()
 
     def _on_case_reader_progress(self, done: int, total: int, message: str) -> None:
         if message and self.case_reader.busy:
-            self.panel.set_reading(f"{message}… ({done + 1} of {total})" if total else f"{message}…")
-
-    def _on_case_reader_finished(self) -> None:
-        if not self.case_reader.busy:
-            self.panel.set_reading("")
+            self._set_reading("case", f"{message}… ({done + 1} of {total})" if total else f"{message}…")
 
     def _is_stale(self, case, base) -> bool:
         """Another case or other images are shown since the read started."""
@@ -305,7 +352,7 @@ class StructureWiring(QObject):
         self.notes = list(found.notes) + [reason for _, reason in found.refused]
         known = {ss.sop_uid for ss in self.sets}
         self.sets.extend(ss for ss in found.placed if ss.sop_uid not in known)
-        self.panel.set_reading("")
+        self._set_reading("case", "")
         self._refresh()
         if self.notes:
             self.window.show_message("; ".join(self.notes))
@@ -313,7 +360,7 @@ class StructureWiring(QObject):
     def _on_case_sets_failed(self, case, base, exc: BaseException) -> None:
         if self._is_stale(case, base):
             return
-        self.panel.set_reading("")
+        self._set_reading("case", "")
         show_exception(self.window, "Reading the structure sets of the case", exc)
 
     def _on_case_about_to_save(self, case) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from core.case import Case, load_case, save_case
@@ -71,7 +72,7 @@ def parse_seed(text: str) -> tuple[float, float, float]:
         values = tuple(float(v) for v in text.replace(" ", "").split(","))
     except ValueError:
         values = ()
-    if len(values) != 3:
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
         raise OligoPlanError(f"--seed '{text}': expected three numbers X,Y,Z in mm, e.g. --seed -60.5,20,110")
     return values  # type: ignore[return-value]
 

@@ -73,3 +73,15 @@ def test_score_a_folder_instead_of_a_file_says_so(capsys, case_file, tmp_path):
     rc, _, err = oligoplan(capsys, "score", case_file, tmp_path)
     assert rc == 2
     assert_one_line_error(err, "TRAINEE", str(tmp_path), "is a folder", "RTSTRUCT file in it")
+
+
+# ---------------------------------------------------------------- segment
+@pytest.mark.parametrize("seed", ["nan,0,0", "0,inf,0"])
+def test_segment_seed_that_is_not_a_finite_number_is_one_line_exit_2(capsys, tmp_path, seed):
+    if not PHANTOM.is_dir():
+        pytest.skip("sample_scans/phantom-oligo not generated")
+    out = tmp_path / "case.json"
+    rc, _, err = oligoplan(capsys, "segment", PHANTOM, "--seed", seed, "--out", out)
+    assert rc == 2
+    assert_one_line_error(err, f"--seed '{seed}'", "three numbers")
+    assert not out.exists()

@@ -150,7 +150,13 @@ def read_at(path: str, offset: int, target: np.ndarray) -> int:
     if not hasattr(os, "preadv"):  # Windows
         with open(path, "rb", buffering=0) as fh:
             fh.seek(offset)
-            return fh.readinto(view) or 0
+            total = 0
+            while total < len(view):  # one unbuffered read may return less (network shares)
+                n = fh.readinto(view[total:])
+                if not n:
+                    break
+                total += n
+            return total
     fd = os.open(path, _OPEN_FLAGS)
     try:
         total = 0

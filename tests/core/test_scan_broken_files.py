@@ -16,16 +16,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pydicom
 import pytest
 
 import core.dicom.scan as scan_module
 from core.cli import inspect_folder
 from core.dicom import load_series, scan_folder
 from core.dicom.fast_header import read_header_fast
+from tests.core.sample_copies import PHANTOM_CT, REPO, write_uncompressed
 
-REPO = Path(__file__).resolve().parents[2]
-PHANTOM_CT = REPO / "sample_scans" / "phantom-oligo" / "CT"
 N_SLICES = 96
 
 pytestmark = pytest.mark.skipif(not PHANTOM_CT.is_dir(), reason="sample_scans/phantom-oligo not generated")
@@ -34,11 +32,7 @@ pytestmark = pytest.mark.skipif(not PHANTOM_CT.is_dir(), reason="sample_scans/ph
 @pytest.fixture(scope="module")
 def uncompressed_ct(tmp_path_factory) -> Path:
     """The phantom CT as Explicit VR Little Endian files (the fast header path)."""
-    root = tmp_path_factory.mktemp("ct_uncompressed")
-    for src in sorted(PHANTOM_CT.glob("*.dcm")):
-        ds = pydicom.dcmread(src)
-        ds.decompress()
-        ds.save_as(root / src.name, enforce_file_format=True)
+    root = write_uncompressed(PHANTOM_CT, tmp_path_factory.mktemp("ct_uncompressed"))
     assert read_header_fast(str(root / "CT_0001.dcm")) is not None  # really the fast path
     return root
 

@@ -93,6 +93,12 @@ class StructureList(QWidget):
     def set_structure_sets(self, sets: list[ImportedStructureSet], hidden: set, notes=()) -> None:
         """Show ``sets``; structures whose key is in ``hidden`` are unchecked; ``notes`` (structure
         sets of the case that moved or are not found) head the warnings line."""
+        # the user's choices in the list survive a refresh (a structure set read in the
+        # background arriving): the selected row, collapsed groups, the scroll position
+        selected = self.selected_key()
+        collapsed = {self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())
+                     if not self.tree.topLevelItem(i).isExpanded()}
+        scrolled = self.tree.verticalScrollBar().value()
         self._filling = True
         try:
             self.tree.clear()
@@ -128,6 +134,11 @@ class StructureList(QWidget):
                 if group.childCount():
                     self.tree.addTopLevelItem(group)
                     group.setExpanded(True)
+            if selected in self._items:
+                self.tree.setCurrentItem(self._items[selected])  # (expands the row's group)
+            for group in (targets, oars):
+                group.setExpanded(group.text(0) not in collapsed)
+            self.tree.verticalScrollBar().setValue(scrolled)
             self.empty.setVisible(not self._items and self.reading.isHidden())
             self.tree.setVisible(bool(self._items))
             self.warnings.setText("\n".join(dict.fromkeys(warnings)))

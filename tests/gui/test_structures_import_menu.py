@@ -7,10 +7,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import gui.structures_wiring as structures_wiring
-from tests.gui.test_structures import PHANTOM, gtv_file
+from tests.gui.test_structures import PHANTOM, group, gtv_file
 from tests.gui.test_structures_case_file import open_images
 
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
@@ -53,9 +54,19 @@ def test_an_rtstruct_chosen_in_the_menu_is_read_in_the_background(qtbot, setting
     assert gate.threads[0] is not threading.main_thread() and wiring.busy
     assert wiring.panel.reading.isVisible() and wiring.panel.reading.text() == "Reading gtv.dcm…"
     assert "GTV_1" not in [s.name for _, s in wiring.visible_structures()]
+    # meanwhile the user picks a row and folds the organs away: the arrival keeps both
+    tree = wiring.panel.tree
+    liver = next(it for it in wiring.panel._items.values() if it.text(0) == "LIVER")
+    tree.scrollToItem(liver)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(liver).center())
+    assert wiring.panel.selected_structure().name == "LIVER"
+    organs = group(tree, "Organs at risk")
+    tree.collapseItem(organs)
     gate.open.set()
     qtbot.waitUntil(lambda: "GTV_1" in [s.name for _, s in wiring.visible_structures()], timeout=30000)
     assert not wiring.busy and not wiring.panel.reading.isVisible()
+    assert wiring.panel.selected_structure().name == "LIVER"
+    assert not group(tree, "Organs at risk").isExpanded() and group(tree, "Targets and others").isExpanded()
     assert win.case_controller.is_modified and win.isWindowModified()  # the case records it now
     win.case_controller.discard_changes()
     win.close()

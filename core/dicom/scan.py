@@ -37,7 +37,9 @@ CancelCheck = Callable[[], bool]
 
 #: Files that are never DICOM; skipped quietly rather than listed one by one.
 IGNORED_NAMES = {"LICENSE", "README", "README.md", "README.txt", "DICOMDIR", ".DS_Store"}
-IGNORED_SUFFIXES = {".txt", ".md", ".json", ".py", ".png", ".jpg", ".pdf", ".csv", ".gz", ".zip"}
+IGNORED_SUFFIXES = {".txt", ".md", ".json", ".py", ".png", ".jpg", ".pdf", ".csv"}
+#: Archives may hold a whole study: they are listed as skipped, not passed over quietly.
+ARCHIVE_SUFFIXES = {".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz"}
 
 
 @dataclass(frozen=True)
@@ -83,20 +85,53 @@ class ScanResult:
         return next((s for s in self.series if s.info.series_uid == series_uid), None)
 
 
-def list_files(root: str | os.PathLike) -> list[str]:
-    """Every candidate file below ``root`` (recursively, sorted, hidden skipped)."""
+def list_files(root: str | os.PathLike, not_read: list[SkippedFile] | None = None) -> list[str]:
+    """Every candidate file below ``root`` (recursively, sorted, hidden skipped).
+
+    Linked folders are followed (each real folder once, so a link back up
+    cannot loop). Folders that cannot be listed and archives (which may hold
+    a whole study) are added to ``not_read`` with the reason, when given.
+    """
     root = Path(root)
     if root.is_file():
         return [str(root)]
     if not root.is_dir():
         raise NotDicomError(f"{root}: no such folder or file")
+    problems = not_read if not_read is not None else []
+
+    def folder_error(exc: OSError) -> None:
+        problems.append(SkippedFile(
+            str(exc.filename or root),
+            f"folder cannot be read ({exc.strerror or exc}); its files were not scanned: "
+            "check its permissions or copy it again",
+        ))
+
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    visited: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, onerror=folder_error, followlinks=True):
+        try:
+            folder = os.stat(dirpath)
+        except OSError as exc:
+            folder_error(exc)
+            dirnames[:] = []
+            continue
+        if (folder.st_dev, folder.st_ino) in visited:  # a link to a folder already scanned
+            dirnames[:] = []
+            continue
+        visited.add((folder.st_dev, folder.st_ino))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or name in IGNORED_NAMES:
                 continue
-            if Path(name).suffix.lower() in IGNORED_SUFFIXES:
+            suffix = Path(name).suffix.lower()
+            if suffix in IGNORED_SUFFIXES:
+                continue
+            if suffix in ARCHIVE_SUFFIXES:
+                problems.append(SkippedFile(
+                    os.path.join(dirpath, name),
+                    f"{name}: an archive; OligoPlan does not open archives: extract it, then "
+                    "open the extracted folder",
+                ))
                 continue
             found.append(os.path.join(dirpath, name))
     return found
@@ -108,8 +143,8 @@ def scan_folder(
     cancel: CancelCheck | None = None,
 ) -> ScanResult:
     """Read every file's header once and group the images into series entries."""
-    files = list_files(root)
     result = ScanResult(root=str(root))
+    files = list_files(root, result.skipped)
     groups: dict[tuple, list[SliceRecord]] = defaultdict(list)
     headers: dict[tuple, list[FileHeader]] = defaultdict(list)  # the files of each group, in order
     for n, path in enumerate(files):

@@ -6,10 +6,14 @@ title is ``--calling-aet`` (default OLIGOPLAN). Errors are one line and exit 2.
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
+import os
 import sys
+from pathlib import Path
 
-from core.errors import RetrieveIncompleteError
+from core.errors import PacsError, RetrieveIncompleteError
 from core.pacs.nodes import DEFAULT_AE_TITLE, DEFAULT_BIND_ADDRESS, DEFAULT_LISTEN_PORT, LocalAE, PacsNode
 
 LEVELS = ("patient", "study", "series")
@@ -69,8 +73,34 @@ def _add_peer(p) -> None:
     p.add_argument("--called-aet", required=True, metavar="AE", help="the PACS's AE title")
     p.add_argument("--calling-aet", default=DEFAULT_AE_TITLE, metavar="AE",
                    help=f"our AE title (default {DEFAULT_AE_TITLE})")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="S",
+    p.add_argument("--timeout", type=timeout_seconds, default=30.0, metavar="S",
                    help="longest wait for the connection and for each answer, seconds (default 30)")
+
+
+def timeout_seconds(text: str) -> float:
+    """--timeout: a finite number of seconds above 0 (argparse type; bad values exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected seconds above 0, e.g. 30")
+    return value
+
+
+def check_out_folder(out: str) -> None:
+    """Check ``pacs get --out`` before anything is asked of the PACS: a folder that cannot
+    hold the files would make every arriving instance fail, and the PACS then reports a
+    refused retrieve. Nothing is created here (a study that is not found leaves no folder)."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise PacsError(f"--out {out}: is a file, not a folder; choose a folder for the study")
+    existing = next((p for p in (folder, *folder.absolute().parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise PacsError(f"--out {out}: the folder cannot be created ({existing} is a file); "
+                        "choose a folder you can write to")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise PacsError(f"--out {out}: {existing} is not writable; choose a folder you can write to")
 
 
 def _client(args):
@@ -119,6 +149,7 @@ def cmd_get(args) -> int:
     from core.pacs.retrieve import RetrieveMethod, retrieve_study
 
     client = _client(args)
+    check_out_folder(args.out)
     method = RetrieveMethod.MOVE if args.move else RetrieveMethod.GET
     try:
         report = retrieve_study(client, args.study_uid, args.series_uid or None, folder=args.out, method=method)

@@ -13,7 +13,7 @@ import pytest
 
 from core.samples import SAMPLE_ROOT
 from gui.entry import main
-from tests.phantom_cases import phantom_case
+from tests.phantom_cases import phantom_case, truth
 
 PHANTOM = SAMPLE_ROOT / "phantom-oligo"
 
@@ -85,3 +85,38 @@ def test_segment_seed_that_is_not_a_finite_number_is_one_line_exit_2(capsys, tmp
     assert rc == 2
     assert_one_line_error(err, f"--seed '{seed}'", "three numbers")
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- pacs
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory):
+    from tests.orthanc_server import orthanc_fixture
+
+    yield from orthanc_fixture(tmp_path_factory)
+
+
+def peer(server) -> list[str]:
+    from tests.orthanc_server import AET
+
+    return ["--host", "127.0.0.1", "--port", str(server.dicom_port), "--called-aet", AET]
+
+
+def test_pacs_get_into_a_file_says_so_instead_of_blaming_the_pacs(capsys, orthanc, tmp_path):
+    study_uid = truth("phantom-oligo")["study_instance_uid"]
+    a_file = tmp_path / "case.json"
+    a_file.write_text("{}")
+    for out in (a_file, a_file / "sub"):
+        rc, _, err = oligoplan(capsys, "pacs", "get", *peer(orthanc), "--study-uid", study_uid,
+                               "--out", out)
+        assert rc == 2
+        assert_one_line_error(err, f"--out {out}", "is a file")
+        assert "refused" not in err
+    assert a_file.read_text() == "{}"
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan"])
+def test_pacs_bad_timeout_is_refused_before_connecting(capsys, value):
+    rc, out, err = oligoplan(capsys, "pacs", "echo", "--host", "127.0.0.1", "--port", "1",
+                             "--called-aet", "ORTHANC", "--timeout", value)
+    assert rc == 2 and out == ""
+    assert_one_line_error(err, "--timeout", value, "above 0")

@@ -147,8 +147,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.lesion_dock = self._dock("Lesions", "lesion_dock", self.lesion_panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.browser_dock], [330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.lesion_dock], [230], Qt.Orientation.Vertical)
+        self._docks_sized = False  # first show: _size_docks (resizeDocks before the show is ignored)
 
         self._build_status_bar()
         self._build_menus()
@@ -272,6 +271,20 @@ class MainWindow(QMainWindow):
             view.hovered.connect(self._on_view_hovered)
         self.model.events.volumes.connect(self._on_model_volumes)
         self.model.events.overlay.connect(self._on_model_overlay)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            if self.settings.get(WINDOW_STATE).isEmpty():  # a saved layout is the user's own
+                self._size_docks()
+
+    def _size_docks(self) -> None:
+        """The series/display column 330 px wide and the lesion table tall enough for about six rows.
+        Made in __init__, before the window was shown, these sizes were ignored: the table showed two
+        lesions of five at 1400 x 950."""
+        self.resizeDocks([self.browser_dock], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.lesion_dock], [230], Qt.Orientation.Vertical)
 
     # --------------------------------------------------------------- settings
     def _restore_settings(self) -> None:

@@ -24,3 +24,32 @@ def test_long_status_messages_fit_a_1024_screen_and_the_note_stays_whole(window,
     assert w.task_label.text() == LONG_TASK and w.task_label.toolTip() == LONG_TASK
     shown = w.task_label.elided_text()
     assert shown.endswith("…") and len(shown) < len(LONG_TASK)
+
+
+def test_a_new_window_shows_five_lesions_in_the_table_without_scrolling(window, qtbot, ct_volume):
+    from core.lesions import AddLesion
+    from tests.gui.test_verdict_panel import cube_lesion
+
+    w = window  # made at 1400 x 950 with fresh settings, as on a first start
+    w.show_volumes(ct_volume)
+    for n, site in enumerate(["liver", "liver", "liver", "lung", "bone"]):
+        w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, n, site)))
+    table = w.lesion_panel.table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 5)
+    last = table.visualRect(table.model().index(4, 0))
+    assert last.bottom() <= table.viewport().height()  # the fifth row is in view (it was cut after two)
+    assert w.browser_dock.width() >= 320  # the series/display column gets its intended width too
+
+
+def test_history_and_scorecard_open_as_tabs_beside_the_lesion_table(window, qtbot, ct_volume):
+    w = window
+    w.show_volumes(ct_volume)
+    verdict_height = w.rules_wiring.verdict_dock.height()
+    rv = w.review_wiring
+    rv.show_history()
+    rv.scorecard_dock.show()
+    qtbot.wait(50)
+    tabbed = w.tabifiedDockWidgets(w.lesion_dock)
+    assert rv.history_dock in tabbed and rv.scorecard_dock in tabbed
+    assert w.rules_wiring.verdict_dock.height() == verdict_height  # the verdicts keep their room
+    assert w.minimumSizeHint().height() <= 768  # still fits a 1024 x 768 screen

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,6 +32,7 @@ from gui.errors import error_boundary
 from gui.settings import USER_NAME
 
 HEADERS = ("", "Reference", "Trainee", "Dice", "HD95 mm", "MSD mm", "Vol. diff", "Site")
+MIN_TABLE_ROWS = 4  # rows of the lesion table in view before the dock scrolls
 ROW_COLORS = {"missed": QColor(120, 30, 30), "extra": QColor(130, 80, 10)}
 
 
@@ -42,12 +45,24 @@ class ScorecardPanel(QWidget):
         self.practice = practice
         self.window = practice.window
         layout = QVBoxLayout(self)
+        # the figures and the table scroll inside the dock: laid out in full, their minimum height
+        # (about 330 px) made the window taller than a 768 px screen once a practice was scored
+        content = QWidget(self)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("scorecard_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        layout.addWidget(scroll, 1)
         self.status_label = QLabel("", self)
         self.status_label.setObjectName("scorecard_status")
         self.status_label.setWordWrap(True)
-        layout.addWidget(self.status_label)
+        column.addWidget(self.status_label)
         self.form = QFormLayout()
-        layout.addLayout(self.form)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        column.addLayout(self.form)
         self.table = QTableWidget(0, len(HEADERS), self)
         self.table.setObjectName("scorecard_table")
         self.table.setHorizontalHeaderLabels(HEADERS)
@@ -56,7 +71,9 @@ class ScorecardPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.cellClicked.connect(self._on_table_cell_clicked)
-        layout.addWidget(self.table, 1)
+        self.table.setMinimumHeight(MIN_TABLE_ROWS * self.table.verticalHeader().defaultSectionSize()
+                                    + self.table.horizontalHeader().sizeHint().height() + 4)
+        column.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.pdf_button = QPushButton("Export PDF…", self)
         self.pdf_button.setObjectName("scorecard_pdf")

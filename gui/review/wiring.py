@@ -43,11 +43,15 @@ class ReviewWiring(QObject):
         self.practice = PracticeController(window)
         self.history_panel = HistoryPanel(window)
         self.scorecard_panel = ScorecardPanel(self.practice)
+        # tabs beside the lesion table under the views: their tables are wide, and stacked on the right
+        # they squeezed the verdicts and the views (and made the window taller than a 768 px screen)
         self.history_dock = window._dock("History", "history_dock", self.history_panel,
-                                         Qt.DockWidgetArea.RightDockWidgetArea)
+                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.scorecard_dock = window._dock("Scorecard", "scorecard_dock", self.scorecard_panel,
-                                           Qt.DockWidgetArea.RightDockWidgetArea)
-        window.tabifyDockWidget(self.history_dock, self.scorecard_dock)
+                                           Qt.DockWidgetArea.BottomDockWidgetArea)
+        window.tabifyDockWidget(window.lesion_dock, self.history_dock)
+        window.tabifyDockWidget(window.lesion_dock, self.scorecard_dock)
+        window.lesion_dock.raise_()
         self.history_dock.hide()
         self.scorecard_dock.hide()
         self.lesion_map_window = None

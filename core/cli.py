@@ -19,6 +19,8 @@ from core.errors import NoImagesError, OligoPlanError
 Registrar = Callable[[argparse._SubParsersAction], None]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+#: what a shell reports for a command killed by SIGPIPE (128 + 13)
+EXIT_BROKEN_PIPE = 141
 
 
 class CliParser(argparse.ArgumentParser):
@@ -84,7 +86,13 @@ def join_negative_values(argv: list[str]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run a parsed command; domain errors become one line and exit 2."""
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # the reader went away (`oligoplan ... | head`): stop quietly, as Unix tools do
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
     except OligoPlanError as exc:
         print(f"oligoplan {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -100,6 +108,17 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured output)
+        pass
 
 
 # ---------------------------------------------------------------- inspect

@@ -120,3 +120,21 @@ def test_pacs_bad_timeout_is_refused_before_connecting(capsys, value):
                              "--called-aet", "ORTHANC", "--timeout", value)
     assert rc == 2 and out == ""
     assert_one_line_error(err, "--timeout", value, "above 0")
+
+
+# ---------------------------------------------------------------- every command
+def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
+    """`oligoplan rules | head -0`: the reader has gone; no traceback, no 'Exception ignored'."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gui.entry", "rules"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 141  # as a shell reports a command stopped by SIGPIPE

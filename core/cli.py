@@ -94,20 +94,30 @@ def run(args: argparse.Namespace) -> int:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
     except OligoPlanError as exc:
-        print(f"oligoplan {args.command}: {exc}", file=sys.stderr)
+        print(f"{command_name(args)}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"oligoplan {args.command}: interrupted", file=sys.stderr)
+        print(f"{command_name(args)}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
         if getattr(args, "debug", False):
             raise
         print(
-            f"oligoplan {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"{command_name(args)}: internal error: {type(exc).__name__}: {exc} "
             "(run with --debug for details and report it)",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+#: dest of the second-level subparsers (``oligoplan pacs get``, ``oligoplan bench load``)
+VERB_DESTS = ("pacs_verb", "bench_kind")
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """'oligoplan pacs get': the command as typed, the prefix of its messages."""
+    words = [args.command, *(getattr(args, dest, None) for dest in VERB_DESTS)]
+    return " ".join(["oligoplan", *(w for w in words if w)])
 
 
 def _discard_stdout() -> None:

@@ -138,3 +138,10 @@ def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
         os.close(write_end)
     assert proc.stderr == ""
     assert proc.returncode == 141  # as a shell reports a command stopped by SIGPIPE
+
+
+def test_pacs_messages_name_the_verb_that_failed(capsys):
+    rc, _, err = oligoplan(capsys, "pacs", "echo", "--host", "127.0.0.1", "--port", "1", "--called-aet", "ORTHANC")
+    assert rc == 2
+    assert_one_line_error(err, "cannot connect", "check the host, the port")
+    assert err.startswith("oligoplan pacs echo: ")

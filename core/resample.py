@@ -30,6 +30,7 @@ __all__ = [
     "plane_points_mm",
     "resample_points",
     "resample_plane",
+    "resample_box",
     "PlaneResampler",
 ]
 
@@ -195,6 +196,76 @@ def resample_plane(
         )
         return out[0]
     return resample_points(moving, plane_points_mm(fixed, axis, index), order=order, cval=cval)
+
+
+#: Voxels of the fixed grid resampled at once by :func:`resample_box` (whole slices,
+#: at least one): bounds the scratch (float32 values, float64 coordinates when a
+#: grid is irregular) whatever the size of the box.
+BOX_CHUNK_VOXELS = 1 << 20
+
+
+def resample_box(
+    moving: Volume,
+    fixed: Volume,
+    lo: tuple[int, int, int],
+    hi: tuple[int, int, int],
+    *,
+    order: int = 1,
+    cval: float = np.nan,
+    threshold: float | None = None,
+) -> np.ndarray:
+    """Values of ``moving`` on a box of ``fixed``'s grid, matched by patient position.
+
+    Parameters
+    ----------
+    moving
+        Volume to sample (e.g. a mask rasterised on a grid of its own, as 0/1).
+    fixed
+        Volume whose grid defines the box.
+    lo, hi
+        (z, y, x) index bounds of the box on ``fixed`` (``hi`` exclusive).
+    order, cval
+        As in :func:`resample_plane`.
+    threshold
+        When given, the result is the boolean ``values >= threshold``; the
+        float values exist only a few slices at a time (a mask resampled with
+        trilinear interpolation then ``>= 0.5`` keeps its volume best).
+
+    Returns
+    -------
+    ndarray of shape ``hi - lo``: float32, or bool with ``threshold``.
+    """
+    lo = tuple(int(v) for v in lo)
+    hi = tuple(int(v) for v in hi)
+    shape = tuple(max(h - l, 0) for l, h in zip(lo, hi))
+    if any(not 0 <= l <= h <= n for l, h, n in zip(lo, hi, fixed.shape)):
+        raise ValueError(f"box {lo}..{hi} is not inside the fixed grid {fixed.shape}")
+    cval = _cval_for(moving, cval)
+    out = np.zeros(shape, dtype=bool if threshold is not None else np.float32)
+    if 0 in shape:
+        return out
+    regular = fixed.is_regular and moving.is_regular
+    if regular:
+        corner = np.array(lo, dtype=np.float64)
+        steps = np.vstack([corner, corner + np.eye(3)])
+        m = moving.patient_to_index(fixed.index_to_patient(steps))
+        matrix = (m[1:] - m[0]).T  # column a: moving index step per fixed index step along a
+    chunk = max(1, BOX_CHUNK_VOXELS // (shape[1] * shape[2]))
+    for k0 in range(0, shape[0], chunk):
+        k1 = min(k0 + chunk, shape[0])
+        if regular:
+            values = ndimage.affine_transform(
+                moving.voxels, matrix, offset=m[0] + matrix[:, 0] * k0,
+                output_shape=(k1 - k0, shape[1], shape[2]), order=order, mode="constant",
+                cval=cval, prefilter=False, output=np.float32)
+        else:
+            idx = np.empty((k1 - k0, shape[1], shape[2], 3), dtype=np.float64)
+            idx[..., 0] = np.arange(lo[0] + k0, lo[0] + k1, dtype=np.float64)[:, None, None]
+            idx[..., 1] = np.arange(lo[1], hi[1], dtype=np.float64)[None, :, None]
+            idx[..., 2] = np.arange(lo[2], hi[2], dtype=np.float64)[None, None, :]
+            values = resample_points(moving, fixed.index_to_patient(idx), order=order, cval=cval)
+        out[k0:k1] = values >= threshold if threshold is not None else values
+    return out
 
 
 class PlaneResampler:

@@ -20,6 +20,10 @@ Rules (tested in tests/core/test_rt_rasterise.py):
   slices (drawn on a 3 mm CT, shown on a 4 mm PET of the same frame of
   reference) are thereby resampled: each slice shows its nearest plane.
 * A contour that lies outside the image slices is reported with its position.
+* Contours not parallel to the image slices (a CT structure set shown on a
+  sagittal or oblique MR of the same frame of reference) are rasterised on a
+  grid parallel to their own planes and resampled in 3D onto the image grid
+  (:mod:`core.rt.rasterise_oblique`), with a warning saying so.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ def rasterise_contours(contours: Sequence[Contour], volume: Volume, name: str = 
     normal = volume.normal
     step = float(volume.spacing_mm[0]) or 1.0
     not_parallel = 0
+    closed: list[np.ndarray] = []
     for contour in contours:
         kind = (contour.kind or "").strip().upper()
         pts = np.asarray(contour.points_mm, dtype=np.float64).reshape(-1, 3)
@@ -77,6 +82,7 @@ def rasterise_contours(contours: Sequence[Contour], volume: Volume, name: str = 
             skipped["degenerate CLOSED_PLANAR (fewer than 3 finite points)"] = (
                 skipped.get("degenerate CLOSED_PLANAR (fewer than 3 finite points)", 0) + 1)
             continue
+        closed.append(pts)
         along = pts @ normal
         if float(along.max() - along.min()) > PLANARITY_FRACTION * step:
             not_parallel += 1
@@ -85,8 +91,10 @@ def rasterise_contours(contours: Sequence[Contour], volume: Volume, name: str = 
         warnings.append(f"{name}: {n} {kind} contour(s) not drawn (only {SUPPORTED_CONTOUR_TYPE} "
                         "contours enclose a region)")
     if not_parallel:
-        warnings.append(f"{name}: {not_parallel} contour(s) are not parallel to the image slices; "
-                        "each was drawn on its nearest slice")
+        # contours across the slices (axial contours on a sagittal or oblique MR)
+        from core.rt.rasterise_oblique import rasterise_across  # it uses polygons_to_mask below
+        mask, across_warnings, n_drawn = rasterise_across(closed, volume, name)
+        return RasterResult(mask, tuple(warnings + across_warnings), n_drawn)
     if not planes:
         return RasterResult(None, tuple(warnings), 0)
 

@@ -33,7 +33,7 @@ import logging
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 
 from core.cli_export import ExportJob
 from core.errors import ExportError
-from core.lesions import AddLesion
+from core.lesions import AddLesion, LesionSet
 from core.case import Case
 from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
 from core.rt.export_job import write_case_rtstruct, write_case_sr
@@ -105,6 +105,7 @@ class StructureWiring(QObject):
     """Made by the main window after its views and case controller."""
 
     changed = Signal()  # after structure sets were imported or removed (the verdicts follow)
+    exported = Signal(object)  # the path of an RTSTRUCT or SR written, once reported and offered
 
     def __init__(self, window):
         super().__init__(window)
@@ -143,6 +144,8 @@ class StructureWiring(QObject):
         self.model.events.volumes.connect(self._on_model_volumes)
         window.case_controller.case_adopted.connect(self._on_case_adopted)
         window.case_controller.about_to_save.connect(self._on_case_about_to_save)
+        window.runner.started.connect(self._update_actions)
+        window.runner.finished.connect(self._update_actions)
         self._update_actions()
 
     def disconnect_model(self) -> None:
@@ -191,9 +194,10 @@ class StructureWiring(QObject):
         s = self.panel.selected_structure()
         self.actions.structure_to_lesion.setEnabled(bool(s is not None and s.can_become_lesion))
         has_images = self.model.base is not None
+        idle = not self.window.runner.busy  # an export runs there; it would cancel a load
         self.actions.import_rtstruct.setEnabled(has_images)
-        self.actions.export_rtstruct.setEnabled(has_images)
-        self.actions.export_sr.setEnabled(has_images)
+        self.actions.export_rtstruct.setEnabled(has_images and idle)
+        self.actions.export_sr.setEnabled(has_images and idle)
 
     @property
     def busy(self) -> bool:
@@ -403,18 +407,36 @@ class StructureWiring(QObject):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         folder = dialog.folder_edit.text().strip()
-        if kind == "rtstruct":
-            self.export_rtstruct(folder, dialog.anonymise_box.isChecked(), dialog.oars_box.isChecked())
-        else:
-            self.export_sr(folder, dialog.anonymise_box.isChecked())
+        self.start_export(kind, folder, dialog.anonymise_box.isChecked(),
+                          kind == "rtstruct" and dialog.oars_box.isChecked())
 
-    def _job(self, folder: str | Path, anonymise: bool, include_oars: bool) -> ExportJob:
+    def start_export(self, kind: str, folder, anonymise: bool = False, include_oars: bool = False) -> None:
+        """Write the RTSTRUCT (``kind`` "rtstruct") or the SR ("sr") in the background, on the
+        window's runner (progress bar, Cancel): building, measuring and validating the files
+        takes seconds. The lesions are taken as they are now; editing meanwhile is safe."""
+        what = "the RTSTRUCT" if kind == "rtstruct" else "the SR"
+        with error_boundary(self.window, f"Exporting {what}"):
+            if self.window.runner.busy:  # starting would cancel the load or import under way
+                raise ExportError(f"wait until '{self.window.runner.current.description}' has finished, "
+                                  "then export again")
+            job = self._job(folder, anonymise, include_oars, snapshot=True)
+            write = write_case_rtstruct if kind == "rtstruct" else write_case_sr
+            self.window.runner.start(
+                lambda progress, cancel: write(job), f"Exporting {what}",
+                # after the runner's 'finished', which clears the status bar
+                on_done=lambda path: QTimer.singleShot(0, partial(self._report, path, job)),
+                on_failed=partial(show_exception, self.window, f"Exporting {what}"),
+            )
+
+    def _job(self, folder: str | Path, anonymise: bool, include_oars: bool, snapshot: bool = False) -> ExportJob:
         base, overlay = self.model.base, self.model.overlay
         if base is None:
             raise ExportError("no images are shown: open the case's images first")
         if not str(folder):
             raise ExportError("choose a folder to export into")
         case = self.window.case_controller.case
+        if snapshot:  # for a worker: the lesions as they are now (lesions are immutable; the set is not)
+            case = Case(images=list(case.images), lesions=LesionSet(list(case.lesions)), path=case.path)
         job = ExportJob(case=case, case_path=case.path or Path("case.json"), out_dir=Path(folder),
                         include_oars=include_oars, anonymise=anonymise)
         scan = getattr(self.window, "scan_result", None)
@@ -423,7 +445,11 @@ class StructureWiring(QObject):
                                   primary=base, pet=pet)
         job.oars = [RoiSpec(s.name, s.mask, s.color, s.interpreted_type or "ORGAN", algorithm="MANUAL")
                     for _, s in self.visible_structures() if s.is_organ_at_risk]
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"{folder}: the folder cannot be created ({exc.strerror or exc}); "
+                              "choose another folder") from exc
         return job
 
     def export_rtstruct(self, folder, anonymise: bool = False, include_oars: bool = True) -> Path | None:
@@ -443,6 +469,7 @@ class StructureWiring(QObject):
         return None
 
     def _report(self, path: Path, job: ExportJob) -> None:
+        """Say what was written, and offer to send it to a PACS."""
         text = f"Wrote {path.name} to {path.parent}" + (" (anonymised)" if job.anonymise else "")
         if job.seg_path is not None:
             text += f", with {job.seg_path.name} (the lesion segments it references)"
@@ -451,3 +478,4 @@ class StructureWiring(QObject):
         self.window.show_message(text)
         from gui.pacs.offer import offer_send  # "Send to PACS…" for what was just written (issue 6)
         offer_send(self.window, [p for p in (path, job.seg_path) if p is not None])  # the SR's SEG too
+        self.exported.emit(path)

@@ -52,7 +52,16 @@ def _export(window, kind: str, folder: Path, monkeypatch) -> None:
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ExportDialog, "exec", accept)
+    from PySide6.QtTest import QTest
+
+    written = []  # the export runs in the background; the offer follows its end
+    window.structure_wiring.exported.connect(written.append)
     getattr(window.structure_wiring.actions, f"export_{kind}").trigger()
+    for _ in range(3000):
+        if written:
+            break
+        QTest.qWait(20)
+    window.structure_wiring.exported.disconnect(written.append)
 
 
 def _in_orthanc(orthanc, sop_uid: str) -> bool:

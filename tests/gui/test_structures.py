@@ -123,12 +123,14 @@ def test_export_rtstruct_from_the_menu_with_anonymise(phantom_win, qtbot, tmp_pa
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ExportDialog, "exec", accept)
-    phantom_win.structure_wiring.actions.export_rtstruct.trigger()
+    with qtbot.waitSignal(wiring.exported, timeout=60000):  # written in the background
+        phantom_win.structure_wiring.actions.export_rtstruct.trigger()
     ds = pydicom.dcmread(tmp_path / "export" / "rtstruct.dcm")
     assert ds.PatientID.startswith("ANON-") and ds.PatientIdentityRemoved == "YES"
     names = [r.ROIName for r in ds.StructureSetROISequence]
     assert names[0] == "GTV_1" and "LIVER" in names  # the organs at risk shown come along
-    phantom_win.structure_wiring.actions.export_sr.trigger()
+    with qtbot.waitSignal(wiring.exported, timeout=60000):
+        phantom_win.structure_wiring.actions.export_sr.trigger()
     assert (tmp_path / "export" / "sr.dcm").is_file()
     assert (tmp_path / "export" / "seg.dcm").is_file()  # the segments the report's lesion groups reference
     assert "Wrote sr.dcm" in phantom_win.task_label.text() and "with seg.dcm" in phantom_win.task_label.text()

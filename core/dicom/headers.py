@@ -174,6 +174,14 @@ def cut_short_reason(path: str, ds: Dataset) -> str | None:
                 size -= _headerless_start(fh.read(8)) or 0
     except OSError as exc:
         return f"{Path(path).name}: cannot read file ({_short(exc)})"
+    meta_length = safe_get(getattr(ds, "file_meta", None) or Dataset(), "FileMetaInformationGroupLength")
+    if len(ds) == 0 and ds.preamble is not None and isinstance(meta_length, int) \
+            and size > 144 + meta_length:
+        # what pydicom gives for a file cut inside its compressed pixel data: nothing at all
+        return (
+            f"{Path(path).name}: the file was cut short or is damaged: nothing after its File Meta "
+            f"header could be read ({size - 144 - meta_length} bytes); copy it again from the source"
+        )
     for tag in ds.keys():
         element = ds.get_item(tag, keep_deferred=True)
         tell, length = getattr(element, "value_tell", None), getattr(element, "length", None)

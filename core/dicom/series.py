@@ -16,6 +16,7 @@ once and filled slice by slice.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ def load_series(
             warnings.append(suv_reason)
 
     out_dtype = _output_dtype(slices, modality)
-    voxels = np.empty((nz, ny, nx), dtype=out_dtype)
+    voxels = _allocate(entry, out_dtype)
     reader = _SliceReader()
     failed: list[str] = []
     todo = range(nz)
@@ -105,6 +106,34 @@ def load_series(
         slice_thickness_mm=_float_or_none(safe_get(entry.header, "SliceThickness")),
         source_files=tuple(s.path for s in slices),
     )
+
+
+def _allocate(entry: SeriesEntry, dtype: np.dtype) -> np.ndarray:
+    """The empty volume, or a DicomError when it cannot fit in this computer's memory
+    (a header declaring absurd Rows/Columns must not take the machine down)."""
+    nz, ny, nx = entry.shape
+    needed = nz * ny * nx * np.dtype(dtype).itemsize
+    total = _physical_memory_bytes()
+    problem = (
+        f"series '{entry.info.description or entry.info.series_uid}': {nz} x {ny} x {nx} voxels "
+        f"need {needed / 2**30:.1f} GB"
+    )
+    advice = ("check (0028,0010) Rows and (0028,0011) Columns of its files, or open it on a computer "
+              "with more memory")
+    if total and needed > total:
+        raise DicomError(f"{problem}, more than this computer's {total / 2**30:.1f} GB of memory; {advice}")
+    try:
+        return np.empty((nz, ny, nx), dtype=dtype)
+    except MemoryError as exc:
+        raise DicomError(f"{problem}, more memory than is free; {advice}") from exc
+
+
+def _physical_memory_bytes() -> int | None:
+    """Total physical memory, or None where the platform does not say (Windows)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 class _SliceReader:

@@ -74,19 +74,20 @@ def click_check_box(qtbot, tree, it) -> None:
 
 
 class Gate:
-    """Holds every structure set read of core.rt.case_structures until opened; records the threads."""
+    """Holds every call of ``module.name`` (a reader the gui calls in a worker) until opened;
+    records the threads they ran on."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, module=case_structures, name: str = "read_rtstruct"):
         self.open = threading.Event()
         self.threads: list[threading.Thread] = []
-        real = case_structures.read_rtstruct
+        real = getattr(module, name)
 
         def held(*args, **kwargs):
             self.threads.append(threading.current_thread())
-            assert self.open.wait(20), "the read was never released"
+            assert self.open.wait(20), "the call was never released"
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(case_structures, "read_rtstruct", held)
+        monkeypatch.setattr(module, name, held)
 
 
 def test_turning_a_structure_off_is_a_change_that_closing_offers_to_save(qtbot, settings, tmp_path,

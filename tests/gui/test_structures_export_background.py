@@ -14,6 +14,7 @@ import gui.structures_wiring as structures_wiring
 from gui.structures_wiring import ExportDialog
 from tests.gui.test_structures import PHANTOM, gtv_file
 from tests.gui.test_structures_case_file import open_images
+from tests.gui.test_structures_case_reading import Gate
 
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
@@ -29,15 +30,8 @@ def test_an_export_runs_in_the_background_with_the_lesions_of_its_start(qtbot, s
     wiring = win.structure_wiring
     wiring.import_file(gtv_file(win, tmp_path))
     wiring.make_lesion(next(k for k, s in wiring.visible_structures() if s.name == "GTV_1"))
-    held, threads = threading.Event(), []
-    real = structures_wiring.write_case_rtstruct
-
-    def write(job):
-        threads.append(threading.current_thread())
-        assert held.wait(20)
-        return real(job)
-
-    monkeypatch.setattr(structures_wiring, "write_case_rtstruct", write)
+    gate = Gate(monkeypatch, structures_wiring, "write_case_rtstruct")
+    threads = gate.threads
 
     def accept(dialog):
         dialog.folder_edit.setText(str(tmp_path / "export"))
@@ -52,7 +46,7 @@ def test_an_export_runs_in_the_background_with_the_lesions_of_its_start(qtbot, s
     win.undo_stack.undo()  # the user takes the lesion back while the file is written
     assert len(win.model.lesions) == 0
     with qtbot.waitSignal(wiring.exported, timeout=60000) as signal:
-        held.set()
+        gate.open.set()
     ds = pydicom.dcmread(signal.args[0])
     assert [r.ROIName for r in ds.StructureSetROISequence][0] == "GTV_1"  # the lesion at the start
     assert "Wrote rtstruct.dcm" in win.task_label.text() and not win.progress_bar.isVisible()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 import gui.structures_wiring as structures_wiring
 from tests.gui.test_structures import PHANTOM, group, gtv_file
 from tests.gui.test_structures_case_file import open_images
+from tests.gui.test_structures_case_reading import Gate
 
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
@@ -23,34 +24,24 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "oligoplan-data"))
 
 
-class Gate:
-    """Holds the file reads of the structures wiring until opened; records their threads."""
-
-    def __init__(self, monkeypatch):
-        self.open = threading.Event()
-        self.threads: list[threading.Thread] = []
-        real = structures_wiring.read_rtstruct
-
-        def held(*args, **kwargs):
-            self.threads.append(threading.current_thread())
-            assert self.open.wait(20), "the read was never released"
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(structures_wiring, "read_rtstruct", held)
-
-
 def choose_in_menu(win, monkeypatch, path) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
     win.structure_wiring.actions.import_rtstruct.trigger()
 
 
-def test_an_rtstruct_chosen_in_the_menu_is_read_in_the_background(qtbot, settings, tmp_path, monkeypatch):
+def import_held(qtbot, settings, tmp_path, monkeypatch):
+    """The phantom's images shown, and a GTV file chosen in the menu whose read is held."""
     win = open_images(qtbot, settings, PHANTOM)
-    wiring = win.structure_wiring
     path = gtv_file(win, tmp_path)
-    gate = Gate(monkeypatch)
+    gate = Gate(monkeypatch, structures_wiring, "read_rtstruct")
     choose_in_menu(win, monkeypatch, path)
     qtbot.waitUntil(lambda: bool(gate.threads), timeout=10000)  # the event loop runs while it is read
+    return win, gate
+
+
+def test_an_rtstruct_chosen_in_the_menu_is_read_in_the_background(qtbot, settings, tmp_path, monkeypatch):
+    win, gate = import_held(qtbot, settings, tmp_path, monkeypatch)
+    wiring = win.structure_wiring
     assert gate.threads[0] is not threading.main_thread() and wiring.busy
     assert wiring.panel.reading.isVisible() and wiring.panel.reading.text() == "Reading gtv.dcm…"
     assert "GTV_1" not in [s.name for _, s in wiring.visible_structures()]
@@ -87,12 +78,8 @@ def test_a_file_that_is_not_a_structure_set_is_refused_with_a_message(qtbot, set
 
 
 def test_a_file_read_for_images_no_longer_shown_is_dropped(qtbot, settings, tmp_path, monkeypatch):
-    win = open_images(qtbot, settings, PHANTOM)
+    win, gate = import_held(qtbot, settings, tmp_path, monkeypatch)
     wiring = win.structure_wiring
-    path = gtv_file(win, tmp_path)
-    gate = Gate(monkeypatch)
-    choose_in_menu(win, monkeypatch, path)
-    qtbot.waitUntil(lambda: bool(gate.threads), timeout=10000)
     pet = next(e for e in win.scan_result.series if e.info.modality.value == "PT")
     win.open_entries(pet, None)  # the PET alone, while the file is read for the CT
     qtbot.waitUntil(lambda: win.model.base is not None and win.model.base.info.modality.value == "PT",

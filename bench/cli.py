@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+from core.errors import NoImagesError
 
 
 def register(subparsers) -> None:
@@ -37,6 +40,8 @@ def register(subparsers) -> None:
 def cmd_bench_load(args) -> int:
     from bench import load
 
+    if args.path:
+        check_series_folder(args.path)
     doc = load.run(args.path, repeats=max(1, args.repeats), cold=args.cold)
     print(json.dumps(doc, indent=2) if args.json else load.describe(doc))
     return 0
@@ -65,6 +70,8 @@ def cmd_bench_segment(args) -> int:
 def cmd_bench_pacs(args) -> int:
     from bench import pacs
 
+    if args.path:
+        check_study_folder(args.path)
     doc = pacs.run(args.path, repeats=max(1, args.repeats))
     print(json.dumps(doc, indent=2) if args.json else pacs.describe(doc))
     return 0
@@ -76,3 +83,41 @@ def cmd_bench_rules(args) -> int:
     doc = rules.run(n=max(5, args.n))
     print(json.dumps(doc, indent=2) if args.json else rules.describe(doc))
     return 0
+
+
+WITHOUT_PATH = "or give no PATH to generate a 300-slice CT"
+
+
+def _existing_folder(path: str) -> Path:
+    folder = Path(path)
+    if not folder.exists():
+        raise NoImagesError(f"{path}: no such folder; give the folder of one CT series, {WITHOUT_PATH}")
+    if not folder.is_dir():
+        raise NoImagesError(f"{path}: not a folder; give the folder of one CT series, {WITHOUT_PATH}")
+    return folder
+
+
+def check_series_folder(path: str) -> None:
+    """`bench load PATH` reads the files of PATH itself: one image series, no sub-folders."""
+    from core.dicom import scan_folder
+
+    folder = _existing_folder(path)
+    subfolders = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if subfolders:
+        raise NoImagesError(f"{path}: holds sub-folders ({', '.join(subfolders[:3])}); the benchmark reads "
+                            f"the files of one series folder, e.g. {folder / subfolders[0]}")
+    series = scan_folder(folder).series
+    if len(series) != 1:
+        found = "no image series" if not series else f"{len(series)} image series"
+        raise NoImagesError(f"{path}: {found} found; give the folder of one CT series, {WITHOUT_PATH}")
+
+
+def check_study_folder(path: str) -> None:
+    """`bench pacs PATH` uploads PATH (recursively) and retrieves it: one study."""
+    from core.dicom import scan_folder
+
+    series = scan_folder(_existing_folder(path)).series
+    studies = {s.info.study_uid for s in series}
+    if len(studies) != 1:
+        found = "no image series" if not series else f"{len(studies)} studies"
+        raise NoImagesError(f"{path}: {found} found; give the folder of one study, {WITHOUT_PATH}")

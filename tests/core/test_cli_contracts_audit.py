@@ -145,3 +145,27 @@ def test_pacs_messages_name_the_verb_that_failed(capsys):
     assert rc == 2
     assert_one_line_error(err, "cannot connect", "check the host, the port")
     assert err.startswith("oligoplan pacs echo: ")
+
+
+# ---------------------------------------------------------------- bench
+def test_bench_load_without_one_series_folder_says_what_to_give(capsys, tmp_path):
+    rc, _, err = oligoplan(capsys, "bench", "load", tmp_path / "missing", "--repeats", "1")
+    assert rc == 2
+    assert_one_line_error(err, "oligoplan bench load: ", "no such folder", "no PATH to generate")
+    if PHANTOM.is_dir():  # a study folder: CT/, PT/, RTSTRUCT/
+        rc, _, err = oligoplan(capsys, "bench", "load", PHANTOM, "--repeats", "1")
+        assert rc == 2
+        assert_one_line_error(err, "holds sub-folders", str(PHANTOM / "CT"))
+    (tmp_path / "notes.dcm").write_text("not DICOM")
+    rc, _, err = oligoplan(capsys, "bench", "load", tmp_path, "--repeats", "1")
+    assert rc == 2
+    assert_one_line_error(err, "no image series found")
+
+
+def test_bench_pacs_with_a_folder_that_is_not_one_study_says_so(capsys, tmp_path):
+    rc, _, err = oligoplan(capsys, "bench", "pacs", tmp_path / "missing", "--repeats", "1")
+    assert rc == 2
+    assert_one_line_error(err, "oligoplan bench pacs: ", "no such folder")
+    rc, _, err = oligoplan(capsys, "bench", "pacs", tmp_path, "--repeats", "1")
+    assert rc == 2
+    assert_one_line_error(err, "no image series found", "one study")

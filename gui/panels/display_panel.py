@@ -25,6 +25,9 @@ from gui.render import COLORMAPS, WINDOW_PRESETS, Window
 from gui.viewer_model import ViewerModel
 
 
+RANGE_SPIN_BUTTONS_PX = 28  # the up/down buttons and frame of a spin box
+
+
 def _spin(parent: QWidget, name: str, decimals: int = 1) -> QDoubleSpinBox:
     box = QDoubleSpinBox(parent)
     box.setObjectName(name)
@@ -86,6 +89,10 @@ class DisplayPanel(QWidget):
         self.cmap_combo.addItems(list(COLORMAPS))
         self.low_spin = _spin(self.overlay_box, "overlay_low_spin", 2)
         self.high_spin = _spin(self.overlay_box, "overlay_high_spin", 2)
+        for box in (self.low_spin, self.high_spin):
+            # wide enough for any SUV or Bq/ml range shown (5 digits), not for the -100000.00 limit:
+            # sized by that limit the row made the Display dock, and the window, too wide for 1024 px
+            box.setMinimumWidth(box.fontMetrics().horizontalAdvance("88888.88") + RANGE_SPIN_BUTTONS_PX)
         oform = QFormLayout(self.overlay_box)
         oform.addRow(self.overlay_label)
         oform.addRow(self.visible_check)

@@ -53,3 +53,12 @@ def test_history_and_scorecard_open_as_tabs_beside_the_lesion_table(window, qtbo
     assert rv.history_dock in tabbed and rv.scorecard_dock in tabbed
     assert w.rules_wiring.verdict_dock.height() == verdict_height  # the verdicts keep their room
     assert w.minimumSizeHint().height() <= 768  # still fits a 1024 x 768 screen
+
+
+def test_a_pet_ct_with_its_docks_fits_a_1024_screen(window, qtbot, ct_volume, pet_volume):
+    w = window
+    w.show_volumes(ct_volume, pet_volume)  # the PET overlay box and its range row are shown
+    qtbot.wait(50)
+    assert w.minimumSizeHint().width() <= 1024
+    panel = w.rules_wiring.panel
+    assert panel.cutoff.isVisible() and panel.findChild(type(panel.class_label), "sync_cutoff_label").isVisible()

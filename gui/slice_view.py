@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.orientation import Plane, PlaneLayout, plane_layout
@@ -32,6 +32,7 @@ from gui.viewer_model import ViewerModel
 _CROSSHAIR_COLOR = QColor(80, 220, 255, 190)
 _LETTER_COLOR = QColor(255, 200, 60)
 _TEXT_COLOR = QColor(230, 230, 230)
+_LETTER_ROW_PX = 24  # height of the row an orientation letter takes at the top or bottom
 _CROSSHAIR_GAP_PX = 10
 _ZOOM_STEP = 1.15
 _ZOOM_LIMITS = (0.25, 40.0)
@@ -307,23 +308,32 @@ class SliceView(QWidget):
         painter.drawLine(QPointF(x, y + gap), QPointF(x, rect.bottom()))
 
     def _draw_text(self, painter: QPainter) -> None:
+        for rect, align, text, font, color in self.text_items():
+            painter.setFont(font)
+            _shadow_text(painter, rect, align, text, color)
+
+    def text_items(self) -> list[tuple[QRectF, Qt.AlignmentFlag, str, QFont, QColor]]:
+        """What _draw_text writes: the four orientation letters, the slice number (top left) and the
+        window / overlay lines (bottom left), each with its rectangle. A corner text wider than the room
+        beside the centred letter moves inward, below the top letter or above the bottom one, and is
+        elided to the view's width: in a narrow view ("Axial 56/96" at 160 px) it ran under the "A"
+        and "W 400  L 40 HU" was cut mid-word."""
         lay = self._layout
-        font = QFont(self.font())
-        font.setPixelSize(16)
-        font.setBold(True)
-        painter.setFont(font)
+        letter_font = QFont(self.font())
+        letter_font.setPixelSize(16)
+        letter_font.setBold(True)
         w, h, m = self.width(), self.height(), 6
-        letters = (
-            (QRectF(m, 0, 60, h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, lay.left),
-            (QRectF(w - 60 - m, 0, 60, h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, lay.right),
-            (QRectF(0, m, w, 24), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, lay.top),
-            (QRectF(0, h - 24 - m, w, 24), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, lay.bottom),
-        )
-        for rect, align, text in letters:
-            _shadow_text(painter, rect, align, text, _LETTER_COLOR)
+        A = Qt.AlignmentFlag
+        items = [
+            (QRectF(m, 0, 60, h), A.AlignLeft | A.AlignVCenter, lay.left, letter_font, _LETTER_COLOR),
+            (QRectF(w - 60 - m, 0, 60, h), A.AlignRight | A.AlignVCenter, lay.right, letter_font, _LETTER_COLOR),
+            (QRectF(0, m, w, _LETTER_ROW_PX), A.AlignHCenter | A.AlignTop, lay.top, letter_font, _LETTER_COLOR),
+            (QRectF(0, h - _LETTER_ROW_PX - m, w, _LETTER_ROW_PX), A.AlignHCenter | A.AlignBottom, lay.bottom,
+             letter_font, _LETTER_COLOR),
+        ]
+        font = QFont(self.font())
         font.setPixelSize(12)
-        font.setBold(False)
-        painter.setFont(font)
+        fm = QFontMetrics(font)
         k = self.slice_index
         top_left = f"{self.plane.title}  {k + 1}/{lay.n_slices}"
         bw = self.model.base_window
@@ -335,10 +345,26 @@ class SliceView(QWidget):
                 f"{self.model.overlay.modality.value} {_fmt(ow.low)}–{_fmt(ow.high)} "
                 f"{self.model.overlay.unit}  {round(self.model.overlay_opacity * 100)}%"
             )
-        _shadow_text(painter, QRectF(m, m, w / 2, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                     top_left, _TEXT_COLOR)
-        _shadow_text(painter, QRectF(m, h - 40 - m, w / 2, 40),
-                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, "\n".join(lines), _TEXT_COLOR)
+        letter_w = QFontMetrics(letter_font).horizontalAdvance("M")
+        beside = w / 2 - letter_w / 2 - m - 4  # room left of a centred letter
+        full = w - 2 * m
+
+        def fit(texts: list[str], width: float) -> list[str]:
+            return [fm.elidedText(t, Qt.TextElideMode.ElideRight, int(width)) for t in texts]
+
+        if fm.horizontalAdvance(top_left) <= beside:
+            items.append((QRectF(m, m, beside, 20), A.AlignLeft | A.AlignTop, top_left, font, _TEXT_COLOR))
+        else:
+            items.append((QRectF(m, m + _LETTER_ROW_PX, full, 20), A.AlignLeft | A.AlignTop,
+                          fit([top_left], full)[0], font, _TEXT_COLOR))
+        block_h = fm.height() * len(lines) + 4
+        if max(fm.horizontalAdvance(t) for t in lines) <= beside:
+            items.append((QRectF(m, h - block_h - m, beside, block_h), A.AlignLeft | A.AlignBottom,
+                          "\n".join(lines), font, _TEXT_COLOR))
+        else:
+            items.append((QRectF(m, h - block_h - m - _LETTER_ROW_PX, full, block_h), A.AlignLeft | A.AlignBottom,
+                          "\n".join(fit(lines, full)), font, _TEXT_COLOR))
+        return items
 
     # ---------------------------------------------------------- interaction
     def mousePressEvent(self, event) -> None:  # noqa: N802

@@ -11,6 +11,8 @@ core.lesion_map; this module only paints them.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
@@ -168,8 +170,12 @@ class LesionMapWindow(QWidget):
         card.setObjectName(f"lesion_card_{lesion.id}")
         card.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(card)
-        title = QLabel(f"<b>{number}</b> · {lesion.id} {lesion.label} ({lesion.site_text})", card)
-        title.setStyleSheet(f"color: {lesion_color(lesion.id).name()};")
+        # the number on a badge of the lesion's colour (black on it, as on the map's markers) and the
+        # name in the panel's text colour: lime or green text on the light panel could not be read
+        title = QLabel(f"<span style='background-color:{lesion_color(lesion.id).name()}; color:#000000'>"
+                       f"&nbsp;<b>{number}</b>&nbsp;</span> · "
+                       + html.escape(f"{lesion.id} {lesion.label} ({lesion.site_text})"), card)
+        title.setObjectName(f"lesion_card_title_{lesion.id}")
         box.addWidget(title)
         row = QHBoxLayout()
         grid = self.model.grid_for(lesion.mask) if lesion.mask is not None else None

@@ -37,3 +37,40 @@ def test_a_scored_practice_fits_a_768_px_screen(pet_ct, qtbot, reference, truth)
     for label in panel.findChildren(type(panel.status_label)):
         if label.objectName().startswith("score_") and label.isVisible():
             assert label.height() >= label.heightForWidth(label.width()) - 1, label.objectName()
+
+
+def _luminance(c) -> float:
+    def channel(v):
+        v = v / 255.0
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+
+
+def contrast(a, b) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_lesion_map_card_titles_are_readable(pet_ct, qtbot, reference):
+    import re
+
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QLabel
+
+    from gui.tools.overlay import PALETTE
+
+    w = pet_ct
+    w.case_controller.open_case(reference)
+    w.review_wiring.actions.lesion_map.trigger()
+    lesion_map = w.review_wiring.lesion_map_window
+    qtbot.waitExposed(lesion_map)
+    for lesion_id in ("L1", "L2"):
+        title = lesion_map.findChild(QLabel, f"lesion_card_title_{lesion_id}")
+        assert title is not None and f"{lesion_id} Expert" in title.text()
+        # WCAG AA (4.5:1): the name in the panel's own text colour on its background ...
+        fg, bg = title.palette().color(QPalette.ColorRole.WindowText), title.palette().color(QPalette.ColorRole.Window)
+        assert contrast(fg, bg) >= 4.5
+        # ... and every colour written as text on the panel is a badge background with black text on it
+        text_colours = re.findall(r"(?<!background-)color:\s*(#[0-9a-fA-F]{6})", title.text())
+        assert text_colours == ["#000000"]
+    assert all(contrast(QColor(*rgb), QColor("#000000")) >= 4.5 for rgb in PALETTE)

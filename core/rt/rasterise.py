@@ -93,7 +93,7 @@ def rasterise_contours(contours: Sequence[Contour], volume: Volume, name: str = 
     if not_parallel:
         # contours across the slices (axial contours on a sagittal or oblique MR)
         from core.rt.rasterise_oblique import rasterise_across  # it uses polygons_to_mask below
-        mask, across_warnings, n_drawn = rasterise_across(closed, volume, name)
+        mask, across_warnings, n_drawn = rasterise_across(closed, volume, name, not_parallel)
         return RasterResult(mask, tuple(warnings + across_warnings), n_drawn)
     if not planes:
         return RasterResult(None, tuple(warnings), 0)

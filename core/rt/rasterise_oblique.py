@@ -139,8 +139,8 @@ def _voxel_extent(volume: Volume, direction: np.ndarray) -> float:
     return max(abs(float(s @ direction)) for s in steps)
 
 
-def rasterise_across(contours: Sequence[np.ndarray], volume: Volume, name: str
-                     ) -> tuple[LesionMask | None, list[str], int]:
+def rasterise_across(contours: Sequence[np.ndarray], volume: Volume, name: str,
+                     n_across: int | None = None) -> tuple[LesionMask | None, list[str], int]:
     """Rasterise closed planar contours not parallel to ``volume``'s slices.
 
     Parameters
@@ -152,13 +152,16 @@ def rasterise_across(contours: Sequence[np.ndarray], volume: Volume, name: str
         The image grid shown.
     name
         ROI name, for the warnings.
+    n_across
+        How many of them cut across the slices (all by default), for the warning.
 
     Returns
     -------
     (mask on ``volume``'s grid or None, warnings, number of contours drawn)
     """
-    warnings = [f"{name}: {len(contours)} contour(s) are not parallel to the image slices; they were "
-                "rasterised on their own planes and resampled in 3D onto the image grid"]
+    n_across = len(contours) if n_across is None else n_across
+    warnings = [f"{name}: {n_across} of {len(contours)} contour(s) are not parallel to the image slices; "
+                "the structure was rasterised on its contour planes and resampled in 3D onto the image grid"]
     normal, off_angle = common_normal(contours)
     if normal is None:
         warnings.append(f"{name}: its contours enclose no area (their points are in a line); not drawn")

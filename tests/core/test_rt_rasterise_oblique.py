@@ -4,13 +4,18 @@ resampled in 3D, checked against analytic shapes on the target grid."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pydicom
 import pytest
 from scipy.spatial.transform import Rotation
 
+from core.dicom import load_series, scan_folder
 from core.measure import mask_volume_cc
 from core.rt import rasterise_oblique
 from core.rt.rasterise import Contour, rasterise_contours
+from core.rt.rtstruct_read import read_contours
 from core.volume import Modality, SeriesInfo, Volume
 
 CENTRE = np.array([12.0, -30.0, 40.0])  # LPS mm
@@ -103,6 +108,7 @@ def test_axial_contours_on_another_orientation_match_the_analytic_shape(shape, m
     assert result.n_drawn == len(shape.axial_contours())
     assert result.mask.series_uid == target.info.series_uid and result.mask.grid_shape == target.shape
     (note,) = [w for w in result.warnings if "not parallel" in w]
+    assert note.startswith(f"GTV: {result.n_drawn} of {result.n_drawn} contour(s)")
     assert "resampled in 3D" in note and "nearest slice" not in note
 
 
@@ -190,3 +196,81 @@ def test_the_intermediate_grid_covers_the_structure_not_the_series(monkeypatch):
     xyz = target.index_to_patient(inside)
     assert np.hypot(xyz[:, 0] - 12.0, xyz[:, 1] + 30.0).max() <= 8.0 + 0.8
     assert xyz[:, 2].min() == pytest.approx(36.7, abs=0.8) and xyz[:, 2].max() == pytest.approx(45.7, abs=0.8)
+
+
+# ------------------------------------------------------------------ real data
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+STS_T2 = DATA / "tcia-sts-001" / "MR_T2"
+
+
+def grid_around(mask_mm: np.ndarray, row_dir, col_dir, spacing, margin_mm=20.0) -> Volume:
+    """A grid of the given orientation covering points ``mask_mm`` with a margin."""
+    row, col = np.asarray(row_dir, float), np.asarray(col_dir, float)
+    axes = (np.cross(row, col), col, row)
+    centre = (mask_mm.min(axis=0) + mask_mm.max(axis=0)) / 2
+    shape = tuple(int((np.ptp(mask_mm @ a) + 2 * margin_mm) / s) + 1 for a, s in zip(axes, spacing))
+    return oriented_grid(row, col, shape, spacing, centre=centre)
+
+
+@pytest.mark.skipif(not STS_T2.is_dir(), reason="../shared/data/tcia-sts-001 (real MR with an RTSTRUCT) is not here")
+@pytest.mark.parametrize("orientation", [
+    ((0, 1, 0), (0, 0, -1), (1.5, 0.8, 0.8)),   # sagittal
+    ((1, 0, 0), (0, 0, -1), (1.2, 1.0, 0.7)),   # coronal, anisotropic
+    ((1, 0, 0), (0, 1, 0), (2.0, 0.9, 0.9)),    # true axial: the MR is 2 degrees oblique
+], ids=["sagittal", "coronal", "axial"])
+def test_real_mr_contours_on_another_orientation_match_their_own_series(orientation):
+    # Real contours (MIM, 5.2 mm apart on an oblique T2) rasterised on their own T2 and on
+    # a grid of another orientation of the same frame: same volume, place and shape.
+    scan = scan_folder(STS_T2)
+    t2 = load_series(scan.series[0])
+    by_roi = read_contours(pydicom.dcmread(scan.structure_sets[0].path))
+    assert by_roi
+    for number, contours in by_roi.items():
+        own = rasterise_contours(contours, t2, "GTV")
+        assert own.warnings == ()  # on its own series: the slice-by-slice path
+        own_mm = t2.index_to_patient(own.mask.indices())
+        target = grid_around(own_mm, *orientation)
+        result = rasterise_contours(contours, target, "GTV")
+        assert any("resampled in 3D" in w for w in result.warnings)
+        assert mask_volume_cc(result.mask, target) == pytest.approx(mask_volume_cc(own.mask, t2), rel=0.03)
+        assert np.linalg.norm(centroid_mm(result.mask, target) - own_mm.mean(axis=0)) < 0.5
+        # the T2 mask read at the target's voxel centres (nearest T2 voxel)
+        idx = np.rint(t2.patient_to_index(voxel_centres_mm(target))).astype(int)
+        ok = t2.contains_index(idx)
+        own_full = own.mask.full()
+        sampled = np.zeros(target.shape, bool)
+        sampled[ok] = own_full[tuple(idx[ok].T)]
+        assert dice(result.mask.full(), sampled) > 0.9
+
+
+def _mr_with_a_structure_set_of_another_orientation():
+    """(MR series, structure set) in ../shared/data: same frame, contours drawn on a series
+    whose slices are at more than 5 degrees to the MR's; None when there is none."""
+    scan = scan_folder(DATA)
+    by_uid = {e.info.series_uid: e for e in scan.series}
+    for mr in (e for e in scan.series if e.info.modality is Modality.MR):
+        for ss in scan.structure_sets:
+            drawn = by_uid.get(ss.referenced_series_uid)
+            if drawn is None or drawn is mr or drawn.info.frame_of_reference_uid != mr.info.frame_of_reference_uid:
+                continue
+            if abs(float(drawn.geometry.normal @ mr.geometry.normal)) < np.cos(np.radians(5.0)):
+                return mr, ss
+    return None
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data (real DICOM) is not here")
+def test_real_structure_set_on_an_mr_of_another_orientation():
+    found = _mr_with_a_structure_set_of_another_orientation()
+    if found is None:
+        pytest.skip("../shared/data has no MR with a structure set drawn on a series of another orientation "
+                    "of its frame of reference (tcia-sts-001's T1, T2 and their structure sets share one "
+                    "oblique-axial orientation); the synthetic and re-gridded real tests above cover it")
+    mr, ss = found
+    volume = load_series(mr)
+    contours = read_contours(pydicom.dcmread(ss.path))
+    for number, roi_contours in contours.items():
+        result = rasterise_contours(roi_contours, volume, "ROI")
+        assert any("resampled in 3D" in w for w in result.warnings)
+        assert not any("nearest slice" in w for w in result.warnings)
+        if result.mask is not None:
+            assert result.mask.grid_shape == volume.shape

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
+from core.rules.facts import FIELD_BY_KEY
 from core.review import REVIEW_COLOURS, review_headline
 from core.rules.oar import settings_lines
 
@@ -209,7 +210,9 @@ class VerdictPanel(QWidget):
         self.fit_columns()
         cls = ev.classification
         if cls.missing:
-            text = f"ESTRO-EORTC class: <b>unknown</b> — needs {', '.join(cls.missing)}"
+            # the form's labels, not the file's keys ("history_polymetastatic"), and where to fill them in
+            needed = ", ".join(f"“{FIELD_BY_KEY[k].label if k in FIELD_BY_KEY else k}”" for k in cls.missing)
+            text = f"ESTRO-EORTC class: <b>unknown</b> — needs {html.escape(needed)} (Case facts tab)"
         elif cls.induced:
             text = f"ESTRO-EORTC class: <b style='color:#c62828'>{cls.label.upper()}</b> (induced: down-staged " \
                    "widespread disease)"

@@ -32,6 +32,7 @@ from gui.errors import error_boundary
 from gui.settings import USER_NAME
 
 HEADERS = ("", "Reference", "Trainee", "Dice", "HD95 mm", "MSD mm", "Vol. diff", "Site")
+ROW_TEXT_COLOR = QColor(255, 255, 255)  # on the missed / extra rows' dark backgrounds
 MIN_TABLE_ROWS = 4  # rows of the lesion table in view before the dock scrolls
 ROW_COLORS = {"missed": QColor(120, 30, 30), "extra": QColor(130, 80, 10)}
 
@@ -128,6 +129,7 @@ class ScorecardPanel(QWidget):
                 item = QTableWidgetItem(text)
                 if row.outcome in ROW_COLORS:
                     item.setBackground(ROW_COLORS[row.outcome])
+                    item.setForeground(ROW_TEXT_COLOR)  # black on the dark red/brown could not be read
                 self.table.setItem(r, c, item)
 
     def cell_text(self, row: int, column: int) -> str:

@@ -74,3 +74,21 @@ def test_lesion_map_card_titles_are_readable(pet_ct, qtbot, reference):
         text_colours = re.findall(r"(?<!background-)color:\s*(#[0-9a-fA-F]{6})", title.text())
         assert text_colours == ["#000000"]
     assert all(contrast(QColor(*rgb), QColor("#000000")) >= 4.5 for rgb in PALETTE)
+
+
+def test_missed_and_extra_rows_of_the_scorecard_are_readable(pet_ct, qtbot, reference, truth):
+    from tests.gui.test_review_layout import contrast
+
+    w = pet_ct
+    rv = w.review_wiring
+    rv.practice.start(reference)
+    c = np.rint(go_to_mm(w, truth["L3"]["centre_mm"])).astype(int)  # not in the reference: an extra
+    draw_polygon(qtbot, w, int(c[0]), square_around(c, 4.5))
+    rv.actions.score_practice.trigger()
+    table = rv.scorecard_panel.table
+    outcomes = {table.item(r, 0).text() for r in range(table.rowCount())}
+    assert {"MISSED", "EXTRA"} <= outcomes
+    for r in range(table.rowCount()):
+        item = table.item(r, 1) or table.item(r, 0)
+        if table.item(r, 0).text() in ("MISSED", "EXTRA"):
+            assert contrast(item.foreground().color(), item.background().color()) >= 4.5

@@ -104,7 +104,8 @@ def test_facts_form_edits_are_validated_undoable_and_change_the_verdict(rules_wi
 
 def test_classification_and_oar_state_are_shown(rules_window):
     panel = rules_window.rules_wiring.panel
-    assert "needs history_polymetastatic" in panel.class_label.text()
+    text = panel.class_label.text()  # the form's label and where to find it, not the file key
+    assert "needs “History of polymetastatic disease” (Case facts tab)" in text and "history_poly" not in text
     assert "OAR flags unknown" in panel.oar_label.text()
     form = rules_window.rules_wiring.facts_form
     form.set_value("history_polymetastatic", "yes")

@@ -169,3 +169,47 @@ def test_bench_pacs_with_a_folder_that_is_not_one_study_says_so(capsys, tmp_path
     rc, _, err = oligoplan(capsys, "bench", "pacs", tmp_path, "--repeats", "1")
     assert rc == 2
     assert_one_line_error(err, "no image series found", "one study")
+
+
+# ---------------------------------------------------------------- README
+def _readme_rows() -> dict[str, set[str]]:
+    """README's command-line table: 'pacs get' -> the options its row shows."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"\| `oligoplan ([a-z]+(?: [a-z]+)?) ([^`]*)` \|", line)
+        if m:
+            command = m.group(1)
+            options = set(re.findall(r"(--[a-z][a-z0-9-]*)", m.group(2)))
+            rows[command] = options
+    return rows
+
+
+def _parser_options() -> dict[str, set[str]]:
+    import argparse
+
+    from bench.cli import register as register_bench
+    from core.cli import build_parser
+
+    def subparsers(parser):
+        return next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+
+    out = {}
+    for name, sub in subparsers(build_parser(extra=[register_bench])).items():
+        verbs = subparsers(sub)
+        for key, p in ({f"{name} {v}": p for v, p in verbs.items()} if verbs else {name: sub}).items():
+            out[key] = {o for a in p._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+    return out
+
+
+def test_readme_command_table_shows_every_command_and_option_there_is():
+    readme, parser = _readme_rows(), _parser_options()
+    assert set(readme) == set(parser), "commands in README vs parser differ"
+    for command, options in parser.items():
+        assert readme[command] <= options, f"README shows options `{command}` does not have"
+        missing = options - readme[command]
+        if command.startswith("pacs ") and command != "pacs echo":
+            missing -= {"--timeout"}  # said once, in the echo row, for every verb
+        assert not missing, f"README's `{command}` row lacks {sorted(missing)}"

@@ -56,23 +56,29 @@ def contour_normal(points_mm: np.ndarray) -> np.ndarray:
     ])
 
 
-def common_normal(contours: Sequence[np.ndarray]) -> tuple[np.ndarray | None, int]:
-    """The contours' plane normal and how many contours lie at another angle.
+def common_normal(contours: Sequence[np.ndarray]) -> tuple[np.ndarray | None, np.ndarray]:
+    """The contours' plane normal, and which contours lie at another angle.
 
-    Normals are summed with a common sign, weighted by area, so tiny contours
-    and rounding of their points hardly matter.
+    The orientation shared by the largest total contour area wins (a stray
+    contour drawn on another view does not tilt the others); the normals of
+    the contours sharing it are averaged, weighted by area, so rounding of the
+    points hardly matters.
     """
-    normals = [contour_normal(c) for c in contours]
-    largest = max(normals, key=np.linalg.norm)
-    if np.linalg.norm(largest) == 0:
-        return None, 0
-    total = np.zeros(3)
-    for n in normals:
-        total += n if n @ largest >= 0 else -n
+    vectors = np.array([contour_normal(c) for c in contours])
+    areas = np.linalg.norm(vectors, axis=1)
+    if not np.any(areas > 0):
+        return None, np.zeros(len(contours), bool)
+    units = vectors[areas > 0] / areas[areas > 0, None]
+    weights = areas[areas > 0]
+    cos_tol = np.cos(np.radians(ORIENTATION_TOLERANCE_DEG))
+    agree = np.abs(units @ units.T) >= cos_tol  # (i, j): contour j shares i's orientation
+    best = int(np.argmax(agree.astype(float) @ weights))
+    signs = np.where(units @ units[best] >= 0, 1.0, -1.0)
+    total = ((units * (signs * weights)[:, None])[agree[best]]).sum(axis=0)
     normal = total / np.linalg.norm(total)
     normal = normal if normal[np.argmax(np.abs(normal))] > 0 else -normal  # stable sign
-    cos_tol = np.cos(np.radians(ORIENTATION_TOLERANCE_DEG))
-    off = sum(1 for n in normals if np.linalg.norm(n) > 0 and abs(n @ normal) / np.linalg.norm(n) < cos_tol)
+    off = np.zeros(len(contours), bool)  # contours with no area have no angle
+    off[areas > 0] = np.abs(units @ normal) < cos_tol
     return normal, off
 
 
@@ -166,15 +172,15 @@ def rasterise_across(contours: Sequence[np.ndarray], volume: Volume, name: str,
     if normal is None:
         warnings.append(f"{name}: its contours enclose no area (their points are in a line); not drawn")
         return None, warnings, 0
-    if off_angle:
-        warnings.append(f"{name}: {off_angle} contour(s) lie at another angle than the others "
+    if off_angle.any():
+        warnings.append(f"{name}: {int(off_angle.sum())} contour(s) lie at another angle than the others "
                         f"(more than {ORIENTATION_TOLERANCE_DEG:g} degrees); each was drawn on its "
                         "projection on the common contour plane")
     row, col = in_plane_axes(normal, volume)
     frame = np.stack([row, col, normal])  # patient mm -> (u, v, w)
     uvw = [c @ frame.T for c in contours]
     offsets = np.array([float(p[:, 2].mean()) for p in uvw])
-    not_planar = sum(1 for p in uvw if float(np.ptp(p[:, 2])) > PLANAR_TOLERANCE_MM)
+    not_planar = sum(1 for p, off in zip(uvw, off_angle) if not off and float(np.ptp(p[:, 2])) > PLANAR_TOLERANCE_MM)
     if not_planar:
         warnings.append(f"{name}: {not_planar} contour(s) are not planar (points more than "
                         f"{PLANAR_TOLERANCE_MM:g} mm off their plane); each was drawn on its mean plane")

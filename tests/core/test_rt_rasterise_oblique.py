@@ -274,3 +274,28 @@ def test_real_structure_set_on_an_mr_of_another_orientation():
         assert not any("nearest slice" in w for w in result.warnings)
         if result.mask is not None:
             assert result.mask.grid_shape == volume.shape
+
+
+def test_a_structure_on_a_single_contour_plane_is_one_image_voxel_thick():
+    target = sagittal_grid()  # 1 mm along z
+    result = rasterise_contours([disk(40.2)], target, "GTV")
+    z = target.index_to_patient(result.mask.indices())[:, 2]
+    assert np.allclose(z, 40.5)  # the one row of voxels whose slab holds the plane
+    # the plane lies 0.3 mm from that row: the in-plane edge shrinks a little (trilinear >= 0.5)
+    assert result.mask.n_voxels == pytest.approx(stacked_disks(target, [(39.7, 40.7)]).sum(), rel=0.1)
+
+
+def test_a_contour_at_another_angle_than_the_others_is_reported():
+    t = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    sagittal_contour = Contour(np.column_stack([np.full(60, 12.0), -30 + 6 * np.cos(t), 40 + 6 * np.sin(t)]))
+    result = rasterise_contours([disk(z) for z in (37.0, 40.0, 43.0)] + [sagittal_contour], oblique_grid(), "GTV")
+    assert any("1 contour(s) lie at another angle than the others" in w for w in result.warnings)
+    assert not any("not planar" in w for w in result.warnings)
+    assert result.mask is not None
+
+
+def test_contours_with_no_area_are_not_drawn_and_say_why():
+    line = Contour(np.array([[0.0, 0.0, 40.0], [5.0, 0.0, 41.0], [10.0, 0.0, 42.0]]))
+    result = rasterise_contours([line], sagittal_grid(), "GTV")
+    assert result.mask is None
+    assert any("enclose no area" in w for w in result.warnings)

@@ -10,6 +10,7 @@ the rest of the folder from loading.
 from __future__ import annotations
 
 import os
+import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,14 +127,23 @@ def list_files(root: str | os.PathLike, not_read: list[SkippedFile] | None = Non
             suffix = Path(name).suffix.lower()
             if suffix in IGNORED_SUFFIXES:
                 continue
+            path = os.path.join(dirpath, name)
             if suffix in ARCHIVE_SUFFIXES:
                 problems.append(SkippedFile(
-                    os.path.join(dirpath, name),
+                    path,
                     f"{name}: an archive; OligoPlan does not open archives: extract it, then "
                     "open the extracted folder",
                 ))
                 continue
-            found.append(os.path.join(dirpath, name))
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as exc:  # a broken link, or a file removed meanwhile
+                problems.append(SkippedFile(path, f"{name}: cannot read file ({exc.strerror or exc})"))
+                continue
+            if not stat.S_ISREG(mode):  # opening a named pipe would wait for a writer forever
+                problems.append(SkippedFile(path, f"{name}: not a regular file (a pipe, socket or device)"))
+                continue
+            found.append(path)
     return found
 
 

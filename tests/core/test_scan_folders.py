@@ -4,8 +4,11 @@ be read. Nothing in it is passed over without a word."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 
 from core.cli import inspect_folder
 from core.dicom import scan_folder
-from tests.core.sample_copies import PHANTOM_CT, PHANTOM_PT
+from tests.core.sample_copies import PHANTOM_CT, PHANTOM_PT, REPO
 
 pytestmark = pytest.mark.skipif(not PHANTOM_PT.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
@@ -101,3 +104,30 @@ def test_a_folder_without_read_permission_is_reported(tmp_path):
         locked.chmod(0o755)
     assert modalities(result) == [("PT", 72)]
     assert [s.path for s in result.skipped] == [str(locked)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_named_pipe_in_the_folder_is_listed_and_does_not_hang_inspect(tmp_path):
+    shutil.copytree(PHANTOM_PT, tmp_path / "PT")
+    os.mkfifo(tmp_path / "PT" / "PT_9999.dcm")  # opening it for reading waits for a writer
+
+    done = subprocess.run([sys.executable, "-m", "gui.entry", "inspect", str(tmp_path), "--json"],
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [(s["modality"], s["n_slices"]) for s in doc["series"]] == [("PT", 72)]
+    assert doc["skipped"] == [{"path": str(tmp_path / "PT" / "PT_9999.dcm"),
+                               "reason": "PT_9999.dcm: not a regular file (a pipe, socket or device)"}]
+
+
+def test_a_broken_link_is_listed(tmp_path):
+    shutil.copytree(PHANTOM_PT, tmp_path / "PT")
+    link_or_skip(tmp_path / "gone.dcm", tmp_path / "PT" / "PT_0000.dcm")
+
+    result = scan_folder(tmp_path)
+
+    assert modalities(result) == [("PT", 72)]
+    (skipped,) = result.skipped
+    assert skipped.reason.startswith("PT_0000.dcm: cannot read file (")

@@ -92,3 +92,21 @@ def test_missed_and_extra_rows_of_the_scorecard_are_readable(pet_ct, qtbot, refe
         item = table.item(r, 1) or table.item(r, 0)
         if table.item(r, 0).text() in ("MISSED", "EXTRA"):
             assert contrast(item.foreground().color(), item.background().color()) >= 4.5
+
+
+def test_the_scorecard_table_is_in_view_beside_the_figures(pet_ct, qtbot, reference, truth):
+    w = pet_ct  # the default 1400 x 950 window
+    rv = w.review_wiring
+    rv.practice.start(reference)
+    c = np.rint(go_to_mm(w, truth["L1"]["centre_mm"])).astype(int)
+    draw_polygon(qtbot, w, int(c[0]), square_around(c, 6.5))
+    rv.actions.score_practice.trigger()
+    qtbot.wait(50)
+    panel = rv.scorecard_panel
+    from PySide6.QtWidgets import QScrollArea
+
+    scroll = panel.findChild(QScrollArea, "scorecard_scroll")
+    table = panel.table
+    first_row = table.visualRect(table.model().index(0, 0))
+    top_left = table.viewport().mapTo(scroll.viewport(), first_row.bottomLeft())
+    assert 0 <= top_left.y() <= scroll.viewport().height()  # its first row shows without scrolling

@@ -229,7 +229,12 @@ def load_case(path: str | os.PathLike) -> Case:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CaseFileError(f"{path}: no such case file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise CaseFileError(f"{path}: is a folder, not a case file; give the case's .json file") from None
+    except UnicodeDecodeError:
+        raise CaseFileError(f"{path}: not a case file (a case file is JSON text; this is binary, "
+                            "e.g. DICOM or PDF); give the case's .json file") from None
+    except OSError as exc:
         raise CaseFileError(f"{path}: cannot be read ({exc})") from exc
     try:
         doc = json.loads(text)

@@ -213,3 +213,17 @@ def test_readme_command_table_shows_every_command_and_option_there_is():
         if command.startswith("pacs ") and command != "pacs echo":
             missing -= {"--timeout"}  # said once, in the echo row, for every verb
         assert not missing, f"README's `{command}` row lacks {sorted(missing)}"
+
+
+# ---------------------------------------------------------------- case file given wrongly
+def test_a_folder_or_a_binary_file_given_as_the_case_says_what_it_is(capsys, tmp_path):
+    binary = tmp_path / "rtstruct.dcm"
+    binary.write_bytes(b"\0" * 128 + b"DICM" + bytes(range(256)))
+    for command in (["check"], ["export", "--out", tmp_path / "out", "--csv"]):
+        rc, _, err = oligoplan(capsys, command[0], tmp_path, *command[1:])
+        assert rc == 2
+        assert_one_line_error(err, str(tmp_path), "is a folder, not a case file", ".json")
+        rc, _, err = oligoplan(capsys, command[0], binary, *command[1:])
+        assert rc == 2
+        assert_one_line_error(err, str(binary), "not a case file", ".json")
+        assert "codec" not in err

@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _open_gui(path: str | None) -> int:
     from core.errors import OligoPlanError
+
+    missing = _missing_display()
+    if missing:
+        print(f"oligoplan: {missing}", file=sys.stderr)
+        return 2
     from core.samples import sample_case_path
 
     try:
@@ -36,6 +41,23 @@ def _open_gui(path: str | None) -> int:
     from gui.app import main as gui_main  # Qt is imported only here
 
     return gui_main(folder)
+
+
+def _missing_display() -> str | None:
+    """Why the window cannot open here (Linux without a display), or None.
+
+    Qt would abort with "no Qt platform plugin could be initialized" and advise
+    reinstalling, which does not help; an explicit QT_QPA_PLATFORM is respected.
+    """
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); run it in a "
+            "desktop session or under `xvfb-run -a oligoplan ...`; the subcommands (`oligoplan --help`) "
+            "need no display")
 
 
 def _subcommand_names(parser) -> set[str]:

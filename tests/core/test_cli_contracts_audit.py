@@ -227,3 +227,18 @@ def test_a_folder_or_a_binary_file_given_as_the_case_says_what_it_is(capsys, tmp
         assert rc == 2
         assert_one_line_error(err, str(binary), "not a case file", ".json")
         assert "codec" not in err
+
+
+# ---------------------------------------------------------------- the GUI launch
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="DISPLAY is how Linux finds a screen")
+def test_opening_the_window_without_a_display_is_one_line_not_a_qt_abort(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for argv in ([], [str(tmp_path)]):
+        proc = subprocess.run([sys.executable, "-m", "gui.entry", *argv], capture_output=True, text=True, env=env,
+                              cwd=Path(__file__).resolve().parents[2], timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert_one_line_error(proc.stderr, "no display", "xvfb-run", "subcommands")

@@ -10,7 +10,6 @@ the rest of the folder from loading.
 from __future__ import annotations
 
 import os
-import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,43 +106,53 @@ def list_files(root: str | os.PathLike, not_read: list[SkippedFile] | None = Non
             "check its permissions or copy it again",
         ))
 
-    found = []
+    found: list[str] = []
     visited: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, onerror=folder_error, followlinks=True):
+    stack = [str(root)]  # depth first, each folder's files before its subfolders (as os.walk)
+    while stack:
+        folder = stack.pop()
         try:
-            folder = os.stat(dirpath)
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in visited:  # a link to a folder already scanned
+                continue
+            visited.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
             folder_error(exc)
-            dirnames[:] = []
             continue
-        if (folder.st_dev, folder.st_ino) in visited:  # a link to a folder already scanned
-            dirnames[:] = []
-            continue
-        visited.add((folder.st_dev, folder.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or name in IGNORED_NAMES:
-                continue
-            suffix = Path(name).suffix.lower()
-            if suffix in IGNORED_SUFFIXES:
-                continue
-            path = os.path.join(dirpath, name)
-            if suffix in ARCHIVE_SUFFIXES:
-                problems.append(SkippedFile(
-                    path,
-                    f"{name}: an archive; OligoPlan does not open archives: extract it, then "
-                    "open the extracted folder",
-                ))
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
             try:
-                mode = os.stat(path).st_mode
-            except OSError as exc:  # a broken link, or a file removed meanwhile
-                problems.append(SkippedFile(path, f"{name}: cannot read file ({exc.strerror or exc})"))
+                # the directory entry's type, without a stat call (links are followed)
+                is_folder = entry.is_dir()
+                is_file = not is_folder and entry.is_file()
+            except OSError:
+                is_folder = is_file = False
+            if is_folder:
+                subfolders.append(entry.path)
                 continue
-            if not stat.S_ISREG(mode):  # opening a named pipe would wait for a writer forever
-                problems.append(SkippedFile(path, f"{name}: not a regular file (a pipe, socket or device)"))
+            suffix = os.path.splitext(name)[1].lower()
+            if name in IGNORED_NAMES or suffix in IGNORED_SUFFIXES:
                 continue
-            found.append(path)
+            reason = None
+            if suffix in ARCHIVE_SUFFIXES:
+                reason = (f"{name}: an archive; OligoPlan does not open archives: extract it, then "
+                          "open the extracted folder")
+            elif not is_file:  # opening a named pipe would wait for a writer forever
+                try:
+                    os.stat(entry.path)
+                    reason = f"{name}: not a regular file (a pipe, socket or device)"
+                except OSError as exc:  # a broken link, or a file removed meanwhile
+                    reason = f"{name}: cannot read file ({exc.strerror or exc})"
+            if reason:
+                problems.append(SkippedFile(entry.path, reason))
+            else:
+                found.append(entry.path)
+        stack.extend(reversed(subfolders))
     return found
 
 

@@ -17,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(extra=[register_bench])
     commands = _subcommand_names(parser)
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+        mistyped = _mistyped_command(argv, commands)
+        if mistyped:
+            print(f"oligoplan: {mistyped}", file=sys.stderr)
+            return 2
         return _open_gui(argv[0] if argv else None)
     args = parser.parse_args(join_negative_values(argv))
     if args.command is None:
@@ -41,6 +45,23 @@ def _open_gui(path: str | None) -> int:
     from gui.app import main as gui_main  # Qt is imported only here
 
     return gui_main(folder)
+
+
+def _mistyped_command(argv: list[str], commands: set[str]) -> str | None:
+    """What is wrong when ``argv[0]`` is neither a command nor a path that exists and looks
+    like a mistyped command (close to one, or followed by more arguments), else None: a
+    script's `oligoplan inpsect DIR --json` must not open a window."""
+    import difflib
+    from pathlib import Path
+
+    if not argv or Path(argv[0]).exists():
+        return None
+    close = difflib.get_close_matches(argv[0], sorted(commands), n=1, cutoff=0.75)
+    if not close and len(argv) == 1:
+        return None  # `oligoplan missing.json`: the window says what is missing
+    hint = f"did you mean `oligoplan {close[0]}`? " if close else ""
+    return (f"'{argv[0]}' is not a command, nor a file or folder here; {hint}"
+            f"the commands are {', '.join(sorted(commands))} (`oligoplan --help`)")
 
 
 def _missing_display() -> str | None:

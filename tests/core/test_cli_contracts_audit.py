@@ -242,3 +242,15 @@ def test_opening_the_window_without_a_display_is_one_line_not_a_qt_abort(tmp_pat
                               cwd=Path(__file__).resolve().parents[2], timeout=60)
         assert proc.returncode == 2, proc.stderr
         assert_one_line_error(proc.stderr, "no display", "xvfb-run", "subcommands")
+
+
+@pytest.mark.parametrize("argv, hint", [(["inpsect", "sample_scans", "--json"], "did you mean `oligoplan inspect`"),
+                                        (["chek"], "did you mean `oligoplan check`"),
+                                        (["no-such-thing", "--json"], "the commands are")])
+def test_a_mistyped_command_is_refused_instead_of_opening_the_window(capsys, monkeypatch, argv, hint):
+    import gui.entry
+
+    monkeypatch.setattr(gui.entry, "_open_gui", lambda path: pytest.fail(f"the window opened on {path}"))
+    rc, out, err = oligoplan(capsys, *argv)
+    assert rc == 2 and out == ""
+    assert_one_line_error(err, f"'{argv[0]}' is not a command", hint)

@@ -36,7 +36,7 @@ STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMN_PADDING = 16  # px: the cell's margins around its text
-MIN_TITLE_WIDTH = 150  # px: the criterion column never shrinks below this
+MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
 
 
@@ -108,10 +108,11 @@ class VerdictPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         for col, width in enumerate((200, 70, 60, 100, 70)):
             self.tree.setColumnWidth(col, width)
-        bold = QFont(self.tree.font())
-        bold.setBold(True)  # the status column fits its longest word ("UNDETERMINED"), never "NOT EL…"
-        self.tree.setColumnWidth(1, max(QFontMetrics(bold).horizontalAdvance(t.upper())
-                                        for t in VERDICT_TEXT.values()) + 16)
+        # the status column holds the criteria's pass / FAIL / unknown only: a rule set's row spans the
+        # tree's width and starts with its verdict ("ELIGIBLE — sabr-comet — ..."); sized for
+        # "UNDETERMINED" in bold, the column pushed the thresholds out of a 440 px dock
+        self.tree.setColumnWidth(1, max(self.tree.fontMetrics().horizontalAdvance(t)
+                                        for t in STATUS_TEXT.values()) + COLUMN_PADDING)
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         self.tree.header().sectionResized.connect(self._on_header_section_resized)
         self._fitting = False
@@ -191,7 +192,8 @@ class VerdictPanel(QWidget):
         self.tree.setUpdatesEnabled(False)
         self.tree.clear()
         for result in ev.results:
-            item = QTreeWidgetItem([f"{result.id} — {result.title}", VERDICT_TEXT[result.verdict].upper(), "",
+            verdict = VERDICT_TEXT[result.verdict].upper()
+            item = QTreeWidgetItem([f"{verdict} — {result.id} — {result.title}", verdict, "",
                                     "", "", result.sources[0]])
             item.setData(0, KEY_ROLE, result.id)
             item.setToolTip(0, f"{result.title}\nversion {result.version}\n" + "\n".join(result.sources))
@@ -205,6 +207,7 @@ class VerdictPanel(QWidget):
             for c in result.criteria:
                 self._add_criterion(item, result.id, c)
             self.tree.addTopLevelItem(item)
+            item.setFirstColumnSpanned(True)  # verdict, id and title in full across the tree
             item.setExpanded(result.id in self._expanded)
         self.tree.setUpdatesEnabled(True)
         self.fit_columns()

@@ -265,9 +265,11 @@ def test_verdict_words_are_never_cut(rules_window):
     from PySide6.QtGui import QFontMetrics
 
     panel = rules_window.rules_wiring.panel
-    bold = QFontMetrics(panel.rule_set_item("sabr-comet").font(1))  # the verdict is bold
+    row = panel.rule_set_item("sabr-comet")  # spans the tree's width and starts with its verdict
+    bold = QFontMetrics(row.font(0))  # the verdict is bold
+    assert row.isFirstColumnSpanned()
     for word in ("NOT ELIGIBLE", "UNDETERMINED", "ELIGIBLE"):
-        assert bold.horizontalAdvance(word) < panel.tree.columnWidth(1), word
+        assert bold.horizontalAdvance(f"{word} — sabr-comet") < panel.tree.viewport().width(), word
 
 
 def test_a_pick_keeps_the_case_rule_sets_that_are_not_installed_here(rules_window):

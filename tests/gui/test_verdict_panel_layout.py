@@ -54,3 +54,13 @@ def test_a_column_the_user_resized_keeps_its_width(rules_window, qtbot):
     panel.tree.header().resizeSection(0, 333)  # as a drag on the header does
     rules_window.rules_wiring.evaluate_now()
     assert panel.tree.columnWidth(0) == 333
+
+
+def test_a_rule_set_row_shows_its_verdict_id_and_title_across_the_tree(rules_window, qtbot):
+    panel = rules_window.rules_wiring.panel
+    row = panel.rule_set_item("sabr-comet")
+    assert row.isFirstColumnSpanned()
+    assert row.text(0).startswith("ELIGIBLE — sabr-comet — SABR-COMET")
+    # the status column is sized for the criteria's words, not for a verdict in bold capitals
+    fm = panel.tree.fontMetrics()
+    assert panel.tree.columnWidth(1) < fm.horizontalAdvance("UNDETERMINED")

@@ -264,18 +264,18 @@ def case_from_json(doc, path: Path) -> Case:
                 frame_of_reference_uid=str(i.get("frame_of_reference_uid", "")),
                 modality=str(i.get("modality", "")),
             )
-            for i in _list(doc, "images")
+            for i in _list(doc, "images", name)
         ]
     except (KeyError, TypeError) as exc:
         raise CaseFileError(f"{name}: images: each entry needs folder and series_uid ({exc})") from exc
     lesions = []
-    for n, item in enumerate(_list(doc, "lesions")):
+    for n, item in enumerate(_list(doc, "lesions", name)):
         lesions.append(_lesion_from_json(item, f"{name}: lesions[{n}]"))
     ids = [lesion.id for lesion in lesions]
     if len(set(ids)) != len(ids):
         raise CaseFileError(f"{name}: lesions: duplicate lesion ids {sorted({i for i in ids if ids.count(i) > 1})}")
     lesion_set = LesionSet(lesions, next_number=_int(doc.get("next_lesion_number", 1), name))
-    for h in _list(doc, "history"):
+    for h in _list(doc, "history", name):
         if isinstance(h, dict):
             lesion_set.history.append(
                 EditRecord(str(h.get("when", "")), str(h.get("who", "")), str(h.get("what", "")))
@@ -298,7 +298,7 @@ def _structure_sets_from_json(doc: dict, path: Path) -> list[StructureSetRef]:
         return [StructureSetRef(path=str(_resolve(str(s["path"]), case_dir)),
                                 sop_uid=str(s["sop_uid"]), label=str(s.get("label", "")),
                                 hidden_rois=tuple(int(n) for n in s.get("hidden_rois", [])))
-                for s in _list(doc, "structure_sets")]
+                for s in _list(doc, "structure_sets", name)]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CaseFileError(f"{name}: structure_sets: each entry needs path and sop_uid, and hidden_rois "
                             f"must be ROI numbers ({exc})") from exc
@@ -353,10 +353,11 @@ def _lesion_from_json(item, where: str) -> Lesion:
         raise CaseFileError(f"{where}: {exc}") from None
 
 
-def _list(doc: dict, key: str) -> list:
+def _list(doc: dict, key: str, name: str) -> list:
     value = doc.get(key, [])
     if not isinstance(value, list):
-        raise CaseFileError(f"{key} must be a list, found {type(value).__name__}")
+        raise CaseFileError(f"{name}: {key} must be a list, found {type(value).__name__}; the file was left "
+                            "as it is; restore it from a backup or the recovery file")
     return value
 
 

@@ -254,3 +254,16 @@ def test_a_mistyped_command_is_refused_instead_of_opening_the_window(capsys, mon
     rc, out, err = oligoplan(capsys, *argv)
     assert rc == 2 and out == ""
     assert_one_line_error(err, f"'{argv[0]}' is not a command", hint)
+
+
+@pytest.mark.parametrize("key", ["lesions", "images"])
+def test_a_case_whose_lists_are_not_lists_names_the_file(capsys, case_file, tmp_path, key):
+    import json
+
+    doc = json.loads(case_file.read_text(encoding="utf-8"))
+    doc[key] = None
+    broken = tmp_path / "broken-case.json"
+    broken.write_text(json.dumps(doc), encoding="utf-8")
+    rc, _, err = oligoplan(capsys, "check", broken)
+    assert rc == 2
+    assert_one_line_error(err, f"broken-case.json: {key} must be a list")

@@ -43,6 +43,7 @@ from gui.actions import Actions, help_text, make_actions
 from gui.case_controller import CaseController
 from gui.elided_label import ElidedLabel
 from gui.errors import error_boundary, show_exception
+from gui.help_dialog import HelpDialog
 from gui.orientation import Plane
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.lesion_dock = self._dock("Lesions", "lesion_dock", self.lesion_panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.help_dialog: HelpDialog | None = None  # F1, made when first asked for
         self._docks_sized = False  # first show: _size_docks (resizeDocks before the show is ignored)
 
         self._build_status_bar()
@@ -537,7 +539,12 @@ class MainWindow(QMainWindow):
         return listed
 
     def _show_help(self) -> None:
-        QMessageBox.information(self, "OligoPlan — mouse and keyboard", help_text(self.help_actions()))
+        """F1: the shortcuts in a window beside the views (non-modal: the user can try them out)."""
+        if self.help_dialog is None:
+            self.help_dialog = HelpDialog(help_text(self.help_actions()), self)
+        self.help_dialog.fit_screen()
+        self.help_dialog.show()
+        self.help_dialog.raise_()
 
     def _show_about(self) -> None:
         QMessageBox.about(

@@ -115,7 +115,9 @@ class LesionMapWindow(QWidget):
         layout.addWidget(self.scroll, 2)
         self.projections: list[ImageTile] = []
         self.cards: dict[str, QFrame] = {}
-        self.resize(1200, 900)
+        # 1200 x 900 when the screen has room; on a 1024 x 768 screen that was larger than the screen
+        free = main_window.screen().availableGeometry()
+        self.resize(min(1200, int(free.width() * 0.9)), min(900, int(free.height() * 0.9)))
 
     def rebuild(self) -> None:
         """Recompute the projections and thumbnails from the shown images and lesions."""

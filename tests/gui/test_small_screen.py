@@ -62,3 +62,32 @@ def test_a_pet_ct_with_its_docks_fits_a_1024_screen(window, qtbot, ct_volume, pe
     assert w.minimumSizeHint().width() <= 1024
     panel = w.rules_wiring.panel
     assert panel.cutoff.isVisible() and panel.findChild(type(panel.class_label), "sync_cutoff_label").isVisible()
+
+
+def test_f1_help_fits_the_screen_and_lists_the_shortcuts(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    w = window
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=3000)
+    qtbot.keyClick(w, Qt.Key.Key_F1)
+    dialog = w.help_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    free = w.screen().availableGeometry()
+    assert dialog.width() <= free.width() and dialog.height() <= free.height()  # it was 400 x 2752
+    text = dialog.browser.toPlainText()
+    assert "Ctrl+Z" in text and "Click-segment tool" in text
+    assert dialog.browser.verticalScrollBar().maximum() > 0  # the rest is a scroll away, not off-screen
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_the_lesion_map_window_fits_the_screen(window, qtbot, ct_volume):
+    w = window
+    w.show_volumes(ct_volume)
+    w.review_wiring.show_lesion_map()
+    lesion_map = w.review_wiring.lesion_map_window
+    qtbot.waitExposed(lesion_map)
+    free = w.screen().availableGeometry()
+    assert lesion_map.width() <= free.width() and lesion_map.height() <= free.height()

@@ -145,6 +145,7 @@ def cmd_export(args) -> int:
     out_dir = Path(args.out)
     if out_dir.exists() and not out_dir.is_dir():
         raise OligoPlanError(f"--out {out_dir}: is a file, not a folder")
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -153,20 +154,30 @@ def cmd_export(args) -> int:
     job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
                     include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args)
     written: list[Path] = []
-    for step in chosen:
-        try:
-            written.extend(step.write(job))
-        except OSError as exc:  # disk full, no permission, a folder where the file goes...
-            raise ExportError(f"{step.flag}: cannot write into {out_dir} ({_os_reason(exc)}); free the "
-                              "space, or choose another --out folder; "
-                              + (f"{len(written)} file(s) already written there" if written else
-                                 "nothing was written")) from None
+    try:
+        for step in chosen:
+            written.extend(_write_step(step, job, out_dir))
+    except OligoPlanError as exc:
+        if written:  # a script must know what the failed export left behind
+            raise ExportError(f"{exc}; written before this error: "
+                              + ", ".join(p.name for p in written)) from None
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # leave no empty folder behind a failed export
+        raise
     print(f"{len(written)} file(s) written to {out_dir}" + (" (anonymised)" if job.anonymise else ""))
     for path in written:
         print(f"  {path.name}")
     for note in job.notes:
         print(f"note: {note}")
     return 0
+
+
+def _write_step(step: ExportStep, job: ExportJob, out_dir: Path) -> list[Path]:
+    try:
+        return step.write(job)
+    except OSError as exc:  # disk full, no permission, a folder where the file goes...
+        raise ExportError(f"{step.flag}: cannot write into {out_dir} ({_os_reason(exc)}); free the "
+                          "space, or choose another --out folder") from None
 
 
 def _os_reason(exc: OSError) -> str:

@@ -58,7 +58,25 @@ def test_export_file_that_cannot_be_written_is_one_line_exit_2(capsys, case_file
     (out / name).mkdir(parents=True)  # a folder sits where the file goes
     rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, flag)
     assert rc == 2
-    assert_one_line_error(err, flag, "cannot write", name, "nothing was written")
+    assert_one_line_error(err, flag, "cannot write", name, "choose another --out")
+    assert "written before" not in err
+
+
+def test_a_failed_export_names_what_it_wrote_before_failing(capsys, case_file, tmp_path):
+    out = tmp_path / "out"
+    rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, "--rtstruct", "--csv", "--rules", "no-such-set")
+    assert rc == 2
+    assert_one_line_error(err, "no-such-set", "written before this error: rtstruct.dcm")
+    assert sorted(p.name for p in out.iterdir()) == ["rtstruct.dcm"]
+
+
+def test_a_failed_export_leaves_no_empty_folder_behind(capsys, case_file, tmp_path):
+    out = tmp_path / "new" / "out"
+    rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, "--csv", "--rules", "no-such-set")
+    assert rc == 2
+    assert_one_line_error(err, "no-such-set")
+    assert "written before" not in err
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------- score

@@ -394,7 +394,8 @@ def _move(client: PacsClient, identifiers: list[Dataset], writer: InstanceWriter
                                                 (evt.EVT_REJECTED, on_rejected)])
     except OSError as exc:
         raise PacsError(f"cannot listen on {local.bind_address}:{local.listen_port} for the C-MOVE ({exc}); "
-                        "choose another listen port or address in the PACS settings") from None
+                        "choose another listen port or address in the PACS settings (on the command line: "
+                        "--listen-port P, --listen-address ADDR)") from None
     try:
         ae = client.make_ae()
         ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)

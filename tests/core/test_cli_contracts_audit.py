@@ -285,3 +285,11 @@ def test_a_case_whose_lists_are_not_lists_names_the_file(capsys, case_file, tmp_
     rc, _, err = oligoplan(capsys, "check", broken)
     assert rc == 2
     assert_one_line_error(err, f"broken-case.json: {key} must be a list")
+
+
+def test_pacs_get_move_on_a_busy_listen_port_names_the_options_to_change(capsys, orthanc, tmp_path):
+    study_uid = truth("phantom-oligo")["study_instance_uid"]
+    rc, _, err = oligoplan(capsys, "pacs", "get", *peer(orthanc), "--study-uid", study_uid, "--out", tmp_path / "s",
+                           "--move", "--listen-port", str(orthanc.dicom_port))  # Orthanc holds that port
+    assert rc == 2
+    assert_one_line_error(err, "oligoplan pacs get: ", "cannot listen", "--listen-port P", "--listen-address")

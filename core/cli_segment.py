@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 from core.case import Case, load_case, save_case
@@ -90,6 +91,11 @@ def cmd_segment(args) -> int:
     if out.exists():
         check_case_images(case, workspace)
     volume = workspace.segmentation_volume
+    pet_options = [flag for flag, value in (("--pet-method", args.pet_method), ("--pet-threshold", args.pet_threshold),
+                                            ("--pet-fwhm", args.pet_fwhm)) if value is not None]
+    if workspace.pet is None and pet_options:
+        print(f"oligoplan segment: warning: {args.images} holds no PET; {', '.join(pet_options)} "
+              f"ignored, the lesions are grown on the {volume.info.modality.value}", file=sys.stderr)
     new = []
     for seed in seeds:
         try:

@@ -293,3 +293,15 @@ def test_pacs_get_move_on_a_busy_listen_port_names_the_options_to_change(capsys,
                            "--move", "--listen-port", str(orthanc.dicom_port))  # Orthanc holds that port
     assert rc == 2
     assert_one_line_error(err, "oligoplan pacs get: ", "cannot listen", "--listen-port P", "--listen-address")
+
+
+def test_segment_pet_options_on_a_folder_without_pet_are_reported_ignored(capsys, tmp_path):
+    if not PHANTOM.is_dir():
+        pytest.skip("sample_scans/phantom-oligo not generated")
+    centre = truth("phantom-oligo")["lesions"][0]["centre_mm"]
+    out = tmp_path / "case.json"
+    rc, stdout, err = oligoplan(capsys, "segment", PHANTOM / "CT", "--seed", ",".join(map(str, centre)),
+                                "--pet-threshold", "40", "--out", out, "--json")
+    assert rc == 0 and out.exists()
+    assert '"suv_max": null' in stdout
+    assert_one_line_error(err, "warning", "no PET", "--pet-threshold ignored", "CT")

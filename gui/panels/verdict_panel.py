@@ -35,6 +35,7 @@ STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+MIN_TREE_ROWS = 6  # rows of verdicts and criteria always in view
 COLUMN_PADDING = 16  # px: the cell's margins around its text
 MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
@@ -114,6 +115,10 @@ class VerdictPanel(QWidget):
         self.tree.setColumnWidth(1, max(self.tree.fontMetrics().horizontalAdvance(t)
                                         for t in STATUS_TEXT.values()) + COLUMN_PADDING)
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
+        # at least MIN_TREE_ROWS rows in view: at 1024 x 768, under a structure list, the labels above
+        # took the whole dock and the verdicts themselves shrank to nothing
+        row_px = self.tree.fontMetrics().height() + 4
+        self.tree.setMinimumHeight(MIN_TREE_ROWS * row_px + self.tree.header().sizeHint().height() + 6)
         self.tree.header().sectionResized.connect(self._on_header_section_resized)
         self._fitting = False
         self._user_sized = False  # a column the user dragged keeps its width

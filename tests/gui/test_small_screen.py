@@ -91,3 +91,24 @@ def test_the_lesion_map_window_fits_the_screen(window, qtbot, ct_volume):
     qtbot.waitExposed(lesion_map)
     free = w.screen().availableGeometry()
     assert lesion_map.width() <= free.width() and lesion_map.height() <= free.height()
+
+
+def test_the_verdicts_stay_in_view_on_a_1024_screen_with_a_structure_set(window, qtbot):
+    from pathlib import Path
+
+    phantom = Path(__file__).resolve().parents[2] / "sample_scans" / "phantom-oligo"
+    if not phantom.is_dir():
+        import pytest
+
+        pytest.skip("sample_scans/phantom-oligo is not there (make samples)")
+    w = window
+    w.open_folder(str(phantom))  # CT, PET and the RTSTRUCT of organs at risk, as a user opens it
+    qtbot.waitUntil(lambda: w.model.overlay is not None and not w.runner.busy, timeout=60000)
+    qtbot.waitUntil(lambda: bool(w.structure_wiring.sets) and not w.runner.busy, timeout=30000)
+    w.resize(1024, 768)
+    qtbot.wait(200)
+    tree = w.rules_wiring.panel.tree
+    first = tree.visualItemRect(tree.topLevelItem(0))
+    assert first.height() > 0
+    assert tree.viewport().height() >= 5 * first.height()  # it was squeezed to 0 rows
+    assert w.height() <= 768

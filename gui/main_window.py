@@ -280,12 +280,17 @@ class MainWindow(QMainWindow):
             self._docks_sized = True
             if self.settings.get(WINDOW_STATE).isEmpty():  # a saved layout is the user's own
                 self._size_docks()
+                QTimer.singleShot(0, self._size_docks)  # again once the first layout has run
 
     def _size_docks(self) -> None:
-        """The series/display column 330 px wide and the lesion table tall enough for about six rows.
+        """The series/display column 330 px wide, the lesion table tall enough for about six rows and
+        the verdict dock wider on wide screens.
         Made in __init__, before the window was shown, these sizes were ignored: the table showed two
         lesions of five at 1400 x 950."""
-        self.resizeDocks([self.browser_dock], [330], Qt.Orientation.Horizontal)
+        # the verdicts get more room on a wide screen (440 px at 1400, 28% of the width beyond)
+        verdicts = self.rules_wiring.verdict_dock
+        self.resizeDocks([self.browser_dock, verdicts], [330, max(440, int(self.width() * 0.28))],
+                         Qt.Orientation.Horizontal)
         self.resizeDocks([self.lesion_dock], [230], Qt.Orientation.Vertical)
 
     # --------------------------------------------------------------- settings

@@ -112,3 +112,19 @@ def test_the_verdicts_stay_in_view_on_a_1024_screen_with_a_structure_set(window,
     assert first.height() > 0
     assert tree.viewport().height() >= 5 * first.height()  # it was squeezed to 0 rows
     assert w.height() <= 768
+
+
+def test_a_wide_first_window_gives_the_verdicts_more_room(qtbot, settings):
+    from gui.main_window import MainWindow
+
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.resize(1920, 1080)
+    w.show()
+    qtbot.waitExposed(w)
+    try:
+        qtbot.wait(100)
+        assert w.width() == 1920, w.width()
+        assert w.rules_wiring.verdict_dock.width() >= 500  # 440 px whatever the screen, before
+    finally:
+        w.runner.shutdown()

@@ -15,7 +15,7 @@ import html
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.contours import plane_axes, slice_outlines
@@ -31,6 +31,7 @@ PET_MIP_WINDOW = Window.from_range(0.0, 8.0)
 CT_THUMB_WINDOW = Window(400, 40)
 THUMB_PX = 120
 _CLICK_RADIUS_PX = 14.0
+LETTER_COLOR = QColor(255, 200, 60)  # the orientation letters, as on the slice views
 
 
 class ImageTile(QWidget):
@@ -48,6 +49,9 @@ class ImageTile(QWidget):
         self.lesion_id = lesion_id  # a thumbnail of one lesion: any click selects it
         self.markers: list[tuple[str, str, float, float, QColor]] = []  # (text, id, row, col, colour)
         self.outlines: list[tuple[np.ndarray, QColor]] = []  # (n, 2) (row, col) pixel-edge loops
+        # orientation letters (left, right, top, bottom) as on the slice views, e.g. ("R", "L", "S", "I"):
+        # without them a physicist could not tell the patient's right on a projection
+        self.letters: tuple[str, str, str, str] | None = None
         self.setMinimumSize(THUMB_PX, THUMB_PX)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
@@ -79,7 +83,31 @@ class ImageTile(QWidget):
             painter.drawEllipse(centre, 9, 9)
             painter.setPen(QColor(0, 0, 0))
             painter.drawText(QRectF(centre.x() - 9, centre.y() - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, text)
+        if self.letters is not None:
+            self._draw_letters(painter)
         painter.end()
+
+    def letter_rects(self) -> list[tuple[QRectF, Qt.AlignmentFlag, str]]:
+        """Where the orientation letters go: inside the image's edges, centred on each side."""
+        if self.letters is None:
+            return []
+        r, A, m = self.image_rect(), Qt.AlignmentFlag, 3
+        left, right, top, bottom = self.letters
+        return [(QRectF(r.left() + m, r.top(), 20, r.height()), A.AlignLeft | A.AlignVCenter, left),
+                (QRectF(r.right() - 20 - m, r.top(), 20, r.height()), A.AlignRight | A.AlignVCenter, right),
+                (QRectF(r.left(), r.top() + m, r.width(), 18), A.AlignHCenter | A.AlignTop, top),
+                (QRectF(r.left(), r.bottom() - 18 - m, r.width(), 18), A.AlignHCenter | A.AlignBottom, bottom)]
+
+    def _draw_letters(self, painter: QPainter) -> None:
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        for rect, align, text in self.letter_rects():
+            # on a dark backdrop: yellow on the white PET MIP could hardly be seen
+            box = painter.boundingRect(rect, align, text).adjusted(-2, 0, 2, 0)
+            painter.fillRect(box, QColor(0, 0, 0, 170))
+            painter.setPen(LETTER_COLOR)
+            painter.drawText(rect, align, text)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton:
@@ -158,6 +186,7 @@ class LesionMapWindow(QWidget):
             gray = 255 - gray  # dark uptake on white, as nuclear medicine shows MIPs
         tile = ImageTile(f"{name} MIP {plane.value}", gray, layout.pixel_h_mm / layout.pixel_w_mm, self)
         tile.setObjectName(f"mip_{name.lower()}_{plane.value}")
+        tile.letters = (layout.left, layout.right, layout.top, layout.bottom)
         for lesion in lesions:
             grid = self.model.grid_for(lesion.mask) if lesion.mask is not None else None
             centre = lesion_centre_index(lesion, grid, volume)

@@ -110,3 +110,25 @@ def test_the_scorecard_table_is_in_view_beside_the_figures(pet_ct, qtbot, refere
     first_row = table.visualRect(table.model().index(0, 0))
     top_left = table.viewport().mapTo(scroll.viewport(), first_row.bottomLeft())
     assert 0 <= top_left.y() <= scroll.viewport().height()  # its first row shows without scrolling
+
+
+def test_lesion_map_projections_carry_the_views_orientation_letters(pet_ct, qtbot, reference):
+    from gui.orientation import Plane
+    from tests.gui.conftest import pixels
+
+    w = pet_ct
+    w.case_controller.open_case(reference)
+    w.review_wiring.actions.lesion_map.trigger()
+    lesion_map = w.review_wiring.lesion_map_window
+    qtbot.waitExposed(lesion_map)
+    coronal_view = w.views[Plane.CORONAL]._layout
+    sagittal_view = w.views[Plane.SAGITTAL]._layout
+    for tile in lesion_map.projections:
+        view = coronal_view if tile.objectName().endswith("coronal") else sagittal_view
+        assert tile.letters == (view.left, view.right, view.top, view.bottom), tile.objectName()
+        # the letter is painted: letter-yellow pixels near the left edge of the image
+        rect, _align, _text = tile.letter_rects()[0]
+        shot = pixels(tile)
+        patch = shot[int(rect.center().y()) - 8:int(rect.center().y()) + 8, int(rect.left()):int(rect.left()) + 16]
+        yellow = (patch[..., 0] > 200) & (patch[..., 1] > 150) & (patch[..., 2] < 120)
+        assert yellow.sum() > 5, tile.objectName()

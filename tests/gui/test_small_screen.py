@@ -1,7 +1,10 @@
-"""The main window on a 1024 x 768 screen: long status messages must not widen the window past the
-screen nor push the decision-support note out of the status bar."""
+"""The main window as first seen on 1024 x 768, 1400 x 950 and 1920 x 1080 screens: nothing wider or
+taller than the screen (status messages, docks, dialogs), the decision-support note whole, the lesion
+table and the verdicts in view, the title without stutter."""
 
 from __future__ import annotations
+
+import pytest
 
 LONG_TASK = ("Preview (Enter accepts, Esc rejects): PET: 61% of SUVmax 9.9 (adaptive, 5.5 mm FWHM), "
              "4.19 cm3, longest axial diameter 20.3 mm")
@@ -98,8 +101,6 @@ def test_the_verdicts_stay_in_view_on_a_1024_screen_with_a_structure_set(window,
 
     phantom = Path(__file__).resolve().parents[2] / "sample_scans" / "phantom-oligo"
     if not phantom.is_dir():
-        import pytest
-
         pytest.skip("sample_scans/phantom-oligo is not there (make samples)")
     w = window
     w.open_folder(str(phantom))  # CT, PET and the RTSTRUCT of organs at risk, as a user opens it
@@ -128,3 +129,14 @@ def test_a_wide_first_window_gives_the_verdicts_more_room(qtbot, settings):
         assert w.rules_wiring.verdict_dock.width() >= 500  # 440 px whatever the screen, before
     finally:
         w.runner.shutdown()
+
+
+@pytest.mark.parametrize("description, shown", [("CT 3.0 mm soft tissue", "CT 3.0 mm soft tissue + PT"),
+                                                ("Thorax", "CT Thorax + PT"), ("", "CT + PT")])
+def test_the_title_names_the_series_without_repeating_the_modality(window, ct_volume, pet_volume,
+                                                                    description, shown):
+    import dataclasses
+
+    ct = dataclasses.replace(ct_volume, info=dataclasses.replace(ct_volume.info, description=description))
+    window.show_volumes(ct, pet_volume)
+    assert window.windowTitle().endswith(f"— {shown}[*]"), window.windowTitle()

@@ -305,3 +305,11 @@ def test_segment_pet_options_on_a_folder_without_pet_are_reported_ignored(capsys
     assert rc == 0 and out.exists()
     assert '"suv_max": null' in stdout
     assert_one_line_error(err, "warning", "no PET", "--pet-threshold ignored", "CT")
+
+
+def test_bench_pacs_on_a_compressed_study_says_getscu_cannot_take_it(capsys):
+    if not PHANTOM.is_dir():
+        pytest.skip("sample_scans/phantom-oligo not generated")
+    rc, _, err = oligoplan(capsys, "bench", "pacs", PHANTOM, "--repeats", "1")  # its CT is JPEG 2000
+    assert rc == 2
+    assert_one_line_error(err, "CT files are compressed", "getscu", "uncompressed")

@@ -112,11 +112,23 @@ class SeriesBrowser(QWidget):
                 studies[study_key] = parent
             self._add_entry(parent, entry)
         self.tree.expandAll()
-        self.tree.resizeColumnToContents(1)
-        self.tree.resizeColumnToContents(2)
-        self.tree.setColumnWidth(0, max(160, min(self.tree.sizeHintForColumn(0) + 24, 260)))
+        self.fit_columns()
         self.summary.setText(self._summary_text(scan))
         self.summary.setToolTip(self._skipped_tooltip(scan))
+
+    def fit_columns(self) -> None:
+        """Modality and Slices as wide as their texts; the series column gets what is left of the dock
+        (120 to 260 px), so that the slice count stays in view: in the 330 px dock a 210 px series
+        column pushed it past the edge ("9" of "96")."""
+        self.tree.resizeColumnToContents(1)
+        self.tree.resizeColumnToContents(2)
+        room = self.tree.viewport().width() - self.tree.columnWidth(1) - self.tree.columnWidth(2) - 24
+        self.tree.setColumnWidth(0, max(120, min(self.tree.sizeHintForColumn(0) + 24, 260, room)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.tree.topLevelItemCount():
+            self.fit_columns()
 
     def _add_entry(self, parent: QTreeWidgetItem, entry: Any) -> None:
         info = entry.info

@@ -140,3 +140,21 @@ def test_the_title_names_the_series_without_repeating_the_modality(window, ct_vo
     ct = dataclasses.replace(ct_volume, info=dataclasses.replace(ct_volume.info, description=description))
     window.show_volumes(ct, pet_volume)
     assert window.windowTitle().endswith(f"— {shown}[*]"), window.windowTitle()
+
+
+def test_the_series_list_keeps_the_slice_count_in_view(window, qtbot):
+    from pathlib import Path
+
+    phantom = Path(__file__).resolve().parents[2] / "sample_scans" / "phantom-oligo"
+    if not phantom.is_dir():
+        pytest.skip("sample_scans/phantom-oligo is not there (make samples)")
+    w = window
+    w.open_folder(str(phantom))
+    qtbot.waitUntil(lambda: w.model.overlay is not None and not w.runner.busy, timeout=60000)
+    tree = w.browser.tree
+    qtbot.wait(50)
+    slices_right = tree.columnViewportPosition(2) + tree.columnWidth(2)
+    assert slices_right <= tree.viewport().width()  # "96" was cut to "9"
+    item = tree.topLevelItem(0).child(0)
+    fm = tree.fontMetrics()
+    assert fm.horizontalAdvance(item.text(2)) <= tree.columnWidth(2)

@@ -164,7 +164,7 @@ def inspect_folder(path: str | Path) -> dict:
 
 def cmd_inspect(args) -> int:
     if not Path(args.path).exists():
-        raise NoImagesError(f"{args.path}: no such folder or file")
+        raise NoImagesError(f"{args.path}: no such folder or file; check the path")
     doc = inspect_folder(args.path)
     if args.json:
         print(json.dumps(doc, indent=2))
@@ -172,9 +172,11 @@ def cmd_inspect(args) -> int:
         _print_inspect(doc)
     if not doc["series"]:
         n_skipped = len(doc["skipped"])
+        where = '"skipped" in the JSON' if args.json else "the list above"
         print(
             f"oligoplan inspect: no image series found in {args.path}"
-            + (f" ({n_skipped} file(s) skipped; run with --json to see why)" if n_skipped else ""),
+            + (f" ({n_skipped} file(s) skipped: {where} gives each reason)" if n_skipped else "")
+            + "; give a folder (or file) of CT, PET or MR DICOM images",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -200,4 +202,7 @@ def _print_inspect(doc: dict) -> None:
     if doc["skipped"]:
         print(f"{len(doc['skipped'])} file(s) skipped")
         for s in doc["skipped"]:
-            print(f"  {s['path']}: {s['reason']}")
+            reason, name = s["reason"], Path(s["path"]).name
+            if reason.startswith(f"{name}: "):  # the reason names the file too
+                reason = reason[len(name) + 2:]
+            print(f"  {s['path']}: {reason}")

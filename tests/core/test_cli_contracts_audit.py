@@ -313,3 +313,16 @@ def test_bench_pacs_on_a_compressed_study_says_getscu_cannot_take_it(capsys):
     rc, _, err = oligoplan(capsys, "bench", "pacs", PHANTOM, "--repeats", "1")  # its CT is JPEG 2000
     assert rc == 2
     assert_one_line_error(err, "CT files are compressed", "getscu", "uncompressed")
+
+
+# ---------------------------------------------------------------- inspect
+def test_inspect_without_images_says_what_to_give_and_where_the_reasons_are(capsys, tmp_path):
+    (tmp_path / "IM0001").write_bytes(b"not dicom at all")
+    rc, out, err = oligoplan(capsys, "inspect", tmp_path)
+    assert rc == 2
+    assert_one_line_error(err, "no image series found", "1 file(s) skipped", "the list above",
+                          "CT, PET or MR DICOM images")
+    assert f"{tmp_path / 'IM0001'}: not a DICOM file" in out  # the file named once, then its reason
+    rc, out, err = oligoplan(capsys, "inspect", tmp_path, "--json")
+    assert rc == 2
+    assert_one_line_error(err, '"skipped" in the JSON', "CT, PET or MR DICOM images")

@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from core.errors import ScoringError
+from core.errors import NoImagesError, ScoringError
 from core.practice import score_files, scorecard_json
 from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard
 
@@ -50,8 +50,15 @@ def cmd_score(args) -> int:
         if Path(path).is_dir():
             raise ScoringError(f"{side} {path}: is a folder; give the case file (.json) or the "
                                "RTSTRUCT file in it (`oligoplan inspect` lists the structure sets)")
-    card, warnings = score_files(args.reference, args.trainee, images=args.images,
-                                 tolerance_mm=args.tolerance_mm)
+    try:
+        card, warnings = score_files(args.reference, args.trainee, images=args.images,
+                                     tolerance_mm=args.tolerance_mm)
+    except ScoringError as exc:
+        if isinstance(exc.__cause__, NoImagesError):
+            from core.cli_segment import IMAGES_HINT
+
+            raise ScoringError(f"{exc}; {IMAGES_HINT.replace('give the folder', 'give --images the folder')}") from None
+        raise
     if args.json:
         print(scorecard_json(card, warnings))
     else:

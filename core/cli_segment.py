@@ -9,13 +9,15 @@ from pathlib import Path
 
 from core.case import Case, load_case, save_case
 from core.codes import LesionKind, Site
-from core.errors import OligoPlanError, SegmentationError
+from core.errors import NoImagesError, OligoPlanError, SegmentationError
 from core.lesions import AddLesion, Lesion, UndoStack
 from core.measure import measure_lesion
 from core.segment import PetMethod, SegmentParams
 from core.workspace import Workspace, check_case_images, open_folder
 
 DEFAULT_CASE = "case.json"
+#: what to do when IMAGES holds no image series (`oligoplan segment` and `oligoplan score --images`)
+IMAGES_HINT = "give the folder of the CT (and PET) images; `oligoplan inspect FOLDER` lists what a folder holds"
 
 
 def register(subparsers) -> None:
@@ -86,7 +88,10 @@ def cmd_segment(args) -> int:
     except ValueError as exc:
         raise OligoPlanError(str(exc)) from None
     out = Path(args.out)
-    workspace = open_folder(args.images)
+    try:
+        workspace = open_folder(args.images)
+    except NoImagesError as exc:
+        raise NoImagesError(f"{exc}; {IMAGES_HINT}") from None
     case = load_case(out) if out.exists() else Case(images=workspace.image_refs())
     if out.exists():
         check_case_images(case, workspace)

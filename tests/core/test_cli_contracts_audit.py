@@ -326,3 +326,14 @@ def test_inspect_without_images_says_what_to_give_and_where_the_reasons_are(caps
     rc, out, err = oligoplan(capsys, "inspect", tmp_path, "--json")
     assert rc == 2
     assert_one_line_error(err, '"skipped" in the JSON', "CT, PET or MR DICOM images")
+
+
+def test_segment_and_score_on_a_folder_without_images_say_what_to_give(capsys, case_file, tmp_path):
+    (tmp_path / "notes.dcm").write_text("not DICOM")
+    rc, _, err = oligoplan(capsys, "segment", tmp_path, "--seed", "0,0,0", "--out", tmp_path / "c.json")
+    assert rc == 2
+    assert_one_line_error(err, "no image series found", "give the folder of the CT (and PET) images",
+                          "oligoplan inspect")
+    rc, _, err = oligoplan(capsys, "score", case_file, case_file, "--images", tmp_path)
+    assert rc == 2
+    assert_one_line_error(err, "no image series found", "give --images the folder of the CT (and PET) images")

@@ -7,6 +7,7 @@ problem and what to do, and never a traceback or an "internal error".
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,6 @@ def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
     """`oligoplan rules | head -0`: the reader has gone; no traceback, no 'Exception ignored'."""
     import os
     import subprocess
-    import sys
 
     read_end, write_end = os.pipe()
     os.close(read_end)
@@ -248,11 +248,10 @@ def test_a_folder_or_a_binary_file_given_as_the_case_says_what_it_is(capsys, tmp
 
 
 # ---------------------------------------------------------------- the GUI launch
-@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="DISPLAY is how Linux finds a screen")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY is how Linux finds a screen")
 def test_opening_the_window_without_a_display_is_one_line_not_a_qt_abort(tmp_path):
     import os
     import subprocess
-    import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     for argv in ([], [str(tmp_path)]):

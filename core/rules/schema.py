@@ -115,11 +115,12 @@ class RuleSet:
         return self.sources[0]
 
     def to_json(self) -> dict:
-        """The summary `oligoplan rules --json` shows."""
+        """The summary `oligoplan rules --json` shows: ``source`` is the
+        primary citation (issue 5's contract), ``sources`` all of them."""
         return {
             "id": self.id, "title": self.title, "version": self.version,
             "protocol_date": self.protocol_date, "scope": self.scope.description,
-            "sources": list(self.sources), "builtin": self.builtin, "path": self.path,
+            "source": self.source, "sources": list(self.sources), "builtin": self.builtin, "path": self.path,
             "unverified_thresholds": [c.id for c in iter_criteria(self.criteria) if not c.verified],
         }
 

@@ -103,7 +103,8 @@ def test_cli_rules_lists_every_rule_set_and_reports_a_bad_file(tmp_path):
     doc = json.loads(proc.stdout)
     assert [r["id"] for r in doc["rule_sets"]] == list(BUILTIN_IDS) + ["local-protocol"]
     comet = doc["rule_sets"][0]
-    assert {"id", "title", "version", "sources"} <= set(comet) and comet["version"]
+    assert {"id", "title", "version", "source", "sources"} <= set(comet) and comet["version"]
+    assert comet["source"] == comet["sources"][0] and comet["source"].startswith("Palma et al., Lancet 2019")
     assert "criteria[0].op: 'about' is not one of" in proc.stderr and str(bad) in proc.stderr
     text = cli("rules").stdout
     for rid in BUILTIN_IDS:

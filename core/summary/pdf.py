@@ -29,6 +29,8 @@ VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermin
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 MAX_KEY_IMAGES = 12
+#: Average glyph width of DejaVu Sans (matplotlib's default font) in em, regular and bold.
+_EM_REGULAR, _EM_BOLD = 0.60, 0.68
 
 
 def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = None,
@@ -90,24 +92,37 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _wrapped_text(fig: Figure, x: float, y: float, text: str, size: float, *, bold: bool = False,
+                  max_lines: int = 4, right: float = 0.94, **kw) -> float:
+    """Draw ``text`` from ``x`` wrapped to lines that end before ``right`` (figure fractions); returns the
+    y below the last line. Beyond ``max_lines`` the last line is shortened with "[...]"."""
+    chars = max(int((right - x) * A4[0] * 72 / ((_EM_BOLD if bold else _EM_REGULAR) * size)), 10)
+    lines = textwrap.wrap(text, chars) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines - 1] + [textwrap.shorten(" ".join(lines[max_lines - 1:]), chars)]
+    step = size * 1.3 / 72 / A4[1]
+    for k, line in enumerate(lines):
+        fig.text(x, y - k * step, line, fontsize=size, va="top", weight="bold" if bold else "normal", **kw)
+    return y - len(lines) * step
+
+
 def _review_lines(fig: Figure, s: dict, y: float) -> float:
-    """The review state ("Approved by ... UTC") beside the author, and each sign-off's comment."""
+    """The review state ("Approved by ... UTC") beside the author, and each sign-off's comment, each
+    wrapped within the page's right margin (a long name, role or comment takes more lines)."""
     review = s.get("review") or {}
     state = review.get("state")
     status = review_headline(state, review.get("status") or "review state not recorded")
     fig.text(0.06, y, "Review:", fontsize=10, weight="bold", va="top")
-    fig.text(0.30, y, status, fontsize=10, va="top", weight="bold", color=REVIEW_COLOURS.get(state, "#555555"))
-    y -= 0.018
-    fig.text(0.30, y, f"summary written by {s['author'] or 'not given'} on {s['generated'][:16].replace('T', ' ')}"
-             " UTC", fontsize=7.5, color="#444444", va="top")
+    y = _wrapped_text(fig, 0.30, y, status, 10, bold=True, max_lines=3,
+                      color=REVIEW_COLOURS.get(state, "#555555")) - 0.004
+    y = _wrapped_text(fig, 0.30, y, f"summary written by {s['author'] or 'not given'} on "
+                      f"{s['generated'][:16].replace('T', ' ')} UTC", 7.5, max_lines=2, color="#444444")
     for so in review.get("signoffs", [])[-2:]:
-        y -= 0.014
         comment = f": {so['comment']}" if so.get("comment") else ""
-        fig.text(0.30, y, textwrap.shorten(f"{so['state']} by {so['name']}"
-                                           + (f" ({so['role']})" if so.get("role") else "")
-                                           + f", {so['when'][:16].replace('T', ' ')} UTC{comment}", 110),
-                 fontsize=7, color="#444444", va="top")
-    return y - 0.03
+        y = _wrapped_text(fig, 0.30, y - 0.002, f"{so['state']} by {so['name']}"
+                          + (f" ({so['role']})" if so.get("role") else "")
+                          + f", {so['when'][:16].replace('T', ' ')} UTC{comment}", 7, color="#444444")
+    return y - 0.018
 
 
 # ------------------------------------------------------------------ page 1
@@ -273,8 +288,6 @@ def _criterion_lines(c: dict, depth: int = 0) -> list[tuple[str, str, str]]:
     return out
 
 
-#: Average glyph width of DejaVu Sans (matplotlib's default font) in em, regular and bold.
-_EM_REGULAR, _EM_BOLD = 0.60, 0.68
 _TOP, _BOTTOM = 0.925, 0.065  # figure fractions available for the criteria
 
 

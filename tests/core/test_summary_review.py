@@ -71,3 +71,31 @@ def test_anonymised_summary_keeps_the_review_state(case, tmp_path):
     doc = summary_of(case, tmp_path, anonymise=True)
     assert doc["patient"] == {"anonymised": True}
     assert doc["review"]["status"].startswith("Reviewed by A. Physicist (medical physicist)")
+
+
+LONG_NAME = "Professor Maximiliane Alexandra von Wolfenschiessen-Hohenzollern"
+LONG_COMMENT = ("fit for SBRT after discussion at the multidisciplinary tumour board; the central lung lesion "
+                "needs the risk-adapted fractionation and a fresh PET-CT within four weeks before planning")
+
+
+@pytest.mark.skipif(not POPPLER, reason="pdftotext (apt package poppler-utils) not installed")
+def test_a_long_approval_line_wraps_inside_the_page(case, tmp_path):
+    from tests.core.test_summary_layout import overlapping, page_words
+
+    case.review.sign("reviewed", "contours checked")
+    case.review.sign("approved", LONG_COMMENT, name=LONG_NAME, role="radiation oncologist")
+    summary_of(case, tmp_path)
+    html = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "summary.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    page_width = float(html.split('<page width="')[1].split('"')[0])
+    words = page_words(tmp_path / "summary.pdf")[0]
+    beyond = [t for x0, y0, x1, y1, t in words if x1 > page_width * 0.95]  # the right margin is 6 %
+    assert beyond == []
+    assert overlapping(words) == []
+    # nothing was cut: every word of the approval line and of its comment is on the page
+    text = "".join(t for *_, t in words)  # joined: pdftotext splits a word at an "fi" glyph
+    for word in (LONG_NAME + " (radiation oncologist), UTC " + LONG_COMMENT).replace(",", " ").split():
+        assert word.strip("():;") in text, word
+    # the approval line's words are below each other, not drawn over the next line
+    ys = sorted({round(y0, 1) for x0, y0, x1, y1, t in words if t in ("Approved", "UTC")})
+    assert len(ys) >= 2

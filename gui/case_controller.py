@@ -30,6 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -128,10 +129,14 @@ class CaseController(QObject):
         self.undo.cleanChanged.connect(self._on_undo_clean_changed)
 
     def shutdown(self) -> None:
-        """Stop autosaving and following the model (the window closes)."""
+        """Stop autosaving and following the model and the undo stack (the window closes).
+
+        The undo stack outlives the window's close: when it is destroyed with unsaved edits, its
+        ``clear`` emits ``cleanChanged`` into a window already deleted (a RuntimeError printed at exit)."""
         self._autosave.stop()
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.model.events.volumes.disconnect(self._on_model_volumes)
+        self.undo.cleanChanged.disconnect(self._on_undo_clean_changed)
 
     # ------------------------------------------------------------- state
     @property
@@ -185,6 +190,8 @@ class CaseController(QObject):
         self._update_window()
 
     def _update_window(self) -> None:
+        if not shiboken6.isValid(self.window):  # destroyed without being closed (a script's window)
+            return
         self.window.update_title()
         self.window.setWindowModified(self.is_modified)
 

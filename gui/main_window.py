@@ -346,6 +346,9 @@ class MainWindow(QMainWindow):
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
         self.structure_wiring.disconnect_model()
+        # the undo stack is destroyed after the actions and the title it updates; with edits left
+        # after the close (a script's undo) its clear() emitted into them: "already deleted" at exit
+        self.undo_stack.blockSignals(True)
         super().closeEvent(event)
 
     def start_up(self, path: str | None = None) -> None:

@@ -9,6 +9,7 @@ one concept.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QToolBar
 
@@ -36,9 +37,13 @@ class LesionWiring(QObject):
         self._on_lesions_changed()
 
     def disconnect_model(self) -> None:
-        """Stop following the model and the undo stack (the window closes)."""
+        """Stop following the model and the undo stack (the window closes): the stack is destroyed
+        after the window's actions, and its last signals must not reach them."""
+        a = self.actions
         self.undo.undoTextChanged.disconnect(self._on_undo_text_changed)
         self.undo.redoTextChanged.disconnect(self._on_redo_text_changed)
+        self.undo.canUndoChanged.disconnect(a.undo.setEnabled)
+        self.undo.canRedoChanged.disconnect(a.redo.setEnabled)
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.model.events.selection.disconnect(self._on_model_selection)
         self.model.events.lesions.disconnect(self._on_model_lesions)
@@ -106,10 +111,14 @@ class LesionWiring(QObject):
         a.redo.setEnabled(self.undo.canRedo())
 
     def _on_undo_text_changed(self, text: str) -> None:
+        if not shiboken6.isValid(self.actions.undo):  # the window was destroyed without being closed
+            return
         tip = f"Undo {text} (Ctrl+Z)" if text else "Nothing to undo"
         self.actions.undo.setToolTip(tip)  # the status tip stays: the help text shows it
 
     def _on_redo_text_changed(self, text: str) -> None:
+        if not shiboken6.isValid(self.actions.redo):
+            return
         tip = f"Redo {text} (Ctrl+Shift+Z)" if text else "Nothing to redo"
         self.actions.redo.setToolTip(tip)
 

@@ -3,9 +3,10 @@
 and :func:`check_with_options`, the one set-up of the check both commands run.
 
 The set-up: the rule catalogue (shipped, the user folder, every ``--rules-file``;
-a malformed file is a warning and the rest still load), the rule sets chosen
-(``--rules``, else the case's own choice, else all), the facts file overriding
-the case's facts, the classification cut-off, the evaluation date and the OAR
+a malformed file is a warning and the rest still load, an absent one exits 2),
+the rule sets chosen (``--rules``, else the case's own choice, else all), the
+facts file overriding the case's facts (a key that is not a case fact, in
+either, is a warning naming the closest fact), the classification cut-off, the evaluation date and the OAR
 flag settings of the user config folder (core.rules.oar_settings).
 """
 
@@ -26,11 +27,32 @@ def add_selection_options(p) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="ID[,ID...]",
                    help="rule sets to evaluate (default: the case's own choice, else all)")
     p.add_argument("--facts", metavar="FACTS.json", help="case facts overriding the case's own")
-    p.add_argument("--rules-file", action="append", default=[], metavar="FILE",
-                   help="also read this rule-set file (repeatable)")
+    add_rules_file_option(p)
     p.add_argument("--cutoff-months", type=float, default=6.0,
                    help="synchronous/metachronous cut-off of the ESTRO-EORTC classification (default 6)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="evaluation date (default: today)")
+
+
+def add_rules_file_option(p) -> None:
+    """--rules-file FILE (repeatable): `oligoplan rules`, `check` and `export`."""
+    p.add_argument("--rules-file", action="append", default=[], metavar="FILE", type=rules_file_path,
+                   help="also read this rule-set file (repeatable)")
+
+
+def rules_file_path(text: str) -> str:
+    """``--rules-file``: a file the user named must exist (argparse type; absent: exit 2 in one line).
+
+    A file that is absent is almost always a typo in its path; going on without it would give
+    verdicts without the rule set the user asked for. A file that exists but is malformed is
+    reported later by :func:`catalog_for` (a warning; the other rule sets still run).
+    """
+    import argparse
+
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(
+            f"{text}: no such file (looked in {Path(text).absolute().parent}); check the file's name "
+            "and folder, or leave --rules-file out to use the shipped and user rule sets")
+    return text
 
 
 def catalog_for(args) -> Catalog:
@@ -70,6 +92,19 @@ def read_facts_file(path: str) -> dict:
     return doc
 
 
+def warn_unknown_facts(args, raw: dict | None, where: str, catalog: Catalog) -> None:
+    """One warning line on stderr per key of ``raw`` that is not a case fact (a typo such as
+    "ecgo" would silently leave the fact unknown). Keys a rule set of ``catalog`` reads (a local
+    protocol's own facts) and the case's rule-set choice are facts too. The evaluation is unchanged."""
+    from core.rules.case_check import RULE_SETS_KEY
+    from core.rules.facts import unknown_fact_keys, unknown_fact_text
+    from core.rules.schema import iter_criteria
+
+    read = {c.fact for r in catalog for c in iter_criteria(r.criteria) if c.fact}
+    for key, closest in unknown_fact_keys(raw, [RULE_SETS_KEY, *sorted(read)]):
+        print(f"oligoplan {args.command}: warning: {unknown_fact_text(key, closest, where)}", file=sys.stderr)
+
+
 def parse_date(text: str | None) -> date | None:
     """``--date`` as a date (None: today)."""
     if not text:
@@ -95,6 +130,10 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     catalog = catalog_for(args)
     rule_sets = catalog.select(selected_ids(args, case.facts))
     overrides = read_facts_file(args.facts) if args.facts else None
+    case_name = case.path.name if getattr(case, "path", None) is not None else "case"
+    warn_unknown_facts(args, case.facts, f"{case_name}: facts", catalog)
+    if overrides:
+        warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
     if args.cutoff_months < 0:
         raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: must be 0 or more")
     today = parse_date(args.date)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from core.check_options import add_selection_options, catalog_for, check_with_options
+from core.check_options import add_rules_file_option, add_selection_options, catalog_for, check_with_options
 from core.rules.engine import VERDICT_TEXT, Evaluation
 
 STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKN"}
@@ -13,8 +13,7 @@ STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKN"}
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("rules", help="list the rule sets (shipped, user folder, --rules-file)")
-    p.add_argument("--rules-file", action="append", default=[], metavar="FILE",
-                   help="also read this rule-set file (repeatable)")
+    add_rules_file_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_rules)
 

@@ -8,15 +8,19 @@ engine turns an unknown fact into an "unknown" criterion, never a pass.
 Parsing is strict: a value of the wrong type or outside the allowed values
 raises :class:`core.errors.FactsError` naming the field, the value found and
 the values expected. Keys that are not standard facts are kept as they are
-(a local rule set may refer to them) and are never validated.
+(a local rule set may refer to them) and are never validated;
+:func:`unknown_fact_keys` lists them with the closest fact name, so that
+`check` and `export` warn about a typo (``"ecgo"``) that would leave a fact
+unknown.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, Iterable
 
 from core.errors import FactsError
 from core.lesions import Command
@@ -190,6 +194,31 @@ class CaseFacts:
         raw = dict(self._values)
         raw.update(overrides)
         return CaseFacts(raw)
+
+
+def unknown_fact_keys(raw: dict | None, also_known: Iterable[str] = ()) -> list[tuple[str, str | None]]:
+    """The keys of ``raw`` that are neither case facts (:data:`FIELDS`) nor in ``also_known``
+    (e.g. ``rule_sets`` or the own facts a local rule set reads), each with the closest known
+    name (difflib, None when nothing is close): ``[("ecgo", "ecog")]``.
+
+    Such keys are kept (see :class:`CaseFacts`) but nothing reads them, so a typo in a fact's
+    name would silently leave the fact unknown.
+    """
+    known = list(FIELD_BY_KEY) + [k for k in also_known if k not in FIELD_BY_KEY]
+    out = []
+    for key in (raw or {}):
+        if key in FIELD_BY_KEY or key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        out.append((key, close[0] if close else None))
+    return out
+
+
+def unknown_fact_text(key: str, closest: str | None, where: str) -> str:
+    """One line about a key of ``where`` that is not a case fact (for :func:`unknown_fact_keys`)."""
+    hint = f" (did you mean '{closest}'?)" if closest else ""
+    return (f"{where}: '{key}' is not a case fact{hint}; no rule set reads it, so it is ignored; "
+            f"the case facts are listed in docs/rules.md, section 'Case facts'")
 
 
 def months_between(start: date, end: date) -> float:

@@ -85,3 +85,84 @@ def test_a_malformed_rules_file_is_a_warning_naming_it_and_the_rest_still_run(co
     assert proc.returncode == 0, proc.stderr
     assert f"oligoplan {command}: warning: " in proc.stderr and str(bad) in proc.stderr
     assert "that rule set was left out" in proc.stderr
+
+
+# ---------------------------------------------------------------- facts that are not case facts
+def _facts_file(tmp_path, facts: dict, name: str = "facts.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(facts), encoding="utf-8")
+    return path
+
+
+def _verdicts(doc: dict) -> dict:
+    return {r["id"]: (r["verdict"], {c["id"]: c["status"] for c in r["criteria"]}) for r in doc["rule_sets"]}
+
+
+def test_a_misspelt_fact_is_a_one_line_warning_naming_the_closest_fact_and_the_check_is_unchanged(
+        case, tmp_path, config):
+    without_ecog = {k: v for k, v in ELIGIBLE_FACTS.items() if k != "ecog"}
+    typo = _facts_file(tmp_path, {**without_ecog, "ecgo": 1}, "typo.json")
+    plain = _facts_file(tmp_path, without_ecog, "plain.json")
+    common = ["--rules", "sabr-comet", "--date", "2024-03-20", "--json"]
+
+    checked = cli("check", case, "--facts", typo, *common, env=config)
+    reference = cli("check", case, "--facts", plain, *common, env=config)
+
+    assert checked.returncode == 0 == reference.returncode, checked.stderr
+    (line,) = [l for l in checked.stderr.splitlines() if "ecgo" in l]
+    assert line.startswith("oligoplan check: warning: typo.json: 'ecgo' is not a case fact")
+    assert "did you mean 'ecog'?" in line and "docs/rules.md" in line
+    assert reference.stderr.strip() == ""
+    # the typo is not read as ecog: the ECOG criterion stays unknown, exactly as without it
+    assert _verdicts(json.loads(checked.stdout)) == _verdicts(json.loads(reference.stdout))
+    assert _verdicts(json.loads(checked.stdout))["sabr-comet"][1]["ecog"] == "unknown"
+
+
+def test_export_warns_about_a_misspelt_fact_too_and_still_writes_the_summary(case, tmp_path, config):
+    typo = _facts_file(tmp_path, {**ELIGIBLE_FACTS, "primary_sit": "lung"})
+    proc = cli("export", case, "--out", tmp_path / "out", "--json", "--facts", typo, "--rules", "sabr-comet",
+               env=config)
+    assert proc.returncode == 0, proc.stderr
+    assert ("oligoplan export: warning: facts.json: 'primary_sit' is not a case fact "
+            "(did you mean 'primary_site'?)") in proc.stderr
+    assert (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_misspelt_fact_in_the_case_file_is_named_with_the_case_file(tmp_path, config):
+    path = phantom_case("phantom-oligo", tmp_path, {**ELIGIBLE_FACTS, "life_expectancy": 24}, "patient.json")
+    proc = cli("check", path, "--rules", "sabr-comet", "--json", env=config)
+    assert proc.returncode == 0, proc.stderr
+    assert ("oligoplan check: warning: patient.json: facts: 'life_expectancy' is not a case fact "
+            "(did you mean 'life_expectancy_months'?)") in proc.stderr
+
+
+def test_an_own_fact_that_a_local_rule_set_reads_and_the_case_rule_set_choice_are_not_warned_about(
+        case, tmp_path, config):
+    rules = local_rule_set(tmp_path, max_count=5)
+    doc = json.loads(rules.read_text(encoding="utf-8"))
+    doc["criteria"].append({"id": "kps", "type": "fact", "title": "Karnofsky", "fact": "karnofsky",
+                            "op": ">=", "threshold": 70, "verified": False})
+    rules.write_text(json.dumps(doc), encoding="utf-8")
+    facts = _facts_file(tmp_path, {**ELIGIBLE_FACTS, "karnofsky": 80, "rule_sets": ["local-protocol"]})
+
+    proc = cli("check", case, "--rules-file", rules, "--facts", facts, "--json", "--date", "2024-03-20",
+               env=config)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "not a case fact" not in proc.stderr
+    result = next(r for r in json.loads(proc.stdout)["rule_sets"] if r["id"] == "local-protocol")
+    assert {c["id"]: c["status"] for c in result["criteria"]}["kps"] == "pass"
+
+
+# ---------------------------------------------------------------- --rules-file that does not exist
+@pytest.mark.parametrize("command", ["check", "export", "rules"])
+def test_a_rules_file_that_does_not_exist_exits_2_in_one_line_naming_it(command, case, tmp_path, config):
+    missing = tmp_path / "loacl.json"
+    args = {"check": [case], "export": [case, "--out", tmp_path / "out", "--json"], "rules": []}[command]
+    proc = cli(command, *args, "--rules-file", missing, env=config)
+    assert proc.returncode == 2, proc.stdout
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith(f"oligoplan {command}: ") and f"{missing}: no such file" in line
+    assert "check the file's name and folder" in line
+    assert proc.stdout == ""
+    assert not (tmp_path / "out").exists()

@@ -81,7 +81,7 @@ FIELDS: tuple[FactField, ...] = (
     FactField("ecog", "ECOG / Zubrod", FactKind.INTEGER, minimum=0, maximum=5),
     FactField("life_expectancy_months", "Life expectancy", FactKind.NUMBER, minimum=0, unit="months"),
     FactField("age_years", "Age", FactKind.NUMBER, minimum=0, maximum=130, unit="years"),
-    FactField("imaging_date", "Staging imaging", FactKind.DATE),
+    FactField("imaging_date", "Staging imaging date", FactKind.DATE),
     FactField("imaging_modality", "Imaging modality", FactKind.CHOICE, ("CT", "PET-CT", "MR")),
     FactField("brain_imaging_done", "Brain imaging done", FactKind.TRISTATE, YES_NO),
     # needed by some rule sets only (NSCLC consolidation trials, prostate trials)

@@ -87,7 +87,7 @@ class FactsForm(QWidget):
                     found = editor.findData(parse_or_none(key, value))
                     editor.setCurrentIndex(max(found, 0))
                 else:
-                    editor.setText("" if value is None or str(value).lower() == UNKNOWN_TEXT else str(value))
+                    editor.setText(fact_text(value))
                     editor.setStyleSheet("")
         finally:
             self._filling = False
@@ -129,6 +129,17 @@ class FactsForm(QWidget):
             new[key] = value
         self._facts = new
         self.facts_edited.emit(new)
+
+
+def fact_text(value) -> str:
+    """What a text field shows for a fact's value: '' when unknown, a whole number without decimals
+    ('67', not '67.0': core keeps a typed '67' years as the float 67.0), other numbers as they are
+    ('24.5' months)."""
+    if value is None or str(value).lower() == UNKNOWN_TEXT:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def parse_or_none(key: str, value):

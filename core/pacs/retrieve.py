@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -262,9 +264,11 @@ def retrieve_study(client: PacsClient, study_uid: str, series_uids: list[str] | 
         The PACS cannot be reached, rejects us or refuses the retrieve.
     """
     method = RetrieveMethod(getattr(method, "value", method))
+    in_cache = folder is None
     folder = Path(folder) if folder is not None else study_folder(study_uid)
     if not q.is_uid(study_uid):
         raise PacsError(f"study UID {study_uid!r}: not a DICOM UID")
+    check_folder_writable(folder, in_cache=in_cache)
     remove_partial_files(folder)
     progress = progress or (lambda done, total, message="": None)
     progress(0, 0, f"Listing the study on {client.node.describe()}")
@@ -322,6 +326,39 @@ def retrieve_study(client: PacsClient, study_uid: str, series_uids: list[str] | 
             f"{report.missing_text()}. {kept}{hint}", report)
     progress(todo, todo, report.summary())
     return report
+
+
+def check_folder_writable(folder: str | Path, *, in_cache: bool = False) -> None:
+    """Refuse, before anything is asked of the PACS, a study folder that cannot be created or
+    written: every arriving instance would fail to be stored, and the PACS would then report
+    the retrieve as refused (the message blamed the PACS for our folder).
+
+    Nothing is left behind: the nearest existing folder is probed with a temporary file, and
+    the study folder itself is created only when the first instance arrives.
+    ``in_cache``: the folder is the default cache folder (the message then says how to move it).
+
+    Raises
+    ------
+    PacsError
+        Naming the folder, why it cannot be used and what to do.
+    """
+    folder = Path(folder)
+    where = "the PACS cache folder " if in_cache else ""
+    todo = ("make the user data folder writable, or set OLIGOPLAN_DATA_DIR to a folder you can write to"
+            if in_cache else "choose a folder you can write to (command line: --out DIR)")
+    if folder.exists() and not folder.is_dir():
+        raise PacsError(f"cannot retrieve into {where}{folder}: it is a file, not a folder; {todo}")
+    existing = next((p for p in (folder, *folder.absolute().parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise PacsError(f"cannot retrieve into {where}{folder}: the folder cannot be created ({existing} is a "
+                        f"file); {todo}")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".oligoplan-write-test-", dir=existing)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise PacsError(f"cannot retrieve into {where}{folder}: {existing} is not writable "
+                        f"({exc.strerror or exc}); {todo}") from None
 
 
 def store_aet_hint(client: PacsClient, writer: InstanceWriter) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import core
+from core.atomic_file import atomic_open
 from core.audit import AuditTrail
 from core.codes import Site
 from core.errors import CaseFileError
@@ -191,34 +192,9 @@ def save_case(case: Case, path: str | os.PathLike) -> Path:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write text so that a crash leaves either the old file or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer that was killed
-        try:
-            stale.unlink()
-        except OSError:
-            pass
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Write text so that a crash leaves either the old file or the new one (UTF-8)."""
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 # ------------------------------------------------------------------- read

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.case import Case, load_case
-from core.errors import ExportError, OligoPlanError
+from core.errors import ExportError, FileWriteError, OligoPlanError
 
 
 @dataclass
@@ -178,6 +178,9 @@ def _write_step(step: ExportStep, job: ExportJob, out_dir: Path) -> list[Path]:
     except OSError as exc:  # disk full, no permission, a folder where the file goes...
         raise ExportError(f"{step.flag}: cannot write into {out_dir} ({_os_reason(exc)}); free the "
                           "space, or choose another --out folder") from None
+    except FileWriteError as exc:  # the same, raised by a writer that names its file
+        raise ExportError(f"{step.flag}: cannot write into {out_dir} ({exc.reason}: {Path(exc.path).name}); "
+                          "free the space, or choose another --out folder") from None
 
 
 def _os_reason(exc: OSError) -> str:

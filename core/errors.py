@@ -94,3 +94,17 @@ class StructureSetError(DicomError):
 
 class ExportError(OligoPlanError):
     """An export cannot be written (invalid DICOM found by validation, nothing to export)."""
+
+
+class FileWriteError(ExportError):
+    """A file cannot be written (no permission, disk full, a folder in its place); nothing half-written is left.
+
+    ``path`` is the file, ``what`` what it holds ("summary PDF"), ``reason`` the system's reason.
+    """
+
+    def __init__(self, path, what: str, reason: str) -> None:
+        super().__init__(f"{path}: the {what} cannot be written ({reason}); choose a folder you can write to, "
+                         "or free disk space")
+        self.path = path
+        self.what = what
+        self.reason = reason

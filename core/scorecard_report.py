@@ -19,6 +19,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from core.atomic_file import atomic_open, writing_file
 from core.case import atomic_write_text
 from core.contours import plane_spacing, slice_outlines
 from core.lesion_map import AXIAL, CORONAL, SAGITTAL, lesion_centre_index, lesion_crop
@@ -103,8 +104,8 @@ def scorecard_csv(card: Scorecard, reference: Sequence[Lesion], trainee: Sequenc
 
 
 def write_scorecard_csv(path: str | Path, card: Scorecard, reference, trainee) -> Path:
-    path = Path(path)
-    atomic_write_text(path, scorecard_csv(card, reference, trainee))
+    with writing_file(path, "scorecard CSV") as path:
+        atomic_write_text(path, scorecard_csv(card, reference, trainee))
     return path
 
 
@@ -120,22 +121,21 @@ def write_scorecard_pdf(
     trainee_name: str = "",
     case_name: str = "",
 ) -> Path:
-    """Write the scorecard PDF to ``path``: figures, lesion table, key images on ``image``."""
+    """Write the scorecard PDF to ``path`` (atomically): figures, lesion table, key images on ``image``.
+
+    Raises :class:`core.errors.FileWriteError` naming ``path`` when it cannot be written.
+    """
     from matplotlib.backends.backend_pdf import PdfPages
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     rows = scorecard_rows(card, reference, trainee)
-    with PdfPages(tmp) as pdf:
+    ref = {lesion.id: lesion for lesion in reference}
+    tra = {lesion.id: lesion for lesion in trainee}
+    per_page = 4
+    with writing_file(path, "scorecard PDF") as path, atomic_open(path) as fh, PdfPages(fh) as pdf:
         pdf.savefig(_summary_page(card, rows, trainee_name, case_name))
-        ref = {lesion.id: lesion for lesion in reference}
-        tra = {lesion.id: lesion for lesion in trainee}
-        per_page = 4
         for start in range(0, len(rows), per_page):
             pdf.savefig(_images_page(rows[start:start + per_page], ref, tra, image, grids,
                                      page=start // per_page + 2))
-    tmp.replace(path)
     return path
 
 

@@ -35,8 +35,7 @@ def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = Tr
                   csv: bool = True, anonymise: bool = False, author: str | None = None,
                   stem: str = "summary") -> list[Path]:
     """Write the chosen summary files into ``out_dir``; returns their paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir)  # made by the first writer (a failure names its file: FileWriteError)
     name = case.path.name if case.path is not None else ""
     summary = build_summary(check.evaluation, workspace=check.workspace, anonymise=anonymise, author=author,
                             warnings=check.warnings, case_name=name, review=getattr(case, "review", None))

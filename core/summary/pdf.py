@@ -19,6 +19,7 @@ matplotlib.use("Agg", force=False)
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from core.atomic_file import atomic_open, writing_file  # noqa: E402
 from core.rules.facts import FIELDS  # noqa: E402
 from core.review import REVIEW_COLOURS, review_headline  # noqa: E402
 from core.rules.engine import value_with_unit  # noqa: E402
@@ -35,17 +36,19 @@ _EM_REGULAR, _EM_BOLD = 0.60, 0.68
 
 def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = None,
                       key_images: list[tuple[int, Picture]] | None = None) -> Path:
-    """Write the PDF; ``key_images`` are (lesion number, picture) pairs."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write the PDF atomically; ``key_images`` are (lesion number, picture) pairs.
+
+    Raises :class:`core.errors.FileWriteError` naming ``path`` when it cannot be written.
+    """
     pages = [_page_overview(summary), _page_lesions(summary, mip, key_images or []), _page_criteria(summary)]
-    with PdfPages(tmp, metadata={"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
-                                 "Author": summary["author"] or "OligoPlan"}) as pdf:
-        for n, fig in enumerate(pages, start=1):
-            _footer(fig, summary, n, len(pages))
+    for n, fig in enumerate(pages, start=1):
+        _footer(fig, summary, n, len(pages))
+    metadata = {"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
+                "Author": summary["author"] or "OligoPlan"}
+    with writing_file(path, "summary PDF") as path, atomic_open(path) as fh, \
+            PdfPages(fh, metadata=metadata) as pdf:
+        for fig in pages:
             pdf.savefig(fig)
-    tmp.replace(path)
     return path
 
 

@@ -7,13 +7,14 @@ import io
 import json
 from pathlib import Path
 
+from core.atomic_file import writing_file
 from core.case import atomic_write_text
 from core.summary.document import LESION_COLUMNS
 
 
 def write_summary_json(summary: dict, path: str | Path) -> Path:
-    path = Path(path)
-    atomic_write_text(path, json.dumps(summary, indent=2, ensure_ascii=False))
+    with writing_file(path, "summary JSON") as path:
+        atomic_write_text(path, json.dumps(summary, indent=2, ensure_ascii=False))
     return path
 
 
@@ -27,6 +28,6 @@ def lesion_csv_text(summary: dict) -> str:
 
 
 def write_lesion_csv(summary: dict, path: str | Path) -> Path:
-    path = Path(path)
-    atomic_write_text(path, lesion_csv_text(summary))
+    with writing_file(path, "lesion CSV") as path:
+        atomic_write_text(path, lesion_csv_text(summary))
     return path

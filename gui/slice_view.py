@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.orientation import Plane, PlaneLayout, plane_layout
 from gui.render import Window, colorize, gray_qimage, rgba_qimage, window_to_uint8
 from gui.tools.overlay import LesionOverlay
+from gui.view_labels import ViewLabels
 from gui.viewer_model import ViewerModel
 
 _CROSSHAIR_COLOR = QColor(80, 220, 255, 190)
@@ -80,6 +81,8 @@ class SliceView(QWidget):
         )
         for signal, slot in self._connections:
             signal.connect(slot)
+        #: labels of lesions, the practice reference and structures, placed together at the end of a paint
+        self.labels = ViewLabels()
         self.lesion_overlay = LesionOverlay(self)
         #: more painters over the lesions (e.g. the practice reference): objects with paint(view, painter)
         self.extra_overlays: list = []
@@ -285,6 +288,7 @@ class SliceView(QWidget):
                 painter.setOpacity(self.model.overlay_opacity)
                 painter.drawImage(rect, overlay)
                 painter.setOpacity(1.0)
+        self.labels.begin()
         self.lesion_overlay.paint(painter)
         for extra in self.extra_overlays:
             extra.paint(self, painter)
@@ -292,7 +296,10 @@ class SliceView(QWidget):
         self._draw_crosshair(painter)
         if self.tools is not None:
             self.tools.paint(self, painter)
-        self._draw_text(painter)
+        text = self.text_items()
+        # labels over outlines and crosshair, kept off the corner text and the orientation letters
+        self.labels.paint(painter, QRectF(self.rect()), [_text_box(*item[:4]) for item in text])
+        self._draw_text(painter, text)
         painter.end()
 
     def _draw_crosshair(self, painter: QPainter) -> None:
@@ -307,8 +314,8 @@ class SliceView(QWidget):
         painter.drawLine(QPointF(x, rect.top()), QPointF(x, y - gap))
         painter.drawLine(QPointF(x, y + gap), QPointF(x, rect.bottom()))
 
-    def _draw_text(self, painter: QPainter) -> None:
-        for rect, align, text, font, color in self.text_items():
+    def _draw_text(self, painter: QPainter, items=None) -> None:
+        for rect, align, text, font, color in self.text_items() if items is None else items:
             painter.setFont(font)
             _shadow_text(painter, rect, align, text, color)
 
@@ -490,6 +497,12 @@ class SliceView(QWidget):
             self.hovered.emit(None)
             return
         self.hovered.emit(self.model.probe(zyx))
+
+
+def _text_box(rect: QRectF, align, text: str, font: QFont) -> QRectF:
+    """Where ``text`` lands inside ``rect`` with ``align`` (widget pixels), one pixel of shadow included."""
+    box = QFontMetricsF(font).boundingRect(rect, int(align), text)
+    return box.adjusted(-1, -1, 2, 2)
 
 
 def _shadow_text(painter: QPainter, rect: QRectF, align, text: str, color: QColor) -> None:

@@ -17,7 +17,8 @@ from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.contours import slice_outlines
 from core.rt.structures import Structure
-from gui.tools.overlay import draw_label, outline_path
+from gui.tools.overlay import outline_path
+from gui.view_labels import LabelKind
 
 _MAX_CACHE = 3000
 
@@ -48,7 +49,6 @@ class StructureOverlay:
         if base is None or axis is None:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        labels = []
         for key, s in self._visible():
             if s.mask is None or s.mask.series_uid != base.info.series_uid or s.mask.grid_shape != base.shape:
                 continue
@@ -61,7 +61,7 @@ class StructureOverlay:
             path = outline_path(view, loops)
             painter.drawPath(path)
             rect = path.boundingRect()
-            labels.append((QPointF(rect.center().x(), rect.bottom() + 16), s.name, color))
-        taken = []
-        for anchor, text, color in labels:
-            draw_label(painter, anchor, text, color, False, taken)
+            # under the outline; placed by the view after the lesions' labels, which win the space, and
+            # small structures before large ones (the spinal cord's name next to the cord, not BODY's)
+            view.labels.add(QPointF(rect.center().x(), rect.bottom()), s.name, color,
+                            kind=LabelKind.STRUCTURE, below=True, order=int(rect.width() * rect.height()))

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QFileDialog
 
@@ -30,7 +30,8 @@ from core.practice import is_case_file, read_side, score_with_rules
 from core.scoring import Scorecard
 from core.volume import Volume
 from gui.errors import error_boundary
-from gui.tools.overlay import draw_label, outline_path
+from gui.tools.overlay import outline_path
+from gui.view_labels import LabelKind
 
 log = logging.getLogger("oligoplan.gui")
 
@@ -163,24 +164,25 @@ class ReferenceOverlay:
         card = session.scorecard
         axis, k = view.slice_axis, view.slice_index
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        labels: list[tuple[QPointF, str, QColor]] = []
+        labels: list[tuple[QPointF, str, QColor, int]] = []
         for lesion in session.reference:
             missed = lesion.id in card.missed
             color = MISSED_COLOR if missed else MATCHED_COLOR
             text = f"MISSED ref {lesion.label}" if missed else f"ref {lesion.label}"
             self._paint_lesion(view, painter, lesion, axis, k, color, dashed=True, fill=missed,
-                               labels=labels, text=text)
+                               labels=labels, text=text, order=0 if missed else 2)
         extras = set(card.extra)
         for lesion in model.lesions:
             if lesion.id in extras:
                 self._paint_lesion(view, painter, lesion, axis, k, EXTRA_COLOR, dashed=False, fill=True,
-                                   labels=labels, text=f"EXTRA {lesion.label}")
-        taken: list[QRectF] = []
-        for anchor, text, color in labels:
-            draw_label(painter, anchor, text, color, True, taken)
+                                   labels=labels, text=f"EXTRA {lesion.label}", order=1)
+        # placed by the view with the lesions' and structures' labels: after the lesions, before structure
+        # names; misses first
+        for anchor, text, color, order in labels:
+            view.labels.add(anchor, text, color, kind=LabelKind.REFERENCE, bold=True, below=True, order=order)
 
     def _paint_lesion(self, view, painter, lesion: Lesion, axis: int, k: int, color: QColor, *,
-                      dashed: bool, fill: bool, labels: list, text: str) -> None:
+                      dashed: bool, fill: bool, labels: list, text: str, order: int) -> None:
         model = view.model
         pen = QPen(color, 2.4)
         if dashed:
@@ -198,7 +200,7 @@ class ReferenceOverlay:
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
             box = path.boundingRect()
-            labels.append((QPointF(box.center().x(), box.bottom() + 18), text, color))
+            labels.append((QPointF(box.center().x(), box.bottom() + 1), text, color, order))
         elif lesion.point_mm is not None:
             zyx = model.base.patient_to_index(np.asarray(lesion.point_mm, dtype=np.float64))
             if abs(zyx[axis] - k) > 0.5:
@@ -207,7 +209,7 @@ class ReferenceOverlay:
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(centre, 9.0, 9.0)
-            labels.append((QPointF(centre.x(), centre.y() + 28), text, color))
+            labels.append((QPointF(centre.x(), centre.y() + 10), text, color, order))
 
 
 def practice_title_part(practice: PracticeController) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, Q
 
 from core.contours import slice_outlines
 from core.lesions import Lesion, LesionEvent
+from gui.view_labels import LabelKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from gui.slice_view import SliceView
@@ -176,9 +177,9 @@ class LesionOverlay:
                     labels.append((QPointF(top[i, 0], top[i, 1] - 2), lesion.label, color, is_selected))
             if lesion.point_mm is not None and lesion.mask is None:  # a contour says more than its seed
                 self._paint_marker(painter, lesion, color, is_selected, labels)
-        taken: list[QRectF] = []
-        for anchor, text, color, bold in sorted(labels, key=lambda item: -item[0].y()):
-            draw_label(painter, anchor, text, color, bold, taken)
+        # placed by the view with the other overlays' labels (gui.view_labels), lesions first
+        for anchor, text, color, bold in labels:
+            view.labels.add(anchor, text, color, kind=LabelKind.LESION, bold=bold, order=0 if bold else 1)
 
     def _paint_marker(self, painter: QPainter, lesion: Lesion, color: QColor, selected: bool,
                       labels: list) -> None:

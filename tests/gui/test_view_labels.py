@@ -1,0 +1,127 @@
+"""Labels on the slice views stay readable: none covers another, none is cut at the view's edge,
+each stands on a contrasting box; lesion labels win the space over structure names.
+
+The case is the phantom's lung lesion L4 beside the proximal bronchus, where "L4" / "MISSED ref ..."
+and "BRONCHUS_PROX" (and the lung names) were drawn over each other."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, QRectF, Qt
+
+from gui.orientation import Plane
+from gui.view_labels import LabelKind
+from tests.gui.conftest import drag, pixels, wheel
+from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
+    PHANTOM,
+    axial,
+    boxes,
+    data_dir,
+    go_to_mm,
+    key,
+    phantom,
+    truth,
+    win,
+)
+from tests.gui.test_review_practice import reference  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def folder_win(win, qtbot):
+    """The phantom opened as a user would (File > Open folder): CT, PET and its organs at risk."""
+    if not PHANTOM.is_dir():
+        pytest.skip("sample_scans/phantom-oligo is not there (make samples)")
+    win.open_folder(str(PHANTOM))
+    qtbot.waitUntil(lambda: bool(win.model.base is not None and win.model.overlay is not None
+                                 and win.structure_wiring.sets and not win.runner.busy), timeout=60000)
+    return win
+
+
+def click_segment(qtbot, w, centre_mm):
+    """S, click on the lesion's centre on the axial view, Enter: a lesion like a user makes one."""
+    idx = go_to_mm(w, centre_mm)
+    key(qtbot, w, Qt.Key.Key_S)
+    view = axial(w)
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.index_to_widget(np.rint(idx)).toPoint())
+    key(qtbot, w, Qt.Key.Key_Return)
+    key(qtbot, w, Qt.Key.Key_C)  # back to the crosshair
+
+
+def painted_labels(view):
+    view.repaint()
+    return list(view.labels.placed)
+
+
+def assert_readable(view, labels):
+    inside = QRectF(view.rect())
+    for label in labels:
+        assert inside.contains(label.rect), f"{label.text!r} at {label.rect} is cut by the view's edge {inside}"
+    for a, b in itertools.combinations(labels, 2):
+        assert not a.rect.intersects(b.rect), f"{a.text!r} {a.rect} covers {b.text!r} {b.rect}"
+
+
+def test_lesion_label_beside_the_bronchus_covers_no_structure_name(folder_win, qtbot, truth):
+    w = folder_win
+    click_segment(qtbot, w, truth["L4"]["centre_mm"])
+    lesion = next(iter(w.model.lesions))
+    go_to_mm(w, truth["L4"]["centre_mm"])
+    collided = 0
+    for plane in Plane:
+        view = w.views[plane]
+        labels = painted_labels(view)
+        texts = [label.text for label in labels]
+        assert lesion.label in texts, (plane, texts)
+        assert_readable(view, labels)
+        # lesions are placed first: the lesion's label is where it would be alone, or nearer than names are
+        first = next(label for label in labels if label.text == lesion.label)
+        assert first.kind is LabelKind.LESION and first.free
+        collided += sum(a.preferred.intersects(b.preferred) for a, b in itertools.combinations(labels, 2))
+    axial_texts = [label.text for label in w.views[Plane.AXIAL].labels.placed]
+    assert "BRONCHUS_PROX" in axial_texts and "LUNG_R" in axial_texts
+    assert collided > 0  # where each label would go alone, some cover each other: the case is a real one
+
+
+def test_missed_reference_label_and_structure_names_do_not_overlap(folder_win, qtbot, reference, truth):
+    w = folder_win
+    rv = w.review_wiring
+    rv.practice.start(reference)
+    qtbot.waitUntil(lambda: rv.practice.active)
+    key(qtbot, w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert rv.practice.session.scorecard is not None  # scored with nothing drawn: L4 (and L1) missed
+    go_to_mm(w, truth["L4"]["centre_mm"])
+    for plane in Plane:
+        view = w.views[plane]
+        labels = painted_labels(view)
+        missed = [label for label in labels if label.text.startswith("MISSED ref")]
+        assert missed and all(label.kind is LabelKind.REFERENCE for label in missed), (plane, labels)
+        assert any(label.kind is LabelKind.STRUCTURE for label in labels)
+        assert_readable(view, labels)
+        # each label stands on a box that contrasts with its text
+        image = pixels(view).astype(float)
+        for label in labels:
+            x, y = int(label.rect.left() + 1.5), int(label.rect.center().y())
+            box = image[y, x, :3] @ [0.299, 0.587, 0.114]
+            c = label.color
+            text = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()
+            assert abs(box - text) > 60, (label.text, box, text)
+
+
+def test_a_label_at_the_views_edge_is_shifted_in_not_cut(folder_win, qtbot, truth):
+    w = folder_win
+    click_segment(qtbot, w, truth["L4"]["centre_mm"])
+    lesion = next(iter(w.model.lesions))
+    view = axial(w)
+    idx = go_to_mm(w, truth["L4"]["centre_mm"])
+    for _ in range(3):  # Ctrl+wheel: zoom in on the lesion
+        wheel(view, view.index_to_widget(idx), 120, Qt.KeyboardModifier.ControlModifier)
+    here = view.index_to_widget(idx)
+    # Shift+drag pans the lesion to 4 px from the view's left edge: its label, centred above it, would stick out
+    drag(view, here, QPointF(4, here.y()), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    assert abs(view.index_to_widget(idx).x() - 4) < 2
+    labels = painted_labels(view)
+    label = next(label for label in labels if label.text == lesion.label)
+    assert label.preferred.left() < 0  # alone, it would have been cut
+    assert_readable(view, labels)

@@ -11,7 +11,7 @@ warnings line below.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -51,7 +51,10 @@ class StructureList(QWidget):
         self.tree.setObjectName("structure_tree")
         self.tree.setHeaderLabels(["Structure", "Type"])
         self.tree.setRootIsDecorated(True)
-        self.tree.setColumnWidth(0, 170)
+        # the name column takes what its names need, as far as the dock's width allows (fit_name_column);
+        # a fixed 170 px cut "BRONCHUS_PROX" to "BRONCHUS…"
+        self.tree.header().setStretchLastSection(True)
+        self.tree.viewport().installEventFilter(self)
         self.make_lesion_button = QPushButton("Make lesion", self)
         self.make_lesion_button.setObjectName("make_lesion_button")
         self.make_lesion_button.setToolTip("Turn the selected target (GTV) into a lesion; Edit > Undo takes it back")
@@ -141,11 +144,29 @@ class StructureList(QWidget):
             self.tree.verticalScrollBar().setValue(scrolled)
             self.empty.setVisible(not self._items and self.reading.isHidden())
             self.tree.setVisible(bool(self._items))
+            self.fit_name_column()
             self.warnings.setText("\n".join(dict.fromkeys(warnings)))
             self.warnings_area.setVisible(bool(warnings))
         finally:
             self._filling = False
         self._on_tree_selection()
+
+    def fit_name_column(self) -> None:
+        """Size the name column to its longest name (colour swatch and indentation included), leaving the
+        type column what its longest type needs; in a dock too narrow for both the name column takes the
+        rest and a name is cut (its tooltip starts with the full name)."""
+        tree = self.tree
+        names = tree.sizeHintForColumn(0)
+        if names <= 0:
+            return
+        types = max(tree.sizeHintForColumn(1), tree.header().sectionSizeHint(1))
+        room = tree.viewport().width() - types
+        tree.setColumnWidth(0, max(min(names + 8, room), 80))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_name_column()
+        return super().eventFilter(watched, event)
 
     def set_reading(self, text: str) -> None:
         """Say what is being read in the background (``""`` when nothing is)."""

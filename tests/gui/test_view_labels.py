@@ -10,9 +10,11 @@ import itertools
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from gui.orientation import Plane
+from gui.panels.structure_list import StructureList
 from gui.view_labels import LabelKind
 from tests.gui.conftest import drag, pixels, wheel
 from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
@@ -125,3 +127,54 @@ def test_a_label_at_the_views_edge_is_shifted_in_not_cut(folder_win, qtbot, trut
     label = next(label for label in labels if label.text == lesion.label)
     assert label.preferred.left() < 0  # alone, it would have been cut
     assert_readable(view, labels)
+
+
+# ------------------------------------------------------------------ the structure list's names
+def structure_rows(tree):
+    for i in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(i)
+        for j in range(group.childCount()):
+            yield group.child(j)
+
+
+def name_room(tree, item) -> float:
+    """Width left for the name in its cell: the cell (indentation excluded) less what the delegate draws
+    besides the text (check box, colour swatch, margins)."""
+    index = tree.indexFromItem(item, 0)
+    cell = tree.visualRect(index).width()
+    option = QStyleOptionViewItem()
+    option.font = tree.font()
+    option.decorationSize = tree.iconSize() if tree.iconSize().isValid() else QSize(16, 16)
+    hint = tree.itemDelegate().sizeHint(option, index).width()
+    return cell - (hint - tree.fontMetrics().horizontalAdvance(item.text(0)))
+
+
+def test_structure_names_fit_their_column_and_the_tooltip_has_the_full_name(folder_win, qtbot):
+    w = folder_win
+    panel = w.structure_wiring.panel
+    tree = panel.tree
+    qtbot.waitUntil(lambda: tree.isVisible() and tree.viewport().width() > 0)
+    rows = list(structure_rows(tree))
+    assert "BRONCHUS_PROX" in [item.text(0) for item in rows]
+    fm = tree.fontMetrics()
+    for item in rows:  # every name drawn whole, "BRONCHUS_PROX" not "BRONCHUS…"
+        assert fm.horizontalAdvance(item.text(0)) <= name_room(tree, item), (item.text(0), tree.columnWidth(0))
+        assert item.toolTip(0).startswith(item.text(0) + ":")
+    # and the Type column is still in view beside the names
+    assert tree.columnWidth(0) + tree.sizeHintForColumn(1) <= tree.viewport().width()
+
+    # a narrow dock: the names take what the types leave, the types stay in view; wider again, whole names
+    narrow = StructureList()
+    qtbot.addWidget(narrow)
+    narrow.set_structure_sets(w.structure_wiring.sets, set())
+    narrow.resize(190, 400)
+    narrow.show()
+    qtbot.waitExposed(narrow)
+    tree = narrow.tree
+    rows = list(structure_rows(tree))
+    assert tree.columnWidth(0) + tree.sizeHintForColumn(1) <= tree.viewport().width() + 1
+    assert any(fm.horizontalAdvance(item.text(0)) > name_room(tree, item) for item in rows)  # cut, as it must
+    narrow.resize(420, 400)
+    qtbot.waitUntil(lambda: tree.viewport().width() > 300)
+    for item in rows:
+        assert fm.horizontalAdvance(item.text(0)) <= name_room(tree, item), item.text(0)

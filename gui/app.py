@@ -34,6 +34,7 @@ def main(path: str | None = None, argv: list[str] | None = None, *,
     app = create_application(argv)
     window = MainWindow(settings if settings is not None else Settings())
     install_excepthook(lambda: window)
+    window.fit_screen()  # a first start on a laptop screen: its compact layout (MainWindow._compact_layout)
     window.show()
     # after the event loop starts, so the window is drawn first: offer the unsaved
     # work of a crash (core.case.pending_recoveries), else open the folder

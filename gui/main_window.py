@@ -72,6 +72,9 @@ from gui.workers import TaskRunner
 log = logging.getLogger("oligoplan.gui")
 
 DECISION_SUPPORT_NOTE = "Decision support only — not a treatment order"
+#: a first window narrower than this gets one side column of tabbed docks (laptop screens: 1024, 1152)
+COMPACT_WIDTH_PX = 1280
+COMPACT_SIDE_PX = 330  # the display panel's controls need about 327 px
 _MESSAGE_MS = 6000
 
 
@@ -159,6 +162,7 @@ class MainWindow(QMainWindow):
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
         self.help_dialog: HelpDialog | None = None  # F1, made when first asked for
         self._docks_sized = False  # first show: _size_docks (resizeDocks before the show is ignored)
+        self.compact = False  # the first layout of a narrow window (_compact_layout)
 
         self._build_status_bar()
         self._build_menus()
@@ -171,8 +175,8 @@ class MainWindow(QMainWindow):
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         self._connect()
-        self._restore_settings()
-        self.resize(1400, 950)
+        self.resize(1400, 950)  # the first start's size; a saved geometry replaces it (it was the other
+        self._restore_settings()  # way round: the window reopened at 1400 x 950 whatever the user made it)
 
     # ------------------------------------------------------------------ build
     def _dock(self, title: str, name: str, widget: QWidget,
@@ -288,18 +292,42 @@ class MainWindow(QMainWindow):
         if not self._docks_sized:
             self._docks_sized = True
             if self.settings.get(WINDOW_STATE).isEmpty():  # a saved layout is the user's own
+                if self.width() < COMPACT_WIDTH_PX:
+                    self._compact_layout()
                 self._size_docks()
                 QTimer.singleShot(0, self._size_docks)  # again once the first layout has run
+
+    def fit_screen(self) -> None:
+        """First start (no saved geometry): the window at most the screen's free area, so that a
+        laptop's 1024 or 1366 px screen gets the layout made for it (see :meth:`_compact_layout`)."""
+        if not self.settings.get(WINDOW_GEOMETRY).isEmpty() or self.screen() is None:
+            return
+        free = self.screen().availableGeometry()
+        self.resize(min(self.width(), free.width()), min(self.height(), free.height()))
+
+    def _compact_layout(self) -> None:
+        """A window narrower than COMPACT_WIDTH_PX: the series and display docks become tabs beside the
+        verdicts and case facts (as clinical viewers fold their side panels on a laptop), and the
+        axial view takes about two thirds of the views. Side by side, the two side columns left the three
+        views 324 px of a 1024 px window."""
+        self.compact = True
+        verdicts = self.rules_wiring.verdict_dock
+        for dock in (self.browser_dock, self.display_dock):
+            self.tabifyDockWidget(verdicts, dock)
+        verdicts.raise_()
+        self.centralWidget().setSizes([680, 320])  # proportions: the axial view 45% of a 1024 px window
 
     def _size_docks(self) -> None:
         """The series/display column 330 px wide, the lesion table tall enough for about six rows and
         the verdict dock wider on wide screens.
         Made in __init__, before the window was shown, these sizes were ignored: the table showed two
         lesions of five at 1400 x 950."""
-        # the verdicts get more room on a wide screen (440 px at 1400, 28% of the width beyond)
         verdicts = self.rules_wiring.verdict_dock
-        self.resizeDocks([self.browser_dock, verdicts], [330, max(440, int(self.width() * 0.28))],
-                         Qt.Orientation.Horizontal)
+        if self.compact:  # one side column, as narrow as the display panel allows
+            self.resizeDocks([verdicts], [COMPACT_SIDE_PX], Qt.Orientation.Horizontal)
+        else:  # the verdicts get more room on a wide screen (440 px at 1400, 28% of the width beyond)
+            self.resizeDocks([self.browser_dock, verdicts], [330, max(440, int(self.width() * 0.28))],
+                             Qt.Orientation.Horizontal)
         self.resizeDocks([self.lesion_dock], [230], Qt.Orientation.Vertical)
 
     # --------------------------------------------------------------- settings

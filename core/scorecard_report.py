@@ -3,9 +3,9 @@
 The PDF has the figures on its first page (summary, then one row per
 reference lesion and per extra lesion) and key images after it: for every
 reference lesion and every extra one, axial, coronal and sagittal crops
-through its centre with the reference contour (solid green) and the
-trainee's (dashed magenta); a missed lesion is titled MISSED in red, an
-extra one EXTRA in orange.
+through its centre with the reference and the trainee's contours in the
+styles of core.practice_styles (the same as the window's feedback overlay,
+with the same legend); a missed lesion is titled MISSED, an extra one EXTRA.
 """
 
 from __future__ import annotations
@@ -24,13 +24,10 @@ from core.case import atomic_write_text
 from core.contours import plane_spacing, slice_outlines
 from core.lesion_map import AXIAL, CORONAL, SAGITTAL, lesion_centre_index, lesion_crop
 from core.lesions import Lesion
+from core.practice_styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
 from core.scoring import Scorecard
 from core.volume import Volume
 
-REFERENCE_COLOR = "#3ce63c"
-TRAINEE_COLOR = "#ff50ff"
-MISSED_COLOR = "#e03030"
-EXTRA_COLOR = "#ff9a1e"
 DISCLAIMER = "Training feedback only. Decision support, never a treatment order."
 PLANE_NAMES = {AXIAL: "axial", CORONAL: "coronal", SAGITTAL: "sagittal"}
 
@@ -195,14 +192,15 @@ def _summary_page(card: Scorecard, rows: list[ScorecardRow], trainee_name: str, 
 
 def _images_page(rows: list[ScorecardRow], ref: dict, tra: dict, image: Volume, grids, page: int):
     fig = _figure()
-    fig.text(0.07, 0.965, "Key images: reference solid green, trainee dashed magenta", fontsize=11, weight="bold")
+    fig.text(0.07, 0.965, "Key images", fontsize=11, weight="bold")
     fig.text(0.93, 0.965, f"page {page}", fontsize=8, ha="right", color="#666666")
+    _legend(fig, 0.07, 0.945)
     for i, row in enumerate(rows):
         focus = ref.get(row.reference) or tra.get(row.trainee)
         grid = grids.get(focus.mask.series_uid) if focus.mask is not None else None
         centre = lesion_centre_index(focus, grid, image)
         title, colour = _row_title(row)
-        top = 0.93 - i * 0.225
+        top = 0.905 - i * 0.22
         fig.text(0.07, top, title, fontsize=10, weight="bold", color=colour)
         for j, axis in enumerate((AXIAL, CORONAL, SAGITTAL)):
             ax = fig.add_axes([0.07 + j * 0.30, top - 0.205, 0.27, 0.195])
@@ -219,9 +217,10 @@ def _images_page(rows: list[ScorecardRow], ref: dict, tra: dict, image: Volume, 
 def _row_title(row: ScorecardRow) -> tuple[str, str]:
     v = row.values
     if row.outcome == "missed":
-        return f"MISSED: reference {row.reference} ({v.get('reference_site', '')})", MISSED_COLOR
+        return f"{MISSED.title}: reference {row.reference} ({v.get('reference_site', '')})", MISSED.colour
     if row.outcome == "extra":
-        return f"EXTRA: trainee {row.trainee} ({v.get('trainee_site', '')}) matches no reference lesion", EXTRA_COLOR
+        return (f"{EXTRA.title}: trainee {row.trainee} ({v.get('trainee_site', '')}) matches no reference lesion",
+                EXTRA.colour)
     return (f"Reference {row.reference} / trainee {row.trainee}: Dice {_f(v['dice'], '.3f')}, "
             f"HD95 {_f(v['hd95_mm'], '.1f', ' mm')}", "#202020")
 
@@ -237,23 +236,48 @@ def _draw_crop(ax, image: Volume, focus: Lesion, centre, axis: int, ref_lesion, 
     sa, sb = plane_spacing(image.spacing_mm, axis)
     extent = (crop.b0 - 0.5, crop.b1 - 0.5, crop.a1 - 0.5, crop.a0 - 0.5)
     ax.imshow(pixels, cmap="gray", vmin=lo, vmax=hi, extent=extent, aspect=sa / sb, interpolation="nearest")
-    for lesion, colour, style in ((ref_lesion, REFERENCE_COLOR, "-"), (tra_lesion, TRAINEE_COLOR, "--")):
+    matched = ref_lesion is not None and tra_lesion is not None
+    for lesion, style in ((ref_lesion, REFERENCE if matched else MISSED), (tra_lesion, TRAINEE if matched else EXTRA)):
         if lesion is None:
             continue
         if lesion.mask is not None and lesion.mask.grid_shape == image.shape \
                 and lesion.mask.series_uid == image.info.series_uid:
             for loop in slice_outlines(lesion.mask, axis, crop.index):
                 closed = np.vstack([loop, loop[:1]])
-                ax.plot(closed[:, 1], closed[:, 0], style, color=colour, linewidth=1.4)
+                if style.shaded:
+                    ax.fill(closed[:, 1], closed[:, 0], color=style.colour, alpha=SHADE_ALPHA / 255, linewidth=0)
+                ax.plot(closed[:, 1], closed[:, 0], style.line.matplotlib, color=style.colour, linewidth=1.4)
         elif lesion.point_mm is not None:
             zyx = image.patient_to_index(np.asarray(lesion.point_mm, dtype=np.float64))
             a, b = [k for k in range(3) if k != axis]
-            ax.plot([zyx[b]], [zyx[a]], marker="+", markersize=10, color=colour)
+            ax.plot([zyx[b]], [zyx[a]], marker="+", markersize=10, color=style.colour)
     ax.set_xlim(extent[0], extent[1])
     if axis == AXIAL:
         ax.set_ylim(extent[2], extent[3])
     else:
         ax.set_ylim(extent[3], extent[2])
+
+
+def _legend(fig, x: float, y: float) -> None:
+    """The practice styles on a dark strip (white outlines would not show on paper), each drawn and named
+    with the window's words (core.practice_styles), and what missed and extra mean under it."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    fig.add_artist(Rectangle((x, y - 0.011), 0.86, 0.018, transform=fig.transFigure, facecolor="#202020",
+                             edgecolor="none"))
+    entries = [style.legend_entry() for style in PRACTICE_STYLES]
+    room = [len(text) + 10 for text in entries]  # the swatch takes about ten characters' width
+    x0 = x + 0.008
+    for style, text, share in zip(PRACTICE_STYLES, entries, room):
+        if style.shaded:
+            fig.add_artist(Rectangle((x0, y - 0.006), 0.035, 0.008, transform=fig.transFigure,
+                                     facecolor=style.colour, alpha=SHADE_ALPHA / 255, edgecolor="none"))
+        fig.add_artist(Line2D([x0, x0 + 0.035], [y - 0.002, y - 0.002], transform=fig.transFigure,
+                              color=style.colour, linestyle=style.line.matplotlib, linewidth=1.4))
+        fig.text(x0 + 0.042, y - 0.002, text, fontsize=6.5, color="white", va="center")
+        x0 += (0.86 - 0.008) * share / sum(room)
+    fig.text(x, y - 0.02, LEGEND_NOTE, fontsize=6.5, color="#444444", va="center")
 
 
 def _f(value, spec: str, unit: str = "") -> str:

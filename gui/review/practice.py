@@ -4,10 +4,12 @@ Flow: Practice > Practise on a case… picks an expert's case file (its images
 are opened when they are not on screen) or an RTSTRUCT on the images shown.
 Its lesions become the hidden *reference*; the window starts an empty case
 on the same images for the trainee. "Score" compares (core.scoring) and
-reveals the reference over the views in its own style: matched reference
-contours dashed white, missed ones dashed red with MISSED, the trainee's
-extra lesions outlined orange with EXTRA; the scorecard dock shows the
-figures and exports PDF and CSV (core.scorecard_report).
+reveals the reference over the views in the practice styles of
+core.practice_styles (the scorecard PDF draws the same, with the same legend):
+found reference contours dashed white over the trainee's solid magenta,
+missed ones dashed red and shaded with MISSED, the trainee's extra lesions
+solid orange and shaded with EXTRA; the scorecard dock shows the figures and
+exports PDF and CSV (core.scorecard_report).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from core.contours import slice_outlines
 from core.errors import ScoringError
 from core.lesions import Lesion
 from core.practice import is_case_file, read_side, score_with_rules
+from core.practice_styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
 from core.scoring import Scorecard
 from core.volume import Volume
 from gui.errors import error_boundary
@@ -35,9 +38,6 @@ from gui.view_labels import LabelKind
 
 log = logging.getLogger("oligoplan.gui")
 
-MATCHED_COLOR = QColor(255, 255, 255)
-MISSED_COLOR = QColor(255, 40, 40)
-EXTRA_COLOR = QColor(255, 150, 20)
 PRACTICE_FILTER = "OligoPlan case or RTSTRUCT (*.json *.dcm);;All files (*)"
 
 
@@ -165,42 +165,45 @@ class ReferenceOverlay:
         axis, k = view.slice_axis, view.slice_index
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         labels: list[tuple[QPointF, str, QColor, int]] = []
+        found = {m.trainee for m in card.matched}
+        for lesion in model.lesions:  # under the reference's dashes; their labels are the lesion overlay's
+            if lesion.id in found:
+                self._paint_lesion(view, painter, lesion, axis, k, TRAINEE, labels=labels, text=None, order=1)
         for lesion in session.reference:
             missed = lesion.id in card.missed
-            color = MISSED_COLOR if missed else MATCHED_COLOR
-            text = f"MISSED ref {lesion.label}" if missed else f"ref {lesion.label}"
-            self._paint_lesion(view, painter, lesion, axis, k, color, dashed=True, fill=missed,
+            text = f"{MISSED.title} ref {lesion.label}" if missed else f"ref {lesion.label}"
+            self._paint_lesion(view, painter, lesion, axis, k, MISSED if missed else REFERENCE,
                                labels=labels, text=text, order=0 if missed else 2)
         extras = set(card.extra)
         for lesion in model.lesions:
             if lesion.id in extras:
-                self._paint_lesion(view, painter, lesion, axis, k, EXTRA_COLOR, dashed=False, fill=True,
-                                   labels=labels, text=f"EXTRA {lesion.label}", order=1)
+                self._paint_lesion(view, painter, lesion, axis, k, EXTRA, labels=labels,
+                                   text=f"{EXTRA.title} {lesion.label}", order=1)
         # placed by the view with the lesions' and structures' labels: after the lesions, before structure
         # names; misses first
         for anchor, text, color, order in labels:
             view.labels.add(anchor, text, color, kind=LabelKind.REFERENCE, bold=True, below=True, order=order)
 
-    def _paint_lesion(self, view, painter, lesion: Lesion, axis: int, k: int, color: QColor, *,
-                      dashed: bool, fill: bool, labels: list, text: str, order: int) -> None:
+    def _paint_lesion(self, view, painter, lesion: Lesion, axis: int, k: int, style: PracticeStyle, *,
+                      labels: list, text: str | None, order: int) -> None:
         model = view.model
-        pen = QPen(color, 2.4)
-        if dashed:
-            pen.setStyle(Qt.PenStyle.DashLine)
+        color = style_color(style)
+        pen = practice_pen(style)
         if lesion.mask is not None and model.grid_for(lesion.mask) is model.base:
             loops = slice_outlines(lesion.mask, axis, k)
             if not loops:
                 return
             path = outline_path(view, loops)
-            if fill:
+            if style.shaded:
                 shade = QColor(color)
-                shade.setAlpha(70)
+                shade.setAlpha(SHADE_ALPHA)
                 painter.fillPath(path, QBrush(shade))
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
             box = path.boundingRect()
-            labels.append((QPointF(box.center().x(), box.bottom() + 1), text, color, order))
+            if text:
+                labels.append((QPointF(box.center().x(), box.bottom() + 1), text, color, order))
         elif lesion.point_mm is not None:
             zyx = model.base.patient_to_index(np.asarray(lesion.point_mm, dtype=np.float64))
             if abs(zyx[axis] - k) > 0.5:
@@ -209,7 +212,19 @@ class ReferenceOverlay:
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(centre, 9.0, 9.0)
-            labels.append((QPointF(centre.x(), centre.y() + 10), text, color, order))
+            if text:
+                labels.append((QPointF(centre.x(), centre.y() + 10), text, color, order))
+
+
+def style_color(style: PracticeStyle) -> QColor:
+    return QColor(style.colour)
+
+
+def practice_pen(style: PracticeStyle, width: float = 2.4) -> QPen:
+    """The pen of a practice role (core.practice_styles): its colour, dashed or solid."""
+    pen = QPen(style_color(style), width)
+    pen.setStyle(Qt.PenStyle.DashLine if style.line is LineStyle.DASHED else Qt.PenStyle.SolidLine)
+    return pen
 
 
 def practice_title_part(practice: PracticeController) -> str:

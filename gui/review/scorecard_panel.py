@@ -7,6 +7,8 @@ same ones the PDF prints.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.lesion_map import lesion_centre_index
+from core.practice_styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
 from core.scorecard_report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
 from gui.errors import error_boundary
 from gui.settings import USER_NAME
@@ -109,8 +112,7 @@ class ScorecardPanel(QWidget):
             self.status_label.setText(f"Practising on {session.source.name}: the reference is hidden. "
                                       "Mark and contour every lesion, then Practice > Score.")
             return
-        self.status_label.setText(f"Scored against {session.source.name}. Reference: dashed white "
-                                  "(missed: red); your extra lesions: orange.")
+        self.status_label.setText(f"Scored against {html.escape(session.source.name)}.<br>{legend_html()}")
         for what, value in summary_items(card):
             label = QLabel(value, self)
             label.setWordWrap(True)
@@ -179,6 +181,17 @@ class ScorecardPanel(QWidget):
         with error_boundary(self.window, "Exporting the scorecard CSV"):
             write_scorecard_csv(path, session.scorecard, session.reference, session.trainee)
             self.window.show_message(f"Scorecard saved to {path}")
+
+
+def legend_html() -> str:
+    """The practice styles as the views draw them (a line sample on a dark box) with the scorecard PDF's words."""
+    entries = []
+    for style in PRACTICE_STYLES:
+        sample = "- - -" if style.line is LineStyle.DASHED else "\u2014\u2014"
+        entries.append(f"<span style='background-color:#202020; color:{style.colour}'>&nbsp;<b>{sample}</b>&nbsp;"
+                       f"</span>&nbsp;{html.escape(style.legend_entry())}")
+    pairs = [" &nbsp; ".join(entries[k:k + 2]) for k in range(0, len(entries), 2)]  # two a line
+    return "<br>".join(pairs) + f"<br><small>{html.escape(LEGEND_NOTE)}</small>"
 
 
 def _f(value, spec: str, unit: str = "") -> str:

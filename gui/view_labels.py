@@ -18,8 +18,9 @@ reference, imported structures) *asks* for its labels during a paint with
   a label moved away from its lesion gets a thin leader line to it.
 
 A lesion label that finds no free place is still drawn (it must be seen); a
-structure name that finds none is left out (the structure list names it) and
-counted in :attr:`ViewLabels.left_out`.
+structure name that finds none within a few label heights of its outline is
+left out (far away it would seem to name another organ; the structure list
+names it) and counted in :attr:`ViewLabels.left_out`.
 
 :attr:`ViewLabels.placed` keeps what the last paint drew (text and box in
 widget pixels), for tests and benchmarks.
@@ -39,6 +40,7 @@ _PAD_X = 4.0  # text to box edge, each side
 _GAP = 1.0  # least room between two boxes
 _EDGE = 2.0  # least room between a box and the view's edge
 _LEADER_MIN_PX = 8.0  # a label further than this from its anchor gets a leader line
+_STRUCTURE_REACH = 2.5  # a structure name goes at most this many label heights from its anchor, or not at all
 _DARK_BOX = QColor(0, 0, 0, 175)
 _LIGHT_BOX = QColor(235, 235, 235, 215)
 
@@ -161,6 +163,8 @@ def place_labels(requests: list[LabelRequest], bounds: QRectF, obstacles: list[Q
             if key in seen:
                 continue
             seen.add(key)
+            if req.kind is LabelKind.STRUCTURE and _distance(req.anchor, rect) > _STRUCTURE_REACH * h:
+                continue  # a name far from its organ would name the wrong one
             if not _hits(rect, taken):
                 choice = rect
                 break
@@ -196,6 +200,11 @@ def _free_anywhere(start: QRectF, w: float, h: float, inner: QRectF, taken: list
 
 def _nearest_on_rect(p: QPointF, rect: QRectF) -> QPointF:
     return QPointF(min(max(p.x(), rect.left()), rect.right()), min(max(p.y(), rect.top()), rect.bottom()))
+
+
+def _distance(p: QPointF, rect: QRectF) -> float:
+    q = _nearest_on_rect(p, rect)
+    return math.hypot(q.x() - p.x(), q.y() - p.y())
 
 
 class ViewLabels:

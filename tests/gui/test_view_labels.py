@@ -178,3 +178,31 @@ def test_structure_names_fit_their_column_and_the_tooltip_has_the_full_name(fold
     qtbot.waitUntil(lambda: tree.viewport().width() > 300)
     for item in rows:
         assert fm.horizontalAdvance(item.text(0)) <= name_room(tree, item), item.text(0)
+
+
+def test_crowded_labels_lesions_all_shown_far_structure_names_left_out(qapp):
+    """Twelve lesions and twelve structures at one point of a small view: every lesion label is placed
+    apart; a structure name goes near its outline or not at all (far off it would name another organ)."""
+    from PySide6.QtGui import QColor, QFont
+
+    from gui.view_labels import LabelRequest, label_font, place_labels
+
+    font = QFont()
+    anchor = QPointF(150, 100)
+    lesions = [LabelRequest(f"L{i}", anchor, QColor(60, 230, 60)) for i in range(12)]
+    names = [LabelRequest(f"STRUCTURE_{i}", anchor, QColor(0, 200, 200), LabelKind.STRUCTURE, below=True)
+             for i in range(12)]
+    bounds = QRectF(0, 0, 300, 200)
+    placed, left_out = place_labels(names + lesions, bounds, [QRectF(0, 0, 60, 20)], label_font(font, False),
+                                    label_font(font, True))
+    assert [p.text for p in placed[:12]] == [f"L{i}" for i in range(12)]  # lesions first, whatever the order asked
+    assert all(p.free for p in placed)
+    assert left_out and len(placed) + len(left_out) == 24
+    for p in placed:
+        assert bounds.contains(p.rect) and not p.rect.intersects(QRectF(0, 0, 60, 20))
+        if p.kind is LabelKind.STRUCTURE:
+            near = QPointF(min(max(anchor.x(), p.rect.left()), p.rect.right()),
+                           min(max(anchor.y(), p.rect.top()), p.rect.bottom()))
+            assert abs(near.y() - anchor.y()) <= 3 * p.rect.height()
+    for a, b in itertools.combinations(placed, 2):
+        assert not a.rect.intersects(b.rect), (a.text, b.text)

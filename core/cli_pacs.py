@@ -9,11 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-from pathlib import Path
 
-from core.errors import PacsError, RetrieveIncompleteError
+from core.errors import RetrieveIncompleteError
 from core.pacs.nodes import DEFAULT_AE_TITLE, DEFAULT_BIND_ADDRESS, DEFAULT_LISTEN_PORT, LocalAE, PacsNode
 
 LEVELS = ("patient", "study", "series")
@@ -91,16 +89,11 @@ def timeout_seconds(text: str) -> float:
 def check_out_folder(out: str) -> None:
     """Check ``pacs get --out`` before anything is asked of the PACS: a folder that cannot
     hold the files would make every arriving instance fail, and the PACS then reports a
-    refused retrieve. Nothing is created here (a study that is not found leaves no folder)."""
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise PacsError(f"--out {out}: is a file, not a folder; choose a folder for the study")
-    existing = next((p for p in (folder, *folder.absolute().parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
-        raise PacsError(f"--out {out}: the folder cannot be created ({existing} is a file); "
-                        "choose a folder you can write to")
-    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-        raise PacsError(f"--out {out}: {existing} is not writable; choose a folder you can write to")
+    refused retrieve. Nothing is created here (a study that is not found leaves no folder).
+    The check is core.pacs.retrieve.check_folder_writable, with the option in the message."""
+    from core.pacs.retrieve import check_folder_writable
+
+    check_folder_writable(out, label=f"--out {out}", todo="choose a folder you can write to")
 
 
 def _client(args):

@@ -328,7 +328,8 @@ def retrieve_study(client: PacsClient, study_uid: str, series_uids: list[str] | 
     return report
 
 
-def check_folder_writable(folder: str | Path, *, in_cache: bool = False) -> None:
+def check_folder_writable(folder: str | Path, *, in_cache: bool = False, label: str | None = None,
+                          todo: str | None = None) -> None:
     """Refuse, before anything is asked of the PACS, a study folder that cannot be created or
     written: every arriving instance would fail to be stored, and the PACS would then report
     the retrieve as refused (the message blamed the PACS for our folder).
@@ -336,6 +337,8 @@ def check_folder_writable(folder: str | Path, *, in_cache: bool = False) -> None
     Nothing is left behind: the nearest existing folder is probed with a temporary file, and
     the study folder itself is created only when the first instance arrives.
     ``in_cache``: the folder is the default cache folder (the message then says how to move it).
+    ``label`` and ``todo``: the start and the end of the message (default: "cannot retrieve
+    into FOLDER" and what to do), e.g. ``--out DIR`` on the command line.
 
     Raises
     ------
@@ -343,22 +346,20 @@ def check_folder_writable(folder: str | Path, *, in_cache: bool = False) -> None
         Naming the folder, why it cannot be used and what to do.
     """
     folder = Path(folder)
-    where = "the PACS cache folder " if in_cache else ""
-    todo = ("make the user data folder writable, or set OLIGOPLAN_DATA_DIR to a folder you can write to"
-            if in_cache else "choose a folder you can write to (command line: --out DIR)")
+    label = label or f"cannot retrieve into {'the PACS cache folder ' if in_cache else ''}{folder}"
+    todo = todo or ("make the user data folder writable, or set OLIGOPLAN_DATA_DIR to a folder you can write to"
+                    if in_cache else "choose a folder you can write to (command line: --out DIR)")
     if folder.exists() and not folder.is_dir():
-        raise PacsError(f"cannot retrieve into {where}{folder}: it is a file, not a folder; {todo}")
+        raise PacsError(f"{label}: it is a file, not a folder; {todo}")
     existing = next((p for p in (folder, *folder.absolute().parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
-        raise PacsError(f"cannot retrieve into {where}{folder}: the folder cannot be created ({existing} is a "
-                        f"file); {todo}")
+        raise PacsError(f"{label}: the folder cannot be created ({existing} is a file); {todo}")
     try:
         handle, probe = tempfile.mkstemp(prefix=".oligoplan-write-test-", dir=existing)
         os.close(handle)
         os.unlink(probe)
     except OSError as exc:
-        raise PacsError(f"cannot retrieve into {where}{folder}: {existing} is not writable "
-                        f"({exc.strerror or exc}); {todo}") from None
+        raise PacsError(f"{label}: {existing} is not writable ({exc.strerror or exc}); {todo}") from None
 
 
 def store_aet_hint(client: PacsClient, writer: InstanceWriter) -> str:

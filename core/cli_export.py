@@ -48,6 +48,8 @@ class ExportJob:
     rtstruct: object = None
     #: the SEG the --sr step wrote beside the report (its groups reference its segments)
     seg_path: Path | None = None
+    #: every file written so far, in order (what a cancel that came too late must still report)
+    written: list[Path] = field(default_factory=list)
     #: organs at risk for --include-oars (core.rt.rtstruct_write.RoiSpec); None: those
     #: of the structure sets found with the images (the gui passes the ones it shows)
     oars: list | None = None

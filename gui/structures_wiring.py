@@ -52,7 +52,7 @@ from core.errors import ExportError
 from core.lesions import AddLesion, LesionSet
 from core.case import Case
 from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
-from core.rt.export_job import write_case_rtstruct, write_case_sr
+from core.rt.export_job import cancelled_note, write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
 from core.rt.rtstruct_write import RoiSpec
@@ -421,12 +421,15 @@ class StructureWiring(QObject):
                                   "then export again")
             job = self._job(folder, anonymise, include_oars, snapshot=True)
             write = write_case_rtstruct if kind == "rtstruct" else write_case_sr
-            self.window.runner.start(
-                lambda progress, cancel: write(job), f"Exporting {what}",
+            task = self.window.runner.start(
+                lambda progress, cancel: write(job, cancel), f"Exporting {what}",
                 # after the runner's 'finished', which clears the status bar
                 on_done=lambda path: QTimer.singleShot(0, partial(self._report, path, job)),
                 on_failed=partial(show_exception, self.window, f"Exporting {what}"),
             )
+            # Cancel: nothing written, or (too late) what was written all the same; never silence
+            task.signals.cancelled.connect(
+                lambda: QTimer.singleShot(0, lambda: self.window.show_message(cancelled_note(job))))
 
     def _job(self, folder: str | Path, anonymise: bool, include_oars: bool, snapshot: bool = False) -> ExportJob:
         base, overlay = self.model.base, self.model.overlay

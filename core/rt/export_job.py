@@ -12,18 +12,26 @@
 A lesion that cannot go into the RTSTRUCT (drawn on another series) is named
 in the job's notes, never dropped silently; a point-only lesion becomes a
 POINT contour (RT ROI Interpreted Type MARKER).
+
+Cancel (the gui's Cancel button): both writers take a ``cancel() -> bool`` check, asked
+between their slow steps (RTSTRUCT; SEG; SR) and once more before anything is written;
+they raise :class:`core.errors.Cancelled` with nothing written. Every file goes to disk
+only after the last check (SEG and SR together), so a cancel never leaves part of an
+export; one that comes while the files are being written is too late, and
+:func:`cancelled_note` says what was written (``job.written``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 
 from core.case import Case
-from core.errors import ExportError
+from core.errors import Cancelled, ExportError
 from core.rt.rtstruct_write import (
     RoiSpec,
     build_rtstruct,
@@ -135,37 +143,72 @@ def _add_markers(ds: Dataset, points: list[tuple[str, np.ndarray]], volume: Volu
         ds.RTROIObservationsSequence.append(obs)
 
 
-def write_case_rtstruct(job) -> Path:
-    """The --rtstruct step: validated (and de-identified with --anonymise) RTSTRUCT."""
+CancelCheck = Callable[[], bool]
+
+
+def _check(cancel: CancelCheck | None, what: str) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled(f"export cancelled before {what}; nothing was written")
+
+
+def _write(job, ds: Dataset, path: Path, what: str) -> None:
+    write_validated(ds, path, what)
+    job.written.append(path)
+
+
+def write_case_rtstruct(job, cancel: CancelCheck | None = None) -> Path:
+    """The --rtstruct step: validated (and de-identified with --anonymise) RTSTRUCT.
+
+    ``cancel`` is asked before the RTSTRUCT is built and before it is written (Cancelled,
+    nothing written)."""
+    _check(cancel, "the RTSTRUCT was built")
     ds = case_rtstruct(job.case, job.workspace, job.include_oars, job.notes, oars=job.oars)
     job.rtstruct = ds  # the SR of the same export references it (UIDs remapped alike)
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)
     path = Path(job.out_dir) / RTSTRUCT_NAME
-    write_validated(ds, path, "the RTSTRUCT")
+    _check(cancel, "the RTSTRUCT was written")
+    _write(job, ds, path, "the RTSTRUCT")
     return path
 
 
-def write_case_sr(job) -> Path:
+def write_case_sr(job, cancel: CancelCheck | None = None) -> Path:
     """The --sr step: TID 1500 measurement report of the lesions, and the SEG of their
-    contours it references (``job.seg_path``; none when no lesion is contoured)."""
+    contours it references (``job.seg_path``; none when no lesion is contoured).
+
+    ``cancel`` is asked before the SEG, before the SR and before writing (Cancelled, nothing
+    written); the SEG is written with the SR, never alone."""
     from core.rt.seg import case_seg
     from core.rt.sr import case_sr
 
+    _check(cancel, "the SEG was built")
     try:
         seg = case_seg(job.case, job.workspace, [])  # lesions left out are noted by the SR already
     except ExportError as exc:  # e.g. a multi-frame image: the report still goes out, with points
         seg = None
         job.notes.append(f"no SEG written: {exc}; the SR gives each lesion's centre point instead")
-    job.seg_path = None
-    if seg is not None:
-        seg_ds = job.anonymiser.dataset(seg.dataset) if job.anonymiser is not None else seg.dataset
-        job.seg_path = Path(job.out_dir) / SEG_NAME
-        write_validated(seg_ds, job.seg_path, "the lesion segmentation (SEG)")
+    _check(cancel, "the SR was built")
     ds = case_sr(job.case, job.workspace, rtstruct=job.rtstruct, notes=job.notes, seg=seg)
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)
+    seg_ds = None
+    if seg is not None:
+        seg_ds = job.anonymiser.dataset(seg.dataset) if job.anonymiser is not None else seg.dataset
     path = Path(job.out_dir) / SR_NAME
-    write_validated(ds, path, "the SR measurement report")
+    _check(cancel, "the SEG and SR were written")
+    job.seg_path = None
+    if seg_ds is not None:
+        job.seg_path = Path(job.out_dir) / SEG_NAME
+        _write(job, seg_ds, job.seg_path, "the lesion segmentation (SEG)")
+    _write(job, ds, path, "the SR measurement report")
     return path
+
+
+def cancelled_note(job) -> str:
+    """What to tell the user after a cancelled export: nothing written, or (a cancel that came
+    while the files were being written) the files that are there all the same."""
+    if not job.written:
+        return "Export cancelled: nothing was written"
+    names = ", ".join(p.name for p in job.written)
+    return f"Cancelled too late: the export had finished; wrote {names} to {job.written[0].parent}"
 

@@ -92,17 +92,21 @@ def read_facts_file(path: str) -> dict:
     return doc
 
 
-def warn_unknown_facts(args, raw: dict | None, where: str, catalog: Catalog) -> None:
+def warn_unknown_facts(args, raw: dict | None, where: str, catalog: Catalog) -> list[str]:
     """One warning line on stderr per key of ``raw`` that is not a case fact (a typo such as
-    "ecgo" would silently leave the fact unknown). Keys a rule set of ``catalog`` reads (a local
-    protocol's own facts) and the case's rule-set choice are facts too. The evaluation is unchanged."""
+    "ecgo" would silently leave the fact unknown); returns the warnings' texts (for the JSON).
+    Keys a rule set of ``catalog`` reads (a local protocol's own facts) and the case's rule-set
+    choice are facts too. The evaluation is unchanged."""
     from core.rules.case_check import RULE_SETS_KEY
     from core.rules.facts import unknown_fact_keys, unknown_fact_text
     from core.rules.schema import iter_criteria
 
     read = {c.fact for r in catalog for c in iter_criteria(r.criteria) if c.fact}
-    for key, closest in unknown_fact_keys(raw, [RULE_SETS_KEY, *sorted(read)]):
-        print(f"oligoplan {args.command}: warning: {unknown_fact_text(key, closest, where)}", file=sys.stderr)
+    texts = [unknown_fact_text(key, closest, where)
+             for key, closest in unknown_fact_keys(raw, [RULE_SETS_KEY, *sorted(read)])]
+    for text in texts:
+        print(f"oligoplan {args.command}: warning: {text}", file=sys.stderr)
+    return texts
 
 
 def parse_date(text: str | None) -> date | None:
@@ -122,7 +126,8 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     when the caller has its own way to open them (the export's job opens them
     once for every step); it is called after the options are read, so a bad
     option is reported before missing images. Without it the check opens the
-    images itself. The check's warnings are in the result, for the caller to show.
+    images itself. The check's warnings are in the result, for the caller to show (those about
+    facts keys that are not case facts are printed on stderr already: ``result.fact_warnings``).
     """
     from core.rules.case_check import check_case
     from core.rules.oar_settings import load_oar_settings
@@ -131,12 +136,16 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     rule_sets = catalog.select(selected_ids(args, case.facts))
     overrides = read_facts_file(args.facts) if args.facts else None
     case_name = case.path.name if getattr(case, "path", None) is not None else "case"
-    warn_unknown_facts(args, case.facts, f"{case_name}: facts", catalog)
+    fact_warnings = warn_unknown_facts(args, case.facts, f"{case_name}: facts", catalog)
     if overrides:
-        warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
+        fact_warnings += warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
     if args.cutoff_months < 0:
         raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: must be 0 or more")
     today = parse_date(args.date)
     images = open_images() if open_images is not None else None
-    return check_case(case, rule_sets, facts_override=overrides, today=today, cutoff_months=args.cutoff_months,
-                      images=images, oar_settings=load_oar_settings())
+    result = check_case(case, rule_sets, facts_override=overrides, today=today, cutoff_months=args.cutoff_months,
+                        images=images, oar_settings=load_oar_settings())
+    # printed on stderr above; in the warnings too, so the JSON of check and of the summary has them
+    result.fact_warnings = fact_warnings
+    result.warnings = fact_warnings + result.warnings
+    return result

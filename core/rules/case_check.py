@@ -119,6 +119,9 @@ class CaseCheck:
     evaluation: Evaluation
     workspace: object | None
     warnings: list[str]
+    #: The warnings about facts keys that are not case facts (also at the head of ``warnings``,
+    #: so the JSON of `check` and of the summary carry them); core.check_options puts them here.
+    fact_warnings: list[str] = field(default_factory=list)
 
 
 def check_case(

@@ -31,6 +31,7 @@ import core
 from core.codes import UID_PREFIX, Code
 from core.contours import mask_outlines
 from core.dicom.headers import RTSTRUCT_SOP_CLASS
+from core.atomic_file import atomic_open, writing_file
 from core.errors import ExportError
 from core.lesions import LesionMask
 from core.rt.validate import Validation, validate_dataset
@@ -251,14 +252,9 @@ def write_validated(ds: Dataset, path: str | os.PathLike, what: str) -> Validati
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     validation = validate_dataset(ds, what)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        ds.save_as(tmp, enforce_file_format=True)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    noun = what[4:] if what.startswith("the ") else what
+    with writing_file(path, noun), atomic_open(path, "wb") as fh:  # fsynced; a failure names the file
+        ds.save_as(fh, enforce_file_format=True)
     return validation
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from core.contours import slice_outlines
 from core.lesions import Lesion, LesionEvent
@@ -56,36 +56,6 @@ def outline_path(view: "SliceView", loops: list[np.ndarray]) -> QPainterPath:
         path.addPolygon(QPolygonF([QPointF(x, y) for x, y in xy]))
         path.closeSubpath()
     return path
-
-
-def draw_label(painter: QPainter, anchor: QPointF, text: str, color: QColor, bold: bool = False,
-               taken: list[QRectF] | None = None) -> QRectF:
-    """A label on a dark box so it reads on any grey value, centred above ``anchor``.
-
-    ``taken``: boxes of labels already drawn; the label moves up until it
-    overlaps none of them, and its own box is added.
-    """
-    font = QFont(painter.font())
-    font.setPixelSize(13)
-    font.setBold(bold)
-    painter.setFont(font)
-    metrics = painter.fontMetrics()
-    width = metrics.horizontalAdvance(text) + 8
-    rect = QRectF(anchor.x() - width / 2, anchor.y() - metrics.height() - 4, width, metrics.height() + 2)
-    if taken is not None:
-        for _ in range(len(taken)):
-            hit = next((r for r in taken if r.intersects(rect)), None)
-            if hit is None:
-                break
-            rect.moveBottom(hit.top() - 1)
-        taken.append(rect)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(0, 0, 0, 150))
-    painter.drawRoundedRect(rect, 3, 3)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(color)
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-    return rect
 
 
 class LesionOverlay:

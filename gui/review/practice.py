@@ -70,6 +70,7 @@ class PracticeController(QObject):
         self.overlay = ReferenceOverlay(self)
         for view in window.views.values():
             view.extra_overlays.append(self.overlay)
+            view.lesion_overlay.colour_for = self.feedback_colour
         self.model.events.lesions.connect(self._on_model_lesions)
 
     def disconnect_model(self) -> None:
@@ -139,6 +140,22 @@ class PracticeController(QObject):
         self.session = None
         self._pending = None
         self._refresh()
+
+    def feedback_colour(self, lesion: Lesion) -> QColor | None:
+        """Once scored, a trainee lesion's colour in the legend (found: trainee, extra: extra), else None.
+
+        The lesion overlay draws the lesion's outline and label in it, so "Other 1" is magenta like
+        the trainee outline around it, not in its own colour the legend does not name.
+        """
+        session = self.session
+        if session is None or not session.revealed:
+            return None
+        card = session.scorecard
+        if lesion.id in card.extra:
+            return style_color(EXTRA)
+        if any(m.trainee == lesion.id for m in card.matched):
+            return style_color(TRAINEE)
+        return None
 
     def grids(self) -> dict[str, Volume]:
         return {v.info.series_uid: v for v in (self.model.base, self.model.overlay) if v is not None}

@@ -9,7 +9,7 @@ immutable object, so its cached outlines are dropped as soon as it changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
@@ -70,6 +70,9 @@ class LesionOverlay:
         self.model = view.model
         self._cache: dict[tuple[str, int, int], tuple[Lesion, list[np.ndarray]]] = {}
         self.outline_count = 0  # outlines computed (not taken from the cache), for tests/bench
+        #: another colour for some lesions (outline and label), or None for their own: a scored
+        #: practice draws the trainee's lesions in the feedback styles (gui.review.practice)
+        self.colour_for: Callable[[Lesion], QColor | None] | None = None
         self._lesion_set = self.model.lesions
         self._lesion_set.changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
@@ -119,6 +122,11 @@ class LesionOverlay:
         return loops
 
     # ------------------------------------------------------------------ paint
+    def lesion_colour(self, lesion: Lesion) -> QColor:
+        """The colour a lesion's outline and label are drawn in on this view."""
+        special = self.colour_for(lesion) if self.colour_for is not None else None
+        return special if special is not None else lesion_color(lesion.id)
+
     def paint(self, painter: QPainter) -> None:
         view = self.view
         base = self.model.base
@@ -129,7 +137,7 @@ class LesionOverlay:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         labels: list[tuple[QPointF, str, QColor, bool]] = []
         for lesion in self.model.lesions:
-            color = lesion_color(lesion.id)
+            color = self.lesion_colour(lesion)
             is_selected = lesion.id == selected
             if lesion.mask is not None and self.model.grid_for(lesion.mask) is base:
                 loops = self.outlines(lesion, axis, k)

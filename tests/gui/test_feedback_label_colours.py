@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
+from core.practice_styles import EXTRA, TRAINEE
 from gui.orientation import Plane
+from gui.tools.overlay import lesion_color
 from gui.tools.segment import PREVIEW_TEXT
 from gui.view_labels import LabelKind
 from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
@@ -24,6 +26,7 @@ from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
     truth,
     win,
 )
+from tests.gui.test_review_practice import reference  # noqa: F401 - fixture
 from tests.gui.test_view_labels import (  # noqa: F401 - fixtures and helpers
     assert_readable,
     click_segment,
@@ -52,3 +55,31 @@ def test_the_preview_label_is_placed_with_the_others_and_covers_none(folder_win,
         assert_readable(w.views[plane], labels)
     key(qtbot, w, Qt.Key.Key_Escape)
     assert PREVIEW_TEXT not in [label.text for label in painted_labels(view)]
+
+
+def test_scored_trainee_labels_take_the_legend_colours(folder_win, qtbot, reference, truth):
+    w = folder_win
+    rv = w.review_wiring
+    rv.practice.start(reference)  # the expert's L1 (liver) and L4 (lung)
+    qtbot.waitUntil(lambda: rv.practice.active)
+    click_segment(qtbot, w, truth["L1"]["centre_mm"])  # found
+    click_segment(qtbot, w, truth["L5"]["centre_mm"])  # the vertebra: not in the reference, an extra
+    found, extra = sorted(w.model.lesions, key=lambda lesion: lesion.id)
+
+    def label_colour(lesion, centre_mm):
+        go_to_mm(w, centre_mm)
+        labels = painted_labels(axial(w))
+        own = [label for label in labels if label.text == lesion.label and label.kind is LabelKind.LESION]
+        assert len(own) == 1, [label.text for label in labels]
+        return own[0].color.name()
+
+    # before scoring: their own palette colours
+    assert label_colour(found, truth["L1"]["centre_mm"]) == lesion_color(found.id).name()
+    key(qtbot, w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    card = rv.practice.session.scorecard
+    assert [m.trainee for m in card.matched] == [found.id] and card.extra == (extra.id,)
+    assert label_colour(found, truth["L1"]["centre_mm"]) == TRAINEE.colour
+    assert label_colour(extra, truth["L5"]["centre_mm"]) == EXTRA.colour
+    # the practice ends: own colours again
+    rv.practice.end()
+    assert label_colour(found, truth["L1"]["centre_mm"]) == lesion_color(found.id).name()

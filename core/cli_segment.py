@@ -110,10 +110,17 @@ def cmd_segment(args) -> int:
         lesion_id = case.lesions.new_id()
         new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=result.mask,
                           segmentation=result.record))
+    for problem in case.integrity_warnings:  # the trail is kept as it is; the new lesions are added after it
+        print(f"oligoplan segment: warning: {out.name}: {problem}", file=sys.stderr)
+    reopened: list[str] = []
+    case.review.reopened.connect(reopened.append)
     stack = UndoStack()
     for lesion in new:
         stack.push(AddLesion(case.lesions, lesion))
+    case.review.reopened.disconnect(reopened.append)
     save_case(case, out)
+    for message in reopened:  # an approved or reviewed case is a draft again: say so, as the window does
+        print(f"oligoplan segment: note: {message}", file=sys.stderr)
     rows = [lesion_row(lesion, workspace) for lesion in new]
     if args.json:
         print(json.dumps({"case": str(out), "lesions": rows}, indent=2))

@@ -58,9 +58,14 @@ def rules_file_path(text: str) -> str:
 def catalog_for(args) -> Catalog:
     """The rule catalogue with ``args.rules_file``; each malformed file is a warning on stderr."""
     catalog = load_catalog(args.rules_file)
-    for error in catalog.errors:
-        print(f"oligoplan {args.command}: warning: {error}; that rule set was left out", file=sys.stderr)
+    for text in catalog_warnings(catalog):
+        print(f"oligoplan {args.command}: warning: {text}", file=sys.stderr)
     return catalog
+
+
+def catalog_warnings(catalog: Catalog) -> list[str]:
+    """One warning per rule-set file that was left out (malformed), naming the file, field and problem."""
+    return [f"{error}; that rule set was left out" for error in catalog.errors]
 
 
 def selected_ids(args, case_facts: dict | None = None) -> list[str] | None:
@@ -126,8 +131,9 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     when the caller has its own way to open them (the export's job opens them
     once for every step); it is called after the options are read, so a bad
     option is reported before missing images. Without it the check opens the
-    images itself. The check's warnings are in the result, for the caller to show (those about
-    facts keys that are not case facts are printed on stderr already: ``result.fact_warnings``).
+    images itself. The check's warnings are in the result, for the caller to show (those of the
+    set-up, malformed rule files and facts keys that are not case facts, are printed on stderr
+    already: ``result.setup_warnings``).
     """
     from core.rules.case_check import check_case
     from core.rules.oar_settings import load_oar_settings
@@ -136,16 +142,16 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     rule_sets = catalog.select(selected_ids(args, case.facts))
     overrides = read_facts_file(args.facts) if args.facts else None
     case_name = case.path.name if getattr(case, "path", None) is not None else "case"
-    fact_warnings = warn_unknown_facts(args, case.facts, f"{case_name}: facts", catalog)
+    shown = catalog_warnings(catalog) + warn_unknown_facts(args, case.facts, f"{case_name}: facts", catalog)
     if overrides:
-        fact_warnings += warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
+        shown += warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
     if args.cutoff_months < 0:
         raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: must be 0 or more")
     today = parse_date(args.date)
     images = open_images() if open_images is not None else None
     result = check_case(case, rule_sets, facts_override=overrides, today=today, cutoff_months=args.cutoff_months,
                         images=images, oar_settings=load_oar_settings())
-    # printed on stderr above; in the warnings too, so the JSON of check and of the summary has them
-    result.fact_warnings = fact_warnings
-    result.warnings = fact_warnings + result.warnings
+    # printed on stderr already; in the warnings too, so the JSON of check and of the summary has them
+    result.setup_warnings = shown
+    result.warnings = shown + result.warnings
     return result

@@ -48,7 +48,7 @@ def cmd_check(args) -> int:
     from core.case import load_case
 
     result = check_with_options(args, load_case(args.case))
-    for warning in result.warnings[len(result.fact_warnings):]:  # the facts warnings are printed already
+    for warning in result.warnings[len(result.setup_warnings):]:  # the set-up's are printed already
         print(f"oligoplan {args.command}: warning: {warning}", file=sys.stderr)
     ev = result.evaluation
     if args.json:

@@ -119,9 +119,10 @@ class CaseCheck:
     evaluation: Evaluation
     workspace: object | None
     warnings: list[str]
-    #: The warnings about facts keys that are not case facts (also at the head of ``warnings``,
-    #: so the JSON of `check` and of the summary carry them); core.check_options puts them here.
-    fact_warnings: list[str] = field(default_factory=list)
+    #: The warnings of the option set-up (a malformed rule-set file left out, a facts key that is
+    #: not a case fact), printed on stderr by core.check_options and also at the head of
+    #: ``warnings``, so the JSON of `check` and of the summary carry them.
+    setup_warnings: list[str] = field(default_factory=list)
 
 
 def check_case(

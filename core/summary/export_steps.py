@@ -23,7 +23,7 @@ def _check(job):
         from core.rules.case_check import CaseImages
 
         cached = check_with_options(job.args, job.case, open_images=lambda: CaseImages(job.workspace))
-        job.notes.extend(cached.warnings[len(cached.fact_warnings):])  # the facts warnings are on stderr already
+        job.notes.extend(cached.warnings[len(cached.setup_warnings):])  # the set-up's are on stderr already
         job.__dict__["_summary_check"] = cached
     return cached
 

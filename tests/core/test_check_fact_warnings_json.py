@@ -46,3 +46,22 @@ def test_summary_json_lists_the_misspelt_fact_and_the_export_prints_it_once(case
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert any("'ecgo' is not a case fact" in w for w in summary["warnings"])
     assert sum("'ecgo'" in line for line in (proc.stdout + proc.stderr).splitlines()) == 1
+
+
+def test_a_malformed_rule_file_left_out_is_in_the_warnings_of_check_json_and_the_summary_json(
+        case, tmp_path, config):
+    bad = tmp_path / "bad-protocol.json"
+    bad.write_text('{"id": ', encoding="utf-8")
+
+    checked = cli("check", case, "--rules-file", bad, "--rules", "sabr-comet", "--json", env=config)
+    exported = cli("export", case, "--out", tmp_path / "out", "--json", "--rules-file", bad, "--rules",
+                   "sabr-comet", env=config)
+
+    assert checked.returncode == 0 == exported.returncode, checked.stderr + exported.stderr
+    (line,) = [w for w in json.loads(checked.stdout)["warnings"] if "bad-protocol.json" in w]
+    assert "not valid JSON" in line and line.endswith("that rule set was left out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert any("bad-protocol.json" in w and "left out" in w for w in summary["warnings"])
+    for proc in (checked, exported):  # one line each, not repeated as a note
+        assert sum("bad-protocol.json" in l for l in (proc.stdout if proc is exported else "").splitlines()
+                   + proc.stderr.splitlines()) == 1

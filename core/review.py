@@ -135,6 +135,10 @@ def _signoff(entry: AuditEntry, state: ReviewState) -> SignOff:
 
 
 # ------------------------------------------------------------------ review
+#: said after the review state when the case file's audit trail was edited by hand
+TRAIL_ALTERED = "audit trail changed outside OligoPlan: not to be relied on; see Review > History"
+
+
 class CaseReview:
     """Review state, sign-off and change recording of one case.
 
@@ -175,13 +179,22 @@ class CaseReview:
         return replay(self.trail)[1]
 
     def status_text(self) -> str:
-        """E.g. 'Approved by A. Smith (radiation oncologist), 2026-11-26 16:40 UTC'."""
+        """E.g. 'Approved by A. Smith (radiation oncologist), 2026-11-26 16:40 UTC'.
+
+        When the file's audit trail was changed outside OligoPlan (``case.integrity_warnings``),
+        :data:`TRAIL_ALTERED` follows: a hand-edited sign-off must not read as a real one in the
+        verdict panel, the history or the summary PDF and JSON.
+        """
         state, signoffs = replay(self.trail)
         if not signoffs:
-            return state.label
-        last = signoffs[-1]
-        role = f" ({last.role})" if last.role else ""
-        return f"{state.label} by {last.name}{role}, {last.when[:16].replace('T', ' ')} UTC"
+            text = state.label
+        else:
+            last = signoffs[-1]
+            role = f" ({last.role})" if last.role else ""
+            text = f"{state.label} by {last.name}{role}, {last.when[:16].replace('T', ' ')} UTC"
+        if self.case.integrity_warnings:
+            text += f" ({TRAIL_ALTERED})"
+        return text
 
     # -------------------------------------------------------------- sign
     def sign(self, to_state: ReviewState | str, comment: str = "", *, name: str | None = None,

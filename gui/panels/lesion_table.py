@@ -44,14 +44,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("LD mm", "Longest axial diameter, mm (RECIST 1.1)"),
     ("SA mm", "Short axis in the slice of the longest diameter, mm (lymph nodes)"),
     ("SUVmax", "Highest SUV (body weight) in the lesion"),
+    ("Notes", "Free notes on the lesion (saved in the case): double-click to edit"),
 )
-C_ID, C_LABEL, C_SITE, C_SIDE, C_KIND, C_TREAT, C_VOL, C_LD, C_SA, C_SUV = range(len(COLUMNS))
+C_ID, C_LABEL, C_SITE, C_SIDE, C_KIND, C_TREAT, C_VOL, C_LD, C_SA, C_SUV, C_NOTES = range(len(COLUMNS))
+MEASURED = (C_VOL, C_LD, C_SA, C_SUV)
 CHOICES = {
     C_SITE: [(s.label, s) for s in Site],
     C_SIDE: [("—", Laterality.NONE)] + [(lat.value, lat) for lat in Laterality if lat is not Laterality.NONE],
     C_KIND: [(k.value, k) for k in LesionKind],
 }
-_FIELD = {C_LABEL: "label", C_SITE: "site", C_SIDE: "laterality", C_KIND: "kind"}
+_FIELD = {C_LABEL: "label", C_SITE: "site", C_SIDE: "laterality", C_KIND: "kind", C_NOTES: "notes"}
 
 
 def counts_text(lesions: LesionSet) -> str:
@@ -154,7 +156,7 @@ class LesionTableModel(QAbstractTableModel):
             return self._text(lesion, col, role == Qt.ItemDataRole.EditRole)
         if role == SORT_ROLE:
             return self._sort_key(lesion, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= C_VOL:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in MEASURED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(lesion)
@@ -173,6 +175,8 @@ class LesionTableModel(QAbstractTableModel):
             return lesion.kind.value
         if col == C_TREAT:
             return None
+        if col == C_NOTES:
+            return lesion.notes if edit else " ".join(lesion.notes.split())  # one line in the table
         if lesion.mask is None and col in (C_VOL, C_LD, C_SA):
             return "marker" if col == C_VOL else ""
         m = self.model.measure(lesion)
@@ -192,7 +196,7 @@ class LesionTableModel(QAbstractTableModel):
             return int(digits) if digits else 0
         if col == C_TREAT:
             return int(lesion.treatable)
-        if col >= C_VOL:
+        if col in MEASURED:
             m = self.model.measure(lesion)
             value = {C_VOL: m.volume_cc, C_LD: m.longest_axial_diameter_mm,
                      C_SA: m.short_axis_mm, C_SUV: m.suv_max}[col]
@@ -204,8 +208,11 @@ class LesionTableModel(QAbstractTableModel):
         lines = [f"{lesion.id} {lesion.label}: {lesion.site_text}, {lesion.kind.value}"]
         if m.longest_3d_diameter_mm is not None:
             lines.append(f"longest 3D diameter {m.longest_3d_diameter_mm:.1f} mm")
+        if m.centroid_mm is not None:
+            lines.append("centroid ({}) mm (LPS)".format(", ".join(f"{v:.1f}" for v in m.centroid_mm)))
         if m.hu_mean is not None:
-            lines.append(f"mean {m.hu_mean:.0f} HU")
+            lines.append(f"mean {m.hu_mean:.0f} HU, max {m.hu_max:.0f} HU" if m.hu_max is not None
+                         else f"mean {m.hu_mean:.0f} HU")
         if m.suv_mean is not None:
             lines.append(f"SUVmean {m.suv_mean:.2f}, SUVpeak {m.suv_peak:.2f}" if m.suv_peak is not None
                          else f"SUVmean {m.suv_mean:.2f}")
@@ -213,6 +220,8 @@ class LesionTableModel(QAbstractTableModel):
             lines.append("marker only: counted, not contoured")
         if lesion.segmentation is not None:
             lines.append(f"click-segmented, {lesion.segmentation.describe()}")
+        if lesion.notes.strip():
+            lines.append(f"notes: {lesion.notes.strip()}")
         return "\n".join(lines)
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
@@ -291,6 +300,7 @@ class LesionPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(C_LABEL, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(C_NOTES, QHeaderView.ResizeMode.Stretch)  # a long note never widens the table
         self._choice_delegate = ChoiceDelegate(self.table)
         for col in CHOICES:
             self.table.setItemDelegateForColumn(col, self._choice_delegate)

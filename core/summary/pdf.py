@@ -29,7 +29,12 @@ A4 = (8.27, 11.69)
 VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#ef6c00"}
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
-MAX_KEY_IMAGES = 12
+#: Lesions in the page-2 table (more: "... and N more", see the CSV); each has its key image.
+MAX_TABLE_ROWS = 24
+MAX_KEY_IMAGES = MAX_TABLE_ROWS
+#: The key-image grid: right of the lesion map, above the footer; tiles no smaller than this.
+_KEY_LEFT, _KEY_WIDTH, _KEY_BOTTOM, _KEY_GAP, _KEY_TITLE = 0.485, 0.455, 0.09, 0.005, 0.018
+_KEY_MIN_SIZE = 0.07
 #: Average glyph width of DejaVu Sans (matplotlib's default font) in em, regular and bold.
 _EM_REGULAR, _EM_BOLD = 0.60, 0.68
 
@@ -199,12 +204,12 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
     fig = _figure()
     _header(fig, s, "Lesions, lesion map and key images")
     rows = s["lesions"]
-    table_h = 0.0165 * (min(len(rows), 24) + 1)
+    table_h = 0.0165 * (min(len(rows), MAX_TABLE_ROWS) + 1)
     ax = fig.add_axes((0.06, 0.925 - table_h, 0.88, table_h))
     ax.axis("off")
     headers = ["#", "ID", "Site", "Kind", "Treat.", "Diam. mm", "Vol. cm³", "SUVmax", "OAR flags", "Organs at risk"]
     cells = []
-    for r in rows[:24]:
+    for r in rows[:MAX_TABLE_ROWS]:
         site = r["site"] + (f" ({r['laterality']})" if r.get("laterality") else "")
         cells.append([r["number"], r["id"], site, r["kind"], "yes" if r["treatable"] else "NO",
                       _num(r["longest_diameter_mm"], 1), _num(r["volume_cc"], 2), _num(r["suv_max"], 1),
@@ -225,8 +230,8 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
     else:
         ax.text(0.5, 0.5, "No lesions marked", ha="center", fontsize=10)
     top = 0.925 - table_h - 0.03
-    if len(rows) > 24:
-        fig.text(0.06, top + 0.012, f"… and {len(rows) - 24} more lesions (see the CSV)", fontsize=7)
+    if len(rows) > MAX_TABLE_ROWS:
+        fig.text(0.06, top + 0.012, f"… and {len(rows) - MAX_TABLE_ROWS} more lesions (see the CSV)", fontsize=7)
     # lesion map
     ax = fig.add_axes((0.06, top - 0.42, 0.40, 0.40))
     ax.set_anchor("N")  # the map (wider than tall) at the top of its box, level with the key images
@@ -251,27 +256,44 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
     ax.set_xlabel("x (mm, LPS)", fontsize=6)
     ax.set_ylabel("z (mm)", fontsize=6)
     # key images
-    shown = key_images[:MAX_KEY_IMAGES]
-    ncol = 3
-    size = 0.155
+    ncol, size, fits = key_image_grid(len(key_images), top)
+    shown = key_images[:fits]
     for n, (number, pic) in enumerate(shown):
         row, col = divmod(n, ncol)
-        x0 = 0.485 + col * (size + 0.005)
-        y0 = top - (row + 1) * (size * A4[0] / A4[1] + 0.018)
-        if y0 < 0.06:
-            break
+        x0 = _KEY_LEFT + col * (size + _KEY_GAP)
+        y0 = top - (row + 1) * (size * A4[0] / A4[1] + _KEY_TITLE)
         ax = fig.add_axes((x0, y0, size, size * A4[0] / A4[1]))
         ax.imshow(pic.image, cmap=pic.cmap, vmin=pic.vmin, vmax=pic.vmax, extent=pic.extent,
                   interpolation="nearest")
         if pic.mask is not None and pic.mask.any():
             ax.contour(pic.mask.astype(float), levels=[0.5], colors=["#ffeb3b"], linewidths=0.8,
                        extent=(pic.extent[0], pic.extent[1], pic.extent[3], pic.extent[2]), origin="upper")
-        ax.set_title(f"{number}: {rows[number - 1]['id']} {rows[number - 1]['site']}", fontsize=6.5, pad=2)
+        ax.set_title(f"{number}: {rows[number - 1]['id']} {rows[number - 1]['site']}",
+                     fontsize=6.5 if size > 0.1 else 5.5, pad=2)
         ax.set_xticks([])
         ax.set_yticks([])
-    if len(key_images) > len(shown):
-        fig.text(0.46, 0.075, f"key images of the first {len(shown)} lesions", fontsize=6.5)
+    missing = [r["number"] for r in rows if r["number"] not in {number for number, _ in shown}]
+    if missing:  # never left out silently: no room on the page, or no image to show
+        fig.text(_KEY_LEFT, _KEY_BOTTOM - 0.015, textwrap.shorten(
+            "no key image for lesion " + ", ".join(map(str, missing)), 110), fontsize=6.5)
     return fig
+
+
+def key_image_grid(n: int, top: float) -> tuple[int, float, int]:
+    """(columns, tile width as a fraction of the page width, how many tiles fit) for ``n`` key
+    images between ``top`` and the footer: the fewest columns (largest tiles) that hold all
+    ``n``; when even the smallest tiles do not, as many as fit."""
+    aspect = A4[0] / A4[1]
+    best = (3, 0.0, 0)
+    for ncol in range(3, 10):
+        size = (_KEY_WIDTH - (ncol - 1) * _KEY_GAP) / ncol
+        if size < _KEY_MIN_SIZE:
+            break
+        rows = max(int((top - _KEY_BOTTOM) // (size * aspect + _KEY_TITLE)), 0)
+        best = (ncol, size, min(n, rows * ncol))
+        if rows * ncol >= n:
+            break
+    return best
 
 
 def _num(v, digits):

@@ -145,13 +145,13 @@ def _page_overview(s: dict) -> Figure:
     text = cls["class"] if not cls["missing"] else f"unknown — needs {', '.join(cls['missing'])}"
     induced = cls.get("genesis") == "induced"
     fig.text(0.06, y, "ESTRO-EORTC class:", fontsize=11, weight="bold", va="top")
-    fig.text(0.30, y, text.upper() if induced else text, fontsize=11, va="top",
-             color="#c62828" if induced else "black", weight="bold" if induced else "normal")
-    y -= 0.02
+    # wrapped within the right margin: the induced note ran off the page ("down-staged" cut)
+    below = _wrapped_text(fig, 0.30, y, text.upper() if induced else text, 11, bold=induced, max_lines=2,
+                          color="#c62828" if induced else "black")
+    y = min(y - 0.02, below - 0.003)
     note = (f"synchronous/metachronous cut-off {cls['cutoff_months']:g} months (setting; not verified)"
             + ("; INDUCED: widespread disease down-staged by systemic therapy" if induced else ""))
-    fig.text(0.30, y, note, fontsize=7.5, color="#444444", va="top")
-    y -= 0.035
+    y = _wrapped_text(fig, 0.30, y, note, 7.5, max_lines=3, color="#444444") - (0.035 - 7.5 * 1.3 / 72 / A4[1])
     # facts (two columns)
     fig.text(0.06, y, "Case facts", fontsize=11, weight="bold", va="top")
     y -= 0.02

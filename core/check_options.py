@@ -114,6 +114,16 @@ def warn_unknown_facts(args, raw: dict | None, where: str, catalog: Catalog) -> 
     return texts
 
 
+def altered_trail_warnings(args, case, case_name: str) -> list[str]:
+    """One warning line on stderr per problem found in the case's audit trail when it was read
+    (a hand-edited entry breaks the hash chain: a sign-off in it is not to be relied on);
+    returns the texts (for the JSON). The check itself is unchanged."""
+    texts = [f"{case_name}: {problem}" for problem in getattr(case, "integrity_warnings", ())]
+    for text in texts:
+        print(f"oligoplan {args.command}: warning: {text}", file=sys.stderr)
+    return texts
+
+
 def parse_date(text: str | None) -> date | None:
     """``--date`` as a date (None: today)."""
     if not text:
@@ -132,8 +142,8 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     once for every step); it is called after the options are read, so a bad
     option is reported before missing images. Without it the check opens the
     images itself. The check's warnings are in the result, for the caller to show (those of the
-    set-up, malformed rule files and facts keys that are not case facts, are printed on stderr
-    already: ``result.setup_warnings``).
+    set-up, an audit trail changed outside OligoPlan, malformed rule files and facts keys that are
+    not case facts, are printed on stderr already: ``result.setup_warnings``).
     """
     from core.rules.case_check import check_case
     from core.rules.oar_settings import load_oar_settings
@@ -142,7 +152,8 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     rule_sets = catalog.select(selected_ids(args, case.facts))
     overrides = read_facts_file(args.facts) if args.facts else None
     case_name = case.path.name if getattr(case, "path", None) is not None else "case"
-    shown = catalog_warnings(catalog) + warn_unknown_facts(args, case.facts, f"{case_name}: facts", catalog)
+    shown = altered_trail_warnings(args, case, case_name) + catalog_warnings(catalog) + warn_unknown_facts(
+        args, case.facts, f"{case_name}: facts", catalog)
     if overrides:
         shown += warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
     if args.cutoff_months < 0:

@@ -34,6 +34,8 @@ def register(subparsers) -> None:
     find.add_argument("--modality", default="", metavar="M", help="e.g. CT, PT, MR")
     find.add_argument("--date-from", default="", metavar="YYYY-MM-DD", help="study date from (inclusive)")
     find.add_argument("--date-to", default="", metavar="YYYY-MM-DD", help="study date to (inclusive)")
+    find.add_argument("--accession-number", default="", metavar="ACC",
+                      help="the study's accession number (as the PACS dialog's Accession field)")
     find.add_argument("--json", action="store_true", help="print JSON")
     find.set_defaults(func=cmd_find)
 
@@ -121,7 +123,7 @@ def cmd_find(args) -> int:
 
     query = FindQuery(level=args.level, patient_id=args.patient_id, patient_name=args.patient_name,
                       study_uid=args.study_uid, modality=args.modality, date_from=args.date_from,
-                      date_to=args.date_to)
+                      date_to=args.date_to, accession_number=args.accession_number)
     results = _client(args).find(query)
     if args.json:
         print(json.dumps({"results": [r.to_json() for r in results]}, indent=2))

@@ -32,6 +32,7 @@ from pydicom.sequence import Sequence as DicomSequence
 
 from core.case import Case
 from core.errors import Cancelled, ExportError
+from core.lesion_colours import lesion_colour
 from core.rt.rtstruct_write import (
     RoiSpec,
     build_rtstruct,
@@ -45,16 +46,14 @@ RTSTRUCT_NAME = "rtstruct.dcm"
 SR_NAME = "sr.dcm"
 SEG_NAME = "seg.dcm"
 
-#: Lesion colours (r, g, b), one per lesion in turn: saturated, told apart on CT grey.
-LESION_COLORS = [(255, 0, 0), (255, 128, 0), (255, 0, 255), (0, 200, 255), (255, 255, 0),
-                 (0, 255, 128), (160, 80, 255), (255, 96, 160)]
 
-
-def lesion_rois(case: Case, volume: Volume, notes: list[str]) -> tuple[list[RoiSpec], list[tuple[str, np.ndarray]]]:
-    """ROIs of the lesions with a mask on ``volume``; point-only lesions as markers."""
+def lesion_rois(case: Case, volume: Volume, notes: list[str]
+                ) -> tuple[list[RoiSpec], list[tuple[str, np.ndarray, tuple[int, int, int]]]]:
+    """ROIs of the lesions with a mask on ``volume``; point-only lesions as markers (name, point in
+    LPS mm, colour). Each lesion's colour is the one the views show it in (core.lesion_colours)."""
     rois, points = [], []
-    for n, lesion in enumerate(case.lesions):
-        color = LESION_COLORS[n % len(LESION_COLORS)]
+    for lesion in case.lesions:
+        color = lesion_colour(lesion.id)  # the colour the views show it in (core.lesion_colours)
         if lesion.mask is not None:
             if lesion.mask.series_uid != volume.info.series_uid:
                 notes.append(f"{lesion.id} ({lesion.label}) is drawn on another series; it is not in the RTSTRUCT")
@@ -62,7 +61,8 @@ def lesion_rois(case: Case, volume: Volume, notes: list[str]) -> tuple[list[RoiS
             rois.append(RoiSpec(lesion.label or lesion.id, lesion.mask, color, "GTV", lesion.kind.code,
                                 description=f"OligoPlan lesion {lesion.id}, {lesion.site_text}"))
         elif lesion.point_mm is not None:
-            points.append((lesion.label or lesion.id, np.array(lesion.point_mm, dtype=np.float64)))
+            points.append((lesion.label or lesion.id, np.array(lesion.point_mm, dtype=np.float64),
+                           lesion_colour(lesion.id)))
     return rois, points
 
 
@@ -106,13 +106,14 @@ def case_rtstruct(case: Case, workspace, include_oars: bool, notes: list[str],
     return ds
 
 
-def _add_markers(ds: Dataset, points: list[tuple[str, np.ndarray]], volume: Volume) -> None:
+def _add_markers(ds: Dataset, points: list[tuple[str, np.ndarray, tuple[int, int, int]]],
+                 volume: Volume) -> None:
     """Point-only lesions as POINT contours (MARKER), on the slice nearest the point."""
     taken = [str(r.ROIName) for r in ds.StructureSetROISequence]
-    names = unique_names(taken + [name for name, _ in points])[len(taken):]
+    names = unique_names(taken + [name for name, _, _ in points])[len(taken):]
     image_class = ds.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0] \
         .RTReferencedSeriesSequence[0].ContourImageSequence[0].ReferencedSOPClassUID
-    for (name, point), unique in zip(points, names):
+    for (name, point, color), unique in zip(points, names):
         number = len(ds.StructureSetROISequence) + 1
         k = int(np.clip(np.rint(volume.patient_to_index(point)[0]), 0, volume.shape[0] - 1))
         roi = Dataset()
@@ -131,7 +132,7 @@ def _add_markers(ds: Dataset, points: list[tuple[str, np.ndarray]], volume: Volu
         contour.ContourNumber = 1
         contour.ContourData = [f"{v:.4f}" for v in point]
         rc = Dataset()
-        rc.ROIDisplayColor = [255, 255, 255]
+        rc.ROIDisplayColor = [int(c) for c in color]
         rc.ReferencedROINumber = number
         rc.ContourSequence = DicomSequence([contour])
         ds.ROIContourSequence.append(rc)

@@ -16,35 +16,20 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from core.contours import slice_outlines
+from core.lesion_colours import PALETTE, lesion_colour  # noqa: F401 (PALETTE: re-exported)
 from core.lesions import Lesion, LesionEvent
 from gui.view_labels import LabelKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from gui.slice_view import SliceView
 
-#: distinct colours that stay visible on grey CT and on a hot PET overlay
-#: (no pure red/yellow, which the PET colour map uses; no cyan, the crosshair's)
-PALETTE: tuple[tuple[int, int, int], ...] = (
-    (60, 230, 60),     # green
-    (255, 80, 255),    # magenta
-    (255, 150, 30),    # orange
-    (100, 150, 255),   # blue
-    (190, 255, 70),    # lime
-    (255, 130, 170),   # pink
-    (170, 120, 255),   # violet
-    (0, 210, 170),     # teal
-    (240, 240, 120),   # pale yellow
-    (255, 95, 80),     # coral
-)
 PREVIEW_COLOR = QColor(255, 255, 255)
 _MAX_CACHE = 2000
 
 
 def lesion_color(lesion_id: str) -> QColor:
-    """The colour of a lesion: fixed by its id number, so it never changes between sessions."""
-    digits = "".join(ch for ch in lesion_id if ch.isdigit())
-    number = int(digits) if digits else sum(map(ord, lesion_id))
-    return QColor(*PALETTE[(number - 1) % len(PALETTE)])
+    """The colour of a lesion (core.lesion_colours: by its id number, the same in every export)."""
+    return QColor(*lesion_colour(lesion_id))
 
 
 def outline_path(view: "SliceView", loops: list[np.ndarray]) -> QPainterPath:

@@ -293,7 +293,9 @@ def _treatable(c, rule_set, ctx, units):
     if untreatable:
         result = _result(c, FAIL, len(untreatable), untreatable, f"{', '.join(untreatable)} marked not treatable")
     else:
-        result = _result(c, PASS, 0, (), "every lesion marked treatable")
+        # treatable is the default (issue 3): say so, not that someone judged every lesion
+        result = _result(c, PASS, 0, (), "no lesion marked not treatable (each is treatable unless "
+                                         "its Treat box in the lesion table is cleared)")
     return replace(result, unit=c.unit or "not treatable")  # "0 not treatable", not a bare "0"
 
 

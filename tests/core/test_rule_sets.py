@@ -313,3 +313,10 @@ def test_iyengar_counts_the_primary_and_nrg_lu002_leaves_out_brain():
     brain = [LesionInfo("B1", site="brain", longest_diameter_mm=10)]
     assert run("nrg-lu002", three + brain).verdict == ELIGIBLE
     assert run("gomez-nsclc", three + brain).verdict == NOT_ELIGIBLE  # Gomez counts brain
+
+
+def test_a_treatable_pass_says_it_rests_on_the_default_not_on_an_assessment():
+    res = run("sabr-comet", [LesionInfo("L1", site="liver", longest_diameter_mm=20)])
+    crit = next(c for c in res.criteria if c.id == "treatable")
+    assert crit.status == "pass"
+    assert crit.reason.startswith("no lesion marked not treatable") and "Treat box" in crit.reason

@@ -23,8 +23,10 @@ DISCLAIMER = ("Decision support only, not a treatment order: every verdict must 
 
 LESION_COLUMNS = (
     ("number", "#"), ("id", "ID"), ("label", "Label"), ("site", "Site"), ("laterality", "Side"),
-    ("kind", "Kind"), ("treatable", "Treatable"), ("longest_diameter_mm", "Longest diameter (mm)"),
-    ("longest_axial_diameter_mm", "Axial diameter (mm)"), ("volume_cc", "Volume (cm3)"),
+    # two diameters, named apart: the rule sets' size criteria use the 3D one; RECIST 1.1 (and the
+    # lesion table in the gui) the axial one. The keys (JSON) stay as documented.
+    ("kind", "Kind"), ("treatable", "Treatable"), ("longest_diameter_mm", "Longest 3D diameter (mm)"),
+    ("longest_axial_diameter_mm", "Longest axial diameter, RECIST 1.1 (mm)"), ("volume_cc", "Volume (cm3)"),
     ("suv_max", "SUVmax"), ("oar_flags", "OAR flags"), ("nearest_oar", "Nearest OAR"),
 )
 
@@ -38,9 +40,12 @@ def default_author() -> str:
 
 def review_summary(review) -> dict:
     """The review state of a case (core.review.CaseReview) for the summary: state, the line shown
-    beside the author ("Approved by ... UTC") and every sign-off in force (staff, not the patient)."""
+    beside the author ("Approved by ... UTC"), whether the audit trail was changed outside
+    OligoPlan (``trail_altered``) and every sign-off in force (staff, not the patient)."""
     signoffs = review.signoffs
     return {"state": review.state.value, "status": review.status_text(),
+            # the file's audit trail was changed outside OligoPlan: the sign-offs are not to be relied on
+            "trail_altered": bool(review.case.integrity_warnings),
             "signoffs": [{k: v for k, v in s.to_json().items() if k != "content_digest"} for s in signoffs]}
 
 
@@ -71,7 +76,7 @@ def build_summary(evaluation: Evaluation, *, workspace=None, anonymise: bool = F
         "evaluated_on": ev.today.isoformat(),
         "author": default_author() if author is None else author,
         "review": review_summary(review) if review is not None else
-        {"state": None, "status": "review state not recorded", "signoffs": []},
+        {"state": None, "status": "review state not recorded", "trail_altered": False, "signoffs": []},
         "app_version": core.__version__,
         "case": "" if anonymise else case_name,
         "patient": _identification(workspace, anonymise),

@@ -14,12 +14,14 @@ import textwrap
 from pathlib import Path
 
 import matplotlib
+import matplotlib.patheffects
 
 matplotlib.use("Agg", force=False)
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.atomic_file import atomic_open, writing_file  # noqa: E402
+from core.lesion_colours import lesion_colour_hex  # noqa: E402
 from core.rules.facts import FIELDS  # noqa: E402
 from core.review import REVIEW_COLOURS, review_headline  # noqa: E402
 from core.rules.engine import value_with_unit  # noqa: E402
@@ -29,6 +31,14 @@ A4 = (8.27, 11.69)
 VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#ef6c00"}
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
+#: The review line when the audit trail was changed outside OligoPlan: the colour of a failed
+#: criterion, so a hand-edited approval never reads as a valid (green) one.
+REVIEW_WARNING_COLOUR = STATUS_COLOURS["fail"]
+#: A lesion-map number whose lesion has an organ-at-risk flag raised.
+OAR_FLAG_COLOUR = "#d32f2f"
+#: The lesion table's diameter columns and the note that tells them apart (as the gui's lesion table)
+DIAMETER_NOTE = ("3D LD: longest 3D diameter, used by the rule sets' size criteria; axial LD: longest axial "
+                 "diameter (RECIST 1.1), as in the lesion table.")
 #: Lesions in the page-2 table (more: "... and N more", see the CSV); each has its key image.
 MAX_TABLE_ROWS = 24
 MAX_KEY_IMAGES = MAX_TABLE_ROWS
@@ -45,9 +55,7 @@ def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = Non
 
     Raises :class:`core.errors.FileWriteError` naming ``path`` when it cannot be written.
     """
-    pages = [_page_overview(summary), _page_lesions(summary, mip, key_images or []), _page_criteria(summary)]
-    for n, fig in enumerate(pages, start=1):
-        _footer(fig, summary, n, len(pages))
+    pages = summary_figures(summary, mip, key_images)
     metadata = {"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
                 "Author": summary["author"] or "OligoPlan"}
     with writing_file(path, "summary PDF") as path, atomic_open(path) as fh, \
@@ -57,6 +65,15 @@ def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = Non
     return path
 
 
+def summary_figures(summary: dict, mip: Picture | None = None,
+                    key_images: list[tuple[int, Picture]] | None = None) -> list[Figure]:
+    """The pages of the summary PDF as matplotlib figures (what :func:`write_summary_pdf` saves)."""
+    pages = [_page_overview(summary), _page_lesions(summary, mip, key_images or []), _page_criteria(summary)]
+    for n, fig in enumerate(pages, start=1):
+        _footer(fig, summary, n, len(pages))
+    return pages
+
+
 # ------------------------------------------------------------------ helpers
 def _figure() -> Figure:
     return Figure(figsize=A4)
@@ -64,8 +81,9 @@ def _figure() -> Figure:
 
 def _footer(fig: Figure, s: dict, n: int, total: int) -> None:
     review = s.get("review") or {}
+    altered = ", audit trail altered" if review.get("trail_altered") else ""
     fig.text(0.06, 0.025, f"OligoPlan {s['app_version']} · generated {s['generated']} · author: "
-             f"{s['author'] or 'not given'} · review: {review.get('state') or 'not recorded'}"
+             f"{s['author'] or 'not given'} · review: {review.get('state') or 'not recorded'}{altered}"
              f" · page {n} of {total}", fontsize=6.5, color="#555555")
     fig.text(0.06, 0.04, "Decision support only, not a treatment order.", fontsize=7, color="#b03030",
              weight="bold")
@@ -121,8 +139,9 @@ def _review_lines(fig: Figure, s: dict, y: float) -> float:
     state = review.get("state")
     status = review_headline(state, review.get("status") or "review state not recorded")
     fig.text(0.06, y, "Review:", fontsize=10, weight="bold", va="top")
-    y = _wrapped_text(fig, 0.30, y, status, 10, bold=True, max_lines=3,
-                      color=REVIEW_COLOURS.get(state, "#555555")) - 0.004
+    # a trail changed outside OligoPlan: its sign-off is not to be relied on, never in approved green
+    colour = REVIEW_WARNING_COLOUR if review.get("trail_altered") else REVIEW_COLOURS.get(state, "#555555")
+    y = _wrapped_text(fig, 0.30, y, status, 10, bold=True, max_lines=3, color=colour) - 0.004
     y = _wrapped_text(fig, 0.30, y, f"summary written by {s['author'] or 'not given'} on "
                       f"{s['generated'][:16].replace('T', ' ')} UTC", 7.5, max_lines=2, color="#444444")
     for so in review.get("signoffs", [])[-2:]:
@@ -200,6 +219,13 @@ def _page_overview(s: dict) -> Figure:
 
 
 # ------------------------------------------------------------------ page 2
+#: The page-2 lesion table: headers and column widths (fractions of the table's width).
+LESION_TABLE_HEADERS = ["#", "ID", "Site", "Kind", "Treat.", "3D LD mm", "Axial LD mm", "Vol. cm³", "SUVmax",
+                        "OAR flags", "Organs at risk"]
+LESION_TABLE_WIDTHS = [0.03, 0.04, 0.11, 0.08, 0.045, 0.075, 0.09, 0.065, 0.06, 0.105, 0.30]
+_C_FLAGS = LESION_TABLE_HEADERS.index("OAR flags")
+
+
 def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Picture]]) -> Figure:
     fig = _figure()
     _header(fig, s, "Lesions, lesion map and key images")
@@ -207,15 +233,15 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
     table_h = 0.0165 * (min(len(rows), MAX_TABLE_ROWS) + 1)
     ax = fig.add_axes((0.06, 0.925 - table_h, 0.88, table_h))
     ax.axis("off")
-    headers = ["#", "ID", "Site", "Kind", "Treat.", "Diam. mm", "Vol. cm³", "SUVmax", "OAR flags", "Organs at risk"]
     cells = []
     for r in rows[:MAX_TABLE_ROWS]:
         site = r["site"] + (f" ({r['laterality']})" if r.get("laterality") else "")
         cells.append([r["number"], r["id"], site, r["kind"], "yes" if r["treatable"] else "NO",
-                      _num(r["longest_diameter_mm"], 1), _num(r["volume_cc"], 2), _num(r["suv_max"], 1),
-                      r["oar_flags"] or "—", textwrap.shorten(r["nearest_oar"] or "—", 48)])
+                      _num(r["longest_diameter_mm"], 1), _num(r.get("longest_axial_diameter_mm"), 1),
+                      _num(r["volume_cc"], 2), _num(r["suv_max"], 1),
+                      r["oar_flags"] or "—", textwrap.shorten(r["nearest_oar"] or "—", 40)])
     if cells:
-        widths = [0.03, 0.04, 0.11, 0.08, 0.045, 0.065, 0.065, 0.06, 0.105, 0.40]
+        headers, widths = LESION_TABLE_HEADERS, LESION_TABLE_WIDTHS
         table = ax.table(cellText=cells, colLabels=headers, loc="upper center", cellLoc="left",
                          bbox=(0, 0, 1, 1), colWidths=widths)
         table.auto_set_font_size(False)
@@ -225,8 +251,11 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
             cell.PAD = min(0.1, 0.009 / widths[col])  # the same small inset in every column (PAD: of its width)
             if row == 0:
                 cell.set_facecolor("#e0e0e0")
-            elif col == 8 and cells[row - 1][8] not in ("—", "not checked"):
+            elif col == 0:  # the lesion's colour, as in the views, the map and the RTSTRUCT
+                cell.set_facecolor(lesion_colour_hex(cells[row - 1][1]))
+            elif col == _C_FLAGS and cells[row - 1][_C_FLAGS] not in ("—", "not checked"):
                 cell.set_facecolor("#ffe0b2")
+        fig.text(0.06, 0.925 - table_h - 0.004, DIAMETER_NOTE, fontsize=6, va="top", color="#444444")
     else:
         ax.text(0.5, 0.5, "No lesions marked", ha="center", fontsize=10)
     top = 0.925 - table_h - 0.03
@@ -242,12 +271,18 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
             c = r.get("centroid_mm")
             if c is None:
                 continue
-            colour = "#d32f2f" if r["oar_flags"] not in ("", "not checked") else "#1565c0"
-            ax.plot(c[0], c[2], marker="o", markersize=9, markerfacecolor="none", markeredgecolor=colour,
-                    markeredgewidth=1.2)
+            # a ring in the lesion's own colour (dark-edged, to show on a white PET MIP too); the
+            # number in red when an organ-at-risk flag is raised
+            flagged = r["oar_flags"] not in ("", "not checked")
+            ax.plot(c[0], c[2], marker="o", markersize=9, markerfacecolor="none",
+                    markeredgecolor=lesion_colour_hex(r["id"]), markeredgewidth=1.6,
+                    path_effects=[matplotlib.patheffects.withStroke(linewidth=2.6, foreground="black")])
             ax.annotate(str(r["number"]), (c[0], c[2]), xytext=(5, 4), textcoords="offset points",
-                        fontsize=7.5, color=colour, weight="bold")
+                        fontsize=7.5, color=OAR_FLAG_COLOUR if flagged else "black", weight="bold",
+                        path_effects=[matplotlib.patheffects.withStroke(linewidth=2, foreground="white")])
         ax.set_title(f"Lesion map: coronal {mip.label}", fontsize=8)
+        ax.text(0.0, -0.2, "Rings: each lesion's colour, as in OligoPlan. Red number: OAR flag.",
+                transform=ax.transAxes, fontsize=5.5, va="top", color="#444444")
         ax.text(0.02, 0.5, "R", transform=ax.transAxes, fontsize=8, color="#1565c0", weight="bold")
         ax.text(0.95, 0.5, "L", transform=ax.transAxes, fontsize=8, color="#1565c0", weight="bold")
     else:
@@ -266,7 +301,8 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
         ax.imshow(pic.image, cmap=pic.cmap, vmin=pic.vmin, vmax=pic.vmax, extent=pic.extent,
                   interpolation="nearest")
         if pic.mask is not None and pic.mask.any():
-            ax.contour(pic.mask.astype(float), levels=[0.5], colors=["#ffeb3b"], linewidths=0.8,
+            ax.contour(pic.mask.astype(float), levels=[0.5], colors=[lesion_colour_hex(rows[number - 1]["id"])],
+                       linewidths=0.9,
                        extent=(pic.extent[0], pic.extent[1], pic.extent[3], pic.extent[2]), origin="upper")
         ax.set_title(f"{number}: {rows[number - 1]['id']} {rows[number - 1]['site']}",
                      fontsize=6.5 if size > 0.1 else 5.5, pad=2)

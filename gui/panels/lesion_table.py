@@ -41,7 +41,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Kind", "Primary tumour or metastasis"),
     ("Treat", "Can be treated safely (rule sets take it into account)"),
     ("Vol cc", "Volume, cm³ (core.measure)"),
-    ("LD mm", "Longest axial diameter, mm (RECIST 1.1)"),
+    ("Axial LD mm", "Longest axial diameter, mm (RECIST 1.1). The rule sets' size criteria, 'oligoplan check' "
+                    "and the summary's '3D LD' use the longest 3D diameter, which can be longer"),
     ("SA mm", "Short axis in the slice of the longest diameter, mm (lymph nodes)"),
     ("SUVmax", "Highest SUV (body weight) in the lesion"),
     ("Notes", "Free notes on the lesion (saved in the case): double-click to edit"),

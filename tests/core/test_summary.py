@@ -58,7 +58,10 @@ def test_csv_is_the_lesion_table(exported):
         rows = list(csv.DictReader(fh))
     assert [r["ID"] for r in rows] == ["L1", "L2", "L3", "L4", "L5"]
     assert rows[3]["OAR flags"] == "central_lung" and rows[3]["Site"] == "lung"
-    assert 18 < float(rows[0]["Longest diameter (mm)"]) < 23
+    assert 18 < float(rows[0]["Longest 3D diameter (mm)"]) < 23
+    # the two diameters are named apart (the rule sets use the 3D one, RECIST 1.1 the axial one)
+    assert 0 < float(rows[0]["Longest axial diameter, RECIST 1.1 (mm)"]) <= float(rows[0]["Longest 3D diameter (mm)"])
+    assert not any(title in ("Longest diameter (mm)", "Axial diameter (mm)") for title in rows[0])
 
 
 def test_anonymised_summary_has_no_patient_name_or_id(exported):

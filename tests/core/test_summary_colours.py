@@ -27,7 +27,8 @@ from core.samples import SAMPLE_ROOT
 from core.summary.document import build_summary
 from core.summary.export import summary_pictures
 from core.summary.pdf import STATUS_COLOURS, summary_figures
-from tests.core.test_review import add, new_case, rewrite
+from tests.core.test_review import rewrite
+from tests.core.test_review_altered_trail import approved_file
 from tests.core.test_summary_review import case  # noqa: F401 - fixture
 from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
 
@@ -93,22 +94,8 @@ def review_line_colours(fig) -> dict[str, tuple[int, int, int]]:
             if t.get_fontsize() == 10 and t.get_fontweight() == "bold" and t.get_text() != "Review:"}
 
 
-def approved_case(tmp_path):
-    from core.case import save_case
-
-    case, stack = new_case()
-    add(case, stack)
-    case.review.sign("reviewed", "contours checked")
-    case.review.sign("approved", "fit for SBRT", name="B. Oncologist", role="radiation oncologist")
-    path = save_case(case, tmp_path / "case.oligoplan.json")
-    return path
-
-
 def test_a_hand_edited_approval_is_drawn_in_the_warning_colour_not_green(tmp_path):
-    import json
-
-    path = approved_case(tmp_path)
-    doc = json.loads(path.read_text())
+    path, doc = approved_file(tmp_path)
     doc["audit"]["entries"][-1]["who"] = "Chief"  # a sign-off nobody made
     case = rewrite(path, doc)
     summary, pages = figures_of(case)
@@ -124,7 +111,7 @@ def test_a_hand_edited_approval_is_drawn_in_the_warning_colour_not_green(tmp_pat
 
 
 def test_an_untouched_approval_stays_green(tmp_path):
-    case = load_case(approved_case(tmp_path))
+    case = load_case(approved_file(tmp_path)[0])
     summary, pages = figures_of(case)
     assert summary["review"]["trail_altered"] is False and TRAIL_ALTERED not in summary["review"]["status"]
     lines = review_line_colours(pages[0])

@@ -31,6 +31,9 @@ from core.review import REVIEW_COLOURS, review_headline
 from core.rules.oar import settings_lines
 
 VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
+#: the rows before any lesion is marked: a red NOT ELIGIBLE on a scan nobody has read yet
+#: would read as a finding; the criteria underneath still show what the engine found
+NO_LESIONS_TEXT, NO_LESIONS_COLOUR = "NO LESIONS YET", "#eeeeee"
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -93,6 +96,7 @@ class VerdictPanel(QWidget):
         self.oar_label.setWordWrap(True)
         self.counts_label = QLabel(self)
         self.counts_label.setObjectName("verdict_counts_label")
+        self.counts_label.setWordWrap(True)
         self.note_label = QLabel("Decision support only: check every verdict against the protocol it cites. "
                                  "† = threshold not verified.", self)
         self.note_label.setWordWrap(True)
@@ -196,13 +200,14 @@ class VerdictPanel(QWidget):
         self._remember_expanded()
         self.tree.setUpdatesEnabled(False)
         self.tree.clear()
+        no_lesions = not ev.lesions
         for result in ev.results:
-            verdict = VERDICT_TEXT[result.verdict].upper()
+            verdict = NO_LESIONS_TEXT if no_lesions else VERDICT_TEXT[result.verdict].upper()
             item = QTreeWidgetItem([f"{verdict} — {result.id} — {result.title}", verdict, "",
                                     "", "", result.sources[0]])
             item.setData(0, KEY_ROLE, result.id)
             item.setToolTip(0, f"{result.title}\nversion {result.version}\n" + "\n".join(result.sources))
-            brush = QBrush(QColor(VERDICT_COLOURS[result.verdict]))
+            brush = QBrush(QColor(NO_LESIONS_COLOUR if no_lesions else VERDICT_COLOURS[result.verdict]))
             for col in range(len(COLUMNS)):
                 item.setBackground(col, brush)
             font = QFont(item.font(0))
@@ -229,7 +234,9 @@ class VerdictPanel(QWidget):
         self.class_label.setText(text)
         counts = ev.counts()
         sites = ", ".join(f"{k} {v}" for k, v in counts["by_site"].items()) or "none"
-        self.counts_label.setText(f"Metastases: {counts['total']} ({sites})")
+        self.counts_label.setText(
+            "Metastases: 0 — no lesions marked yet: mark every metastasis you see (P point marker, "
+            "S click-segment); the verdicts follow" if no_lesions else f"Metastases: {counts['total']} ({sites})")
         self.oar_label.setText(_oar_text(ev))
         self.oar_label.setToolTip(_oar_settings_text(ev.oar.settings) if ev.oar is not None else "")
 

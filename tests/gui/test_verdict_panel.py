@@ -284,3 +284,20 @@ def test_a_pick_keeps_the_case_rule_sets_that_are_not_installed_here(rules_windo
     panel.rule_set_actions["nhs-cte"].trigger()
     assert wiring.case.facts["rule_sets"] == ["sabr-comet", "nhs-cte", "local-protocol"]
     assert panel.selected_ids() == ["sabr-comet", "nhs-cte"]
+
+
+def test_before_any_lesion_is_marked_the_rows_say_so_instead_of_a_red_not_eligible(window, ct_volume, qtbot):
+    from gui.panels.verdict_panel import VERDICT_COLOURS
+
+    window.show_volumes(ct_volume)
+    panel = window.rules_wiring.panel
+    row = panel.rule_set_item("sabr-comet")
+    assert row.text(1) == "NO LESIONS YET" and row.text(0).startswith("NO LESIONS YET — sabr-comet")
+    assert row.background(0).color().name() != VERDICT_COLOURS["not_eligible"]
+    assert "no lesions marked yet" in panel.counts_label.text()
+    window.undo_stack.push_command(AddLesion(window.model.lesions, cube_lesion(ct_volume, 0, "liver")))
+    row = panel.rule_set_item("sabr-comet")
+    assert row.text(1) in ("ELIGIBLE", "NOT ELIGIBLE", "UNDETERMINED")
+    assert panel.counts_label.text() == "Metastases: 1 (liver 1)"
+    window.undo_stack.undo()
+    assert panel.rule_set_item("sabr-comet").text(1) == "NO LESIONS YET"

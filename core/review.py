@@ -59,6 +59,14 @@ class ReviewState(str, Enum):
 
 #: how the review state is coloured wherever it is shown (verdict panel, summary PDF)
 REVIEW_COLOURS = {"draft": "#8a5a00", "reviewed": "#1565c0", "approved": "#2e7d32"}
+#: the review line of a case whose audit trail was changed outside OligoPlan: a forged
+#: approval must not show in the approved green
+REVIEW_WARNING_COLOUR = "#c62828"
+
+
+def review_colour(state: str | None, trail_altered: bool = False) -> str:
+    """The colour of the review line (verdict panel, summary PDF)."""
+    return REVIEW_WARNING_COLOUR if trail_altered else REVIEW_COLOURS.get(state or "", "#555555")
 
 
 def review_headline(state: str | None, status: str) -> str:

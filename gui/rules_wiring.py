@@ -240,7 +240,7 @@ class RulesWiring(QObject):
 
     def _show_review(self) -> None:
         review = self.case.review
-        self.panel.show_review(review.state.value, review.status_text())
+        self.panel.show_review(review.state.value, review.status_text(), bool(self.case.integrity_warnings))
 
     def _on_panel_selection_changed(self, ids: list) -> None:
         """The user's pick: remembered for new cases (settings) and written to the case as an

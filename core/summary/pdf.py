@@ -23,7 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from core.atomic_file import atomic_open, writing_file  # noqa: E402
 from core.lesion_colours import lesion_colour_hex  # noqa: E402
 from core.rules.facts import FIELDS  # noqa: E402
-from core.review import REVIEW_COLOURS, review_headline  # noqa: E402
+from core.review import review_colour, review_headline  # noqa: E402
 from core.rules.engine import value_with_unit  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
 
@@ -33,7 +33,6 @@ STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 #: The review line when the audit trail was changed outside OligoPlan: the colour of a failed
 #: criterion, so a hand-edited approval never reads as a valid (green) one.
-REVIEW_WARNING_COLOUR = STATUS_COLOURS["fail"]
 #: A lesion-map number whose lesion has an organ-at-risk flag raised.
 OAR_FLAG_COLOUR = "#d32f2f"
 #: The lesion table's diameter columns and the note that tells them apart (as the gui's lesion table)
@@ -140,7 +139,7 @@ def _review_lines(fig: Figure, s: dict, y: float) -> float:
     status = review_headline(state, review.get("status") or "review state not recorded")
     fig.text(0.06, y, "Review:", fontsize=10, weight="bold", va="top")
     # a trail changed outside OligoPlan: its sign-off is not to be relied on, never in approved green
-    colour = REVIEW_WARNING_COLOUR if review.get("trail_altered") else REVIEW_COLOURS.get(state, "#555555")
+    colour = review_colour(state, bool(review.get("trail_altered")))
     y = _wrapped_text(fig, 0.30, y, status, 10, bold=True, max_lines=3, color=colour) - 0.004
     y = _wrapped_text(fig, 0.30, y, f"summary written by {s['author'] or 'not given'} on "
                       f"{s['generated'][:16].replace('T', ' ')} UTC", 7.5, max_lines=2, color="#444444")

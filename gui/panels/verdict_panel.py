@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
 from core.rules.facts import FIELD_BY_KEY
-from core.review import REVIEW_COLOURS, review_headline
+from core.review import review_colour, review_headline
 from core.rules.oar import settings_lines
 
 VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
@@ -186,9 +186,10 @@ class VerdictPanel(QWidget):
         return None
 
     # ------------------------------------------------------------ showing
-    def show_review(self, state: str, text: str) -> None:
-        """The case's review state (``state``: draft, reviewed, approved; ``text``: who and when)."""
-        colour = REVIEW_COLOURS.get(state, "#555555")
+    def show_review(self, state: str, text: str, trail_altered: bool = False) -> None:
+        """The case's review state (``state``: draft, reviewed, approved; ``text``: who and when;
+        ``trail_altered``: the audit trail was changed outside OligoPlan, shown as a warning)."""
+        colour = review_colour(state, trail_altered)
         text = review_headline(state, text) + (" (Review > Sign off)" if state == "draft" else "")
         self.review_label.setText(f"<span style='color:{colour}'><b>Review:</b> {html.escape(text)}</span>")
 

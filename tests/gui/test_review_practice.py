@@ -170,6 +170,12 @@ def test_a_tampered_case_opens_with_a_warning_and_the_history_lists_the_problem(
     assert "audit entry 1" in text and "hash does not match" in text
     panel = w.review_wiring.history_panel
     assert panel.problem_label.isVisible() and "audit entry 1" in panel.problem_label.text()
+    # the verdict panel's review line is in the warning colour, as in the summary PDF
+    from core.review import REVIEW_COLOURS, REVIEW_WARNING_COLOUR
+
+    review_line = w.rules_wiring.panel.review_label.text()
+    assert REVIEW_WARNING_COLOUR in review_line
+    assert not any(colour in review_line for colour in REVIEW_COLOURS.values())
 
 
 # ---------------------------------------------------------------- lesion map

@@ -121,14 +121,15 @@ def check_study_folder(path: str) -> None:
     if len(studies) != 1:
         found = "no image series" if not series else f"{len(studies)} studies"
         raise NoImagesError(f"{path}: {found} found; give the folder of one study, {WITHOUT_PATH}")
-    compressed = sorted({s.info.modality.value for s in series if _compressed(s.slices[0].path)})
+    compressed = sorted({s.info.modality.value for s in series if _compressed(s)})
     if compressed:
         raise NoImagesError(f"{path}: the {'/'.join(compressed)} files are compressed, which dcmtk getscu "
                             f"(the baseline) does not accept; give a study stored uncompressed, {WITHOUT_PATH}")
 
 
-def _compressed(path) -> bool:
-    from pydicom import dcmread
+def _compressed(series) -> bool:
+    """Whether the series' pixel data is compressed (the transfer syntax the scan recorded:
+    no file is read again)."""
+    from pydicom.uid import UID
 
-    syntax = getattr(dcmread(path, stop_before_pixels=True).file_meta, "TransferSyntaxUID", None)
-    return bool(syntax is not None and syntax.is_compressed)
+    return UID(series.slices[0].pixel_format.transfer_syntax).is_compressed

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
@@ -99,7 +100,8 @@ def _preferred(req: LabelRequest, w: float, h: float) -> QRectF:
     return QRectF(x, y, w, h)
 
 
-def _offsets(w: float, h: float, below: bool) -> list[tuple[float, float]]:
+@lru_cache(maxsize=256)  # a few label sizes per view; computed once, not per label per paint
+def _offsets(w: float, h: float, below: bool) -> tuple[tuple[float, float], ...]:
     """Moves of the preferred box to try, nearest first: the other side of the anchor, then aside and out."""
     flip = (h + 4) * (-1 if below else 1)
     steps = [(0.0, 0.0), (0.0, flip)]
@@ -111,7 +113,7 @@ def _offsets(w: float, h: float, below: bool) -> list[tuple[float, float]]:
                 # vertical moves read as "the label of the thing above/below"; sideways ones cost more
                 ring.append((math.hypot(dx * 1.4, dy), dx, dy))
     ring.sort(key=lambda item: item[0])
-    return steps + [(dx, dy) for _, dx, dy in ring]
+    return tuple(steps + [(dx, dy) for _, dx, dy in ring])
 
 
 def _clamp(rect: QRectF, bounds: QRectF) -> QRectF:

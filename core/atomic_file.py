@@ -54,9 +54,10 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None 
     fsync_folder(path.parent)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    with atomic_open(path, "wb") as fh:
-        fh.write(data)
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write text (UTF-8) so that a crash leaves either the old file or the new one."""
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def fsync_folder(folder: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import core
-from core.atomic_file import atomic_open
+from core.atomic_file import atomic_write_text  # noqa: F401 - also imported from here (gui)
 from core.audit import AuditTrail
 from core.codes import Site
 from core.errors import CaseFileError
@@ -189,12 +189,6 @@ def save_case(case: Case, path: str | os.PathLike) -> Path:
     atomic_write_text(path, json.dumps(case_to_json(case, path), indent=1))
     case.path = path
     return path
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text so that a crash leaves either the old file or the new one (UTF-8)."""
-    with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 # ------------------------------------------------------------------- read

@@ -19,8 +19,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from core.atomic_file import atomic_open, writing_file
-from core.case import atomic_write_text
+from core.atomic_file import atomic_open, atomic_write_text, writing_file
 from core.contours import plane_spacing, slice_outlines
 from core.lesion_map import AXIAL, CORONAL, SAGITTAL, lesion_centre_index, lesion_crop
 from core.lesions import Lesion

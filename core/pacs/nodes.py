@@ -173,7 +173,7 @@ def load_settings(path: str | Path | None = None) -> PacsSettings:
 
 
 def save_settings(settings: PacsSettings, path: str | Path | None = None) -> Path:
-    from core.case import atomic_write_text
+    from core.atomic_file import atomic_write_text
 
     path = Path(path) if path is not None else settings_path()
     atomic_write_text(path, json.dumps(settings.to_json(), indent=1))

@@ -97,7 +97,7 @@ def load_oar_settings(path: str | Path | None = None) -> OarSettings:
 
 def save_oar_settings(settings: OarSettings, path: str | Path | None = None) -> Path:
     """Write the settings atomically (validated first: what is written can be read back)."""
-    from core.case import atomic_write_text
+    from core.atomic_file import atomic_write_text
 
     doc = oar_settings_to_json(settings)
     oar_settings_from_json(doc, "the settings to save")

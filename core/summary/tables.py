@@ -7,8 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from core.atomic_file import writing_file
-from core.case import atomic_write_text
+from core.atomic_file import atomic_write_text, writing_file
 from core.summary.document import LESION_COLUMNS
 
 

@@ -314,8 +314,9 @@ class SliceView(QWidget):
         painter.drawLine(QPointF(x, rect.top()), QPointF(x, y - gap))
         painter.drawLine(QPointF(x, y + gap), QPointF(x, rect.bottom()))
 
-    def _draw_text(self, painter: QPainter, items=None) -> None:
-        for rect, align, text, font, color in self.text_items() if items is None else items:
+    @staticmethod
+    def _draw_text(painter: QPainter, items: list[tuple[QRectF, Qt.AlignmentFlag, str, QFont, QColor]]) -> None:
+        for rect, align, text, font, color in items:
             painter.setFont(font)
             _shadow_text(painter, rect, align, text, color)
 

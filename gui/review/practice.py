@@ -185,7 +185,8 @@ class ReferenceOverlay:
         found = {m.trainee for m in card.matched}
         for lesion in model.lesions:  # under the reference's dashes; their labels are the lesion overlay's
             if lesion.id in found:
-                self._paint_lesion(view, painter, lesion, axis, k, TRAINEE, labels=labels, text=None, order=1)
+                self._paint_lesion(view, painter, lesion, axis, k, TRAINEE, labels=labels, text=None, order=1,
+                                   own=True)
         for lesion in session.reference:
             missed = lesion.id in card.missed
             text = f"{MISSED.title} ref {lesion.label}" if missed else f"ref {lesion.label}"
@@ -195,19 +196,21 @@ class ReferenceOverlay:
         for lesion in model.lesions:
             if lesion.id in extras:
                 self._paint_lesion(view, painter, lesion, axis, k, EXTRA, labels=labels,
-                                   text=f"{EXTRA.title} {lesion.label}", order=1)
+                                   text=f"{EXTRA.title} {lesion.label}", order=1, own=True)
         # placed by the view with the lesions' and structures' labels: after the lesions, before structure
         # names; misses first
         for anchor, text, color, order in labels:
             view.labels.add(anchor, text, color, kind=LabelKind.REFERENCE, bold=True, below=True, order=order)
 
     def _paint_lesion(self, view, painter, lesion: Lesion, axis: int, k: int, style: PracticeStyle, *,
-                      labels: list, text: str | None, order: int) -> None:
+                      labels: list, text: str | None, order: int, own: bool = False) -> None:
+        """``own``: one of the trainee's lesions, whose outlines the view's lesion overlay has cached
+        (it draws them too); the reference's are computed here."""
         model = view.model
         color = style_color(style)
         pen = practice_pen(style)
         if lesion.mask is not None and model.grid_for(lesion.mask) is model.base:
-            loops = slice_outlines(lesion.mask, axis, k)
+            loops = view.lesion_overlay.outlines(lesion, axis, k) if own else slice_outlines(lesion.mask, axis, k)
             if not loops:
                 return
             path = outline_path(view, loops)

@@ -13,6 +13,7 @@ flag settings of the user config folder (core.rules.oar_settings).
 from __future__ import annotations
 
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -156,6 +157,9 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
         args, case.facts, f"{case_name}: facts", catalog)
     if overrides:
         shown += warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
+    if not math.isfinite(args.cutoff_months):  # nan/inf parse as floats; NaN is not even valid JSON
+        raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: expected a number of months, 0 or more, "
+                             "e.g. 6")
     if args.cutoff_months < 0:
         raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: must be 0 or more")
     today = parse_date(args.date)

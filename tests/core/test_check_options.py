@@ -55,6 +55,15 @@ def test_negative_cutoff_is_refused_in_one_line_by_check_and_export(command, cas
     assert not (tmp_path / "out" / "summary.json").exists()
 
 
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_cutoff_that_is_not_a_number_of_months_is_refused(value, case, config):
+    proc = cli("check", case, "--json", "--cutoff-months", value, env=config)
+    assert proc.returncode == 2, proc.stdout  # was accepted, and the JSON said "cutoff_months": NaN
+    assert proc.stderr.strip() == f"oligoplan check: --cutoff-months {value}: expected a number of months, " \
+                                  "0 or more, e.g. 6"
+    assert proc.stdout == ""
+
+
 def test_check_and_export_evaluate_the_same_rules_file_and_facts_file(case, tmp_path, config):
     rules = local_rule_set(tmp_path, max_count=4)  # phantom-oligo has 5 metastases: over this limit
     facts = tmp_path / "facts.json"

@@ -107,15 +107,6 @@ def volume_warnings(base: Volume | None, overlay: Volume | None) -> list[str]:
     return lines
 
 
-def _series_title(volume: Volume) -> str:
-    """'CT 3.0 mm soft tissue' for a CT described 'CT 3.0 mm soft tissue' (the title read 'CT CT 3.0 mm
-    ...'), 'CT Thorax' for one described 'Thorax', the modality alone without a description."""
-    modality, description = volume.modality.value, (volume.info.description or "").strip()
-    if description.upper().startswith(modality.upper() + " ") or description.upper() == modality.upper():
-        return description
-    return f"{modality} {description}".rstrip()
-
-
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -452,10 +443,7 @@ class MainWindow(QMainWindow):
                 return loading.LoadedPair(reuse, overlay)
             return loading.load_pair(base_entry, overlay_entry, progress=progress, cancel=cancel)
 
-        names = " + ".join(
-            f"{e.info.modality.value} {e.info.description}".strip()
-            for e in (base_entry, overlay_entry) if e is not None
-        )
+        names = " + ".join(loading.series_title(e.info) for e in (base_entry, overlay_entry) if e is not None)
         self.runner.start(
             work,
             f"Loading {names}",
@@ -505,7 +493,7 @@ class MainWindow(QMainWindow):
         if self.model.lesions or case.path is not None or practising or len(case.audit):
             parts.append(self.case_controller.name + (review.title_part() if review is not None else ""))
         if base is not None:
-            images = _series_title(base)
+            images = loading.series_title(base.info)
             if self.model.overlay is not None:
                 images += f" + {self.model.overlay.modality.value}"
             parts.append(images)

@@ -137,6 +137,24 @@ def test_a_pet_of_another_patient_is_not_fused(entries):
     assert default_selection([]) == (None, None)
 
 
+def test_the_loading_message_names_the_series_without_repeating_the_modality(monkeypatch):
+    import dataclasses
+
+    from gui.loading import load_pair
+
+    ct = make_ct()
+    entry = FakeEntry("ct", dataclasses.replace(ct.info, description="CT 3.0 mm soft tissue"), ct)
+
+    def load_series(entry, progress=None, cancel=None):
+        progress(1, 2)  # no message of its own: the pair's name is shown
+        return entry.volume
+
+    monkeypatch.setattr(series_module, "load_series", load_series)
+    messages = []
+    load_pair(entry, None, progress=lambda done, total, message: messages.append(message), cancel=lambda: False)
+    assert messages == ["Loading CT 3.0 mm soft tissue"]  # it read "Loading CT CT 3.0 mm soft tissue"
+
+
 def test_cancel_button_stops_a_slow_load_and_the_window_stays_responsive(
     window, qtbot, monkeypatch, entries, boxes
 ):

@@ -6,11 +6,10 @@ title is ``--calling-aet`` (default OLIGOPLAN). Errors are one line and exit 2.
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import sys
 
+from core.cli import finite_number
 from core.errors import RetrieveIncompleteError
 from core.pacs.nodes import DEFAULT_AE_TITLE, DEFAULT_BIND_ADDRESS, DEFAULT_LISTEN_PORT, LocalAE, PacsNode
 
@@ -77,15 +76,8 @@ def _add_peer(p) -> None:
                    help="longest wait for the connection and for each answer, seconds (default 30)")
 
 
-def timeout_seconds(text: str) -> float:
-    """--timeout: a finite number of seconds above 0 (argparse type; bad values exit 2)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected seconds above 0, e.g. 30")
-    return value
+#: --timeout: a finite number of seconds above 0 (bad values exit 2)
+timeout_seconds = finite_number("seconds above 0, e.g. 30", above_zero=True)
 
 
 def check_out_folder(out: str) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
-import math
 from pathlib import Path
 
+from core.cli import finite_number
 from core.errors import NoImagesError, ScoringError
 from core.practice import score_files, scorecard_json
 from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard
@@ -34,15 +33,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_score)
 
 
-def tolerance_mm(text: str) -> float:
-    """--tolerance-mm: a finite distance of 0 mm or more (argparse type; bad values exit 2)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a distance in mm of 0 or more, e.g. 10")
-    return value
+#: --tolerance-mm: a finite distance of 0 mm or more (bad values exit 2)
+tolerance_mm = finite_number("a distance in mm of 0 or more, e.g. 10")
 
 
 def cmd_score(args) -> int:

@@ -175,7 +175,7 @@ def cut_short_reason(path: str, ds: Dataset) -> str | None:
     except OSError as exc:
         return f"{Path(path).name}: cannot read file ({_short(exc)})"
     meta_length = safe_get(getattr(ds, "file_meta", None) or Dataset(), "FileMetaInformationGroupLength")
-    if len(ds) == 0 and ds.preamble is not None and isinstance(meta_length, int) \
+    if len(ds) == 0 and getattr(ds, "preamble", None) is not None and isinstance(meta_length, int) \
             and size > 144 + meta_length:
         # what pydicom gives for a file cut inside its compressed pixel data: nothing at all
         return (

@@ -75,3 +75,13 @@ def test_a_structure_set_cut_after_the_folder_was_scanned_is_refused_with_the_re
     ((path, reason),) = result.refused
     assert path.endswith("rtstruct.dcm")
     assert "the file was cut short" in reason and "ROI(s) that may be incomplete or missing: BODY" in reason
+
+
+def test_a_dataset_given_without_a_file_preamble_is_checked_without_a_raw_error():
+    """read_rtstruct(path, dataset=...) may get a plain Dataset (no preamble attribute):
+    an empty one raised AttributeError from the cut-short check."""
+    from pydicom.dataset import Dataset
+
+    from core.dicom.headers import cut_short_reason
+
+    assert cut_short_reason(str(RTSTRUCT), Dataset()) is None

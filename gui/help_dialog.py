@@ -7,6 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
+from gui.screen_fit import fit_to_screen
+
 MAX_SIZE_PX = (720, 820)  # the dialog's size when the screen has room
 SCREEN_FRACTION = 0.85  # at most this much of the screen's free area
 
@@ -31,8 +33,4 @@ class HelpDialog(QDialog):
 
     def fit_screen(self) -> None:
         """As large as MAX_SIZE_PX, never more than SCREEN_FRACTION of the screen the parent is on."""
-        screen = (self.parentWidget() or self).screen()
-        free = screen.availableGeometry()
-        width = min(MAX_SIZE_PX[0], int(free.width() * SCREEN_FRACTION))
-        height = min(MAX_SIZE_PX[1], int(free.height() * SCREEN_FRACTION))
-        self.resize(width, height)
+        fit_to_screen(self, *MAX_SIZE_PX, (self.parentWidget() or self).screen(), fraction=SCREEN_FRACTION)

@@ -61,6 +61,7 @@ from gui.settings import (
     Settings,
 )
 from gui.rules_wiring import RulesWiring
+from gui.screen_fit import fit_to_screen
 from gui.slice_view import SliceView
 from gui.structures_wiring import StructureWiring
 from gui.tools import LesionEditor, ToolManager
@@ -291,10 +292,8 @@ class MainWindow(QMainWindow):
     def fit_screen(self) -> None:
         """First start (no saved geometry): the window at most the screen's free area, so that a
         laptop's 1024 or 1366 px screen gets the layout made for it (see :meth:`_compact_layout`)."""
-        if not self.settings.get(WINDOW_GEOMETRY).isEmpty() or self.screen() is None:
-            return
-        free = self.screen().availableGeometry()
-        self.resize(min(self.width(), free.width()), min(self.height(), free.height()))
+        if self.settings.get(WINDOW_GEOMETRY).isEmpty():
+            fit_to_screen(self, self.width(), self.height())
 
     def _compact_layout(self) -> None:
         """A window narrower than COMPACT_WIDTH_PX: the series and display docks become tabs beside the

@@ -24,6 +24,7 @@ from core.lesions import Lesion
 from core.volume import Volume
 from gui.orientation import Plane, plane_layout
 from gui.render import Window, gray_qimage, window_to_uint8
+from gui.screen_fit import fit_to_screen
 from gui.tools.overlay import lesion_color
 
 CT_MIP_WINDOW = Window.from_range(-200.0, 1300.0)
@@ -144,8 +145,7 @@ class LesionMapWindow(QWidget):
         self.projections: list[ImageTile] = []
         self.cards: dict[str, QFrame] = {}
         # 1200 x 900 when the screen has room; on a 1024 x 768 screen that was larger than the screen
-        free = main_window.screen().availableGeometry()
-        self.resize(min(1200, int(free.width() * 0.9)), min(900, int(free.height() * 0.9)))
+        fit_to_screen(self, 1200, 900, main_window.screen(), fraction=0.9)
 
     def rebuild(self) -> None:
         """Recompute the projections and thumbnails from the shown images and lesions."""

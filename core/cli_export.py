@@ -155,10 +155,10 @@ def cmd_export(args) -> int:
                           "choose a folder you can write to") from None
     job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
                     include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args)
-    written: list[Path] = []
+    written = job.written  # the DICOM writers add each file as it lands (a SEG before its SR fails, too)
     try:
         for step in chosen:
-            written.extend(_write_step(step, job, out_dir))
+            written.extend(p for p in _write_step(step, job, out_dir) if p not in written)
     except OligoPlanError as exc:
         if written:  # a script must know what the failed export left behind
             raise ExportError(f"{exc}; written before this error: "

@@ -71,6 +71,15 @@ def test_a_failed_export_names_what_it_wrote_before_failing(capsys, case_file, t
     assert sorted(p.name for p in out.iterdir()) == ["rtstruct.dcm"]
 
 
+def test_a_failed_sr_names_the_seg_written_before_it(capsys, case_file, tmp_path):
+    out = tmp_path / "out"
+    (out / "sr.dcm").mkdir(parents=True)  # the SEG is written, then the SR cannot be
+    rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, "--sr")
+    assert rc == 2
+    assert_one_line_error(err, "--sr", "Is a directory: sr.dcm", "written before this error: seg.dcm")
+    assert (out / "seg.dcm").is_file()
+
+
 def test_a_failed_export_leaves_no_empty_folder_behind(capsys, case_file, tmp_path):
     out = tmp_path / "new" / "out"
     rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, "--csv", "--rules", "no-such-set")

@@ -31,8 +31,6 @@ A4 = (8.27, 11.69)
 VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#ef6c00"}
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
-#: The review line when the audit trail was changed outside OligoPlan: the colour of a failed
-#: criterion, so a hand-edited approval never reads as a valid (green) one.
 #: A lesion-map number whose lesion has an organ-at-risk flag raised.
 OAR_FLAG_COLOUR = "#d32f2f"
 #: The lesion table's diameter columns and the note that tells them apart (as the gui's lesion table)

@@ -47,9 +47,9 @@ def cmd_score(args) -> int:
                                      tolerance_mm=args.tolerance_mm)
     except ScoringError as exc:
         if isinstance(exc.__cause__, NoImagesError):
-            from core.cli_segment import IMAGES_HINT
+            from core.cli_segment import images_hint
 
-            raise ScoringError(f"{exc}; {IMAGES_HINT.replace('give the folder', 'give --images the folder')}") from None
+            raise ScoringError(f"{exc}; {images_hint('--images')}") from None
         raise
     if args.json:
         print(scorecard_json(card, warnings))

@@ -16,8 +16,11 @@ from core.segment import PetMethod, SegmentParams
 from core.workspace import Workspace, check_case_images, open_folder
 
 DEFAULT_CASE = "case.json"
-#: what to do when IMAGES holds no image series (`oligoplan segment` and `oligoplan score --images`)
-IMAGES_HINT = "give the folder of the CT (and PET) images; `oligoplan inspect FOLDER` lists what a folder holds"
+def images_hint(option: str = "") -> str:
+    """What to do when a folder holds no image series (`oligoplan segment IMAGES`, and
+    ``option="--images"`` for `oligoplan score --images`)."""
+    give = f"give {option} the folder" if option else "give the folder"
+    return f"{give} of the CT (and PET) images; `oligoplan inspect FOLDER` lists what a folder holds"
 
 
 def register(subparsers) -> None:
@@ -91,7 +94,7 @@ def cmd_segment(args) -> int:
     try:
         workspace = open_folder(args.images)
     except NoImagesError as exc:
-        raise NoImagesError(f"{exc}; {IMAGES_HINT}") from None
+        raise NoImagesError(f"{exc}; {images_hint()}") from None
     case = load_case(out) if out.exists() else Case(images=workspace.image_refs())
     if out.exists():
         check_case_images(case, workspace)

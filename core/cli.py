@@ -143,9 +143,14 @@ def _discard_stdout() -> None:
 
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # no real file descriptor (e.g. captured output)
         pass
+    finally:
+        os.close(devnull)  # stdout holds its own copy now
 
 
 # ---------------------------------------------------------------- inspect

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.errors import NoImagesError
+from core.errors import NoImagesError, StructureSetError
 
 
 def register(subparsers) -> None:
@@ -35,6 +35,13 @@ def register(subparsers) -> None:
     rules.add_argument("--n", type=int, default=30, help="edits to time")
     rules.add_argument("--json", action="store_true")
     rules.set_defaults(func=cmd_bench_rules)
+    rtstruct = kinds.add_parser("rtstruct", help="Contour Data of an RT Structure Set: raw-bytes parse against "
+                                                 "pydicom's values (default: the 1.2 MB tcia-sts-001 one)")
+    rtstruct.add_argument("path", nargs="?", metavar="PATH", help="RTSTRUCT file (default: tcia-sts-001's, "
+                                                                  "in ../shared/data)")
+    rtstruct.add_argument("--repeats", type=int, default=5, help="runs per contender (best reported)")
+    rtstruct.add_argument("--json", action="store_true")
+    rtstruct.set_defaults(func=cmd_bench_rtstruct)
 
 
 def cmd_bench_load(args) -> int:
@@ -82,6 +89,18 @@ def cmd_bench_rules(args) -> int:
 
     doc = rules.run(n=max(5, args.n))
     print(json.dumps(doc, indent=2) if args.json else rules.describe(doc))
+    return 0
+
+
+def cmd_bench_rtstruct(args) -> int:
+    from bench import rtstruct
+
+    path = Path(args.path) if args.path else rtstruct.DEFAULT
+    if not path.is_file():
+        raise StructureSetError(f"{path}: no such file; give an RT Structure Set file"
+                                + ("" if args.path else " (the default is in the shared data folder, absent here)"))
+    doc = rtstruct.run(path, repeats=max(1, args.repeats))
+    print(json.dumps(doc, indent=2) if args.json else rtstruct.describe(doc))
     return 0
 
 

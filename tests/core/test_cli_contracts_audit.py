@@ -315,6 +315,21 @@ def test_segment_pet_options_on_a_folder_without_pet_are_reported_ignored(capsys
     assert_one_line_error(err, "warning", "no PET", "--pet-threshold ignored", "CT")
 
 
+def test_bench_rtstruct_reads_the_same_values_both_ways_and_refuses_a_missing_file(capsys, tmp_path):
+    rc, _, err = oligoplan(capsys, "bench", "rtstruct", tmp_path / "absent.dcm")
+    assert rc == 2
+    assert_one_line_error(err, "oligoplan bench rtstruct", "absent.dcm: no such file", "RT Structure Set")
+    rtstruct = PHANTOM / "RTSTRUCT" / "rtstruct.dcm"
+    if not rtstruct.is_file():
+        pytest.skip("sample_scans/phantom-oligo not generated")
+    rc, out, _ = oligoplan(capsys, "bench", "rtstruct", rtstruct, "--repeats", "1", "--json")
+    assert rc == 0
+    import json
+
+    doc = json.loads(out)
+    assert doc["pydicom_values"]["values"] == doc["raw_bytes_numpy"]["values"] > 0
+
+
 def test_bench_pacs_on_a_compressed_study_says_getscu_cannot_take_it(capsys):
     if not PHANTOM.is_dir():
         pytest.skip("sample_scans/phantom-oligo not generated")

@@ -60,6 +60,16 @@ class SeriesInfo:
     study_description: str = ""
     series_number: int | None = None
 
+    @property
+    def title(self) -> str:
+        """'CT 3.0 mm soft tissue' for a CT described 'CT 3.0 mm soft tissue' (not 'CT CT 3.0 mm ...'),
+        'CT Thorax' for one described 'Thorax', the modality alone without a description: the
+        window's title, loading messages, matching messages and the summary's image list."""
+        modality, description = self.modality.value, (self.description or "").strip()
+        if description.upper().startswith(modality.upper() + " ") or description.upper() == modality.upper():
+            return description
+        return f"{modality} {description}".rstrip()
+
 
 @dataclass(frozen=True, eq=False)
 class Volume:

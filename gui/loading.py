@@ -17,16 +17,6 @@ Progress = Callable[[int, int, str], None]
 CancelCheck = Callable[[], bool]
 
 
-def series_title(info: SeriesInfo) -> str:
-    """'CT 3.0 mm soft tissue' for a CT described 'CT 3.0 mm soft tissue' (not 'CT CT 3.0 mm ...'),
-    'CT Thorax' for one described 'Thorax', the modality alone without a description: the window's
-    title and the loading messages."""
-    modality, description = info.modality.value, (info.description or "").strip()
-    if description.upper().startswith(modality.upper() + " ") or description.upper() == modality.upper():
-        return description
-    return f"{modality} {description}".rstrip()
-
-
 def can_overlay(base: SeriesInfo, overlay: SeriesInfo) -> bool:
     """Can ``overlay`` (a PET) be shown fused over ``base`` (a CT or MR)?"""
     if overlay.modality != Modality.PT or base.modality == Modality.PT:
@@ -92,7 +82,7 @@ def load_pair(base_entry: Any, overlay_entry: Any | None, *, progress: Progress,
     offset = 0
     for entry in entries:
         n = max(int(entry.n_slices), 1)
-        name = series_title(entry.info)
+        name = entry.info.title
 
         def scaled(done: int, total: int, message: str = "", offset=offset, n=n, name=name) -> None:
             frac = done / total if total else 0.0

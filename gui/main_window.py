@@ -442,7 +442,7 @@ class MainWindow(QMainWindow):
                 return loading.LoadedPair(reuse, overlay)
             return loading.load_pair(base_entry, overlay_entry, progress=progress, cancel=cancel)
 
-        names = " + ".join(loading.series_title(e.info) for e in (base_entry, overlay_entry) if e is not None)
+        names = " + ".join(e.info.title for e in (base_entry, overlay_entry) if e is not None)
         self.runner.start(
             work,
             f"Loading {names}",
@@ -492,7 +492,7 @@ class MainWindow(QMainWindow):
         if self.model.lesions or case.path is not None or practising or len(case.audit):
             parts.append(self.case_controller.name + (review.title_part() if review is not None else ""))
         if base is not None:
-            images = loading.series_title(base.info)
+            images = base.info.title
             if self.model.overlay is not None:
                 images += f" + {self.model.overlay.modality.value}"
             parts.append(images)

@@ -44,15 +44,14 @@ class ImageStack:
         normal = np.asarray(entry.geometry.normal, dtype=np.float64)
         return cls(entry.info.series_uid, entry.info.frame_of_reference_uid, entry.info.patient_id,
                    frozenset(s.sop_instance_uid for s in entry.slices), np.sort(positions @ normal),
-                   normal, f"{entry.info.modality.value} {entry.info.description}".strip())
+                   normal, entry.info.title)
 
     @classmethod
     def from_volume(cls, volume) -> "ImageStack":
         """From a loaded :class:`core.volume.Volume`."""
         return cls(volume.info.series_uid, volume.info.frame_of_reference_uid, volume.info.patient_id,
                    frozenset(volume.sop_instance_uids), np.asarray(volume.slice_offsets_mm),
-                   np.asarray(volume.normal),
-                   f"{volume.info.modality.value} {volume.info.description}".strip())
+                   np.asarray(volume.normal), volume.info.title)
 
 
 @dataclass(frozen=True)

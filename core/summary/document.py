@@ -108,8 +108,7 @@ def _identification(workspace, anonymise: bool) -> dict:
         return {"anonymised": False, "name": "", "id": "", "study_date": "", "study_description": "",
                 "images": []}
     info = workspace.primary.info
-    images = [f"{v.modality.value} {v.info.description}".strip() for v in (workspace.primary, workspace.pet)
-              if v is not None]
+    images = [v.info.title for v in (workspace.primary, workspace.pet) if v is not None]
     return {"anonymised": False, "name": info.patient_name, "id": info.patient_id,
             "study_date": info.study_date, "study_description": info.study_description,
             "study_uid": info.study_uid, "images": images}

@@ -142,7 +142,7 @@ class SeriesBrowser(QWidget):
         item.setText(3, f"⚠ {len(warnings)}: {warnings[0]}" if warnings else "")
         shape = " × ".join(str(n) for n in entry.shape)
         spacing = " × ".join(f"{s:.2f}" for s in entry.spacing_mm)
-        tip = [f"{info.modality.value} {info.description}", f"{shape} voxels (z × y × x)",
+        tip = [info.title, f"{shape} voxels (z × y × x)",
                f"spacing {spacing} mm", *warnings]
         for col in range(len(COLUMNS)):
             item.setToolTip(col, "\n".join(tip))

@@ -166,3 +166,10 @@ def test_constructor_names_the_mismatch():
         make_volume([(0, 0, 0), (0, 0, 1), (0, 0, 2)], voxels=np.zeros((2, 4, 4), np.int16))
     with pytest.raises(ValueError, match="has no length"):
         make_volume([(0, 0, 0)], row_dir=(0, 0, 0))
+
+
+def test_a_series_title_names_the_modality_once():
+    assert SeriesInfo("1", modality=Modality.CT, description="CT 3.0 mm soft tissue").title == "CT 3.0 mm soft tissue"
+    assert SeriesInfo("1", modality=Modality.CT, description="Thorax").title == "CT Thorax"
+    assert SeriesInfo("1", modality=Modality.PT, description="").title == "PT"
+    assert SeriesInfo("1", modality=Modality.CT, description="ct").title == "ct"

@@ -7,14 +7,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
+import json  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 
+from core.samples import SAMPLE_ROOT  # noqa: E402
 from core.volume import Modality, SeriesInfo, Volume  # noqa: E402
 
 FRAME_UID = "1.2.826.0.1.3680043.2.1125.99.1"
@@ -159,6 +161,82 @@ def window(qtbot, settings):
     qtbot.waitExposed(win)
     yield win
     win.runner.shutdown()
+
+
+# ------------------------------------------------- the phantom in a real window
+PHANTOM = SAMPLE_ROOT / "phantom-oligo"
+
+
+class Boxes:
+    """Message boxes patched: what was shown, and the answer questions get."""
+
+    def __init__(self):
+        self.shown: list[tuple[str, str, str]] = []  # (kind, title, text)
+        self.answer = QMessageBox.StandardButton.Discard
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [t for k, _, t in self.shown if kind is None or k == kind]
+
+
+@pytest.fixture
+def boxes(monkeypatch) -> Boxes:
+    record = Boxes()
+
+    def shower(kind):
+        def show(parent, title, text, *args, **kwargs):
+            record.shown.append((kind, title, text))
+            return record.answer if kind == "question" else QMessageBox.StandardButton.Ok
+        return staticmethod(show)
+
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, shower(kind))
+    return record
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Autosave and recovery go to a temporary folder, never the user's."""
+    folder = tmp_path / "oligoplan-data"
+    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    """The phantom PET/CT, loaded once by core (the volumes are immutable)."""
+    from core.workspace import open_folder
+
+    if not PHANTOM.is_dir():
+        pytest.skip("sample_scans/phantom-oligo is not there (make samples)")
+    return open_folder(PHANTOM)
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return {item["id"]: item for item in json.loads((PHANTOM / "ground_truth.json").read_text())["lesions"]}
+
+
+def make_window(qtbot, settings):
+    from gui.main_window import MainWindow
+    from gui.settings import AUTOSAVE_DELAY_MS
+
+    settings.set(AUTOSAVE_DELAY_MS, 50)
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1400, 950)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)  # shortcuts need the active window
+    return win
+
+
+@pytest.fixture
+def win(qtbot, settings, boxes):
+    w = make_window(qtbot, settings)
+    yield w
+    w.runner.shutdown()
+
 
 
 # ------------------------------------------------------------------ events

@@ -12,21 +12,16 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from core.case import Case, load_case, save_case
 from core.lesions import Lesion, LesionSet
 from core.samples import SAMPLE_ROOT
-from tests.gui.test_lesion_tools import (  # noqa: F401 (fixtures)
+from tests.gui.test_lesion_tools import (  # noqa: F401 (fixture)
     PHANTOM,
     SQUARE,
     at,
     axial,
-    boxes,
     ct_win,
-    data_dir,
     draw_polygon,
     go_to_mm,
     key,
     make_window,
-    phantom,
-    truth,
-    win,
 )
 from tests.gui.conftest import click
 

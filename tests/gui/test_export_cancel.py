@@ -18,11 +18,6 @@ from tests.gui.test_structures_case_reading import Gate
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "oligoplan-data"))
-
-
 def _export_and_cancel(qtbot, settings, tmp_path, monkeypatch, module, name):
     win = open_images(qtbot, settings, PHANTOM)
     wiring = win.structure_wiring

@@ -16,16 +16,7 @@ from gui.orientation import Plane
 from gui.tools.overlay import lesion_color
 from gui.tools.segment import PREVIEW_TEXT
 from gui.view_labels import LabelKind
-from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
-    axial,
-    boxes,
-    data_dir,
-    go_to_mm,
-    key,
-    phantom,
-    truth,
-    win,
-)
+from tests.gui.test_lesion_tools import axial, go_to_mm, key
 from tests.gui.test_review_practice import reference  # noqa: F401 - fixture
 from tests.gui.test_view_labels import (  # noqa: F401 - fixtures and helpers
     assert_readable,

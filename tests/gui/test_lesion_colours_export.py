@@ -10,16 +10,7 @@ import pydicom
 from PySide6.QtCore import Qt
 
 from gui.view_labels import LabelKind
-from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
-    axial,
-    boxes,
-    data_dir,
-    go_to_mm,
-    key,
-    phantom,
-    truth,
-    win,
-)
+from tests.gui.test_lesion_tools import axial, go_to_mm, key
 from tests.gui.test_view_labels import click_segment, folder_win, painted_labels  # noqa: F401
 
 

@@ -7,13 +7,7 @@ from PySide6.QtCore import Qt
 from core.case import load_case
 from gui.panels.lesion_table import C_LABEL, C_NOTES
 from tests.gui.test_lesion_table import edit_text, two  # noqa: F401 (fixture)
-from tests.gui.test_lesion_tools import (  # noqa: F401 (fixtures)
-    boxes,
-    ct_win,
-    data_dir,
-    key,
-    win,
-)
+from tests.gui.test_lesion_tools import ct_win, key  # noqa: F401 (fixture)
 
 
 def test_notes_are_typed_in_place_undone_and_saved(two, qtbot, tmp_path):

@@ -11,15 +11,7 @@ from core.codes import Site
 from gui.orientation import Plane
 from gui.panels.lesion_table import C_ID, C_LABEL, C_SIDE, C_SITE, C_TREAT, C_VOL, counts_text
 from gui.tools.overlay import lesion_color
-from tests.gui.test_lesion_tools import (  # noqa: F401 (fixtures)
-    SQUARE,
-    boxes,
-    ct_win,
-    data_dir,
-    draw_polygon,
-    key,
-    win,
-)
+from tests.gui.test_lesion_tools import SQUARE, ct_win, draw_polygon, key  # noqa: F401 (fixture)
 
 SMALL = [(9.5, 9.5), (9.5, 13.5), (13.5, 13.5), (13.5, 9.5)]  # 4 x 4 voxels
 

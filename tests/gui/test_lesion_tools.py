@@ -2,94 +2,26 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QMessageBox
 
 from core.contours import brush_stroke, polygon_to_mask
-from core.samples import SAMPLE_ROOT
 from gui.orientation import Plane
-from gui.settings import AUTOSAVE_DELAY_MS
-from tests.gui.conftest import CT_SHAPE, CT_SPACING, click, drag, mouse, pixels
-
-PHANTOM = SAMPLE_ROOT / "phantom-oligo"
+from tests.gui.conftest import (  # noqa: F401 - PHANTOM and make_window: imported from here too
+    CT_SHAPE,
+    CT_SPACING,
+    PHANTOM,
+    click,
+    drag,
+    make_window,
+    mouse,
+    pixels,
+)
 
 
 # ------------------------------------------------------------------ fixtures
-class Boxes:
-    """Message boxes patched: what was shown, and the answer questions get."""
-
-    def __init__(self):
-        self.shown: list[tuple[str, str, str]] = []  # (kind, title, text)
-        self.answer = QMessageBox.StandardButton.Discard
-
-    def texts(self, kind: str | None = None) -> list[str]:
-        return [t for k, _, t in self.shown if kind is None or k == kind]
-
-
-@pytest.fixture
-def boxes(monkeypatch) -> Boxes:
-    record = Boxes()
-
-    def shower(kind):
-        def show(parent, title, text, *args, **kwargs):
-            record.shown.append((kind, title, text))
-            return record.answer if kind == "question" else QMessageBox.StandardButton.Ok
-        return staticmethod(show)
-
-    for kind in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, shower(kind))
-    return record
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Autosave and recovery go to a temporary folder, never the user's."""
-    folder = tmp_path / "oligoplan-data"
-    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture(scope="module")
-def phantom():
-    """The phantom PET/CT, loaded once by core (the volumes are immutable)."""
-    from core.workspace import open_folder
-
-    if not PHANTOM.is_dir():
-        pytest.skip("sample_scans/phantom-oligo is not there (make samples)")
-    return open_folder(PHANTOM)
-
-
-@pytest.fixture(scope="module")
-def truth():
-    return {item["id"]: item for item in json.loads((PHANTOM / "ground_truth.json").read_text())["lesions"]}
-
-
-def make_window(qtbot, settings):
-    from gui.main_window import MainWindow
-
-    settings.set(AUTOSAVE_DELAY_MS, 50)
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.resize(1400, 950)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3000)  # shortcuts need the active window
-    return win
-
-
-@pytest.fixture
-def win(qtbot, settings, boxes):
-    w = make_window(qtbot, settings)
-    yield w
-    w.runner.shutdown()
-
-
 @pytest.fixture
 def ct_win(win, ct_volume):
     win.show_volumes(ct_volume)

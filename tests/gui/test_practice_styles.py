@@ -9,17 +9,7 @@ from PySide6.QtGui import QImage, QPainter, QPen, QTextDocument
 
 from core.practice_styles import LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, TRAINEE, LineStyle
 from tests.gui.conftest import pixels
-from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
-    at,
-    axial,
-    boxes,
-    data_dir,
-    draw_polygon,
-    go_to_mm,
-    phantom,
-    truth,
-    win,
-)
+from tests.gui.test_lesion_tools import at, axial, draw_polygon, go_to_mm
 from tests.gui.test_review_practice import pet_ct, reference, square_around  # noqa: F401 - fixtures
 
 QT_LINE = {LineStyle.DASHED: Qt.PenStyle.DashLine, LineStyle.SOLID: Qt.PenStyle.SolidLine}

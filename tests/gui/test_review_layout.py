@@ -6,15 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.gui.test_review_practice import pet_ct, reference, square_around  # noqa: F401 - fixtures
-from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
-    boxes,
-    data_dir,
-    draw_polygon,
-    go_to_mm,
-    phantom,
-    truth,
-    win,
-)
+from tests.gui.test_lesion_tools import draw_polygon, go_to_mm
 
 
 def test_a_scored_practice_fits_a_768_px_screen(pet_ct, qtbot, reference, truth):

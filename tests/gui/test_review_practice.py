@@ -14,18 +14,7 @@ from core.lesions import AddLesion, Lesion, UndoStack
 from gui.orientation import Plane
 from gui.settings import USER_NAME, USER_ROLE
 from tests.gui.conftest import click, pixels
-from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
-    at,
-    axial,
-    boxes,
-    data_dir,
-    draw_polygon,
-    go_to_mm,
-    key,
-    phantom,
-    truth,
-    win,
-)
+from tests.gui.test_lesion_tools import at, axial, draw_polygon, go_to_mm, key
 
 
 @pytest.fixture

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
-    at,
-    axial,
-    boxes,
-    data_dir,
-    draw_polygon,
-    go_to_mm,
-    phantom,
-    truth,
-    win,
-)
+from tests.gui.test_lesion_tools import at, axial, draw_polygon, go_to_mm
 from tests.gui.test_practice_styles import scored_with_l4_missed
 from tests.gui.test_review_practice import pet_ct, reference  # noqa: F401 - fixtures
 

@@ -9,9 +9,7 @@ from core.segment import PetMethod
 from core.segment_record import SegmentMethod
 from gui.settings import SEGMENT_PET_FIXED_PERCENT, SEGMENT_PET_METHOD
 from tests.gui.conftest import click
-from tests.gui.test_lesion_tools import (  # noqa: F401 (fixtures)
-    at, axial, boxes, data_dir, go_to_mm, key, make_window, only_lesion, phantom, truth, win,
-)
+from tests.gui.test_lesion_tools import at, axial, go_to_mm, key, make_window, only_lesion
 
 
 def click_segment(qtbot, w, lesion):

@@ -38,7 +38,6 @@ def children(item):
     return [item.child(i).text(0) for i in range(item.childCount())]
 
 
-
 def test_organs_at_risk_of_the_folder_are_listed_apart_and_outlined(phantom_win, qtbot):
     tree = phantom_win.structure_wiring.panel.tree
     assert set(children(group(tree, "Organs at risk"))) == {"LUNG_L", "LUNG_R", "LIVER", "SPINALCORD",

@@ -19,12 +19,6 @@ from tests.gui.test_structures import PHANTOM, gtv_file
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Autosave and recovery go to a temporary folder, never the user's."""
-    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "oligoplan-data"))
-
-
 def open_images(qtbot, settings, folder):
     win = make_window(qtbot, settings)
     win.open_folder(str(folder))

@@ -22,12 +22,6 @@ from tests.phantom_cases import phantom_case
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Autosave and recovery go to a temporary folder, never the user's."""
-    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "oligoplan-data"))
-
-
 def case_with(tmp_path, name: str, rois: list[str], hidden: tuple[int, ...] = ()):
     """A phantom case (its five lesions) recording a structure set of ``rois`` kept in a
     folder of its own, away from the images; returns (case path, SOP Instance UID). The

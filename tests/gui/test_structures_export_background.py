@@ -19,12 +19,6 @@ from tests.gui.test_structures_case_reading import Gate
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Autosave and recovery go to a temporary folder, never the user's."""
-    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "oligoplan-data"))
-
-
 def test_an_export_runs_in_the_background_with_the_lesions_of_its_start(qtbot, settings, tmp_path, monkeypatch):
     win = open_images(qtbot, settings, PHANTOM)
     wiring = win.structure_wiring

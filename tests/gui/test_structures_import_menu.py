@@ -18,12 +18,6 @@ from tests.gui.test_structures_case_reading import Gate
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Autosave and recovery go to a temporary folder, never the user's."""
-    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "oligoplan-data"))
-
-
 def choose_in_menu(win, monkeypatch, path) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
     win.structure_wiring.actions.import_rtstruct.trigger()

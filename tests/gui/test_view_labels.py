@@ -17,17 +17,7 @@ from gui.orientation import Plane
 from gui.panels.structure_list import StructureList
 from gui.view_labels import LabelKind
 from tests.gui.conftest import drag, pixels, wheel
-from tests.gui.test_lesion_tools import (  # noqa: F401 - fixtures
-    PHANTOM,
-    axial,
-    boxes,
-    data_dir,
-    go_to_mm,
-    key,
-    phantom,
-    truth,
-    win,
-)
+from tests.gui.test_lesion_tools import PHANTOM, axial, go_to_mm, key
 from tests.gui.test_review_practice import reference  # noqa: F401 - fixture
 
 

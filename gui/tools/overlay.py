@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from core.contours import slice_outlines
-from core.lesion_colours import PALETTE, lesion_colour  # noqa: F401 (PALETTE: re-exported)
+from core.lesion_colours import lesion_colour
 from core.lesions import Lesion, LesionEvent
 from gui.view_labels import LabelKind
 

@@ -38,6 +38,15 @@ def _luminance(c) -> float:
     return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
 
 
+def open_lesion_map(w, qtbot, case_path):
+    """Open the case and its lesion map (Review > Lesion map) as a physicist would."""
+    w.case_controller.open_case(case_path)
+    w.review_wiring.actions.lesion_map.trigger()
+    lesion_map = w.review_wiring.lesion_map_window
+    qtbot.waitExposed(lesion_map)
+    return lesion_map
+
+
 def contrast(a, b) -> float:
     la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
@@ -49,13 +58,10 @@ def test_lesion_map_card_titles_are_readable(pet_ct, qtbot, reference):
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QLabel
 
-    from gui.tools.overlay import PALETTE
+    from core.lesion_colours import PALETTE
 
     w = pet_ct
-    w.case_controller.open_case(reference)
-    w.review_wiring.actions.lesion_map.trigger()
-    lesion_map = w.review_wiring.lesion_map_window
-    qtbot.waitExposed(lesion_map)
+    lesion_map = open_lesion_map(w, qtbot, reference)
     for lesion_id in ("L1", "L2"):
         title = lesion_map.findChild(QLabel, f"lesion_card_title_{lesion_id}")
         assert title is not None and f"{lesion_id} Expert" in title.text()
@@ -109,10 +115,7 @@ def test_lesion_map_projections_carry_the_views_orientation_letters(pet_ct, qtbo
     from tests.gui.conftest import pixels
 
     w = pet_ct
-    w.case_controller.open_case(reference)
-    w.review_wiring.actions.lesion_map.trigger()
-    lesion_map = w.review_wiring.lesion_map_window
-    qtbot.waitExposed(lesion_map)
+    lesion_map = open_lesion_map(w, qtbot, reference)
     coronal_view = w.views[Plane.CORONAL]._layout
     sagittal_view = w.views[Plane.SAGITTAL]._layout
     for tile in lesion_map.projections:

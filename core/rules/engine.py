@@ -202,16 +202,29 @@ def _scope(rule_set: RuleSet, ctx: Context) -> CriterionResult | None:
         elif not any(h in histology.lower() for h in scope.histology):
             status, reasons = FAIL, [f"histology {histology!r} is outside the scope"]
     return CriterionResult(
-        id="scope", title=f"Scope: {scope.description}", status=status,
+        # the title names only what this criterion checks (primary site, histology): any other scope
+        # condition (HER2, EGFR/ALK, recurrence...) is a criterion of its own over a case fact
+        id="scope", title=_scope_title(scope), status=status,
         value=" / ".join(str(v) if v is not None else "unknown" for v in value),
         threshold=list(scope.primary_sites) + list(scope.histology), threshold_text="; ".join(wanted),
         unit="", source=rule_set.source, verified=True, reason="; ".join(reasons),
     )
 
 
+def _scope_title(scope) -> str:
+    if scope.primary_sites and scope.histology:
+        return "Primary site and histology in the trial's scope"
+    return "Primary site in the trial's scope" if scope.primary_sites else "Histology in the trial's scope"
+
+
 def _evaluate(c: Criterion, rule_set: RuleSet, ctx: Context, units: list[Unit]) -> CriterionResult:
     handler = _HANDLERS[c.type]
-    return handler(c, rule_set, ctx, units)
+    result = handler(c, rule_set, ctx, units)
+    if result.status == FAIL and c.if_not_met == UNKNOWN:
+        # the source does not settle this case (e.g. induced disease): unknown, never a pass
+        reason = "; ".join(t for t in (result.reason, f"the source does not settle this: {c.note}") if t)
+        result = replace(result, status=UNKNOWN, reason=reason)
+    return result
 
 
 def _ids(units: Iterable[Unit]) -> list[str]:

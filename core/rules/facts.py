@@ -110,7 +110,7 @@ FIELDS: tuple[FactField, ...] = (
     FactField("primary_treatment", "Treatment of the primary", FactKind.CHOICE, ("curative", "palliative", "none"),
               group="protocol", help="curative: treated with curative intent; none: the primary is in place, "
                                      "untreated"),
-    FactField("metastases_at_diagnosis", "Metastases at diagnosis of metastatic disease", FactKind.INTEGER,
+    FactField("metastases_at_diagnosis", "Metastases at diagnosis", FactKind.INTEGER,
               minimum=0, maximum=1000, group="protocol",
               help="Number of metastases when metastatic disease was diagnosed, before systemic therapy"),
     FactField("metastases_lifetime", "Metastases ever (lifetime)", FactKind.INTEGER, minimum=0, maximum=1000,

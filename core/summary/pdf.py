@@ -395,7 +395,7 @@ def _page_criteria(s: dict) -> Figure:
         if layout is not None:
             break
     if layout is None:  # very many criteria: one line each, squeezed (the JSON has them all)
-        layout = _criteria_layout([(w, st, textwrap.shorten(t, 95), h) for w, st, t, h in entries], 2, 4.2) \
+        layout = _criteria_layout([(w, st, _one_line(t, 60 if h else 80), h) for w, st, t, h in entries], 2, 4.2) \
             or _squeezed(entries)
     placed, step = layout
     for col, row, word, status, lines, heading, indent in placed:
@@ -409,6 +409,12 @@ def _page_criteria(s: dict) -> Figure:
             fig.text(x + indent + more, y - k * step, line, fontsize=hsize, va="top",
                      weight="bold" if heading else "normal")
     return fig
+
+
+def _one_line(text: str, width: int) -> str:
+    """``text`` shortened to ``width`` characters, keeping a sub-criterion's leading indent."""
+    body = text.lstrip(" ")
+    return text[:len(text) - len(body)] + textwrap.shorten(body, width)
 
 
 def _squeezed(entries):

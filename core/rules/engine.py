@@ -204,14 +204,14 @@ def _scope(rule_set: RuleSet, ctx: Context) -> CriterionResult | None:
     return CriterionResult(
         # the title names only what this criterion checks (primary site, histology): any other scope
         # condition (HER2, EGFR/ALK, recurrence...) is a criterion of its own over a case fact
-        id="scope", title=_scope_title(scope), status=status,
+        id="scope", title=scope_title(scope), status=status,
         value=" / ".join(str(v) if v is not None else "unknown" for v in value),
         threshold=list(scope.primary_sites) + list(scope.histology), threshold_text="; ".join(wanted),
         unit="", source=rule_set.source, verified=True, reason="; ".join(reasons),
     )
 
 
-def _scope_title(scope) -> str:
+def scope_title(scope) -> str:
     if scope.primary_sites and scope.histology:
         return "Primary site and histology in the trial's scope"
     return "Primary site in the trial's scope" if scope.primary_sites else "Histology in the trial's scope"

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS, Classification, classify
 from core.rules.counting import DistanceFn, LesionInfo, Unit, count_units, counted_lesions, counts_by_organ
 from core.rules.facts import FIELD_BY_KEY, CaseFacts, months_between
-from core.rules.schema import Criterion, RuleSet, threshold_text
+from core.rules.schema import OAR_FLAG_TEXT, Criterion, RuleSet, threshold_text
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
@@ -381,11 +381,12 @@ def _oar_flag(c, rule_set, ctx, units):
             flagged.append(entry.lesion_id)
         elif status == UNKNOWN:
             unknown.append(entry.lesion_id)
+    flag = OAR_FLAG_TEXT.get(c.flag, c.flag)  # "central lung lesion", not "central_lung"
     if flagged:
-        return _result(c, FAIL, len(flagged), flagged, f"{', '.join(flagged)} flagged {c.flag}")
+        return _result(c, FAIL, len(flagged), flagged, f"{', '.join(flagged)}: {flag}")
     if unknown:
-        return _result(c, UNKNOWN, None, unknown, f"{c.flag} unknown for {', '.join(unknown)}")
-    return _result(c, PASS, 0, (), f"no lesion flagged {c.flag}")
+        return _result(c, UNKNOWN, None, unknown, f"{flag}: unknown for {', '.join(unknown)}")
+    return _result(c, PASS, 0, (), f"no {flag}")
 
 
 def _combine(c, rule_set, ctx, units):

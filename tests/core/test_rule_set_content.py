@@ -288,3 +288,109 @@ def test_new_facts_are_in_the_protocol_group_of_the_form():
     for key in NEW_FACTS:
         assert FIELD_BY_KEY[key].group == "protocol" and FIELD_BY_KEY[key].label
     assert FIELD_BY_KEY["psa_ng_ml"].kind is FactKind.NUMBER and FIELD_BY_KEY["psa_ng_ml"].unit == "ng/ml"
+
+
+def test_an_organ_at_risk_criterion_reads_in_words():
+    import json
+
+    from tests.core.test_oar_flags import GRID, OarCalculator, lesion_at, organ
+
+    doc = {"schema": "oligoplan.ruleset", "schema_version": 1, "id": "local", "title": "Local", "version": "1",
+           "scope": {"description": "any"}, "sources": ["local protocol"],
+           "counting": {"unit": "lesions", "count_primary": False, "count_brain": True, "count_regional_nodes": True},
+           "criteria": [{"id": "no_ultracentral", "type": "oar_flag", "title": "No ultracentral lesion",
+                         "flag": "ultracentral_lung", "verified": True}]}
+    rs = rule_set_from_text(json.dumps(doc), "local.json")
+    oar = OarCalculator([organ("Trachea", 45, 60)]).report([(lesion_at(40, 50), GRID, "lung", 10.0)])
+    c = evaluate([rs], [LesionInfo("L1", site="lung", longest_diameter_mm=10)], {}, oar=oar).results[0].criteria[0]
+    assert c.threshold_text == "no ultracentral lung lesion" and c.reason == "L1: ultracentral lung lesion"
+    assert not _INTERNAL.search(c.threshold_text + c.reason)
+
+
+# ------------------------------------------------------------------ every sites_allowed and nested criterion
+def _sites_allowed():
+    for rid in BUILTIN_IDS:
+        for c in CATALOG[rid].criteria:
+            if c.type == "sites_allowed":
+                yield pytest.param(rid, c.id, id=f"{rid}:{c.id}")
+
+
+@pytest.mark.parametrize("rid,cid", list(_sites_allowed()))
+def test_every_allowed_site_passes_and_any_other_site_fails(rid, cid):
+    c = next(c for c in CATALOG[rid].criteria if c.id == cid)
+    from core.codes import Site
+
+    counting = CATALOG[rid].counting
+    for site in Site:
+        if (site is Site.REGIONAL_LYMPH_NODE and not counting.count_regional_nodes
+                or site is Site.BRAIN and not counting.count_brain):
+            continue  # not counted by this rule set: no site to allow or refuse
+        res = run(rid, [LesionInfo("L1", site=site.value, longest_diameter_mm=10, volume_cc=1.0)])
+        expected = "pass" if site.value in c.threshold else "fail"
+        assert status(res, cid) == expected, site
+        if expected == "fail":
+            assert res.verdict == NOT_ELIGIBLE and crit(res, cid).lesions == ("L1",)
+
+
+def _child(result, path):
+    """The result of a nested criterion: _child(res, ["pattern", "one_organ", "count"])."""
+    items = result.criteria
+    for cid in path:
+        node = next(c for c in items if c.id == cid)
+        items = node.children
+    return node
+
+
+def test_omec_nested_criteria_just_inside_on_and_just_outside():
+    def liver(n):
+        return [LesionInfo(f"L{i}", site="liver", longest_diameter_mm=10) for i in range(n)]
+
+    for n, ok in ((2, True), (3, True), (4, False)):
+        res = run("omec-2023", liver(n))
+        assert _child(res, ["pattern", "one_organ", "count"]).status == ("pass" if ok else "fail")
+        assert res.verdict == (ELIGIBLE if ok else NOT_ELIGIBLE)
+    res = run("omec-2023", liver(1) + [LesionInfo("B", site="bone", longest_diameter_mm=10)])
+    assert _child(res, ["pattern", "one_organ", "organs"]).status == "fail" and res.verdict == NOT_ELIGIBLE
+    left = [LesionInfo(f"N{i}", site="distant lymph node", laterality="left", longest_diameter_mm=10)
+            for i in range(3)]
+    right = [LesionInfo("R1", site="distant lymph node", laterality="right", longest_diameter_mm=10)]
+    assert _child(run("omec-2023", left), ["pattern", "one_station", "count"]).status == "pass"
+    res = run("omec-2023", left + right)  # two stations; one organ (distant nodes) with 2 sites also passes
+    assert _child(res, ["pattern", "one_station", "count"]).status == "fail"
+    assert res.verdict == ELIGIBLE  # through "one organ with at most 3": the source's "or"
+
+
+# ------------------------------------------------------------------ the new facts through `check`
+def test_check_reads_the_new_facts_from_a_facts_file_and_prints_them_in_its_json(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from core.samples import SAMPLE_ROOT
+    from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
+
+    if not (SAMPLE_ROOT / "phantom-oligo").is_dir():
+        pytest.skip("sample scans not present")
+    case = phantom_case("phantom-oligo", tmp_path / "case", {})
+    facts = {**ELIGIBLE_FACTS, "primary_site": "prostate", "her2_status": "negative", "driver_alteration": "ALK",
+             "psa_ng_ml": 4.2, "psa_date": "2024-03-01", "castration_sensitive": "yes", "pet_tracer": "choline",
+             "primary_treatment": "curative", "metastases_at_diagnosis": 2, "metastases_lifetime": 3,
+             "systemic_line": 1, "symptomatic": "no"}
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(facts), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "gui.entry", "check", str(case), "--facts", str(path),
+                           "--rules", "stomp", "--json", "--date", "2024-03-20"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert "is not a case fact" not in proc.stderr  # every new key is a case fact: no typo warning
+    assert not any("is not a case fact" in w for w in doc["warnings"])
+    for key in NEW_FACTS:
+        assert doc["facts"][key] == facts[key], key
+    stomp = {c["id"]: c for c in doc["rule_sets"][0]["criteria"]}
+    assert stomp["choline"]["status"] == "pass" and stomp["curative_primary"]["status"] == "pass"
+    # a bad value is refused in one line naming the fact
+    path.write_text(json.dumps({**facts, "pet_tracer": "gallium"}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "gui.entry", "check", str(case), "--facts", str(path),
+                           "--rules", "stomp"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "pet_tracer: 'gallium' is not one of FDG, PSMA, choline" in proc.stderr
+    assert "Traceback" not in proc.stderr

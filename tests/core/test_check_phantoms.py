@@ -98,7 +98,7 @@ def test_check_without_facts_is_undetermined_and_names_what_is_missing(tmp_path)
 def test_check_human_output_and_bad_input(oligo_case, tmp_path):
     proc = run_cli("check", oligo_case, "--rules", "sabr-comet", "--date", "2024-03-20")
     assert proc.returncode == 0
-    assert "sabr-comet (version 1" in proc.stdout and "ELIGIBLE" in proc.stdout
+    assert "sabr-comet (version 2" in proc.stdout and "ELIGIBLE" in proc.stdout
     assert "Decision support" in proc.stdout
     proc = run_cli("check", oligo_case, "--rules", "no-such-rules")
     assert proc.returncode == 2 and "no rule set with id 'no-such-rules'" in proc.stderr

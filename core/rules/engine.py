@@ -222,7 +222,7 @@ def _evaluate(c: Criterion, rule_set: RuleSet, ctx: Context, units: list[Unit]) 
     result = handler(c, rule_set, ctx, units)
     if result.status == FAIL and c.if_not_met == UNKNOWN:
         # the source does not settle this case (e.g. induced disease): unknown, never a pass
-        reason = "; ".join(t for t in (result.reason, f"the source does not settle this: {c.note}") if t)
+        reason = "; ".join(t for t in (result.reason, f"unknown, not fail: {c.note}") if t)
         result = replace(result, status=UNKNOWN, reason=reason)
     return result
 

@@ -212,6 +212,8 @@ def _scope(rule_set: RuleSet, ctx: Context) -> CriterionResult | None:
 
 
 def scope_title(scope) -> str:
+    """The title of the criterion ``scope``: it names what it checks (primary site, histology), never the
+    rule set's whole scope description."""
     if scope.primary_sites and scope.histology:
         return "Primary site and histology in the trial's scope"
     return "Primary site in the trial's scope" if scope.primary_sites else "Histology in the trial's scope"

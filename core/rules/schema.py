@@ -40,7 +40,7 @@ OAR_FLAGS = ("central_lung", "ultracentral_lung", "spinal_cord", "brain_size")
 OAR_FLAG_TEXT = {
     "central_lung": "central lung lesion",
     "ultracentral_lung": "ultracentral lung lesion",
-    "spinal_cord": "too close to the spinal cord",
+    "spinal_cord": "lesion too close to the spinal cord",
     "brain_size": "brain lesion above the size limit",
 }
 #: What a criterion whose condition is not met gives: "fail" (the default) or "unknown"

@@ -69,7 +69,12 @@ def describe(ev: Evaluation) -> str:
                  (f"; primary marked: {counts['primary']}" if counts["primary"] else ""))
     cls = ev.classification
     text = cls.label if not cls.missing else f"unknown (needs {', '.join(cls.missing)})"
+    if cls.problems:
+        text = f"unknown ({'; '.join(cls.problems)})"
     lines.append(f"ESTRO-EORTC class: {text} [cut-off {cls.cutoff_months:g} months; not verified]")
+    for score in ev.scores:
+        lines.append(f"{score.title}: {score.summary} [{score.source}]")
+        lines.extend(f"  {line}" for line in score.factor_lines())
     if ev.oar is None:
         lines.append("Organs at risk: none available, OAR flags unknown")
     else:

@@ -28,6 +28,7 @@ GOOD_FACTS = {
     "ecog": 0, "life_expectancy_months": 36, "age_years": 60, "imaging_date": "2025-05-20",
     "imaging_modality": "PET-CT", "brain_imaging_done": "yes", "systemic_response": "partial",
     "systemic_cycles": 4, "symptomatic": "no", "psa_doubling_time_months": 10, "adt_within_6_months": "no",
+    "all_lesions_treatable": "yes",
 }
 PRIMARY = {
     "sabr-comet": "breast", "sabr-comet-3": "breast", "sabr-comet-10": "breast", "estro-astro-2020": "kidney",
@@ -313,10 +314,3 @@ def test_iyengar_counts_the_primary_and_nrg_lu002_leaves_out_brain():
     brain = [LesionInfo("B1", site="brain", longest_diameter_mm=10)]
     assert run("nrg-lu002", three + brain).verdict == ELIGIBLE
     assert run("gomez-nsclc", three + brain).verdict == NOT_ELIGIBLE  # Gomez counts brain
-
-
-def test_a_treatable_pass_says_it_rests_on_the_default_not_on_an_assessment():
-    res = run("sabr-comet", [LesionInfo("L1", site="liver", longest_diameter_mm=20)])
-    crit = next(c for c in res.criteria if c.id == "treatable")
-    assert crit.status == "pass"
-    assert crit.reason.startswith("no lesion marked not treatable") and "Treat box" in crit.reason

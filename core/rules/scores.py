@@ -37,6 +37,7 @@ FONG_ID = "fong-crs"
 FONG_TITLE = "Fong clinical risk score (colorectal liver metastases)"
 FONG_SOURCE = "Fong et al., Ann Surg 1999;230:309-318"
 FONG_MAXIMUM = 5
+DFI_SHORT, SIZE_SHORT = "DFI < 12 mo", "> 5 cm"
 
 
 class ScoreStatus(str, Enum):
@@ -54,6 +55,16 @@ class ScoreFactor:
     value: Any
     points: int | None
     text: str
+    short: str = ""  # the label in one line of the verdict panel ("CEA > 200")
+    unit: str = ""
+
+    @property
+    def value_text(self) -> str:
+        """'250 ng/ml', '8.0 months', '3', 'yes', 'unknown'."""
+        if self.value is None:
+            return "unknown"
+        number = f"{self.value:.1f}" if isinstance(self.value, float) else f"{self.value}"
+        return f"{number} {self.unit}" if self.unit else number
 
     @property
     def points_text(self) -> str:
@@ -84,6 +95,15 @@ class Score:
         if self.status is ScoreStatus.COMPLETE:
             return f"{self.value} of {self.maximum}"
         return f"{self.status.value} ({self.reason})" if self.reason else self.status.value
+
+    def one_line(self) -> str:
+        """'Fong score: 2 of 5 (node+ 1, DFI < 12 mo 0, > 1 tumour 1, CEA > 200 ?, > 5 cm 0)' for one line."""
+        head = f"{self.title.split(' (')[0]}: "
+        if self.status is not ScoreStatus.COMPLETE and not self.factors:
+            return head + self.summary
+        value = f"{self.value} of {self.maximum}" if self.status is ScoreStatus.COMPLETE else self.status.value
+        parts = ", ".join(f"{f.short} {'?' if f.points is None else f.points}" for f in self.factors)
+        return f"{head}{value} ({parts})"
 
     def factor_lines(self) -> list[str]:
         """One line per factor, as the verdict panel, `check` and the PDF print them."""
@@ -135,34 +155,34 @@ def _node_factor(facts: CaseFacts) -> ScoreFactor:
     value = facts.get("primary_node_positive")
     text = "unknown: enter 'Primary node-positive' in the case facts" if value is None else f"node-positive: {value}"
     return ScoreFactor("node_positive_primary", "Node-positive primary", value,
-                       _yes_no_point(value), text)
+                       _yes_no_point(value), text, "node+")
 
 
 def _dfi_factor(facts: CaseFacts, today: date) -> ScoreFactor:
     label = "Disease-free interval < 12 months"
     span = interval(facts, "primary_diagnosis_date", "metastasis_diagnosis_date", today, IntervalUnit.MONTHS)
     if span.problem:
-        return ScoreFactor("disease_free_interval", label, None, None, span.problem)
+        return ScoreFactor("disease_free_interval", label, None, None, span.problem, DFI_SHORT)
     if span.missing:
         return ScoreFactor("disease_free_interval", label, None, None,
-                           f"unknown: needs {', '.join(span.missing)}")
+                           f"unknown: needs {', '.join(span.missing)}", DFI_SHORT)
     points = int(span.value < 12)
     return ScoreFactor("disease_free_interval", label, span.value, points,
-                       f"{span.text()} from the primary's diagnosis to the liver metastases'")
+                       f"{span.text()} from the primary's diagnosis to the liver metastases'", DFI_SHORT, "months")
 
 
 def _number_factor(liver: list[LesionInfo]) -> ScoreFactor:
     n = len(liver)
     return ScoreFactor("liver_tumours", "More than one liver tumour", n, int(n > 1),
-                       f"{n} liver metasta{'ses' if n != 1 else 'sis'} marked")
+                       f"{n} liver metasta{'ses' if n != 1 else 'sis'} marked", "> 1 tumour")
 
 
 def _cea_factor(facts: CaseFacts) -> ScoreFactor:
     value = facts.get("cea_ng_ml")
     label = "CEA > 200 ng/ml"
     if value is None:
-        return ScoreFactor("cea", label, None, None, "unknown: enter CEA in the case facts")
-    return ScoreFactor("cea", label, value, int(value > 200), f"CEA {value:g} ng/ml")
+        return ScoreFactor("cea", label, None, None, "unknown: enter CEA in the case facts", "CEA > 200")
+    return ScoreFactor("cea", label, value, int(value > 200), f"CEA {value:g} ng/ml", "CEA > 200", "ng/ml")
 
 
 def _size_factor(liver: list[LesionInfo]) -> ScoreFactor:
@@ -172,11 +192,11 @@ def _size_factor(liver: list[LesionInfo]) -> ScoreFactor:
     unmeasured = [k for k, v in sizes.items() if v is None]
     largest = max(measured) if measured else None
     if largest is not None and largest > 50.0:
-        return ScoreFactor("largest_liver_tumour", label, largest, 1, f"largest {largest:.1f} mm")
+        return ScoreFactor("largest_liver_tumour", label, largest, 1, f"largest {largest:.1f} mm", SIZE_SHORT, "mm")
     if unmeasured:
         return ScoreFactor("largest_liver_tumour", label, largest, None,
-                           f"unknown: {', '.join(unmeasured)} not measured (no contour)")
-    return ScoreFactor("largest_liver_tumour", label, largest, 0, f"largest {largest:.1f} mm")
+                           f"unknown: {', '.join(unmeasured)} not measured (no contour)", SIZE_SHORT, "mm")
+    return ScoreFactor("largest_liver_tumour", label, largest, 0, f"largest {largest:.1f} mm", SIZE_SHORT, "mm")
 
 
 def scores(lesions: Sequence[LesionInfo], facts: CaseFacts, today: date) -> list[Score]:

@@ -72,9 +72,6 @@ def describe(ev: Evaluation) -> str:
     if cls.problems:
         text = f"unknown ({'; '.join(cls.problems)})"
     lines.append(f"ESTRO-EORTC class: {text} [cut-off {cls.cutoff_months:g} months; not verified]")
-    for score in ev.scores:
-        lines.append(f"{score.title}: {score.summary} [{score.source}]")
-        lines.extend(f"  {line}" for line in score.factor_lines())
     if ev.oar is None:
         lines.append("Organs at risk: none available, OAR flags unknown")
     else:
@@ -83,6 +80,9 @@ def describe(ev: Evaluation) -> str:
             near = sorted(entry.distances_mm.items(), key=lambda kv: kv[1])[:2]
             lines.append(f"  {entry.lesion_id}: {flags} (nearest: "
                          + ", ".join(f"{k} {v:.1f} mm" for k, v in near) + ")")
+    for score in ev.scores:
+        lines.append(f"{score.title}: {score.summary} [{score.source}]")
+        lines.extend(f"  {line}" for line in score.factor_lines())
     for r in ev.results:
         lines.append("")
         lines.append(f"{r.id} (version {r.version}): {VERDICT_TEXT[r.verdict].upper()}")

@@ -168,7 +168,7 @@ def _dfi_factor(facts: CaseFacts, today: date) -> ScoreFactor:
                            f"unknown: needs {', '.join(span.missing)}", DFI_SHORT)
     points = int(span.value < 12)
     return ScoreFactor("disease_free_interval", label, span.value, points,
-                       f"{span.text()} from the primary's diagnosis to the liver metastases'", DFI_SHORT, "months")
+                       f"{span.text()} from primary diagnosis to metastasis diagnosis", DFI_SHORT, "months")
 
 
 def _number_factor(liver: list[LesionInfo]) -> ScoreFactor:

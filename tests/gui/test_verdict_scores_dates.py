@@ -42,3 +42,20 @@ def test_metastases_dated_before_the_primary_give_no_class_and_say_why(rules_win
     assert "<b>unknown</b>" in text and "the metastases are dated before the primary" in text
     enter(form, metastasis_diagnosis_date="2024-11-01")  # 6 calendar months: synchronous
     assert "synchronous oligometastatic disease" in panel.class_label.text()
+
+
+def test_the_case_fact_all_lesions_treatable_decides_until_each_lesion_is_assessed(rules_window):
+    w = rules_window
+    form, panel = w.rules_wiring.facts_form, w.rules_wiring.panel
+
+    def treatable():
+        item = panel.criterion_item("sabr-comet", "treatable")
+        return item.text(1), item.toolTip(0)
+
+    assert treatable()[0] == "pass" and "case fact" in treatable()[1]  # the fixture's facts say yes
+    enter(form, all_lesions_treatable="no")
+    assert treatable()[0] == "FAIL" and panel.rule_set_item("sabr-comet").text(1) == "NOT ELIGIBLE"
+    enter(form, all_lesions_treatable="unknown")  # every lesion is still not assessed
+    status, tip = treatable()
+    assert status == "unknown" and "not assessed for L1, L2, L3, L4, L5" in tip
+    assert panel.rule_set_item("sabr-comet").text(1) == "UNDETERMINED"

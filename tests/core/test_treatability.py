@@ -103,3 +103,33 @@ def test_one_click_cycles_not_assessed_yes_no():
         state = state.next
         seen.append(state.value)
     assert seen == ["yes", "no", "not assessed"]
+
+
+def test_a_case_signed_off_before_the_change_opens_without_a_tampering_warning(tmp_path, monkeypatch):
+    import core.case
+    from core.codes import Treatability as T
+
+    original = core.case.lesion_to_json
+
+    def as_written_before(lesion):  # schema 2 wrote a bool, true by default
+        return {**original(lesion), "treatable": lesion.treatable is not T.NO}
+
+    with monkeypatch.context() as m:
+        m.setattr(core.case, "lesion_to_json", as_written_before)
+        m.setattr(core.case, "SCHEMA_VERSION", 2)
+        case = Case()
+        stack = UndoStack()
+        stack.push(AddLesion(case.lesions, Lesion("L1", "L1", point_mm=(0, 0, 0))))
+        stack.push(AddLesion(case.lesions, Lesion("L2", "L2", point_mm=(1, 0, 0), treatable=T.NO)))
+        case.review.sign("reviewed", "ok")
+        path = save_case(case, tmp_path / "old.json")
+    assert json.loads(path.read_text())["lesions"][0]["treatable"] is True
+    old = load_case(path)
+    assert old.integrity_warnings == [] and old.review.state.value == "reviewed"
+    assert [l.treatable for l in old.lesions] == [T.NOT_ASSESSED, T.NO]
+    save_case(old, path)  # written as schema 3: still the content that was signed
+    assert load_case(path).integrity_warnings == []
+    doc = json.loads(path.read_text())
+    doc["lesions"][0]["treatable"] = "yes"  # edited by hand after the sign-off
+    path.write_text(json.dumps(doc))
+    assert any("edited outside OligoPlan" in w for w in load_case(path).integrity_warnings)

@@ -9,6 +9,7 @@ moves to the next one). The rule-set picker emits ``selection_changed``.
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
@@ -227,10 +228,13 @@ class VerdictPanel(QWidget):
         self.tree.setUpdatesEnabled(True)
         self.fit_columns()
         cls = ev.classification
+        self.class_label.setToolTip("\n".join(cls.problems))
         if cls.problems:
-            # dates that cannot be right: no class, and why (issue 12)
+            # dates that cannot be right: no class, and why (issue 12); the dates themselves in the
+            # tooltip (the whole message took four lines of a 1024 x 768 screen's dock)
+            short = "; ".join(re.split(r" \(|: ", p)[0] for p in cls.problems)
             text = ("ESTRO-EORTC class: <b>unknown</b> — <span style='color:#e65100'>"
-                    f"{html.escape('; '.join(cls.problems))}</span> (Case facts tab)")
+                    f"{html.escape(short)}</span> (Case facts tab)")
         elif cls.missing:
             # the form's labels, not the file's keys ("history_polymetastatic"), and where to fill them in
             needed = ", ".join(f"“{FIELD_BY_KEY[k].label if k in FIELD_BY_KEY else k}”" for k in cls.missing)

@@ -40,6 +40,7 @@ def test_metastases_dated_before_the_primary_give_no_class_and_say_why(rules_win
           primary_diagnosis_date="2024-05-01", metastasis_diagnosis_date="2024-02-01")
     text = panel.class_label.text()
     assert "<b>unknown</b>" in text and "the metastases are dated before the primary" in text
+    assert "Primary diagnosed 2024-05-01, Metastases diagnosed 2024-02-01" in panel.class_label.toolTip()
     enter(form, metastasis_diagnosis_date="2024-11-01")  # 6 calendar months: synchronous
     assert "synchronous oligometastatic disease" in panel.class_label.text()
 
@@ -59,3 +60,12 @@ def test_the_case_fact_all_lesions_treatable_decides_until_each_lesion_is_assess
     status, tip = treatable()
     assert status == "unknown" and "not assessed for L1, L2, L3, L4, L5" in tip
     assert panel.rule_set_item("sabr-comet").text(1) == "UNDETERMINED"
+
+
+def test_a_diagnosis_date_in_the_future_is_named_and_its_dates_are_in_the_tooltip(rules_window):
+    w = rules_window
+    form, panel = w.rules_wiring.facts_form, w.rules_wiring.panel
+    enter(form, history_polymetastatic="no", history_oligometastatic="no", primary_diagnosis_date="2024-01-01",
+          metastasis_diagnosis_date="2999-01-01")
+    assert "Metastases diagnosed 2999-01-01 is after the evaluation date" in panel.class_label.text()
+    assert "correct the date in the case facts" in panel.class_label.toolTip()

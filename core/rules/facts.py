@@ -117,6 +117,15 @@ FIELDS: tuple[FactField, ...] = (
               group="protocol", help="Every metastasis the patient has ever had, treated or not, current included"),
     FactField("systemic_line", "Line of systemic therapy", FactKind.INTEGER, minimum=1, maximum=20,
               group="protocol", help="Current line of systemic therapy for metastatic disease (1: first line)"),
+    # treatability for the whole case, and the Fong score's facts (issue 12)
+    FactField("all_lesions_treatable", "All lesions safely treatable", FactKind.TRISTATE, YES_NO,
+              help="The physician's assessment for the whole case; otherwise each lesion is assessed in the "
+                   "lesion table's Treat column"),
+    FactField("cea_ng_ml", "CEA", FactKind.NUMBER, minimum=0, maximum=100000, unit="ng/ml",
+              group="protocol", help="Serum carcinoembryonic antigen before treatment of the liver metastases "
+                                     "(Fong score)"),
+    FactField("primary_node_positive", "Primary node-positive", FactKind.TRISTATE, YES_NO, group="protocol",
+              help="Lymph node metastases of the primary tumour (Fong score)"),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 
@@ -241,11 +250,6 @@ def unknown_fact_text(key: str, closest: str | None, where: str) -> str:
     hint = f" (did you mean '{closest}'?)" if closest else ""
     return (f"{where}: '{key}' is not a case fact{hint}; no rule set reads it, so it is ignored; "
             f"the case facts are listed in docs/rules.md, section 'Case facts'")
-
-
-def months_between(start: date, end: date) -> float:
-    """Months from ``start`` to ``end`` (negative when ``end`` is earlier), 30.4375 days each."""
-    return (end - start).days / 30.4375
 
 
 class SetFacts(Command):

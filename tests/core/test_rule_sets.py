@@ -32,6 +32,7 @@ GOOD_FACTS = {
     "her2_status": "negative", "driver_alteration": "none", "psa_ng_ml": 8.0, "psa_date": "2025-05-10",
     "castration_sensitive": "yes", "pet_tracer": "FDG", "primary_treatment": "curative",
     "metastases_at_diagnosis": 3, "metastases_lifetime": 4, "systemic_line": 1,
+    "all_lesions_treatable": "yes",
 }
 #: Facts a rule set needs other than GOOD_FACTS for its baseline case to be eligible.
 RULE_FACTS = {
@@ -326,10 +327,3 @@ def test_iyengar_counts_the_primary_through_a_fact_and_nrg_lu002_leaves_out_brai
     brain = [LesionInfo("B1", site="brain", longest_diameter_mm=10)]
     assert run("nrg-lu002", three + brain).verdict == ELIGIBLE
     assert run("gomez-nsclc", three + brain).verdict == NOT_ELIGIBLE  # Gomez counts brain
-
-
-def test_a_treatable_pass_says_it_rests_on_the_default_not_on_an_assessment():
-    res = run("sabr-comet", [LesionInfo("L1", site="liver", longest_diameter_mm=20)])
-    crit = next(c for c in res.criteria if c.id == "treatable")
-    assert crit.status == "pass"
-    assert crit.reason.startswith("no lesion marked not treatable") and "Treat box" in crit.reason

@@ -13,7 +13,7 @@ from gui.settings import RULE_SETS
 
 SITES = ["liver", "liver", "liver", "lung", "bone", "adrenal"]
 FACTS = {"primary_site": "breast", "primary_controlled": "yes", "primary_definitive_treatment_date": "2020-01-01",
-         "ecog": 1, "life_expectancy_months": 24, "age_years": 60,
+         "ecog": 1, "life_expectancy_months": 24, "age_years": 60, "all_lesions_treatable": "yes",
          "history_polymetastatic": "no"}  # SABR-COMET does not address induced disease: unknown is undetermined
 
 

@@ -2,7 +2,7 @@
 
 :func:`parse_case_text` reads the text with hooks that refuse what JSON allows
 but a case never holds (NaN, Infinity, numbers beyond 64 bits, nesting deeper
-than :data:`MAX_DEPTH`); :func:`validate_case_doc` checks every known field
+than :data:`MAX_DEPTH`), naming the field where it is; :func:`validate_case_doc` checks every known field
 (types, ranges, masks inside their grid, offsets non-negative whole numbers,
 ``"treatable"`` a real true/false) and raises :class:`core.errors.CaseFileError`
 naming the field's path (``lesions[2].mask.offset[0]``) and the problem.
@@ -44,58 +44,63 @@ class Invalid(ValueError):
 
 
 # ------------------------------------------------------------------ reading
-def _parse_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS or abs(int(text)) >= 1 << 63:
-        raise Invalid("a number", f"{len(text.lstrip('-'))}-digit integer ({text[:12]}...); a case file "
-                      "holds no number beyond 64 bits")
+class _Refused(str):
+    """A number read as text because a case cannot hold it (NaN, Infinity, beyond 64 bits):
+    :func:`check_values` names its field. Nothing big is ever built from it."""
+
+
+def _parse_int(text: str):
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_INT_DIGITS or abs(int(text)) >= 1 << 63:
+        return _Refused(f"a {digits}-digit integer ({text[:8]}...) is beyond 64 bits; no case field holds one")
     return int(text)
 
 
-def _parse_float(text: str) -> float:
+def _parse_float(text: str):
     value = float(text)
-    if not math.isfinite(value):
-        raise Invalid("a number", f"{text[:20]} is not a finite number")
-    return value
+    return value if math.isfinite(value) else _Refused(f"{text[:20]} is not a finite number")
 
 
 def _parse_constant(text: str):
-    raise Invalid("a number", f"{text} is not a number a case file may hold (only finite numbers)")
+    return _Refused(f"{text} is not a finite number")
 
 
 def parse_case_text(text: str, name: str):
     """The JSON of a case file; CaseFileError (one line) for anything a case cannot hold."""
     try:
         doc = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
-    except Invalid as exc:
-        raise CaseFileError(f"{name}: {exc.problem}; {LEFT_AS_IS}") from None
     except RecursionError:
         raise CaseFileError(f"{name}: nested deeper than a case file can be; {LEFT_AS_IS}") from None
     except json.JSONDecodeError as exc:
         raise CaseFileError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                             f"{LEFT_AS_IS}") from None
-    except ValueError as exc:  # e.g. Python's own limit on integer digits
+    except (ValueError, MemoryError) as exc:  # e.g. Python's own limit on integer digits
         raise CaseFileError(f"{name}: {exc}; {LEFT_AS_IS}") from None
-    depth = nesting_depth(doc)
-    if depth > MAX_DEPTH:
-        raise CaseFileError(f"{name}: nested {depth} levels deep (a case file has at most {MAX_DEPTH}); {LEFT_AS_IS}")
+    try:
+        check_values(doc)
+    except Invalid as exc:
+        raise CaseFileError(f"{name}: {exc.at}: {exc.problem}; {LEFT_AS_IS}") from None
     return doc
 
 
 LEFT_AS_IS = "the file was left as it is; correct it, or restore it from a backup or the recovery file"
 
 
-def nesting_depth(doc, stop: int = MAX_DEPTH + 1) -> int:
-    """How deeply lists and objects nest in ``doc`` (counting stops after ``stop``)."""
-    deepest, stack = 0, [(doc, 1)]
+def check_values(doc) -> None:
+    """Every value anywhere in ``doc`` (known field or not): no refused number, nesting at most MAX_DEPTH."""
+    stack = [(doc, "", 1)] if isinstance(doc, (dict, list)) else []
     while stack:
-        value, depth = stack.pop()
-        if isinstance(value, (dict, list)):
-            deepest = max(deepest, depth)
-            if depth >= stop:
-                return depth
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return deepest
+        value, at, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise Invalid(at if len(at) < 60 else at[:59] + "…", f"nested more than {MAX_DEPTH} levels deep; a case file is a few levels deep")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, child in items:
+            if isinstance(child, (dict, list)):
+                stack.append((child, f"{at}.{key}" if isinstance(key, str) and at else
+                              (key if isinstance(key, str) else f"{at}[{key}]"), depth + 1))
+            elif isinstance(child, _Refused):
+                raise Invalid(f"{at}.{key}" if isinstance(key, str) and at else
+                              (key if isinstance(key, str) else f"{at}[{key}]"), str(child))
 
 
 # -------------------------------------------------------------- the checks

@@ -369,7 +369,7 @@ def _check_review(case: Case, doc: dict) -> None:
 
     review = doc.get("review")
     written = review.get("state") if isinstance(review, dict) else None
-    case.integrity_warnings = integrity_warnings(case, None if written is None else str(written))
+    case.integrity_warnings = integrity_warnings(case, None if written is None else str(written), doc)
 
 
 def _lesion_from_json(item, where: str) -> Lesion:

@@ -177,3 +177,30 @@ def test_release_leaves_another_writers_lock_alone(tmp_path):
     lock.release()
     assert lock_path(path).exists()
     os.unlink(lock_path(path))
+
+
+#: a writer killed while it holds the lock (kill -9 in the middle of a save)
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from core.case_lock import CaseLock
+    CaseLock(sys.argv[1]).acquire()
+    print("locked", flush=True)
+    time.sleep(600)
+""")
+
+
+def test_a_writer_killed_while_holding_the_lock_does_not_block_the_next_one(tmp_path):
+    path = tmp_path / "case.json"
+    save_case(Case(), path)
+    deadline, trials = time.monotonic() + 15, 0
+    while trials < 3 or (time.monotonic() < deadline and trials < 10):
+        trials += 1
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], env=ENV, stdout=subprocess.PIPE,
+                                  text=True)
+        assert holder.stdout.readline().strip() == "locked"
+        holder.kill()
+        holder.wait(timeout=30)
+        assert lock_path(path).exists()  # left behind by the killed writer
+        update_case(path, lambda c: _add_point(c, f"after kill {trials}"), wait_s=5)
+        assert not lock_path(path).exists()
+    assert [l.label for l in load_case(path).lesions] == [f"after kill {n}" for n in range(1, trials + 1)]

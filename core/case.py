@@ -265,15 +265,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _last_change(path: Path) -> str:
-    """What the other writer's file says about its last change, for the message."""
+    """What the other writer's file says (when saved, how many lesions), for the message.
+
+    No label or name: the message is logged, and labels are free text that may identify a patient."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        entries = doc["audit"]["entries"]
-        last = entries[-1] if entries else None
         saved = str(doc.get("saved_at", ""))[:16].replace("T", " ")
-        if isinstance(last, dict):
-            return f"saved {saved} UTC; last recorded change: {str(last.get('what', ''))[:80]}"
-        return f"saved {saved} UTC"
+        return f"it was saved {saved} UTC and now holds {len(doc['lesions'])} lesion(s)"
     except Exception:  # noqa: BLE001 - only the message's detail depends on it
         return "it no longer matches what was read"
 

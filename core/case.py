@@ -29,7 +29,14 @@ import core
 from core.atomic_file import atomic_write_text  # noqa: F401 - also imported from here (gui)
 from core.audit import AuditTrail
 from core.case_lock import CaseChangedError, CaseLock, file_digest
-from core.case_schema import KNOWN_LESION, KNOWN_TOP, parse_case_text, validate_case_doc
+from core.case_schema import (
+    KNOWN_IMAGE,
+    KNOWN_LESION,
+    KNOWN_STRUCTURE_SET,
+    KNOWN_TOP,
+    parse_case_text,
+    validate_case_doc,
+)
 from core.codes import Site
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
@@ -105,6 +112,9 @@ class Case:
     extra: dict = field(default_factory=dict)
     #: per lesion id, the lesion fields this OligoPlan does not know: written back with the lesion
     lesion_extra: dict[str, dict] = field(default_factory=dict)
+    #: unknown fields of the image references (by series UID), structure sets (by SOP UID) and
+    #: the review object: written back with them
+    part_extra: dict[str, dict] = field(default_factory=dict)
     #: the file's schema_version when it was read (None: a new case)
     read_version: int | None = None
 
@@ -132,6 +142,7 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
         "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "images": [
             {
+                **case.part_extra.get(f"images/{ref.series_uid}", {}),
                 "folder": _relative(ref.folder, base),
                 "series_uid": ref.series_uid,
                 "frame_of_reference_uid": ref.frame_of_reference_uid,
@@ -140,7 +151,8 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
             for ref in case.images
         ],
         "structure_sets": [
-            {"path": _relative(ref.path, base), "sop_uid": ref.sop_uid, "label": ref.label,
+            {**case.part_extra.get(f"structure_sets/{ref.sop_uid}", {}),
+             "path": _relative(ref.path, base), "sop_uid": ref.sop_uid, "label": ref.label,
              "hidden_rois": [int(n) for n in ref.hidden_rois]}
             for ref in case.structure_sets
         ],
@@ -148,7 +160,7 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
         "lesions": [{**case.lesion_extra.get(lesion.id, {}), **lesion_to_json(lesion)} for lesion in case.lesions],
         "facts": dict(case.facts),
         "history": [{"when": h.when, "who": h.who, "what": h.what} for h in case.lesions.history],
-        "review": {"state": case.review.state.value,
+        "review": {**case.part_extra.get("review", {}), "state": case.review.state.value,
                    "signoffs": [s.to_json() for s in case.review.signoffs]},
         "audit": case.audit.to_json(),
     }
@@ -342,9 +354,23 @@ def case_from_json(doc, path: Path) -> Case:
                 extra={k: v for k, v in doc.items() if k not in KNOWN_TOP},
                 lesion_extra={str(item["id"]): extra for item in _list(doc, "lesions", name)
                               if (extra := {k: v for k, v in item.items() if k not in KNOWN_LESION})},
+                part_extra=_part_extra(doc),
                 read_version=version)
     _check_review(case, doc)
     return case
+
+
+def _part_extra(doc: dict) -> dict[str, dict]:
+    """Unknown fields of image references, structure sets and the review object, to write back."""
+    found: dict[str, dict] = {}
+    for key, ident, known in (("images", "series_uid", KNOWN_IMAGE), ("structure_sets", "sop_uid", KNOWN_STRUCTURE_SET)):
+        for item in doc.get(key) or []:
+            if extra := {k: v for k, v in item.items() if k not in known}:
+                found[f"{key}/{item[ident]}"] = extra
+    review = doc.get("review")
+    if isinstance(review, dict) and (extra := {k: v for k, v in review.items() if k not in ("state", "signoffs")}):
+        found["review"] = extra
+    return found
 
 
 def _structure_sets_from_json(doc: dict, path: Path) -> list[StructureSetRef]:

@@ -173,11 +173,17 @@ def list_of(item: Check, length: int | None = None) -> Check:
     return check
 
 
-def obj(fields: dict[str, Check], required: tuple[str, ...] = (), then: Check | None = None) -> Check:
-    """An object whose known ``fields`` are checked; fields not in the table are left alone (kept)."""
+def obj(fields: dict[str, Check], required: tuple[str, ...] = (), then: Check | None = None,
+        strict: bool = False) -> Check:
+    """An object whose known ``fields`` are checked; fields not in the table are left alone (kept),
+    or, when ``strict`` (an object OligoPlan rebuilds and could not keep them in), refused."""
     def check(value, at: str) -> None:
         if not isinstance(value, dict):
             raise Invalid(at, f"expected an object, found {_kind(value)}")
+        unknown = sorted(set(value) - set(fields)) if strict else []
+        if unknown:
+            raise Invalid(at, f"unknown field(s) {', '.join(unknown)}: the file was made by a newer OligoPlan; "
+                          "open it with that version (saving it here would lose them)")
         for key in required:
             if key not in value:
                 raise Invalid(at, f"missing field '{key}'")
@@ -241,7 +247,7 @@ LESION_FIELDS: dict[str, Check] = {
     "treatable": boolean,
     "notes": text,
     "point_mm": optional(list_of(number, 3)),
-    "mask": optional(obj(MASK_FIELDS, required=tuple(MASK_FIELDS), then=_mask_fits)),
+    "mask": optional(obj(MASK_FIELDS, required=tuple(MASK_FIELDS), then=_mask_fits, strict=True)),
     "segmentation": optional(_segmentation),
 }
 
@@ -278,6 +284,8 @@ CASE_FIELDS: dict[str, Check] = {
 #: top-level fields this OligoPlan writes itself (anything else is kept as found)
 KNOWN_TOP = frozenset(CASE_FIELDS) | {"schema", "schema_version", "audit"}
 KNOWN_LESION = frozenset(LESION_FIELDS)
+KNOWN_IMAGE = frozenset(IMAGE_FIELDS)
+KNOWN_STRUCTURE_SET = frozenset(STRUCTURE_SET_FIELDS)
 
 
 def validate_case_doc(doc: dict, name: str) -> None:

@@ -63,6 +63,8 @@ def test_the_good_file_loads(tmp_path):
     ({"lesions.0.mask.rle": [0, 1]}, "lesions[0].mask.rle", "add up to 1, expected 2"),
     ({"lesions.0.mask.rle": [3, -1]}, "lesions[0].mask.rle[1]", "found -1"),
     ({"lesions.0.mask.series_uid": 5}, "lesions[0].mask.series_uid", "expected text, found 5"),
+    ({"lesions.0.mask.spacing": [1, 1, 1]}, "lesions[0].mask",
+     "unknown field(s) spacing: the file was made by a newer OligoPlan; open it with that version"),
     ({"lesions.0.point_mm": [1, 2]}, "lesions[0].point_mm", "expected 3 values, found 2"),
     ({"lesions.0.point_mm": [1, "2", 3]}, "lesions[0].point_mm[1]", "expected a finite number"),
     ({"lesions.0.label": ["x"]}, "lesions[0].label", "expected text, found a list"),
@@ -188,6 +190,9 @@ def test_fields_of_a_newer_version_are_kept_on_save(tmp_path):
     doc["lesions"].append({"id": "L2", "point_mm": [0, 0, 0], "future_score": {"value": 3}})
     doc["lesions"][0]["site_source"] = "ct-anatomy"
     doc["workflow"] = {"step": 4, "owner": "team b"}
+    doc["images"] = [{"folder": "ct", "series_uid": "1.2.3", "slab": "axial"}]
+    doc["structure_sets"] = [{"path": "rs.dcm", "sop_uid": "9.8", "origin": "tps"}]
+    doc["review"] = {"state": "draft", "signoffs": [], "queue": "physics"}
     path = write(tmp_path, doc)
     case = load_case(path)
     stack = UndoStack()
@@ -197,6 +202,8 @@ def test_fields_of_a_newer_version_are_kept_on_save(tmp_path):
     assert again["workflow"] == {"step": 4, "owner": "team b"}
     assert again["lesions"][0]["site_source"] == "ct-anatomy" and again["lesions"][0]["label"] == "Liver 1"
     assert again["lesions"][1]["future_score"] == {"value": 3}
+    assert again["images"][0]["slab"] == "axial" and again["structure_sets"][0]["origin"] == "tps"
+    assert again["review"]["queue"] == "physics"
     stack.push(RemoveLesion(case.lesions, "L2"))  # a deleted lesion takes its fields with it
     save_case(case, path)
     assert [l.get("future_score") for l in json.loads(path.read_text())["lesions"]] == [None]

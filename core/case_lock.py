@@ -104,8 +104,8 @@ class CaseLock:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 holder = _read_holder(self.path)
-                if holder is not None and self._stale(holder):
-                    _break(self.path, holder)
+                if self._stale(holder):
+                    _break(self.path, holder or {})
                     continue
                 if time.monotonic() >= deadline:
                     raise CaseBusyError(busy_message(self.case_path, holder, self.wait_s)) from None
@@ -122,7 +122,12 @@ class CaseLock:
             self._held = True
             return
 
-    def _stale(self, holder: dict) -> bool:
+    def _stale(self, holder: dict | None) -> bool:
+        if holder is None:  # empty or not ours: a writer that died before writing it, once it is old
+            try:
+                return time.time() - os.stat(self.path).st_mtime > self.stale_after_s
+            except OSError:
+                return False
         if holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int):
             if not _alive(holder["pid"]):
                 return True

@@ -204,3 +204,12 @@ def test_a_writer_killed_while_holding_the_lock_does_not_block_the_next_one(tmp_
         update_case(path, lambda c: _add_point(c, f"after kill {trials}"), wait_s=5)
         assert not lock_path(path).exists()
     assert [l.label for l in load_case(path).lesions] == [f"after kill {n}" for n in range(1, trials + 1)]
+
+
+def test_an_unreadable_lock_older_than_the_stale_time_is_taken_over(tmp_path):
+    path = tmp_path / "case.json"
+    lock_path(path).write_text("")  # a writer that died between creating the lock and writing it
+    old = time.time() - STALE_AFTER_S - 5
+    os.utime(lock_path(path), (old, old))
+    save_case(Case(), path, wait_s=0.3)
+    assert path.exists() and not lock_path(path).exists()

@@ -363,7 +363,8 @@ def case_from_json(doc, path: Path) -> Case:
 def _part_extra(doc: dict) -> dict[str, dict]:
     """Unknown fields of image references, structure sets and the review object, to write back."""
     found: dict[str, dict] = {}
-    for key, ident, known in (("images", "series_uid", KNOWN_IMAGE), ("structure_sets", "sop_uid", KNOWN_STRUCTURE_SET)):
+    parts = (("images", "series_uid", KNOWN_IMAGE), ("structure_sets", "sop_uid", KNOWN_STRUCTURE_SET))
+    for key, ident, known in parts:
         for item in doc.get(key) or []:
             if extra := {k: v for k, v in item.items() if k not in known}:
                 found[f"{key}/{item[ident]}"] = extra

@@ -157,8 +157,9 @@ def busy_message(case_path: Path, holder: dict | None, waited_s: float) -> str:
     if holder is None:  # being written this very moment, or not an OligoPlan lock
         who = f"another writer (its lock file {lock_path(case_path).name} says nothing readable)"
     else:
+        since = str(holder.get("since", "?"))[:19].replace("T", " ")
         who = (f"{holder.get('program') or 'another writer'} (process {holder.get('pid', '?')} on "
-               f"{holder.get('host') or 'an unknown host'}, since {str(holder.get('since', '?'))[:19].replace('T', ' ')} UTC)")
+               f"{holder.get('host') or 'an unknown host'}, since {since} UTC)")
     return (f"{case_path.name} is being saved by {who}; waited {waited_s:g} s. Nothing was written: try again "
             f"in a moment (a lock left by a crash is removed after {STALE_AFTER_S:g} s)")
 

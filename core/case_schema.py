@@ -92,15 +92,21 @@ def check_values(doc) -> None:
     while stack:
         value, at, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise Invalid(at if len(at) < 60 else at[:59] + "…", f"nested more than {MAX_DEPTH} levels deep; a case file is a few levels deep")
+            raise Invalid(at if len(at) < 60 else at[:59] + "…",
+                          f"nested more than {MAX_DEPTH} levels deep; a case file is a few levels deep")
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, child in items:
             if isinstance(child, (dict, list)):
-                stack.append((child, f"{at}.{key}" if isinstance(key, str) and at else
-                              (key if isinstance(key, str) else f"{at}[{key}]"), depth + 1))
+                stack.append((child, _path(at, key), depth + 1))
             elif isinstance(child, _Refused):
-                raise Invalid(f"{at}.{key}" if isinstance(key, str) and at else
-                              (key if isinstance(key, str) else f"{at}[{key}]"), str(child))
+                raise Invalid(_path(at, key), str(child))
+
+
+def _path(at: str, key) -> str:
+    """``lesions[0].mask``: the path of ``key`` (an object's key, or a list index) below ``at``."""
+    if isinstance(key, int):
+        return f"{at}[{key}]"
+    return f"{at}.{key}" if at else key
 
 
 # -------------------------------------------------------------- the checks

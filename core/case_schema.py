@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from core.codes import Laterality, LesionKind, Site
 from core.errors import CaseFileError
+from core.segment_record import SegmentRecord
 
 #: deeper nesting than this is refused (a case file is about 6 levels deep)
 MAX_DEPTH = 64
@@ -222,8 +223,6 @@ def _mask_fits(mask: dict, at: str) -> None:
 
 
 def _segmentation(value, at: str) -> None:
-    from core.segment_record import SegmentRecord
-
     try:
         SegmentRecord.from_json(value)
     except (TypeError, ValueError) as exc:

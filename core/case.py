@@ -31,6 +31,7 @@ from core.audit import AuditTrail
 from core.case_lock import CaseChangedError, CaseLock, file_digest
 from core.case_schema import (
     KNOWN_IMAGE,
+    MAX_CASE_BYTES,
     KNOWN_LESION,
     KNOWN_STRUCTURE_SET,
     KNOWN_TOP,
@@ -293,6 +294,12 @@ def load_case(path: str | os.PathLike) -> Case:
     """Read a case file; CaseFileError names the file and what is wrong."""
     path = Path(path)
     try:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise CaseFileError(f"{path}: not a regular file (a device or pipe); give the case's .json file")
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_CASE_BYTES:
+            raise CaseFileError(f"{path.name}: {size:,} bytes, more than a case file holds ({MAX_CASE_BYTES:,}); "
+                                "it was not read: give the case's .json file")
         data = path.read_bytes()
         text = data.decode("utf-8")
     except FileNotFoundError:

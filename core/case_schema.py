@@ -30,6 +30,8 @@ MAX_DEPTH = 64
 MAX_MASK_VOXELS = 1 << 28
 #: at most this many voxels in the image grid a mask declares (a large whole-body CT is ~0.5 G)
 MAX_GRID_VOXELS = 1 << 32
+#: a case file larger than this is not read (a case with a hundred contoured lesions is a few MB)
+MAX_CASE_BYTES = 256 << 20
 #: integers beyond 64 bits are refused while reading (before Python builds a 4,000-digit number)
 _MAX_INT_DIGITS = 19
 

@@ -217,3 +217,19 @@ def test_an_unknown_field_cannot_override_a_known_one_on_save(tmp_path):
     save_case(case, path)
     again = json.loads(path.read_text())
     assert again["schema_version"] == 2 and again["lesions"][0]["notes"] == "known"
+
+
+def test_a_file_larger_than_any_case_is_refused_before_it_is_read(tmp_path):
+    from core.case_schema import MAX_CASE_BYTES
+
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as fh:  # sparse: no disk space used
+        fh.truncate(MAX_CASE_BYTES + 1)
+    with pytest.raises(CaseFileError, match=r"huge\.json: 268,435,457 bytes, more than a case file holds"):
+        load_case(path)
+
+
+def test_a_device_given_as_the_case_file_is_refused_not_read_forever(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "gui.entry", "check", "/dev/zero"], capture_output=True, text=True,
+                         env=ENV, timeout=60)
+    assert run.returncode == 2 and "/dev/zero: not a regular file" in run.stderr

@@ -227,7 +227,7 @@ def save_case(case: Case, path: str | os.PathLike, *, wait_s: float | None = Non
         Another writer held the lock for ``wait_s`` seconds.
     """
     path = Path(path)
-    with CaseLock(path, **({} if wait_s is None else {"wait_s": wait_s})):
+    with CaseLock(path, wait_s=wait_s):
         _refuse_if_changed(case, path)
         return _write(case, path)
 
@@ -240,7 +240,7 @@ def update_case(path: str | os.PathLike, change: Callable[[Case], None], *,
     another writer's lesions saved meanwhile are in it, so nothing of theirs is lost.
     """
     path = Path(path)
-    with CaseLock(path, **({} if wait_s is None else {"wait_s": wait_s})):
+    with CaseLock(path, wait_s=wait_s):
         if path.exists() or new is None:
             case = load_case(path)
         else:

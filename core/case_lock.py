@@ -81,12 +81,12 @@ class CaseLock:
     made at all (a folder without write permission).
     """
 
-    def __init__(self, case_path: str | os.PathLike, *, wait_s: float = WAIT_S,
-                 stale_after_s: float = STALE_AFTER_S) -> None:
+    def __init__(self, case_path: str | os.PathLike, *, wait_s: float | None = None,
+                 stale_after_s: float | None = None) -> None:
         self.case_path = Path(case_path)
         self.path = lock_path(self.case_path)
-        self.wait_s = wait_s
-        self.stale_after_s = stale_after_s
+        self.wait_s = WAIT_S if wait_s is None else wait_s
+        self.stale_after_s = STALE_AFTER_S if stale_after_s is None else stale_after_s
         self.token = secrets.token_hex(8)
         self._held = False
 

@@ -42,3 +42,27 @@ def test_saving_twice_from_the_window_is_not_a_conflict(saved_ct_win, qtbot, box
     key(qtbot, w, Qt.Key.Key_S, CTRL)
     assert boxes.texts("warning") == []
     assert 24 in next(iter(load_case(w.case_controller.case.path).lesions)).mask.axial_slices()
+
+
+def test_save_while_another_writer_holds_the_lock_names_it_and_writes_nothing(saved_ct_win, qtbot, boxes,
+                                                                               monkeypatch):
+    import json
+    import time
+
+    from core import case_lock
+
+    w = saved_ct_win
+    path = w.case_controller.case.path
+    before = path.read_bytes()
+    draw_polygon(qtbot, w, 24, SQUARE)
+    case_lock.lock_path(path).write_text(json.dumps({"host": "ws-7", "pid": 4242, "program": "oligoplan segment",
+                                                     "since": "2026-12-06T07:00:00+00:00",
+                                                     "since_epoch": time.time(), "token": "theirs"}))
+    monkeypatch.setattr(case_lock, "WAIT_S", 0.3)
+    key(qtbot, w, Qt.Key.Key_S, CTRL)
+    (message,) = boxes.texts("warning")
+    assert "is being saved by oligoplan segment (process 4242 on ws-7" in message and "Nothing was written" in message
+    assert path.read_bytes() == before and w.case_controller.is_modified
+    case_lock.lock_path(path).unlink()  # the other writer finished: saving works again
+    key(qtbot, w, Qt.Key.Key_S, CTRL)
+    assert len(boxes.texts("warning")) == 1 and not w.case_controller.is_modified

@@ -283,8 +283,9 @@ CASE_FIELDS: dict[str, Check] = {
     "next_lesion_number": whole(1),
     "lesions": list_of(obj(LESION_FIELDS, required=("id",), then=_point_or_mask)),
     "facts": obj({}),
-    "history": list_of(obj({"when": text, "who": text, "what": text})),
-    "review": optional(obj({"state": text, "signoffs": list_of(obj(SIGNOFF_FIELDS))})),
+    # history lines and listed sign-offs are rebuilt on save: a field they could not keep refuses the file
+    "history": list_of(obj({"when": text, "who": text, "what": text}, strict=True)),
+    "review": optional(obj({"state": text, "signoffs": list_of(obj(SIGNOFF_FIELDS, strict=True))})),
     "recovery_of": optional(text),
     "recovery_base_digest": optional(text),
 }

@@ -65,6 +65,8 @@ def test_the_good_file_loads(tmp_path):
     ({"lesions.0.mask.series_uid": 5}, "lesions[0].mask.series_uid", "expected text, found 5"),
     ({"lesions.0.mask.spacing": [1, 1, 1]}, "lesions[0].mask",
      "unknown field(s) spacing: the file was made by a newer OligoPlan; open it with that version"),
+    ({"history": [{"when": "", "who": "", "what": "added L1", "device": "ws-3"}]}, "history[0]",
+     "unknown field(s) device: the file was made by a newer OligoPlan"),
     ({"lesions.0.point_mm": [1, 2]}, "lesions[0].point_mm", "expected 3 values, found 2"),
     ({"lesions.0.point_mm": [1, "2", 3]}, "lesions[0].point_mm[1]", "expected a finite number"),
     ({"lesions.0.label": ["x"]}, "lesions[0].label", "expected text, found a list"),

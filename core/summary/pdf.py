@@ -79,8 +79,9 @@ def _figure() -> Figure:
 def _footer(fig: Figure, s: dict, n: int, total: int) -> None:
     review = s.get("review") or {}
     altered = ", audit trail altered" if review.get("trail_altered") else ""
+    left_out = "left out (anonymised)" if s.get("anonymisation") else "not given"
     fig.text(0.06, 0.025, f"OligoPlan {s['app_version']} · generated {s['generated']} · author: "
-             f"{s['author'] or 'not given'} · review: {review.get('state') or 'not recorded'}{altered}"
+             f"{s['author'] or left_out} · review: {review.get('state') or 'not recorded'}{altered}"
              f" · page {n} of {total}", fontsize=6.5, color="#555555")
     fig.text(0.06, 0.04, "Decision support only, not a treatment order.", fontsize=7, color="#b03030",
              weight="bold")
@@ -150,12 +151,25 @@ def _review_lines(fig: Figure, s: dict, y: float) -> float:
 
 
 # ------------------------------------------------------------------ page 1
+def _anonymisation_lines(fig: Figure, s: dict, y: float) -> float:
+    """What an anonymised export left out or changed (core.export_privacy), under the statement."""
+    statement = s.get("anonymisation")
+    if not statement:
+        return y
+    from core.export_privacy import statement_lines
+
+    for line in statement_lines(statement):
+        y = _wrapped_text(fig, 0.06, y, line, 7.5, max_lines=2, color="#1a4f8a")
+    return y - 0.01
+
+
 def _page_overview(s: dict) -> Figure:
     fig = _figure()
     _header(fig, s, _identification(s))
     y = 0.915
     fig.text(0.06, y, textwrap.fill(s["disclaimer"], 120), fontsize=8, color="#b03030", va="top")
     y -= 0.045
+    y = _anonymisation_lines(fig, s, y)
     y = _review_lines(fig, s, y)
     cls = s["classification"]
     text = cls["class"] if not cls["missing"] else f"unknown — needs {', '.join(cls['missing'])}"

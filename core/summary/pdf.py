@@ -55,6 +55,8 @@ def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = Non
     pages = summary_figures(summary, mip, key_images)
     metadata = {"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
                 "Author": summary["author"] or "OligoPlan"}
+    if summary.get("anonymisation"):  # the real date of writing is an absolute date too (issue 14)
+        metadata["CreationDate"] = None
     with writing_file(path, "summary PDF") as path, atomic_open(path) as fh, \
             PdfPages(fh, metadata=metadata) as pdf:
         for fig in pages:

@@ -119,6 +119,23 @@ def anonymised_case(case, policy: AnonymisePolicy):
     return out
 
 
+def free_text_items(case) -> list[tuple[str, str]]:
+    """(what, text) of the free text an anonymised export would write only when the user reviewed
+    it: free-text facts and sign-off comments (what the export dialog shows for review)."""
+    from core.rules.facts import FIELD_BY_KEY, FactKind
+
+    items = []
+    for key, value in (getattr(case, "facts", None) or {}).items():
+        spec = FIELD_BY_KEY.get(key)
+        if isinstance(value, str) and value.strip() and (spec is None or spec.kind is FactKind.TEXT):
+            items.append((spec.label if spec is not None else key, value.strip()))
+    review = getattr(case, "review", None)
+    for signoff in (review.signoffs if review is not None else []):
+        if signoff.comment:
+            items.append((f"Sign-off comment ({signoff.state.value})", signoff.comment))
+    return items
+
+
 def free_text_values(case, facts: dict) -> list[str]:
     """The free text of a case the user typed: lesion notes, free-text facts (the standard TEXT
     facts and any non-standard fact given as text)."""

@@ -58,13 +58,13 @@ class AnonymisePolicy:
     def statement(self) -> dict:
         """What was anonymised, for the summary (JSON ``"anonymisation"``; PDF page 1)."""
         return {
-            "patient": "name, ID, birth date, study and case file name left out",
-            "lesion_labels": "generic: site and number",
+            "patient": "patient name, ID, birth date, study and case file name left out",
+            "lesion_labels": "generic (site and number, e.g. Liver 1)",
             "free_text": ("kept: reviewed by the user at export" if self.keep_free_text
                           else "left out (histology, other free-text facts, sign-off comments)"),
             "lesion_notes": "not exported",
             "author": "replaced by the name given at export" if self.author else "left out",
-            "reviewers": "named Reviewer 1, 2... ",
+            "reviewers": "named Reviewer 1, Reviewer 2 and so on",
             "dates": "shifted by one offset for every file of this export (not stated); "
                      "intervals between dates kept; verdicts computed on the real dates",
             "dicom": "DICOM PS3.15 E.1-1 basic profile; clean descriptors, clean structured content, "
@@ -90,10 +90,9 @@ class AnonymisePolicy:
 def statement_lines(s: dict) -> list[str]:
     """The statement (:meth:`AnonymisePolicy.statement`) as the lines the PDF prints."""
     return [
-        f"Anonymised export. Patient: {s['patient']}. Lesion labels: {s['lesion_labels']}.",
-        f"Free text: {s['free_text']}. Lesion notes: {s['lesion_notes']}. Author: {s['author']}; "
-        f"reviewers: {s['reviewers'].strip()}.",
-        f"Dates: {s['dates']}.",
+        f"Anonymised: {s['patient']}; lesion labels {s['lesion_labels']}; lesion notes {s['lesion_notes']}; "
+        f"author {s['author']}; reviewers {s['reviewers']}.",
+        f"Free text {s['free_text']}. Dates {s['dates']}.",
     ]
 
 
@@ -264,11 +263,17 @@ def _replace(text: str, pattern: re.Pattern | None, replace: dict[str, str]) -> 
     return pattern.sub(lambda m: lower.get(m.group(0).lower(), "ANONYMOUS"), text)
 
 
+#: Keys whose values are the rule sets' own text (a scope "adenocarcinoma" is not the patient's
+#: histology): written as they are. A criterion's value, reason and note are the case's: rewritten.
+RULE_TEXT_KEYS = frozenset({"title", "threshold", "threshold_text", "source", "sources", "unit", "version",
+                            "verdict_text", "counted"})
+
+
 def _walk(value, fix):
     if isinstance(value, str):
         return fix(value)
     if isinstance(value, dict):  # keys are the document's own names (sites, fact keys), never free text
-        return {k: _walk(v, fix) for k, v in value.items()}
+        return {k: copy.deepcopy(v) if k in RULE_TEXT_KEYS else _walk(v, fix) for k, v in value.items()}
     if isinstance(value, list):
         return [_walk(v, fix) for v in value]
     if isinstance(value, tuple):

@@ -80,7 +80,7 @@ class ExportDialog(QDialog):
         self.keep_free_text_box.setObjectName("export_keep_free_text")
         self.keep_free_text_box.setEnabled(bool(free_text))
         fixed = QLabel("Always: no patient name, ID or birth date; lesion labels generic (“Liver 1”); every date "
-                       "shifted by one offset for all files of the export. Not kept, free text is left out.", box)
+                       "shifted by one offset for all files of the export. Unless kept, free text is left out.", box)
         fixed.setWordWrap(True)
         fixed.setObjectName("export_anonymised_note")
         form = QFormLayout(box)

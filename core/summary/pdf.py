@@ -142,8 +142,11 @@ def _review_lines(fig: Figure, s: dict, y: float) -> float:
     # a trail changed outside OligoPlan: its sign-off is not to be relied on, never in approved green
     colour = review_colour(state, bool(review.get("trail_altered")))
     y = _wrapped_text(fig, 0.30, y, status, 10, bold=True, max_lines=3, color=colour) - 0.004
-    y = _wrapped_text(fig, 0.30, y, f"summary written by {s['author'] or 'not given'} on "
-                      f"{s['generated'][:16].replace('T', ' ')} UTC", 7.5, max_lines=2, color="#444444")
+    when = f"{s['generated'][:16].replace('T', ' ')} UTC"
+    written = (f"summary written on {when}; author left out (anonymised)"
+               if not s["author"] and s.get("anonymisation") else
+               f"summary written by {s['author'] or 'not given'} on {when}")
+    y = _wrapped_text(fig, 0.30, y, written, 7.5, max_lines=2, color="#444444")
     for so in review.get("signoffs", [])[-2:]:
         comment = f": {so['comment']}" if so.get("comment") else ""
         y = _wrapped_text(fig, 0.30, y - 0.002, f"{so['state']} by {so['name']}"
@@ -161,8 +164,8 @@ def _anonymisation_lines(fig: Figure, s: dict, y: float) -> float:
     from core.export_privacy import statement_lines
 
     for line in statement_lines(statement):
-        y = _wrapped_text(fig, 0.06, y, line, 7.5, max_lines=2, color="#1a4f8a")
-    return y - 0.01
+        y = _wrapped_text(fig, 0.06, y, line, 7, max_lines=3, color="#1a4f8a")
+    return y - 0.008
 
 
 def _page_overview(s: dict) -> Figure:

@@ -163,7 +163,7 @@ def test_every_output_of_an_anonymised_export_holds_none_of_the_identifiers(expo
     assert summary["anonymisation"]["free_text"].startswith("left out")
     assert summary["anonymisation"]["author"] == "left out" and summary["author"] == ""
     assert [r["label"] for r in summary["lesions"]][:3] == ["Liver 1", "Liver 2", "Liver 3"]
-    assert "Anonymised export" in texts["summary.pdf"] and "Free text: left out" in texts["summary.pdf"]
+    assert "Anonymised: patient name" in texts["summary.pdf"] and "Free text left out" in texts["summary.pdf"]
     assert "Liver 1" in texts["summary-lesions.csv"]
     facts = summary["facts"]
     shift = (date.fromisoformat(summary["evaluated_on"]) - today).days

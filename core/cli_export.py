@@ -173,6 +173,8 @@ def cmd_export(args) -> int:
         raise OligoPlanError(
             "nothing to export: choose at least one of " + ", ".join(s.flag for s in EXPORT_STEPS)
         )
+    if getattr(args, "keep_free_text", False) and not args.anonymise:
+        raise OligoPlanError("--keep-free-text applies to an anonymised export only: add --anonymise")
     case_path = Path(args.case)
     case = load_case(case_path)
     out_dir = Path(args.out)
@@ -184,8 +186,6 @@ def cmd_export(args) -> int:
     except OSError as exc:
         raise ExportError(f"--out {out_dir}: the folder cannot be created ({exc.strerror or exc}); "
                           "choose a folder you can write to") from None
-    if getattr(args, "keep_free_text", False) and not args.anonymise:
-        raise OligoPlanError("--keep-free-text applies to an anonymised export only: add --anonymise")
     job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
                     include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args,
                     keep_free_text=bool(getattr(args, "keep_free_text", False)))

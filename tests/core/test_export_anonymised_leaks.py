@@ -196,3 +196,11 @@ def test_keep_free_text_and_a_chosen_author_are_written_and_stated(exported, tmp
     pdf = _pdf_text(out / "summary.pdf")
     assert "/Author (Study reader 7)" in pdf and LOGIN not in pdf
     assert "free text kept (--keep-free-text)" in console
+
+
+def test_keep_free_text_without_anonymise_is_refused_in_one_line(exported, tmp_path, capsys):
+    _, case_path = exported
+    code = main(["export", str(case_path), "--out", str(tmp_path / "x"), "--json", "--keep-free-text"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--keep-free-text applies to an anonymised export only: add --anonymise" in err
+    assert not (tmp_path / "x").exists()

@@ -29,7 +29,8 @@ PATIENT_EXTRAS = {
     0x00120020: ("LO", "ZQ00120020"),  # Clinical Trial Protocol ID
     0x00120040: ("LO", "ZQ00120040"),  # Clinical Trial Subject ID
 }
-PATIENT_SEQUENCES = (0x00100024, 0x00100026, 0x00100027)  # Issuer ... Qualifiers, Source Patient Group, Group of Patients
+#: Issuer of Patient ID Qualifiers, Source Patient Group Identification, Group of Patients Identification
+PATIENT_SEQUENCES = (0x00100024, 0x00100026, 0x00100027)
 
 
 def test_the_table_is_the_2026c_edition_with_its_known_rows():

@@ -10,8 +10,10 @@ Options shared by every step: ``--out DIR`` (created when missing),
 ``--include-oars`` (the organs at risk of the structure sets the case records,
 or when it records none of those matched to the case's images, go into the
 RTSTRUCT too; structures turned off in the gui stay out) and ``--anonymise`` (every file is
-de-identified following DICOM PS3.15 basic profile; UIDs are remapped
-consistently across all the files of one export: see :mod:`core.rt.anonymise`).
+de-identified following DICOM PS3.15 Table E.1-1; UIDs are remapped and dates shifted
+consistently across all the files of one export; lesion labels generic, free text left out
+unless ``--keep-free-text``, the author left out unless ``--author``: see
+:mod:`core.rt.anonymise`, :mod:`core.export_privacy` and docs/anonymisation.md).
 
 Exits 2 with a one-line message when the case file is bad or its images
 cannot be found.

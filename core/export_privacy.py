@@ -118,15 +118,24 @@ def anonymised_case(case, policy: AnonymisePolicy):
     return out
 
 
+def is_free_text_fact(key: str, value) -> bool:
+    """A fact the user typed as free text: a standard text fact (histology) or any non-standard
+    fact given as text (a local rule set's); choices, dates and numbers are not."""
+    from core.rules.facts import FIELD_BY_KEY, FactKind
+
+    spec = FIELD_BY_KEY.get(key)
+    return isinstance(value, str) and bool(value.strip()) and (spec is None or spec.kind is FactKind.TEXT)
+
+
 def free_text_items(case) -> list[tuple[str, str]]:
     """(what, text) of the free text an anonymised export would write only when the user reviewed
     it: free-text facts and sign-off comments (what the export dialog shows for review)."""
-    from core.rules.facts import FIELD_BY_KEY, FactKind
+    from core.rules.facts import FIELD_BY_KEY
 
     items = []
     for key, value in (getattr(case, "facts", None) or {}).items():
-        spec = FIELD_BY_KEY.get(key)
-        if isinstance(value, str) and value.strip() and (spec is None or spec.kind is FactKind.TEXT):
+        if is_free_text_fact(key, value):
+            spec = FIELD_BY_KEY.get(key)
             items.append((spec.label if spec is not None else key, value.strip()))
     review = getattr(case, "review", None)
     for signoff in (review.signoffs if review is not None else []):
@@ -138,14 +147,8 @@ def free_text_items(case) -> list[tuple[str, str]]:
 def free_text_values(case, facts: dict) -> list[str]:
     """The free text of a case the user typed: lesion notes, free-text facts (the standard TEXT
     facts and any non-standard fact given as text)."""
-    from core.rules.facts import FIELD_BY_KEY, FactKind
-
     values = [lesion.notes for lesion in case.lesions if lesion.notes]
-    for key, value in facts.items():
-        spec = FIELD_BY_KEY.get(key)
-        if isinstance(value, str) and value and (spec is None or spec.kind is FactKind.TEXT):
-            values.append(value)
-    return values
+    return values + [value for key, value in facts.items() if is_free_text_fact(key, value)]
 
 
 def image_identifiers(workspace) -> list[str]:
@@ -169,8 +172,6 @@ def anonymise_summary(summary: dict, policy: AnonymisePolicy, case, identifiers=
 
     ``identifiers``: more text to replace wherever it appears (the patient's name parts and ID
     from the image headers, the author the summary was built with)."""
-    from core.rules.facts import FIELD_BY_KEY, FactKind
-
     doc = copy.deepcopy(summary)
     replace: dict[str, str] = {}
     labels = generic_labels(case.lesions)
@@ -184,8 +185,7 @@ def anonymise_summary(summary: dict, policy: AnonymisePolicy, case, identifiers=
         for text in free_text_values(case, facts):
             replace.setdefault(text.strip(), FREE_TEXT_LEFT_OUT)
         for key, value in list(facts.items()):
-            spec = FIELD_BY_KEY.get(key)
-            if isinstance(value, str) and value and (spec is None or spec.kind is FactKind.TEXT):
+            if is_free_text_fact(key, value):
                 facts[key] = FREE_TEXT_LEFT_OUT
     review = doc.get("review") or {}
     reviewers: dict[str, str] = {}  # one number per person, in order of first sign-off

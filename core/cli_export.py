@@ -213,9 +213,10 @@ def cmd_export(args) -> int:
         print(f"  {path.name}")
     notes = job.notes
     if job.anonymise:  # a note may quote a label or a fact: the console is an output too
-        from core.export_privacy import text_scrubber
+        from core.export_privacy import image_identifiers, text_scrubber
 
-        notes = [text_scrubber(case, job.policy)(note) for note in notes]
+        scrub = text_scrubber(case, job.policy, image_identifiers(job.__dict__.get("workspace")))  # never loads
+        notes = [scrub(note) for note in notes]
     for note in notes:
         print(f"note: {note}")
     return 0

@@ -1,0 +1,328 @@
+"""PET hot-spot candidates: threshold above the liver, split by peaks, physiology left out.
+
+1. Values in SUL (core.detect.sul) when the header allows, else SUVbw.
+2. Liver reference (core.detect.reference): mean and SD in a 3 cm sphere;
+   threshold = 1.5 x mean + 2 x SD (PERCIST 1.0), or the user's.
+3. Connected regions above the threshold (26-connected). Within a region,
+   uptake peaks (local maxima of the lightly smoothed PET) grow into basins
+   (watershed); two basins stay one region unless the uptake between them
+   dips below 80 % of the lower peak: neighbouring nodes and a node beside the
+   bladder come apart, noise in one lesion does not.
+4. Regions smaller than ``min_volume_cc`` count when clearly hot (SUVmax at
+   least 1.5 x the threshold): an 8 mm lesion is a few PET voxels.
+5. Physiological uptake (core.detect.physiology) is listed apart with its
+   reason; the rest are candidates with centroid, volume, SUVmax (SUVbw),
+   SULpeak (mean in the 1 cm3 sphere placed where it is highest, in ``unit``)
+   and a proposed site and side.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy import ndimage
+
+from core.detect import physiology as phys
+from core.detect.body import BodyOutline, body_outline
+from core.detect.reference import place_reference, sphere_stats
+from core.detect.sul import PatientBody, normalisation
+from core.errors import OligoPlanError
+from core.lesions import LesionMask
+
+#: SULpeak sphere: 1 cm3
+PEAK_DIAMETER_MM = 2.0 * (3.0 / (4.0 * np.pi) * 1000.0) ** (1.0 / 3.0)
+SPLIT_DIP = 0.8
+CLEARLY_HOT = 1.5
+
+
+class DetectionError(OligoPlanError):
+    """Candidates cannot be found on these images (no PET, no SUV, no reference)."""
+
+
+@dataclass(frozen=True)
+class DetectParams:
+    threshold: float | None = None  # in the reference's unit; None: 1.5 x liver mean + 2 x SD
+    min_volume_cc: float = 0.5
+    reference_centre_mm: tuple[float, float, float] | None = None
+    physiological_mm: tuple[tuple[float, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    method: str  # "automatic", "structure:NAME", "user"; "none" when only the user's threshold is known
+    organ: str  # "liver" or "" (none placed)
+    unit: str  # "SUL" or "SUVbw"
+    sul_mean: float | None
+    sul_sd: float | None
+    threshold: float
+    centre_mm: tuple[float, float, float] | None
+    note: str = ""  # why SUVbw, or that the threshold was the user's
+
+    def to_json(self) -> dict:
+        r = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
+        return {"method": self.method, "organ": self.organ, "unit": self.unit, "sul_mean": r(self.sul_mean),
+                "sul_sd": r(self.sul_sd), "threshold": r(self.threshold),
+                "centre_mm": None if self.centre_mm is None else [round(float(v), 1) for v in self.centre_mm]}
+
+
+@dataclass(frozen=True)
+class Found:
+    """A candidate as found (before it becomes part of a case)."""
+
+    id: str
+    centroid_mm: tuple[float, float, float]
+    volume_cc: float
+    suv_max: float
+    sul_peak: float
+    site: str
+    side: str
+    site_source: str
+    mask: LesionMask  # on the PET grid
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "centroid_mm": [round(float(v), 1) for v in self.centroid_mm],
+                "volume_cc": round(self.volume_cc, 3), "suv_max": round(self.suv_max, 2),
+                "sul_peak": round(self.sul_peak, 2), "site": self.site, "side": self.side,
+                "site_source": self.site_source}
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    centroid_mm: tuple[float, float, float]
+    organ: str
+    reason: str
+    mask: LesionMask | None = None
+
+    def to_json(self) -> dict:
+        return {"centroid_mm": [round(float(v), 1) for v in self.centroid_mm], "organ": self.organ,
+                "reason": self.reason}
+
+
+@dataclass
+class Detection:
+    reference: Reference
+    candidates: list[Found]
+    suppressed: list[Suppressed]
+    seconds: float
+    series_uid: str
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The `oligoplan detect --json` document."""
+        return {"reference": self.reference.to_json(), "candidates": [c.to_json() for c in self.candidates],
+                "suppressed": [s.to_json() for s in self.suppressed], "seconds": round(self.seconds, 3)}
+
+
+#: (mask on the PET grid, PET volume) -> (site, side, site_source)
+SiteProposer = Callable[[LesionMask, object], tuple[str, str, str]]
+
+
+def default_proposer(outline: BodyOutline) -> SiteProposer:
+    """Site "unknown" (the organ proposal plugs in here), side from the PET body outline's midline."""
+
+    def propose(mask: LesionMask, pet) -> tuple[str, str, str]:
+        centre = pet.index_to_patient(mask.indices().mean(axis=0)[None, :])[0]
+        return "unknown", outline.side(pet, centre), "unknown"
+
+    return propose
+
+
+def detect_candidates(pet, *, body: PatientBody | None = None, params: DetectParams = DetectParams(),
+                      structures: Sequence[tuple[str, np.ndarray]] = (),
+                      propose_site: SiteProposer | None = None) -> Detection:
+    """Candidates on ``pet`` (a Volume in SUVbw). ``structures`` are (name, bool mask on the PET grid):
+    a liver structure places the reference, organ structures mark physiological uptake."""
+    start = time.perf_counter()
+    if pet is None or pet.modality.value != "PT":
+        raise DetectionError("candidates need a PET: open a PET/CT (or PET) study, or mark lesions by hand "
+                             "(click, contour or brush) on the CT")
+    if pet.unit != "SUVbw":
+        why = pet.suv_unavailable or f"the PET is in {pet.unit or 'unknown units'}"
+        raise DetectionError(f"the PET has no SUV ({why}); candidates are thresholded in SUV: "
+                             "mark lesions by hand, or use a PET whose header gives weight and dose")
+    suv = np.asarray(pet.voxels, dtype=np.float32)
+    norm = normalisation(body)
+    outline = body_outline(pet, suv)
+    reference = _reference(pet, suv, outline, norm, params, structures)
+    threshold_suv = reference.threshold / norm.factor
+    propose = propose_site or default_proposer(outline)
+    regions = _split_regions(suv, suv > threshold_suv, pet)
+    measured = [_measure(pet, suv, box, sl, norm.factor, params, structures, threshold_suv) for box, sl, _ in regions]
+    centres = [outline.centre_mm(pet, m.region.centroid_mm) for m in measured]
+    anatomy = _anatomy(pet, outline, reference, measured, centres)
+    whole: dict[int, phys.Region] = {}
+    for _, _, component in regions:
+        if id(component) not in whole:
+            whole[id(component)] = component_region(component, pet)
+    verdicts = phys.classify_all([m.region for m in measured], anatomy, centres,
+                                 [whole[id(component)] for _, _, component in regions])
+    found, suppressed = [], []
+    for (box, sl, _), m, verdict in zip(regions, measured, verdicts):
+        mask = LesionMask.from_box(box, tuple(s.start for s in sl), pet.shape, pet.info.series_uid)
+        if verdict is not None:
+            suppressed.append(Suppressed(m.region.centroid_mm, verdict[0], verdict[1], mask))
+            continue
+        if m.region.volume_cc < params.min_volume_cc and m.suv_max < CLEARLY_HOT * threshold_suv:
+            continue
+        site, side, source = propose(mask, pet)
+        found.append(Found("", m.region.centroid_mm, m.region.volume_cc, m.suv_max, m.sul_peak, site, side, source,
+                           mask))
+    found.sort(key=lambda f: -f.suv_max)
+    found = [Found(f"C{n}", *(getattr(f, k) for k in ("centroid_mm", "volume_cc", "suv_max", "sul_peak", "site",
+                                                      "side", "site_source", "mask")))
+             for n, f in enumerate(found, 1)]
+    notes = [norm.note] if norm.note else []
+    return Detection(reference, found, suppressed, time.perf_counter() - start, pet.info.series_uid, notes)
+
+
+# ------------------------------------------------------------------ reference
+def _reference(pet, suv, outline, norm, params: DetectParams, structures) -> Reference:
+    liver = next(((name, mask) for name, mask in structures if _is_liver(name)), None)
+    placement = place_reference(pet, suv, outline, user_centre_mm=params.reference_centre_mm, liver=liver)
+    stats = sphere_stats(pet, suv, placement.centre_mm) if placement is not None else None
+    if stats is None:
+        if params.threshold is None:
+            raise DetectionError("no liver reference region found on this PET (no liver-like uptake right of the "
+                                 "midline, no LIVER structure): place the 3 cm reference sphere yourself "
+                                 "(--liver X,Y,Z) or give the threshold (--threshold)")
+        return Reference("none", "", norm.unit, None, None, float(params.threshold), None,
+                         "threshold given by the user; no liver reference")
+    mean, sd = stats.mean * norm.factor, stats.sd * norm.factor
+    threshold = float(params.threshold) if params.threshold is not None else 1.5 * mean + 2.0 * sd
+    return Reference(placement.method, "liver", norm.unit, mean, sd, threshold, placement.centre_mm, norm.note)
+
+
+def _is_liver(name: str) -> bool:
+    return "".join(ch for ch in name.upper() if ch.isalnum()) in ("LIVER", "LEBER", "FOIE", "HEPAR")
+
+
+# ------------------------------------------------------------------ regions
+def _split_regions(suv: np.ndarray, hot: np.ndarray, pet):
+    """[(box mask, slices on the grid, component id)]: each 26-connected hot region, split at dips."""
+    labels, n = ndimage.label(hot, structure=np.ones((3, 3, 3), bool))
+    out = []
+    sigma = np.clip(3.0 / np.asarray(pet.spacing_mm, float), 0.3, 1.5)
+    for comp, sl in enumerate(ndimage.find_objects(labels), 1):
+        if sl is None:
+            continue
+        grown = tuple(slice(max(s.start - 2, 0), min(s.stop + 2, dim)) for s, dim in zip(sl, suv.shape))
+        mask = labels[grown] == comp
+        if mask.sum() <= 2:
+            out.append((mask, grown, (mask, grown)))
+            continue
+        smooth = ndimage.gaussian_filter(suv[grown], sigma)
+        component = (mask, grown)
+        for part in _split(smooth, mask):
+            out.append((part, grown, component))
+    return out
+
+
+def _split(smooth: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+    peaks = mask & (smooth == ndimage.maximum_filter(smooth, size=3, mode="constant", cval=-np.inf))
+    markers, n = ndimage.label(peaks, structure=np.ones((3, 3, 3), bool))
+    if n <= 1:
+        return [mask]
+    top = float(smooth[mask].max())
+    inverted = np.where(mask, (1.0 - smooth / top) * 60000.0, 65535.0)
+    basins = ndimage.watershed_ift(np.clip(inverted, 0, 65535).astype(np.uint16), markers.astype(np.int32),
+                                   structure=np.ones((3, 3, 3), bool))
+    basins = np.where(mask, basins, 0)
+    peak = ndimage.maximum(smooth, basins, index=np.arange(n + 1))
+    saddles: dict[tuple[int, int], float] = {}
+    for axis in range(3):
+        for shift in (1,):
+            a = np.take(basins, np.arange(0, basins.shape[axis] - shift), axis=axis)
+            b = np.take(basins, np.arange(shift, basins.shape[axis]), axis=axis)
+            va = np.take(smooth, np.arange(0, basins.shape[axis] - shift), axis=axis)
+            vb = np.take(smooth, np.arange(shift, basins.shape[axis]), axis=axis)
+            edge = (a != b) & (a > 0) & (b > 0)
+            for la, lb, s in zip(a[edge], b[edge], np.minimum(va[edge], vb[edge])):
+                key = (int(min(la, lb)), int(max(la, lb)))
+                saddles[key] = max(saddles.get(key, -np.inf), float(s))
+    parent = list(range(n + 1))
+    best = {i: float(peak[i]) for i in range(n + 1)}
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for (la, lb), s in sorted(saddles.items(), key=lambda kv: -kv[1]):
+        ra, rb = root(la), root(lb)
+        if ra != rb and s >= SPLIT_DIP * min(best[ra], best[rb]):
+            parent[rb] = ra
+            best[ra] = max(best[ra], best[rb])
+    roots = np.array([root(i) for i in range(n + 1)])
+    merged = roots[basins]
+    return [(merged == r) & mask for r in sorted(set(roots[1:].tolist())) if ((merged == r) & mask).any()]
+
+
+@dataclass(frozen=True)
+class _Measured:
+    region: phys.Region
+    suv_max: float
+    sul_peak: float
+
+
+def _region(pet, box: np.ndarray, sl, user_points=(), structure=None) -> phys.Region:
+    idx = np.argwhere(box) + np.array([s.start for s in sl])
+    xyz = pet.index_to_patient(idx.astype(np.float64))
+    dz, dy, dx = pet.spacing_mm
+    lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+    extent = tuple(float(v) for v in (hi - lo + np.array([dx, dy, dz])))
+    contains = False
+    for point in user_points:
+        k = np.rint(pet.patient_to_index(np.asarray(point, float))).astype(int) - np.array([s.start for s in sl])
+        near = np.all(np.abs(np.argwhere(box) - k) <= 1, axis=1)
+        contains = contains or bool(near.any())
+    return phys.Region(tuple(float(v) for v in xyz.mean(axis=0)), float(box.sum() * dz * dy * dx / 1000.0),
+                       extent, float(hi[2]), contains, structure)
+
+
+def component_region(component, pet) -> phys.Region:
+    mask, sl = component
+    return _region(pet, mask, sl)
+
+
+def _measure(pet, suv, box, sl, factor, params: DetectParams, structures, threshold_suv) -> _Measured:
+    values = suv[sl]
+    structure = None
+    for name, organ_mask in structures:
+        organ = phys.organ_of_structure(name)
+        if organ is None:
+            continue
+        fraction = float(organ_mask[sl][box].mean())
+        if fraction >= 0.5 and (structure is None or fraction > structure[2]):
+            structure = (organ, name, fraction)
+    region = _region(pet, box, sl, params.physiological_mm, structure)
+    return _Measured(region, float(values[box].max()), _peak(pet, values, box) * factor)
+
+
+def _peak(pet, values: np.ndarray, box: np.ndarray) -> float:
+    """The highest mean (SUVbw) of a 1 cm3 sphere centred on a voxel of the region."""
+    dz, dy, dx = pet.spacing_mm
+    r = PEAK_DIAMETER_MM / 2.0
+    half = [int(np.ceil(r / s)) for s in (dz, dy, dx)]
+    zz, yy, xx = np.meshgrid(*[np.arange(-h, h + 1) * s for h, s in zip(half, (dz, dy, dx))], indexing="ij")
+    kernel = (zz**2 + yy**2 + xx**2 <= r * r).astype(np.float32)
+    kernel /= kernel.sum()
+    means = ndimage.convolve(values.astype(np.float32), kernel, mode="nearest")
+    return float(means[box].max())
+
+
+def _anatomy(pet, outline: BodyOutline, reference: Reference, measured, centres) -> phys.Anatomy:
+    filled = np.flatnonzero(outline.area_cm2 > 0)
+    if filled.size == 0:
+        return phys.Anatomy(0.0, 0.0, False, None)
+    zs = [float(pet.index_to_patient(np.array([[k, 0.0, 0.0]]))[0, 2]) for k in (filled[0], filled[-1])]
+    top_k = filled[int(np.argmax(zs))]
+    head = bool(outline.area_cm2[top_k] < 400.0) if len(filled) > 1 else False
+    # a scan whose top slice is a head: the largest section near the top is much smaller than the trunk's
+    liver_z = reference.centre_mm[2] if reference.centre_mm else None
+    without = phys.Anatomy(max(zs), min(zs), head, liver_z)
+    kidney_z = phys.kidney_level([m.region for m in measured], centres, without.kidney_level)
+    return phys.Anatomy(max(zs), min(zs), head, liver_z, kidney_z)

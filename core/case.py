@@ -88,6 +88,8 @@ class Case:
     integrity_warnings: list[str] = field(default_factory=list)
     #: the RT Structure Sets shown with the case (organs at risk for the OAR flags and exports)
     structure_sets: list[StructureSetRef] = field(default_factory=list)
+    #: PET hot-spot candidates waiting for (or after) review (core.candidates)
+    candidates: "CandidateSet" = field(default_factory=lambda: _candidate_set())
 
     def __post_init__(self) -> None:
         from core.review import CaseReview  # review records this case's changes from now on
@@ -100,6 +102,12 @@ class Case:
 
     def image_for(self, series_uid: str) -> ImageRef | None:
         return next((i for i in self.images if i.series_uid == series_uid), None)
+
+
+def _candidate_set(doc=None):
+    from core.candidates import CandidateSet
+
+    return CandidateSet.from_json(doc)
 
 
 # ------------------------------------------------------------------ write
@@ -131,6 +139,7 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
         "review": {"state": case.review.state.value,
                    "signoffs": [s.to_json() for s in case.review.signoffs]},
         "audit": case.audit.to_json(),
+        **({"pet_candidates": case.candidates.to_json()} if len(case.candidates) else {}),
     }
 
 
@@ -256,6 +265,10 @@ def case_from_json(doc, path: Path) -> Case:
     case = Case(images=images, lesions=lesion_set, facts=facts, path=Path(path),
                 audit=AuditTrail.from_json(doc.get("audit")),
                 structure_sets=_structure_sets_from_json(doc, Path(path)))
+    try:
+        case.candidates = _candidate_set(doc.get("pet_candidates"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CaseFileError(f"{name}: pet_candidates: {exc}") from None
     _check_review(case, doc)
     return case
 

@@ -278,6 +278,10 @@ class CaseReview:
                          {"lesions": lesions.ids()})
         self._snapshot = {lesion.id: lesion for lesion in lesions}
 
+    def record(self, action: AuditAction, what: str, details: dict) -> AuditEntry:
+        """Record a change that is not a lesion or fact edit (e.g. a PET candidate accepted or rejected)."""
+        return self._record(action, what, details)
+
     def _record(self, action: AuditAction, what: str, details: dict) -> AuditEntry:
         state, signoffs = replay(self.trail)
         if state is not ReviewState.DRAFT and action not in (AuditAction.SIGNED_OFF, AuditAction.REOPENED):

@@ -32,9 +32,9 @@ def register(subparsers) -> None:
     p.add_argument("--threshold", type=finite_number("a threshold above 0", above_zero=True), metavar="VALUE",
                    help="threshold in the reference's unit (SUL or SUVbw) instead of 1.5 x liver mean + 2 x SD")
     p.add_argument("--liver", metavar="X,Y,Z", help="centre (LPS mm) of the 3 cm liver reference sphere")
-    p.add_argument("--min-volume", type=finite_number("a volume in cm3 of 0 or more"), default=0.5, metavar="CC",
-                   help="smallest candidate in cm3 (default 0.5); smaller ones count when SUVmax is at least "
-                        "1.5 x the threshold")
+    p.add_argument("--min-volume", type=finite_number("a volume in cm3 of 0 or more"), default=0.3, metavar="CC",
+                   help="smallest candidate in cm3 (default 0.3); smaller ones count when SUVmax is at least "
+                        "1.2 x the threshold")
     p.add_argument("--physiological", metavar="X,Y,Z", action="append", default=[],
                    help="a point (LPS mm) in uptake you know is physiological; repeatable")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -4,12 +4,14 @@
 2. Liver reference (core.detect.reference): mean and SD in a 3 cm sphere;
    threshold = 1.5 x mean + 2 x SD (PERCIST 1.0), or the user's.
 3. Connected regions above the threshold (26-connected). Within a region,
-   uptake peaks (local maxima of the lightly smoothed PET) grow into basins
-   (watershed); two basins stay one region unless the uptake between them
-   dips below 80 % of the lower peak: neighbouring nodes and a node beside the
+   uptake peaks (local maxima of the lightly smoothed PET) grow by flooding
+   down from the top; two peaks stay one region unless the uptake between them
+   dips below 60 % of the lower peak: neighbouring nodes and a node beside the
    bladder come apart, noise in one lesion does not.
-4. Regions smaller than ``min_volume_cc`` count when clearly hot (SUVmax at
-   least 1.5 x the threshold): an 8 mm lesion is a few PET voxels.
+4. Regions smaller than ``min_volume_cc`` (0.3) count when clearly hot (SUVmax at
+   least 1.2 x the threshold): an 8 mm lesion is two or three 4 mm PET voxels
+   above the threshold. Noise does not reach the threshold: it lies half the
+   liver mean plus 2 SD above the liver's mean.
 5. Physiological uptake (core.detect.physiology) is listed apart with its
    reason; the rest are candidates with centroid, volume, SUVmax (SUVbw),
    SULpeak (mean in the 1 cm3 sphere placed where it is highest, in ``unit``)
@@ -34,8 +36,9 @@ from core.lesions import LesionMask
 
 #: SULpeak sphere: 1 cm3
 PEAK_DIAMETER_MM = 2.0 * (3.0 / (4.0 * np.pi) * 1000.0) ** (1.0 / 3.0)
-SPLIT_DIP = 0.8
-CLEARLY_HOT = 1.5
+SPLIT_DIP = 0.6
+SMOOTH_MM = 1.5
+CLEARLY_HOT = 1.2
 
 
 class DetectionError(OligoPlanError):
@@ -45,7 +48,7 @@ class DetectionError(OligoPlanError):
 @dataclass(frozen=True)
 class DetectParams:
     threshold: float | None = None  # in the reference's unit; None: 1.5 x liver mean + 2 x SD
-    min_volume_cc: float = 0.5
+    min_volume_cc: float = 0.3
     reference_centre_mm: tuple[float, float, float] | None = None
     physiological_mm: tuple[tuple[float, float, float], ...] = ()
 
@@ -204,7 +207,7 @@ def _split_regions(suv: np.ndarray, hot: np.ndarray, pet):
     """[(box mask, slices on the grid, component id)]: each 26-connected hot region, split at dips."""
     labels, n = ndimage.label(hot, structure=np.ones((3, 3, 3), bool))
     out = []
-    sigma = np.clip(3.0 / np.asarray(pet.spacing_mm, float), 0.3, 1.5)
+    sigma = np.clip(SMOOTH_MM / np.asarray(pet.spacing_mm, float), 0.0, 1.0)  # light: the PET is smooth already
     for comp, sl in enumerate(ndimage.find_objects(labels), 1):
         if sl is None:
             continue
@@ -220,45 +223,50 @@ def _split_regions(suv: np.ndarray, hot: np.ndarray, pet):
     return out
 
 
-def _split(smooth: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
-    peaks = mask & (smooth == ndimage.maximum_filter(smooth, size=3, mode="constant", cval=-np.inf))
-    markers, n = ndimage.label(peaks, structure=np.ones((3, 3, 3), bool))
-    if n <= 1:
+def _split(smooth: np.ndarray, mask: np.ndarray, n_levels: int = 40) -> list[np.ndarray]:
+    """The region cut into one part per uptake peak, flooding down from the top: two peaks meet at
+    their saddle and stay apart when the saddle is below ``SPLIT_DIP`` x the lower peak; voxels
+    reached from two parts at once go to the nearer one."""
+    peaks = mask & (smooth == ndimage.maximum_filter(np.where(mask, smooth, -np.inf), size=3))
+    idx = np.argwhere(peaks)
+    if len(idx) <= 1:
         return [mask]
-    top = float(smooth[mask].max())
-    inverted = np.where(mask, (1.0 - smooth / top) * 60000.0, 65535.0)
-    basins = ndimage.watershed_ift(np.clip(inverted, 0, 65535).astype(np.uint16), markers.astype(np.int32),
-                                   structure=np.ones((3, 3, 3), bool))
-    basins = np.where(mask, basins, 0)
-    peak = ndimage.maximum(smooth, basins, index=np.arange(n + 1))
-    saddles: dict[tuple[int, int], float] = {}
-    for axis in range(3):
-        for shift in (1,):
-            a = np.take(basins, np.arange(0, basins.shape[axis] - shift), axis=axis)
-            b = np.take(basins, np.arange(shift, basins.shape[axis]), axis=axis)
-            va = np.take(smooth, np.arange(0, basins.shape[axis] - shift), axis=axis)
-            vb = np.take(smooth, np.arange(shift, basins.shape[axis]), axis=axis)
-            edge = (a != b) & (a > 0) & (b > 0)
-            for la, lb, s in zip(a[edge], b[edge], np.minimum(va[edge], vb[edge])):
-                key = (int(min(la, lb)), int(max(la, lb)))
-                saddles[key] = max(saddles.get(key, -np.inf), float(s))
-    parent = list(range(n + 1))
-    best = {i: float(peak[i]) for i in range(n + 1)}
+    heights = smooth[tuple(idx.T)]
+    group = list(range(len(idx)))  # union-find over peaks
+    height = {i: float(h) for i, h in enumerate(heights)}
 
     def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
         return i
 
-    for (la, lb), s in sorted(saddles.items(), key=lambda kv: -kv[1]):
-        ra, rb = root(la), root(lb)
-        if ra != rb and s >= SPLIT_DIP * min(best[ra], best[rb]):
-            parent[rb] = ra
-            best[ra] = max(best[ra], best[rb])
-    roots = np.array([root(i) for i in range(n + 1)])
-    merged = roots[basins]
-    return [(merged == r) & mask for r in sorted(set(roots[1:].tolist())) if ((merged == r) & mask).any()]
+    owner = np.zeros(mask.shape, np.int32)  # 1 + peak index of the part, 0: not reached yet
+    full = np.ones((3, 3, 3), bool)
+    low = float(smooth[mask].min())
+    for level in np.linspace(float(heights.max()), low, n_levels):
+        above = mask & (smooth >= level)
+        newly = above & (owner == 0) & peaks
+        for p in np.flatnonzero(newly[tuple(idx.T)]):
+            owner[tuple(idx[p])] = p + 1
+        labels, n = ndimage.label(above, structure=full)
+        for comp in range(1, n + 1):
+            inside = labels == comp
+            present = {root(int(o) - 1) for o in np.unique(owner[inside]) if o > 0}
+            for a in sorted(present):
+                for b in sorted(present):
+                    ra, rb = root(a), root(b)
+                    if ra != rb and level >= SPLIT_DIP * min(height[ra], height[rb]):
+                        group[rb] = ra
+                        height[ra] = max(height[ra], height[rb])
+        reached = owner > 0
+        todo = above & ~reached
+        if todo.any():
+            _, nearest = ndimage.distance_transform_edt(~reached, return_indices=True)
+            owner[todo] = owner[tuple(n_[todo] for n_ in nearest)]
+    roots = np.array([0] + [root(i) + 1 for i in range(len(idx))])
+    parts = roots[owner]
+    return [(parts == r) & mask for r in sorted(set(roots[1:].tolist())) if ((parts == r) & mask).any()]
 
 
 @dataclass(frozen=True)
@@ -279,8 +287,17 @@ def _region(pet, box: np.ndarray, sl, user_points=(), structure=None) -> phys.Re
         k = np.rint(pet.patient_to_index(np.asarray(point, float))).astype(int) - np.array([s.start for s in sl])
         near = np.all(np.abs(np.argwhere(box) - k) <= 1, axis=1)
         contains = contains or bool(near.any())
+    length, width = _axes_mm(xyz, (dx, dy, dz))
     return phys.Region(tuple(float(v) for v in xyz.mean(axis=0)), float(box.sum() * dz * dy * dx / 1000.0),
-                       extent, float(hi[2]), contains, structure)
+                       extent, float(hi[2]), contains, structure, length, width)
+
+
+def _axes_mm(xyz: np.ndarray, voxel_mm) -> tuple[float, float]:
+    """Length along the first and second principal axes (about 4 SD: the full extent of an even rod)."""
+    if len(xyz) < 3:
+        return float(max(voxel_mm)), float(max(voxel_mm))
+    eig = np.sort(np.linalg.eigvalsh(np.cov(xyz.T) + np.diag(np.square(voxel_mm)) / 12.0))[::-1]
+    return float(np.sqrt(12.0 * eig[0])), float(np.sqrt(12.0 * eig[1]))
 
 
 def component_region(component, pet) -> phys.Region:
@@ -318,10 +335,11 @@ def _anatomy(pet, outline: BodyOutline, reference: Reference, measured, centres)
     filled = np.flatnonzero(outline.area_cm2 > 0)
     if filled.size == 0:
         return phys.Anatomy(0.0, 0.0, False, None)
-    zs = [float(pet.index_to_patient(np.array([[k, 0.0, 0.0]]))[0, 2]) for k in (filled[0], filled[-1])]
-    top_k = filled[int(np.argmax(zs))]
-    head = bool(outline.area_cm2[top_k] < 400.0) if len(filled) > 1 else False
-    # a scan whose top slice is a head: the largest section near the top is much smaller than the trunk's
+    z_of = pet.index_to_patient(np.stack([filled, np.zeros(filled.size), np.zeros(filled.size)], axis=1)
+                                .astype(np.float64))[:, 2]
+    zs = [float(z_of.min()), float(z_of.max())]
+    # a scan whose top is a head: every section in the top 12 cm is head-sized (under 400 cm2)
+    head = bool(filled.size > 1 and outline.area_cm2[filled[z_of >= zs[1] - 120.0]].max() < 400.0)
     liver_z = reference.centre_mm[2] if reference.centre_mm else None
     without = phys.Anatomy(max(zs), min(zs), head, liver_z)
     kidney_z = phys.kidney_level([m.region for m in measured], centres, without.kidney_level)

@@ -14,8 +14,9 @@ and the liver reference:
   reference), anterior, not right of the midline by more than 4 cm;
 * kidney: 20 to 400 cm3, posterior, 2.5 to 13 cm from the midline, from
   25 cm below to 5 cm above the liver reference;
-* ureter: long and thin (at least 4 cm head to foot and three times longer
-  than wide), beside the midline;
+* ureter: long and thin (at least 2 cm along its main axis, 2.5 times
+  longer than wide, running mostly head to foot), 1 to 10 cm from the
+  midline, below the kidneys' level;
 * bladder: at most one region: 10 cm3 or more, within 4 cm of the midline,
   not posterior, 5 to 30 cm below the kidneys (15 to 40 cm below the liver
   reference without kidneys; the lowest 45 % of the scan without either);
@@ -56,6 +57,8 @@ class Region:
     top_z_mm: float
     contains_user_point: bool = False
     structure_organ: tuple[str, str, float] | None = None  # (organ, structure name, fraction inside)
+    length_mm: float = 0.0  # along its longest principal axis
+    width_mm: float = 0.0  # along its second axis
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ class Anatomy:
         if self.liver_z_mm is not None:
             return self.liver_z_mm - 400.0 < z < self.liver_z_mm - 150.0
         return z < self.scan_bottom_z_mm + 0.45 * (self.scan_top_z_mm - self.scan_bottom_z_mm)
+
+    def below_kidneys(self, z: float) -> bool:
+        if self.kidney_z_mm is not None:
+            return z < self.kidney_z_mm
+        return self.liver_z_mm is None or z < self.liver_z_mm - 50.0
 
     def kidney_level(self, z: float) -> bool:
         return self.liver_z_mm is None or self.liver_z_mm - 250.0 <= z <= self.liver_z_mm + 50.0
@@ -105,14 +113,23 @@ def classify(region: Region, anatomy: Anatomy, body_centre_mm, whole_component: 
     if (v >= 30.0 and anatomy.liver_z_mm is not None and 20.0 <= z - anatomy.liver_z_mm <= 200.0
             and dy < 0.0 and dx >= -40.0):
         return "myocardium", f"physiological uptake: myocardium ({v:.0f} cm3, anterior chest left of the midline)"
-    if ez >= 40.0 and ez >= 3.0 * max(ex, ey) and 10.0 <= abs(dx) <= 100.0 and v < 20.0:
-        return "ureter", f"physiological uptake: ureter ({ez:.0f} mm long, {max(ex, ey):.0f} mm wide, beside the spine)"
+    for tube in (region, whole_component):  # a ureter split at noise dips is still one ureter
+        if tube is not None and _ureter_like(tube, anatomy, body_centre_mm):
+            return "ureter", (f"physiological uptake: ureter ({tube.length_mm:.0f} mm long, {tube.width_mm:.0f} mm "
+                              "wide, running down beside the spine)")
     if 20.0 <= v <= 400.0 and dy > 0.0 and 25.0 <= abs(dx) <= 130.0 and anatomy.kidney_level(z):
         side = "left" if dx > 0 else "right"
         return "kidney", f"physiological uptake: {side} kidney ({v:.0f} cm3, posterior, {abs(dx):.0f} mm from the midline)"
     if is_bladder_like(region, anatomy, body_centre_mm):
         return "bladder", f"physiological uptake: urinary bladder ({v:.0f} cm3, low midline)"
     return None
+
+
+def _ureter_like(tube: Region, anatomy: Anatomy, body_centre_mm) -> bool:
+    dx = tube.centroid_mm[0] - float(body_centre_mm[0])
+    return (tube.length_mm >= 20.0 and tube.length_mm >= 2.5 * tube.width_mm and 10.0 <= abs(dx) <= 100.0
+            and tube.volume_cc < 20.0 and tube.extent_mm[2] >= 0.5 * tube.length_mm
+            and anatomy.below_kidneys(tube.centroid_mm[2]))
 
 
 def is_bladder_like(region: Region, anatomy: Anatomy, body_centre_mm) -> bool:

@@ -38,6 +38,8 @@ from core.lesions import LesionMask
 PEAK_DIAMETER_MM = 2.0 * (3.0 / (4.0 * np.pi) * 1000.0) ** (1.0 / 3.0)
 SPLIT_DIP = 0.6
 SMOOTH_MM = 1.5
+#: an uptake peak is the highest voxel within this distance (mm)
+PEAK_NEIGHBOURHOOD_MM = 4.0
 CLEARLY_HOT = 1.2
 
 
@@ -152,7 +154,9 @@ def detect_candidates(pet, *, body: PatientBody | None = None, params: DetectPar
     reference = _reference(pet, suv, outline, norm, params, structures)
     threshold_suv = reference.threshold / norm.factor
     propose = propose_site or default_proposer(outline)
-    regions = _split_regions(suv, suv > threshold_suv, pet)
+    landmarks = _anatomy(pet, outline, reference, [], [])
+    regions = _split_regions(suv, suv > threshold_suv, pet, keep_whole=lambda region: phys.is_brain(
+        region, landmarks, outline.centre_mm(pet, region.centroid_mm)))
     measured = [_measure(pet, suv, box, sl, norm.factor, params, structures, threshold_suv) for box, sl, _ in regions]
     centres = [outline.centre_mm(pet, m.region.centroid_mm) for m in measured]
     anatomy = _anatomy(pet, outline, reference, measured, centres)
@@ -171,7 +175,7 @@ def detect_candidates(pet, *, body: PatientBody | None = None, params: DetectPar
         if m.region.volume_cc < params.min_volume_cc and m.suv_max < CLEARLY_HOT * threshold_suv:
             continue
         site, side, source = propose(mask, pet)
-        found.append(Found("", m.region.centroid_mm, m.region.volume_cc, m.suv_max, m.sul_peak, site, side, source,
+        found.append(Found("", m.region.centroid_mm, m.region.volume_cc, m.suv_max, m.sul_peak(), site, side, source,
                            mask))
     found.sort(key=lambda f: -f.suv_max)
     found = [Found(f"C{n}", *(getattr(f, k) for k in ("centroid_mm", "volume_cc", "suv_max", "sul_peak", "site",
@@ -203,8 +207,9 @@ def _is_liver(name: str) -> bool:
 
 
 # ------------------------------------------------------------------ regions
-def _split_regions(suv: np.ndarray, hot: np.ndarray, pet):
-    """[(box mask, slices on the grid, component id)]: each 26-connected hot region, split at dips."""
+def _split_regions(suv: np.ndarray, hot: np.ndarray, pet, keep_whole=lambda region: False):
+    """[(box mask, slices on the grid, component)]: each 26-connected hot region, split at dips (not
+    those ``keep_whole`` says are one organ: the brain, left out whole)."""
     labels, n = ndimage.label(hot, structure=np.ones((3, 3, 3), bool))
     out = []
     sigma = np.clip(SMOOTH_MM / np.asarray(pet.spacing_mm, float), 0.0, 1.0)  # light: the PET is smooth already
@@ -213,21 +218,22 @@ def _split_regions(suv: np.ndarray, hot: np.ndarray, pet):
             continue
         grown = tuple(slice(max(s.start - 2, 0), min(s.stop + 2, dim)) for s, dim in zip(sl, suv.shape))
         mask = labels[grown] == comp
-        if mask.sum() <= 2:
-            out.append((mask, grown, (mask, grown)))
+        component = (mask, grown, _region(pet, mask, grown))
+        if mask.sum() <= 2 or keep_whole(component[2]):
+            out.append((mask, grown, component))
             continue
         smooth = ndimage.gaussian_filter(suv[grown], sigma)
-        component = (mask, grown)
-        for part in _split(smooth, mask):
+        footprint = 2 * np.maximum(1, np.rint(PEAK_NEIGHBOURHOOD_MM / np.asarray(pet.spacing_mm, float))).astype(int) + 1
+        for part in _split(smooth, mask, footprint=tuple(footprint)):
             out.append((part, grown, component))
     return out
 
 
-def _split(smooth: np.ndarray, mask: np.ndarray, n_levels: int = 40) -> list[np.ndarray]:
+def _split(smooth: np.ndarray, mask: np.ndarray, n_levels: int = 24, footprint=(3, 3, 3)) -> list[np.ndarray]:
     """The region cut into one part per uptake peak, flooding down from the top: two peaks meet at
     their saddle and stay apart when the saddle is below ``SPLIT_DIP`` x the lower peak; voxels
     reached from two parts at once go to the nearer one."""
-    peaks = mask & (smooth == ndimage.maximum_filter(np.where(mask, smooth, -np.inf), size=3))
+    peaks = mask & (smooth == ndimage.maximum_filter(np.where(mask, smooth, -np.inf), size=footprint))
     idx = np.argwhere(peaks)
     if len(idx) <= 1:
         return [mask]
@@ -242,28 +248,44 @@ def _split(smooth: np.ndarray, mask: np.ndarray, n_levels: int = 40) -> list[np.
         return i
 
     owner = np.zeros(mask.shape, np.int32)  # 1 + peak index of the part, 0: not reached yet
+    owner[tuple(idx.T)] = np.arange(1, len(idx) + 1)
     full = np.ones((3, 3, 3), bool)
     low = float(smooth[mask].min())
-    for level in np.linspace(float(heights.max()), low, n_levels):
+    for level in np.linspace(float(heights.max()), low, n_levels)[1:]:
         above = mask & (smooth >= level)
-        newly = above & (owner == 0) & peaks
-        for p in np.flatnonzero(newly[tuple(idx.T)]):
-            owner[tuple(idx[p])] = p + 1
-        labels, n = ndimage.label(above, structure=full)
-        for comp in range(1, n + 1):
-            inside = labels == comp
-            present = {root(int(o) - 1) for o in np.unique(owner[inside]) if o > 0}
-            for a in sorted(present):
-                for b in sorted(present):
-                    ra, rb = root(a), root(b)
-                    if ra != rb and level >= SPLIT_DIP * min(height[ra], height[rb]):
-                        group[rb] = ra
-                        height[ra] = max(height[ra], height[rb])
-        reached = owner > 0
-        todo = above & ~reached
-        if todo.any():
+        labels = np.zeros(mask.shape, np.int32)
+        box = ndimage.find_objects(above.astype(np.int8))[0]  # label only where the flood has reached
+        labels[box], n = ndimage.label(above[box], structure=full)
+        held = above & (owner > 0)
+        roots_now = np.array([0] + [root(i) + 1 for i in range(len(idx))])
+        pairs = np.unique(labels[held].astype(np.int64) * (len(idx) + 2) + roots_now[owner[held]])
+        by_comp: dict[int, set[int]] = {}
+        for pair in pairs:
+            by_comp.setdefault(int(pair // (len(idx) + 2)), set()).add(int(pair % (len(idx) + 2)) - 1)
+        for present in by_comp.values():  # peaks meeting at this level: each joins the tallest unless it dips
+            tallest = max(present, key=lambda r: height[r])
+            for r in present:
+                if r != tallest and level >= SPLIT_DIP * height[r]:
+                    group[r] = tallest
+        todo = above & (owner == 0)
+        if not todo.any():
+            continue
+        single = np.zeros(n + 1, np.int32)  # comp -> 1 + the one root it holds (0: none or several)
+        several = []
+        for comp, present in by_comp.items():
+            roots_here = {root(r) for r in present}
+            if len(roots_here) == 1:
+                single[comp] = roots_here.pop() + 1
+            else:
+                several.append(comp)
+        owner[todo] = single[labels[todo]]
+        if several:
+            both = np.isin(labels, several)
+            box = ndimage.find_objects(both.astype(np.int8))[0]
+            reached = owner[box] > 0
             _, nearest = ndimage.distance_transform_edt(~reached, return_indices=True)
-            owner[todo] = owner[tuple(n_[todo] for n_ in nearest)]
+            sub_todo = todo[box] & both[box]
+            owner[box][sub_todo] = owner[box][tuple(n_[sub_todo] for n_ in nearest)]
     roots = np.array([0] + [root(i) + 1 for i in range(len(idx))])
     parts = roots[owner]
     return [(parts == r) & mask for r in sorted(set(roots[1:].tolist())) if ((parts == r) & mask).any()]
@@ -273,7 +295,7 @@ def _split(smooth: np.ndarray, mask: np.ndarray, n_levels: int = 40) -> list[np.
 class _Measured:
     region: phys.Region
     suv_max: float
-    sul_peak: float
+    sul_peak: Callable[[], float]  # worked out for candidates only (the 1 cm3 sphere search is the slow part)
 
 
 def _region(pet, box: np.ndarray, sl, user_points=(), structure=None) -> phys.Region:
@@ -301,8 +323,7 @@ def _axes_mm(xyz: np.ndarray, voxel_mm) -> tuple[float, float]:
 
 
 def component_region(component, pet) -> phys.Region:
-    mask, sl = component
-    return _region(pet, mask, sl)
+    return component[2]
 
 
 def _measure(pet, suv, box, sl, factor, params: DetectParams, structures, threshold_suv) -> _Measured:
@@ -316,7 +337,7 @@ def _measure(pet, suv, box, sl, factor, params: DetectParams, structures, thresh
         if fraction >= 0.5 and (structure is None or fraction > structure[2]):
             structure = (organ, name, fraction)
     region = _region(pet, box, sl, params.physiological_mm, structure)
-    return _Measured(region, float(values[box].max()), _peak(pet, values, box) * factor)
+    return _Measured(region, float(values[box].max()), lambda: _peak(pet, values, box) * factor)
 
 
 def _peak(pet, values: np.ndarray, box: np.ndarray) -> float:

@@ -102,14 +102,9 @@ def classify(region: Region, anatomy: Anatomy, body_centre_mm, whole_component: 
     dx, dy = x - float(body_centre_mm[0]), y - float(body_centre_mm[1])
     ex, ey, ez = region.extent_mm
     v = region.volume_cc
-    brain = whole_component or region
-    if (anatomy.head_at_top and brain.volume_cc >= 100.0
-            and brain.top_z_mm >= anatomy.scan_top_z_mm - 40.0):
-        return "brain", f"physiological uptake: brain ({brain.volume_cc:.0f} cm3 at the top of the head)"
-    if (anatomy.liver_z_mm is not None and brain.top_z_mm >= anatomy.scan_top_z_mm - 10.0
-            and z - anatomy.liver_z_mm >= 300.0 and brain.volume_cc >= 5.0):
-        return "brain", (f"physiological uptake: brain, cut by the top of the scan ({brain.volume_cc:.0f} cm3, "
-                         f"{z - anatomy.liver_z_mm:.0f} mm above the liver)")
+    brain = is_brain(whole_component or region, anatomy, body_centre_mm)
+    if brain:
+        return "brain", brain
     if (v >= 30.0 and anatomy.liver_z_mm is not None and 20.0 <= z - anatomy.liver_z_mm <= 200.0
             and dy < 0.0 and dx >= -40.0):
         return "myocardium", f"physiological uptake: myocardium ({v:.0f} cm3, anterior chest left of the midline)"
@@ -123,6 +118,19 @@ def classify(region: Region, anatomy: Anatomy, body_centre_mm, whole_component: 
     if is_bladder_like(region, anatomy, body_centre_mm):
         return "bladder", f"physiological uptake: urinary bladder ({v:.0f} cm3, low midline)"
     return None
+
+
+def is_brain(brain: Region, anatomy: Anatomy, body_centre_mm) -> str:
+    """Why the region (a whole connected region) is the brain, or ""."""
+    z = brain.centroid_mm[2]
+    if (anatomy.head_at_top and brain.volume_cc >= 100.0
+            and brain.top_z_mm >= anatomy.scan_top_z_mm - 40.0):
+        return f"physiological uptake: brain ({brain.volume_cc:.0f} cm3 at the top of the head)"
+    if (anatomy.liver_z_mm is not None and brain.top_z_mm >= anatomy.scan_top_z_mm - 10.0
+            and z - anatomy.liver_z_mm >= 300.0 and brain.volume_cc >= 5.0):
+        return (f"physiological uptake: brain, cut by the top of the scan ({brain.volume_cc:.0f} cm3, "
+                f"{z - anatomy.liver_z_mm:.0f} mm above the liver)")
+    return ""
 
 
 def _ureter_like(tube: Region, anatomy: Anatomy, body_centre_mm) -> bool:

@@ -62,12 +62,12 @@ def place_reference(pet, suv: np.ndarray, outline: BodyOutline, *, user_centre_m
     if user_centre_mm is not None:
         return Placement(tuple(float(v) for v in user_centre_mm), "user")
     factors = np.maximum(1, np.rint(SEARCH_STEP_MM / np.asarray(pet.spacing_mm, float))).astype(int)
-    coarse = _block_mean(suv, factors)
-    body = _block_mean(outline.mask.astype(np.float32), factors) > 0.5
+    coarse = _block_sample(suv, factors, tuple(int(n) // int(f) for n, f in zip(suv.shape, factors)), np.float32)
+    body = _block_sample(outline.mask, factors, coarse.shape)
     step_mm = np.asarray(pet.spacing_mm, float) * factors
     if liver is not None:
         name, mask = liver
-        organ = _block_mean(mask.astype(np.float32), factors) > 0.5
+        organ = _block_sample(mask, factors, coarse.shape)
         depth = ndimage.distance_transform_edt(organ, sampling=step_mm)
         inside = depth >= 0.5 * SPHERE_DIAMETER_MM
         if not inside.any():  # a small or thin structure: its deepest point
@@ -101,14 +101,14 @@ def place_reference(pet, suv: np.ndarray, outline: BodyOutline, *, user_centre_m
     return Placement(centre, "automatic") if centre is not None else None
 
 
-def _block_mean(array: np.ndarray, factors) -> np.ndarray:
+def _block_sample(mask: np.ndarray, factors, shape, dtype=bool) -> np.ndarray:
+    """The centre voxel of each block (a block mean would cost a float copy of the whole PET; the search
+    averages over the sphere's cube anyway)."""
     fz, fy, fx = (int(f) for f in factors)
-    nz, ny, nx = (s // f * f for s, f in zip(array.shape, (fz, fy, fx)))
-    nz, ny, nx = max(nz, fz), max(ny, fy), max(nx, fx)
-    cut = np.zeros((nz, ny, nx), np.float32)
-    src = array[:nz, :ny, :nx]
-    cut[:src.shape[0], :src.shape[1], :src.shape[2]] = src
-    return cut.reshape(nz // fz, fz, ny // fy, fy, nx // fx, fx).mean(axis=(1, 3, 5), dtype=np.float32)
+    out = np.zeros(shape, dtype)
+    sub = mask[fz // 2::fz, fy // 2::fy, fx // 2::fx][:shape[0], :shape[1], :shape[2]]
+    out[:sub.shape[0], :sub.shape[1], :sub.shape[2]] = sub
+    return out
 
 
 def _coarse_to_patient(pet, idx: np.ndarray, factors) -> np.ndarray:

@@ -41,7 +41,9 @@ class CandidateWiring(QObject):
         self.window = window
         self.model = window.model
         self.panel = CandidateList()
-        self.dock = window._dock("PET candidates", "candidate_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock = window._dock("PET candidates", "candidate_dock", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        window.tabifyDockWidget(window.lesion_dock, self.dock)  # a tab beside the lesion table
+        window.lesion_dock.raise_()
         self.find_action = QAction("&Find lesions (PET)", window)
         self.find_action.setObjectName("find_lesions")
         self.find_action.setToolTip("Find hot spots on the PET: candidates to accept or reject one by one")
@@ -120,6 +122,7 @@ class CandidateWiring(QObject):
             if not self.panel.own_threshold.isChecked():
                 self.panel.threshold.setValue(detection.reference.threshold)
             self._on_candidates_changed()
+            self.dock.raise_()
             note = f"; {detection.notes[0]}" if detection.notes else ""
             self.window.show_message(f"{len(detection.candidates)} PET candidate(s) to review, "
                                      f"{len(detection.suppressed)} physiological region(s) left out{note}")

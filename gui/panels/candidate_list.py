@@ -33,7 +33,7 @@ class _NumberItem(QTableWidgetItem):
         a, b = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             return a < b
-        return super().__lt__(other)
+        return self.text() < other.text()  # (QTableWidgetItem.__lt__ would call this override again)
 
 
 class CandidateList(QWidget):
@@ -83,6 +83,7 @@ class CandidateList(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # hottest first
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.accept_button = QPushButton("Accept", self)
@@ -102,14 +103,24 @@ class CandidateList(QWidget):
         self.suppressed_label = QLabel("", self)
         self.suppressed_label.setObjectName("suppressed_label")
         self.suppressed_label.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.reference_label)
-        layout.addLayout(ref_row)
+        # controls on the left, the list on the right: the dock sits beside the lesion table, wide and low
+        controls = QVBoxLayout()
+        controls.setSpacing(3)
+        controls.addLayout(top)
+        controls.addLayout(buttons)
+        controls.addWidget(self.reference_label)
+        controls.addLayout(ref_row)
+        controls.addWidget(self.pending_label)
+        controls.addWidget(self.suppressed_label)
+        controls.addStretch(1)
+        left = QWidget(self)
+        left.setLayout(controls)
+        left.setMinimumWidth(420)
+        left.setMaximumWidth(520)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(left)
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.pending_label)
-        layout.addWidget(self.suppressed_label)
         self.find_button.clicked.connect(self.find_requested)
         self.move_reference.clicked.connect(self.move_reference_requested)
         self.go_reference.clicked.connect(self.go_to_reference_requested)
@@ -152,15 +163,17 @@ class CandidateList(QWidget):
         elif ref.get("organ"):
             centre = ", ".join(f"{v:.0f}" for v in ref["centre_mm"])
             self.reference_label.setText(
-                f"Liver reference ({ref['method']}): 3 cm sphere at ({centre}) mm, mean {ref['sul_mean']:.2f} "
-                f"{ref['unit']}, SD {ref['sul_sd']:.2f}; threshold {ref['threshold']:.2f} {ref['unit']}")
+                f"Liver reference ({ref['method']}) at ({centre}) mm: mean {ref['sul_mean']:.2f}, SD "
+                f"{ref['sul_sd']:.2f} {ref['unit']}; threshold {ref['threshold']:.2f} {ref['unit']}")
+            self.reference_label.setToolTip("PERCIST 1.0: a 3 cm sphere in the right liver lobe; threshold "
+                                            "1.5 x mean + 2 x SD unless you set your own")
         else:
             self.reference_label.setText(f"Threshold {ref.get('threshold', 0):.2f} {ref.get('unit', '')} (yours; "
                                          "no liver reference)")
         pending = [c for c in items if c.status.value == "unreviewed"]
         self.pending_label.setText(
-            f"{len(pending)} candidate(s) to review: every rule set stays undetermined until each is accepted "
-            "or rejected" if pending else ("Every candidate reviewed" if items else ""))
+            f"{len(pending)} candidate(s) to review: rule sets undetermined until each is accepted or rejected"
+            if pending else ("Every candidate reviewed" if items else ""))
         left_out = (candidates.suppressed if candidates is not None else []) or []
         self.suppressed_label.setText(
             "Left out as physiological:\n" + "\n".join(f"  {s['organ']}: {s['reason']}" for s in left_out)

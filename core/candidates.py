@@ -131,7 +131,8 @@ class CandidateSet:
 def pending_text(n: int) -> str:
     """What the verdict panel, `check` and the PDF say while candidates wait for review."""
     return (f"{n} PET candidate{'s' if n != 1 else ''} not yet reviewed: accept or reject "
-            f"{'each' if n != 1 else 'it'} (Find lesions list); until then every rule set is undetermined")
+            f"{'each' if n != 1 else 'it'} in the window's PET candidates tab; until then every rule set is "
+            "undetermined")
 
 
 # ----------------------------------------------------------------- lesions

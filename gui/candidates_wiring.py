@@ -83,7 +83,9 @@ class CandidateWiring(QObject):
             self._case.candidates.changed.disconnect(self._on_candidates_changed)
         self._case = case
         case.candidates.changed.connect(self._on_candidates_changed)
-        self._reference_centre = None
+        self._reference_centre = None  # nothing carries over from another case: the sphere, the own threshold
+        self.panel.own_threshold.setChecked(False)
+        self._preview = []
         self._refresh()
 
     def _on_candidates_changed(self, _candidate_id=None) -> None:

@@ -209,3 +209,17 @@ def test_candidate_set_from_json_round_trip():
     again = CandidateSet.from_json(cands.to_json())
     assert again.items == cands.items and again.suppressed == cands.suppressed
     assert again.unreviewed == []
+
+
+def test_detect_takes_a_structure_set_file(tmp_path):
+    rtstruct = next((PHANTOM / "RTSTRUCT").glob("*.dcm"))
+    pet_only = tmp_path / "pet"
+    pet_only.symlink_to(PHANTOM / "PT", target_is_directory=True)  # no structure set beside the PET
+    proc = run_cli("detect", pet_only, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["reference"]["method"] == "automatic"
+    proc = run_cli("detect", pet_only, "--structures", rtstruct, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["reference"]["method"] == "structure:LIVER"
+    proc = run_cli("detect", pet_only, "--structures", tmp_path / "missing.dcm")
+    assert proc.returncode == 2 and "missing.dcm: no such file" in proc.stderr

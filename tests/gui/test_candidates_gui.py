@@ -142,3 +142,13 @@ def test_without_a_pet_the_action_says_what_to_do(win, phantom, qtbot):
     text = win.candidate_wiring.panel.pending_label.text()
     assert text.startswith("Candidates need a PET") and "by hand" in text
     assert win.candidate_wiring.panel.table.rowCount() == 0
+
+
+def test_nothing_carries_over_to_the_next_case(shown, qtbot):
+    panel = _find(shown, qtbot)
+    panel.own_threshold.setChecked(True)
+    panel.threshold.setValue(9.0)
+    shown.candidate_wiring._reference_centre = (-60.0, -20.0, -84.0)
+    shown.case_controller.new_case()
+    assert not panel.own_threshold.isChecked() and shown.candidate_wiring._reference_centre is None
+    assert panel.table.rowCount() == 0 and shown.candidate_wiring._preview == []

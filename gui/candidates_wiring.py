@@ -8,8 +8,9 @@
   draws its outline (a preview, dashed yellow). Accept makes a lesion with
   its outline and proposed site and side (core.candidates.AcceptCandidate),
   Reject records the choice; both go on the window's undo stack and into the
-  audit trail. The liver reference is shown (Go to reference) and can be
-  moved to the crosshair, which finds the candidates again.
+  audit trail. The liver reference sphere is outlined (cyan; Go to
+  reference moves the views there) and can be moved to the crosshair, which
+  finds the candidates again.
 * While any candidate is unreviewed every rule set is undetermined: the
   verdict panel is evaluated again after every decision.
 """
@@ -33,6 +34,7 @@ from gui.structure_overlay import StructureOverlay
 NO_PET = ("Candidates need a PET: open a PET/CT study (the PET fused over the CT), or mark the lesions by hand "
           "with the click, contour or brush tools")
 PREVIEW_COLOUR = (255, 220, 0)
+REFERENCE_COLOUR = (0, 200, 255)
 
 
 class CandidateWiring(QObject):
@@ -53,8 +55,9 @@ class CandidateWiring(QObject):
             tools.addSeparator()
             tools.addAction(self.find_action)
         self._reference_centre = None  # where the user moved the sphere (None: placed automatically)
-        self._preview: list[tuple[object, Structure]] = []
-        self.overlay = StructureOverlay(lambda: self._preview)
+        self._preview: list[tuple[object, Structure]] = []  # the selected candidate's outline
+        self._reference: list[tuple[object, Structure]] = []  # the liver reference sphere's outline
+        self.overlay = StructureOverlay(lambda: self._reference + self._preview)
         for view in window.views.values():
             view.extra_overlays.append(self.overlay)
         self.panel.find_requested.connect(self.find)
@@ -94,6 +97,18 @@ class CandidateWiring(QObject):
 
     def _refresh(self) -> None:
         self.panel.show_candidates(self.case.candidates)
+        self._reference = []
+        centre = (self.case.candidates.reference or {}).get("centre_mm")
+        if centre and self.model.base is not None:
+            from core.detect.reference import SPHERE_DIAMETER_MM
+            from core.samples import sphere_mask
+
+            mask = sphere_mask(self.model.base, centre, SPHERE_DIAMETER_MM)
+            if mask is not None:
+                self._reference = [(("reference",), Structure(0, "liver reference", REFERENCE_COLOUR, "", mask=mask))]
+        self.overlay.clear()
+        for view in self.window.views.values():
+            view.update()
 
     # ----------------------------------------------------------------- find
     def find(self) -> CandidateSet | None:

@@ -152,3 +152,14 @@ def test_nothing_carries_over_to_the_next_case(shown, qtbot):
     shown.case_controller.new_case()
     assert not panel.own_threshold.isChecked() and shown.candidate_wiring._reference_centre is None
     assert panel.table.rowCount() == 0 and shown.candidate_wiring._preview == []
+
+
+def test_reference_sphere_is_outlined_where_the_json_says(shown, qtbot):
+    _find(shown, qtbot)
+    (key, sphere), = shown.candidate_wiring._reference
+    centre = shown.case_controller.case.candidates.reference["centre_mm"]
+    base = shown.model.base
+    middle = base.index_to_patient(sphere.mask.indices().mean(axis=0)[None])[0]
+    assert np.linalg.norm(middle - np.array(centre)) < 2.0
+    volume_cc = sphere.mask.n_voxels * np.prod(base.spacing_mm) / 1000.0
+    assert volume_cc == pytest.approx(4 / 3 * np.pi * 15.0**3 / 1000.0, rel=0.1)  # a 3 cm sphere

@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDoubleSpinBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -115,11 +117,20 @@ class CandidateList(QWidget):
         controls.addStretch(1)
         left = QWidget(self)
         left.setLayout(controls)
-        left.setMinimumWidth(420)
-        left.setMaximumWidth(520)
+        # in a scroll area: the controls never make the bottom docks (and so the window) taller than a
+        # 768 px screen allows
+        scroll = QScrollArea(self)
+        scroll.setObjectName("candidate_controls")
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(440)
+        scroll.setMaximumWidth(540)
+        self.table.setMinimumHeight(60)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(left)
+        layout.addWidget(scroll)
         layout.addWidget(self.table, 1)
         self.find_button.clicked.connect(self.find_requested)
         self.move_reference.clicked.connect(self.move_reference_requested)

@@ -139,7 +139,7 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
         "review": {"state": case.review.state.value,
                    "signoffs": [s.to_json() for s in case.review.signoffs]},
         "audit": case.audit.to_json(),
-        **({"pet_candidates": case.candidates.to_json()} if len(case.candidates) else {}),
+        **({"pet_candidates": case.candidates.to_json()} if len(case.candidates) or case.candidates.reference else {}),
     }
 
 

@@ -224,3 +224,13 @@ def test_detect_takes_a_structure_set_file(tmp_path):
     assert json.loads(proc.stdout)["reference"]["method"] == "structure:LIVER"
     proc = run_cli("detect", pet_only, "--structures", tmp_path / "missing.dcm")
     assert proc.returncode == 2 and "missing.dcm: no such file" in proc.stderr
+
+
+def test_a_detection_that_found_nothing_is_kept_and_blocks_nothing(tmp_path):
+    path = phantom_case("phantom-oligo", tmp_path, ELIGIBLE_FACTS)
+    case = load_case(path)
+    case.candidates = CandidateSet([], {"method": "automatic", "organ": "liver", "unit": "SUL", "threshold": 3.3},
+                                   [{"centroid_mm": [0, 0, 0], "organ": "bladder", "reason": "physiological uptake"}])
+    again = load_case(save_case(case, path))
+    assert again.candidates.reference["threshold"] == 3.3 and len(again.candidates.suppressed) == 1
+    assert _verdicts(again) == {"sabr-comet": "eligible"}

@@ -260,3 +260,14 @@ def test_real_pet_tumour_is_found():
     assert best.mask.contains(hottest)  # and holds the tumour's SUVmax
     assert best.suv_max == pytest.approx(float(pet.voxels[hottest]))
     assert not any(s.mask is not None and tumour[s.mask.slices][s.mask.array].mean() > 0.2 for s in found.suppressed)
+
+
+def test_without_a_liver_the_users_threshold_still_finds_the_lesions():
+    pet, _ = make_pet_ct()
+    flat = np.where(pet.voxels > 0.1, np.float32(0.5), np.float32(0.0))
+    hot = dataclasses.replace(pet, voxels=np.where(pet.voxels > 4.0, pet.voxels, flat))  # hot spots only
+    found = detect_candidates(hot, body=MAN, params=DetectParams(threshold=3.0))
+    doc = found.to_json()["reference"]
+    assert (doc["method"], doc["organ"], doc["sul_mean"], doc["sul_sd"], doc["centre_mm"]) == ("none", "", None, None, None)
+    assert doc["threshold"] == 3.0 and doc["unit"] == "SUL"
+    assert len(found.candidates) >= 1

@@ -119,6 +119,8 @@ class Case:
     part_extra: dict[str, dict] = field(default_factory=dict)
     #: the file's schema_version when it was read (None: a new case)
     read_version: int | None = None
+    #: PET hot-spot candidates waiting for (or after) review (core.candidates)
+    candidates: "CandidateSet" = field(default_factory=lambda: _candidate_set())
 
     def __post_init__(self) -> None:
         from core.review import CaseReview  # review records this case's changes from now on
@@ -131,6 +133,12 @@ class Case:
 
     def image_for(self, series_uid: str) -> ImageRef | None:
         return next((i for i in self.images if i.series_uid == series_uid), None)
+
+
+def _candidate_set(doc=None):
+    from core.candidates import CandidateSet
+
+    return CandidateSet.from_json(doc)
 
 
 # ------------------------------------------------------------------ write
@@ -165,6 +173,7 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
         "review": {**case.part_extra.get("review", {}), "state": case.review.state.value,
                    "signoffs": [s.to_json() for s in case.review.signoffs]},
         "audit": case.audit.to_json(),
+        **({"pet_candidates": case.candidates.to_json()} if len(case.candidates) or case.candidates.reference else {}),
     }
 
 
@@ -364,6 +373,10 @@ def case_from_json(doc, path: Path) -> Case:
                               if (extra := {k: v for k, v in item.items() if k not in KNOWN_LESION})},
                 part_extra=_part_extra(doc),
                 read_version=version)
+    try:
+        case.candidates = _candidate_set(doc.get("pet_candidates"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CaseFileError(f"{name}: pet_candidates: {exc}") from None
     _check_review(case, doc)
     return case
 

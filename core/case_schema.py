@@ -298,6 +298,8 @@ CASE_FIELDS: dict[str, Check] = {
     "review": optional(obj({"state": text, "signoffs": list_of(obj(SIGNOFF_FIELDS, strict=True))})),
     "recovery_of": optional(text),
     "recovery_base_digest": optional(text),
+    # PET hot-spot candidates (core.candidates reads them and names a bad one)
+    "pet_candidates": optional(obj({"candidates": list_of(obj({})), "suppressed": list_of(obj({}))})),
 }
 #: top-level fields this OligoPlan writes itself (anything else is kept as found)
 KNOWN_TOP = frozenset(CASE_FIELDS) | {"schema", "schema_version", "audit"}

@@ -307,6 +307,10 @@ class CaseReview:
                          {"lesions": lesions.ids()})
         self._snapshot = {lesion.id: lesion for lesion in lesions}
 
+    def record(self, action: AuditAction, what: str, details: dict) -> AuditEntry:
+        """Record a change that is not a lesion or fact edit (e.g. a PET candidate accepted or rejected)."""
+        return self._record(action, what, details)
+
     def _record(self, action: AuditAction, what: str, details: dict) -> AuditEntry:
         state, signoffs = replay(self.trail)
         if state is not ReviewState.DRAFT and action not in (AuditAction.SIGNED_OFF, AuditAction.REOPENED):
@@ -347,12 +351,16 @@ def integrity_warnings(case: "Case", written_state: str | None, written: dict | 
 _ADDED = re.compile(r"^added (L\d+)\b")
 
 
+#: entries that make the lesion they name: added by hand or by a tool, or a PET candidate accepted
+_MAKES_A_LESION = (AuditAction.LESION_ADDED.value, AuditAction.CANDIDATE_ACCEPTED.value)
+
+
 def lesions_made(trail: AuditTrail) -> set[str]:
     """The ids of the lesions the trail records as made (added, or listed by a whole-list entry)."""
     made: set[str] = set()
     for entry in trail:
         details = entry.details
-        if entry.action == AuditAction.LESION_ADDED.value and isinstance(details.get("lesion"), str):
+        if entry.action in _MAKES_A_LESION and isinstance(details.get("lesion"), str):
             made.add(details["lesion"])
         if isinstance(details.get("lesions"), list):
             made.update(str(i) for i in details["lesions"])

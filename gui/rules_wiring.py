@@ -198,7 +198,8 @@ class RulesWiring(QObject):
         self._pending.stop()
         infos = self.lesion_infos()
         ev = evaluate(self.selected_rule_sets(), infos, self.facts(), oar=self._oar_report(infos),
-                      cutoff_months=self.panel.cutoff.value(), distance=self._distance)
+                      cutoff_months=self.panel.cutoff.value(), distance=self._distance,
+                      unreviewed_candidates=len(self.case.candidates.unreviewed))
         self.evaluation = ev
         self.panel.set_evaluation(ev)
         return ev

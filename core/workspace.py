@@ -1,15 +1,15 @@
 """The images a case is drawn on: a folder scanned, its CT and a fused PET.
 
 Used by the command line and the gui alike: open a folder, pick the primary
-image (the CT with most slices, else the largest series) and a PET sharing its
-frame of reference (or study), and check a case's image references against
-what was found.
+image and the PET fused over it (:func:`select_series`, the one rule of both
+faces), and check a case's image references against what was found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from core.case import Case, ImageRef
 from core.dicom import ScanResult, SeriesEntry, load_series, scan_folder
@@ -17,7 +17,7 @@ from core.dicom.scan import CancelCheck, Progress
 from core.errors import CaseFileError, NoImagesError
 from core.lesions import LesionMask
 from core.segment import Segmentation, SegmentParams, segment_lesion
-from core.volume import Modality, Volume
+from core.volume import Modality, SeriesInfo, Volume
 
 
 @dataclass
@@ -63,28 +63,79 @@ class Workspace:
         ]
 
 
-def choose_primary(scan: ScanResult) -> SeriesEntry:
+def choose_primary(scan: ScanResult, case: Case | None = None) -> SeriesEntry:
+    """The primary image of a scanned folder (:func:`select_series`); NoImagesError when it has none."""
     if not scan.series:
         raise NoImagesError(
             f"{scan.root}: no image series found"
             + (f" ({len(scan.skipped)} file(s) skipped, e.g. {scan.skipped[0].reason})" if scan.skipped else "")
         )
-    cts = [e for e in scan.series if e.info.modality is Modality.CT]
-    pool = cts or [e for e in scan.series if e.info.modality is not Modality.PT] or scan.series
-    return max(pool, key=lambda e: e.n_slices * e.shape[1] * e.shape[2])
+    return select_series(scan.series, case)[0]
 
 
-def matching_pet(scan: ScanResult, primary: SeriesEntry) -> SeriesEntry | None:
-    """A PET of the same frame of reference, else of the same study."""
-    pets = [e for e in scan.series if e.info.modality is Modality.PT and e is not primary]
-    for same in (
-        lambda e: e.info.frame_of_reference_uid and e.info.frame_of_reference_uid == primary.info.frame_of_reference_uid,
-        lambda e: e.info.study_uid and e.info.study_uid == primary.info.study_uid,
-    ):
-        found = [e for e in pets if same(e)]
-        if found:
-            return max(found, key=lambda e: e.n_slices)
-    return None
+def select_series(series: Sequence[SeriesEntry], case: Case | None = None
+                  ) -> tuple[SeriesEntry | None, SeriesEntry | None]:
+    """(primary, PET) to open from the series of a folder: the one rule of the gui and the command line.
+
+    * The primary image is the series the case's lesions were drawn on, else the case's recorded
+      CT/MR, when ``case`` records one that is among ``series``; otherwise the largest CT (most
+      voxels: a volume before single slices or a scout), else the largest non-PET series, else the
+      largest series.
+    * The PET is, for a case, the PET it records (none when it records none: the case was drawn
+      without one); otherwise :func:`matching_pet`.
+    """
+    if not series:
+        return None, None
+    recorded = _recorded(series, case)
+    if recorded is not None:
+        return recorded
+    cts = [e for e in series if e.info.modality is Modality.CT]
+    pool = cts or [e for e in series if e.info.modality is not Modality.PT] or list(series)
+    primary = max(pool, key=_voxels)
+    return primary, matching_pet(series, primary)
+
+
+def _voxels(entry) -> int:
+    n, rows, cols = entry.shape
+    return int(n) * int(rows) * int(cols)
+
+
+def _recorded(series, case: Case | None):
+    if case is None or not case.images:
+        return None
+    by_uid = {e.info.series_uid: e for e in series}
+    masks = [lesion.mask.series_uid for lesion in case.lesions if lesion.mask is not None]
+    refs = [r for r in case.images if r.series_uid in by_uid]
+    primary = next((r for r in refs if r.series_uid in masks), None) or next(
+        (r for r in refs if r.modality != Modality.PT.value), None)
+    if primary is None:
+        return None
+    pet = next((r for r in refs if r.modality == Modality.PT.value and r is not primary), None)
+    return by_uid[primary.series_uid], (by_uid[pet.series_uid] if pet is not None else None)
+
+
+def can_overlay(base: SeriesInfo, overlay: SeriesInfo) -> bool:
+    """Can ``overlay`` (a PET) be fused over ``base`` (a CT or MR)? Not when either is known to be
+    of another patient; yes when they share a frame of reference (0020,0052) or a study (0020,000D)."""
+    if overlay.modality is not Modality.PT or base.modality is Modality.PT:
+        return False
+    if base.series_uid == overlay.series_uid:
+        return False
+    if base.patient_id and overlay.patient_id and base.patient_id != overlay.patient_id:
+        return False
+    if base.frame_of_reference_uid and base.frame_of_reference_uid == overlay.frame_of_reference_uid:
+        return True
+    return bool(base.study_uid) and base.study_uid == overlay.study_uid
+
+
+def matching_pet(series: Sequence[SeriesEntry], primary: SeriesEntry) -> SeriesEntry | None:
+    """The PET to fuse over ``primary`` (:func:`can_overlay`): one of the same frame of reference
+    first, then of the same study; the one with most slices."""
+    candidates = [e for e in series if e is not primary and can_overlay(primary.info, e.info)]
+    same_for = [e for e in candidates if primary.info.frame_of_reference_uid
+                and e.info.frame_of_reference_uid == primary.info.frame_of_reference_uid]
+    pool = same_for or candidates
+    return max(pool, key=lambda e: e.n_slices) if pool else None
 
 
 def open_folder(
@@ -96,7 +147,7 @@ def open_folder(
     scan = scan_folder(folder, progress, cancel)
     primary_entry = choose_primary(scan)
     primary = load_series(primary_entry, progress, cancel)
-    pet_entry = matching_pet(scan, primary_entry) if primary_entry.info.modality is not Modality.PT else None
+    pet_entry = matching_pet(scan.series, primary_entry)
     pet = load_series(pet_entry, progress, cancel) if pet_entry is not None else None
     return Workspace(folder=folder, scan=scan, primary=primary, pet=pet)
 

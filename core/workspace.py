@@ -15,7 +15,8 @@ from core.case import Case, ImageRef
 from core.dicom import ScanResult, SeriesEntry, load_series, scan_folder
 from core.dicom.scan import CancelCheck, Progress
 from core.errors import CaseFileError, NoImagesError
-from core.lesions import LesionMask
+from core.lesions import Lesion, LesionMask
+from core.measure import Measurements, measure_lesion
 from core.segment import Segmentation, SegmentParams, segment_lesion
 from core.volume import Modality, SeriesInfo, Volume
 
@@ -61,6 +62,27 @@ class Workspace:
                      v.info.modality.value)
             for v in (self.primary, self.pet) if v is not None
         ]
+
+
+def grid_for(volumes, mask: LesionMask) -> Volume | None:
+    """The volume among ``volumes`` a mask was drawn on (same series UID and grid shape), if any."""
+    for vol in volumes:
+        if vol is not None and vol.info.series_uid == mask.series_uid and vol.shape == tuple(mask.grid_shape):
+            return vol
+    return None
+
+
+def measure_on(lesion: Lesion, volumes) -> Measurements:
+    """core.measure of a lesion on the images open (the gui's shown ones, a case's loaded ones):
+    sizes on the grid it was drawn on, HU on the CT (a volume in HU), SUV on the PET. A lesion
+    drawn on images that are not open is measured without them (its marker only)."""
+    vols = [v for v in volumes if v is not None]
+    ct = next((v for v in vols if v.modality is not Modality.PT and v.unit == "HU"), None)
+    pet = next((v for v in vols if v.modality is Modality.PT), None)
+    grid = grid_for(vols, lesion.mask) if lesion.mask is not None else None
+    if lesion.mask is not None and grid is None:
+        return measure_lesion(lesion, None)
+    return measure_lesion(lesion, grid, ct=ct, pet=pet)
 
 
 def choose_primary(scan: ScanResult, case: Case | None = None) -> SeriesEntry:
@@ -154,11 +176,16 @@ def open_folder(
 
 def check_case_images(case: Case, workspace: Workspace) -> None:
     """Refuse images whose UIDs do not match the case (nothing is changed)."""
-    found = {e.info.series_uid for e in workspace.scan.series}
+    check_case_series(case, workspace.folder, workspace.scan)
+
+
+def check_case_series(case: Case, folder: Path, scan: ScanResult) -> None:
+    """Refuse a scanned folder that lacks a series of the case or of its lesions (CaseFileError)."""
+    found = {e.info.series_uid for e in scan.series}
     for ref in case.images:
         if ref.series_uid not in found:
             raise CaseFileError(
-                f"the images in {workspace.folder} do not belong to this case: series "
+                f"the images in {folder} do not belong to this case: series "
                 f"{ref.series_uid} ({ref.modality or 'image'}) is not there. "
                 "Choose the folder the case was drawn on"
             )
@@ -166,5 +193,29 @@ def check_case_images(case: Case, workspace: Workspace) -> None:
         if lesion.mask is not None and lesion.mask.series_uid not in found:
             raise CaseFileError(
                 f"lesion {lesion.id} was drawn on series {lesion.mask.series_uid}, which is not in "
-                f"{workspace.folder}"
+                f"{folder}"
             )
+
+
+def load_pair(primary: SeriesEntry, pet: SeriesEntry | None, progress: Progress | None = None,
+              cancel: CancelCheck | None = None) -> tuple[Volume, Volume | None]:
+    """Load a primary series and an optional PET one after the other, with one combined progress
+    (counted in slices). The loader is looked up when called, so tests can replace it."""
+    from core.dicom import series as series_module
+
+    entries = [e for e in (primary, pet) if e is not None]
+    grand_total = sum(max(int(e.n_slices), 1) for e in entries)
+    volumes: list[Volume] = []
+    offset = 0
+    for entry in entries:
+        n = max(int(entry.n_slices), 1)
+        name = entry.info.title
+
+        def scaled(done: int, total: int, message: str = "", offset=offset, n=n, name=name) -> None:
+            if progress is not None:
+                frac = done / total if total else 0.0
+                progress(offset + int(round(frac * n)), grand_total, message or f"Loading {name}")
+
+        volumes.append(series_module.load_series(entry, progress=scaled, cancel=cancel))
+        offset += n
+    return volumes[0], (volumes[1] if len(volumes) > 1 else None)

@@ -32,22 +32,7 @@ def scan(path: str, *, progress: Progress, cancel: CancelCheck):
 
 def load_pair(base_entry: Any, overlay_entry: Any | None, *, progress: Progress,
               cancel: CancelCheck) -> LoadedPair:
-    """Load a base series and an optional overlay, one after the other, with one
-    combined progress (counted in slices)."""
-    from core.dicom import series as series_module
+    """Load a base series and an optional overlay with one combined progress (core.workspace.load_pair)."""
+    from core.workspace import load_pair as load_both
 
-    entries = [e for e in (base_entry, overlay_entry) if e is not None]
-    grand_total = sum(max(int(e.n_slices), 1) for e in entries)
-    volumes: list[Volume] = []
-    offset = 0
-    for entry in entries:
-        n = max(int(entry.n_slices), 1)
-        name = entry.info.title
-
-        def scaled(done: int, total: int, message: str = "", offset=offset, n=n, name=name) -> None:
-            frac = done / total if total else 0.0
-            progress(offset + int(round(frac * n)), grand_total, message or f"Loading {name}")
-
-        volumes.append(series_module.load_series(entry, progress=scaled, cancel=cancel))
-        offset += n
-    return LoadedPair(volumes[0], volumes[1] if len(volumes) > 1 else None)
+    return LoadedPair(*load_both(base_entry, overlay_entry, progress, cancel))

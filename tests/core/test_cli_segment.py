@@ -49,6 +49,8 @@ def test_segment_creates_then_extends_a_case(tmp_path, truth):
     assert second.returncode == 0, second.stderr
     assert [l["id"] for l in json.loads(second.stdout)["lesions"]] == ["L3"]
     assert [l.site.value for l in load_case(case).lesions] == ["liver", "liver", "bone"]
+    # labelled as the lesion tools of the window label them (core.lesion_labels), not by their ids
+    assert [l.label for l in load_case(case).lesions] == ["Liver 1", "Liver 2", "Bone 1"]
 
 
 def test_seed_outside_the_image_exits_2_and_saves_nothing(tmp_path, truth):

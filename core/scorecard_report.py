@@ -21,6 +21,7 @@ import numpy as np
 
 from core.atomic_file import atomic_open, atomic_write_text, writing_file
 from core.contours import plane_spacing, slice_outlines
+from core.display import site_window, window_range
 from core.lesion_map import AXIAL, CORONAL, SAGITTAL, lesion_centre_index, lesion_crop
 from core.lesions import Lesion
 from core.practice_styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
@@ -229,7 +230,7 @@ def _draw_crop(ax, image: Volume, focus: Lesion, centre, axis: int, ref_lesion, 
     crop = lesion_crop(image, focus, centre, axis)
     pixels = crop.image(image)
     if image.unit == "HU":  # lung and bone windows for their lesions, soft tissue otherwise
-        lo, hi = {"lung": (-1350.0, 150.0), "bone": (-450.0, 1050.0)}.get(focus.site.value, (-160.0, 240.0))
+        lo, hi = window_range(site_window(focus.site.value))
     else:
         lo, hi = tuple(np.percentile(pixels, [1, 99.5]))
     sa, sb = plane_spacing(image.spacing_mm, axis)

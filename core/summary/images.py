@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.display import CT_MIP_RANGE, SOFT_TISSUE_WINDOW, window_range
 from core.lesions import Lesion
 from core.volume import Volume
 
@@ -54,7 +55,7 @@ def coronal_mip(volume: Volume) -> Picture:
     if volume.unit == "SUVbw":
         vmin, vmax, cmap = 0.0, float(max(2.0, min(10.0, np.nanpercentile(mip, 99.9)))), "gray_r"
     elif volume.unit == "HU":
-        vmin, vmax, cmap = -200.0, 1300.0, "gray"
+        (vmin, vmax), cmap = CT_MIP_RANGE, "gray"
     else:
         vmin, vmax, cmap = float(np.nanmin(mip)), float(np.nanpercentile(mip, 99.5)), "gray"
     dz, dx = abs(z[1] - z[0]) if len(z) > 1 else 1.0, abs(x[1] - x[0]) if len(x) > 1 else 1.0
@@ -64,7 +65,7 @@ def coronal_mip(volume: Volume) -> Picture:
 
 
 def axial_key_image(ct: Volume, lesion: Lesion, grid: Volume | None, centre_mm, half_mm: float = 40.0,
-                    window: tuple[float, float] = (-160.0, 240.0)) -> Picture | None:
+                    window: tuple[float, float] = window_range(SOFT_TISSUE_WINDOW)) -> Picture | None:
     """The CT slice through ``centre_mm`` (LPS), cropped to ±half_mm, with the lesion's mask on it."""
     if centre_mm is None:
         return None

@@ -45,7 +45,7 @@ from gui.case_controller import CaseController
 from gui.elided_label import ElidedLabel
 from gui.errors import error_boundary, show_exception
 from gui.help_dialog import HelpDialog
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
 from gui.pacs.wiring import PacsWiring

@@ -2,7 +2,7 @@
 
 Top row: maximum-intensity projections of the CT (and of the PET, inverted
 grey as nuclear medicine shows it), coronal and sagittal, in the screen
-orientation of the main views (gui.orientation), each lesion numbered at its
+orientation of the main views (core.orientation), each lesion numbered at its
 centre. Below: one card per lesion with axial, coronal and sagittal crops
 through its centre and its contour. Clicking a number or a card selects the
 lesion and moves the three views there. Projections and crops come from
@@ -23,7 +23,7 @@ from core.display import CT_MIP_RANGE, site_window
 from core.lesion_map import lesion_centre_index, lesion_crop, mip
 from core.lesions import Lesion
 from core.volume import Volume
-from gui.orientation import Plane, plane_layout
+from core.orientation import Plane, plane_layout
 from gui.render import Window, gray_qimage, window_to_uint8
 from gui.screen_fit import fit_to_screen
 from gui.tools.overlay import lesion_color

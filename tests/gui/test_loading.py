@@ -21,7 +21,7 @@ import core.dicom.scan as scan_module
 import core.dicom.series as series_module
 from core.errors import BrokenDicomError, Cancelled
 from core.volume import Modality
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.settings import LAST_FOLDER
 from tests.gui.conftest import FakeEntry, FakeScan, ct_info, hover, make_ct, make_pet, pixel_at
 

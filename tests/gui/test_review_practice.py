@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.case import Case, save_case
 from core.lesions import AddLesion, Lesion, UndoStack
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.settings import USER_NAME, USER_ROLE
 from tests.gui.conftest import click, pixels
 from tests.gui.test_lesion_tools import at, axial, draw_polygon, go_to_mm, key

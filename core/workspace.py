@@ -29,6 +29,13 @@ class Workspace:
     pet: Volume | None = None
     others: dict[str, Volume] = field(default_factory=dict)
 
+    @classmethod
+    def of_images(cls, scan: ScanResult | None, base: Volume, overlay: Volume | None = None) -> "Workspace":
+        """The images a window shows (``base``, ``overlay`` if it is a PET, from the scanned folder
+        ``scan``, None when they did not come from one) as core sees a case's images."""
+        pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
+        return cls(folder=Path(getattr(scan, "root", None) or "."), scan=scan, primary=base, pet=pet)
+
     @property
     def ct(self) -> Volume | None:
         return self.primary if self.primary.modality is not Modality.PT else None

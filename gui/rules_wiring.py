@@ -30,7 +30,6 @@ from core.rules.loader import load_catalog
 from core.rules.oar import OarSettings, organs_from_structures
 from core.rules.oar_settings import load_oar_settings, save_oar_settings
 from core.rules.oar_settings import settings_path as oar_settings_path
-from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_rules_actions
 from gui.errors import error_boundary
@@ -137,12 +136,9 @@ class RulesWiring(QObject):
     # ------------------------------------------------------------- evaluation
     def workspace(self) -> Workspace | None:
         """The images shown, as core sees a case's images (None before any is shown)."""
-        base, overlay = self.model.base, self.model.overlay
-        if base is None:
+        if self.model.base is None:
             return None
-        pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
-        scan = self.window.scan_result
-        return Workspace(folder=Path(getattr(scan, "root", ".")), scan=scan, primary=base, pet=pet)
+        return Workspace.of_images(self.window.scan_result, self.model.base, self.model.overlay)
 
     def _organs(self):
         """The organs at risk of the structure sets shown on the base image."""

@@ -65,3 +65,20 @@ def test_the_key_image_is_axial_anterior_up_with_the_lesion_on_it(name):
     x, y = value_at(pic, col, row)
     assert (x, y) == pytest.approx(tuple(vol.index_to_patient(zyx[None])[0][:2]), abs=1e-6)
     assert pic.image[row, col] == pytest.approx(x + 1000 * y, abs=1e-3)
+
+
+def test_key_images_use_the_viewers_windows_bone_lung_and_soft_tissue():
+    """A bone lesion's key image in W1800/L400 (the viewer's bone preset), a lung one in the lung
+    window, the others in soft tissue (core.display, one home)."""
+    from core.case import Case
+    from core.lesions import LesionSet
+    from core.summary.export import summary_pictures
+    from core.workspace import Workspace
+
+    vol = volume(*ACQUISITIONS["axial"], weights=(1.0, 0.0, 0.0))
+    sites = {"L1": "bone", "L2": "lung", "L3": "liver"}
+    case = Case(lesions=LesionSet([Lesion(i, i, site=s, point_mm=(0.0, 0.0, 0.0)) for i, s in sites.items()]))
+    rows = [{"id": i, "number": n, "site": s, "centroid_mm": (0.0, 0.0, 0.0)}
+            for n, (i, s) in enumerate(sites.items(), start=1)]
+    _, key = summary_pictures(case, Workspace(folder=None, scan=None, primary=vol), {"lesions": rows})
+    assert [(pic.vmin, pic.vmax) for _, pic in key] == [(-500.0, 1300.0), (-1350.0, 150.0), (-160.0, 240.0)]

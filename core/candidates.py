@@ -44,7 +44,7 @@ class Candidate:
     lesion_id: str = ""  # the lesion it became, once accepted
 
     def to_json(self) -> dict:
-        from core.case import mask_to_json
+        from core.mask_json import mask_to_json
 
         return {"id": self.id, "centroid_mm": [round(float(v), 2) for v in self.centroid_mm],
                 "volume_cc": round(float(self.volume_cc), 4), "suv_max": round(float(self.suv_max), 3),
@@ -54,7 +54,7 @@ class Candidate:
 
     @classmethod
     def from_json(cls, item: dict) -> "Candidate":
-        from core.case import decode_runs
+        from core.mask_json import decode_runs
 
         mask = None
         if item.get("mask") is not None:

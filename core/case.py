@@ -41,6 +41,7 @@ from core.case_schema import (
 from core.codes import Site, Treatability
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
+from core.mask_json import decode_runs, encode_runs, mask_to_json  # noqa: F401 - also imported from here
 from core.segment_record import SegmentRecord
 
 SCHEMA = "oligoplan.case"
@@ -192,37 +193,6 @@ def lesion_to_json(lesion: Lesion) -> dict:
         "mask": mask_to_json(lesion.mask) if lesion.mask is not None else None,
         "segmentation": lesion.segmentation.to_json() if lesion.segmentation is not None else None,
     }
-
-
-def mask_to_json(mask: LesionMask) -> dict:
-    return {
-        "series_uid": mask.series_uid,
-        "grid_shape": list(mask.grid_shape),
-        "offset": list(mask.offset),
-        "shape": list(mask.array.shape),
-        "rle": encode_runs(mask.array),
-    }
-
-
-def encode_runs(array: np.ndarray) -> list[int]:
-    """Run lengths of the C-order flattened mask, alternating False, True, ... from False."""
-    flat = np.asarray(array, dtype=bool).ravel()
-    change = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
-    bounds = np.concatenate([[0], change, [flat.size]])
-    runs = np.diff(bounds).tolist()
-    if flat.size and flat[0]:
-        runs.insert(0, 0)
-    return [int(r) for r in runs]
-
-
-def decode_runs(runs: list[int], shape: tuple[int, ...]) -> np.ndarray:
-    total = int(np.prod(shape))
-    runs = np.asarray(runs, dtype=np.int64)
-    if runs.ndim != 1 or np.any(runs < 0) or int(runs.sum()) != total:
-        raise ValueError(f"run lengths add up to {int(runs.sum()) if runs.ndim == 1 else '?'}, "
-                         f"expected {total} for shape {list(shape)}")
-    values = np.arange(len(runs)) % 2 == 1
-    return np.repeat(values, runs).reshape(shape)
 
 
 def save_case(case: Case, path: str | os.PathLike, *, wait_s: float | None = None) -> Path:

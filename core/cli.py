@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from core.cli_types import finite_number  # noqa: F401 - also imported from here
 from core.errors import NoImagesError, OligoPlanError
 
 #: Subcommand name -> function(parser) that adds its arguments and sets func.
@@ -85,22 +86,6 @@ def join_negative_values(argv: list[str]) -> list[str]:
         out.append(arg)
         i += 1
     return out
-
-
-def finite_number(expected: str, *, above_zero: bool = False) -> Callable[[str], float]:
-    """An argparse type: a finite number of 0 or more (above 0 with ``above_zero``); any
-    other value (text, nan, inf, too small) exits 2 with "'x': expected <expected>"."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value < 0 or (above_zero and value == 0):
-            raise argparse.ArgumentTypeError(f"{text!r}: expected {expected}")
-        return value
-
-    return parse
 
 
 def run(args: argparse.Namespace) -> int:

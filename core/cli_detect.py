@@ -11,7 +11,7 @@ from core.errors import NoImagesError, OligoPlanError
 
 
 def register(subparsers) -> None:
-    from core.cli import finite_number
+    from core.cli_types import finite_number
 
     p = subparsers.add_parser(
         "detect",

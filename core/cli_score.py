@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.cli import finite_number
+from core.cli_types import finite_number
 from core.errors import NoImagesError, ScoringError
 from core.practice import score_files, scorecard_json
 from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard

@@ -10,6 +10,7 @@ from pathlib import Path
 from core.case import Case, load_case, update_case
 from core.codes import LesionKind, Site
 from core.errors import NoImagesError, OligoPlanError, SegmentationError
+from core.lesion_labels import new_label
 from core.lesions import AddLesion, Lesion, UndoStack
 from core.measure import measure_lesion
 from core.segment import PetMethod, SegmentParams
@@ -118,7 +119,8 @@ def cmd_segment(args) -> int:
         new.clear()
         for seed, result in results:
             lesion_id = case.lesions.new_id()
-            new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=result.mask,
+            label = new_label(site, [lesion.label for lesion in case.lesions] + [lesion.label for lesion in new])
+            new.append(Lesion(lesion_id, label=label, site=site, kind=kind, point_mm=seed, mask=result.mask,
                               segmentation=result.record))
         for problem in case.integrity_warnings:  # the trail is kept as it is; the new lesions are added after it
             print(f"oligoplan segment: warning: {out.name}: {problem}", file=sys.stderr)

@@ -38,13 +38,14 @@ from PySide6.QtWidgets import (
 import core
 from core.errors import NoImagesError
 from core.volume import Modality, Volume
+from core.workspace import can_overlay, matching_pet, select_series
 from gui import loading
 from gui.actions import Actions, help_text, make_actions
 from gui.case_controller import CaseController
 from gui.elided_label import ElidedLabel
 from gui.errors import error_boundary, show_exception
 from gui.help_dialog import HelpDialog
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
 from gui.pacs.wiring import PacsWiring
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
                     "hover over the summary below the series list for the reasons). "
                     "Choose a folder that holds CT, PET or MR images."
                 )
-            base, overlay = loading.default_selection(result.series)
+            base, overlay = select_series(result.series)
             if auto_open and base is not None:
                 self.open_entries(base, overlay)
 
@@ -422,12 +423,12 @@ class MainWindow(QMainWindow):
         over it; a CT or MR opens with the best matching PET, if any."""
         base_entry, _ = self.loaded_entries
         if entry.info.modality == Modality.PT and base_entry is not None and \
-                self.model.base is not None and loading.can_overlay(base_entry.info, entry.info):
+                self.model.base is not None and can_overlay(base_entry.info, entry.info):
             self.open_entries(base_entry, entry)
             return
         overlay = None
         if entry.info.modality != Modality.PT and self.scan_result is not None:
-            overlay = loading.best_overlay(entry, self.scan_result.series)
+            overlay = matching_pet(self.scan_result.series, entry)
         self.open_entries(entry, overlay)
 
     def open_entries(self, base_entry: Any, overlay_entry: Any | None = None) -> None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.display import site_window, window_range
 from core.rules.case_check import CaseCheck
 from core.summary.document import build_summary
 from core.summary.images import axial_key_image, coronal_mip
 from core.summary.pdf import MAX_KEY_IMAGES, write_summary_pdf
 from core.summary.tables import write_lesion_csv, write_summary_json
 
-#: CT window (low, high HU) of the key image by site: lung, bone, else soft tissue.
-SOFT = (-160.0, 240.0)
-KEY_WINDOWS = {"lung": (-1350.0, 150.0), "bone": (-450.0, 1050.0)}
 
 
 def summary_pictures(case, workspace, summary: dict):
@@ -25,7 +23,7 @@ def summary_pictures(case, workspace, summary: dict):
     for row in summary["lesions"][:MAX_KEY_IMAGES]:
         lesion = case.lesions[row["id"]]
         grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
-        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), window=KEY_WINDOWS.get(row["site"], SOFT))
+        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), window=window_range(site_window(row["site"])))
         if pic is not None:
             key.append((row["number"], pic))
     return mip, key

@@ -28,8 +28,7 @@ from core.rules.engine import value_with_unit  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
 
 A4 = (8.27, 11.69)
-VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#ef6c00"}
-STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
+from core.display import STATUS_COLOURS, UNKNOWN_COLOUR, VERDICT_COLOURS  # noqa: E402,F401 (the panel's too)
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 #: A lesion-map number whose lesion has an organ-at-risk flag raised.
 OAR_FLAG_COLOUR = "#d32f2f"
@@ -205,7 +204,7 @@ def _page_overview(s: dict) -> tuple[Figure, int]:
         for label, value in chunk:
             fig.text(0.06 + col * 0.46, yy, label, fontsize=7.5, va="top", color="#333333")
             fig.text(0.31 + col * 0.46, yy, value, fontsize=7.5, va="top",
-                     color="#ef6c00" if value == "unknown" else "black")
+                     color=UNKNOWN_COLOUR if value == "unknown" else "black")
             yy -= 0.0155
     y -= 0.0155 * half + 0.02
     counts = s["counts"]

@@ -26,17 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.display import STATUS_COLOURS, UNKNOWN_COLOUR  # the summary PDF's too
+from core.display import VERDICT_TINTS as VERDICT_COLOURS  # light tints of the PDF's verdict colours
 from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
 from core.rules.facts import FIELD_BY_KEY
 from core.rules.scores import Score, ScoreStatus
 from core.review import review_colour, review_headline
 from core.rules.oar import settings_lines
 
-VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
 #: the rows before any lesion is marked: a red NOT ELIGIBLE on a scan nobody has read yet
 #: would read as a finding; the criteria underneath still show what the engine found
 NO_LESIONS_TEXT, NO_LESIONS_COLOUR = "NO LESIONS YET", "#eeeeee"
-STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -369,7 +369,7 @@ def _oar_text(ev: Evaluation) -> str:
                 unknown.add(f.reason)
     text = "OAR flags: " + ("; ".join(raised) if raised else "none")
     if unknown:
-        text += f"<br><span style='color:#e65100'>not checked: {'; '.join(sorted(unknown))}</span>"
+        text += f"<br><span style='color:{UNKNOWN_COLOUR}'>not checked: {'; '.join(sorted(unknown))}</span>"
     return text
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
@@ -32,6 +31,7 @@ from core.practice import is_case_file, read_side, score_with_rules
 from core.practice_styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
 from core.scoring import Scorecard
 from core.volume import Volume
+from core.workspace import Workspace
 from gui.errors import error_boundary
 from gui.tools.overlay import outline_path
 from gui.view_labels import LabelKind
@@ -98,7 +98,7 @@ class PracticeController(QObject):
             if not is_case_file(path):
                 if self.model.base is None:
                     raise ScoringError(f"{path.name}: open the images the RTSTRUCT was drawn on first")
-                side = read_side(path, SimpleNamespace(primary=self.model.base))
+                side = read_side(path, Workspace.of_images(self.window.scan_result, self.model.base))
                 self._begin(path, side.lesions, dict(self.window.case_controller.case.facts))
                 return
             case = load_case(path)

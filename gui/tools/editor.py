@@ -14,13 +14,13 @@ core.contours; this module only decides *which* lesion an edit goes to:
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from core.codes import Site
 from core.contours import gaps, interpolate_mask, paint_slice
+from core.lesion_labels import is_site_label, new_label
 from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion, UpdateLesion
 from core.segment_record import SegmentRecord
 from core.volume import Volume
@@ -77,13 +77,8 @@ class LesionEditor(QObject):
         return self.model.base
 
     def new_label(self, site: Site | str) -> str:
-        """'<Site> n' with the smallest n not used by another lesion of that site."""
-        site = Site.parse(site)
-        used = {lesion.label for lesion in self.model.lesions}
-        n = 1
-        while f"{site.label} {n}" in used:
-            n += 1
-        return f"{site.label} {n}"
+        """'<Site> n' with the smallest n not used by another lesion (core.lesion_labels)."""
+        return new_label(site, (lesion.label for lesion in self.model.lesions))
 
     # ------------------------------------------------------------------- adds
     def add_lesion(self, *, mask: LesionMask | None = None, point_mm=None, select: bool = True,
@@ -176,7 +171,7 @@ class LesionEditor(QObject):
             self.message.emit(str(exc))
             return False
         if "site" in changes and "label" not in changes and new.site != lesion.site \
-                and re.fullmatch(rf"{re.escape(lesion.site.label)} \d+", lesion.label):
+                and is_site_label(lesion.label, lesion.site):
             new = new.with_changes(label=self.new_label(new.site))
         if new == lesion:
             return False

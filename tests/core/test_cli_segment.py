@@ -51,6 +51,8 @@ def test_segment_creates_then_extends_a_case(tmp_path, truth):
     assert [l.site.value for l in load_case(case).lesions] == ["liver", "liver", "bone"]
     # segmenting proposes lesions; nobody assessed whether they can be treated (issue 12)
     assert [l.treatable.value for l in load_case(case).lesions] == ["not assessed"] * 3
+    # labelled as the lesion tools of the window label them (core.lesion_labels), not by their ids
+    assert [l.label for l in load_case(case).lesions] == ["Liver 1", "Liver 2", "Bone 1"]
 
 
 def test_seed_outside_the_image_exits_2_and_saves_nothing(tmp_path, truth):

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QTabBar
 
-from gui.orientation import Plane
+from core.orientation import Plane
 
 
 @pytest.fixture(autouse=True)

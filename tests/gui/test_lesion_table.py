@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
 
 from core.audit import AuditAction
 from core.codes import Site, Treatability
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.panels.lesion_table import C_ID, C_LABEL, C_SIDE, C_SITE, C_TREAT, C_VOL, counts_text
 from gui.tools.overlay import lesion_color
 from tests.gui.test_lesion_tools import SQUARE, ct_win, draw_polygon, key  # noqa: F401 (fixture)

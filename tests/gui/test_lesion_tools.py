@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 
 from core.contours import brush_stroke, polygon_to_mask
-from gui.orientation import Plane
+from core.orientation import Plane
 from tests.gui.conftest import (  # noqa: F401 - PHANTOM and make_window: imported from here too
     CT_SHAPE,
     CT_SPACING,

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from core.rt.rtstruct_write import RoiSpec, build_rtstruct, read_image_header, write_validated
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.structures_wiring import ExportDialog
 from tests.core.rt_helpers import sphere_mask
 

@@ -303,3 +303,21 @@ def test_before_any_lesion_is_marked_the_rows_say_so_instead_of_a_red_not_eligib
     assert panel.counts_label.text() == "Metastases: 1 (liver 1)"
     window.undo_stack.undo()
     assert panel.rule_set_item("sabr-comet").text(1) == "NO LESIONS YET"
+
+
+def test_statuses_are_coloured_as_in_the_summary_pdf(rules_window, ct_volume):
+    """A criterion met, failed or unknown has the colour the PDF gives it (core.display, one home)."""
+    from core.summary.pdf import STATUS_COLOURS as PDF_STATUS_COLOURS
+
+    w = rules_window
+    w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, 5, "adrenal")))  # 6: too many
+    w.rules_wiring.case.facts = {k: v for k, v in FACTS.items() if k != "ecog"}  # performance status unknown
+    w.rules_wiring.evaluate_now()
+    panel = w.rules_wiring.panel
+    seen = {}
+    for result in rules_window.rules_wiring.evaluation.results:
+        for c in result.criteria:
+            item = panel.criterion_item(result.id, c.id)
+            seen.setdefault(c.status, item.foreground(1).color().name())
+    assert set(seen) == {"pass", "fail", "unknown"}
+    assert seen == {status: PDF_STATUS_COLOURS[status] for status in seen}

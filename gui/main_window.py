@@ -68,6 +68,7 @@ from gui.tools import LesionEditor, ToolManager
 from gui.tools.wiring import LesionWiring
 from gui.undo import UndoStack
 from gui.viewer_model import Probe, ViewerModel
+from gui.wheel_guard import install_wheel_guard
 from gui.workers import TaskRunner
 
 log = logging.getLogger("oligoplan.gui")
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("OligoPlan")
+        install_wheel_guard()  # no field changes on the wheel unless clicked (gui.wheel_guard)
         self.settings = settings if settings is not None else Settings()
         self.model = ViewerModel()
         self.actions: Actions = make_actions(self)

@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             super().closeEvent(event)
             return
-        if not self.case_controller.ask_keep_work("Closing OligoPlan"):
+        if not self.case_controller.ask_keep_work("Closing OligoPlan", other_images=False):
             event.ignore()
             return
         self._closed = True
@@ -362,6 +362,7 @@ class MainWindow(QMainWindow):
         self.display_panel.disconnect_model()
         self.lesion_panel.disconnect_model()
         self.lesion_wiring.disconnect_model()
+        self.tool_manager.disconnect_model()
         self.review_wiring.disconnect_model()
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()

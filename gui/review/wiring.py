@@ -189,6 +189,8 @@ class ReviewWiring(QObject):
 
     def _update_actions(self) -> None:
         active = self.practice.active
+        if not active:
+            self.scorecard_dock.hide()  # ended, also by other images being shown
         self.actions.score_practice.setEnabled(active)
         self.actions.end_practice.setEnabled(active)
         self.actions.sign_off.setEnabled(not active)

@@ -66,6 +66,7 @@ class ReviewWiring(QObject):
         self.practice.disconnect_model()
         self._follow(None)
         if self.lesion_map_window is not None:
+            self.lesion_map_window.disconnect_model()
             self.lesion_map_window.close()
 
     def _build_menus(self) -> None:

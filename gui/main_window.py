@@ -374,7 +374,14 @@ class MainWindow(QMainWindow):
 
     def start_up(self, path: str | None = None) -> None:
         """After the window is shown: offer unsaved work left by a crash, else open ``path``
-        (a case file, `oligoplan CASE.json`, or a folder of images)."""
+        (a case file, `oligoplan CASE.json`, or a folder of images); then, the first time, ask the
+        user's name and role for the audit trail (gui.review.wiring.ReviewWiring.ask_user_if_unknown)."""
+        try:
+            self._open_at_start(path)
+        finally:
+            self.review_wiring.ask_user_if_unknown()
+
+    def _open_at_start(self, path: str | None) -> None:
         if self.case_controller.offer_recovery():
             return
         if path and Path(path).suffix.lower() == ".json" and not Path(path).is_dir():

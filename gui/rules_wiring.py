@@ -18,9 +18,10 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QMenu
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
 
 from core.errors import ExportError, FactsError, OarSettingsError
+from core.export_names import case_stem, existing
 from core.events import Signal
 from core.measure import surface_distance_mm
 from core.rules.case_check import RULE_SETS_KEY, CaseCheck, case_rule_sets
@@ -329,14 +330,36 @@ class RulesWiring(QObject):
         with error_boundary(self.window, "Writing the candidacy summary"):
             if not folder:
                 raise ExportError("choose a folder to write the summary into")
+            if not self._ask_overwrite(folder, anonymise):
+                return
             paths = self.export_summary(folder, anonymise=anonymise)
             self.window.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
                                      f"{', '.join(p.name for p in paths)}")
             from gui.pacs.offer import offer_send  # "Send to PACS…" for its DICOM files only (issue 6)
             offer_send(self.window, paths)
 
+    def summary_stem(self, anonymise: bool) -> str:
+        """``<patient ID>_<study date>_summary`` of the shown images (core.export_names)."""
+        base = self.model.base
+        return case_stem(base.info if base is not None else None, "summary", anonymise=anonymise)
+
+    def _ask_overwrite(self, folder: str | Path, anonymise: bool) -> bool:
+        """Files of that name in the folder (this case's earlier export, or another case's of the same
+        name): write over them only when the user says so."""
+        from core.summary.export import summary_paths
+
+        there = existing(summary_paths(folder, self.summary_stem(anonymise)).values())
+        if not there:
+            return True
+        answer = QMessageBox.question(
+            self.window, "OligoPlan — replace files?",
+            f"{Path(folder)} already holds {', '.join(p.name for p in there)}.\n\nReplace them with this case's "
+            "summary? (Cancel keeps them: choose another folder.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
     def export_summary(self, folder: str | Path, anonymise: bool = False) -> list[Path]:
-        """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows."""
+        """Write <case>_summary.pdf, .json and -lesions.csv of what the panel shows (names: summary_stem)."""
         from core.summary.export import write_summary
 
         ev = self.evaluate_now()
@@ -348,16 +371,16 @@ class RulesWiring(QObject):
             workspace = Workspace(folder=Path(getattr(scan, "root", ".")), scan=scan, primary=base, pet=pet)
         warnings = [] if ev.oar is not None else ["no organs at risk loaded: OAR flags unknown"]
         paths = write_summary(self.case, CaseCheck(ev, workspace, warnings), folder, anonymise=anonymise,
-                              author=self._author())
+                              author=self._author(), stem=self.summary_stem(anonymise))
         self.window.settings.set(LAST_SUMMARY_FOLDER, str(folder))
         return paths
 
-    def _author(self) -> str | None:
+    def _author(self) -> str:
         review = getattr(self.window, "review_wiring", None)
         user = getattr(review, "user", None) if review is not None else None
         if user and user[0]:
             return f"{user[0]} ({user[1]})" if len(user) > 1 and user[1] else user[0]
-        return None
+        return ""  # not given yet: never the login name ("root")
 
 
 def _valid(key: str, value) -> bool:

@@ -7,7 +7,7 @@ import math
 import sys
 from pathlib import Path
 
-from core.case import Case, load_case, save_case
+from core.case import Case, load_case, update_case
 from core.codes import LesionKind, Site
 from core.errors import NoImagesError, OligoPlanError, SegmentationError
 from core.lesions import AddLesion, Lesion, UndoStack
@@ -95,33 +95,40 @@ def cmd_segment(args) -> int:
         workspace = open_folder(args.images)
     except NoImagesError as exc:
         raise NoImagesError(f"{exc}; {images_hint()}") from None
-    case = load_case(out) if out.exists() else Case(images=workspace.image_refs())
-    if out.exists():
-        check_case_images(case, workspace)
+    if out.exists():  # a bad case file or other images are refused before the slow part
+        check_case_images(load_case(out), workspace)
     volume = workspace.segmentation_volume
     pet_options = [flag for flag, value in (("--pet-method", args.pet_method), ("--pet-threshold", args.pet_threshold),
                                             ("--pet-fwhm", args.pet_fwhm)) if value is not None]
     if workspace.pet is None and pet_options:
         print(f"oligoplan segment: warning: {args.images} holds no PET; {', '.join(pet_options)} "
               f"ignored, the lesions are grown on the {volume.info.modality.value}", file=sys.stderr)
-    new = []
+    results = []
     for seed in seeds:
         try:
-            result = workspace.segment_lesion(seed, params)
+            results.append((seed, workspace.segment_lesion(seed, params)))
         except SegmentationError as exc:
             raise SegmentationError(f"seed {','.join(f'{v:g}' for v in seed)}: {exc}; nothing was saved") from None
-        lesion_id = case.lesions.new_id()
-        new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=result.mask,
-                          segmentation=result.record))
-    for problem in case.integrity_warnings:  # the trail is kept as it is; the new lesions are added after it
-        print(f"oligoplan segment: warning: {out.name}: {problem}", file=sys.stderr)
+    new: list[Lesion] = []
     reopened: list[str] = []
-    case.review.reopened.connect(reopened.append)
-    stack = UndoStack()
-    for lesion in new:
-        stack.push(AddLesion(case.lesions, lesion))
-    case.review.reopened.disconnect(reopened.append)
-    save_case(case, out)
+
+    def add_lesions(case: Case) -> None:
+        """Under the case file's lock, on the case as it is on disk now (another writer's lesions kept)."""
+        check_case_images(case, workspace)
+        new.clear()
+        for seed, result in results:
+            lesion_id = case.lesions.new_id()
+            new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=result.mask,
+                              segmentation=result.record))
+        for problem in case.integrity_warnings:  # the trail is kept as it is; the new lesions are added after it
+            print(f"oligoplan segment: warning: {out.name}: {problem}", file=sys.stderr)
+        case.review.reopened.connect(reopened.append)
+        stack = UndoStack()
+        for lesion in new:
+            stack.push(AddLesion(case.lesions, lesion))
+        case.review.reopened.disconnect(reopened.append)
+
+    update_case(out, add_lesions, new=lambda: Case(images=workspace.image_refs()))
     for message in reopened:  # an approved or reviewed case is a draft again: say so, as the window does
         print(f"oligoplan segment: note: {message}", file=sys.stderr)
     rows = [lesion_row(lesion, workspace) for lesion in new]

@@ -235,7 +235,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
         edit_menu = self.menuBar().addMenu("&Edit")
-        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.delete_lesion, a.interpolate):
+        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.delete_lesion, a.cycle_treatable,
+                       a.interpolate):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         tools_menu = self.menuBar().addMenu("&Tools")
         for action in a.tools:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from core.codes import LesionKind, Site
+from core.codes import LesionKind, Site, Treatability
 from core.rules.schema import Counting
 
 
@@ -35,7 +35,7 @@ class LesionInfo:
     site: str = Site.OTHER.value
     laterality: str = ""
     kind: str = LesionKind.METASTASIS.value
-    treatable: bool = True
+    treatable: str = "not assessed"  # "yes", "no" or "not assessed" (core.codes.Treatability)
     longest_diameter_mm: float | None = None
     longest_axial_diameter_mm: float | None = None
     short_axis_mm: float | None = None
@@ -50,7 +50,7 @@ class LesionInfo:
         centroid = getattr(m, "centroid_mm", None) or lesion.point_mm
         return cls(
             id=lesion.id, label=lesion.label, site=lesion.site.value, laterality=lesion.laterality.value,
-            kind=lesion.kind.value, treatable=bool(lesion.treatable),
+            kind=lesion.kind.value, treatable=lesion.treatable.value,
             longest_diameter_mm=getattr(m, "longest_3d_diameter_mm", None),
             longest_axial_diameter_mm=getattr(m, "longest_axial_diameter_mm", None),
             short_axis_mm=getattr(m, "short_axis_mm", None),
@@ -58,6 +58,9 @@ class LesionInfo:
             suv_max=getattr(m, "suv_max", None),
             centroid_mm=tuple(float(v) for v in centroid) if centroid is not None else None,
         )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "treatable", Treatability.parse(self.treatable).value)
 
     def measure(self, name: str) -> float | None:
         value = getattr(self, name)

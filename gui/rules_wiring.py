@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
 
 from core.errors import ExportError, FactsError, OarSettingsError
 from core.export_names import case_stem, existing
+from core.image_facts import propose_image_facts
 from core.events import Signal
 from core.measure import surface_distance_mm
 from core.rules.case_check import RULE_SETS_KEY, CaseCheck, case_rule_sets
@@ -109,6 +110,7 @@ class RulesWiring(QObject):
         self._lesion_set.changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.volumes.connect(self.schedule)
+        self.model.events.volumes.connect(self._on_model_volumes)
         self.window.case_controller.about_to_save.connect(self._on_case_about_to_save)
 
     def follow_structures(self, structures) -> None:
@@ -124,6 +126,11 @@ class RulesWiring(QObject):
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.volumes.disconnect(self.schedule)
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    def _on_model_volumes(self) -> None:
+        """Modality and tracer proposed from the images now shown (only these: never another case's)."""
+        self.facts_form.set_proposals(propose_image_facts(self.model.base, self.model.overlay))
 
     # ------------------------------------------------------------- state
     @property

@@ -103,3 +103,19 @@ def test_a_segment_preview_selection_and_undo_history_do_not_carry_over_to_anoth
     assert segment.preview is None and not w.tool_manager.pending
     assert w.model.selected_id is None
     assert not w.undo_stack.canUndo()
+
+
+def test_the_scorecard_is_offered_under_the_case_s_name(scored, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    w = scored
+    offered = []
+
+    def save_name(parent, title, start, filters):
+        offered.append(start)
+        return str(tmp_path / start), filters
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_name))
+    w.review_wiring.scorecard_panel._choose_pdf()
+    info = w.model.base.info
+    assert offered == [f"{info.patient_id}_{info.study_date}_scorecard.pdf"]
+    assert (tmp_path / offered[0]).read_bytes()[:5] == b"%PDF-"

@@ -24,6 +24,7 @@ from core.rules.facts import FIELDS, FactField, FactKind, parse_fact
 from gui.panels.date_picker import add_calendar
 
 UNKNOWN_TEXT = "unknown"
+PROPOSED_TEXT = "proposed:"  # the unknown entry of a field the images suggest a value for
 
 
 class FactsForm(QWidget):
@@ -85,17 +86,22 @@ class FactsForm(QWidget):
         """Values the software worked out (core.image_facts: modality and tracer of the loaded images).
 
         A PROPOSAL: the field stays unknown (the rule sets see unknown) and its "unknown" entry reads
-        "unknown — proposed: PET-CT (from the images)" in italics, until the user picks the value.
+        "proposed: PET-CT" in italics (the tooltip says why), until the user picks the value.
         ``{}`` removes them (another case or patient)."""
         self._proposals = dict(proposals)
         for key, editor in self.editors.items():
             if not isinstance(editor, QComboBox):
                 continue
             proposed = self._proposals.get(key)
-            text = f"{UNKNOWN_TEXT} — proposed: {proposed} (from the images)" if proposed else UNKNOWN_TEXT
-            editor.setItemText(0, text)
-            editor.setItemData(0, "Proposed from the loaded images: not used until you choose it"
-                               if proposed else None, Qt.ItemDataRole.ToolTipRole)
+            editor.setItemText(0, f"{PROPOSED_TEXT} {proposed}" if proposed else UNKNOWN_TEXT)
+            why = (f"{proposed} is proposed from the loaded images; the rule sets treat this fact as unknown "
+                   f"until you choose {proposed} (or another value) in the list") if proposed else None
+            editor.setItemData(0, why, Qt.ItemDataRole.ToolTipRole)
+            spec_tip = editor.property("fact_tooltip")
+            if spec_tip is None:
+                editor.setProperty("fact_tooltip", editor.toolTip())
+                spec_tip = editor.toolTip()
+            editor.setToolTip(f"{spec_tip}\n\n{why}" if why else spec_tip)
             self._mark_proposal(key)
 
     def proposal(self, key: str) -> str | None:

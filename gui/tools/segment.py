@@ -37,8 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: what to try after a click-segment found nothing (the status bar, after core's reason)
-SEGMENT_HINT = ("Try: click the lesion's centre (on the PET where it is hottest), a lower % of SUVmax on the "
-                "toolbar, or the polygon / brush tool")
+SEGMENT_HINT = "try its centre, lower % SUVmax or Polygon/Brush"
 
 #: the label over a click-segment preview
 PREVIEW_TEXT = "Enter accepts · Esc rejects"
@@ -94,7 +93,8 @@ class SegmentTool(Tool):
             try:
                 result = ws.segment_lesion(seed_mm, self.params)
             except SegmentationError as exc:
-                self.editor.message.emit(f"Click-segment found no lesion there: {exc}. {SEGMENT_HINT}")
+                # what to try first: a narrow status bar cuts the end (the whole text is its tooltip)
+                self.editor.message.emit(f"No lesion here: {SEGMENT_HINT} ({exc})")
                 self.changed()
                 return None
             self._preview, self._record = result.mask, result.record

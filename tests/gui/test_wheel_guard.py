@@ -100,3 +100,29 @@ def test_every_value_field_of_the_app_is_guarded(window, qtbot, make):
     wheel(field, -1)
     assert value() == before
     assert outer.verticalScrollBar().value() > 0
+
+
+def test_the_lesion_table_s_site_editor_ignores_the_wheel_until_clicked(window, ct_volume, qtbot):
+    """An open editor of the lesion table (site, side, kind) is a combo box like the facts form's."""
+    from core.lesions import AddLesion, Lesion
+    from gui.panels.lesion_table import C_SITE
+
+    w = window
+    w.show_volumes(ct_volume)
+    lesions = w.model.lesions
+    w.undo_stack.push_command(AddLesion(lesions, Lesion(lesions.new_id(), "Lesion 1", point_mm=(0.0, 0.0, 0.0))))
+    w.lesion_dock.show()
+    w.lesion_dock.raise_()
+    table = w.lesion_panel.table
+    qtbot.waitUntil(table.isVisible)
+    index = table.model().index(0, C_SITE)
+    site_before = next(iter(w.model.lesions)).site
+    table.edit(index)  # as a double-click on the cell does
+    editor = table.viewport().findChild(QComboBox)
+    assert isinstance(editor, QComboBox) and editor.isVisible()
+    shown = editor.currentIndex()
+    for notches in (-1, -1, 1):  # the pointer over the open editor, the wheel turned to scroll the table
+        wheel(editor, notches)
+    assert editor.currentIndex() == shown
+    table.commitData(editor)
+    assert next(iter(w.model.lesions)).site == site_before

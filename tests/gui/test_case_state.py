@@ -15,8 +15,8 @@ from tests.gui.test_lesion_tools import axial, at, draw_polygon, go_to_mm
 from tests.gui.test_review_practice import square_around
 
 POLY = SAMPLE_ROOT / "phantom-poly"
-Yes, No, Cancel, Discard = (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No,
-                            QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard)
+Yes, Cancel, Discard = (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Cancel,
+                        QMessageBox.StandardButton.Discard)
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QDialog, QMenu
 
 from core.errors import ExportError, FactsError, OarSettingsError
-from core.export_names import case_stem, existing
+from core.export_names import case_stem
 from core.image_facts import propose_image_facts
 from core.events import Signal
 from core.measure import surface_distance_mm
@@ -37,6 +37,7 @@ from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_rules_actions
 from gui.errors import error_boundary
+from gui.overwrite import ask_replace
 from gui.panels.facts_form import FactsForm
 from gui.panels.oar_settings_dialog import OarSettingsDialog
 from gui.panels.verdict_panel import VerdictPanel
@@ -355,15 +356,8 @@ class RulesWiring(QObject):
         name): write over them only when the user says so."""
         from core.summary.export import summary_paths
 
-        there = existing(summary_paths(folder, self.summary_stem(anonymise)).values())
-        if not there:
-            return True
-        answer = QMessageBox.question(
-            self.window, "OligoPlan — replace files?",
-            f"{Path(folder)} already holds {', '.join(p.name for p in there)}.\n\nReplace them with this case's "
-            "summary? (Cancel keeps them: choose another folder.)",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_replace(self.window, folder, summary_paths(folder, self.summary_stem(anonymise)).values(),
+                           "this case's summary")
 
     def export_summary(self, folder: str | Path, anonymise: bool = False) -> list[Path]:
         """Write <case>_summary.pdf, .json and -lesions.csv of what the panel shows (names: summary_stem)."""

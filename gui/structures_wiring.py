@@ -53,7 +53,7 @@ from core.lesions import AddLesion, LesionSet
 from core.case import Case
 from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
 from core.export_set import write_as_set
-from core.rt.export_job import cancelled_note, write_case_rtstruct, write_case_sr
+from core.rt.export_job import RTSTRUCT_NAME, SEG_NAME, SR_NAME, cancelled_note, write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
 from core.rt.rtstruct_write import RoiSpec
@@ -62,6 +62,7 @@ from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_structure_actions
 from gui.errors import error_boundary, show_exception
+from gui.overwrite import ask_replace
 from gui.panels.structure_list import StructureList, structure_key
 from gui.structure_overlay import StructureOverlay
 from gui.workers import TaskRunner
@@ -408,6 +409,10 @@ class StructureWiring(QObject):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         folder = dialog.folder_edit.text().strip()
+        names = (RTSTRUCT_NAME,) if kind == "rtstruct" else (SR_NAME, SEG_NAME)
+        if folder and not ask_replace(self.window, folder, [Path(folder) / n for n in names],
+                                      f"this case's {'RTSTRUCT' if kind == 'rtstruct' else 'SR and SEG'}"):
+            return
         self.start_export(kind, folder, dialog.anonymise_box.isChecked(),
                           kind == "rtstruct" and dialog.oars_box.isChecked())
 

@@ -34,6 +34,8 @@ def guarded_field(obj: QObject) -> QWidget | None:
             return widget
         if isinstance(widget, QAbstractSlider) and not isinstance(widget, QScrollBar):
             return widget
+        if widget.isWindow():  # an open combo's list is a pop-up window of its own: its wheel scrolls it
+            return None
         widget = widget.parentWidget()
     return None
 

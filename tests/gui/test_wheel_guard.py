@@ -126,3 +126,24 @@ def test_the_lesion_table_s_site_editor_ignores_the_wheel_until_clicked(window, 
     assert editor.currentIndex() == shown
     table.commitData(editor)
     assert next(iter(w.model.lesions)).site == site_before
+
+
+def test_the_wheel_scrolls_an_open_drop_down_list_not_the_form(window, facts_form, qtbot):
+    from PySide6.QtWidgets import QListView
+
+    form = facts_form
+    combo = form.editors["primary_site"]  # a long list
+    bar = form.findChild(QScrollArea).verticalScrollBar()
+    form.findChild(QScrollArea).ensureWidgetVisible(combo)
+    form_at = bar.value()
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)  # opens the list
+    view = combo.view()
+    assert isinstance(view, QListView)
+    qtbot.waitUntil(view.isVisible)
+    view.setFixedHeight(60)  # shorter than its items: the list itself scrolls
+    list_at = view.verticalScrollBar().value()
+    wheel(view.viewport(), -2)
+    assert bar.value() == form_at  # the form behind the open list did not move
+    assert view.verticalScrollBar().value() > list_at  # the list scrolled
+    combo.hidePopup()
+    assert form.value_text("primary_site") == "unknown"

@@ -316,8 +316,12 @@ class CaseController(QObject):
         show_exception(self.window, f"Opening the case {name}", exc)
 
     # ---------------------------------------------------- unsaved work
-    def ask_keep_work(self, doing: str) -> bool:
-        """Before replacing the case: offer to save unsaved work. False = the user cancelled."""
+    def ask_keep_work(self, doing: str, *, other_images: bool = True) -> bool:
+        """Before replacing the case: offer to save unsaved work; when other images will be shown
+        (``other_images``), end a practice first (asked). False = the user cancelled."""
+        review = getattr(self.window, "review_wiring", None)
+        if other_images and review is not None and not review.practice.ask_end(doing):
+            return False
         if not self.is_modified:
             return True
         answer = QMessageBox.question(

@@ -70,6 +70,7 @@ from gui.tools import LesionEditor, ToolManager
 from gui.tools.wiring import LesionWiring
 from gui.undo import UndoStack
 from gui.viewer_model import Probe, ViewerModel
+from gui.wheel_guard import install_wheel_guard
 from gui.workers import TaskRunner
 
 log = logging.getLogger("oligoplan.gui")
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("OligoPlan")
+        install_wheel_guard()  # no field changes on the wheel unless clicked (gui.wheel_guard)
         self.settings = settings if settings is not None else Settings()
         self.model = ViewerModel()
         self.actions: Actions = make_actions(self)
@@ -351,7 +353,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             super().closeEvent(event)
             return
-        if not self.case_controller.ask_keep_work("Closing OligoPlan"):
+        if not self.case_controller.ask_keep_work("Closing OligoPlan", other_images=False):
             event.ignore()
             return
         self._closed = True
@@ -364,6 +366,7 @@ class MainWindow(QMainWindow):
         self.display_panel.disconnect_model()
         self.lesion_panel.disconnect_model()
         self.lesion_wiring.disconnect_model()
+        self.tool_manager.disconnect_model()
         self.review_wiring.disconnect_model()
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
@@ -375,7 +378,14 @@ class MainWindow(QMainWindow):
 
     def start_up(self, path: str | None = None) -> None:
         """After the window is shown: offer unsaved work left by a crash, else open ``path``
-        (a case file, `oligoplan CASE.json`, or a folder of images)."""
+        (a case file, `oligoplan CASE.json`, or a folder of images); then, the first time, ask the
+        user's name and role for the audit trail (gui.review.wiring.ReviewWiring.ask_user_if_unknown)."""
+        try:
+            self._open_at_start(path)
+        finally:
+            self.review_wiring.ask_user_if_unknown()
+
+    def _open_at_start(self, path: str | None) -> None:
         if self.case_controller.offer_recovery():
             return
         if path and Path(path).suffix.lower() == ".json" and not Path(path).is_dir():

@@ -22,6 +22,8 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMenu
 
 from core.errors import ExportError, FactsError, OarSettingsError
+from core.export_names import case_stem
+from core.image_facts import propose_image_facts
 from core.events import Signal
 from core.rules.case_check import RULE_SETS_KEY, CaseCheck, EvaluationCache, case_rule_sets, evaluate_case
 from core.rules.engine import Evaluation
@@ -33,6 +35,7 @@ from core.rules.oar_settings import settings_path as oar_settings_path
 from core.workspace import Workspace
 from gui.actions import make_rules_actions
 from gui.errors import error_boundary
+from gui.overwrite import ask_replace
 from gui.panels.facts_form import FactsForm
 from gui.panels.oar_settings_dialog import OarSettingsDialog
 from gui.panels.verdict_panel import VerdictPanel
@@ -105,6 +108,7 @@ class RulesWiring(QObject):
         self._lesion_set.changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.volumes.connect(self.schedule)
+        self.model.events.volumes.connect(self._on_model_volumes)
         self.window.case_controller.about_to_save.connect(self._on_case_about_to_save)
 
     def follow_structures(self, structures) -> None:
@@ -120,6 +124,11 @@ class RulesWiring(QObject):
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.volumes.disconnect(self.schedule)
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    def _on_model_volumes(self) -> None:
+        """Modality and tracer proposed from the images now shown (only these: never another case's)."""
+        self.facts_form.set_proposals(propose_image_facts(self.model.base, self.model.overlay))
 
     # ------------------------------------------------------------- state
     @property
@@ -307,6 +316,8 @@ class RulesWiring(QObject):
         with error_boundary(self.window, "Writing the candidacy summary"):
             if not folder:
                 raise ExportError("choose a folder to write the summary into")
+            if not self._ask_overwrite(folder, anonymise):
+                return
             paths = self.export_summary(folder, anonymise=anonymise, keep_free_text=dialog.keep_free_text(),
                                         author=dialog.author())
             self.window.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
@@ -314,9 +325,22 @@ class RulesWiring(QObject):
             from gui.pacs.offer import offer_send  # "Send to PACS…" for its DICOM files only (issue 6)
             offer_send(self.window, paths)
 
+    def summary_stem(self, anonymise: bool) -> str:
+        """``<patient ID>_<study date>_summary`` of the shown images (core.export_names)."""
+        base = self.model.base
+        return case_stem(base.info if base is not None else None, "summary", anonymise=anonymise)
+
+    def _ask_overwrite(self, folder: str | Path, anonymise: bool) -> bool:
+        """Files of that name in the folder (this case's earlier export, or another case's of the same
+        name): write over them only when the user says so."""
+        from core.summary.export import summary_paths
+
+        return ask_replace(self.window, folder, summary_paths(folder, self.summary_stem(anonymise)).values(),
+                           "this case's summary")
+
     def export_summary(self, folder: str | Path, anonymise: bool = False, keep_free_text: bool = False,
                        author: str = "") -> list[Path]:
-        """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows.
+        """Write <case>_summary.pdf, .json and -lesions.csv of what the panel shows (names: summary_stem).
 
         Anonymised: free text only when ``keep_free_text`` (the user reviewed it in the dialog),
         ``author`` as written ("" = left out; core.export_privacy)."""
@@ -330,16 +354,16 @@ class RulesWiring(QObject):
 
             policy = AnonymisePolicy.new(keep_free_text=keep_free_text, author=author)
         paths = write_summary(self.case, CaseCheck(ev, self.workspace(), warnings), folder, anonymise=anonymise,
-                              author=self._author(), policy=policy)
+                              author=self._author(), policy=policy, stem=self.summary_stem(anonymise))
         self.window.settings.set(LAST_SUMMARY_FOLDER, str(folder))
         return paths
 
-    def _author(self) -> str | None:
+    def _author(self) -> str:
         review = getattr(self.window, "review_wiring", None)
         user = getattr(review, "user", None) if review is not None else None
         if user and user[0]:
             return f"{user[0]} ({user[1]})" if len(user) > 1 and user[1] else user[0]
-        return None
+        return ""  # not given yet: never the login name ("root")
 
 
 def _valid(key: str, value) -> bool:

@@ -42,7 +42,7 @@ from core.lesions import AddLesion, LesionSet
 from core.case import Case
 from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
 from core.export_set import write_as_set
-from core.rt.export_job import cancelled_note, write_case_rtstruct, write_case_sr
+from core.rt.export_job import RTSTRUCT_NAME, SEG_NAME, SR_NAME, cancelled_note, write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
 from core.rt.rtstruct_write import RoiSpec
@@ -52,6 +52,7 @@ from core.workspace import Workspace
 from gui.actions import make_structure_actions
 from gui.errors import error_boundary, show_exception
 from gui.export_dialog import ExportDialog  # noqa: F401 (tests patch it here)
+from gui.overwrite import ask_replace
 from gui.panels.structure_list import StructureList, structure_key
 from gui.structure_overlay import StructureOverlay
 from gui.workers import TaskRunner
@@ -368,6 +369,10 @@ class StructureWiring(QObject):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         folder = dialog.folder_edit.text().strip()
+        names = (RTSTRUCT_NAME,) if kind == "rtstruct" else (SR_NAME, SEG_NAME)
+        if folder and not ask_replace(self.window, folder, [Path(folder) / n for n in names],
+                                      f"this case's {'RTSTRUCT' if kind == 'rtstruct' else 'SR and SEG'}"):
+            return
         self.start_export(kind, folder, dialog.anonymise(), kind == "rtstruct" and dialog.oars_box.isChecked(),
                           keep_free_text=dialog.keep_free_text(), author=dialog.author())
 

@@ -83,12 +83,21 @@ class ViewerModel:
     lesion set was replaced by another (a case opened); ``selection(old, new)``
     after the selected lesion id changed. Edits of the lesions themselves
     come from ``model.lesions.changed``.
+
+    ``case_closed()`` fires just before another case (another patient, another
+    case file, a new empty case) replaces the shown one, followed by
+    ``lesions()`` once it is shown. It is the one place per-case state is reset:
+    every component that keeps state about the shown case (a tool's preview or
+    outline in progress, the selection, candidate lists, proposals, a practice's
+    reference) subscribes with one line, e.g.
+    ``model.events.case_closed.connect(self._on_model_case_closed)``, and drops it
+    there. (The undo history is the case controller's and is cleared with the case.)
     """
 
     def __init__(self) -> None:
         self.events = SimpleNamespace(
             volumes=Signal(), cursor=Signal(), window=Signal(), overlay=Signal(),
-            lesions=Signal(), selection=Signal(),
+            lesions=Signal(), selection=Signal(), case_closed=Signal(),
         )
         self._lesions = LesionSet()
         self._lesions.changed.connect(self._on_lesions_changed)
@@ -277,6 +286,8 @@ class ViewerModel:
         """Show another lesion set (a case was opened or started)."""
         if not isinstance(lesions, LesionSet):
             raise TypeError(f"lesions must be a core.lesions.LesionSet; got {type(lesions).__name__}")
+        self.set_selected(None)
+        self.events.case_closed.emit()  # per-case state of the old case goes (see the class docstring)
         self._lesions.changed.disconnect(self._on_lesions_changed)
         self._lesions = lesions
         lesions.changed.connect(self._on_lesions_changed)

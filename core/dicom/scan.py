@@ -324,7 +324,25 @@ def series_info(ds: Dataset) -> SeriesInfo:
         study_date=text("StudyDate"),
         study_description=text("StudyDescription"),
         series_number=number,
+        tracer=_tracer(ds),
     )
+
+
+def _tracer(ds: Dataset) -> str:
+    """(0054,0016) > (0018,0031) Radiopharmaceutical, else (0054,0304) > (0008,0104) Code Meaning."""
+    try:
+        items = safe_get(ds, "RadiopharmaceuticalInformationSequence") or []
+        for item in items:
+            name = str(safe_get(item, "Radiopharmaceutical", "") or "").strip()
+            if name:
+                return name
+            for code in safe_get(item, "RadiopharmaceuticalCodeSequence") or []:
+                meaning = str(safe_get(code, "CodeMeaning", "") or "").strip()
+                if meaning:
+                    return meaning
+    except (TypeError, AttributeError, ValueError):  # a malformed sequence: no tracer, never a failed scan
+        return ""
+    return ""
 
 
 def _thickness(ds: Dataset) -> float | None:

@@ -29,6 +29,12 @@ def summary_pictures(case, workspace, summary: dict):
     return mip, key
 
 
+def summary_paths(out_dir: str | Path, stem: str = "summary") -> dict[str, Path]:
+    """The files write_summary writes into ``out_dir``: {"pdf", "json", "csv"} -> path."""
+    out_dir = Path(out_dir)
+    return {"pdf": out_dir / f"{stem}.pdf", "json": out_dir / f"{stem}.json", "csv": out_dir / f"{stem}-lesions.csv"}
+
+
 def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = True, json: bool = True,
                   csv: bool = True, anonymise: bool = False, author: str | None = None,
                   stem: str = "summary", policy=None) -> list[Path]:
@@ -51,11 +57,12 @@ def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = Tr
 
         summary = anonymise_summary(summary, policy, case, identifiers=image_identifiers(check.workspace))
     written = []
+    paths = summary_paths(out_dir, stem)
     if pdf:
         mip, key = summary_pictures(case, check.workspace, summary)
-        written.append(write_summary_pdf(summary, out_dir / f"{stem}.pdf", mip, key))
+        written.append(write_summary_pdf(summary, paths["pdf"], mip, key))
     if json:
-        written.append(write_summary_json(summary, out_dir / f"{stem}.json"))
+        written.append(write_summary_json(summary, paths["json"]))
     if csv:
-        written.append(write_lesion_csv(summary, out_dir / f"{stem}-lesions.csv"))
+        written.append(write_lesion_csv(summary, paths["csv"]))
     return written

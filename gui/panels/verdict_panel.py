@@ -11,13 +11,14 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QMenu,
+    QStyledItemDelegate,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -74,6 +75,7 @@ class VerdictPanel(QWidget):
             self.menu.addAction(action)
             self.rule_set_actions[rs.id] = action
         self.picker.setMenu(self.menu)
+        self._menu_stays_open = StayOpenMenu(self.menu)  # tick several rule sets in one go
         self.oar_button = QToolButton(self)
         self.oar_button.setObjectName("oar_settings_button")
         self.oar_button.setText("OAR flags…")
@@ -113,7 +115,12 @@ class VerdictPanel(QWidget):
         self.tree.setObjectName("verdict_tree")
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setColumnCount(len(COLUMNS))
-        self.tree.setUniformRowHeights(True)
+        # a criterion's name wraps onto more lines rather than being cut off ("Number of metastases
+        # at most 5 in total…" read "Number of metast…" in a 440 px dock); its tooltip has it too
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.setItemDelegateForColumn(0, WrapDelegate(self.tree))
         for col, width in enumerate((200, 70, 60, 100, 70)):
             self.tree.setColumnWidth(col, width)
         # the status column holds the criteria's pass / FAIL / unknown only: a rule set's row spans the
@@ -338,7 +345,9 @@ class VerdictPanel(QWidget):
         self.fit_columns()
 
     # ------------------------------------------------------------ events
-    def _on_header_section_resized(self, *_args) -> None:
+    def _on_header_section_resized(self, index: int, *_args) -> None:
+        if index == 0:
+            self.tree.doItemsLayout()  # the names wrap to the new width: rows as tall as their lines
         if not self._fitting and self.isVisible():
             self._user_sized = True
 
@@ -354,6 +363,52 @@ class VerdictPanel(QWidget):
         self._clicks[key] = n + 1
         ordered = lesions[n % len(lesions):] + lesions[: n % len(lesions)]  # next one first
         self.lesions_clicked.emit(ordered)
+
+
+class WrapDelegate(QStyledItemDelegate):
+    """Rows of the criterion column as tall as their name wrapped to the column's width (Qt's own
+    size hint does not know the width, so a wrapped name was cut to its first line)."""
+
+    def __init__(self, tree: QTreeWidget):
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint(option, index)
+        depth, parent = 0, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        if depth == 0:  # a rule set's row spans the tree: one line
+            return hint
+        width = self.tree.header().sectionSize(0) - (depth + 1) * self.tree.indentation() - COLUMN_PADDING
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        fm = QFontMetrics(option.font)
+        height = fm.boundingRect(QRect(0, 0, max(width, 20), 100000), int(Qt.TextFlag.TextWordWrap), text).height()
+        return QSize(hint.width(), max(hint.height(), height + 4))
+
+
+class StayOpenMenu(QObject):
+    """Keeps a menu of checkable actions open while the user ticks several (a click or Space / Enter
+    toggles the action under the pointer; Esc or a click outside closes the menu)."""
+
+    def __init__(self, menu: QMenu):
+        super().__init__(menu)
+        self.menu = menu
+        menu.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonRelease:
+            action = self.menu.actionAt(event.position().toPoint())
+        elif kind == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return,
+                                                                Qt.Key.Key_Enter):
+            action = self.menu.activeAction()
+        else:
+            return False
+        if action is None or not action.isCheckable() or not action.isEnabled():
+            return False
+        action.toggle()
+        return True  # handled: the menu stays open
 
 
 def _oar_text(ev: Evaluation) -> str:

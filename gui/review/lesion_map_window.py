@@ -136,6 +136,8 @@ class LesionMapWindow(QWidget):
         self.setWindowTitle("OligoPlan — lesion map")
         self.main_window = main_window
         self.model = main_window.model
+        # the map shows one case's images: another case or patient closes it (the one per-case reset)
+        self.model.events.case_closed.connect(self._on_model_case_closed)
         layout = QVBoxLayout(self)
         self.mip_row = QHBoxLayout()
         layout.addLayout(self.mip_row, 3)
@@ -146,6 +148,19 @@ class LesionMapWindow(QWidget):
         self.cards: dict[str, QFrame] = {}
         # 1200 x 900 when the screen has room; on a 1024 x 768 screen that was larger than the screen
         fit_to_screen(self, 1200, 900, main_window.screen(), fraction=0.9)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Esc closes the map, as any viewer's pop-up window."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)
+
+    def _on_model_case_closed(self) -> None:
+        self.close()
+
+    def disconnect_model(self) -> None:
+        self.model.events.case_closed.disconnect(self._on_model_case_closed)
 
     def rebuild(self) -> None:
         """Recompute the projections and thumbnails from the shown images and lesions."""

@@ -142,6 +142,9 @@ def lesion_to_json(lesion: Lesion) -> dict:
         "site": lesion.site.value,
         "site_code": {"value": code.value, "scheme": code.scheme, "meaning": code.meaning},
         "laterality": lesion.laterality.value,
+        "site_source": lesion.site_source_text,
+        "site_detail": lesion.site_detail,
+        "site_confirmed": lesion.site_confirmed,
         "kind": lesion.kind.value,
         "treatable": lesion.treatable,
         "notes": lesion.notes,
@@ -310,6 +313,7 @@ def _lesion_from_json(item, where: str) -> Lesion:
             label=str(item.get("label", item["id"])),
             site=site,
             laterality=item.get("laterality", "") or "",
+            **_site_source_from_json(item),
             kind=item.get("kind", "metastasis"),
             treatable=bool(item.get("treatable", True)),
             notes=str(item.get("notes", "")),
@@ -321,6 +325,15 @@ def _lesion_from_json(item, where: str) -> Lesion:
         raise CaseFileError(f"{where}: missing field {exc}") from None
     except (ValueError, TypeError) as exc:
         raise CaseFileError(f"{where}: {exc}") from None
+
+
+def _site_source_from_json(item: dict) -> dict:
+    """site_source ("structure:LIVER", "ct-anatomy", "user", "unknown"), its detail and whether it is
+    confirmed; a lesion from a file written before proposals existed has a user-chosen site."""
+    text = str(item.get("site_source") or "user")
+    structure = text.split(":", 1)[1] if text.startswith("structure:") else ""
+    return {"site_source": text, "site_structure": structure, "site_detail": str(item.get("site_detail") or ""),
+            "site_confirmed": bool(item.get("site_confirmed", True))}
 
 
 def _list(doc: dict, key: str, name: str) -> list:

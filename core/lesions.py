@@ -178,6 +178,8 @@ class Lesion:
         if self.site_source is SiteSource.USER:
             return "chosen by the user"
         detail = self.site_detail or self.site_source_text
+        if self.site is Site.UNKNOWN:
+            return f"site unknown ({detail})"
         return f"{detail}; confirmed" if self.site_confirmed else f"proposed ({detail})"
 
     def with_proposal(self, proposal) -> "Lesion":

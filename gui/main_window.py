@@ -233,7 +233,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
         edit_menu = self.menuBar().addMenu("&Edit")
-        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.delete_lesion, a.interpolate):
+        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.confirm_site, a.delete_lesion,
+                       a.interpolate):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         tools_menu = self.menuBar().addMenu("&Tools")
         for action in a.tools:
@@ -359,6 +360,7 @@ class MainWindow(QMainWindow):
             view.disconnect_model()
         self.display_panel.disconnect_model()
         self.lesion_panel.disconnect_model()
+        self.editor.disconnect_model()
         self.lesion_wiring.disconnect_model()
         self.review_wiring.disconnect_model()
         self.rules_wiring.disconnect_model()

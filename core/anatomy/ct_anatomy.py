@@ -91,27 +91,33 @@ class AnatomyMap:
 
 _CACHE: "weakref.WeakKeyDictionary[Volume, AnatomyMap]" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+_BUILD_LOCK = threading.Lock()
 
 
 def ct_anatomy(ct: Volume) -> AnatomyMap:
-    """The coarse anatomy of ``ct`` (HU), computed on first use and cached per volume."""
-    with _LOCK:
-        found = _CACHE.get(ct)
-    if found is None:
-        found = _build_ct(ct)
-        with _LOCK:
-            _CACHE[ct] = found
-    return found
+    """The coarse anatomy of ``ct`` (HU), computed on first use and cached per volume
+    (thread-safe: a second caller waits for the first build, e.g. the gui's warm-up)."""
+    return _cached(ct, _build_ct)
 
 
 def pet_outline(pet: Volume) -> AnatomyMap:
     """The body outline and midline of a PET (no organs), cached per volume."""
+    return _cached(pet, _build_pet)
+
+
+def is_cached(volume: Volume) -> bool:
+    """Whether the anatomy of ``volume`` is built already (a proposal then only samples it)."""
     with _LOCK:
-        found = _CACHE.get(pet)
-    if found is None:
-        found = _build_pet(pet)
-        with _LOCK:
-            _CACHE[pet] = found
+        return volume in _CACHE
+
+
+def _cached(volume: Volume, build) -> AnatomyMap:
+    with _BUILD_LOCK:
+        found = _CACHE.get(volume)
+        if found is None:
+            found = build(volume)
+            with _LOCK:
+                _CACHE[volume] = found
     return found
 
 

@@ -181,8 +181,6 @@ def lesion_row(lesion: Lesion, workspace: Workspace) -> dict:
         "site": lesion.site.value,
         "side": lesion.laterality.value,
         "site_source": lesion.site_source_text,
-        "site_confirmed": lesion.site_confirmed,
-        "site_detail": lesion.site_detail,
         "kind": lesion.kind.value,
         "volume_cc": _round(m.volume_cc, 3),
         "centroid_mm": [round(v, 2) for v in m.centroid_mm] if m.centroid_mm else None,

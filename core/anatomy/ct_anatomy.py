@@ -45,8 +45,10 @@ THIN_BONE_HU = 450.0
 SOFT_LOW_HU, SOFT_HIGH_HU = -30.0, 250.0
 LUNG_MIN_CC = 20.0
 LIVER_ERODE_MM, LIVER_MIN_CC = 10.0, 300.0
-#: Liver voxels lie within this many HU of the liver's commonest CT number.
-LIVER_HU_WINDOW = 25.0
+#: Liver voxels lie within this many HU of the liver's commonest CT number: 2.5 robust SDs of the
+#: sample under the right lung, kept between these limits (tight enough to leave out muscle and heart,
+#: about 20 HU below the liver on an unenhanced CT).
+LIVER_HU_WINDOW = (12.0, 25.0)
 #: Enclosed by bone in one slice: below this area a hole is bone (canal, marrow);
 #: between it and the head limit it may be the brain.
 BONE_HOLE_MAX_MM2, BRAIN_HOLE_MAX_MM2 = 2500.0, 30000.0
@@ -227,13 +229,17 @@ def _liver(ct, hu, body, lung_hull, bone, midline, step, voxel_cc) -> np.ndarray
     the organs touching it, the right-sided anterior region grown back and its holes filled."""
     soft = body & ~lung_hull & ~bone & (hu > SOFT_LOW_HU) & (hu < SOFT_HIGH_HU)
     spacing = np.array(ct.spacing_mm) * np.array(step)
-    typical = _liver_hu_below_right_lung(ct, hu, soft, lung_hull, midline, step, spacing)
-    if typical is None:
+    sample = _below_right_lung(ct, hu, soft, lung_hull, midline, step, spacing)
+    if sample is None:
         seed = _right_anterior_region(ct, soft, body, midline, step, spacing, voxel_cc)
         if seed is None:
             return np.zeros_like(body)
-        typical = _mode(hu[seed])
-    similar = soft & (np.abs(hu - typical) < LIVER_HU_WINDOW)
+        sample = hu[seed]
+    typical = _mode(sample)
+    near = sample[np.abs(sample - typical) < 50.0]
+    spread = 1.4826 * float(np.median(np.abs(near - typical))) if near.size else 0.0
+    window = float(np.clip(2.5 * spread, *LIVER_HU_WINDOW))
+    similar = soft & (np.abs(hu - typical) < window)
     seed = _right_anterior_region(ct, similar, body, midline, step, spacing, voxel_cc)
     if seed is None:
         return np.zeros_like(body)
@@ -250,8 +256,8 @@ def _mode(values: np.ndarray) -> float:
     return float(edges[i] + 2.5)
 
 
-def _liver_hu_below_right_lung(ct, hu, soft, lung_hull, midline, step, spacing) -> float | None:
-    """The commonest soft-tissue CT number 15 to 40 mm below the right lung's base."""
+def _below_right_lung(ct, hu, soft, lung_hull, midline, step, spacing) -> np.ndarray | None:
+    """The soft-tissue CT numbers 15 to 40 mm below the right lung's base (the liver, on most patients)."""
     if not lung_hull.any():
         return None
     nz = hu.shape[0]
@@ -268,9 +274,7 @@ def _liver_hu_below_right_lung(ct, hu, soft, lung_hull, midline, step, spacing) 
         jj, ii = np.nonzero(ok)
         below[k[ok], jj, ii] = True
     values = hu[below & soft]
-    if values.size < 20:
-        return None
-    return _mode(values)
+    return values if values.size >= 20 else None
 
 
 def _x_mm_grid(ct, shape, step) -> np.ndarray:

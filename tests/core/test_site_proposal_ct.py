@@ -106,3 +106,18 @@ def test_ct_anatomy_on_a_real_ct(real_ct, centre, diameter, site, side):
 def test_a_lesion_at_the_liver_edge_is_said_to_be_there(real_ct):
     proposal = propose_site(sphere_mask(real_ct, (-132.0, 0.0, -260.0), 20.0), real_ct, ct=real_ct)
     assert proposal.detail == "CT anatomy: liver (at its edge)"
+
+
+#: Phantom organs the CT anatomy must not call liver, lung or bone (phantom_model.py): spleen, both
+#: kidneys, heart, aorta, stomach, bowel, the abdominal wall muscle, subcutaneous fat.
+SOFT_TISSUE_POINTS = [(92.0, 30.0, -75.0), (72.0, 60.0, -110.0), (-70.0, 62.0, -120.0), (18.0, -28.0, 5.0),
+                      (28.0, 36.0, -20.0), (55.0, -45.0, -65.0), (20.0, -60.0, -132.0), (-160.0, 0.0, -80.0),
+                      (0.0, -115.0, -80.0)]
+
+
+@pytest.mark.parametrize("point", SOFT_TISSUE_POINTS)
+def test_other_soft_tissue_is_left_for_the_user_to_name(point):
+    ws = workspace("phantom-oligo")
+    proposal = propose_site(sphere_mask(ws.ct, point, 10.0), ws.ct, ct=ws.ct)
+    assert proposal.site is Site.UNKNOWN and proposal.source is SiteSource.CT_ANATOMY, proposal.detail
+    assert "soft tissue / lymph node" in proposal.detail

@@ -147,7 +147,8 @@ def cmd_segment(args) -> int:
     else:
         print(f"{len(rows)} lesion(s) segmented on {volume.info.modality.value}; case saved to {out}")
         for r, lesion in zip(rows, new):
-            print(f"  {r['id']} {lesion.site_text}, {lesion.site_decided_text}: {_fmt(r['volume_cc'], 'cm3')}, axial {_fmt(r['longest_axial_diameter_mm'], 'mm')}, "
+            print(f"  {r['id']} {lesion.site_text}, {lesion.site_decided_text}: {_fmt(r['volume_cc'], 'cm3')}, "
+                  f"axial {_fmt(r['longest_axial_diameter_mm'], 'mm')}, "
                   f"3D {_fmt(r['longest_3d_diameter_mm'], 'mm')}, short axis {_fmt(r['short_axis_mm'], 'mm')}, "
                   f"centroid ({', '.join(f'{v:.1f}' for v in r['centroid_mm'])}) mm, "
                   f"HU {_fmt(r['hu_mean'], '')}, SUVmax {_fmt(r['suv_max'], '')}")

@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     pacs.add_argument("--repeats", type=int, default=3, help="runs per contender (median reported)")
     pacs.add_argument("--json", action="store_true")
     pacs.set_defaults(func=cmd_bench_pacs)
-    rules = kinds.add_parser("rules", help="verdict panel update after an edit: 20 lesions x 15 rule sets")
+    rules = kinds.add_parser("rules", help="verdict panel update after an edit: 20 lesions x every shipped rule set")
     rules.add_argument("--n", type=int, default=30, help="edits to time")
     rules.add_argument("--json", action="store_true")
     rules.set_defaults(func=cmd_bench_rules)

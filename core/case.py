@@ -20,15 +20,16 @@ import numpy as np
 import core
 from core.atomic_file import atomic_write_text  # noqa: F401 - also imported from here (gui)
 from core.audit import AuditTrail
-from core.codes import Site
+from core.codes import Site, Treatability
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
 from core.segment_record import SegmentRecord
 
 SCHEMA = "oligoplan.case"
-SCHEMA_VERSION = 2
-#: Versions this OligoPlan reads (1: before the audit trail and review state).
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+#: Versions this OligoPlan reads (1: before the audit trail and review state; 2: a lesion's
+#: "treatable" was true/false, true being only the default, read as not assessed).
+READABLE_VERSIONS = (1, 2, 3)
 
 
 class ImagesMissingError(CaseFileError):
@@ -146,7 +147,7 @@ def lesion_to_json(lesion: Lesion) -> dict:
         "site_detail": lesion.site_detail,
         "site_confirmed": lesion.site_confirmed,
         "kind": lesion.kind.value,
-        "treatable": lesion.treatable,
+        "treatable": lesion.treatable.value,
         "notes": lesion.notes,
         "point_mm": list(lesion.point_mm) if lesion.point_mm is not None else None,
         "mask": mask_to_json(lesion.mask) if lesion.mask is not None else None,
@@ -286,6 +287,22 @@ def _check_review(case: Case, doc: dict) -> None:
     case.integrity_warnings = integrity_warnings(case, None if written is None else str(written))
 
 
+def treatability_from_json(value) -> Treatability:
+    """A lesion's ``treatable`` as a case file holds it.
+
+    Since schema 3 it is "yes", "no" or "not assessed". Files written before (schema 1 and 2)
+    hold ``true`` for every lesion nobody touched: that was only the default, so it reads as
+    not assessed; ``false`` was a user's choice and stays no.
+    """
+    if value is None or value is True:
+        return Treatability.NOT_ASSESSED
+    if value is False:
+        return Treatability.NO
+    if not isinstance(value, str):
+        raise ValueError(f"treatable {value!r} is not yes, no or not assessed")
+    return Treatability.parse(value)
+
+
 def _lesion_from_json(item, where: str) -> Lesion:
     if not isinstance(item, dict):
         raise CaseFileError(f"{where}: expected an object, found {type(item).__name__}")
@@ -315,7 +332,7 @@ def _lesion_from_json(item, where: str) -> Lesion:
             laterality=item.get("laterality", "") or "",
             **_site_source_from_json(item),
             kind=item.get("kind", "metastasis"),
-            treatable=bool(item.get("treatable", True)),
+            treatable=treatability_from_json(item.get("treatable")),
             notes=str(item.get("notes", "")),
             point_mm=item.get("point_mm"),
             mask=mask,

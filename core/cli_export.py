@@ -26,6 +26,7 @@ from typing import Callable
 
 from core.case import Case, load_case
 from core.errors import ExportError, FileWriteError, OligoPlanError
+from core.export_set import MANIFEST_NAME, write_as_set
 
 
 @dataclass
@@ -50,6 +51,8 @@ class ExportJob:
     seg_path: Path | None = None
     #: every file written so far, in order (what a cancel that came too late must still report)
     written: list[Path] = field(default_factory=list)
+    #: names of the files a failed export had written before its error; none reached out_dir (core.export_set)
+    discarded: list[str] = field(default_factory=list)
     #: organs at risk for --include-oars (core.rt.rtstruct_write.RoiSpec); None: those
     #: of the structure sets found with the images (the gui passes the ones it shows)
     oars: list | None = None
@@ -156,17 +159,22 @@ def cmd_export(args) -> int:
     job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
                     include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args)
     written = job.written  # the DICOM writers add each file as it lands (a SEG before its SR fails, too)
-    try:
+
+    def write_all() -> None:
         for step in chosen:
             written.extend(p for p in _write_step(step, job, out_dir) if p not in written)
+
+    try:
+        write_as_set(job, write_all)  # all files land together, or none (core.export_set)
     except OligoPlanError as exc:
-        if written:  # a script must know what the failed export left behind
-            raise ExportError(f"{exc}; written before this error: "
-                              + ", ".join(p.name for p in written)) from None
         if created and not any(out_dir.iterdir()):
             out_dir.rmdir()  # leave no empty folder behind a failed export
+        if job.discarded and "nothing was written" not in str(exc):  # a script must know what is not there
+            raise ExportError(f"{exc}; nothing was written to {out_dir}: the files of one export are written "
+                              f"together or not at all ({', '.join(job.discarded)} left out)") from None
         raise
-    print(f"{len(written)} file(s) written to {out_dir}" + (" (anonymised)" if job.anonymise else ""))
+    print(f"{len(written)} file(s) written to {out_dir}" + (" (anonymised)" if job.anonymise else "")
+          + f", listed in {MANIFEST_NAME}")
     for path in written:
         print(f"  {path.name}")
     for note in job.notes:
@@ -175,8 +183,15 @@ def cmd_export(args) -> int:
 
 
 def _write_step(step: ExportStep, job: ExportJob, out_dir: Path) -> list[Path]:
+    """Run one step (into the export's staging folder); ``out_dir`` is the destination its
+    messages name. A folder in the destination where one of its files goes fails the step
+    here, before any file of the export is moved into place."""
     try:
-        return step.write(job)
+        paths = step.write(job)
+        for path in paths:
+            if (out_dir / path.name).is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(out_dir / path.name))
+        return paths
     except OSError as exc:  # disk full, no permission, a folder where the file goes...
         raise ExportError(f"{step.flag}: cannot write into {out_dir} ({_os_reason(exc)}); free the "
                           "space, or choose another --out folder") from None

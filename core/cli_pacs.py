@@ -27,14 +27,15 @@ def register(subparsers) -> None:
     find = verbs.add_parser("find", help="search patients, studies or series (C-FIND)")
     _add_peer(find)
     find.add_argument("--level", choices=LEVELS, default="study", help="what to list (default: study)")
-    find.add_argument("--patient-id", default="", metavar="ID")
+    find.add_argument("--patient-id", default="", metavar="ID",
+                      help="the exact patient ID (matched literally: * and ? are not wildcards here)")
     find.add_argument("--patient-name", default="", metavar="PATTERN", help="wildcards * and ? allowed")
     find.add_argument("--study-uid", default="", metavar="UID")
     find.add_argument("--modality", default="", metavar="M", help="e.g. CT, PT, MR")
     find.add_argument("--date-from", default="", metavar="YYYY-MM-DD", help="study date from (inclusive)")
     find.add_argument("--date-to", default="", metavar="YYYY-MM-DD", help="study date to (inclusive)")
     find.add_argument("--accession-number", default="", metavar="ACC",
-                      help="the study's accession number (as the PACS dialog's Accession field)")
+                      help="the study's accession number (as the PACS dialog's Accession field; matched literally)")
     find.add_argument("--json", action="store_true", help="print JSON")
     find.set_defaults(func=cmd_find)
 

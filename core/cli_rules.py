@@ -69,6 +69,8 @@ def describe(ev: Evaluation) -> str:
                  (f"; primary marked: {counts['primary']}" if counts["primary"] else ""))
     cls = ev.classification
     text = cls.label if not cls.missing else f"unknown (needs {', '.join(cls.missing)})"
+    if cls.problems:
+        text = f"unknown ({'; '.join(cls.problems)})"
     lines.append(f"ESTRO-EORTC class: {text} [cut-off {cls.cutoff_months:g} months; not verified]")
     if ev.oar is None:
         lines.append("Organs at risk: none available, OAR flags unknown")
@@ -78,6 +80,9 @@ def describe(ev: Evaluation) -> str:
             near = sorted(entry.distances_mm.items(), key=lambda kv: kv[1])[:2]
             lines.append(f"  {entry.lesion_id}: {flags} (nearest: "
                          + ", ".join(f"{k} {v:.1f} mm" for k, v in near) + ")")
+    for score in ev.scores:
+        lines.append(f"{score.title}: {score.summary} [{score.source}]")
+        lines.extend(f"  {line}" for line in score.factor_lines())
     for r in ev.results:
         lines.append("")
         lines.append(f"{r.id} (version {r.version}): {VERDICT_TEXT[r.verdict].upper()}")

@@ -135,3 +135,32 @@ class LesionKind(str, Enum):
     @classmethod
     def parse(cls, value: "LesionKind | str") -> "LesionKind":
         return parse_choice(cls, value, "lesion kind", lenient=True, unknown_first=True)
+
+
+class Treatability(str, Enum):
+    """Whether a lesion can be treated safely, as a user assessed it (issue 12).
+
+    A new lesion is NOT_ASSESSED: nothing the software does makes it YES.
+    """
+
+    YES = "yes"
+    NO = "no"
+    NOT_ASSESSED = "not assessed"
+
+    @property
+    def next(self) -> "Treatability":
+        """The state one click in the lesion table moves to: not assessed -> yes -> no -> not assessed."""
+        return {Treatability.NOT_ASSESSED: Treatability.YES, Treatability.YES: Treatability.NO,
+                Treatability.NO: Treatability.NOT_ASSESSED}[self]
+
+    @classmethod
+    def parse(cls, value: "Treatability | str | bool | None") -> "Treatability":
+        """The enum, its value or name; True/False are yes/no (an assessment); None is not assessed.
+
+        A case file written before issue 12 is migrated by core.case (its ``true`` was only the default).
+        """
+        if value is None:
+            return cls.NOT_ASSESSED
+        if isinstance(value, bool):
+            return cls.YES if value else cls.NO
+        return parse_choice(cls, value, "treatability", lenient=True, unknown_first=True)

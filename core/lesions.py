@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from core.codes import Laterality, LesionKind, Site, SiteSource, site_source_text
+from core.codes import Laterality, LesionKind, Site, SiteSource, Treatability, site_source_text
 from core.events import Signal
 from core.segment_record import SegmentRecord
 
@@ -124,7 +124,7 @@ class Lesion:
     site: Site = Site.OTHER
     laterality: Laterality = Laterality.NONE
     kind: LesionKind = LesionKind.METASTASIS
-    treatable: bool = True
+    treatable: Treatability = Treatability.NOT_ASSESSED
     notes: str = ""
     point_mm: tuple[float, float, float] | None = None
     mask: LesionMask | None = None
@@ -145,6 +145,7 @@ class Lesion:
         object.__setattr__(self, "site_source", SiteSource.parse(self.site_source))
         object.__setattr__(self, "laterality", Laterality.parse(self.laterality))
         object.__setattr__(self, "kind", LesionKind.parse(self.kind))
+        object.__setattr__(self, "treatable", Treatability.parse(self.treatable))
         if self.point_mm is not None:
             point = tuple(float(v) for v in self.point_mm)
             if len(point) != 3 or not all(np.isfinite(point)):

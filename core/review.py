@@ -103,11 +103,18 @@ class SignOff:
                 "comment": self.comment, "content_digest": self.digest}
 
 
-def content_digest(case: "Case") -> str:
-    """SHA-256 of the lesions (geometry and labels) and facts, as written in a case file."""
+def content_digest(case: "Case", *, treatable_as_bool: bool = False) -> str:
+    """SHA-256 of the lesions (geometry and labels) and facts, as written in a case file.
+
+    ``treatable_as_bool``: as case files of schema 1 and 2 wrote a lesion's treatability (true /
+    false, true being the default), to check a sign-off made before schema 3.
+    """
     from core.case import lesion_to_json  # the case file's own form, so a hand edit shows
 
-    doc = {"lesions": [lesion_to_json(lesion) for lesion in case.lesions], "facts": case.facts}
+    lesions = [lesion_to_json(lesion) for lesion in case.lesions]
+    if treatable_as_bool:
+        lesions = [{**doc, "treatable": doc["treatable"] != "no"} for doc in lesions]
+    doc = {"lesions": lesions, "facts": case.facts}
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -300,7 +307,8 @@ def integrity_warnings(case: "Case", written_state: str | None) -> list[str]:
     if written_state is not None and written_state != state.value:
         warnings.append(f"The file says the case is '{written_state}', but its audit trail says "
                         f"'{state.value}': the review state was edited by hand; '{state.value}' is used")
-    if signoffs and signoffs[-1].digest and signoffs[-1].digest != content_digest(case):
+    if signoffs and signoffs[-1].digest and signoffs[-1].digest != content_digest(case) \
+            and not _signed_before_schema_3(case, signoffs[-1].digest):
         last = signoffs[-1]
         warnings.append(f"The lesions or facts differ from those {last.state.value} by {last.name} on "
                         f"{last.when[:16].replace('T', ' ')} UTC, and no change was recorded: the file was "
@@ -309,6 +317,19 @@ def integrity_warnings(case: "Case", written_state: str | None) -> list[str]:
 
 
 # ------------------------------------------------------------------ helpers
+def _signed_before_schema_3(case: "Case", digest: str) -> bool:
+    """Whether ``digest`` is the case's content as schema 1 and 2 wrote it (treatable true / false).
+
+    Those files read true as "not assessed": a lesion assessed "yes" since cannot have been in the
+    content signed then (that edit is recorded and reopens the case), so it never matches.
+    """
+    from core.codes import Treatability
+
+    if any(lesion.treatable is Treatability.YES for lesion in case.lesions):
+        return False
+    return digest == content_digest(case, treatable_as_bool=True)
+
+
 def _lesion_details(lesion: Lesion) -> dict:
     return {"lesion": lesion.id, "label": lesion.label, "site": lesion.site.value,
             "laterality": lesion.laterality.value, "kind": lesion.kind.value,

@@ -65,6 +65,7 @@ class Actions:
     redo: QAction
     accept_edit: QAction
     delete_lesion: QAction
+    cycle_treatable: QAction
     new_lesion: QAction
     confirm_site: QAction
     interpolate: QAction
@@ -148,6 +149,9 @@ def make_actions(parent: QWidget) -> Actions:
         redo=redo,
         accept_edit=accept,
         delete_lesion=delete,
+        cycle_treatable=_action(parent, "cycle_treatable", "Selected lesion &treatable: next state", "T",
+                                "Treatability of the selected lesion: not assessed -> yes -> no -> not "
+                                "assessed (as one click on its Treat box in the lesion table)"),
         new_lesion=_action(parent, "new_lesion", "&New lesion", "N",
                            "Deselect: the next outline or brush stroke starts a new lesion"),
         confirm_site=_action(parent, "confirm_site", "Confirm proposed &site", "Y",

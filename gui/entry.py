@@ -10,9 +10,11 @@ import sys
 
 from bench.cli import register as register_bench
 from core.cli import build_parser, join_negative_values, run
+from core.numeric_warnings import keep_numeric_warnings_off_the_console
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_numeric_warnings_off_the_console()  # command line and GUI alike
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(extra=[register_bench])
     commands = _subcommand_names(parser)

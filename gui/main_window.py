@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a.quit)
         edit_menu = self.menuBar().addMenu("&Edit")
         for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.confirm_site, a.delete_lesion,
-                       a.interpolate):
+                       a.cycle_treatable, a.interpolate):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         tools_menu = self.menuBar().addMenu("&Tools")
         for action in a.tools:

@@ -52,6 +52,7 @@ from core.errors import ExportError
 from core.lesions import AddLesion, LesionSet
 from core.case import Case
 from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
+from core.export_set import write_as_set
 from core.rt.export_job import cancelled_note, write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
@@ -433,7 +434,7 @@ class StructureWiring(QObject):
             job = self._job(folder, anonymise, include_oars, snapshot=True)
             write = write_case_rtstruct if kind == "rtstruct" else write_case_sr
             task = self.window.runner.start(
-                lambda progress, cancel: write(job, cancel), f"Exporting {what}",
+                lambda progress, cancel: write_as_set(job, lambda: write(job, cancel)), f"Exporting {what}",
                 # after the runner's 'finished', which clears the status bar
                 on_done=lambda path: QTimer.singleShot(0, partial(self._report, path, job)),
                 on_failed=partial(show_exception, self.window, f"Exporting {what}"),
@@ -469,7 +470,7 @@ class StructureWiring(QObject):
     def export_rtstruct(self, folder, anonymise: bool = False, include_oars: bool = True) -> Path | None:
         with error_boundary(self.window, "Exporting the RTSTRUCT"):
             job = self._job(folder, anonymise, include_oars)
-            path = write_case_rtstruct(job)
+            path = write_as_set(job, lambda: write_case_rtstruct(job))
             self._report(path, job)
             return path
         return None
@@ -477,7 +478,7 @@ class StructureWiring(QObject):
     def export_sr(self, folder, anonymise: bool = False) -> Path | None:
         with error_boundary(self.window, "Exporting the SR"):
             job = self._job(folder, anonymise, False)
-            path = write_case_sr(job)
+            path = write_as_set(job, lambda: write_case_sr(job))
             self._report(path, job)
             return path
         return None

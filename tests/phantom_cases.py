@@ -19,6 +19,7 @@ ELIGIBLE_FACTS = {
     "history_polymetastatic": "no", "history_oligometastatic": "no", "on_systemic_therapy": "no",
     "lesions_progressing": "yes", "ecog": 1, "life_expectancy_months": 24, "age_years": 64,
     "imaging_date": "2024-03-01", "imaging_modality": "PET-CT", "brain_imaging_done": "yes",
+    "all_lesions_treatable": "yes",  # every lesion starts "not assessed" (issue 12)
 }
 
 

@@ -400,6 +400,7 @@ def single_slice(path: str, text, fmt: PixelFormat, pixel_offset: int | None) ->
     if spacing is None:
         raise UnsupportedDicomError(f"{name}: no Pixel Spacing; distances would be wrong")
     _check_plane(name, orientation, spacing)
+    _check_position(name, position)
     return SliceRecord(
         path=path,
         frame=None,
@@ -446,6 +447,7 @@ def _multiframe_slices(path: str, ds: Dataset, fmt: PixelFormat, n_frames: int) 
                 f"{name}: frame {index + 1} lacks plane position, orientation or pixel spacing"
             )
         _check_plane(f"{name} frame {index + 1}", orientation, spacing)
+        _check_position(f"{name} frame {index + 1}", position)
         content = group("FrameContentSequence")
         records.append(
             SliceRecord(
@@ -532,6 +534,32 @@ def _check_plane(name: str, orientation, spacing) -> None:
         raise BrokenDicomError(
             f"{name}: (0028,0030) Pixel Spacing {list(spacing)} must be positive"
         )
+    low, high = PIXEL_SPACING_RANGE_MM
+    if not all(low <= float(v) <= high for v in spacing):
+        raise BrokenDicomError(
+            f"{name}: (0028,0030) Pixel Spacing {_values(spacing)} mm is outside {low:g} to {high:g} mm; "
+            "distances, volumes and doses would be wrong. Check the file's source"
+        )
+
+
+#: Plausible values of the geometry and the rescale: beyond them a header is damaged (or
+#: hostile), and the arithmetic on them overflows or loses all precision.
+PIXEL_SPACING_RANGE_MM = (0.001, 100.0)
+MAX_POSITION_MM = 1e5  # 100 m from the scanner's origin
+MAX_RESCALE = 1e6  # |slope| and |intercept|: stored values times the slope stay exact in float32
+
+
+def _check_position(name: str, position) -> None:
+    if not all(abs(float(v)) <= MAX_POSITION_MM for v in position):
+        raise BrokenDicomError(
+            f"{name}: (0020,0032) Image Position (Patient) {_values(position)} mm is more than "
+            f"{MAX_POSITION_MM:g} mm from the origin; the image cannot be placed. Check the file's source"
+        )
+
+
+def _values(values) -> str:
+    """'[1e-300, 1e-300]': the values as the header gives them, shortest form."""
+    return "[" + ", ".join(f"{float(v):g}" for v in values) + "]"
 
 
 def _cross_norm(a, b) -> float:
@@ -597,6 +625,11 @@ def _rescale(value, default: float, name: str, label: str) -> float:
         raise BrokenDicomError(
             f"{name}: {label} is '{value}', expected one finite number; the stored values "
             "cannot be converted"
+        )
+    if abs(number) > MAX_RESCALE:
+        raise BrokenDicomError(
+            f"{name}: {label} is {number:g}, more than {MAX_RESCALE:g} in magnitude; the stored values "
+            "cannot be converted to meaningful HU or SUV. Check the file's source"
         )
     return number
 

@@ -16,7 +16,6 @@ once and filled slice by slice.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import pydicom
 import pydicom.pixels
 
 from core.dicom.headers import SliceRecord, read_dataset, safe_get
+from core.dicom.memory import SIZE_ADVICE, check_series_fits
 from core.dicom.raw_slices import mask_bits, read_at, read_int16_slices
 from core.dicom.scan import CancelCheck, Progress, SeriesEntry
 from core.dicom.suv import suv_factor
@@ -109,31 +109,19 @@ def load_series(
 
 
 def _allocate(entry: SeriesEntry, dtype: np.dtype) -> np.ndarray:
-    """The empty volume, or a DicomError when it cannot fit in this computer's memory
-    (a header declaring absurd Rows/Columns must not take the machine down)."""
-    nz, ny, nx = entry.shape
-    needed = nz * ny * nx * np.dtype(dtype).itemsize
-    total = _physical_memory_bytes()
-    problem = (
-        f"series '{entry.info.description or entry.info.series_uid}': {nz} x {ny} x {nx} voxels "
-        f"need {needed / 2**30:.1f} GB"
-    )
-    advice = ("check (0028,0010) Rows and (0028,0011) Columns of its files, or open it on a computer "
-              "with more memory")
-    if total and needed > total:
-        raise DicomError(f"{problem}, more than this computer's {total / 2**30:.1f} GB of memory; {advice}")
+    """The empty volume, or a DicomError with the numbers when the series cannot be loaded here
+    (core.dicom.memory: a header declaring absurd Rows/Columns must not take the machine down,
+    and nothing is decoded before this check)."""
+    name = entry.info.description or entry.info.series_uid
+    decoded = {(s.pixel_format.rows, s.pixel_format.columns) for s in entry.slices
+               if s.pixel_offset is None or s.frame is not None}
+    check_series_fits(name, entry.shape, np.dtype(dtype).itemsize, decoded)
     try:
-        return np.empty((nz, ny, nx), dtype=dtype)
+        return np.empty(entry.shape, dtype=dtype)
     except MemoryError as exc:
-        raise DicomError(f"{problem}, more memory than is free; {advice}") from exc
-
-
-def _physical_memory_bytes() -> int | None:
-    """Total physical memory, or None where the platform does not say (Windows)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
+        nz, ny, nx = entry.shape
+        raise DicomError(f"series '{name}': {nz} x {ny} x {nx} voxels need more memory than is free; "
+                         f"{SIZE_ADVICE}, or close other programs") from exc
 
 
 class _SliceReader:

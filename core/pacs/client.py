@@ -121,13 +121,14 @@ class PacsClient:
                     doing: str = "talking to") -> Iterator[Association]:
         """An established association with the node, released (or aborted) on exit."""
         node = self.node
+        start = time.monotonic()
         try:
             assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, ext_neg=list(ext_neg or []),
                                  evt_handlers=list(evt_handlers or []))
         except (OSError, ValueError, RuntimeError) as exc:
             raise PacsError(f"{doing} {node.describe()}: cannot connect ({exc}); check the host and port") from None
         if not assoc.is_established:
-            raise PacsError(self._association_failure(assoc, doing))
+            raise PacsError(self._association_failure(assoc, doing, time.monotonic() - start))
         quick_ack(assoc)
         try:
             yield assoc
@@ -139,7 +140,7 @@ class PacsClient:
             if assoc.is_established:
                 assoc.release()
 
-    def _association_failure(self, assoc: Association, doing: str) -> str:
+    def _association_failure(self, assoc: Association, doing: str, waited_s: float) -> str:
         node = self.node
         if assoc.is_rejected:
             return (f"{doing} {node.describe()}: the PACS rejected the association. Check that its AE title "
@@ -148,11 +149,21 @@ class PacsClient:
         if not _reachable(node.host, node.port, min(self.timeout_s, 5.0)):
             return (f"{doing} {node.describe()}: cannot connect (nothing answers at {node.host}:{node.port} "
                     "or the network blocks it); check the host, the port and that the PACS is running")
+        if self.timed_out(waited_s):  # pynetdicom aborts a silent peer itself: not the PACS's abort
+            return (f"{doing} {node.describe()}: the PACS is silent: it accepted the connection at "
+                    f"{node.host}:{node.port} but did not answer the association request within "
+                    f"{self.timeout_s:g} s; check that this is its DICOM port (not a web port) and that "
+                    "the PACS is not hung or overloaded, or raise the timeout")
         if assoc.is_aborted:
             return (f"{doing} {node.describe()}: the PACS aborted the association; check its AE title "
                     f"{node.ae_title!r} and that it accepts our AE title {self.local.ae_title!r}")
         return (f"{doing} {node.describe()}: no answer to the association request within "
                 f"{self.timeout_s:g} s; check the host, port and AE title")
+
+    def timed_out(self, waited_s: float) -> bool:
+        """Whether a wait that ended after ``waited_s`` ended by our timeout (the peer was
+        silent), rather than by the peer closing or aborting the association."""
+        return waited_s >= 0.9 * self.timeout_s
 
     # ------------------------------------------------------------------ echo
     def echo(self) -> float:
@@ -180,18 +191,12 @@ class PacsClient:
         """
         level = query.level
         if level is q.QueryLevel.PATIENT and not query.has_study_filters:
-            ae = self.make_ae()
-            ae.add_requested_context(PatientRootQueryRetrieveInformationModelFind)
-            with self.association(ae, doing="searching") as assoc:
-                found = self.run_find(assoc, q.patient_identifier(query),
-                                      PatientRootQueryRetrieveInformationModelFind, cancel)
-            return [q.patient_result(ds) for ds in found]
-        ae = self.make_ae()
-        ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
-        with self.association(ae, doing="searching") as assoc:
-            studies = [q.study_result(ds) for ds in
-                       self.run_find(assoc, q.study_identifier(query), StudyRootQueryRetrieveInformationModelFind,
-                                     cancel)]
+            with FindSession(self, PatientRootQueryRetrieveInformationModelFind, "searching") as session:
+                found = session.find(q.patient_identifier(query), cancel)
+            return [q.patient_result(ds) for ds in found if q.matches_literally(query, ds)]
+        with FindSession(self, StudyRootQueryRetrieveInformationModelFind, "searching") as session:
+            studies = [q.study_result(ds) for ds in session.find(q.study_identifier(query), cancel)
+                       if q.matches_literally(query, ds)]
             if level is q.QueryLevel.PATIENT:
                 return q.patients_from_studies(studies)
             if level is q.QueryLevel.STUDY:
@@ -200,8 +205,7 @@ class PacsClient:
             for study in studies:
                 if study.study_uid is None:
                     continue
-                found = self.run_find(assoc, q.series_identifier(query, study.study_uid),
-                                      StudyRootQueryRetrieveInformationModelFind, cancel)
+                found = session.find(q.series_identifier(query, study.study_uid), cancel)
                 rows.extend(q.series_result(ds, study) for ds in found)
             return rows
 
@@ -210,13 +214,19 @@ class PacsClient:
         """Send one C-FIND; the matches (unreadable ones dropped with a log line)."""
         matches: list[Dataset] = []
         unreadable = 0
+        if not assoc.is_established:  # pynetdicom would raise RuntimeError
+            raise AssociationDropped(self._dropped("searching", before=True))
+        waiting_since = time.monotonic()
         for status, ds in assoc.send_c_find(identifier, model):
             if cancel is not None and cancel():
                 assoc.abort()
                 raise Cancelled("search cancelled")
             code = _status_code(status)
             if code is None:
-                raise PacsError(self._no_answer("searching"))
+                if self.timed_out(time.monotonic() - waiting_since):
+                    raise PacsError(self._silent("searching"))
+                raise AssociationDropped(self._dropped("searching"))
+            waiting_since = time.monotonic()
             if code in PENDING:
                 if ds is None:
                     unreadable += 1
@@ -230,10 +240,77 @@ class PacsClient:
             log.warning("C-FIND: %d unreadable match(es) from %s dropped", unreadable, self.node.describe())
         return matches
 
+    def _silent(self, doing: str) -> str:
+        return (f"{doing} {self.node.describe()}: no answer within {self.timeout_s:g} s: the PACS is silent "
+                "(the association is open but nothing came back); check that it is not hung or overloaded, "
+                "or raise the timeout, then try again")
+
+    def _dropped(self, doing: str, before: bool = False) -> str:
+        when = "between two requests" if before else "before it answered"
+        return (f"{doing} {self.node.describe()}: the PACS closed the association {when} "
+                f"(it does so when it restarts, or when it does not know our AE title "
+                f"{self.local.ae_title!r}); check the PACS's list of DICOM nodes, then try again")
+
     def _no_answer(self, doing: str) -> str:
         return (f"{doing} {self.node.describe()}: no answer within {self.timeout_s:g} s, or the PACS "
                 f"closed the association (as it does when it does not know our AE title "
                 f"{self.local.ae_title!r}); check the PACS's list of DICOM nodes, then try again")
+
+
+class AssociationDropped(PacsError):
+    """The peer closed or aborted the association before or during a request (not our timeout)."""
+
+
+class FindSession:
+    """C-FINDs on one association, reopened when the PACS drops it.
+
+    A search at series level, and the plan of a retrieve, ask several C-FINDs in a
+    row on one association; a PACS may close it between two of them (a restart, an
+    idle limit). C-FIND only reads, so it is safe to ask again: a request whose
+    association was dropped is asked once more on a new association; a second drop
+    is reported (:class:`AssociationDropped`, a PacsError naming the node).
+    """
+
+    def __init__(self, client: "PacsClient", model, doing: str):
+        self.client, self.model, self.doing = client, model, doing
+        self.assoc: Association | None = None
+        self._cm = None
+        self.reopened = 0
+
+    def __enter__(self) -> "FindSession":
+        self._open()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._close(exc_type, exc, tb)
+
+    def _open(self) -> None:
+        ae = self.client.make_ae()
+        ae.add_requested_context(self.model)
+        cm = self.client.association(ae, doing=self.doing)
+        self.assoc = cm.__enter__()
+        self._cm = cm
+
+    def _close(self, exc_type=None, exc=None, tb=None) -> None:
+        cm, self._cm = self._cm, None
+        if cm is not None:
+            cm.__exit__(exc_type, exc, tb)
+
+    def find(self, identifier: Dataset, cancel: CancelCheck | None = None) -> list[Dataset]:
+        """One C-FIND (see :meth:`PacsClient.run_find`), asked again once on a new association
+        when the PACS dropped the association."""
+        for attempt in (1, 2):
+            try:
+                return self.client.run_find(self.assoc, identifier, self.model, cancel)
+            except AssociationDropped as exc:
+                if attempt == 2:
+                    raise AssociationDropped(f"{exc} (it did so twice, also on a new association)") from None
+                log.info("C-FIND: %s dropped the association; asking again on a new one",
+                         self.client.node.describe())
+                self._close()
+                self._open()
+                self.reopened += 1
+        raise AssertionError("unreachable")
 
 
 def _status_code(status: Dataset | None) -> int | None:

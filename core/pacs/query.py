@@ -55,10 +55,23 @@ def parse_date(value: str | None, what: str) -> str:
     raise PacsConfigError(f"{what} {value!r}: expected a date as YYYY-MM-DD, e.g. 2024-03-31")
 
 
+#: Characters a PACS reads as wildcards; a backslash separates several values.
+WILDCARDS = "*?"
+VALUE_SEPARATOR = "\\"
+#: The fields matched literally: DICOM has no escape for a wildcard in a C-FIND key.
+LITERAL_FIELDS = {"patient_id": ("PatientID", "patient ID"),
+                  "accession_number": ("AccessionNumber", "accession number")}
+
+
 @dataclass(frozen=True)
 class FindQuery:
     """What to search for. Empty fields match everything; ``patient_name`` takes
-    the DICOM wildcards ``*`` and ``?``; dates are ``YYYY-MM-DD`` and inclusive."""
+    the DICOM wildcards ``*`` and ``?``; dates are ``YYYY-MM-DD`` and inclusive.
+
+    ``patient_id`` and ``accession_number`` match literally: DICOM cannot escape a
+    wildcard, so a value holding ``*`` or ``?`` is sent as it is and the PACS's answers
+    are kept only when the value is equal (:func:`matches_literally`); a ``\\`` (the
+    separator of several values) cannot be sent at all and is refused."""
 
     level: QueryLevel = QueryLevel.STUDY
     patient_id: str = ""
@@ -72,6 +85,12 @@ class FindQuery:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "level", QueryLevel.parse(self.level))
+        for name, (_, label) in LITERAL_FIELDS.items():
+            if VALUE_SEPARATOR in getattr(self, name):
+                raise PacsConfigError(
+                    f"{label} '{getattr(self, name)}': contains a backslash, which DICOM reads as the separator "
+                    f"between two values, so it cannot be searched for as written; only the patient name takes "
+                    f"wildcards. Search by the patient's name, or by the part of the {label} without it")
         for name in ("study_uid", "series_uid"):
             value = getattr(self, name)
             if value and not is_uid(value):
@@ -96,6 +115,17 @@ class FindQuery:
     @property
     def has_study_filters(self) -> bool:
         return bool(self.study_uid or self.modality or self.date_range or self.accession_number)
+
+
+def matches_literally(q: FindQuery, ds: Dataset | None) -> bool:
+    """Whether an answer has exactly the patient ID and accession number asked for, where
+    those hold a character the PACS may have taken as a wildcard (``*``, ``?``); other
+    answers are the PACS's wildcard matches and are dropped."""
+    for name, (keyword, _) in LITERAL_FIELDS.items():
+        wanted = getattr(q, name).strip()
+        if any(c in wanted for c in WILDCARDS) and (text(ds, keyword) or "") != wanted:
+            return False
+    return True
 
 
 def patient_identifier(q: FindQuery) -> Dataset:

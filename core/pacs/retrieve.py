@@ -53,8 +53,8 @@ from pynetdicom.sop_class import (
 from core.errors import Cancelled, PacsError, RetrieveIncompleteError
 from core.pacs import query as q
 from core.pacs.cache import InstanceWriter, cached_instances, remove_partial_files, study_folder
-from core.pacs.client import ACCEPTED_SYNTAXES, PENDING, CancelCheck, CancelWatch, PacsClient, Progress, \
-    _status_code, quick_ack, status_text
+from core.pacs.client import ACCEPTED_SYNTAXES, PENDING, AssociationDropped, CancelCheck, CancelWatch, \
+    FindSession, PacsClient, Progress, _reachable, _status_code, quick_ack, status_text
 
 #: Storage SOP classes proposed for C-GET when the PACS does not list the
 #: instances' classes at IMAGE level: what OligoPlan reads or writes.
@@ -195,13 +195,10 @@ class RetrieveReport:
 def plan_study(client: PacsClient, study_uid: str, series_uids: list[str] | None = None,
                cancel: CancelCheck | None = None) -> tuple[list[SeriesOutcome], set[str]]:
     """The series to retrieve with what C-FIND promises, and the SOP classes seen."""
-    ae = client.make_ae()
-    ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
-    model = StudyRootQueryRetrieveInformationModelFind
     outcomes: list[SeriesOutcome] = []
     classes: set[str] = set()
-    with client.association(ae, doing="listing the study on") as assoc:
-        found = client.run_find(assoc, q.series_identifier(q.FindQuery(level="series"), study_uid), model, cancel)
+    with FindSession(client, StudyRootQueryRetrieveInformationModelFind, "listing the study on") as session:
+        found = session.find(q.series_identifier(q.FindQuery(level="series"), study_uid), cancel)
         listed = {}
         for ds in found:
             uid = q.uid(ds, "SeriesInstanceUID")
@@ -219,7 +216,9 @@ def plan_study(client: PacsClient, study_uid: str, series_uids: list[str] | None
             ds = listed[uid]
             expected: set[str] | None = None
             try:
-                images = client.run_find(assoc, q.image_identifier(study_uid, uid), model, cancel)
+                images = session.find(q.image_identifier(study_uid, uid), cancel)
+            except AssociationDropped:
+                raise
             except PacsError:  # no IMAGE-level query support: count only
                 images = []
             if images:
@@ -467,16 +466,26 @@ def _drain(client: PacsClient, responses, what: str, watch: CancelWatch,
     """
     last = ""
     answered = False
+    waiting_since = time.monotonic()
     for status, identifier in responses:
         code = _status_code(status)
         if watch.fired:
             raise Cancelled("retrieve cancelled")
         if code is None:  # the association ended without a final response
+            node = client.node
+            if not _reachable(node.host, node.port, min(client.timeout_s, 5.0)):
+                raise _Dropped(f"{what}: the PACS stopped answering and no longer accepts connections at "
+                               f"{node.host}:{node.port} (it stopped or restarted); retrieve again when it "
+                               "is back")
             if refusal is not None and not answered and refusal.nothing_arrived() and refusal.peer_ended():
                 raise GetRefused("it closed the association on the C-GET request")
-            raise _Dropped(f"{what}: the PACS stopped answering (no response within {client.timeout_s:g} s, "
-                           "or it closed the association)")
+            if client.timed_out(time.monotonic() - waiting_since):
+                raise _Dropped(f"{what}: the PACS stopped answering: it was silent, no response within "
+                               f"{client.timeout_s:g} s (it may be hung or overloaded)")
+            raise _Dropped(f"{what}: the PACS stopped answering: it closed the association before the "
+                           "retrieve ended")
         answered = True
+        waiting_since = time.monotonic()
         if code in PENDING:
             continue
         failed = _sub_ops(status, "NumberOfFailedSuboperations")

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from core.codes import LesionKind, Site
+from core.codes import LesionKind, Site, Treatability
 from core.rules.schema import Counting
 
 #: The site of a lesion whose site is neither proposed nor confirmed: per-organ criteria are then unknown.
@@ -38,7 +38,7 @@ class LesionInfo:
     site: str = Site.OTHER.value
     laterality: str = ""
     kind: str = LesionKind.METASTASIS.value
-    treatable: bool = True
+    treatable: str = "not assessed"  # "yes", "no" or "not assessed" (core.codes.Treatability)
     longest_diameter_mm: float | None = None
     longest_axial_diameter_mm: float | None = None
     short_axis_mm: float | None = None
@@ -58,7 +58,7 @@ class LesionInfo:
         centroid = getattr(m, "centroid_mm", None) or lesion.point_mm
         return cls(
             id=lesion.id, label=lesion.label, site=lesion.site.value, laterality=lesion.laterality.value,
-            kind=lesion.kind.value, treatable=bool(lesion.treatable),
+            kind=lesion.kind.value, treatable=lesion.treatable.value,
             longest_diameter_mm=getattr(m, "longest_3d_diameter_mm", None),
             longest_axial_diameter_mm=getattr(m, "longest_axial_diameter_mm", None),
             short_axis_mm=getattr(m, "short_axis_mm", None),
@@ -68,6 +68,9 @@ class LesionInfo:
             site_source=lesion.site_source_text, site_confirmed=bool(lesion.site_confirmed),
             site_decided=lesion.site_decided_text,
         )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "treatable", Treatability.parse(self.treatable).value)
 
     def measure(self, name: str) -> float | None:
         value = getattr(self, name)

@@ -14,11 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable, Sequence
 
+from core.codes import Treatability
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS, Classification, classify
 from core.rules.counting import (UNKNOWN_SITE, DistanceFn, LesionInfo, Unit, count_units, counted_lesions,
                                  counts_by_organ)
-from core.rules.facts import FIELD_BY_KEY, CaseFacts, months_between
-from core.rules.schema import Criterion, RuleSet, threshold_text
+from core.rules.dates import Interval, interval
+from core.rules.facts import FIELD_BY_KEY, CaseFacts
+from core.rules.scores import scores
+from core.rules.schema import OAR_FLAG_TEXT, Criterion, RuleSet, threshold_text
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
@@ -203,16 +206,31 @@ def _scope(rule_set: RuleSet, ctx: Context) -> CriterionResult | None:
         elif not any(h in histology.lower() for h in scope.histology):
             status, reasons = FAIL, [f"histology {histology!r} is outside the scope"]
     return CriterionResult(
-        id="scope", title=f"Scope: {scope.description}", status=status,
+        # the title names only what this criterion checks (primary site, histology): any other scope
+        # condition (HER2, EGFR/ALK, recurrence...) is a criterion of its own over a case fact
+        id="scope", title=scope_title(scope), status=status,
         value=" / ".join(str(v) if v is not None else "unknown" for v in value),
         threshold=list(scope.primary_sites) + list(scope.histology), threshold_text="; ".join(wanted),
         unit="", source=rule_set.source, verified=True, reason="; ".join(reasons),
     )
 
 
+def scope_title(scope) -> str:
+    """The title of the criterion ``scope``: it names what it checks (primary site, histology), never the
+    rule set's whole scope description."""
+    if scope.primary_sites and scope.histology:
+        return "Primary site and histology in the trial's scope"
+    return "Primary site in the trial's scope" if scope.primary_sites else "Histology in the trial's scope"
+
+
 def _evaluate(c: Criterion, rule_set: RuleSet, ctx: Context, units: list[Unit]) -> CriterionResult:
     handler = _HANDLERS[c.type]
-    return handler(c, rule_set, ctx, units)
+    result = handler(c, rule_set, ctx, units)
+    if result.status == FAIL and c.if_not_met == UNKNOWN:
+        # the source does not settle this case (e.g. induced disease): unknown, never a pass
+        reason = "; ".join(t for t in (result.reason, f"unknown, not fail: {c.note}") if t)
+        result = replace(result, status=UNKNOWN, reason=reason)
+    return result
 
 
 def _ids(units: Iterable[Unit]) -> list[str]:
@@ -341,15 +359,31 @@ def _sites_allowed(c, rule_set, ctx, units):
 
 
 def _treatable(c, rule_set, ctx, units):
+    """Pass when the case fact says yes or every counted lesion is assessed treatable; fail when the
+    fact says no or any lesion is not treatable; unknown otherwise (a lesion starts not assessed)."""
     counted = counted_lesions(ctx.lesions, rule_set.counting)
-    untreatable = [m.id for m in counted if not m.treatable]
+    untreatable = [m.id for m in counted if m.treatable == Treatability.NO.value]
+    not_assessed = [m.id for m in counted if m.treatable == Treatability.NOT_ASSESSED.value]
+    case = ctx.facts.get("all_lesions_treatable")
+    label = FIELD_BY_KEY["all_lesions_treatable"].label.lower()
+    unit = c.unit or "not treatable"  # "0 not treatable", not a bare "0"
     if untreatable:
-        result = _result(c, FAIL, len(untreatable), untreatable, f"{', '.join(untreatable)} marked not treatable")
+        also = f" (although the case fact says {label}: yes)" if case == "yes" else ""
+        result = _result(c, FAIL, len(untreatable), untreatable,
+                         f"{', '.join(untreatable)} assessed not treatable{also}")
+    elif case == "no":
+        result = _result(c, FAIL, None, (), "case fact: not all lesions are safely treatable")
+    elif case == "yes":
+        result = _result(c, PASS, 0, (), f"case fact: {label} (the physician's assessment for the case)")
+    elif not counted:
+        result = _result(c, PASS, 0, (), "no counted lesion")
+    elif not_assessed:
+        result = _result(c, UNKNOWN, None, not_assessed,
+                         f"treatability not assessed for {', '.join(not_assessed)}: set each lesion's Treat "
+                         f"column, or the case fact '{label}'")
     else:
-        # treatable is the default (issue 3): say so, not that someone judged every lesion
-        result = _result(c, PASS, 0, (), "no lesion marked not treatable (each is treatable unless "
-                                         "its Treat box in the lesion table is cleared)")
-    return replace(result, unit=c.unit or "not treatable")  # "0 not treatable", not a bare "0"
+        result = _result(c, PASS, 0, [m.id for m in counted], "every lesion assessed treatable")
+    return replace(result, unit=unit)
 
 
 def _fact(c, rule_set, ctx, units):
@@ -365,23 +399,24 @@ def _fact(c, rule_set, ctx, units):
 
 
 def _interval(c, rule_set, ctx, units):
-    start = ctx.facts.date(c.start)
-    end = ctx.today if c.end == "today" else ctx.facts.date(c.end)
-    missing = [k for k, v in ((c.start, start), (c.end, end)) if v is None]
+    span: Interval = interval(ctx.facts, c.start, c.end, ctx.today, c.unit or "months")
     exempt = _exempt(c, rule_set, ctx)  # True, False or None (unknown)
-    if missing:
+    if span.problem:
+        # dates that cannot be right are never a pass, not even for an exempt case
+        return _result(c, UNKNOWN, None, (), span.problem)
+    if span.missing:
         if exempt:
             return _result(c, PASS, None, (), "exempt: " + c.note if c.note else "exempt")
-        return _result(c, UNKNOWN, None, (), f"{', '.join(missing)} unknown")
-    span = months_between(start, end) if c.unit == "months" else float((end - start).days)
-    if compare(span, c.op, c.threshold):
-        return _result(c, PASS, span, (), f"{span:.1f} {c.unit}")
+        return _result(c, UNKNOWN, None, (), f"{', '.join(span.missing)} unknown")
+    value, text = span.value, span.text()
+    if compare(value, c.op, c.threshold):
+        return _result(c, PASS, value, (), text)
     if exempt:
-        return _result(c, PASS, span, (), f"{span:.1f} {c.unit}, but exempt ({c.note or 'exemption'})")
+        return _result(c, PASS, value, (), f"{text}, but exempt ({c.note or 'exemption'})")
     if exempt is None:
-        return _result(c, UNKNOWN, span, (), f"{span:.1f} {c.unit}; whether the exemption applies is unknown "
-                                           "(primary site unknown)")
-    return _result(c, FAIL, span, (), f"{span:.1f} {c.unit}")
+        why = "a lesion's site is unknown" if ctx.facts.get("primary_site") is not None else "primary site unknown"
+        return _result(c, UNKNOWN, value, (), f"{text}; whether the exemption applies is unknown ({why})")
+    return _result(c, FAIL, value, (), text)
 
 
 def _exempt(c, rule_set, ctx) -> bool | None:
@@ -403,6 +438,8 @@ def _exempt(c, rule_set, ctx) -> bool | None:
 def _classification(c, rule_set, ctx, units):
     cls = ctx.classification
     value = cls.field_value(c.field)
+    if cls.problems:
+        return _result(c, UNKNOWN, None, (), "ESTRO-EORTC class unknown: " + "; ".join(cls.problems))
     if value is None:
         missing = ", ".join(cls.missing) or "the facts"
         return _result(c, UNKNOWN, None, (), f"ESTRO-EORTC {c.field} unknown: needs {missing}")
@@ -423,11 +460,12 @@ def _oar_flag(c, rule_set, ctx, units):
             flagged.append(entry.lesion_id)
         elif status == UNKNOWN:
             unknown.append(entry.lesion_id)
+    flag = OAR_FLAG_TEXT.get(c.flag, c.flag)  # "central lung lesion", not "central_lung"
     if flagged:
-        return _result(c, FAIL, len(flagged), flagged, f"{', '.join(flagged)} flagged {c.flag}")
+        return _result(c, FAIL, len(flagged), flagged, f"{', '.join(flagged)}: {flag}")
     if unknown:
-        return _result(c, UNKNOWN, None, unknown, f"{c.flag} unknown for {', '.join(unknown)}")
-    return _result(c, PASS, 0, (), f"no lesion flagged {c.flag}")
+        return _result(c, UNKNOWN, None, unknown, f"{flag}: unknown for {', '.join(unknown)}")
+    return _result(c, PASS, 0, (), f"no {flag}")
 
 
 def _combine(c, rule_set, ctx, units):
@@ -461,6 +499,8 @@ class Evaluation:
     results: list[RuleSetResult]
     oar: Any = None
     today: date = field(default_factory=date.today)
+    #: prognostic scores (core.rules.scores.Score), e.g. the Fong score
+    scores: list = field(default_factory=list)
 
     def counts(self) -> dict:
         """Metastases per site (every lesion of kind metastasis; the primary apart)."""
@@ -482,6 +522,7 @@ class Evaluation:
             "rule_sets": [r.to_json() for r in self.results],
             "oar_flags": self.oar.to_json() if self.oar is not None else [],
             "facts": self.facts.to_json(),
+            "scores": [s.to_json() for s in self.scores],
             "evaluated_on": self.today.isoformat(),
         }
 
@@ -499,7 +540,7 @@ def evaluate(
     """Check ``lesions`` and ``facts`` against every rule set (pure; no I/O)."""
     facts = facts if isinstance(facts, CaseFacts) else CaseFacts(facts or {})
     today = today or date.today()
-    cls = classify(facts, cutoff_months)
+    cls = classify(facts, cutoff_months, today)
     ctx = Context(list(lesions), facts, cls, today, oar, distance)
     results = [evaluate_rule_set(rs, ctx) for rs in rule_sets]
-    return Evaluation(list(lesions), facts, cls, results, oar, today)
+    return Evaluation(list(lesions), facts, cls, results, oar, today, scores(lesions, facts, today))

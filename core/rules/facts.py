@@ -95,6 +95,37 @@ FIELDS: tuple[FactField, ...] = (
               unit="months", group="protocol"),
     FactField("adt_within_6_months", "ADT within the last 6 months", FactKind.TRISTATE, YES_NO,
               group="protocol"),
+    # issue 12: the scope and entry conditions of the trials, each a criterion over one of these
+    FactField("her2_status", "HER2 status", FactKind.CHOICE, ("positive", "negative"), group="protocol",
+              help="HER2 status of the tumour (EA2183: HER2-negative)"),
+    FactField("driver_alteration", "Driver alteration", FactKind.CHOICE, ("none", "EGFR", "ALK", "ROS1", "other"),
+              group="protocol", help="Targetable driver alteration of an NSCLC (none: tested, none found)"),
+    FactField("psa_ng_ml", "PSA", FactKind.NUMBER, minimum=0, maximum=10000, unit="ng/ml", group="protocol",
+              help="Most recent serum PSA"),
+    FactField("psa_date", "PSA measured", FactKind.DATE, group="protocol"),
+    FactField("castration_sensitive", "Castration-sensitive", FactKind.TRISTATE, YES_NO, group="protocol",
+              help="Prostate cancer still hormone-sensitive (testosterone not at castrate level)"),
+    FactField("pet_tracer", "PET tracer", FactKind.CHOICE, ("FDG", "PSMA", "choline", "fluciclovine", "other"),
+              group="protocol", help="Tracer of the staging PET (with the imaging modality)"),
+    FactField("primary_treatment", "Treatment of the primary", FactKind.CHOICE, ("curative", "palliative", "none"),
+              group="protocol", help="curative: treated with curative intent; none: the primary is in place, "
+                                     "untreated"),
+    FactField("metastases_at_diagnosis", "Metastases at diagnosis", FactKind.INTEGER,
+              minimum=0, maximum=1000, group="protocol",
+              help="Number of metastases when metastatic disease was diagnosed, before systemic therapy"),
+    FactField("metastases_lifetime", "Metastases ever (lifetime)", FactKind.INTEGER, minimum=0, maximum=1000,
+              group="protocol", help="Every metastasis the patient has ever had, treated or not, current included"),
+    FactField("systemic_line", "Line of systemic therapy", FactKind.INTEGER, minimum=1, maximum=20,
+              group="protocol", help="Current line of systemic therapy for metastatic disease (1: first line)"),
+    # treatability for the whole case, and the Fong score's facts (issue 12)
+    FactField("all_lesions_treatable", "All lesions safely treatable", FactKind.TRISTATE, YES_NO,
+              help="The physician's assessment for the whole case; otherwise each lesion is assessed in the "
+                   "lesion table's Treat column"),
+    FactField("cea_ng_ml", "CEA", FactKind.NUMBER, minimum=0, maximum=100000, unit="ng/ml",
+              group="protocol", help="Serum carcinoembryonic antigen before treatment of the liver metastases "
+                                     "(Fong score)"),
+    FactField("primary_node_positive", "Primary node-positive", FactKind.TRISTATE, YES_NO, group="protocol",
+              help="Lymph node metastases of the primary tumour (Fong score)"),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 
@@ -219,11 +250,6 @@ def unknown_fact_text(key: str, closest: str | None, where: str) -> str:
     hint = f" (did you mean '{closest}'?)" if closest else ""
     return (f"{where}: '{key}' is not a case fact{hint}; no rule set reads it, so it is ignored; "
             f"the case facts are listed in docs/rules.md, section 'Case facts'")
-
-
-def months_between(start: date, end: date) -> float:
-    """Months from ``start`` to ``end`` (negative when ``end`` is earlier), 30.4375 days each."""
-    return (end - start).days / 30.4375
 
 
 class SetFacts(Command):

@@ -27,7 +27,7 @@ from core.rules.schema import RuleSet, rule_set_from_json
 BUILTIN_IDS = (
     "sabr-comet", "sabr-comet-3", "sabr-comet-10", "estro-astro-2020", "eortc-lcg-nsclc-2019",
     "gomez-nsclc", "iyengar-nsclc", "nrg-lu002", "nrg-br002", "ea2183", "omec-2023", "stomp",
-    "oriole", "nhs-cte", "crc-liver-limited",
+    "oriole", "nhs-cte", "crc-liver-limited", "bauml-pembro-nsclc",
 )
 
 

@@ -27,8 +27,25 @@ MEASURES = {
     "short_axis_mm": "mm",
     "volume_cc": "cm³",
 }
+#: How each measure reads in clinician text ("longest diameter ≤ 50 mm or volume < 250 cm³").
+MEASURE_TEXT = {
+    "longest_diameter_mm": "longest diameter",
+    "longest_axial_diameter_mm": "longest axial diameter",
+    "short_axis_mm": "short axis",
+    "volume_cc": "volume",
+}
 CLASSIFICATION_FIELDS = ("class", "genesis", "timing", "state")
 OAR_FLAGS = ("central_lung", "ultracentral_lung", "spinal_cord", "brain_size")
+#: How each organ-at-risk flag reads in clinician text.
+OAR_FLAG_TEXT = {
+    "central_lung": "central lung lesion",
+    "ultracentral_lung": "ultracentral lung lesion",
+    "spinal_cord": "lesion too close to the spinal cord",
+    "brain_size": "brain lesion above the size limit",
+}
+#: What a criterion whose condition is not met gives: "fail" (the default) or "unknown"
+#: (the source does not say, e.g. about induced disease: the physician must check the protocol).
+IF_NOT_MET = ("fail", "unknown")
 CRITERION_TYPES = (
     "count", "per_organ", "organ_count", "lesion", "sites_allowed", "treatable", "fact",
     "interval", "classification", "oar_flag", "any_of", "all_of",
@@ -79,20 +96,23 @@ class Criterion:
     field: str = ""  # type classification
     flag: str = ""  # type oar_flag
     criteria: tuple["Criterion", ...] = ()  # any_of / all_of
+    if_not_met: str = "fail"  # or "unknown" (IF_NOT_MET)
 
     @property
     def threshold_text(self) -> str:
+        """The threshold as a clinician writes it: '≤ 50 mm or volume < 250 cm³', 'no', 'partial or stable'."""
         if self.type == "treatable":
             return "every lesion treatable"
         if self.type == "sites_allowed":
             return "only " + ", ".join(self.threshold)
         if self.type == "oar_flag":
-            return f"no lesion flagged {self.flag}"
+            return f"no {OAR_FLAG_TEXT.get(self.flag, self.flag)}"
         if self.type in ("any_of", "all_of"):
             return "any one of these" if self.type == "any_of" else "all of these"
         text = threshold_text(self.op, self.threshold, self.unit)
         if self.alternative is not None:
-            text += f" or {self.alternative.measure} {self.alternative.threshold_text}"
+            alt = self.alternative
+            text += f" or {MEASURE_TEXT.get(alt.measure, alt.measure)} {alt.threshold_text}"
         return text
 
 
@@ -140,10 +160,13 @@ def threshold_text(op: str, threshold: Any, unit: str = "") -> str:
     if op == "between":
         return f"{_num(threshold[0])}–{_num(threshold[1])}{u}"
     if op in ("in", "not_in"):
-        items = ", ".join(str(v) for v in threshold)
-        return f"{'one of' if op == 'in' else 'none of'} {items}"
+        items = [str(v) for v in threshold]
+        listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+        return listed if op == "in" else f"not {listed}"
     if not op:
         return ""
+    if isinstance(threshold, str) and op in ("==", "!="):  # a choice: "no", "not progression"
+        return threshold if op == "==" else f"not {threshold}"
     return f"{_OP_TEXT.get(op, op)} {_num(threshold)}{u}"
 
 
@@ -228,7 +251,7 @@ _TOP_FIELDS = {"schema", "schema_version", "id", "title", "version", "protocol_d
                "sources", "counting", "criteria", "notes"}
 _CRITERION_FIELDS = {"id", "type", "title", "verified", "op", "threshold", "unit", "source", "note",
                      "fact", "measure", "or", "sites", "exclude_sites", "from", "to", "exempt",
-                     "field", "flag", "criteria"}
+                     "field", "flag", "criteria", "if_not_met"}
 
 
 def rule_set_from_json(doc: Any, where: str, *, builtin: bool = False) -> RuleSet:
@@ -310,6 +333,13 @@ def _criterion(r: _Reader, default_source: str, *, nested_alt: bool = False) -> 
         note=r.text("note", required=False),
         unit=r.text("unit", required=False),
     )
+    if not nested_alt:
+        if_not_met = r.get("if_not_met", str, required=False, default="fail")
+        if if_not_met not in IF_NOT_MET:
+            r.fail("if_not_met", f"{if_not_met!r} is not one of {', '.join(IF_NOT_MET)}")
+        if if_not_met == "unknown" and not kw["note"].strip():
+            r.fail("note", "a criterion with if_not_met \"unknown\" needs a note saying what to check")
+        kw["if_not_met"] = if_not_met
     if ctype in ("any_of", "all_of"):
         subs = r.get("criteria", list)
         if len(subs) < 2:

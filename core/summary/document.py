@@ -3,7 +3,7 @@
 Content: identification (or "anonymised": no patient name, ID, birth date or
 UIDs), the case facts, one row per lesion (site, kind, size, volume, SUVmax,
 OAR flags), counts per organ, each rule set's verdict with every criterion
-and its source, the ESTRO-EORTC class, unverified thresholds marked, the
+and its source, the ESTRO-EORTC class, the prognostic scores (Fong), unverified thresholds marked, the
 rule-set versions, the date, the author, the review state (draft / reviewed /
 approved, who and when) and the decision-support statement.
 """
@@ -84,6 +84,7 @@ def build_summary(evaluation: Evaluation, *, workspace=None, anonymise: bool = F
         "patient": _identification(workspace, anonymise),
         "facts": ev.facts.to_json(),
         "classification": ev.classification.to_json(),
+        "scores": [score.to_json() for score in ev.scores],
         "counts": ev.counts(),
         "lesions": rows,
         "rule_sets": [

@@ -159,11 +159,15 @@ def _page_overview(s: dict) -> Figure:
     y = _review_lines(fig, s, y)
     cls = s["classification"]
     text = cls["class"] if not cls["missing"] else f"unknown — needs {', '.join(cls['missing'])}"
-    induced = cls.get("genesis") == "induced"
+    problems = cls.get("problems") or []
+    if problems:  # dates that cannot be right: no class, and why (issue 12)
+        text = "unknown — " + "; ".join(problems)
+    induced = cls.get("genesis") == "induced" and not problems
     fig.text(0.06, y, "ESTRO-EORTC class:", fontsize=11, weight="bold", va="top")
     # wrapped within the right margin: the induced note ran off the page ("down-staged" cut)
-    below = _wrapped_text(fig, 0.30, y, text.upper() if induced else text, 11, bold=induced, max_lines=2,
-                          color="#c62828" if induced else "black")
+    below = _wrapped_text(fig, 0.30, y, text.upper() if induced else text, 9 if problems else 11, bold=induced,
+                          max_lines=4 if problems else 2,
+                          color="#c62828" if induced else "#ef6c00" if problems else "black")
     y = min(y - 0.02, below - 0.003)
     note = (f"synchronous/metachronous cut-off {cls['cutoff_months']:g} months (setting; not verified)"
             + ("; INDUCED: widespread disease down-staged by systemic therapy" if induced else ""))
@@ -189,6 +193,7 @@ def _page_overview(s: dict) -> Figure:
     fig.text(0.06, y, f"{counts['total']} metastases: {by_site}"
              + (f"; {counts['primary']} primary marked" if counts.get("primary") else ""), fontsize=9, va="top")
     y -= 0.035
+    y = _scores(fig, s.get("scores") or [], y)
     fig.text(0.06, y, "Rule sets", fontsize=11, weight="bold", va="top")
     y -= 0.022
     step = min(0.033, (y - 0.075) / max(len(s["rule_sets"]), 1))
@@ -215,11 +220,29 @@ def _page_overview(s: dict) -> Figure:
     return fig
 
 
+def _scores(fig: Figure, scores: list[dict], y: float) -> float:
+    """The prognostic scores (Fong): the total or why there is none, then each factor with its points."""
+    for score in scores:
+        fig.text(0.06, y, "Prognostic score", fontsize=11, weight="bold", va="top")
+        y = _wrapped_text(fig, 0.30, y, f"{score['title']}: {score['summary']}", 9, max_lines=2,
+                          color="black" if score["status"] == "complete" else "#ef6c00")
+        y -= 0.002
+        for f in score["factors"]:
+            y = _wrapped_text(fig, 0.30, y, f"{f['label']}: {_points(f['points'])} ({f['text']})", 7,
+                              max_lines=2, color="#333333" if f["points"] is not None else "#ef6c00")
+        y = _wrapped_text(fig, 0.30, y - 0.002, score["source"], 6.5, max_lines=1, color="#666666") - 0.02
+    return y
+
+
+def _points(points) -> str:
+    return "unknown" if points is None else f"{points} point{'s' if points != 1 else ''}"
+
+
 # ------------------------------------------------------------------ page 2
 #: The page-2 lesion table: headers and column widths (fractions of the table's width).
 LESION_TABLE_HEADERS = ["#", "ID", "Site", "Kind", "Treat.", "3D LD mm", "Axial LD mm", "Vol. cm³", "SUVmax",
                         "OAR flags", "Organs at risk"]
-LESION_TABLE_WIDTHS = [0.03, 0.04, 0.11, 0.08, 0.045, 0.075, 0.09, 0.065, 0.06, 0.105, 0.30]
+LESION_TABLE_WIDTHS = [0.03, 0.04, 0.10, 0.08, 0.09, 0.075, 0.085, 0.065, 0.06, 0.105, 0.27]
 _C_FLAGS = LESION_TABLE_HEADERS.index("OAR flags")
 
 
@@ -244,7 +267,8 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
     for r in rows[:MAX_TABLE_ROWS]:
         site = r["site"] + (f" ({r['laterality']})" if r.get("laterality") else "")
         site += "" if r.get("site_confirmed", True) else "*"  # proposed, not confirmed: see the note below
-        cells.append([r["number"], r["id"], site, r["kind"], "yes" if r["treatable"] else "NO",
+        treat = {"yes": "yes", "no": "NO"}.get(r["treatable"], "not assessed")
+        cells.append([r["number"], r["id"], site, r["kind"], treat,
                       _num(r["longest_diameter_mm"], 1), _num(r.get("longest_axial_diameter_mm"), 1),
                       _num(r["volume_cc"], 2), _num(r["suv_max"], 1),
                       r["oar_flags"] or "—", textwrap.shorten(r["nearest_oar"] or "—", 40)])
@@ -409,7 +433,7 @@ def _page_criteria(s: dict) -> Figure:
         if layout is not None:
             break
     if layout is None:  # very many criteria: one line each, squeezed (the JSON has them all)
-        layout = _criteria_layout([(w, st, textwrap.shorten(t, 95), h) for w, st, t, h in entries], 2, 4.2) \
+        layout = _criteria_layout([(w, st, _one_line(t, 60 if h else 80), h) for w, st, t, h in entries], 2, 4.2) \
             or _squeezed(entries)
     placed, step = layout
     for col, row, word, status, lines, heading, indent in placed:
@@ -423,6 +447,12 @@ def _page_criteria(s: dict) -> Figure:
             fig.text(x + indent + more, y - k * step, line, fontsize=hsize, va="top",
                      weight="bold" if heading else "normal")
     return fig
+
+
+def _one_line(text: str, width: int) -> str:
+    """``text`` shortened to ``width`` characters, keeping a sub-criterion's leading indent."""
+    body = text.lstrip(" ")
+    return text[:len(text) - len(body)] + textwrap.shorten(body, width)
 
 
 def _squeezed(entries):

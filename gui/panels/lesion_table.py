@@ -2,6 +2,9 @@
 
 Sortable by any column; label, site, side, kind and 'treatable' are edited in
 place (each edit is an undoable command through gui.tools.LesionEditor).
+Treatability is yes / no / not assessed (a new lesion is not assessed): one
+click on the Treat check box (or Space on the cell) moves it not assessed ->
+yes -> no -> not assessed; the box shows partly checked while not assessed.
 Selecting a row selects the lesion and moves the three views to its centre.
 Above the table, the count per organ (core LesionSet.counts_by_site) is
 always shown. Measurements come from core.measure via the viewer model.
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.codes import Laterality, LesionKind, Site
+from core.codes import Laterality, LesionKind, Site, Treatability
 from core.lesions import Lesion, LesionEvent, LesionSet
 from gui.tools.editor import LesionEditor
 from gui.tools.overlay import lesion_color
@@ -43,7 +46,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
              "the CT), not yet confirmed; Y confirms it, double-click to choose another"),
     ("Side", "Laterality (paired organs)"),
     ("Kind", "Primary tumour or metastasis"),
-    ("Treat", "Can be treated safely (rule sets take it into account)"),
+    ("Treat", "Can be treated safely: yes / no / not assessed (a new lesion is not assessed). Click the box "
+              "(or press Space) to go not assessed -> yes -> no -> not assessed; rule sets need every lesion "
+              "assessed, or the case fact 'All lesions safely treatable'"),
     ("Vol cc", "Volume, cm³ (core.measure)"),
     ("Axial LD mm", "Longest axial diameter, mm (RECIST 1.1). The rule sets' size criteria, 'oligoplan check' "
                     "and the summary's '3D LD' use the longest 3D diameter, which can be longer"),
@@ -148,7 +153,7 @@ class LesionTableModel(QAbstractTableModel):
         if index.column() in _FIELD:
             flags |= Qt.ItemFlag.ItemIsEditable
         if index.column() == C_TREAT:
-            flags |= Qt.ItemFlag.ItemIsUserCheckable
+            flags |= Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsUserTristate
         return flags
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -161,7 +166,9 @@ class LesionTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and col == C_ID:
             return _swatch(lesion_color(lesion.id))
         if role == Qt.ItemDataRole.CheckStateRole and col == C_TREAT:
-            return Qt.CheckState.Checked if lesion.treatable else Qt.CheckState.Unchecked
+            return _CHECK_STATE[lesion.treatable]
+        if role == Qt.ItemDataRole.ForegroundRole and col == C_TREAT and lesion.treatable is not Treatability.YES:
+            return QColor("#e65100" if lesion.treatable is Treatability.NOT_ASSESSED else "#c62828")
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self._text(lesion, col, role == Qt.ItemDataRole.EditRole)
         if role == SORT_ROLE:
@@ -192,7 +199,7 @@ class LesionTableModel(QAbstractTableModel):
         if col == C_KIND:
             return lesion.kind.value
         if col == C_TREAT:
-            return None
+            return lesion.treatable.value
         if col == C_NOTES:
             return lesion.notes if edit else " ".join(lesion.notes.split())  # one line in the table
         if lesion.mask is None and col in (C_VOL, C_LD, C_SA):
@@ -213,7 +220,7 @@ class LesionTableModel(QAbstractTableModel):
             digits = "".join(ch for ch in lesion.id if ch.isdigit())
             return int(digits) if digits else 0
         if col == C_TREAT:
-            return int(lesion.treatable)
+            return list(Treatability).index(lesion.treatable)
         if col in MEASURED:
             m = self.model.measure(lesion)
             value = {C_VOL: m.volume_cc, C_LD: m.longest_axial_diameter_mm,
@@ -250,11 +257,18 @@ class LesionTableModel(QAbstractTableModel):
         lesion = self._rows[index.row()]
         col = index.column()
         if col == C_TREAT and role == Qt.ItemDataRole.CheckStateRole:
-            checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
-            return self.editor.update(lesion.id, treatable=bool(checked))
+            # Qt's user-tristate box cycles unchecked -> partly -> checked: no -> not assessed -> yes; from
+            # not assessed the next click is yes, then no (Treatability.next), each an undoable command
+            state = _TREATABILITY[Qt.CheckState(value)] if not isinstance(value, bool) else Treatability.parse(value)
+            return self.editor.update(lesion.id, treatable=state)
         if col in _FIELD and role == Qt.ItemDataRole.EditRole:
             return self.editor.update(lesion.id, **{_FIELD[col]: value})
         return False
+
+
+_CHECK_STATE = {Treatability.YES: Qt.CheckState.Checked, Treatability.NO: Qt.CheckState.Unchecked,
+                Treatability.NOT_ASSESSED: Qt.CheckState.PartiallyChecked}
+_TREATABILITY = {v: k for k, v in _CHECK_STATE.items()}
 
 
 def _swatch(color: QColor) -> QIcon:

@@ -9,6 +9,7 @@ moves to the next one). The rule-set picker emits ``selection_changed``.
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
 from core.rules.facts import FIELD_BY_KEY
+from core.rules.scores import Score, ScoreStatus
 from core.review import review_colour, review_headline
 from core.rules.oar import settings_lines
 
@@ -41,6 +43,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 MIN_TREE_ROWS = 4  # rows of verdicts and criteria always in view (more would not fit 768 px)
 COLUMN_PADDING = 16  # px: the cell's margins around its text
 MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
+SCORE_KEY = "score:"  # the key of a prognostic score's row ("score:fong-crs")
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
 
 
@@ -220,10 +223,19 @@ class VerdictPanel(QWidget):
             self.tree.addTopLevelItem(item)
             item.setFirstColumnSpanned(True)  # verdict, id and title in full across the tree
             item.setExpanded(result.id in self._expanded)
+        for score in ev.scores:
+            self._add_score(score)
         self.tree.setUpdatesEnabled(True)
         self.fit_columns()
         cls = ev.classification
-        if cls.missing:
+        self.class_label.setToolTip("\n".join(cls.problems))
+        if cls.problems:
+            # dates that cannot be right: no class, and why (issue 12); the dates themselves in the
+            # tooltip (the whole message took four lines of a 1024 x 768 screen's dock)
+            short = "; ".join(re.split(r" \(|: ", p)[0] for p in cls.problems)
+            text = ("ESTRO-EORTC class: <b>unknown</b> — <span style='color:#e65100'>"
+                    f"{html.escape(short)}</span> (Case facts tab)")
+        elif cls.missing:
             # the form's labels, not the file's keys ("history_polymetastatic"), and where to fill them in
             needed = ", ".join(f"“{FIELD_BY_KEY[k].label if k in FIELD_BY_KEY else k}”" for k in cls.missing)
             text = f"ESTRO-EORTC class: <b>unknown</b> — needs {html.escape(needed)} (Case facts tab)"
@@ -240,6 +252,35 @@ class VerdictPanel(QWidget):
             "S click-segment); the verdicts follow" if no_lesions else f"Metastases: {counts['total']} ({sites})")
         self.oar_label.setText(_oar_text(ev))
         self.oar_label.setToolTip(_oar_settings_text(ev.oar.settings) if ev.oar is not None else "")
+
+    def score_item(self, score_id: str) -> QTreeWidgetItem | None:
+        """The row of a prognostic score ("fong-crs"), below the rule sets."""
+        return self.rule_set_item(SCORE_KEY + score_id)
+
+    def _add_score(self, score: Score) -> None:
+        """A prognostic score beside the verdicts (not one of them): its total, or why there is none,
+        in the row, each factor with its points and value underneath (issue 12)."""
+        key = SCORE_KEY + score.id
+        item = QTreeWidgetItem([score.one_line(), "", "", "", "", score.source])
+        item.setData(0, KEY_ROLE, key)
+        tip = "\n".join([f"{score.title}: {score.summary}", *score.factor_lines(), score.source])
+        item.setToolTip(0, tip)
+        if score.status is ScoreStatus.INCOMPLETE:
+            item.setForeground(0, QBrush(QColor(STATUS_COLOURS["unknown"])))
+        elif score.status is ScoreStatus.NOT_APPLICABLE:
+            item.setForeground(0, QBrush(QColor("#777777")))
+        for f in score.factors:
+            child = QTreeWidgetItem([f.label, "unknown" if f.points is None else str(f.points), f.value_text,
+                                     "", "", score.source])
+            child.setData(0, KEY_ROLE, f"{key}/{f.id}")
+            if f.points is None:
+                child.setForeground(1, QBrush(QColor(STATUS_COLOURS["unknown"])))
+            for col in range(len(COLUMNS)):
+                child.setToolTip(col, f"{f.label}: {f.points_text} ({f.text})")
+            item.addChild(child)
+        self.tree.addTopLevelItem(item)
+        item.setFirstColumnSpanned(True)
+        item.setExpanded(key in self._expanded)
 
     def _add_criterion(self, parent: QTreeWidgetItem, rule_id: str, c: CriterionResult) -> None:
         dagger = "" if c.verified else " †"

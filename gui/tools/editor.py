@@ -275,6 +275,18 @@ class LesionEditor(QObject):
         self.message.emit(f"Deleted {selected.label} (Ctrl+Z brings it back)")
         return True
 
+    def cycle_treatable_selected(self) -> bool:
+        """The selected lesion's treatability to its next state (not assessed -> yes -> no), undoably."""
+        selected = self.model.selected
+        if selected is None:
+            self.message.emit("Select a lesion to set whether it can be treated (T)")
+            return False
+        state = selected.treatable.next
+        if not self.update(selected.id, treatable=state):
+            return False
+        self.message.emit(f"{selected.label}: treatable {state.value} (T again for the next state; Ctrl+Z undoes)")
+        return True
+
     def interpolate_selected(self, axis: int) -> bool:
         """Fill the planes between the contoured planes (normal to ``axis``) of the selected lesion."""
         lesion = self.model.selected

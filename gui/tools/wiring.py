@@ -91,6 +91,7 @@ class LesionWiring(QObject):
         self.tools.pending_changed.connect(self.update_actions)
         a.accept_edit.triggered.connect(self.tools.accept)
         a.delete_lesion.triggered.connect(self.editor.delete_selected)
+        a.cycle_treatable.triggered.connect(self.editor.cycle_treatable_selected)
         a.new_lesion.triggered.connect(self._on_new_lesion_triggered)
         a.confirm_site.triggered.connect(self.editor.confirm_selected_site)
         a.interpolate.triggered.connect(lambda: self.editor.interpolate_selected(self.tools.last_axis))
@@ -108,6 +109,7 @@ class LesionWiring(QObject):
         a.cancel_task.setEnabled(self.window.runner.busy or self.tools.pending)
         a.accept_edit.setEnabled(self.tools.acceptable)
         a.delete_lesion.setEnabled(self.model.selected_id is not None)
+        a.cycle_treatable.setEnabled(self.model.selected_id is not None)
         a.undo.setEnabled(self.undo.canUndo())
         a.redo.setEnabled(self.undo.canRedo())
 

@@ -98,7 +98,7 @@ def test_check_without_facts_is_undetermined_and_names_what_is_missing(tmp_path)
 def test_check_human_output_and_bad_input(oligo_case, tmp_path):
     proc = run_cli("check", oligo_case, "--rules", "sabr-comet", "--date", "2024-03-20")
     assert proc.returncode == 0
-    assert "sabr-comet (version 1" in proc.stdout and "ELIGIBLE" in proc.stdout
+    assert "sabr-comet (version 2" in proc.stdout and "ELIGIBLE" in proc.stdout
     assert "Decision support" in proc.stdout
     proc = run_cli("check", oligo_case, "--rules", "no-such-rules")
     assert proc.returncode == 2 and "no rule set with id 'no-such-rules'" in proc.stderr
@@ -107,3 +107,18 @@ def test_check_human_output_and_bad_input(oligo_case, tmp_path):
     proc = run_cli("check", oligo_case, "--facts", bad)
     assert proc.returncode == 2 and "facts.json.ecog: 'two' is not a number" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_phantom_oligo_fong_score_is_incomplete_without_cea_and_node_status(oligo_check):
+    (fong,) = oligo_check["scores"]
+    assert fong["id"] == "fong-crs" and fong["status"] == "incomplete" and fong["value"] is None
+    points = {f["id"]: f["points"] for f in fong["factors"]}
+    # colorectal primary, 3 liver lesions of about 20 mm, 25.7 months from primary to metastases
+    assert points == {"node_positive_primary": None, "disease_free_interval": 0, "liver_tumours": 1,
+                      "cea": None, "largest_liver_tumour": 0}
+
+
+def test_check_text_prints_the_score_with_each_factor(oligo_case):
+    proc = run_cli("check", oligo_case, "--rules", "sabr-comet", "--date", "2024-03-20")
+    assert "Fong clinical risk score (colorectal liver metastases): incomplete" in proc.stdout
+    assert "  CEA > 200 ng/ml: unknown (unknown: enter CEA in the case facts)" in proc.stdout

@@ -63,21 +63,23 @@ def test_export_file_that_cannot_be_written_is_one_line_exit_2(capsys, case_file
     assert "written before" not in err
 
 
-def test_a_failed_export_names_what_it_wrote_before_failing(capsys, case_file, tmp_path):
+def test_a_failed_export_writes_nothing_of_its_set(capsys, case_file, tmp_path):
+    """The files of one export land together or not at all (core.export_set, issue 14)."""
     out = tmp_path / "out"
+    out.mkdir()
     rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, "--rtstruct", "--csv", "--rules", "no-such-set")
     assert rc == 2
-    assert_one_line_error(err, "no-such-set", "written before this error: rtstruct.dcm")
-    assert sorted(p.name for p in out.iterdir()) == ["rtstruct.dcm"]
+    assert_one_line_error(err, "no-such-set", f"nothing was written to {out}")
+    assert list(out.iterdir()) == []
 
 
-def test_a_failed_sr_names_the_seg_written_before_it(capsys, case_file, tmp_path):
+def test_a_failed_sr_leaves_no_seg_behind(capsys, case_file, tmp_path):
     out = tmp_path / "out"
-    (out / "sr.dcm").mkdir(parents=True)  # the SEG is written, then the SR cannot be
+    (out / "sr.dcm").mkdir(parents=True)  # the SEG could be written, the SR cannot
     rc, _, err = oligoplan(capsys, "export", case_file, "--out", out, "--sr")
     assert rc == 2
-    assert_one_line_error(err, "--sr", "Is a directory: sr.dcm", "written before this error: seg.dcm")
-    assert (out / "seg.dcm").is_file()
+    assert_one_line_error(err, "--sr", "Is a directory: sr.dcm", "nothing was written")
+    assert sorted(p.name for p in out.iterdir()) == ["sr.dcm"]
 
 
 def test_a_failed_export_leaves_no_empty_folder_behind(capsys, case_file, tmp_path):

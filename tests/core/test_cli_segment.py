@@ -51,6 +51,8 @@ def test_segment_creates_then_extends_a_case(tmp_path, truth):
     assert second.returncode == 0, second.stderr
     assert [l["id"] for l in json.loads(second.stdout)["lesions"]] == ["L3"]
     assert [l.site.value for l in load_case(case).lesions] == ["liver", "liver", "bone"]
+    # segmenting proposes lesions; nobody assessed whether they can be treated (issue 12)
+    assert [l.treatable.value for l in load_case(case).lesions] == ["not assessed"] * 3
 
 
 def test_seed_outside_the_image_exits_2_and_saves_nothing(tmp_path, truth):

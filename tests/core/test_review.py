@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.audit import AuditAction, AuditTrail
-from core.case import Case, load_case, save_case
+from core.case import SCHEMA_VERSION, Case, load_case, save_case
 from core.errors import ReviewError
 from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion, UndoStack, UpdateLesion
 from core.review import ReviewState
@@ -159,7 +159,7 @@ def rewrite(path, doc):
 
 def test_an_untouched_file_opens_without_warnings_in_the_same_state(tmp_path):
     path, doc = saved_case(tmp_path)
-    assert doc["schema_version"] == 2 and doc["review"]["state"] == "reviewed"
+    assert doc["schema_version"] == SCHEMA_VERSION and doc["review"]["state"] == "reviewed"
     assert doc["audit"]["count"] == 3 and doc["audit"]["head"] == doc["audit"]["entries"][-1]["hash"]
     case = load_case(path)
     assert case.integrity_warnings == []
@@ -217,7 +217,7 @@ def test_a_damaged_trail_is_reported_and_kept(tmp_path):
     assert any("audit trail is not readable" in w for w in rewrite(path, doc).integrity_warnings)
 
 
-def test_schema_1_files_still_open_and_are_written_as_2(tmp_path):
+def test_schema_1_files_still_open_and_are_written_in_the_current_schema(tmp_path):
     path = tmp_path / "old.json"
     path.write_text(json.dumps({
         "schema": "oligoplan.case", "schema_version": 1, "images": [], "next_lesion_number": 2,
@@ -228,4 +228,4 @@ def test_schema_1_files_still_open_and_are_written_as_2(tmp_path):
     assert case.integrity_warnings == [] and case.review.state is ReviewState.DRAFT and len(case.audit) == 0
     assert case.history[0].what == "added L1"
     save_case(case, path)
-    assert json.loads(path.read_text())["schema_version"] == 2
+    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION

@@ -28,12 +28,22 @@ GOOD_FACTS = {
     "ecog": 0, "life_expectancy_months": 36, "age_years": 60, "imaging_date": "2025-05-20",
     "imaging_modality": "PET-CT", "brain_imaging_done": "yes", "systemic_response": "partial",
     "systemic_cycles": 4, "symptomatic": "no", "psa_doubling_time_months": 10, "adt_within_6_months": "no",
+    # issue 12: the scope and entry conditions are criteria over these facts
+    "her2_status": "negative", "driver_alteration": "none", "psa_ng_ml": 8.0, "psa_date": "2025-05-10",
+    "castration_sensitive": "yes", "pet_tracer": "FDG", "primary_treatment": "curative",
+    "metastases_at_diagnosis": 3, "metastases_lifetime": 4, "systemic_line": 1,
+    "all_lesions_treatable": "yes",
+}
+#: Facts a rule set needs other than GOOD_FACTS for its baseline case to be eligible.
+RULE_FACTS = {
+    "stomp": {"pet_tracer": "choline"},
+    "iyengar-nsclc": {"primary_treatment": "none"},  # the primary in place: counted as the sixth site
 }
 PRIMARY = {
     "sabr-comet": "breast", "sabr-comet-3": "breast", "sabr-comet-10": "breast", "estro-astro-2020": "kidney",
     "eortc-lcg-nsclc-2019": "lung", "gomez-nsclc": "lung", "iyengar-nsclc": "lung", "nrg-lu002": "lung",
     "nrg-br002": "breast", "ea2183": "stomach", "omec-2023": "oesophagus", "stomp": "prostate",
-    "oriole": "prostate", "nhs-cte": "kidney", "crc-liver-limited": "colorectal",
+    "oriole": "prostate", "nhs-cte": "kidney", "crc-liver-limited": "colorectal", "bauml-pembro-nsclc": "lung",
 }
 #: Sites baseline lesions are spread over (so per-organ and organ-count limits hold).
 SITE_POOL = {
@@ -46,7 +56,7 @@ DEFAULT_POOL = ["liver", "bone", "adrenal", "soft tissue", "peritoneum", "other"
 
 
 def facts_for(rid: str, **changes) -> dict:
-    facts = {**GOOD_FACTS, "primary_site": PRIMARY[rid], **changes}
+    facts = {**GOOD_FACTS, "primary_site": PRIMARY[rid], **RULE_FACTS.get(rid, {}), **changes}
     if rid == "eortc-lcg-nsclc-2019" and "metastasis_diagnosis_date" not in changes:  # synchronous
         facts["metastasis_diagnosis_date"] = "2023-03-01"
     return facts
@@ -168,10 +178,11 @@ def test_criterion_just_inside_on_and_just_outside_its_threshold(rid, cid):
             inside = [v for v in spec.choices if (v in c.threshold) == (c.op == "in")]
             outside = [v for v in spec.choices if (v in c.threshold) != (c.op == "in")]
             points = [(v, True) for v in inside] + [(v, False) for v in outside]
+        not_met, not_met_verdict = ("unknown", UNDETERMINED) if c.if_not_met == "unknown" else ("fail", NOT_ELIGIBLE)
         for value, ok in points:
             res = run(rid, facts=facts_for(rid, **{c.fact: value}))
-            assert status(res, cid) == ("pass" if ok else "fail"), (value, res)
-            assert res.verdict == (ELIGIBLE if ok else NOT_ELIGIBLE)
+            assert status(res, cid) == ("pass" if ok else not_met), (value, res)
+            assert res.verdict == (ELIGIBLE if ok else not_met_verdict)
             checked += 1
         res = run(rid, facts=facts_for(rid, **{c.fact: None}))  # unknown fact: never a pass
         assert status(res, cid) == "unknown" and res.verdict == UNDETERMINED
@@ -280,7 +291,7 @@ def test_omec_one_organ_with_up_to_three_or_one_nodal_station():
     two_organs = three_liver[:2] + [LesionInfo("B", site="bone", longest_diameter_mm=20)]
     res = run("omec-2023", two_organs)
     assert res.verdict == NOT_ELIGIBLE
-    assert [ch.status for ch in res.criteria[-1].children] == ["fail", "fail"]
+    assert [ch.status for ch in next(c for c in res.criteria if c.id == "pattern").children] == ["fail", "fail"]
     # two nodes on one side are one extra-regional station (counted as sites)
     nodes = [LesionInfo(f"N{i}", site="distant lymph node", laterality="left", longest_diameter_mm=15)
              for i in range(2)]
@@ -302,21 +313,17 @@ def test_eortc_needs_synchronous_disease_and_does_not_count_mediastinal_nodes():
     assert crit.status == "unknown" and "history_polymetastatic" in crit.reason
 
 
-def test_iyengar_counts_the_primary_and_nrg_lu002_leaves_out_brain():
-    lesions = [LesionInfo("P", site="lung", kind="primary", longest_diameter_mm=30)] + [
-        LesionInfo(f"L{i}", site=s, longest_diameter_mm=10) for i, s in enumerate(["liver", "bone", "adrenal", "soft tissue", "other"])]
-    res = run("iyengar-nsclc", lesions)
-    assert res.total == 6 and status(res, "count") == "pass"
-    res = run("iyengar-nsclc", lesions + [LesionInfo("X", site="peritoneum", longest_diameter_mm=10)])
-    assert res.total == 7 and status(res, "count") == "fail"
+def test_iyengar_counts_the_primary_through_a_fact_and_nrg_lu002_leaves_out_brain():
+    # primary + 5 metastatic sites: the primary is a site whether drawn or not (primary_treatment "none")
+    five = [LesionInfo(f"L{i}", site=s, longest_diameter_mm=10)
+            for i, s in enumerate(["liver", "bone", "adrenal", "soft tissue", "other"])]
+    drawn = [LesionInfo("P", site="lung", kind="primary", longest_diameter_mm=30)]
+    for lesions in (five, drawn + five):
+        res = run("iyengar-nsclc", lesions)
+        assert res.total == 5 and status(res, "count") == "pass" and res.verdict == ELIGIBLE
+    res = run("iyengar-nsclc", five + [LesionInfo("X", site="peritoneum", longest_diameter_mm=10)])
+    assert res.total == 6 and status(res, "count") == "fail" and res.verdict == NOT_ELIGIBLE
     three = [LesionInfo(f"L{i}", site=s, longest_diameter_mm=10) for i, s in enumerate(["liver", "bone", "adrenal"])]
     brain = [LesionInfo("B1", site="brain", longest_diameter_mm=10)]
     assert run("nrg-lu002", three + brain).verdict == ELIGIBLE
     assert run("gomez-nsclc", three + brain).verdict == NOT_ELIGIBLE  # Gomez counts brain
-
-
-def test_a_treatable_pass_says_it_rests_on_the_default_not_on_an_assessment():
-    res = run("sabr-comet", [LesionInfo("L1", site="liver", longest_diameter_mm=20)])
-    crit = next(c for c in res.criteria if c.id == "treatable")
-    assert crit.status == "pass"
-    assert crit.reason.startswith("no lesion marked not treatable") and "Treat box" in crit.reason

@@ -44,7 +44,7 @@ def test_json_summary_has_every_part(exported):
     assert "not a treatment order" in doc["disclaimer"]
     assert [r["id"] for r in doc["rule_sets"]] == ["sabr-comet", "nhs-cte"]
     assert doc["rule_sets"][0]["verdict"] == "eligible"
-    assert doc["rule_set_versions"]["sabr-comet"].startswith("1")
+    assert doc["rule_set_versions"]["sabr-comet"].startswith("2")
     assert "sabr-comet:per_organ" in doc["unverified_thresholds"]
     assert doc["classification"]["class"] == "metachronous oligorecurrence"
     assert doc["counts"]["by_site"] == {"lung": 1, "liver": 3, "bone": 1}
@@ -90,7 +90,7 @@ def test_pdf_pages_render_and_are_not_blank(exported, tmp_path):
                           check=True).stdout
     for needle in ("SBRT candidacy summary", "PHANTOM-OLIGO", "Decision support only", "sabr-comet",
                    "ELIGIBLE", "metachronous oligorecurrence", "central_lung", "Dr Reviewer",
-                   "Lesion map", "version 1"):
+                   "Lesion map", "version 2"):
         assert needle in text, needle
 
 

@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
 
-from core.codes import Site
+from core.audit import AuditAction
+from core.codes import Site, Treatability
 from gui.orientation import Plane
 from gui.panels.lesion_table import C_ID, C_LABEL, C_SIDE, C_SITE, C_TREAT, C_VOL, counts_text
 from gui.tools.overlay import lesion_color
@@ -105,13 +106,62 @@ def test_site_edit_updates_counts_and_the_default_label_follows(two, qtbot):
     assert panel.counts_label.text() == "Liver 1 · Bone 1 — 2 lesions (1 site proposed, not confirmed)"
 
 
-def test_treatable_check_box_is_undoable(two, qtbot):
+def click_check_box(qtbot, table, index):
+    """One click on the cell's check box, where the style draws it."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    table.itemDelegate().initStyleOption(option, index)
+    option.rect = table.visualRect(index)
+    box = table.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, table)
+    assert table.viewport().rect().contains(box.center()), "the check box is not on screen"
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+
+
+def test_treatable_starts_not_assessed_and_one_click_sets_it_undoably_in_the_audit_trail(two, qtbot):
     panel = two.lesion_panel
+    lesions = two.model.lesions
+    case = two.rules_wiring.case
+    assert lesions["L1"].treatable is Treatability.NOT_ASSESSED  # never assumed treatable
     index = panel.proxy_index("L1", C_TREAT)
-    assert panel.proxy.setData(index, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
-    assert two.model.lesions["L1"].treatable is False
+    assert index.data() == "not assessed"
+    assert index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.PartiallyChecked
+    before = len(case.audit)
+    click_check_box(qtbot, panel.table, index)
+    assert lesions["L1"].treatable is Treatability.YES and panel.proxy_index("L1", C_TREAT).data() == "yes"
+    assert lesions["L2"].treatable is Treatability.NOT_ASSESSED  # only the clicked lesion
+    entries = list(case.audit)[before:]
+    assert [e.action for e in entries] == [AuditAction.LESION_EDITED]
+    assert "treatable 'not assessed' -> 'yes'" in entries[0].what
+    click_check_box(qtbot, panel.table, panel.proxy_index("L1", C_TREAT))
+    assert lesions["L1"].treatable is Treatability.NO
+    click_check_box(qtbot, panel.table, panel.proxy_index("L1", C_TREAT))
+    assert lesions["L1"].treatable is Treatability.NOT_ASSESSED
+    key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert lesions["L1"].treatable is Treatability.NO
     two.undo_stack.undo()
-    assert two.model.lesions["L1"].treatable is True
+    assert lesions["L1"].treatable is Treatability.YES
+
+
+def test_the_t_key_sets_the_selected_lesion_and_the_treatable_criterion_follows(two, qtbot):
+    panel = two.lesion_panel
+    wiring = two.rules_wiring
+    wiring.panel.set_selected(["sabr-comet"])
+    wiring.panel.selection_changed.emit(["sabr-comet"])
+
+    def treatable_status():
+        return wiring.panel.criterion_item("sabr-comet", "treatable").text(1)
+
+    assert treatable_status() == "unknown"  # nobody assessed L1 or L2
+    for lesion_id in ("L1", "L2"):
+        panel.select_lesion(lesion_id)
+        key(qtbot, two, Qt.Key.Key_T)
+    assert [l.treatable for l in two.model.lesions] == [Treatability.YES, Treatability.YES]
+    assert panel.cell_text("L2", C_TREAT) == "yes"
+    qtbot.waitUntil(lambda: treatable_status() == "pass")
+    key(qtbot, two, Qt.Key.Key_T)  # L2 again: no
+    assert two.model.lesions["L2"].treatable is Treatability.NO
+    qtbot.waitUntil(lambda: treatable_status() == "FAIL")
 
 
 def test_selecting_a_row_moves_the_three_views_to_the_lesion(two, qtbot):

@@ -13,7 +13,8 @@ from gui.settings import RULE_SETS
 
 SITES = ["liver", "liver", "liver", "lung", "bone", "adrenal"]
 FACTS = {"primary_site": "breast", "primary_controlled": "yes", "primary_definitive_treatment_date": "2020-01-01",
-         "ecog": 1, "life_expectancy_months": 24, "age_years": 60}
+         "ecog": 1, "life_expectancy_months": 24, "age_years": 60, "all_lesions_treatable": "yes",
+         "history_polymetastatic": "no"}  # SABR-COMET does not address induced disease: unknown is undetermined
 
 
 def cube_lesion(ct, n: int, site: str) -> Lesion:
@@ -104,10 +105,11 @@ def test_facts_form_edits_are_validated_undoable_and_change_the_verdict(rules_wi
 
 def test_classification_and_oar_state_are_shown(rules_window):
     panel = rules_window.rules_wiring.panel
+    form = rules_window.rules_wiring.facts_form
+    form.set_value("history_polymetastatic", "unknown")
     text = panel.class_label.text()  # the form's label and where to find it, not the file key
     assert "needs “History of polymetastatic disease” (Case facts tab)" in text and "history_poly" not in text
     assert "OAR flags unknown" in panel.oar_label.text()
-    form = rules_window.rules_wiring.facts_form
     form.set_value("history_polymetastatic", "yes")
     form.set_value("on_systemic_therapy", "no")
     assert "INDUCED OLIGORECURRENCE" in panel.class_label.text()

@@ -1,0 +1,146 @@
+"""The files of one export land together or not at all (core.export_set).
+
+An export killed between two files left a new RTSTRUCT and SEG beside the old SR that
+references neither. Now the files are written in a staging folder and moved into place
+as a set, recorded in oligoplan-export.json: a kill before the move leaves the old set
+whole, a kill during the move leaves a folder without a manifest (detectable), and the
+staging folder a killed export leaves is removed by the next export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.export_set import MANIFEST_NAME, STAGING_PREFIX, check_export_set, read_manifest, remove_leftovers
+from tests.phantom_cases import phantom_case
+
+REPO = Path(__file__).resolve().parents[2]
+PHANTOM = REPO / "sample_scans" / "phantom-oligo"
+pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
+
+#: `oligoplan export ...` in a process that dies (os._exit: no clean-up runs, as under kill -9)
+#: at the moment given by DIE_AT: "sr" when the SR is written (after the RTSTRUCT and SEG), or
+#: "move" when the second file is moved from the staging folder into place.
+KILLED_EXPORT = """
+import os, sys
+import core.rt.export_job as export_job
+import core.export_set as export_set
+die_at = sys.argv[1]
+if die_at == "sr":
+    real_write = export_job.write_validated
+    def write_validated(ds, path, what):
+        if "SR" in what:
+            os._exit(137)
+        return real_write(ds, path, what)
+    export_job.write_validated = write_validated
+else:
+    real_replace, moves = os.replace, []
+    def replace(src, dst):  # os.replace also finishes each atomic write inside the staging folder
+        if ".partial" not in str(dst):
+            moves.append(dst)
+        if len(moves) == 2:
+            os._exit(137)
+        return real_replace(src, dst)
+    export_set.os.replace = replace
+from gui.entry import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def case_path(tmp_path_factory):
+    return phantom_case("phantom-oligo", tmp_path_factory.mktemp("case"))
+
+
+def _export(case_path: Path, out: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gui.entry", "export", str(case_path), "--out", str(out), *flags],
+                          capture_output=True, text=True, cwd=REPO, timeout=600)
+
+
+def _killed_export(case_path: Path, out: Path, die_at: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", KILLED_EXPORT, die_at, "export", str(case_path), "--out", str(out),
+                           "--rtstruct", "--sr"], capture_output=True, text=True, cwd=REPO, timeout=600)
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_an_export_killed_between_its_files_leaves_the_previous_set_whole(case_path, tmp_path):
+    out = tmp_path / "out"
+    first = _export(case_path, out, "--rtstruct", "--sr")
+    assert first.returncode == 0, first.stderr
+    assert f"listed in {MANIFEST_NAME}" in first.stdout
+    assert sorted(e["name"] for e in read_manifest(out)["files"]) == ["rtstruct.dcm", "seg.dcm", "sr.dcm"]
+    assert check_export_set(out) == []
+    before = _contents(out)
+
+    killed = _killed_export(case_path, out, "sr")
+    assert killed.returncode == 137
+    assert _contents(out) == before  # no new RTSTRUCT or SEG beside the old SR
+    assert check_export_set(out) == []
+    leftovers = [p for p in out.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    assert len(leftovers) == 1 and (leftovers[0] / "rtstruct.dcm").is_file()
+
+    again = _export(case_path, out, "--rtstruct", "--sr")  # the next export cleans up after the killed one
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "rtstruct.dcm", "seg.dcm", "sr.dcm"]
+    assert check_export_set(out) == []
+    assert _contents(out)["sr.dcm"] != before["sr.dcm"]
+
+
+def test_an_export_killed_while_moving_its_files_into_place_is_detectable(case_path, tmp_path):
+    out = tmp_path / "out"
+    assert _export(case_path, out, "--rtstruct", "--sr").returncode == 0
+    killed = _killed_export(case_path, out, "move")
+    assert killed.returncode == 137
+    (problem,) = check_export_set(out)
+    assert f"no {MANIFEST_NAME}: the export into this folder was interrupted" in problem
+
+
+def test_a_file_swapped_for_one_of_another_export_is_named(case_path, tmp_path):
+    old, out = tmp_path / "old", tmp_path / "out"
+    assert _export(case_path, old, "--rtstruct", "--sr").returncode == 0
+    assert _export(case_path, out, "--rtstruct", "--sr").returncode == 0
+    (out / "sr.dcm").write_bytes((old / "sr.dcm").read_bytes())
+    (out / "seg.dcm").unlink()
+    problems = check_export_set(out)
+    assert any(p.startswith("sr.dcm: not the file of the last export") and "mixed" in p for p in problems)
+    assert "seg.dcm: listed in oligoplan-export.json but missing" in problems
+
+
+def test_files_of_an_earlier_export_that_stay_beside_a_new_set_are_named(case_path, tmp_path):
+    out = tmp_path / "out"
+    assert _export(case_path, out, "--rtstruct", "--sr").returncode == 0
+    second = _export(case_path, out, "--rtstruct")
+    assert second.returncode == 0, second.stderr
+    assert ("note: seg.dcm, sr.dcm in " in second.stdout
+            and "are from an earlier export and do not belong to this one" in second.stdout)
+    assert [e["name"] for e in read_manifest(out)["files"]] == ["rtstruct.dcm"]
+
+
+def test_a_staging_folder_in_use_or_recent_from_another_computer_is_kept(tmp_path):
+    import os
+
+    mine = tmp_path / f"{STAGING_PREFIX}{_host()}-{os.getpid()}-abcd1234.partial"
+    other_host = tmp_path / f"{STAGING_PREFIX}otherhost-12345-abcd1234.partial"
+    dead = tmp_path / f"{STAGING_PREFIX}{_host()}-{_dead_pid()}-abcd1234.partial"
+    for folder in (mine, other_host, dead):
+        folder.mkdir()
+    assert remove_leftovers(tmp_path) == [dead.name]
+    assert mine.is_dir() and other_host.is_dir()
+
+
+def _host() -> str:
+    from core.export_set import _host as host
+
+    return host()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

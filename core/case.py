@@ -20,7 +20,7 @@ import numpy as np
 import core
 from core.atomic_file import atomic_write_text  # noqa: F401 - also imported from here (gui)
 from core.audit import AuditTrail
-from core.codes import Site, Treatability
+from core.codes import Site, SiteSource, Treatability
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
 from core.segment_record import SegmentRecord
@@ -137,15 +137,18 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
 
 def lesion_to_json(lesion: Lesion) -> dict:
     code = lesion.site.code
+    # how the site was decided; a site the user chose writes nothing, as files did before proposals
+    # existed (so their sign-offs' content digests, made from this form, still hold)
+    decided = {} if lesion.site_source is SiteSource.USER and lesion.site_confirmed and not lesion.site_detail \
+        else {"site_source": lesion.site_source_text, "site_detail": lesion.site_detail,
+              "site_confirmed": lesion.site_confirmed}
     return {
         "id": lesion.id,
         "label": lesion.label,
         "site": lesion.site.value,
         "site_code": {"value": code.value, "scheme": code.scheme, "meaning": code.meaning},
         "laterality": lesion.laterality.value,
-        "site_source": lesion.site_source_text,
-        "site_detail": lesion.site_detail,
-        "site_confirmed": lesion.site_confirmed,
+        **decided,
         "kind": lesion.kind.value,
         "treatable": lesion.treatable.value,
         "notes": lesion.notes,

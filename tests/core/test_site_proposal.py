@@ -212,6 +212,16 @@ def test_case_file_keeps_how_the_site_was_decided_and_old_files_read_as_user_cho
     path.write_text(json.dumps(doc))
     (old,) = list(load_case(path).lesions)
     assert (old.site_source, old.site_confirmed, old.site) == (SiteSource.USER, True, Site.LIVER)
+    # a site the user chose is written as before proposals existed: the file (and the content digest
+    # its sign-offs were made on) stays the same
+    save_case(case_of(old.with_changes(site="bone")), path)
+    assert not {"site_source", "site_detail", "site_confirmed"} & set(json.loads(path.read_text())["lesions"][0])
+
+
+def case_of(lesion: Lesion) -> Case:
+    case = Case()
+    UndoStack().push(AddLesion(case.lesions, lesion))
+    return case
 
 
 def test_a_case_file_with_an_unknown_site_source_is_refused_with_the_lesion_named(tmp_path):

@@ -97,3 +97,24 @@ def test_count_unknown_when_an_unknown_site_may_be_a_brain_lesion_left_out():
     # counting every lesion whatever its site: the count is known
     assert result(rule_set(COUNT), lesions)[1]["count"].status == "fail"
     assert result(rs, lesions[:2] + [L("U", "unknown")])[1]["count"].status == "pass"
+
+
+def test_fong_score_factors_that_a_lesion_of_unknown_site_could_change_are_unknown():
+    from datetime import date
+
+    from core.rules.facts import CaseFacts
+    from core.rules.scores import fong_score
+
+    facts = CaseFacts({"primary_site": "colorectal"})
+    one = [LesionInfo("A", site="liver", longest_diameter_mm=20.0)]
+    factors = {f.id: f for f in fong_score(one, facts, date(2025, 1, 1)).factors}
+    assert factors["liver_tumours"].points == 0 and factors["largest_liver_tumour"].points == 0
+    maybe = one + [LesionInfo("U", site="unknown", longest_diameter_mm=60.0)]
+    factors = {f.id: f for f in fong_score(maybe, facts, date(2025, 1, 1)).factors}
+    assert factors["liver_tumours"].points is None and "site unknown for U" in factors["liver_tumours"].text
+    assert factors["largest_liver_tumour"].points is None
+    small = one + [LesionInfo("U", site="unknown", longest_diameter_mm=10.0)]
+    factors = {f.id: f for f in fong_score(small, facts, date(2025, 1, 1)).factors}
+    assert factors["largest_liver_tumour"].points == 0  # under 5 cm wherever it is
+    only = fong_score([LesionInfo("U", site="unknown")], facts, date(2025, 1, 1))
+    assert only.status.value == "incomplete" and "site of U is unknown" in only.reason

@@ -121,3 +121,19 @@ def test_other_soft_tissue_is_left_for_the_user_to_name(point):
     proposal = propose_site(sphere_mask(ws.ct, point, 10.0), ws.ct, ct=ws.ct)
     assert proposal.site is Site.UNKNOWN and proposal.source is SiteSource.CT_ANATOMY, proposal.detail
     assert "soft tissue / lymph node" in proposal.detail
+
+
+def test_a_planning_systems_gtv_read_for_practice_takes_a_proposed_site(tmp_path):
+    """A GTV in an RTSTRUCT that OligoPlan did not write carries no site: it is proposed (here from
+    the CT, the file holding no organ), never left as "other"."""
+    from core.practice import read_side
+    from core.rt.rtstruct_write import RoiSpec, build_rtstruct, read_image_header, write_validated
+
+    ws = workspace("phantom-oligo")
+    item = truth("phantom-oligo")["lesions"][0]  # L1, in the liver
+    ds = build_rtstruct([RoiSpec("GTV_1", sphere_mask(ws.ct, item["centre_mm"], item["diameter_mm"]),
+                                 (255, 0, 0))], ws.ct, read_image_header(ws.ct), label="PLANNING")
+    path = tmp_path / "gtv.dcm"
+    write_validated(ds, path, "RTSTRUCT")
+    (lesion,) = read_side(path, ws).lesions
+    assert (lesion.site, lesion.site_source, lesion.site_proposed) == (Site.LIVER, SiteSource.CT_ANATOMY, True)

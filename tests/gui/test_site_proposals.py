@@ -91,3 +91,30 @@ def test_no_site_is_left_over_from_the_previous_lesion_or_case(phantom_win, qtbo
     lesion = place_marker(qtbot, phantom_win, truth["L4"]["centre_mm"])
     assert lesion.site is Site.LUNG and lesion.site_proposed
     assert panel.cell_text(lesion.id, C_SITE) == "Lung, proposed"
+
+
+def square_around(w, xyz, half_px=4.0):
+    """Axial slice index and the corners (y, x) of a square around ``xyz`` (mm)."""
+    k, y, x = np.rint(w.model.base.patient_to_index(np.asarray(xyz, dtype=float))).astype(int)
+    return int(k), [(y - half_px, x - half_px), (y - half_px, x + half_px), (y + half_px, x + half_px),
+                    (y + half_px, x - half_px)]
+
+
+def test_a_contour_drawn_for_a_proposed_lesion_is_proposed_again_a_confirmed_site_stays(phantom_win, qtbot,
+                                                                                        truth):
+    from tests.gui.test_lesion_tools import draw_polygon
+
+    lesion = place_marker(qtbot, phantom_win, truth["L1"]["centre_mm"])  # a marker in the liver
+    assert lesion.site is Site.LIVER and lesion.label == "Liver 1"
+    k, corners = square_around(phantom_win, truth["L4"]["centre_mm"])  # its contour drawn in the lung
+    draw_polygon(qtbot, phantom_win, k, corners)
+    moved = phantom_win.model.lesions[lesion.id]
+    assert moved.mask is not None and (moved.site, moved.laterality) == (Site.LUNG, Laterality.RIGHT)
+    assert moved.site_proposed and moved.label == "Lung 1"  # the automatic label follows
+
+    key(qtbot, phantom_win, Qt.Key.Key_N)
+    other = place_marker(qtbot, phantom_win, truth["L2"]["centre_mm"])  # liver again, then confirmed
+    key(qtbot, phantom_win, Qt.Key.Key_Y)
+    draw_polygon(qtbot, phantom_win, k, corners)
+    kept = phantom_win.model.lesions[other.id]
+    assert kept.mask is not None and kept.site is Site.LIVER and kept.site_confirmed  # the user's word stands

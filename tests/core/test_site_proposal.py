@@ -235,3 +235,18 @@ def test_a_case_file_with_an_unknown_site_source_is_refused_with_the_lesion_name
 
     with pytest.raises(CaseFileError, match="lesions.*site source 'guesswork'"):
         load_case(path)
+
+
+def test_a_lesion_inside_the_skull_is_proposed_brain_one_in_the_scalp_is_not():
+    shape, spacing, origin = (40, 64, 64), (3.0, 3.0, 3.0), (-96.0, -96.0, 0.0)
+    grid = make_grid(shape, spacing, origin)
+    head = ellipsoid(grid, (0.0, 0.0, 60.0), (80.0, 90.0, 70.0))
+    skull = ellipsoid(grid, (0.0, 0.0, 60.0), (72.0, 82.0, 62.0)) & ~ellipsoid(grid, (0.0, 0.0, 60.0),
+                                                                                (64.0, 74.0, 54.0))
+    hu = np.where(head, 40, -1000)
+    hu = np.where(skull, 900, hu).astype(np.int16)
+    ct = make_grid(shape, spacing, origin, voxels=hu)
+    inside = propose_site((20.0, 10.0, 60.0), ct=ct)
+    assert (inside.site, inside.detail, inside.side) == (Site.BRAIN, "CT anatomy: brain", Laterality.LEFT)
+    scalp = propose_site((0.0, -86.0, 60.0), ct=ct)  # between the skull and the skin, in front
+    assert scalp.site is not Site.BRAIN

@@ -258,6 +258,8 @@ class LesionEditor(QObject):
                 and re.fullmatch(rf"{re.escape(_label_word(lesion.site))} \d+", lesion.label):
             new = new.with_changes(label=self.new_label(new.site))
         if new == lesion:
+            if {"site", "laterality"} & set(changes) and lesion.site_proposed:
+                return self.confirm_site(lesion_id)  # the proposed site chosen again: that confirms it
             return False
         field = next(iter(changes))
         self.undo.push_command(UpdateLesion(self.model.lesions, new, f"Change {field} of {lesion.label}"))

@@ -73,6 +73,17 @@ def test_the_confirm_button_confirms_the_selected_lesion(phantom_win, qtbot, tru
     assert phantom_win.model.lesions[lesion.id].site_confirmed
 
 
+def test_choosing_the_proposed_site_in_the_table_confirms_it(phantom_win, qtbot, truth):
+    from tests.gui.test_lesion_table import choose
+
+    panel = phantom_win.lesion_panel
+    lesion = place_marker(qtbot, phantom_win, truth["L1"]["centre_mm"])
+    choose(qtbot, panel, lesion.id, C_SITE, "Liver")  # the same site, chosen by the user
+    confirmed = phantom_win.model.lesions[lesion.id]
+    assert confirmed.site is Site.LIVER and confirmed.site_confirmed
+    assert confirmed.site_source_text == "structure:LIVER"  # the summary still says where it came from
+
+
 def test_no_site_is_left_over_from_the_previous_lesion_or_case(phantom_win, qtbot, truth):
     panel = phantom_win.lesion_panel
     first = place_marker(qtbot, phantom_win, truth["L1"]["centre_mm"])

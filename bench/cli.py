@@ -47,6 +47,11 @@ def register(subparsers) -> None:
     site.add_argument("--n", type=int, default=20, help="proposals to time per lesion")
     site.add_argument("--json", action="store_true")
     site.set_defaults(func=cmd_bench_site)
+    detect = kinds.add_parser("detect", help="PET hot-spot candidates on a whole-body PET/CT of about "
+                                             "200 x 200 x 500 voxels (made in memory)")
+    detect.add_argument("--repeats", type=int, default=3, help="runs (median reported)")
+    detect.add_argument("--json", action="store_true")
+    detect.set_defaults(func=cmd_bench_detect)
 
 
 def cmd_bench_load(args) -> int:
@@ -114,6 +119,14 @@ def cmd_bench_rtstruct(args) -> int:
                                 + ("" if args.path else " (the default is in the shared data folder, absent here)"))
     doc = rtstruct.run(path, repeats=max(1, args.repeats))
     print(json.dumps(doc, indent=2) if args.json else rtstruct.describe(doc))
+    return 0
+
+
+def cmd_bench_detect(args) -> int:
+    from bench import detect
+
+    doc = detect.run(repeats=max(1, args.repeats))
+    print(json.dumps(doc, indent=2) if args.json else detect.describe(doc))
     return 0
 
 

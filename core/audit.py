@@ -40,6 +40,9 @@ class AuditAction(str, Enum):
     RULE_SETS_CHANGED = "rule_sets_changed"
     SIGNED_OFF = "signed_off"
     REOPENED = "reopened"
+    CANDIDATE_ACCEPTED = "candidate_accepted"
+    CANDIDATE_REJECTED = "candidate_rejected"
+    CANDIDATE_REOPENED = "candidate_reopened"  # an accept or reject undone: the candidate waits again
 
     @property
     def label(self) -> str:

@@ -5,21 +5,39 @@ The schema is documented in docs/case-file.md. Every write is atomic
 folder): a crash at any moment leaves the old file or the new one, never a
 broken one. A bad case file raises CaseFileError naming the file and the
 problem; it is never overwritten by a failed load.
+
+Every field is checked before anything is built from it (core.case_schema);
+fields a newer OligoPlan wrote are kept and written back. Writing goes
+through the case file's lock (core.case_lock): :func:`save_case` refuses when
+another writer changed the file since it was read, and :func:`update_case`
+is the read-modify-write for writers that add to a case on disk.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 import core
 from core.atomic_file import atomic_write_text  # noqa: F401 - also imported from here (gui)
 from core.audit import AuditTrail
+from core.case_lock import CaseChangedError, CaseLock, file_digest
+from core.case_schema import (
+    KNOWN_IMAGE,
+    MAX_CASE_BYTES,
+    KNOWN_LESION,
+    KNOWN_STRUCTURE_SET,
+    KNOWN_TOP,
+    parse_case_text,
+    validate_case_doc,
+)
 from core.codes import Site, SiteSource, Treatability
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
@@ -89,6 +107,20 @@ class Case:
     integrity_warnings: list[str] = field(default_factory=list)
     #: the RT Structure Sets shown with the case (organs at risk for the OAR flags and exports)
     structure_sets: list[StructureSetRef] = field(default_factory=list)
+    #: SHA-256 of the file as last read or written at ``path`` (None: not read from a file); a save
+    #: to ``path`` refuses when the file on disk no longer has it (another writer changed it)
+    file_digest: str | None = None
+    #: top-level fields of the file this OligoPlan does not know (a newer version): written back as found
+    extra: dict = field(default_factory=dict)
+    #: per lesion id, the lesion fields this OligoPlan does not know: written back with the lesion
+    lesion_extra: dict[str, dict] = field(default_factory=dict)
+    #: unknown fields of the image references (by series UID), structure sets (by SOP UID) and
+    #: the review object: written back with them
+    part_extra: dict[str, dict] = field(default_factory=dict)
+    #: the file's schema_version when it was read (None: a new case)
+    read_version: int | None = None
+    #: PET hot-spot candidates waiting for (or after) review (core.candidates)
+    candidates: "CandidateSet" = field(default_factory=lambda: _candidate_set())
 
     def __post_init__(self) -> None:
         from core.review import CaseReview  # review records this case's changes from now on
@@ -103,16 +135,24 @@ class Case:
         return next((i for i in self.images if i.series_uid == series_uid), None)
 
 
+def _candidate_set(doc=None):
+    from core.candidates import CandidateSet
+
+    return CandidateSet.from_json(doc)
+
+
 # ------------------------------------------------------------------ write
 def case_to_json(case: Case, case_path: Path | None = None) -> dict:
     base = Path(case_path).resolve().parent if case_path else None
     return {
+        **case.extra,
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "app_version": core.__version__,
         "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "images": [
             {
+                **case.part_extra.get(f"images/{ref.series_uid}", {}),
                 "folder": _relative(ref.folder, base),
                 "series_uid": ref.series_uid,
                 "frame_of_reference_uid": ref.frame_of_reference_uid,
@@ -121,17 +161,19 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
             for ref in case.images
         ],
         "structure_sets": [
-            {"path": _relative(ref.path, base), "sop_uid": ref.sop_uid, "label": ref.label,
+            {**case.part_extra.get(f"structure_sets/{ref.sop_uid}", {}),
+             "path": _relative(ref.path, base), "sop_uid": ref.sop_uid, "label": ref.label,
              "hidden_rois": [int(n) for n in ref.hidden_rois]}
             for ref in case.structure_sets
         ],
         "next_lesion_number": case.lesions.next_number,
-        "lesions": [lesion_to_json(lesion) for lesion in case.lesions],
+        "lesions": [{**case.lesion_extra.get(lesion.id, {}), **lesion_to_json(lesion)} for lesion in case.lesions],
         "facts": dict(case.facts),
         "history": [{"when": h.when, "who": h.who, "what": h.what} for h in case.lesions.history],
-        "review": {"state": case.review.state.value,
+        "review": {**case.part_extra.get("review", {}), "state": case.review.state.value,
                    "signoffs": [s.to_json() for s in case.review.signoffs]},
         "audit": case.audit.to_json(),
+        **({"pet_candidates": case.candidates.to_json()} if len(case.candidates) or case.candidates.reference else {}),
     }
 
 
@@ -189,13 +231,78 @@ def decode_runs(runs: list[int], shape: tuple[int, ...]) -> np.ndarray:
     return np.repeat(values, runs).reshape(shape)
 
 
-def save_case(case: Case, path: str | os.PathLike) -> Path:
-    """Write the case atomically to ``path`` and remember the path."""
+def save_case(case: Case, path: str | os.PathLike, *, wait_s: float | None = None) -> Path:
+    """Write the case atomically to ``path`` under its lock, and remember the path.
+
+    Raises
+    ------
+    CaseChangedError
+        ``path`` is the file the case was read from (or last saved to) and another writer
+        changed it since: nothing is written (saving elsewhere keeps the work).
+    core.case_lock.CaseBusyError
+        Another writer held the lock for ``wait_s`` seconds.
+    """
     path = Path(path)
+    with CaseLock(path, wait_s=wait_s):
+        _refuse_if_changed(case, path)
+        return _write(case, path)
+
+
+def update_case(path: str | os.PathLike, change: Callable[[Case], None], *,
+                new: Callable[[], Case] | None = None, wait_s: float | None = None) -> Case:
+    """Read-modify-write of the case file ``path`` under its lock; returns the case as saved.
+
+    ``change(case)`` edits the case read from ``path`` (or ``new()`` when there is no file yet);
+    another writer's lesions saved meanwhile are in it, so nothing of theirs is lost.
+    """
+    path = Path(path)
+    with CaseLock(path, wait_s=wait_s):
+        if path.exists() or new is None:
+            case = load_case(path)
+        else:
+            case = new()
+        change(case)
+        _write(case, path)
+        return case
+
+
+def _write(case: Case, path: Path) -> Path:
     case.review.sync()  # facts changed since the last record go into the audit trail first
-    atomic_write_text(path, json.dumps(case_to_json(case, path), indent=1))
-    case.path = path
+    text = json.dumps(case_to_json(case, path), indent=1)
+    atomic_write_text(path, text)
+    case.path, case.file_digest = path, hashlib.sha256(text.encode("utf-8")).hexdigest()
     return path
+
+
+def _refuse_if_changed(case: Case, path: Path) -> None:
+    if case.path is None or case.file_digest is None or not _same_file(case.path, path):
+        return
+    now = file_digest(path)
+    if now is None or now == case.file_digest:
+        return
+    raise CaseChangedError(
+        f"{path.name} was changed by another writer since you opened or saved it ({_last_change(path)}); "
+        "your changes were NOT saved there. Save them as another file (File > Save case as…) and "
+        "compare the two, or reopen the case")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def _last_change(path: Path) -> str:
+    """What the other writer's file says (when saved, how many lesions), for the message.
+
+    No label or name: the message is logged, and labels are free text that may identify a patient."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        saved = str(doc.get("saved_at", ""))[:16].replace("T", " ")
+        return f"it was saved {saved} UTC and now holds {len(doc['lesions'])} lesion(s)"
+    except Exception:  # noqa: BLE001 - only the message's detail depends on it
+        return "it no longer matches what was read"
 
 
 # ------------------------------------------------------------------- read
@@ -203,7 +310,14 @@ def load_case(path: str | os.PathLike) -> Case:
     """Read a case file; CaseFileError names the file and what is wrong."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise CaseFileError(f"{path}: not a regular file (a device or pipe); give the case's .json file")
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_CASE_BYTES:
+            raise CaseFileError(f"{path.name}: {size:,} bytes, more than a case file holds ({MAX_CASE_BYTES:,}); "
+                                "it was not read: give the case's .json file")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise CaseFileError(f"{path}: no such case file") from None
     except IsADirectoryError:
@@ -213,14 +327,10 @@ def load_case(path: str | os.PathLike) -> Case:
                             "e.g. DICOM or PDF); give the case's .json file") from None
     except OSError as exc:
         raise CaseFileError(f"{path}: cannot be read ({exc})") from exc
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CaseFileError(
-            f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "the file was left as it is; restore it from a backup or the recovery file"
-        ) from exc
-    return case_from_json(doc, path)
+    doc = parse_case_text(text, path.name)
+    case = case_from_json(doc, path)
+    case.file_digest = hashlib.sha256(data).hexdigest()
+    return case
 
 
 def case_from_json(doc, path: Path) -> Case:
@@ -233,6 +343,7 @@ def case_from_json(doc, path: Path) -> Case:
             f"{name}: schema_version {version!r} is not supported (this OligoPlan reads "
             f"versions {', '.join(map(str, READABLE_VERSIONS))}); open it with the OligoPlan version that wrote it"
         )
+    validate_case_doc(doc, name)
     try:
         images = [
             ImageRef(
@@ -262,9 +373,32 @@ def case_from_json(doc, path: Path) -> Case:
         raise CaseFileError(f"{name}: facts must be an object, found {type(facts).__name__}")
     case = Case(images=images, lesions=lesion_set, facts=facts, path=Path(path),
                 audit=AuditTrail.from_json(doc.get("audit")),
-                structure_sets=_structure_sets_from_json(doc, Path(path)))
+                structure_sets=_structure_sets_from_json(doc, Path(path)),
+                extra={k: v for k, v in doc.items() if k not in KNOWN_TOP},
+                lesion_extra={str(item["id"]): extra for item in _list(doc, "lesions", name)
+                              if (extra := {k: v for k, v in item.items() if k not in KNOWN_LESION})},
+                part_extra=_part_extra(doc),
+                read_version=version)
+    try:
+        case.candidates = _candidate_set(doc.get("pet_candidates"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CaseFileError(f"{name}: pet_candidates: {exc}") from None
     _check_review(case, doc)
     return case
+
+
+def _part_extra(doc: dict) -> dict[str, dict]:
+    """Unknown fields of image references, structure sets and the review object, to write back."""
+    found: dict[str, dict] = {}
+    parts = (("images", "series_uid", KNOWN_IMAGE), ("structure_sets", "sop_uid", KNOWN_STRUCTURE_SET))
+    for key, ident, known in parts:
+        for item in doc.get(key) or []:
+            if extra := {k: v for k, v in item.items() if k not in known}:
+                found[f"{key}/{item[ident]}"] = extra
+    review = doc.get("review")
+    if isinstance(review, dict) and (extra := {k: v for k, v in review.items() if k not in ("state", "signoffs")}):
+        found["review"] = extra
+    return found
 
 
 def _structure_sets_from_json(doc: dict, path: Path) -> list[StructureSetRef]:
@@ -287,7 +421,7 @@ def _check_review(case: Case, doc: dict) -> None:
 
     review = doc.get("review")
     written = review.get("state") if isinstance(review, dict) else None
-    case.integrity_warnings = integrity_warnings(case, None if written is None else str(written))
+    case.integrity_warnings = integrity_warnings(case, None if written is None else str(written), doc)
 
 
 def treatability_from_json(value) -> Treatability:
@@ -407,8 +541,19 @@ def write_recovery(case: Case) -> Path:
         for item, ref in zip(doc["structure_sets"], case.structure_sets)
     ]
     doc["recovery_of"] = str(case.path) if case.path else None
+    doc["recovery_base_digest"] = case.file_digest  # a save of the restored work still sees other writers
     atomic_write_text(path, json.dumps(doc, indent=1))
     return path
+
+
+def load_recovery(path: str | os.PathLike) -> Case:
+    """The case of a recovery file, as unsaved work of the case file it belongs to."""
+    path = Path(path)
+    case = load_case(path)  # validated: recovery_of and recovery_base_digest are text or null
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    case.path = Path(doc["recovery_of"]) if doc.get("recovery_of") else None
+    case.file_digest = doc.get("recovery_base_digest")
+    return case
 
 
 def pending_recoveries() -> list[Path]:

@@ -57,13 +57,16 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     from core import cli_rules
 
     cli_rules.register(subparsers)
+    from core import cli_detect
+
+    cli_detect.register(subparsers)
     for register in extra or []:
         register(subparsers)
     return parser
 
 
 #: Options whose values are coordinates and may start with a minus sign.
-NUMERIC_OPTIONS = ("--seed",)
+NUMERIC_OPTIONS = ("--seed", "--liver", "--physiological")
 
 
 def join_negative_values(argv: list[str]) -> list[str]:

@@ -10,8 +10,10 @@ Options shared by every step: ``--out DIR`` (created when missing),
 ``--include-oars`` (the organs at risk of the structure sets the case records,
 or when it records none of those matched to the case's images, go into the
 RTSTRUCT too; structures turned off in the gui stay out) and ``--anonymise`` (every file is
-de-identified following DICOM PS3.15 basic profile; UIDs are remapped
-consistently across all the files of one export: see :mod:`core.rt.anonymise`).
+de-identified following DICOM PS3.15 Table E.1-1; UIDs are remapped and dates shifted
+consistently across all the files of one export; lesion labels generic, free text left out
+unless ``--keep-free-text``, the author left out unless ``--author``: see
+:mod:`core.rt.anonymise`, :mod:`core.export_privacy` and docs/anonymisation.md).
 
 Exits 2 with a one-line message when the case file is bad or its images
 cannot be found.
@@ -58,7 +60,33 @@ class ExportJob:
     oars: list | None = None
     #: the parsed command line (summary steps read --rules, --facts, --author... from it)
     args: object = None
+    #: anonymised export: the user reviewed the free text and keeps it (--keep-free-text)
+    keep_free_text: bool = False
+    #: anonymised export: the author written (None: left out)
+    author: str | None = None
     _anonymiser: object = field(default=None, init=False, repr=False)
+    _policy: object = field(default=None, init=False, repr=False)
+
+    @property
+    def policy(self):
+        """The export's core.export_privacy.AnonymisePolicy (one date shift for every file), or None."""
+        if not self.anonymise:
+            return None
+        if self._policy is None:
+            from core.export_privacy import AnonymisePolicy
+
+            author = self.author if self.author is not None else getattr(self.args, "author", None)
+            self._policy = AnonymisePolicy.new(keep_free_text=self.keep_free_text, author=author)
+        return self._policy
+
+    @cached_property
+    def export_case(self) -> Case:
+        """The case the DICOM writers use: with --anonymise, generic labels and no notes."""
+        if not self.anonymise:
+            return self.case
+        from core.export_privacy import anonymised_case
+
+        return anonymised_case(self.case, self.policy)
 
     @cached_property
     def workspace(self):
@@ -75,7 +103,7 @@ class ExportJob:
         if self._anonymiser is None:
             from core.rt.anonymise import Anonymiser
 
-            self._anonymiser = Anonymiser()
+            self._anonymiser = Anonymiser(date_shift_days=self.policy.date_shift_days, own_objects=True)
         return self._anonymiser
 
 
@@ -134,7 +162,12 @@ def register(subparsers) -> None:
                    help="add the organs at risk of the case's structure sets (or, when it records none, of those "
                         "found with the images) to the RTSTRUCT")
     p.add_argument("--anonymise", action="store_true",
-                   help="de-identify every file (DICOM PS3.15 basic profile, UIDs remapped consistently)")
+                   help="de-identify every file: DICOM PS3.15 basic profile (UIDs remapped consistently), "
+                        "generic lesion labels, free text and the author left out, dates shifted by one "
+                        "offset for every file of the export")
+    p.add_argument("--keep-free-text", action="store_true",
+                   help="with --anonymise: keep the free text (histology, other free-text facts, sign-off "
+                        "comments) you have reviewed; the summary says so")
     add_summary_options(p)
     p.set_defaults(func=cmd_export)
 
@@ -145,6 +178,8 @@ def cmd_export(args) -> int:
         raise OligoPlanError(
             "nothing to export: choose at least one of " + ", ".join(s.flag for s in EXPORT_STEPS)
         )
+    if getattr(args, "keep_free_text", False) and not args.anonymise:
+        raise OligoPlanError("--keep-free-text applies to an anonymised export only: add --anonymise")
     case_path = Path(args.case)
     case = load_case(case_path)
     out_dir = Path(args.out)
@@ -157,7 +192,8 @@ def cmd_export(args) -> int:
         raise ExportError(f"--out {out_dir}: the folder cannot be created ({exc.strerror or exc}); "
                           "choose a folder you can write to") from None
     job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
-                    include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args)
+                    include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args,
+                    keep_free_text=bool(getattr(args, "keep_free_text", False)))
     written = job.written  # the DICOM writers add each file as it lands (a SEG before its SR fails, too)
 
     def write_all() -> None:
@@ -175,9 +211,21 @@ def cmd_export(args) -> int:
         raise
     print(f"{len(written)} file(s) written to {out_dir}" + (" (anonymised)" if job.anonymise else "")
           + f", listed in {MANIFEST_NAME}")
+    if job.anonymise:
+        policy = job.policy
+        print("anonymised: generic lesion labels; free text "
+              + ("kept (--keep-free-text)" if policy.keep_free_text else "left out (add --keep-free-text to keep it)")
+              + "; author " + ("as given by --author" if policy.author else "left out")
+              + "; dates shifted by one offset for every file of this export")
     for path in written:
         print(f"  {path.name}")
-    for note in job.notes:
+    notes = job.notes
+    if job.anonymise:  # a note may quote a label or a fact: the console is an output too
+        from core.export_privacy import image_identifiers, text_scrubber
+
+        scrub = text_scrubber(case, job.policy, image_identifiers(job.__dict__.get("workspace")))  # never loads
+        notes = [scrub(note) for note in notes]
+    for note in notes:
         print(f"note: {note}")
     return 0
 

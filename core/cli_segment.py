@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from core.anatomy import propose_site
-from core.case import Case, load_case, save_case
+from core.case import Case, load_case, update_case
 from core.codes import LesionKind, Site
 from core.errors import NoImagesError, OligoPlanError, SegmentationError
 from core.lesions import AddLesion, Lesion, UndoStack
@@ -105,40 +105,50 @@ def cmd_segment(args) -> int:
         workspace = open_folder(args.images)
     except NoImagesError as exc:
         raise NoImagesError(f"{exc}; {images_hint()}") from None
-    case = load_case(out) if out.exists() else Case(images=workspace.image_refs())
-    if out.exists():
-        check_case_images(case, workspace)
+    if out.exists():  # a bad case file or other images are refused before the slow part
+        check_case_images(load_case(out), workspace)
     volume = workspace.segmentation_volume
     pet_options = [flag for flag, value in (("--pet-method", args.pet_method), ("--pet-threshold", args.pet_threshold),
                                             ("--pet-fwhm", args.pet_fwhm)) if value is not None]
     if workspace.pet is None and pet_options:
         print(f"oligoplan segment: warning: {args.images} holds no PET; {', '.join(pet_options)} "
               f"ignored, the lesions are grown on the {volume.info.modality.value}", file=sys.stderr)
-    new = []
-    structures = None  # read once, when the first lesion needs a proposal
+    results = []
     for seed in seeds:
         try:
-            result = workspace.segment_lesion(seed, params)
+            results.append((seed, workspace.segment_lesion(seed, params)))
         except SegmentationError as exc:
             raise SegmentationError(f"seed {','.join(f'{v:g}' for v in seed)}: {exc}; nothing was saved") from None
-        lesion_id = case.lesions.new_id()
-        lesion = Lesion(lesion_id, label=lesion_id, site=site or Site.UNKNOWN, kind=kind, point_mm=seed,
-                        mask=result.mask, segmentation=result.record)
-        if site is None:
-            structures = structures if structures is not None else _structures(case, workspace, args.structures)
-            grid = workspace.volume_for(result.mask.series_uid)
-            lesion = lesion.with_proposal(propose_site(result.mask, grid, structures=structures, ct=workspace.ct,
-                                                       pet=workspace.pet))
-        new.append(lesion)
-    for problem in case.integrity_warnings:  # the trail is kept as it is; the new lesions are added after it
-        print(f"oligoplan segment: warning: {out.name}: {problem}", file=sys.stderr)
+    new: list[Lesion] = []
     reopened: list[str] = []
-    case.review.reopened.connect(reopened.append)
-    stack = UndoStack()
-    for lesion in new:
-        stack.push(AddLesion(case.lesions, lesion))
-    case.review.reopened.disconnect(reopened.append)
-    save_case(case, out)
+    proposals: dict[int, object] = {}  # per seed, made once (the lock may make add_lesions run again)
+
+    def proposal(n: int, case: Case, mask):
+        if n not in proposals:
+            if "structures" not in proposals:
+                proposals["structures"] = _structures(case, workspace, args.structures)
+            proposals[n] = propose_site(mask, workspace.volume_for(mask.series_uid),
+                                        structures=proposals["structures"], ct=workspace.ct, pet=workspace.pet)
+        return proposals[n]
+
+    def add_lesions(case: Case) -> None:
+        """Under the case file's lock, on the case as it is on disk now (another writer's lesions kept)."""
+        check_case_images(case, workspace)
+        new.clear()
+        for n, (seed, result) in enumerate(results):
+            lesion_id = case.lesions.new_id()
+            lesion = Lesion(lesion_id, label=lesion_id, site=site or Site.UNKNOWN, kind=kind, point_mm=seed,
+                            mask=result.mask, segmentation=result.record)
+            new.append(lesion if site is not None else lesion.with_proposal(proposal(n, case, result.mask)))
+        for problem in case.integrity_warnings:  # the trail is kept as it is; the new lesions are added after it
+            print(f"oligoplan segment: warning: {out.name}: {problem}", file=sys.stderr)
+        case.review.reopened.connect(reopened.append)
+        stack = UndoStack()
+        for lesion in new:
+            stack.push(AddLesion(case.lesions, lesion))
+        case.review.reopened.disconnect(reopened.append)
+
+    update_case(out, add_lesions, new=lambda: Case(images=workspace.image_refs()))
     for message in reopened:  # an approved or reviewed case is a draft again: say so, as the window does
         print(f"oligoplan segment: note: {message}", file=sys.stderr)
     rows = [lesion_row(lesion, workspace) for lesion in new]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -170,6 +171,7 @@ class CaseReview:
         self._lesion_set = case.lesions
         self._snapshot: dict[str, Lesion] = {lesion.id: lesion for lesion in case.lesions}
         self._facts = _copy(case.facts)
+        self._history_at_start = len(case.lesions.history)
         self._lesion_set.changed.connect(self._on_lesions_changed)
 
     def detach(self) -> None:
@@ -241,12 +243,13 @@ class CaseReview:
 
     # ----------------------------------------------------------- changes
     def sync(self) -> list[AuditEntry]:
-        """Record changes of the facts and rule sets made since the last record."""
+        """Record changes of the facts and rule sets made since the last record (and the lesions
+        a case built in code or read from a version 1 file holds without an entry that made them)."""
+        entries = self._record_unrecorded_lesions()
         new = _copy(self.case.facts)
         if new == self._facts:
-            return []
+            return entries
         old, self._facts = self._facts, new
-        entries = []
         rules_old = {k: old.get(k) for k in RULE_SET_KEYS if k in old}
         rules_new = {k: new.get(k) for k in RULE_SET_KEYS if k in new}
         if rules_old != rules_new:
@@ -261,6 +264,25 @@ class CaseReview:
                                         {"old": {k: facts_old.get(k) for k in changed},
                                          "new": {k: facts_new.get(k) for k in changed}}))
         return entries
+
+    def _record_unrecorded_lesions(self) -> list[AuditEntry]:
+        """Lesions given to a case built in code (not read from a file) get their lesion_added entry;
+        those of a version 1 file (no trail then) one entry saying they were carried over. The
+        lesions of a version 2 file are never recorded here: a missing entry there is a trace."""
+        version = getattr(self.case, "read_version", None)
+        if version not in (None, 1):
+            return []
+        made = lesions_made(self.trail)
+        missing = [lesion for lesion in self.case.lesions if lesion.id not in made]
+        if not missing:
+            return []
+        if version is None:
+            return [self._record(AuditAction.LESION_ADDED, f"added {l.id} ({l.label}, {l.site_text})",
+                                 _lesion_details(l)) for l in missing]
+        ids = [lesion.id for lesion in missing]
+        return [self._record(AuditAction.LESION_EDITED,
+                             f"carried over from a version 1 case file (it had no audit trail): {', '.join(ids)}",
+                             {"lesions": ids, "from_schema_version": 1, "history_before": self._history_at_start})]
 
     def _on_lesions_changed(self, event: LesionEvent) -> None:
         lesions = self._lesion_set
@@ -285,6 +307,10 @@ class CaseReview:
                          {"lesions": lesions.ids()})
         self._snapshot = {lesion.id: lesion for lesion in lesions}
 
+    def record(self, action: AuditAction, what: str, details: dict) -> AuditEntry:
+        """Record a change that is not a lesion or fact edit (e.g. a PET candidate accepted or rejected)."""
+        return self._record(action, what, details)
+
     def _record(self, action: AuditAction, what: str, details: dict) -> AuditEntry:
         state, signoffs = replay(self.trail)
         if state is not ReviewState.DRAFT and action not in (AuditAction.SIGNED_OFF, AuditAction.REOPENED):
@@ -300,9 +326,15 @@ class CaseReview:
 
 
 # --------------------------------------------------------------- file checks
-def integrity_warnings(case: "Case", written_state: str | None) -> list[str]:
-    """What is wrong with the audit trail of a case read from a file (empty when all holds)."""
+def integrity_warnings(case: "Case", written_state: str | None, written: dict | None = None) -> list[str]:
+    """What is wrong with the audit trail of a case read from a file (empty when all holds).
+
+    ``written`` is the file's JSON: with it, removals that leave a trace are reported too
+    (:func:`removal_traces`).
+    """
     warnings = [f"Audit trail: {p}" for p in case.audit.problems()]
+    if written is not None:
+        warnings += removal_traces(case, written)
     state, signoffs = replay(case.audit)
     if written_state is not None and written_state != state.value:
         warnings.append(f"The file says the case is '{written_state}', but its audit trail says "
@@ -314,6 +346,67 @@ def integrity_warnings(case: "Case", written_state: str | None) -> list[str]:
                         f"{last.when[:16].replace('T', ' ')} UTC, and no change was recorded: the file was "
                         "edited outside OligoPlan. Check the lesions before relying on the sign-off")
     return warnings
+
+
+_ADDED = re.compile(r"^added (L\d+)\b")
+
+
+#: entries that make the lesion they name: added by hand or by a tool, or a PET candidate accepted
+_MAKES_A_LESION = (AuditAction.LESION_ADDED.value, AuditAction.CANDIDATE_ACCEPTED.value)
+
+
+def lesions_made(trail: AuditTrail) -> set[str]:
+    """The ids of the lesions the trail records as made (added, or listed by a whole-list entry)."""
+    made: set[str] = set()
+    for entry in trail:
+        details = entry.details
+        if entry.action in _MAKES_A_LESION and isinstance(details.get("lesion"), str):
+            made.add(details["lesion"])
+        if isinstance(details.get("lesions"), list):
+            made.update(str(i) for i in details["lesions"])
+    return made
+
+
+def removal_traces(case: "Case", written: dict) -> list[str]:
+    """Audit entries removed from a version 2 file, found by what they leave behind.
+
+    A version 2 case always holds a trail; every lesion in it was made by an entry
+    (``lesion_added``); every "added Ln" of the file's ``history`` list has its entry; every
+    sign-off the file's ``review`` lists has its ``signed_off`` entry. A forger who removes
+    the entries *and* every one of these traces (or rewrites the whole chain) is not found:
+    docs/case-file.md says what the chain proves and what it cannot.
+    """
+    if written.get("schema_version") == 1:
+        return []
+    found = []
+    if written.get("audit") is None:
+        found.append("Audit trail: this version 2 case file holds none, though every version 2 case has one: "
+                     "it was removed. Who made the lesions and any sign-off cannot be verified")
+    made = lesions_made(case.audit)
+    unmade = [lesion.id for lesion in case.lesions if lesion.id not in made]
+    if unmade:
+        found.append(f"Audit trail: no entry made {_ids(unmade)}: entries were removed from the trail, or the "
+                     "lesions were added to the file by hand")
+    start = max([e.details["history_before"] for e in case.audit
+                 if isinstance(e.details.get("history_before"), int)], default=0)
+    added = [m.group(1) for h in case.history[start:] if (m := _ADDED.match(h.what))]
+    gone = [i for i in dict.fromkeys(added) if i not in made and i not in unmade]
+    if gone:
+        found.append(f"Audit trail: the file's history says {_ids(gone)} were added, but the trail has no entry "
+                     "for it: entries were removed from the trail")
+    signed = {(e.details.get("state"), e.who, e.when) for e in case.audit
+              if e.action == AuditAction.SIGNED_OFF.value}
+    review = written.get("review")
+    for item in review.get("signoffs", []) if isinstance(review, dict) else []:
+        if isinstance(item, dict) and (item.get("state"), item.get("name"), item.get("when")) not in signed:
+            found.append(f"Audit trail: the file lists a sign-off ({item.get('state')} by {item.get('name')}, "
+                         f"{str(item.get('when'))[:16].replace('T', ' ')} UTC) that has no entry in the trail: "
+                         "sign-off entries were removed")
+    return found
+
+
+def _ids(ids: list[str]) -> str:
+    return f"lesion {ids[0]}" if len(ids) == 1 else f"lesions {', '.join(ids)}"
 
 
 # ------------------------------------------------------------------ helpers

@@ -39,6 +39,7 @@ from core.case import (
     ImageRef,
     discard_recovery,
     load_case,
+    load_recovery,
     pending_recoveries,
     recovery_path_for,
     save_case,
@@ -413,9 +414,7 @@ class CaseController(QObject):
         """Show the lesions of a recovery file (as unsaved work of the case it belongs to)."""
         path = Path(path)
         with error_boundary(self.window, f"Restoring {path.name}"):
-            case = load_case(path)
-            of = json.loads(path.read_text(encoding="utf-8")).get("recovery_of")
-            case.path = Path(of) if of else None
+            case = load_recovery(path)  # keeps the digest of the case file it belongs to
             self._restored_from = path
             self._show_case(case, path.parent, unsaved=True)
             return True

@@ -61,6 +61,7 @@ from gui.settings import (
     Settings,
 )
 from gui.rules_wiring import RulesWiring
+from gui.candidates_wiring import CandidateWiring
 from gui.screen_fit import fit_to_screen
 from gui.slice_view import SliceView
 from gui.structures_wiring import StructureWiring
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
         self.structure_wiring = StructureWiring(self)  # DICOM-RT: structure list, import, export
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
+        self.candidate_wiring = CandidateWiring(self)  # Tools > Find lesions: PET candidates (issue 13)
         self._connect()
         self.resize(1400, 950)  # the first start's size; a saved geometry replaces it (it was the other
         self._restore_settings()  # way round: the window reopened at 1400 x 950 whatever the user made it)

@@ -198,7 +198,8 @@ class RulesWiring(QObject):
         self._pending.stop()
         infos = self.lesion_infos()
         ev = evaluate(self.selected_rule_sets(), infos, self.facts(), oar=self._oar_report(infos),
-                      cutoff_months=self.panel.cutoff.value(), distance=self._distance)
+                      cutoff_months=self.panel.cutoff.value(), distance=self._distance,
+                      unreviewed_candidates=len(self.case.candidates.unreviewed))
         self.evaluation = ev
         self.panel.set_evaluation(ev)
         return ev
@@ -318,25 +319,33 @@ class RulesWiring(QObject):
         """Ask where to write the summary and whether to anonymise it (both remembered), then write it."""
         settings = self.window.settings
         start = settings.get(LAST_SUMMARY_FOLDER) or str(Path.home())
-        dialog = ExportDialog("Write candidacy summary", start, with_oars=False, parent=self.window)
+        from core.export_privacy import free_text_items
+
+        dialog = ExportDialog("Write candidacy summary", start, with_oars=False, parent=self.window,
+                              free_text=free_text_items(self.case))
         dialog.setObjectName("summary_dialog")
         dialog.anonymise_box.setText("Anonymise (no patient name, ID, study UID or case file name)")
         dialog.anonymise_box.setChecked(bool(settings.get(SUMMARY_ANONYMISE)))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        folder, anonymise = dialog.folder_edit.text().strip(), dialog.anonymise_box.isChecked()
+        folder, anonymise = dialog.folder_edit.text().strip(), dialog.anonymise()
         settings.set(SUMMARY_ANONYMISE, anonymise)
         with error_boundary(self.window, "Writing the candidacy summary"):
             if not folder:
                 raise ExportError("choose a folder to write the summary into")
-            paths = self.export_summary(folder, anonymise=anonymise)
+            paths = self.export_summary(folder, anonymise=anonymise, keep_free_text=dialog.keep_free_text(),
+                                        author=dialog.author())
             self.window.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
                                      f"{', '.join(p.name for p in paths)}")
             from gui.pacs.offer import offer_send  # "Send to PACS…" for its DICOM files only (issue 6)
             offer_send(self.window, paths)
 
-    def export_summary(self, folder: str | Path, anonymise: bool = False) -> list[Path]:
-        """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows."""
+    def export_summary(self, folder: str | Path, anonymise: bool = False, keep_free_text: bool = False,
+                       author: str = "") -> list[Path]:
+        """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows.
+
+        Anonymised: free text only when ``keep_free_text`` (the user reviewed it in the dialog),
+        ``author`` as written ("" = left out; core.export_privacy)."""
         from core.summary.export import write_summary
 
         ev = self.evaluate_now()
@@ -347,8 +356,13 @@ class RulesWiring(QObject):
             scan = self.window.scan_result
             workspace = Workspace(folder=Path(getattr(scan, "root", ".")), scan=scan, primary=base, pet=pet)
         warnings = [] if ev.oar is not None else ["no organs at risk loaded: OAR flags unknown"]
+        policy = None
+        if anonymise:
+            from core.export_privacy import AnonymisePolicy
+
+            policy = AnonymisePolicy.new(keep_free_text=keep_free_text, author=author)
         paths = write_summary(self.case, CaseCheck(ev, workspace, warnings), folder, anonymise=anonymise,
-                              author=self._author())
+                              author=self._author(), policy=policy)
         self.window.settings.set(LAST_SUMMARY_FOLDER, str(folder))
         return paths
 

@@ -34,18 +34,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QMenu,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
 
 from core.cli_export import ExportJob
 from core.errors import ExportError
@@ -62,44 +51,12 @@ from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_structure_actions
 from gui.errors import error_boundary, show_exception
+from gui.export_dialog import ExportDialog  # noqa: F401 (tests patch it here)
 from gui.panels.structure_list import StructureList, structure_key
 from gui.structure_overlay import StructureOverlay
 from gui.workers import TaskRunner
 
 log = logging.getLogger("oligoplan.gui")
-
-
-class ExportDialog(QDialog):
-    """Where to write an export, and whether to anonymise it (and include the OARs)."""
-
-    def __init__(self, title: str, folder: str, with_oars: bool, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.folder_edit = QLineEdit(folder, self)
-        self.folder_edit.setObjectName("export_folder")
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._choose_folder)
-        row = QHBoxLayout()
-        row.addWidget(self.folder_edit, 1)
-        row.addWidget(browse)
-        self.anonymise_box = QCheckBox("Anonymise (DICOM PS3.15 basic profile; new UIDs)", self)
-        self.anonymise_box.setObjectName("export_anonymise")
-        self.oars_box = QCheckBox("Include the organs at risk shown in the structure list", self)
-        self.oars_box.setObjectName("export_include_oars")
-        self.oars_box.setVisible(with_oars)
-        form = QFormLayout(self)
-        form.addRow("Folder", row)
-        form.addRow(self.anonymise_box)
-        form.addRow(self.oars_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export into", self.folder_edit.text())
-        if folder:
-            self.folder_edit.setText(folder)
 
 
 class StructureWiring(QObject):
@@ -414,15 +371,19 @@ class StructureWiring(QObject):
         title = "Export RTSTRUCT" if kind == "rtstruct" else "Export SR measurement report"
         case = self.window.case_controller.case
         start = str(case.path.parent) if case.path else str(Path.home())
-        dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.window)
+        from core.export_privacy import free_text_items
+
+        dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.window,
+                              free_text=free_text_items(case))
         dialog.oars_box.setChecked(True)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         folder = dialog.folder_edit.text().strip()
-        self.start_export(kind, folder, dialog.anonymise_box.isChecked(),
-                          kind == "rtstruct" and dialog.oars_box.isChecked())
+        self.start_export(kind, folder, dialog.anonymise(), kind == "rtstruct" and dialog.oars_box.isChecked(),
+                          keep_free_text=dialog.keep_free_text(), author=dialog.author())
 
-    def start_export(self, kind: str, folder, anonymise: bool = False, include_oars: bool = False) -> None:
+    def start_export(self, kind: str, folder, anonymise: bool = False, include_oars: bool = False,
+                     keep_free_text: bool = False, author: str = "") -> None:
         """Write the RTSTRUCT (``kind`` "rtstruct") or the SR ("sr") in the background, on the
         window's runner (progress bar, Cancel): building, measuring and validating the files
         takes seconds. The lesions are taken as they are now; editing meanwhile is safe."""
@@ -432,6 +393,7 @@ class StructureWiring(QObject):
                 raise ExportError(f"wait until '{self.window.runner.current.description}' has finished, "
                                   "then export again")
             job = self._job(folder, anonymise, include_oars, snapshot=True)
+            job.keep_free_text, job.author = keep_free_text, author
             write = write_case_rtstruct if kind == "rtstruct" else write_case_sr
             task = self.window.runner.start(
                 lambda progress, cancel: write_as_set(job, lambda: write(job, cancel)), f"Exporting {what}",

@@ -152,6 +152,11 @@ def _check(cancel: CancelCheck | None, what: str) -> None:
         raise Cancelled(f"export cancelled before {what}; nothing was written")
 
 
+def _case(job) -> Case:
+    """The case as the job exports it (anonymised: generic labels, no notes; core.export_privacy)."""
+    return getattr(job, "export_case", job.case)
+
+
 def _write(job, ds: Dataset, path: Path, what: str) -> None:
     write_validated(ds, path, what)
     job.written.append(path)
@@ -163,7 +168,7 @@ def write_case_rtstruct(job, cancel: CancelCheck | None = None) -> Path:
     ``cancel`` is asked before the RTSTRUCT is built and before it is written (Cancelled,
     nothing written)."""
     _check(cancel, "the RTSTRUCT was built")
-    ds = case_rtstruct(job.case, job.workspace, job.include_oars, job.notes, oars=job.oars)
+    ds = case_rtstruct(_case(job), job.workspace, job.include_oars, job.notes, oars=job.oars)
     job.rtstruct = ds  # the SR of the same export references it (UIDs remapped alike)
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)
@@ -184,12 +189,12 @@ def write_case_sr(job, cancel: CancelCheck | None = None) -> Path:
 
     _check(cancel, "the SEG was built")
     try:
-        seg = case_seg(job.case, job.workspace, [])  # lesions left out are noted by the SR already
+        seg = case_seg(_case(job), job.workspace, [])  # lesions left out are noted by the SR already
     except ExportError as exc:  # e.g. a multi-frame image: the report still goes out, with points
         seg = None
         job.notes.append(f"no SEG written: {exc}; the SR gives each lesion's centre point instead")
     _check(cancel, "the SR was built")
-    ds = case_sr(job.case, job.workspace, rtstruct=job.rtstruct, notes=job.notes, seg=seg)
+    ds = case_sr(_case(job), job.workspace, rtstruct=job.rtstruct, notes=job.notes, seg=seg)
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)
     seg_ds = None

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
+from core.candidates import pending_text
 from core.case import Case
 from core.errors import OligoPlanError
 from core.measure import measure_lesion, surface_distance_mm
@@ -144,5 +145,7 @@ def check_case(
     infos = lesion_infos(case, images.workspace)
     oar, oar_warnings = oar_report(case, images.workspace, infos, oar_settings)
     ev = evaluate(rule_sets, infos, facts, oar=oar, today=today, cutoff_months=cutoff_months,
-                  distance=distance_fn(case, images.workspace))
-    return CaseCheck(ev, images.workspace, list(images.warnings) + oar_warnings)
+                  distance=distance_fn(case, images.workspace),
+                  unreviewed_candidates=len(case.candidates.unreviewed))
+    pending = [pending_text(len(case.candidates.unreviewed))] if case.candidates.unreviewed else []
+    return CaseCheck(ev, images.workspace, pending + list(images.warnings) + oar_warnings)

@@ -121,6 +121,8 @@ class Context:
     today: date
     oar: Any = None  # core.rules.oar.OarReport or None (no organs at risk available)
     distance: DistanceFn | None = None
+    #: PET candidates not yet accepted or rejected (core.candidates): every verdict is undetermined
+    unreviewed_candidates: int = 0
 
 
 # ------------------------------------------------------------------ compare
@@ -157,11 +159,22 @@ def evaluate_rule_set(rule_set: RuleSet, ctx: Context) -> RuleSetResult:
         results.append(_evaluate(criterion, rule_set, ctx, units))
     statuses = {r.status for r in results}
     verdict = NOT_ELIGIBLE if FAIL in statuses else UNDETERMINED if UNKNOWN in statuses else ELIGIBLE
+    if ctx.unreviewed_candidates:  # a candidate may be a lesion: the count is not known yet
+        results.insert(0, _candidates_pending(ctx.unreviewed_candidates))
+        verdict = UNDETERMINED
     return RuleSetResult(
         id=rule_set.id, title=rule_set.title, version=rule_set.version, verdict=verdict,
         criteria=tuple(results), sources=rule_set.sources, total=len(units),
         by_organ=counts_by_organ(units), counting_unit=rule_set.counting.unit,
     )
+
+
+def _candidates_pending(n: int) -> CriterionResult:
+    from core.candidates import pending_text
+
+    return CriterionResult(id="pet_candidates_reviewed", title="PET candidates reviewed", status=UNKNOWN, value=n,
+                           threshold=0, threshold_text="every candidate accepted or rejected", unit="unreviewed",
+                           source="OligoPlan", verified=True, reason=pending_text(n))
 
 
 def value_with_unit(value: Any, unit: str) -> str:
@@ -536,11 +549,13 @@ def evaluate(
     today: date | None = None,
     cutoff_months: float = DEFAULT_CUTOFF_MONTHS,
     distance: DistanceFn | None = None,
+    unreviewed_candidates: int = 0,
 ) -> Evaluation:
-    """Check ``lesions`` and ``facts`` against every rule set (pure; no I/O)."""
+    """Check ``lesions`` and ``facts`` against every rule set (pure; no I/O). With
+    ``unreviewed_candidates`` every rule set is undetermined and says why."""
     facts = facts if isinstance(facts, CaseFacts) else CaseFacts(facts or {})
     today = today or date.today()
     cls = classify(facts, cutoff_months, today)
-    ctx = Context(list(lesions), facts, cls, today, oar, distance)
+    ctx = Context(list(lesions), facts, cls, today, oar, distance, unreviewed_candidates)
     results = [evaluate_rule_set(rs, ctx) for rs in rule_sets]
     return Evaluation(list(lesions), facts, cls, results, oar, today, scores(lesions, facts, today))

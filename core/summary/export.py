@@ -33,12 +33,25 @@ def summary_pictures(case, workspace, summary: dict):
 
 def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = True, json: bool = True,
                   csv: bool = True, anonymise: bool = False, author: str | None = None,
-                  stem: str = "summary") -> list[Path]:
-    """Write the chosen summary files into ``out_dir``; returns their paths."""
+                  stem: str = "summary", policy=None) -> list[Path]:
+    """Write the chosen summary files into ``out_dir``; returns their paths.
+
+    ``anonymise``: as ``policy`` (core.export_privacy.AnonymisePolicy; the one of the export
+    whose other files share its date shift) says, or a new one with ``author`` as the name
+    written (None: left out; the login name is never used)."""
     out_dir = Path(out_dir)  # made by the first writer (a failure names its file: FileWriteError)
     name = case.path.name if case.path is not None else ""
-    summary = build_summary(check.evaluation, workspace=check.workspace, anonymise=anonymise, author=author,
-                            warnings=check.warnings, case_name=name, review=getattr(case, "review", None))
+    if anonymise and policy is None:
+        from core.export_privacy import AnonymisePolicy
+
+        policy = AnonymisePolicy.new(author=author)
+    summary = build_summary(check.evaluation, workspace=check.workspace, anonymise=anonymise,
+                            author=policy.author if anonymise else author, warnings=check.warnings,
+                            case_name=name, review=getattr(case, "review", None))
+    if anonymise:
+        from core.export_privacy import anonymise_summary, image_identifiers
+
+        summary = anonymise_summary(summary, policy, case, identifiers=image_identifiers(check.workspace))
     written = []
     if pdf:
         mip, key = summary_pictures(case, check.workspace, summary)

@@ -1,7 +1,9 @@
 """The summary formats of `oligoplan export` (--pdf, --json, --csv) as export steps.
 
 One evaluation is shared by the three steps of one export (kept on the job).
-``--anonymise`` leaves the patient's name, ID and UIDs out of every file.
+``--anonymise`` leaves the patient's name, ID and UIDs out of every file, and treats free text,
+the author and dates as the export's policy says (core.export_privacy; one date shift for the
+summaries and the DICOM files of one export).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ def add_summary_options(p) -> None:
     from core.check_options import add_selection_options
 
     add_selection_options(p)
-    p.add_argument("--author", default=None, help="author written in the summary (default: the login name)")
+    p.add_argument("--author", default=None,
+                   help="author written in the summary (default: the login name; with --anonymise: left out "
+                        "unless given here)")
 
 
 def _check(job):
@@ -32,7 +36,7 @@ def _write(job, **which) -> list[Path]:
     from core.summary.export import write_summary
 
     return write_summary(job.case, _check(job), job.out_dir, anonymise=job.anonymise,
-                         author=getattr(job.args, "author", None), **which)
+                         author=getattr(job.args, "author", None), policy=job.policy, **which)
 
 
 def _pdf(job):
@@ -49,7 +53,7 @@ def _csv(job):
 
 #: (flag, help, writer) of each summary format; core.cli_export makes them ExportSteps.
 SUMMARY_STEPS = (
-    ("--pdf", "candidacy summary as PDF (1-3 pages, decision support)", _pdf),
+    ("--pdf", "candidacy summary as PDF (3 pages or more, decision support)", _pdf),
     ("--json", "candidacy summary as JSON (same content as the PDF)", _json),
     ("--csv", "lesion table of the summary as CSV", _csv),
 )

@@ -55,6 +55,8 @@ def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = Non
     pages = summary_figures(summary, mip, key_images)
     metadata = {"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
                 "Author": summary["author"] or "OligoPlan"}
+    if summary.get("anonymisation"):  # the real date of writing is an absolute date too (issue 14)
+        metadata["CreationDate"] = None
     with writing_file(path, "summary PDF") as path, atomic_open(path) as fh, \
             PdfPages(fh, metadata=metadata) as pdf:
         for fig in pages:
@@ -65,7 +67,9 @@ def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = Non
 def summary_figures(summary: dict, mip: Picture | None = None,
                     key_images: list[tuple[int, Picture]] | None = None) -> list[Figure]:
     """The pages of the summary PDF as matplotlib figures (what :func:`write_summary_pdf` saves)."""
-    pages = [_page_overview(summary), _page_lesions(summary, mip, key_images or []), _page_criteria(summary)]
+    overview, shown = _page_overview(summary)
+    pages = [overview, *_pages_rule_sets_continued(summary, shown), _page_lesions(summary, mip, key_images or []),
+             _page_criteria(summary)]
     for n, fig in enumerate(pages, start=1):
         _footer(fig, summary, n, len(pages))
     return pages
@@ -79,8 +83,9 @@ def _figure() -> Figure:
 def _footer(fig: Figure, s: dict, n: int, total: int) -> None:
     review = s.get("review") or {}
     altered = ", audit trail altered" if review.get("trail_altered") else ""
+    left_out = "left out (anonymised)" if s.get("anonymisation") else "not given"
     fig.text(0.06, 0.025, f"OligoPlan {s['app_version']} · generated {s['generated']} · author: "
-             f"{s['author'] or 'not given'} · review: {review.get('state') or 'not recorded'}{altered}"
+             f"{s['author'] or left_out} · review: {review.get('state') or 'not recorded'}{altered}"
              f" · page {n} of {total}", fontsize=6.5, color="#555555")
     fig.text(0.06, 0.04, "Decision support only, not a treatment order.", fontsize=7, color="#b03030",
              weight="bold")
@@ -139,8 +144,11 @@ def _review_lines(fig: Figure, s: dict, y: float) -> float:
     # a trail changed outside OligoPlan: its sign-off is not to be relied on, never in approved green
     colour = review_colour(state, bool(review.get("trail_altered")))
     y = _wrapped_text(fig, 0.30, y, status, 10, bold=True, max_lines=3, color=colour) - 0.004
-    y = _wrapped_text(fig, 0.30, y, f"summary written by {s['author'] or 'not given'} on "
-                      f"{s['generated'][:16].replace('T', ' ')} UTC", 7.5, max_lines=2, color="#444444")
+    when = f"{s['generated'][:16].replace('T', ' ')} UTC"
+    written = (f"summary written on {when}; author left out (anonymised)"
+               if not s["author"] and s.get("anonymisation") else
+               f"summary written by {s['author'] or 'not given'} on {when}")
+    y = _wrapped_text(fig, 0.30, y, written, 7.5, max_lines=2, color="#444444")
     for so in review.get("signoffs", [])[-2:]:
         comment = f": {so['comment']}" if so.get("comment") else ""
         y = _wrapped_text(fig, 0.30, y - 0.002, f"{so['state']} by {so['name']}"
@@ -150,12 +158,26 @@ def _review_lines(fig: Figure, s: dict, y: float) -> float:
 
 
 # ------------------------------------------------------------------ page 1
-def _page_overview(s: dict) -> Figure:
+def _anonymisation_lines(fig: Figure, s: dict, y: float) -> float:
+    """What an anonymised export left out or changed (core.export_privacy), under the statement."""
+    statement = s.get("anonymisation")
+    if not statement:
+        return y
+    from core.export_privacy import statement_lines
+
+    for line in statement_lines(statement):
+        y = _wrapped_text(fig, 0.06, y, line, 7, max_lines=3, color="#1a4f8a")
+    return y - 0.008
+
+
+def _page_overview(s: dict) -> tuple[Figure, int]:
+    """Page 1, and how many of the rule sets it shows (the rest continue on the next page)."""
     fig = _figure()
     _header(fig, s, _identification(s))
     y = 0.915
     fig.text(0.06, y, textwrap.fill(s["disclaimer"], 120), fontsize=8, color="#b03030", va="top")
     y -= 0.045
+    y = _anonymisation_lines(fig, s, y)
     y = _review_lines(fig, s, y)
     cls = s["classification"]
     text = cls["class"] if not cls["missing"] else f"unknown — needs {', '.join(cls['missing'])}"
@@ -196,8 +218,30 @@ def _page_overview(s: dict) -> Figure:
     y = _scores(fig, s.get("scores") or [], y)
     fig.text(0.06, y, "Rule sets", fontsize=11, weight="bold", va="top")
     y -= 0.022
-    step = min(0.033, (y - 0.075) / max(len(s["rule_sets"]), 1))
-    for r in s["rule_sets"]:
+    fits = max(int((y - _RULES_BOTTOM) / _RULE_STEP), 1)
+    rule_sets = s["rule_sets"]
+    if len(rule_sets) > fits:  # the rest continue on the next page, never drawn over each other
+        fits = max(fits - 1, 1)
+        more = len(rule_sets) - fits
+        _rule_set_rows(fig, rule_sets[:fits], y)
+        fig.text(0.225, y - fits * _RULE_STEP, f"{more} more rule set{'s' if more != 1 else ''} on the next page",
+                 fontsize=7.5, va="top", style="italic", color="#333333")
+    else:
+        fits = len(rule_sets)
+        _rule_set_rows(fig, rule_sets, y)
+    if s.get("warnings"):
+        fig.text(0.06, 0.065, textwrap.shorten("Notes: " + " | ".join(s["warnings"]), 200), fontsize=6.5,
+                 color="#8a5a00")
+    return fig, fits
+
+
+#: One rule set's rows on the summary (verdict, id and version; then why) and the lowest y they may use.
+_RULE_STEP, _RULES_BOTTOM = 0.03, 0.075
+
+
+def _rule_set_rows(fig: Figure, rule_sets: list[dict], y: float) -> float:
+    """Each rule set's verdict box, id, version and why (failed or unknown criteria) from ``y`` down."""
+    for r in rule_sets:
         colour = VERDICT_COLOURS[r["verdict"]]
         fig.patches.append(matplotlib.patches.FancyBboxPatch(
             (0.06, y - 0.0135), 0.15, 0.0145, boxstyle="round,pad=0.002", transform=fig.transFigure,
@@ -213,11 +257,21 @@ def _page_overview(s: dict) -> Figure:
         fig.text(0.225, y, f"{rid}{dagger}", fontsize=8.5, weight="bold", va="top")
         fig.text(0.45, y, f"version {r['version']}", fontsize=7, va="top", color="#444444")
         fig.text(0.225, y - 0.0125, textwrap.shorten(why, 125), fontsize=6.8, va="top", color="#333333")
-        y -= step
-    if s.get("warnings"):
-        fig.text(0.06, 0.065, textwrap.shorten("Notes: " + " | ".join(s["warnings"]), 200), fontsize=6.5,
-                 color="#8a5a00")
-    return fig
+        y -= _RULE_STEP
+    return y
+
+
+def _pages_rule_sets_continued(s: dict, first: int) -> list[Figure]:
+    """The rule sets page 1 had no room for, as many pages as they need."""
+    pages, top = [], 0.915 - 0.03
+    per_page = max(int((top - _RULES_BOTTOM) / _RULE_STEP), 1)
+    for start in range(first, len(s["rule_sets"]), per_page):
+        fig = _figure()
+        _header(fig, s, _identification(s))
+        fig.text(0.06, 0.915, "Rule sets (continued)", fontsize=11, weight="bold", va="top")
+        _rule_set_rows(fig, s["rule_sets"][start:start + per_page], top)
+        pages.append(fig)
+    return pages
 
 
 def _scores(fig: Figure, scores: list[dict], y: float) -> float:

@@ -204,7 +204,8 @@ class VerdictPanel(QWidget):
         self._remember_expanded()
         self.tree.setUpdatesEnabled(False)
         self.tree.clear()
-        no_lesions = not ev.lesions
+        # no lesions yet, unless PET candidates wait: then the verdict is UNDETERMINED and says why
+        no_lesions = not ev.lesions and not any(c.id == "pet_candidates_reviewed" for r in ev.results for c in r.criteria)
         for result in ev.results:
             verdict = NO_LESIONS_TEXT if no_lesions else VERDICT_TEXT[result.verdict].upper()
             item = QTreeWidgetItem([f"{verdict} — {result.id} — {result.title}", verdict, "",

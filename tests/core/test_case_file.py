@@ -56,13 +56,13 @@ def test_round_trip_gives_the_same_lesions(tmp_path):
         ('{"schema": "other"}', "not an OligoPlan case file"),
         ('{"schema": "oligoplan.case", "schema_version": 99}', "schema_version 99 is not supported"),
         ('{"schema": "oligoplan.case", "schema_version": 1, "lesions": [{"id": "L1", "site": "spleen", '
-         '"point_mm": [0, 0, 0]}]}', r"lesions\[0\]: unknown site 'spleen'"),
+         '"point_mm": [0, 0, 0]}]}', r"lesions\[0\]\.site: unknown site 'spleen'"),
         ('{"schema": "oligoplan.case", "schema_version": 1, "lesions": [{"id": "L1"}]}',
-         "needs a marker point or a mask"),
+         r"lesions\[0\]: a lesion needs a marker point \(point_mm\) or a mask"),
         ('{"schema": "oligoplan.case", "schema_version": 1, "lesions": [{"id": "L1", "mask": '
          '{"rle": [5], "shape": [2, 2, 2], "offset": [0, 0, 0], "grid_shape": [4, 4, 4], "series_uid": "1"}}]}',
          "run lengths add up to 5"),
-        ('{"schema": "oligoplan.case", "schema_version": 1, "lesions": {}}', "lesions must be a list"),
+        ('{"schema": "oligoplan.case", "schema_version": 1, "lesions": {}}', "lesions: expected a list, found an object"),
     ],
 )
 def test_bad_case_files_name_the_file_and_the_problem_and_stay_untouched(tmp_path, content, message):

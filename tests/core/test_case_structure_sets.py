@@ -64,7 +64,7 @@ def test_old_case_files_without_the_field_load_and_a_bad_field_is_named(tmp_path
     assert load_case(path).structure_sets == []
     path.write_text(json.dumps({"schema": "oligoplan.case", "schema_version": 2, "images": [], "lesions": [],
                                 "structure_sets": [{"label": "no path"}]}))
-    with pytest.raises(CaseFileError, match="structure_sets: each entry needs path and sop_uid"):
+    with pytest.raises(CaseFileError, match=r"structure_sets\[0\]: missing field 'path'"):
         load_case(path)
 
 

@@ -294,7 +294,7 @@ def test_a_case_whose_lists_are_not_lists_names_the_file(capsys, case_file, tmp_
     broken.write_text(json.dumps(doc), encoding="utf-8")
     rc, _, err = oligoplan(capsys, "check", broken)
     assert rc == 2
-    assert_one_line_error(err, f"broken-case.json: {key} must be a list")
+    assert_one_line_error(err, f"broken-case.json: {key}: expected a list, found null")
 
 
 def test_pacs_get_move_on_a_busy_listen_port_names_the_options_to_change(capsys, orthanc, tmp_path):

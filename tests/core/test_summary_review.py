@@ -67,10 +67,14 @@ def test_a_change_after_approval_makes_the_summary_say_draft(case, tmp_path):
 
 
 def test_anonymised_summary_keeps_the_review_state(case, tmp_path):
+    # the state and the reviewer's role stay; the reviewer's name does not (issue 14: people named
+    # in an anonymised export are left out, as PS3.15 does with Reviewer Name)
     case.review.sign("reviewed", name="A. Physicist", role="medical physicist")
     doc = summary_of(case, tmp_path, anonymise=True)
     assert doc["patient"] == {"anonymised": True}
-    assert doc["review"]["status"].startswith("Reviewed by A. Physicist (medical physicist)")
+    assert doc["review"]["status"].startswith("Reviewed by Reviewer 1 (medical physicist)")
+    assert doc["review"]["signoffs"][0]["name"] == "Reviewer 1"
+    assert "Physicist" not in json.dumps(doc)
 
 
 LONG_NAME = "Professor Maximiliane Alexandra von Wolfenschiessen-Hohenzollern"

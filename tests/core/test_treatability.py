@@ -92,7 +92,7 @@ def test_the_state_is_written_as_text_and_read_back(tmp_path):
 def test_a_bad_treatable_value_is_refused_naming_the_lesion(tmp_path):
     with pytest.raises(CaseFileError, match=r"lesions\[0\].*treatability 'maybe'"):
         load_case(_write(tmp_path / "c.json", 3, "maybe"))
-    with pytest.raises(CaseFileError, match="treatable 3 is not yes, no or not assessed"):
+    with pytest.raises(CaseFileError, match=r"lesions\[0\]\.treatable: expected yes, no or not assessed, found 3"):
         load_case(_write(tmp_path / "c.json", 3, 3))
 
 

@@ -38,7 +38,7 @@ from core.case_schema import (
     parse_case_text,
     validate_case_doc,
 )
-from core.codes import Site, Treatability
+from core.codes import Site, SiteSource, Treatability
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
 from core.mask_json import decode_runs, encode_runs, mask_to_json  # noqa: F401 - also imported from here
@@ -180,12 +180,18 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
 
 def lesion_to_json(lesion: Lesion) -> dict:
     code = lesion.site.code
+    # how the site was decided; a site the user chose writes nothing, as files did before proposals
+    # existed (so their sign-offs' content digests, made from this form, still hold)
+    decided = {} if lesion.site_source is SiteSource.USER and lesion.site_confirmed and not lesion.site_detail \
+        else {"site_source": lesion.site_source_text, "site_detail": lesion.site_detail,
+              "site_confirmed": lesion.site_confirmed}
     return {
         "id": lesion.id,
         "label": lesion.label,
         "site": lesion.site.value,
         "site_code": {"value": code.value, "scheme": code.scheme, "meaning": code.meaning},
         "laterality": lesion.laterality.value,
+        **decided,
         "kind": lesion.kind.value,
         "treatable": lesion.treatable.value,
         "notes": lesion.notes,
@@ -431,6 +437,7 @@ def _lesion_from_json(item, where: str) -> Lesion:
             label=str(item.get("label", item["id"])),
             site=site,
             laterality=item.get("laterality", "") or "",
+            **_site_source_from_json(item),
             kind=item.get("kind", "metastasis"),
             treatable=treatability_from_json(item.get("treatable")),
             notes=str(item.get("notes", "")),
@@ -442,6 +449,15 @@ def _lesion_from_json(item, where: str) -> Lesion:
         raise CaseFileError(f"{where}: missing field {exc}") from None
     except (ValueError, TypeError) as exc:
         raise CaseFileError(f"{where}: {exc}") from None
+
+
+def _site_source_from_json(item: dict) -> dict:
+    """site_source ("structure:LIVER", "ct-anatomy", "user", "unknown"), its detail and whether it is
+    confirmed; a lesion from a file written before proposals existed has a user-chosen site."""
+    text = str(item.get("site_source") or "user")
+    structure = text.split(":", 1)[1] if text.startswith("structure:") else ""
+    return {"site_source": text, "site_structure": structure, "site_detail": str(item.get("site_detail") or ""),
+            "site_confirmed": bool(item.get("site_confirmed", True))}
 
 
 def _list(doc: dict, key: str, name: str) -> list:

@@ -14,16 +14,22 @@ from typing import Iterable
 from core.codes import Site
 
 
+def label_word(site: Site | str) -> str:
+    """The word new lesions of ``site`` are named after ("Liver"; "Lesion" while the site is unknown)."""
+    site = Site.parse(site)
+    return "Lesion" if site is Site.UNKNOWN else site.label
+
+
 def new_label(site: Site | str, used: Iterable[str]) -> str:
     """'<Site> n' with the smallest n (1, 2, ...) that is not among the ``used`` labels."""
-    site = Site.parse(site)
+    word = label_word(site)
     taken = set(used)
     n = 1
-    while f"{site.label} {n}" in taken:
+    while f"{word} {n}" in taken:
         n += 1
-    return f"{site.label} {n}"
+    return f"{word} {n}"
 
 
 def is_site_label(label: str, site: Site | str) -> bool:
     """Is ``label`` one :func:`new_label` gives for ``site`` (so it follows a change of site)?"""
-    return re.fullmatch(rf"{re.escape(Site.parse(site).label)} \d+", label) is not None
+    return re.fullmatch(rf"{re.escape(label_word(site))} \d+", label) is not None

@@ -67,12 +67,25 @@ def _read_rtstruct_side(path: Path, workspace: Workspace) -> Side:
         raise ScoringError(f"{path.name}: reading an RTSTRUCT needs core.rt ({exc})") from exc
     imported = read_rtstruct(path, workspace.primary)
     targets = [s for s in imported.targets if s.mask is not None]
-    lesions = [lesion_from_structure(s, f"L{n}") for n, s in enumerate(targets, start=1)]
+    lesions = [_placed(lesion_from_structure(s, f"L{n}"), s, imported.structures, workspace)
+               for n, s in enumerate(targets, start=1)]
     warnings = list(imported.warnings)
     skipped = [s.name for s in imported.targets if s.mask is None]
     if skipped:
         warnings.append(f"targets without a contour on these images were left out: {', '.join(skipped)}")
     return Side(path, "rtstruct", lesions, None, tuple(warnings))
+
+
+def _placed(lesion, structure, structures, workspace: Workspace):
+    """A target of a structure set not exported by OligoPlan has no site of its own: it takes the
+    site proposed from the set's organ structures or the CT (as in the gui), not "other"."""
+    from core.anatomy import propose_site
+    from core.rt.structures import site_of_structure
+
+    if site_of_structure(structure):
+        return lesion
+    return lesion.with_proposal(propose_site(structure.mask, workspace.primary, structures=structures,
+                                             ct=workspace.ct, pet=workspace.pet))
 
 
 def images_folder(reference: Path, trainee: Path, images: str | Path | None) -> Path:

@@ -238,8 +238,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
         edit_menu = self.menuBar().addMenu("&Edit")
-        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.delete_lesion, a.cycle_treatable,
-                       a.interpolate):
+        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.confirm_site, a.delete_lesion,
+                       a.cycle_treatable, a.interpolate):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         tools_menu = self.menuBar().addMenu("&Tools")
         for action in a.tools:
@@ -365,6 +365,7 @@ class MainWindow(QMainWindow):
             view.disconnect_model()
         self.display_panel.disconnect_model()
         self.lesion_panel.disconnect_model()
+        self.editor.disconnect_model()
         self.lesion_wiring.disconnect_model()
         self.tool_manager.disconnect_model()
         self.review_wiring.disconnect_model()

@@ -46,7 +46,7 @@ from core.rt.export_job import RTSTRUCT_NAME, SEG_NAME, SR_NAME, cancelled_note,
 from core.rt.matching import ImageStack
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
 from core.rt.rtstruct_write import RoiSpec
-from core.rt.structures import ImportedStructureSet, lesion_from_structure
+from core.rt.structures import ImportedStructureSet, lesion_from_structure, site_of_structure
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_structure_actions
@@ -101,6 +101,7 @@ class StructureWiring(QObject):
         self.panel.make_lesion.connect(self.make_lesion)
         self.panel.tree.itemSelectionChanged.connect(self._update_actions)
         self.model.events.volumes.connect(self._on_model_volumes)
+        window.editor.site_context = self.site_context  # organ structures place new lesions
         window.case_controller.case_adopted.connect(self._on_case_adopted)
         window.case_controller.about_to_save.connect(self._on_case_about_to_save)
         window.runner.started.connect(self._update_actions)
@@ -130,6 +131,14 @@ class StructureWiring(QObject):
             w.addAction(action)
 
     # ------------------------------------------------------------ state
+    def site_context(self) -> tuple:
+        """(structures, CT, PET) that place a new lesion (core.anatomy.propose_site): every imported
+        structure (shown or not), the CT and, without a CT, the PET."""
+        base, overlay = self.model.base, self.model.overlay
+        ct = base if base is not None and base.modality.value == "CT" else None
+        pet = next((v for v in (base, overlay) if v is not None and v.modality.value == "PT"), None)
+        return [s for ss in self.sets for s in ss.structures], ct, pet if ct is None else None
+
     def visible_structures(self):
         return [(structure_key(ss, s), s) for ss in self.sets for s in ss.structures
                 if structure_key(ss, s) not in self.hidden and s.mask is not None]
@@ -351,6 +360,8 @@ class StructureWiring(QObject):
                 lesion = lesion_from_structure(structure, lesions.new_id())
             except ValueError as exc:
                 raise ExportError(str(exc)) from None
+            if not site_of_structure(structure):  # not an OligoPlan export: its site is proposed
+                lesion = self.window.editor.proposed(lesion)
             self.window.undo_stack.push_command(AddLesion(lesions, lesion))
             self.window.show_message(f"{structure.name} is now lesion {lesion.id}")
             return lesion.id

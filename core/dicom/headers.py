@@ -36,6 +36,7 @@ NATIVE_LITTLE_ENDIAN = {
 }
 
 RTSTRUCT_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
+SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def read_header(path: str | os.PathLike, fast: bool = True) -> FileHeader:
             return header
     ds = _parse(path)
     slices: list[SliceRecord] = []
-    if PIXEL_DATA in ds and "SOPClassUID" in ds:
+    # a DICOM Segmentation has pixel data but is no image series: listed beside structure sets
+    if PIXEL_DATA in ds and "SOPClassUID" in ds and str(safe_get(ds, "SOPClassUID", "")) != SEG_SOP_CLASS:
         try:
             slices = image_slices(path, ds)
         except DicomError:

@@ -1,0 +1,153 @@
+"""DICOM SEG in: a SEG made by another code path (highdicom in the test) is listed beside the
+structure sets, never as an image series, and its segments land on the right voxels."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.codes import Laterality, LesionKind, Site
+from core.dicom.scan import scan_folder
+from core.dicom.series import load_series
+from core.rt.seg_read import import_segmentations, read_seg
+from core.rt.structures import StructureKind, lesion_from_structure
+from tests.core.seg_factory import LIVER, LUNG, N_SLICES, SIZE, description, make_seg, save, write_ct
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _masks() -> np.ndarray:
+    m = np.zeros((N_SLICES, SIZE, SIZE, 2), dtype=bool)
+    m[2:5, 5:10, 4:9, 0] = True
+    m[6, 12:15, 12:16, 1] = True  # one slice only: the other frames are left out (sparse)
+    return m
+
+
+@pytest.fixture()
+def binary_case(tmp_path):
+    ct = write_ct(tmp_path / "case" / "ct")
+    seg = make_seg(ct, _masks(), [description(1, "Liver met", region=LIVER), description(2, "Other")],
+                   shuffle=True, label="TOOLSEG")
+    save(seg, tmp_path / "case" / "seg.dcm")
+    return tmp_path / "case", seg
+
+
+def test_scan_lists_a_seg_beside_structure_sets_not_as_an_image_series(binary_case):
+    folder, seg = binary_case
+    scan = scan_folder(folder)
+    assert len(scan.series) == 1 and scan.series[0].n_slices == N_SLICES
+    assert not scan.skipped, scan.skipped
+    [summary] = scan.segmentations
+    assert summary.label == "TOOLSEG" and summary.sop_uid == seg.SOPInstanceUID
+    assert summary.referenced_series_uid == scan.series[0].info.series_uid
+    assert [(s.number, s.label, s.n_frames) for s in summary.segments] == [(1, "Liver met", 3), (2, "Other", 1)]
+    assert summary.segments[0].category == "Morphologically Abnormal Structure"
+    assert summary.segments[0].type == "Metastasis"
+    assert summary.warnings == []
+
+
+def test_binary_frames_out_of_order_and_sparse_land_on_their_voxels(binary_case):
+    folder, _ = binary_case
+    scan = scan_folder(folder)
+    volume = load_series(scan.series[0])
+    imported = read_seg(scan.segmentations[0].path, volume, None)
+    first, second = imported.structures
+    expected = _masks()
+    assert np.array_equal(first.mask.full(), expected[..., 0])
+    assert np.array_equal(second.mask.full(), expected[..., 1])
+    assert imported.how == "referenced images"
+    # any segment can become a lesion; the coded region and type become site and kind
+    assert first.kind is StructureKind.TARGET and first.can_become_lesion
+    lesion = lesion_from_structure(first, "L1")
+    assert (lesion.site, lesion.kind, lesion.label) == (Site.LIVER, LesionKind.METASTASIS, "Liver met")
+    other = lesion_from_structure(second, "L2")
+    assert other.site is Site.OTHER  # no anatomic region coded: the user's to set
+
+
+def test_fractional_voxel_inside_at_half_and_above(tmp_path):
+    ct = write_ct(tmp_path / "ct")
+    frac = np.zeros((N_SLICES, SIZE, SIZE, 1), dtype=np.float32)
+    frac[3, 4, 4, 0] = 0.5   # on the threshold: inside
+    frac[3, 4, 5, 0] = 0.51  # just above: inside
+    frac[3, 4, 6, 0] = 0.49  # just below: outside
+    frac[3, 4, 7, 0] = 1.0
+    seg = make_seg(ct, frac, [description(1, "Lung lesion", region=LUNG)], fractional=True, shuffle=True)
+    save(seg, tmp_path / "frac.dcm")
+    scan = scan_folder(tmp_path)
+    assert len(scan.series) == 1, "a fractional (8-bit) SEG is not an image series"
+    [summary] = scan.segmentations
+    assert summary.fractional and summary.segments[0].n_frames == 1
+    volume = load_series(scan.series[0])
+    [structure] = read_seg(summary.path, volume).structures
+    inside = structure.mask.full()
+    assert inside[3, 4, 4] and inside[3, 4, 5] and inside[3, 4, 7]
+    assert not inside[3, 4, 6]
+    assert int(inside.sum()) == 3
+    assert lesion_from_structure(structure, "L1").site is Site.LUNG
+
+
+def test_segment_on_part_of_the_series(tmp_path):
+    ct = write_ct(tmp_path / "ct")
+    part = np.zeros((3, SIZE, SIZE, 1), dtype=bool)
+    part[1, 2:6, 2:6, 0] = True
+    seg = make_seg(ct, part, [description(1, "Upper")], slices=slice(4, 7))
+    save(seg, tmp_path / "part.dcm")
+    scan = scan_folder(tmp_path)
+    volume = load_series(scan.series[0])
+    [structure] = read_seg(scan.segmentations[0].path, volume).structures
+    full = structure.mask.full()
+    assert full[5, 2:6, 2:6].all() and int(full.sum()) == 16
+
+
+def test_seg_of_another_patient_is_refused_and_dangling_is_said(tmp_path):
+    ct = write_ct(tmp_path / "src")
+    seg = make_seg(ct, _masks(), [description(1, "a"), description(2, "b")])
+    seg.PatientID = "SOMEONE-ELSE"
+    (tmp_path / "here").mkdir()
+    save(seg, tmp_path / "here" / "seg_other.dcm")
+    shutil.copytree(tmp_path / "src", tmp_path / "here" / "ct")
+    scan = scan_folder(tmp_path / "here")
+    [summary] = scan.segmentations
+    assert any("another patient" in w for w in summary.warnings), summary.warnings
+    volume = load_series(scan.series[0])
+    result = import_segmentations(scan, volume)
+    assert not result.placed and "another patient" in result.refused[0][1]
+    assert "segmentation" in result.refused[0][1]
+
+    # a SEG whose images are not there (other frame of reference): dangling, nothing loaded
+    lonely = tmp_path / "lonely"
+    write_ct(lonely / "other_ct")
+    save(make_seg(ct, _masks(), [description(1, "a"), description(2, "b")]), lonely / "seg.dcm")
+    scan = scan_folder(lonely)
+    [summary] = scan.segmentations
+    assert any("nothing was loaded" in w for w in summary.warnings), summary.warnings
+    result = import_segmentations(scan, load_series(scan.series[0]))
+    assert not result.placed and "segmentation" in result.refused[0][1]
+
+
+def test_inspect_json_lists_segmentations_in_the_contract_shape(binary_case):
+    folder, seg = binary_case
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "gui.entry", "inspect", str(folder), "--json"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert len(doc["series"]) == 1 and doc["skipped"] == []
+    assert doc["segmentations"] == [{
+        "sop_uid": seg.SOPInstanceUID, "label": "TOOLSEG",
+        "referenced_series_uid": doc["series"][0]["series_uid"],
+        "segments": [
+            {"number": 1, "label": "Liver met", "category": "Morphologically Abnormal Structure",
+             "type": "Metastasis", "n_frames": 3},
+            {"number": 2, "label": "Other", "category": "Morphologically Abnormal Structure",
+             "type": "Metastasis", "n_frames": 1},
+        ],
+        "warnings": [],
+    }]

@@ -222,3 +222,27 @@ def match_scan_segmentations(scan) -> None:
             continue
         if match.how != "referenced images" or match.warnings:
             summary.warnings.extend(match.warnings)
+
+
+def read_structure_file(path: str | Path, volume: Volume, stacks: Sequence[ImageStack] | None = None,
+                        ) -> ImportedStructureSet:
+    """An RT Structure Set or a DICOM SEG file placed on ``volume``: the one reader the case's
+    recorded structure sets, File > Import and `oligoplan score` go through."""
+    from core.dicom.headers import read_header
+    from core.rt.rtstruct_read import read_rtstruct
+
+    if read_header(path).sop_class_uid == SEG_SOP_CLASS:
+        return read_seg(path, volume, stacks)
+    return read_rtstruct(path, volume, stacks)
+
+
+def import_folder_objects(scan, volume: Volume) -> FolderImport:
+    """Every structure set and SEG of a folder scan that belongs on ``volume`` (the folder import)."""
+    from core.rt.rtstruct_read import import_structure_sets
+
+    out = import_structure_sets(scan, volume) if scan.structure_sets else FolderImport()
+    if getattr(scan, "segmentations", None):
+        segs = import_segmentations(scan, volume)
+        out.placed.extend(segs.placed)
+        out.refused.extend(segs.refused)
+    return out

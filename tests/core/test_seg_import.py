@@ -151,3 +151,53 @@ def test_inspect_json_lists_segmentations_in_the_contract_shape(binary_case):
         ],
         "warnings": [],
     }]
+
+
+def test_a_sagittal_seg_lands_on_the_axial_series_of_its_frame_of_reference(tmp_path):
+    """A SEG drawn on a sagittal reconstruction shows on the axial CT (same frame of reference)."""
+    from pydicom.uid import generate_uid
+
+    from tests.core.dicom_factory import write_series
+
+    frame, study = generate_uid(), generate_uid()
+    write_ct(tmp_path / "axial", frame_uid=frame, study_uid=study)
+    # sagittal: rows go down in z (1 mm), columns go along y (1 mm), slices along x (1 mm)
+    n_x, rows, cols = 20, 16, 20
+    positions = np.array([[-100.0 + k, -120.0, 35.0] for k in range(n_x)])
+    sag = write_series(tmp_path / "sagittal", np.zeros((n_x, rows, cols), dtype=np.int16), positions,
+                       orientation=(0, 1, 0, 0, 0, -1), slopes=[1.0] * n_x, intercepts=[0.0] * n_x,
+                       slice_thickness=1.0, frame_uid=frame, study_uid=study)
+    box = np.zeros((n_x, rows, cols, 1), dtype=bool)
+    box[5:11, 5:12, 5:11, 0] = True  # x -95..-90, z 30..24, y -115..-110 (pixel centres)
+    save(make_seg(sag, box, [description(1, "Sagittal")]), tmp_path / "sag_seg.dcm")
+    scan = scan_folder(tmp_path)
+    axial = next(e for e in scan.series if e.n_slices == N_SLICES)
+    volume = load_series(axial)
+    result = import_segmentations(scan, volume)
+    assert not result.refused, result.refused
+    [placed] = result.placed
+    assert any("same frame of reference" in w for w in placed.warnings)
+    mask = placed.structures[0].mask.full()
+    zyx = np.argwhere(np.ones(volume.shape, dtype=bool))
+    xyz = volume.index_to_patient(zyx.astype(float))
+    inside = ((xyz[:, 0] >= -95) & (xyz[:, 0] <= -90) & (xyz[:, 1] >= -115) & (xyz[:, 1] <= -110)
+              & (xyz[:, 2] >= 24) & (xyz[:, 2] <= 30))
+    far = ((xyz[:, 0] < -96) | (xyz[:, 0] > -89) | (xyz[:, 1] < -116) | (xyz[:, 1] > -109)
+           | (xyz[:, 2] < 22.5) | (xyz[:, 2] > 31.5))
+    flat = mask[zyx[:, 0], zyx[:, 1], zyx[:, 2]]
+    assert flat[inside].all()  # every voxel whose centre is in the box
+    assert not flat[far].any()  # none further than half a voxel from it
+
+
+def test_a_seg_recorded_in_a_case_is_placed_again(binary_case):
+    from core.case import Case
+    from core.rt.case_structures import case_structure_sets, structure_set_ref
+
+    folder, _ = binary_case
+    scan = scan_folder(folder)
+    volume = load_series(scan.series[0])
+    placed = read_seg(scan.segmentations[0].path, volume)
+    case = Case(structure_sets=[structure_set_ref(placed, hidden_rois=[2])])
+    again = case_structure_sets(case, scan, volume)
+    assert not again.refused and [s.name for s in again.placed[0].structures] == ["Liver met", "Other"]
+    assert again.hidden == {(placed.sop_uid, 2)}

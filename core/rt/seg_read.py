@@ -103,16 +103,10 @@ def read_seg(path: str | Path, volume: Volume, stacks: Sequence[ImageStack] | No
     return _place(summary, seg, frames, volume, match)
 
 
-def _frames(seg) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[float, float]]]:
-    """(segment number, position, row direction, column direction, (dy, dx)) and the
-    inside pixels of every frame, in file order."""
+def _frames(seg) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[float, float], int]]:
+    """(segment number, position, row direction, column direction, (dy, dx), frame index) of every
+    frame, in file order (its pixels are decoded when its segment is placed)."""
     n = int(seg.get("NumberOfFrames", 1) or 1)
-    pixels = np.asarray(seg.pixel_array).reshape(n, int(seg.Rows), int(seg.Columns))
-    if str(seg.get("SegmentationType", "")).upper() == "FRACTIONAL":
-        top = float(seg.get("MaximumFractionalValue", 255) or 255)
-        inside = pixels.astype(np.float64) >= FRACTION_INSIDE * top
-    else:
-        inside = pixels > 0
     numbers = frame_segment_numbers(seg)
     shared = (seg.get("SharedFunctionalGroupsSequence", None) or [None])[0]
     per_frame = list(seg.get("PerFrameFunctionalGroupsSequence", []) or [])
@@ -130,17 +124,31 @@ def _frames(seg) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[fl
         orient = [float(v) for v in item("PlaneOrientationSequence").ImageOrientationPatient]
         spacing = [float(v) for v in item("PixelMeasuresSequence").PixelSpacing]
         out.append((numbers[k] if k < len(numbers) else -1, position, np.array(orient[:3]),
-                    np.array(orient[3:]), (spacing[0], spacing[1]), inside[k]))
+                    np.array(orient[3:]), (spacing[0], spacing[1]), k))
     return out
 
 
-def _segment_mask(frames, number: int, volume: Volume) -> tuple[np.ndarray | None, int]:
-    """The voxels of ``volume`` the segment's inside pixels fall on, and how many pixels fell outside."""
-    full = np.zeros(volume.shape, dtype=bool)
+def _inside(seg, k: int) -> np.ndarray:
+    """The inside pixels of frame ``k`` (0-based), decoded alone: a SEG of many segments on a long
+    series is never unpacked whole. Fractional: at least FRACTION_INSIDE of the maximum value."""
+    stored = np.asarray(seg.get_stored_frame(k + 1))
+    if str(seg.get("SegmentationType", "")).upper() == "FRACTIONAL":
+        top = float(seg.get("MaximumFractionalValue", 255) or 255)
+        return stored.astype(np.float64) >= FRACTION_INSIDE * top
+    return stored > 0
+
+
+def _segment_mask(seg, frames, number: int, volume: Volume) -> tuple[LesionMask | None, int]:
+    """The voxels of ``volume`` the segment's inside pixels fall on (as a box: never a full grid per
+    segment), and how many of its pixels fell outside the images."""
     vy, vx = volume.pixel_spacing_mm
     outside = 0
-    for seg_number, position, row_dir, col_dir, (dy, dx), inside in frames:
-        if seg_number != number or not inside.any():
+    hits = []
+    for seg_number, position, row_dir, col_dir, (dy, dx), k in frames:
+        if seg_number != number:
+            continue
+        inside = _inside(seg, k)
+        if not inside.any():
             continue
         rows, cols = np.nonzero(inside)
         # pixels larger than the voxels shown are sub-sampled so that they leave no holes
@@ -153,9 +161,15 @@ def _segment_mask(frames, number: int, volume: Volume) -> tuple[np.ndarray | Non
         index = np.rint(volume.patient_to_index(xyz)).astype(np.int64)
         ok = np.all((index >= 0) & (index < np.array(volume.shape)), axis=1)
         outside += int(np.sum(~ok) // (ny * nx))
-        index = index[ok]
-        full[index[:, 0], index[:, 1], index[:, 2]] = True
-    return (full if full.any() else None), outside
+        hits.append(index[ok])
+    found = np.concatenate(hits) if hits else np.zeros((0, 3), dtype=np.int64)
+    if not len(found):
+        return None, outside
+    lo, hi = found.min(axis=0), found.max(axis=0) + 1
+    box = np.zeros(tuple(hi - lo), dtype=bool)
+    rel = found - lo
+    box[rel[:, 0], rel[:, 1], rel[:, 2]] = True
+    return LesionMask.from_box(box, tuple(int(v) for v in lo), volume.shape, volume.info.series_uid), outside
 
 
 def _colour(seg, number: int, n: int) -> tuple[int, int, int]:
@@ -177,19 +191,23 @@ def _place(summary: SegmentationSummary, seg, frames, volume: Volume, match) -> 
         how=match.how, warnings=list(match.warnings) + list(summary.warnings),
     )
     for n, segment in enumerate(summary.segments):
-        full, outside = _segment_mask(frames, segment.number, volume)
+        try:
+            mask, outside = _segment_mask(seg, frames, segment.number, volume)
+        except Exception as exc:  # noqa: BLE001 - pydicom/highdicom raise many types on bad pixel data
+            raise BrokenDicomError(f"{Path(summary.path).name}: the pixels of segment {segment.number} "
+                                   f"cannot be read ({exc}); nothing was loaded from it") from exc
         warnings = []
         if outside:
             warnings.append(f"{segment.label}: {outside} of its pixels lie outside these images; "
                             "they are left out")
-        if segment.n_frames and full is None and not outside:
+        if segment.n_frames and mask is None and not outside:
             warnings.append(f"{segment.label}: no pixel of it is inside (fraction >= {FRACTION_INSIDE})")
         category = seg.get_segment_description(segment.number).segmented_property_category
         coded = coded_lesion_fields(segment)
         result.structures.append(Structure(
             number=segment.number, name=segment.label, color=_colour(seg, segment.number, n),
             interpreted_type=segment.type, kind=_structure_kind(segment, str(category.value)),
-            mask=LesionMask.from_full(full, volume.info.series_uid) if full is not None else None,
+            mask=mask,
             n_contours=segment.n_frames, warnings=tuple(warnings),
             from_segmentation=True, coded=tuple(coded.items()),
         ))

@@ -115,3 +115,51 @@ def test_refusals_are_one_line_and_nothing_is_overwritten(exported, tmp_path):
     assert existing.read_text() == "keep me"
     run = oligoplan("open-dicom", tmp_path / "missing")
     assert run.returncode == 2 and "no such folder" in run.stderr
+
+
+# ------------------------------------------------------------------ from a PACS
+@pytest.fixture(scope="module")
+def orthanc_with_case(exported, tmp_path_factory):
+    from tests.orthanc_server import orthanc_fixture
+
+    _, study = exported
+    upload = tmp_path_factory.mktemp("upload")
+    shutil.copytree(PHANTOM, upload / "images")
+    for name in ("sr.dcm", "seg.dcm"):
+        shutil.copy(study / name, upload / name)
+    yield from orthanc_fixture(tmp_path_factory, sample=upload)
+
+
+def test_open_dicom_from_the_pacs_retrieves_the_study_and_rebuilds_it(exported, orthanc_with_case, tmp_path):
+    from tests.orthanc_server import AET
+
+    case_path, study = exported
+    study_uid = pydicom.dcmread(study / "sr.dcm").StudyInstanceUID
+    env_dir = tmp_path / "data"
+    run = subprocess.run(
+        [sys.executable, "-m", "gui.entry", "open-dicom", "--host", "127.0.0.1", "--port",
+         str(orthanc_with_case.dicom_port), "--called-aet", AET, "--study-uid", study_uid,
+         "--out", str(tmp_path / "from_pacs.json"), "--json"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "OLIGOPLAN_DATA_DIR": str(env_dir)})
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["study_uid"] == study_uid and str(env_dir) in doc["sr_path"]
+    original, rebuilt = load_case(case_path), load_case(tmp_path / "from_pacs.json")
+    assert [(x.id, x.label, x.site) for x in rebuilt.lesions] == [(x.id, x.label, x.site) for x in original.lesions]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--host", "127.0.0.1", "--port", "4242", "--called-aet", "X"], "--study-uid is needed"),
+    (["--host", "127.0.0.1", "--study-uid", "1.2.3"], "all of --host, --port and --called-aet"),
+    ([], "give PATH"),
+])
+def test_pacs_options_incomplete_exit_2(args, message):
+    run = oligoplan("open-dicom", *args)
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+
+
+def test_path_and_pacs_options_together_are_refused(exported):
+    _, study = exported
+    run = oligoplan("open-dicom", study, "--host", "127.0.0.1", "--port", "4242", "--called-aet", "X")
+    assert run.returncode == 2 and "not both" in run.stderr

@@ -201,3 +201,30 @@ def test_a_seg_recorded_in_a_case_is_placed_again(binary_case):
     again = case_structure_sets(case, scan, volume)
     assert not again.refused and [s.name for s in again.placed[0].structures] == ["Liver met", "Other"]
     assert again.hidden == {(placed.sop_uid, 2)}
+
+
+def test_a_seg_cut_short_is_skipped_with_its_reason_and_the_images_still_load(binary_case, tmp_path):
+    folder, _ = binary_case
+    data = (folder / "seg.dcm").read_bytes()
+    (folder / "seg.dcm").write_bytes(data[: len(data) - 120])
+    scan = scan_folder(folder)
+    assert len(scan.series) == 1 and scan.segmentations == []
+    [skipped] = scan.skipped
+    assert skipped.path.endswith("seg.dcm") and skipped.reason
+
+
+def test_a_seg_whose_pixels_reach_outside_the_images_says_so(tmp_path):
+    ct = write_ct(tmp_path / "ct")
+    masks = np.zeros((N_SLICES, SIZE, SIZE, 1), dtype=bool)
+    masks[3, 2:4, 2:4, 0] = True
+    save(make_seg(ct, masks, [description(1, "Edge")]), tmp_path / "seg.dcm")
+    import pydicom
+
+    seg = pydicom.dcmread(tmp_path / "seg.dcm")  # move its one frame 3 pixels left of the images
+    pos = seg.PerFrameFunctionalGroupsSequence[0].PlanePositionSequence[0]
+    pos.ImagePositionPatient = [float(pos.ImagePositionPatient[0]) - 3.0, *pos.ImagePositionPatient[1:]]
+    seg.save_as(tmp_path / "seg.dcm")
+    scan = scan_folder(tmp_path)
+    [structure] = read_seg(scan.segmentations[0].path, load_series(scan.series[0])).structures
+    assert int(structure.mask.full().sum()) == 2  # columns 2..3 moved to -1..0: one column left
+    assert any("2 of its pixels lie outside these images" in w for w in structure.warnings)

@@ -33,18 +33,19 @@ def test_segments_are_listed_outlined_and_become_lesions(seg_win, qtbot, tmp_pat
     window, masks = seg_win
     wiring = window.structure_wiring
     assert len(window.scan_result.series) == 1  # the SEG is not offered as an image series
+    assert window.browser.summary.text() == "1 series, 1 segmentation (SEG)"
     [placed] = wiring.sets
     assert placed.label == "TOOLSEG"
     names = [s.name for _, s in wiring.visible_structures()]
     assert names == ["Liver met", "Node"]
     window.model.set_cursor((3, 7, 6))
-    view = window.views[Plane.AXIAL]
     overlay = wiring.overlay
-    overlay.clear()
-    n = overlay.outline_count
-    view.repaint()
-    assert overlay.outline_count > n  # the segment is outlined on its slice
-    view.grab().save(str(tmp_path / "seg_axial.png"))
+    for plane in Plane:  # outlined on its slice in each of the three views
+        overlay.clear()
+        n = overlay.outline_count
+        window.views[plane].repaint()
+        assert overlay.outline_count > n, plane
+        window.views[plane].grab().save(str(tmp_path / f"seg_{plane.name.lower()}.png"))
 
     item = next(it for it in wiring.panel._items.values() if it.text(0) == "Liver met")
     wiring.panel.tree.setCurrentItem(item)

@@ -204,20 +204,20 @@ def _free_id(n: int, used: set[str]) -> str:
 
 
 def _coded_fields(group, name: str, warnings: list[str]) -> dict:
-    from core.rt.seg_read import _KIND_BY_CODE, _SITE_BY_CODE
+    from core.rt.seg_read import KIND_BY_CODE, SITE_BY_CODE
 
     fields: dict = {}
     kind = group.finding_type
-    if kind is not None and str(kind.value) in _KIND_BY_CODE:
-        fields["kind"] = _KIND_BY_CODE[str(kind.value)]
+    if kind is not None and str(kind.value) in KIND_BY_CODE:
+        fields["kind"] = KIND_BY_CODE[str(kind.value)]
     elif kind is not None:
         warnings.append(f"{name}: finding type '{kind.meaning}' is not a kind OligoPlan knows; "
                         f"taken as {LesionKind.METASTASIS.value}")
     sites = group.finding_sites
     if sites:
         code = str(sites[0].value.value)
-        if code in _SITE_BY_CODE:
-            fields["site"] = _SITE_BY_CODE[code]
+        if code in SITE_BY_CODE:
+            fields["site"] = SITE_BY_CODE[code]
         else:
             warnings.append(f"{name}: finding site '{sites[0].value.meaning}' is not a site OligoPlan knows; "
                             f"taken as {Site.OTHER.value}")

@@ -45,26 +45,27 @@ FRACTION_INSIDE = 0.5
 #: SNOMED CT codes of the segmented property category
 _ABNORMAL = "49755003"  # Morphologically abnormal structure
 _ANATOMY = {"91723000", "123037004"}  # Anatomical structure
-_KIND_BY_CODE = {kind.code.value: kind for kind in LesionKind}
-_SITE_BY_CODE = {site.code.value: site for site in Site}
+#: SNOMED CT code value -> what OligoPlan calls it (the coded type of a segment, the finding type of an SR)
+KIND_BY_CODE = {kind.code.value: kind for kind in LesionKind}
+SITE_BY_CODE = {site.code.value: site for site in Site}
 _LATERALITY_BY_MEANING = {"left": Laterality.LEFT, "right": Laterality.RIGHT, "bilateral": Laterality.BILATERAL}
 
 
 def coded_lesion_fields(segment: SegmentSummary) -> dict:
     """Site, laterality and kind a segment codes (its anatomic region and property type), {} where not."""
     out: dict = {}
-    if segment.region_code[1] in ("SCT", "SRT") and segment.region_code[0] in _SITE_BY_CODE:
-        out["site"] = _SITE_BY_CODE[segment.region_code[0]]
+    if segment.region_code[1] in ("SCT", "SRT") and segment.region_code[0] in SITE_BY_CODE:
+        out["site"] = SITE_BY_CODE[segment.region_code[0]]
         lat = _LATERALITY_BY_MEANING.get(segment.region_modifier.strip().lower())
         if lat is not None:
             out["laterality"] = lat
-    if segment.type_code[1] in ("SCT", "SRT") and segment.type_code[0] in _KIND_BY_CODE:
-        out["kind"] = _KIND_BY_CODE[segment.type_code[0]]
+    if segment.type_code[1] in ("SCT", "SRT") and segment.type_code[0] in KIND_BY_CODE:
+        out["kind"] = KIND_BY_CODE[segment.type_code[0]]
     return out
 
 
 def _structure_kind(segment: SegmentSummary, category_code: str) -> StructureKind:
-    if category_code == _ABNORMAL or segment.type_code[0] in _KIND_BY_CODE:
+    if category_code == _ABNORMAL or segment.type_code[0] in KIND_BY_CODE:
         return StructureKind.TARGET
     if category_code in _ANATOMY:
         return StructureKind.ORGAN_AT_RISK

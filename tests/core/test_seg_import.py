@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.codes import Laterality, LesionKind, Site
+from core.codes import LesionKind, Site
 from core.dicom.scan import scan_folder
 from core.dicom.series import load_series
 from core.rt.seg_read import import_segmentations, read_seg

@@ -21,7 +21,7 @@ from pydicom.dataset import Dataset
 from core.dicom.geometry import StackGeometry, analyse_stack, orientation_key
 from core.dicom.headers import (
     RTSTRUCT_SOP_CLASS,
-    SEG_SOP_CLASS,
+    SEG_SOP_CLASSES,
     FileHeader,
     SliceRecord,
     cut_short_reason,
@@ -191,7 +191,7 @@ def scan_folder(
             except DicomError as exc:
                 result.skipped.append(SkippedFile(path, str(exc)))
             continue
-        if header.sop_class_uid == SEG_SOP_CLASS:
+        if header.sop_class_uid in SEG_SOP_CLASSES:
             try:
                 cut_short = cut_short_reason(path, header.dataset)
                 if cut_short:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from pydicom.dataset import Dataset
 
-from core.dicom.headers import SEG_SOP_CLASS  # noqa: F401 - re-exported
+from core.dicom.headers import SEG_SOP_CLASS, SEG_SOP_CLASSES  # noqa: F401 - re-exported
 from core.errors import BrokenDicomError
 
 
@@ -39,6 +40,7 @@ class SegmentationSummary:
     frame_of_reference_uid: str
     patient_id: str
     fractional: bool
+    labelmap: bool = False  # a label map SEG: each frame holds every segment, by its number
     segments: list[SegmentSummary] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     referenced_sop_uids: frozenset[str] = frozenset()
@@ -109,6 +111,10 @@ def summarise_parsed(path: str, seg) -> SegmentationSummary:
     """The summary of a highdicom Segmentation already parsed."""
     warnings: list[str] = []
     per_frame = frame_segment_numbers(seg)
+    labelmap = str(seg.get("SegmentationType", "")).upper() == "LABELMAP"
+    if labelmap:  # which segments each frame holds is in its pixels
+        present = [set(np.unique(np.asarray(seg.get_stored_frame(k + 1))).tolist())
+                   for k in range(int(seg.get("NumberOfFrames", 1) or 1))]
     segments = []
     for number in seg.segment_numbers:
         desc = seg.get_segment_description(number)
@@ -120,7 +126,8 @@ def summarise_parsed(path: str, seg) -> SegmentationSummary:
             number=int(number), label=str(desc.segment_label or f"segment {number}"),
             category=str(desc.segmented_property_category.meaning),
             type=str(desc.segmented_property_type.meaning),
-            n_frames=sum(1 for n in per_frame if n == number),
+            n_frames=(sum(1 for values in present if number in values) if labelmap
+                      else sum(1 for n in per_frame if n == number)),
             type_code=_code(desc.segmented_property_type),
             region_code=_code(regions[0]) if regions else ("", ""),
             region_modifier=modifier))
@@ -146,6 +153,6 @@ def summarise_parsed(path: str, seg) -> SegmentationSummary:
         path=path, sop_uid=str(seg.get("SOPInstanceUID", "")), label=str(seg.get("ContentLabel", "") or ""),
         referenced_series_uid=series_uid, frame_of_reference_uid=frame,
         patient_id=str(seg.get("PatientID", "") or ""),
-        fractional=str(seg.get("SegmentationType", "")).upper() == "FRACTIONAL",
+        fractional=str(seg.get("SegmentationType", "")).upper() == "FRACTIONAL", labelmap=labelmap,
         segments=segments, warnings=warnings, referenced_sop_uids=frozenset(u for u in sop_uids if u),
         frame_of_reference_uids=(frame,) if frame else ())

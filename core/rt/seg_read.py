@@ -26,7 +26,7 @@ import numpy as np
 from core.codes import Laterality, LesionKind, Site
 from core.dicom.headers import cut_short_reason, read_dataset, safe_get
 from core.dicom.segmentations import (
-    SEG_SOP_CLASS,
+    SEG_SOP_CLASSES,
     SegmentationSummary,
     SegmentSummary,
     frame_segment_numbers,
@@ -82,7 +82,7 @@ def read_seg(path: str | Path, volume: Volume, stacks: Sequence[ImageStack] | No
     path = str(path)
     ds = read_dataset(path)
     cut_short = cut_short_reason(path, ds)
-    if str(safe_get(ds, "SOPClassUID", "")) != SEG_SOP_CLASS:
+    if str(safe_get(ds, "SOPClassUID", "")) not in SEG_SOP_CLASSES:
         raise DicomError(cut_short or f"{Path(path).name}: not a DICOM Segmentation "
                                       f"(SOP class {safe_get(ds, 'SOPClassUID', 'none')})")
     if cut_short:
@@ -129,11 +129,14 @@ def _frames(seg) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[fl
     return out
 
 
-def _inside(seg, k: int) -> np.ndarray:
+def _inside(seg, k: int, number: int) -> np.ndarray:
     """The inside pixels of frame ``k`` (0-based), decoded alone: a SEG of many segments on a long
     series is never unpacked whole. Fractional: at least FRACTION_INSIDE of the maximum value."""
     stored = np.asarray(seg.get_stored_frame(k + 1))
-    if str(seg.get("SegmentationType", "")).upper() == "FRACTIONAL":
+    kind = str(seg.get("SegmentationType", "")).upper()
+    if kind == "LABELMAP":  # every segment in every frame, by its number
+        return stored == number
+    if kind == "FRACTIONAL":
         top = float(seg.get("MaximumFractionalValue", 255) or 255)
         return stored.astype(np.float64) >= FRACTION_INSIDE * top
     return stored > 0
@@ -145,10 +148,11 @@ def _segment_mask(seg, frames, number: int, volume: Volume) -> tuple[LesionMask 
     vy, vx = volume.pixel_spacing_mm
     outside = 0
     hits = []
+    labelmap = str(seg.get("SegmentationType", "")).upper() == "LABELMAP"
     for seg_number, position, row_dir, col_dir, (dy, dx), k in frames:
-        if seg_number != number:
+        if seg_number != number and not labelmap:
             continue
-        inside = _inside(seg, k)
+        inside = _inside(seg, k, number)
         if not inside.any():
             continue
         rows, cols = np.nonzero(inside)
@@ -250,7 +254,7 @@ def read_structure_file(path: str | Path, volume: Volume, stacks: Sequence[Image
     from core.dicom.headers import read_header
     from core.rt.rtstruct_read import read_rtstruct
 
-    if read_header(path).sop_class_uid == SEG_SOP_CLASS:
+    if read_header(path).sop_class_uid in SEG_SOP_CLASSES:
         return read_seg(path, volume, stacks)
     return read_rtstruct(path, volume, stacks)
 

@@ -43,7 +43,7 @@ def description(number: int, label: str, *, kind=METASTASIS, region=None,
 
 
 def make_seg(ct_files: list[Path], masks: np.ndarray, descriptions: list, *, fractional: bool = False,
-             shuffle: bool = False, label: str = "OTHER TOOL", slices: slice | None = None,
+             labelmap: bool = False, shuffle: bool = False, label: str = "OTHER TOOL", slices: slice | None = None,
              seed: int = 3) -> hd.seg.Segmentation:
     """A SEG of ``masks`` (z, y, x, segments; float in 0..1 when ``fractional``) on ``ct_files``.
 
@@ -60,6 +60,7 @@ def make_seg(ct_files: list[Path], masks: np.ndarray, descriptions: list, *, fra
     seg = hd.seg.Segmentation(
         source_images=sources, pixel_array=masks,
         segmentation_type=(hd.seg.SegmentationTypeValues.FRACTIONAL if fractional
+                           else hd.seg.SegmentationTypeValues.LABELMAP if labelmap
                            else hd.seg.SegmentationTypeValues.BINARY),
         segment_descriptions=descriptions, series_instance_uid=generate_uid(), series_number=40,
         sop_instance_uid=generate_uid(), instance_number=1, manufacturer="Other Tool",

@@ -228,3 +228,16 @@ def test_a_seg_whose_pixels_reach_outside_the_images_says_so(tmp_path):
     [structure] = read_seg(scan.segmentations[0].path, load_series(scan.series[0])).structures
     assert int(structure.mask.full().sum()) == 2  # columns 2..3 moved to -1..0: one column left
     assert any("2 of its pixels lie outside these images" in w for w in structure.warnings)
+
+
+def test_a_label_map_seg_is_listed_and_each_segment_lands_on_its_voxels(tmp_path):
+    ct = write_ct(tmp_path / "ct")
+    save(make_seg(ct, _masks(), [description(1, "First", region=LIVER), description(2, "Second")],
+                  labelmap=True), tmp_path / "labelmap.dcm")
+    scan = scan_folder(tmp_path)
+    assert len(scan.series) == 1 and not scan.skipped, "a label map (8-bit) SEG is not an image series"
+    [summary] = scan.segmentations
+    assert [(s.number, s.label, s.n_frames) for s in summary.segments] == [(1, "First", 3), (2, "Second", 1)]
+    first, second = read_seg(summary.path, load_series(scan.series[0])).structures
+    assert np.array_equal(first.mask.full(), _masks()[..., 0])
+    assert np.array_equal(second.mask.full(), _masks()[..., 1])

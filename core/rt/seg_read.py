@@ -251,10 +251,16 @@ def read_structure_file(path: str | Path, volume: Volume, stacks: Sequence[Image
                         ) -> ImportedStructureSet:
     """An RT Structure Set or a DICOM SEG file placed on ``volume``: the one reader the case's
     recorded structure sets, File > Import and `oligoplan score` go through."""
-    from core.dicom.headers import read_header
+    import pydicom
+
     from core.rt.rtstruct_read import read_rtstruct
 
-    if read_header(path).sop_class_uid in SEG_SOP_CLASSES:
+    try:  # only the SOP class: the reader chosen parses the file (and reports what is wrong with it)
+        sop_class = str(pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SOPClassUID"],
+                                        force=True).get("SOPClassUID", ""))
+    except Exception:  # noqa: BLE001 - unreadable: read_rtstruct says why, as before
+        sop_class = ""
+    if sop_class in SEG_SOP_CLASSES:
         return read_seg(path, volume, stacks)
     return read_rtstruct(path, volume, stacks)
 

@@ -42,6 +42,11 @@ def register(subparsers) -> None:
     rtstruct.add_argument("--repeats", type=int, default=5, help="runs per contender (best reported)")
     rtstruct.add_argument("--json", action="store_true")
     rtstruct.set_defaults(func=cmd_bench_rtstruct)
+    seg = kinds.add_parser("seg", help="read a DICOM SEG of 20 segments on a 300-slice CT, against highdicom's "
+                                       "plain reader")
+    seg.add_argument("--repeats", type=int, default=3, help="runs per contender (median reported)")
+    seg.add_argument("--json", action="store_true")
+    seg.set_defaults(func=cmd_bench_seg)
 
 
 def cmd_bench_load(args) -> int:
@@ -89,6 +94,14 @@ def cmd_bench_rules(args) -> int:
 
     doc = rules.run(n=max(5, args.n))
     print(json.dumps(doc, indent=2) if args.json else rules.describe(doc))
+    return 0
+
+
+def cmd_bench_seg(args) -> int:
+    from bench import seg
+
+    doc = seg.run(repeats=max(1, args.repeats))
+    print(json.dumps(doc, indent=2) if args.json else seg.describe(doc))
     return 0
 
 

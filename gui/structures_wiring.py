@@ -44,7 +44,7 @@ from core.rt.case_structures import read_recorded_structure_sets, structure_set_
 from core.export_set import write_as_set
 from core.rt.export_job import RTSTRUCT_NAME, SEG_NAME, SR_NAME, cancelled_note, write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
-from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
+from core.rt.seg_read import import_folder_objects, read_structure_file
 from core.rt.rtstruct_write import RoiSpec
 from core.rt.structures import ImportedStructureSet, lesion_from_structure, site_of_structure
 from core.volume import Modality
@@ -195,10 +195,10 @@ class StructureWiring(QObject):
         self.sets = [ss for ss in self.sets if base is not None and ss.series_uid == base.info.series_uid]
         self._refresh()
         scan = getattr(self.window, "scan_result", None)
-        if base is None or scan is None or not scan.structure_sets:
+        if base is None or scan is None or not (scan.structure_sets or getattr(scan, "segmentations", None)):
             return
         self.window.runner.start(
-            lambda progress, cancel: import_structure_sets(scan, base),
+            lambda progress, cancel: import_folder_objects(scan, base),  # RTSTRUCTs and SEGs
             "Reading the structure sets",
             on_done=partial(self._on_folder_import_done, base),
             on_failed=lambda exc: show_exception(self.window, "Reading the structure sets", exc),
@@ -217,7 +217,7 @@ class StructureWiring(QObject):
 
     def _choose_rtstruct(self) -> None:
         start = str(Path(self.window.scan_result.root)) if getattr(self.window, "scan_result", None) else ""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import an RT Structure Set", start,
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import an RT Structure Set or a segmentation (SEG)", start,
                                               "DICOM (*.dcm *.DCM);;All files (*)")
         if path:
             self.start_import(path)
@@ -233,7 +233,7 @@ class StructureWiring(QObject):
         with error_boundary(self.window, f"Importing {Path(path).name}"):
             if base is None:
                 raise ExportError("open the images the structure set was drawn on first")
-            placed = read_rtstruct(path, base, self._stacks())
+            placed = read_structure_file(path, base, self._stacks())
             self._show_imported(path, placed)
             return placed
         return None
@@ -249,7 +249,7 @@ class StructureWiring(QObject):
             return
         stacks = self._stacks()
         self.file_reader.start(
-            lambda progress, cancel: read_rtstruct(path, base, stacks),
+            lambda progress, cancel: read_structure_file(path, base, stacks),
             f"Reading {name}",
             on_done=partial(self._on_file_read, path, self._case, base),
             on_failed=partial(self._on_file_failed, path, self._case, base),

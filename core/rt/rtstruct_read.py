@@ -271,8 +271,13 @@ def import_structure_sets(scan, volume: Volume) -> FolderImport:
 def match_scan_structure_sets(scan) -> None:
     """Add to each structure set summary of a scan where it will be placed, or why not
     (for `oligoplan inspect` and the series browser); reads only the headers."""
+    match_scan_summaries(scan, scan.structure_sets)
+
+
+def match_scan_summaries(scan, summaries) -> None:
+    """Add to each summary (structure set or SEG) of ``scan`` where it will be placed, or why not."""
     stacks = [ImageStack.from_entry(e) for e in scan.series]
-    for summary in scan.structure_sets:
+    for summary in summaries:
         try:
             match = match_structure_set(summary, stacks, None)
         except StructureSetError as exc:

@@ -36,7 +36,7 @@ from core.dicom.segmentations import (
 from core.errors import BrokenDicomError, DicomError, StructureSetError
 from core.lesions import LesionMask
 from core.rt.matching import ImageStack, match_structure_set
-from core.rt.rtstruct_read import PALETTE, FolderImport, _onto_other_series
+from core.rt.rtstruct_read import PALETTE, FolderImport, _onto_other_series, match_scan_summaries
 from core.rt.structures import ImportedStructureSet, Structure, StructureKind
 from core.volume import Volume
 
@@ -236,15 +236,7 @@ def import_segmentations(scan, volume: Volume) -> FolderImport:
 
 def match_scan_segmentations(scan) -> None:
     """Add to each SEG summary of a scan where it will be placed, or why not (headers only)."""
-    stacks = [ImageStack.from_entry(e) for e in scan.series]
-    for summary in scan.segmentations:
-        try:
-            match = match_structure_set(summary, stacks, None)
-        except StructureSetError as exc:
-            summary.warnings.append(str(exc))
-            continue
-        if match.how != "referenced images" or match.warnings:
-            summary.warnings.extend(match.warnings)
+    match_scan_summaries(scan, scan.segmentations)
 
 
 def read_structure_file(path: str | Path, volume: Volume, stacks: Sequence[ImageStack] | None = None,

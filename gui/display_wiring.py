@@ -4,8 +4,8 @@
   model's ``overlay_cmap``, remembered by the window's settings). Over a CT, low uptake is
   transparent (gui.render.colormap_lut); a PET shown alone is drawn in the same map, opaque.
 * View > Window presets lists only the presets that fit an image on screen: no CT preset
-  for an MR, MR presets (percentiles of the MR's own voxels) only for an MR. A hidden
-  preset's number key does nothing.
+  for an MR, MR presets (percentiles of the MR's own voxels) only for an MR. The number
+  key of a preset not listed says in the status bar what it needs.
 * View > Labels on the image (L): every label on the three views on or off (lesion numbers,
   practice marks, structure names). View > Structure names on the image: every structure's
   name written on the image (off: only the one under the mouse; the Structures dock is the
@@ -98,9 +98,19 @@ class DisplayWiring(QObject):
                 action.setChecked(name == self.model.overlay_cmap)
 
     def _sync_presets(self) -> None:
+        """View > Window presets lists the presets that fit; the others leave the menu but keep their
+        key, which then says in the status bar what the preset needs (the window's handler)."""
+        menu = self.presets_menu()
+        if menu is None:
+            return
+        menu.clear()
         for action in self.window.actions.presets:
             preset = next(p for p in WINDOW_PRESETS if p.key == action.data())
-            action.setVisible(self.model.preset_fits(preset))
+            if self.model.preset_fits(preset):
+                menu.addAction(action)
+
+    def presets_menu(self) -> QMenu | None:
+        return next((m for m in self.window.menuBar().findChildren(QMenu) if m.title() == "&Window presets"), None)
 
     # ------------------------------------------------------------ labels
     def set_labels_shown(self, shown: bool) -> None:

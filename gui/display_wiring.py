@@ -44,7 +44,7 @@ class DisplayWiring(QObject):
             action.setCheckable(True)
             action.setStatusTip(f"Draw the PET in {name} (over the CT, and alone)")
             group.addAction(action)
-            action.triggered.connect(partial(self.model.set_overlay_cmap, name))
+            action.triggered.connect(partial(self.set_colours, name))
             self.colour_actions[name] = action
         self.labels_action = QAction("&Labels on the image", window)
         self.labels_action.setObjectName("toggle_labels")
@@ -90,6 +90,10 @@ class DisplayWiring(QObject):
         view_menu.insertAction(anchor, self.names_action)
         for action in (self.labels_action, self.names_action, *self.colour_actions.values()):
             w.addAction(action)
+
+    def set_colours(self, name: str, _checked: bool = False) -> None:
+        self.model.set_overlay_cmap(name)
+        self._sync_colours()  # the one chosen again stays ticked
 
     # ------------------------------------------------------------ model -> actions
     def _sync_colours(self) -> None:

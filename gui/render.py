@@ -63,8 +63,8 @@ WINDOW_PRESETS: tuple[WindowPreset, ...] = (
     WindowPreset("4", "Bone", Window(1800, 400), "HU"),
     WindowPreset("5", "Brain", Window(80, 40), "HU"),
     WindowPreset("6", "PET SUV 0-10", Window.from_range(0.0, 10.0), "SUV"),
-    WindowPreset("7", "MR auto (2nd-98th percentile)", None, "MR", (2.0, 98.0)),
-    WindowPreset("8", "MR wide (0.5th-99.8th percentile)", None, "MR", (0.5, 99.8)),
+    WindowPreset("7", "MR auto (1st-99.5th percentile)", None, "MR", (1.0, 99.5)),
+    WindowPreset("8", "MR wide (0.1st-99.9th percentile)", None, "MR", (0.1, 99.9)),
     WindowPreset("9", "MR contrast (20th-90th percentile)", None, "MR", (20.0, 90.0)),
 )
 

@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.contours import slice_outlines
 from core.rt.structures import Structure
-from gui.tools.overlay import outline_path
+from gui.tools.overlay import contour_halo, outline_path
 from gui.view_labels import LabelKind
 
 _MAX_CACHE = 3000
@@ -82,9 +82,15 @@ class StructureOverlay:
             if not loops:
                 continue
             color = QColor(*s.color)
-            painter.setPen(QPen(color, 1.3, Qt.PenStyle.DashLine if s.is_organ_at_risk else Qt.PenStyle.SolidLine))
+            style = Qt.PenStyle.DashLine if s.is_organ_at_risk else Qt.PenStyle.SolidLine
             painter.setBrush(Qt.BrushStyle.NoBrush)
             path = outline_path(view, loops)
+            # a thin contrasting halo under the ROI colour: a red GTV stays visible over a hot iron PET
+            halo = contour_halo(color)
+            halo.setAlpha(150)
+            painter.setPen(QPen(halo, 2.6, Qt.PenStyle.SolidLine))
+            painter.drawPath(path)
+            painter.setPen(QPen(color, 1.3, style))
             painter.drawPath(path)
             if not (all_names or key == hovered):
                 continue

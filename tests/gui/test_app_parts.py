@@ -90,7 +90,7 @@ def test_presets_are_the_documented_windows():
     assert got == {"1": (1500, -600), "2": (400, 40), "3": (150, 60), "4": (1800, 400),
                    "5": (80, 40), "6": (10, 5)}
     mr = {p.key: p.percentiles_pct for p in WINDOW_PRESETS if p.unit == "MR"}
-    assert mr == {"7": (2.0, 98.0), "8": (0.5, 99.8), "9": (20.0, 90.0)}
+    assert mr == {"7": (1.0, 99.5), "8": (0.1, 99.9), "9": (20.0, 90.0)}
 
 
 # ------------------------------------------------------------ viewer model

@@ -119,7 +119,7 @@ def test_an_mr_gets_mr_presets_and_no_ct_presets(window, qtbot, ct_volume, pet_v
     assert preset_menu_keys(window) == ["7", "8", "9"]
     hint = window.display_panel.preset_hint.text()
     assert "MR auto" in hint and "Lung" not in hint and "PET" not in hint
-    # the MR opens in MR auto: the 2nd-98th percentile of the body, not a CT window
+    # the MR opens in MR auto: the 1st-99.5th percentile of the body, not a CT window
     opened = window.model.base_window
     body = mr.voxels[mr.voxels > 0.05 * np.percentile(mr.voxels, 99.5)]
     assert body.min() <= opened.low < opened.high <= body.max()

@@ -169,6 +169,9 @@ def make_actions(parent: QWidget) -> Actions:
 
 def _preset_tip(preset: WindowPreset) -> str:
     w = preset.window
+    if w is None:  # an MR preset: worked out from the MR shown
+        lo, hi = preset.percentiles_pct
+        return f"Window {preset.name}: the {lo:g}th to {hi:g}th percentile of the MR's voxels in the body"
     if preset.unit == "HU":
         return f"Window {preset.name}: W {w.width:g} / L {w.level:g} HU"
     return f"Window {preset.name}: {w.low:g}–{w.high:g} {preset.unit}"

@@ -50,7 +50,7 @@ from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
 from gui.pacs.wiring import PacsWiring
 from gui.panels.series_browser import SeriesBrowser
-from gui.render import COLORMAPS, WINDOW_PRESETS
+from gui.render import COLORMAPS, LEGACY_COLORMAPS, WINDOW_PRESETS
 from gui.review.wiring import ReviewWiring
 from gui.settings import (
     BRUSH_RADIUS_MM,
@@ -63,6 +63,7 @@ from gui.settings import (
 )
 from gui.rules_wiring import RulesWiring
 from gui.candidates_wiring import CandidateWiring
+from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
 from gui.slice_view import SliceView
 from gui.structures_wiring import StructureWiring
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         self.candidate_wiring = CandidateWiring(self)  # Tools > Find lesions: PET candidates (issue 13)
+        self.display_wiring = DisplayWiring(self)  # PET colours, presets that fit, labels, jumps (issue 16)
         self._connect()
         self.resize(1400, 950)  # the first start's size; a saved geometry replaces it (it was the other
         self._restore_settings()  # way round: the window reopened at 1400 x 950 whatever the user made it)
@@ -336,7 +338,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         with error_boundary(self, "Restoring the display settings"):
             self.model.set_overlay_opacity(min(max(s.get(OVERLAY_OPACITY), 0), 100) / 100.0)
-            cmap = s.get(OVERLAY_COLORMAP)
+            cmap = LEGACY_COLORMAPS.get(s.get(OVERLAY_COLORMAP), s.get(OVERLAY_COLORMAP))
             if cmap in COLORMAPS:
                 self.model.set_overlay_cmap(cmap)
 
@@ -372,6 +374,7 @@ class MainWindow(QMainWindow):
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
         self.structure_wiring.disconnect_model()
+        self.display_wiring.disconnect_model()
         # the undo stack is destroyed after the actions and the title it updates; with edits left
         # after the close (a script's undo) its clear() emitted into them: "already deleted" at exit
         self.undo_stack.blockSignals(True)
@@ -565,7 +568,7 @@ class MainWindow(QMainWindow):
         preset = next(p for p in WINDOW_PRESETS if p.key == key)
         layer = self.model.apply_preset(preset)
         if not layer:
-            needed = "a CT (HU)" if preset.unit == "HU" else "a PET in SUV"
+            needed = {"HU": "a CT (HU)", "SUV": "a PET in SUV", "MR": "an MR"}.get(preset.unit, preset.unit)
             self.show_message(f"The {preset.name} preset needs {needed} on screen")
         else:
             self.show_message(f"Window: {preset.name}")

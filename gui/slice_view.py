@@ -87,6 +87,9 @@ class SliceView(QWidget):
         #: more painters over the lesions (e.g. the practice reference): objects with paint(view, painter)
         self.extra_overlays: list = []
         self.tools = None  # a gui.tools.ToolManager, set by the window
+        #: base index (z, y, x) under the mouse, None when it is off the image (hover labels)
+        self.hover_index: np.ndarray | None = None
+        self._hover_keys: tuple = ()
         self._on_model_volumes()
 
     def disconnect_model(self) -> None:
@@ -244,11 +247,16 @@ class SliceView(QWidget):
     def _current_base_image(self) -> QImage:
         k = self.slice_index
         window = self.model.base_window
-        key = (k, window)
+        cmap = self.model.base_cmap  # a PET shown alone takes the PET colour map; CT and MR are grey
+        key = (k, window, cmap)
         if key != self._base_key:
             plane = self._layout.image_view(self.model.base.voxels, k)
-            self._base_pixels = window_to_uint8(plane, window)
-            self._base_image = gray_qimage(self._base_pixels)
+            if cmap is None:
+                self._base_pixels = window_to_uint8(plane, window)
+                self._base_image = gray_qimage(self._base_pixels)
+            else:
+                self._base_pixels = colorize(plane, window, cmap, opaque=True)
+                self._base_image = rgba_qimage(self._base_pixels)
             self._base_key = key
             self.render_count += 1
         return self._base_image
@@ -403,6 +411,7 @@ class SliceView(QWidget):
         if self._drag is None:
             if self.tools is not None:
                 self.tools.hover(self, pos)
+            self._set_hover(pos)
             self._emit_probe(pos)
             return
         mode, start, value = self._drag
@@ -442,7 +451,18 @@ class SliceView(QWidget):
             return
         self.mousePressEvent(event)
 
+    def _set_hover(self, pos: QPointF | None) -> None:
+        """Remember the voxel under the mouse; repaint only when what the overlays name there changed
+        (the name of the structure under the mouse is written on the image, the others are not)."""
+        zyx = self.widget_to_index(pos) if pos is not None else None
+        self.hover_index = zyx if zyx is not None and self.inside(zyx) else None
+        keys = tuple(extra.hovered_key(self) for extra in self.extra_overlays if hasattr(extra, "hovered_key"))
+        if keys != self._hover_keys:
+            self._hover_keys = keys
+            self.update()
+
     def leaveEvent(self, event) -> None:  # noqa: N802
+        self._set_hover(None)
         if self.tools is not None:
             self.tools.hover(self, None)
         self.hovered.emit(None)

@@ -17,6 +17,12 @@ reference, imported structures) *asks* for its labels during a paint with
   (dark behind light colours, light behind dark ones such as LIVER brown);
   a label moved away from its lesion gets a thin leader line to it.
 
+What is on the image by default (a reader's habit: the finding is never under a word): lesion
+numbers *beside* their lesion (``beside=True``: to the right, else the left), structure names only
+for the structure under the mouse (the Structures dock is the legend), hints in the status bar.
+:attr:`ViewLabels.shown` False (View > Labels on the image, key L) draws no label at all;
+:attr:`ViewLabels.structure_names` True puts every structure's name back on the image.
+
 A lesion label that finds no free place is still drawn (it must be seen); a
 structure name that finds none within a few label heights of its outline is
 left out (far away it would seem to name another organ; the structure list
@@ -63,6 +69,7 @@ class LabelRequest:
     bold: bool = False
     below: bool = False  # preferred side of the anchor (above unless True)
     order: int = 0  # among labels of one kind: lower first (selected lesion, misses)
+    beside: bool = False  # right of the anchor, vertically centred (the other side next); overrides below
 
 
 @dataclass(frozen=True)
@@ -95,16 +102,18 @@ def box_color(text_color: QColor) -> QColor:
 
 
 def _preferred(req: LabelRequest, w: float, h: float) -> QRectF:
+    if req.beside:
+        return QRectF(req.anchor.x() + 4, req.anchor.y() - h / 2, w, h)
     x = req.anchor.x() - w / 2
     y = req.anchor.y() + 2 if req.below else req.anchor.y() - h - 2
     return QRectF(x, y, w, h)
 
 
 @lru_cache(maxsize=256)  # a few label sizes per view; computed once, not per label per paint
-def _offsets(w: float, h: float, below: bool) -> tuple[tuple[float, float], ...]:
+def _offsets(w: float, h: float, below: bool, beside: bool = False) -> tuple[tuple[float, float], ...]:
     """Moves of the preferred box to try, nearest first: the other side of the anchor, then aside and out."""
     flip = (h + 4) * (-1 if below else 1)
-    steps = [(0.0, 0.0), (0.0, flip)]
+    steps = [(0.0, 0.0), (-(w + 8), 0.0) if beside else (0.0, flip)]
     ring = []
     for j in range(-4, 5):
         for k in range(-8, 9):
@@ -159,7 +168,7 @@ def place_labels(requests: list[LabelRequest], bounds: QRectF, obstacles: list[Q
         w, h = math.ceil(fm.horizontalAdvance(text) + 2 * _PAD_X), math.ceil(fm.height() + 2)
         start = _preferred(req, w, h)
         choice, seen = None, set()
-        for dx, dy in _offsets(w, h, req.below):
+        for dx, dy in _offsets(w, h, req.below, req.beside):
             rect = _clamp(start.translated(dx, dy), inner)
             key = (round(rect.x()), round(rect.y()))
             if key in seen:
@@ -177,7 +186,7 @@ def place_labels(requests: list[LabelRequest], bounds: QRectF, obstacles: list[Q
             if req.kind is LabelKind.STRUCTURE:
                 left_out.append(req)
                 continue
-            near = [_clamp(start.translated(dx, dy), inner) for dx, dy in _offsets(w, h, req.below)[:40]]
+            near = [_clamp(start.translated(dx, dy), inner) for dx, dy in _offsets(w, h, req.below, req.beside)[:40]]
             choice = min(near, key=lambda r: _overlap_area(r, taken))
         taken.append(choice)
         placed.append(PlacedLabel(text, choice, req.color, req.kind, req.bold, req.anchor, free, start))
@@ -218,14 +227,19 @@ class ViewLabels:
         self.placed: list[PlacedLabel] = []
         #: structure names the last paint found no room for
         self.left_out: list[LabelRequest] = []
+        #: False: no label at all on the image (View > Labels on the image, key L)
+        self.shown = True
+        #: True: every visible structure's name on the image, not only the hovered one's
+        self.structure_names = False
 
     def begin(self) -> None:
         self._requests.clear()
 
     def add(self, anchor: QPointF, text: str, color: QColor, *, kind: LabelKind = LabelKind.LESION,
-            bold: bool = False, below: bool = False, order: int = 0) -> None:
-        if text:
-            self._requests.append(LabelRequest(text, QPointF(anchor), QColor(color), kind, bold, below, order))
+            bold: bool = False, below: bool = False, order: int = 0, beside: bool = False) -> None:
+        if text and self.shown:
+            self._requests.append(LabelRequest(text, QPointF(anchor), QColor(color), kind, bold, below, order,
+                                               beside))
 
     def paint(self, painter: QPainter, bounds: QRectF, obstacles: list[QRectF] = ()) -> list[PlacedLabel]:
         base = painter.font()

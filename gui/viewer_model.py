@@ -15,9 +15,17 @@ from core.events import Signal
 from core.lesions import Lesion, LesionEvent, LesionMask, LesionSet
 from core.measure import Measurements
 from core.resample import PlaneResampler
-from core.volume import Volume
+from core.volume import Modality, Volume
 from core.workspace import grid_for, measure_on
-from gui.render import COLORMAPS, WINDOW_PRESETS, Window, WindowPreset
+from gui.render import (
+    COLORMAPS,
+    LEGACY_COLORMAPS,
+    MR_DEFAULT_PRESET,
+    WINDOW_PRESETS,
+    Window,
+    WindowPreset,
+    percentile_window,
+)
 
 _DEFAULT_CT_WINDOW = next(p.window for p in WINDOW_PRESETS if p.key == "2")
 _DEFAULT_SUV_WINDOW = next(p.window for p in WINDOW_PRESETS if p.unit == "SUV")
@@ -29,6 +37,14 @@ def is_hu(volume: Volume | None) -> bool:
 
 def is_suv(volume: Volume | None) -> bool:
     return volume is not None and volume.unit.upper().startswith("SUV")
+
+
+def is_mr(volume: Volume | None) -> bool:
+    return volume is not None and volume.modality is Modality.MR
+
+
+def is_pet(volume: Volume | None) -> bool:
+    return volume is not None and (volume.modality is Modality.PT or is_suv(volume))
 
 
 def _subsample(volume: Volume) -> np.ndarray:
@@ -45,11 +61,13 @@ def value_range(volume: Volume) -> tuple[float, float]:
 
 
 def default_window(volume: Volume) -> Window:
-    """Soft tissue for CT, SUV 0-10 for PET in SUV, else 1st..99.5th percentile."""
+    """Soft tissue for CT, SUV 0-10 for PET in SUV, MR auto for MR, else 1st..99.5th percentile."""
     if is_hu(volume):
         return _DEFAULT_CT_WINDOW
     if is_suv(volume):
         return _DEFAULT_SUV_WINDOW
+    if is_mr(volume):
+        return percentile_window(_subsample(volume), MR_DEFAULT_PRESET.percentiles_pct)
     sample = _subsample(volume).astype(np.float32)
     lo, hi = np.nanpercentile(sample, [1.0, 99.5])
     if not hi > lo:
@@ -232,20 +250,45 @@ class ViewerModel:
 
     @property
     def overlay_cmap(self) -> str:
+        """The PET colour map (the fused PET's, and a PET shown alone's)."""
         return self._overlay_cmap
 
+    @property
+    def base_cmap(self) -> str | None:
+        """The colour map the base image is drawn in: the PET one for a PET shown alone, None (grey)
+        for CT, MR and anything else."""
+        return self._overlay_cmap if is_pet(self._base) else None
+
     def set_overlay_cmap(self, name: str) -> None:
+        """The PET colour map, over CT and alone (a name of :data:`gui.render.COLORMAPS`; older names
+        such as "hot" are read as today's)."""
+        name = LEGACY_COLORMAPS.get(name, name)
         if name not in COLORMAPS:
             raise ValueError(f"unknown colour map {name!r}; expected one of {', '.join(COLORMAPS)}")
         if name != self._overlay_cmap:
             self._overlay_cmap = name
             self.events.overlay.emit()
 
+    def preset_fits(self, preset: WindowPreset) -> bool:
+        """Whether ``preset`` applies to an image on screen (no CT presets for an MR; with no image
+        every preset but the MR ones is listed, as before)."""
+        if self._base is None:
+            return preset.unit != "MR"
+        layers = (self._base, self._overlay)
+        if preset.unit == "HU":
+            return any(is_hu(v) for v in layers)
+        if preset.unit == "SUV":
+            return any(is_suv(v) for v in layers)
+        if preset.unit == "MR":
+            return any(is_mr(v) for v in layers)
+        return False
+
     def apply_preset(self, preset: WindowPreset) -> str:
         """Apply a window preset to the layer it fits.
 
         Returns "base", "overlay" or "" when no shown volume has the preset's
-        unit (HU presets need a CT, the SUV preset a PET in SUV).
+        unit (HU presets need a CT, the SUV preset a PET in SUV, MR presets an MR;
+        an MR preset's window is worked out from the MR's voxels).
         """
         if preset.unit == "HU" and is_hu(self._base):
             self.set_base_window(preset.window)
@@ -257,6 +300,13 @@ class ViewerModel:
             if is_suv(self._base):
                 self.set_base_window(preset.window)
                 return "base"
+        if preset.unit == "MR":
+            if is_mr(self._base):
+                self.set_base_window(percentile_window(_subsample(self._base), preset.percentiles_pct))
+                return "base"
+            if is_mr(self._overlay):
+                self.set_overlay_window(percentile_window(_subsample(self._overlay), preset.percentiles_pct))
+                return "overlay"
         return ""
 
     # ------------------------------------------------------------------ probe

@@ -57,8 +57,8 @@ class DisplayPanel(QWidget):
         self.width_spin = _spin(image_box, "window_width_spin")
         self.level_spin = _spin(image_box, "window_level_spin")
         self.width_spin.setMinimum(0.01)
-        presets = " · ".join(f"{p.key} {p.name.split(' /')[0]}" for p in WINDOW_PRESETS)
-        preset_hint = QLabel(f"Presets (keys): {presets}", image_box)
+        self.preset_hint = preset_hint = QLabel("", image_box)  # the presets that fit the images (_sync)
+        preset_hint.setObjectName("preset_hint")
         preset_hint.setWordWrap(True)
         preset_hint.setStyleSheet("color: gray;")
         form = QFormLayout(image_box)
@@ -142,6 +142,8 @@ class DisplayPanel(QWidget):
                    self.cmap_combo, self.low_spin, self.high_spin)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.base_label.setText(_series_text(m.base))
+        fitting = [p for p in WINDOW_PRESETS if m.preset_fits(p)]
+        self.preset_hint.setText("Presets (keys): " + " · ".join(f"{p.key} {p.name.split(' /')[0]}" for p in fitting))
         self.width_spin.setValue(m.base_window.width)
         self.level_spin.setValue(m.base_window.level)
         self.width_spin.setSuffix(f" {m.base.unit}" if m.base is not None and m.base.unit else "")

@@ -132,17 +132,24 @@ class LesionOverlay:
                         fill = QColor(color)
                         fill.setAlpha(45)
                         painter.fillPath(path, QBrush(fill))
-                    painter.setPen(QPen(color, 2.6 if is_selected else 1.6))
+                    width = 2.6 if is_selected else 1.6
                     painter.setBrush(Qt.BrushStyle.NoBrush)
+                    # a double stroke: a halo in the contrasting shade under the colour, so the outline
+                    # stays visible over any PET colour map (red on hot iron, blue on rainbow, grey)
+                    painter.setPen(QPen(contour_halo(color), width + 2.4))
                     painter.drawPath(path)
-                    top = min((view.plane_to_widget(loop) for loop in loops), key=lambda xy: xy[:, 1].min())
-                    i = int(np.argmin(top[:, 1]))
-                    labels.append((QPointF(top[i, 0], top[i, 1] - 2), lesion.label, color, is_selected))
+                    painter.setPen(QPen(color, width))
+                    painter.drawPath(path)
+                    # the number beside the lesion (right of its rightmost point), never on it
+                    right = max((view.plane_to_widget(loop) for loop in loops), key=lambda xy: xy[:, 0].max())
+                    i = int(np.argmax(right[:, 0]))
+                    labels.append((QPointF(right[i, 0] + 2, right[i, 1]), lesion.label, color, is_selected))
             if lesion.point_mm is not None and lesion.mask is None:  # a contour says more than its seed
                 self._paint_marker(painter, lesion, color, is_selected, labels)
         # placed by the view with the other overlays' labels (gui.view_labels), lesions first
         for anchor, text, color, bold in labels:
-            view.labels.add(anchor, text, color, kind=LabelKind.LESION, bold=bold, order=0 if bold else 1)
+            view.labels.add(anchor, text, color, kind=LabelKind.LESION, bold=bold, order=0 if bold else 1,
+                            beside=True)
 
     def _paint_marker(self, painter: QPainter, lesion: Lesion, color: QColor, selected: bool,
                       labels: list) -> None:
@@ -160,4 +167,10 @@ class LesionOverlay:
         painter.drawEllipse(centre, r, r)
         painter.drawLine(centre + QPointF(-r - 4, 0), centre + QPointF(-r + 2, 0))
         painter.drawLine(centre + QPointF(r - 2, 0), centre + QPointF(r + 4, 0))
-        labels.append((QPointF(centre.x(), centre.y() - r - 2), lesion.label, color, selected))
+        labels.append((QPointF(centre.x() + r + 4, centre.y()), lesion.label, color, selected))
+
+
+def contour_halo(color: QColor) -> QColor:
+    """The stroke under a coloured outline: dark under a light colour, light under a dark one."""
+    luma = 0.299 * color.red() + 0.587 * color.green() + 0.114 * color.blue()
+    return QColor(255, 255, 255, 200) if luma < 90 else QColor(0, 0, 0, 210)

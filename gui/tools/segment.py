@@ -30,7 +30,6 @@ from core.workspace import Workspace
 from gui.errors import error_boundary
 from gui.tools.base import Tool
 from gui.tools.overlay import PREVIEW_COLOR, outline_path
-from gui.view_labels import LabelKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from gui.slice_view import SliceView
@@ -38,9 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: what to try after a click-segment found nothing (the status bar, after core's reason)
 SEGMENT_HINT = "try its centre, lower % SUVmax or Polygon/Brush"
-
-#: the label over a click-segment preview
-PREVIEW_TEXT = "Enter accepts · Esc rejects"
 
 
 class SegmentTool(Tool):
@@ -144,8 +140,4 @@ class SegmentTool(Tool):
         painter.drawPath(path)
         painter.setPen(QPen(PREVIEW_COLOR, 1.8, Qt.PenStyle.DashLine))
         painter.drawPath(path)
-        rect = path.boundingRect()
-        # placed with the lesions' and structures' labels (gui.view_labels), before them: the preview
-        # is what the user is deciding on, so its keys never go under another label
-        view.labels.add(QPointF(rect.center().x(), rect.top() - 2), PREVIEW_TEXT, PREVIEW_COLOR,
-                        kind=LabelKind.LESION, order=-1)
+        # the keys (Enter accepts, Esc rejects) are in the status bar, never over the preview

@@ -79,16 +79,18 @@ def test_window_to_uint8_maps_the_window_ends():
 def test_window_and_colormap_check_their_input():
     with pytest.raises(ValueError, match="window width must be a positive number; got 0"):
         Window(0, 10)
-    with pytest.raises(ValueError, match="unknown colour map 'rainbow'"):
-        colormap_lut("rainbow")
-    lut = colormap_lut("hot")
+    with pytest.raises(ValueError, match="unknown colour map 'viridis'"):
+        colormap_lut("viridis")
+    lut = colormap_lut("hot")  # the name earlier versions remembered: hot iron
     assert lut.shape == (256, 4) and lut[0, 3] == 0 and lut[255].tolist() == [255, 255, 255, 255]
 
 
 def test_presets_are_the_documented_windows():
-    got = {p.key: (p.window.width, p.window.level) for p in WINDOW_PRESETS}
+    got = {p.key: (p.window.width, p.window.level) for p in WINDOW_PRESETS if p.window is not None}
     assert got == {"1": (1500, -600), "2": (400, 40), "3": (150, 60), "4": (1800, 400),
                    "5": (80, 40), "6": (10, 5)}
+    mr = {p.key: p.percentiles_pct for p in WINDOW_PRESETS if p.unit == "MR"}
+    assert mr == {"7": (1.0, 99.5), "8": (0.1, 99.9), "9": (20.0, 90.0)}
 
 
 # ------------------------------------------------------------ viewer model

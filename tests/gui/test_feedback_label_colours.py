@@ -1,7 +1,7 @@
 """Labels a user reads while deciding: the click-segment preview's keys and a scored practice's lesion names.
 
-- The preview's "Enter accepts · Esc rejects" is placed with the other labels of the view
-  (gui.view_labels), so it never covers a lesion label or a structure name, nor goes under one.
+- The preview's keys ("Enter accepts, Esc rejects") are in the status bar, never over the preview
+  or the lesion beside it; the lesion's own label stays on the image, beside the lesion.
 - After Score, a trainee lesion's own label ("Other 1") is drawn in the colour the legend gives
   its outline (found: trainee magenta; extra: orange), not in the lesion's palette colour.
 """
@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from core.practice_styles import EXTRA, TRAINEE
 from core.orientation import Plane
 from gui.tools.overlay import lesion_color
-from gui.tools.segment import PREVIEW_TEXT
 from gui.view_labels import LabelKind
 from tests.gui.test_lesion_tools import axial, go_to_mm, key
 from tests.gui.test_review_practice import reference  # noqa: F401 - fixture
@@ -26,26 +25,26 @@ from tests.gui.test_view_labels import (  # noqa: F401 - fixtures and helpers
 )
 
 
-def test_the_preview_label_is_placed_with_the_others_and_covers_none(folder_win, qtbot, truth):
+def test_the_preview_keys_are_in_the_status_bar_not_over_the_image(folder_win, qtbot, truth):
     w = folder_win
     centre = truth["L4"]["centre_mm"]  # the lung lesion beside the bronchus: names all around
     click_segment(qtbot, w, centre)
     lesion = next(iter(w.model.lesions))
-    # a second click on the same lesion: its preview and its label are both over the lesion
+    # a second click on the same lesion: its preview is over the lesion
     idx = go_to_mm(w, centre)
     key(qtbot, w, Qt.Key.Key_S)
     view = axial(w)
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.index_to_widget(np.rint(idx)).toPoint())
     assert w.tool_manager.active.preview is not None
+    assert w.task_label.text().startswith("Preview (Enter accepts, Esc rejects)")
     for plane in Plane:
         labels = painted_labels(w.views[plane])
         texts = [label.text for label in labels]
-        assert PREVIEW_TEXT in texts and lesion.label in texts, (plane, texts)
-        preview = next(label for label in labels if label.text == PREVIEW_TEXT)
-        assert preview.kind is LabelKind.LESION and preview.free
+        assert lesion.label in texts, (plane, texts)
+        assert not any("Enter" in t or "Esc" in t for t in texts), (plane, texts)
         assert_readable(w.views[plane], labels)
     key(qtbot, w, Qt.Key.Key_Escape)
-    assert PREVIEW_TEXT not in [label.text for label in painted_labels(view)]
+    assert w.tool_manager.active.preview is None
 
 
 def test_scored_trainee_labels_take_the_legend_colours(folder_win, qtbot, reference, truth):

@@ -279,4 +279,5 @@ def test_sample_case_opens_ct_with_pet_overlay(window, qtbot, boxes):
     window.model.set_overlay_visible(False)
     ct_only = pixel_at(axial, spot)
     assert ct_only[0] == ct_only[1] == ct_only[2]
-    assert fused.sum() > ct_only.sum() + 120  # the lesion glows through the overlay
+    # the lesion glows through the overlay: hot iron (red to orange here), brighter than the CT alone
+    assert fused[0] > fused[2] + 40 and fused.sum() > ct_only.sum() + 60, (fused, ct_only)

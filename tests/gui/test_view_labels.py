@@ -47,6 +47,12 @@ def painted_labels(view):
     return list(view.labels.placed)
 
 
+def names_on_image(w):
+    """View > Structure names on the image (off by default: names are in the legend and on hover)."""
+    w.display_wiring.names_action.trigger()
+    assert w.display_wiring.names_action.isChecked()
+
+
 def assert_readable(view, labels):
     inside = QRectF(view.rect())
     for label in labels:
@@ -60,6 +66,7 @@ def test_lesion_label_beside_the_bronchus_covers_no_structure_name(folder_win, q
     click_segment(qtbot, w, truth["L4"]["centre_mm"])
     lesion = next(iter(w.model.lesions))
     go_to_mm(w, truth["L4"]["centre_mm"])
+    names_on_image(w)
     collided = 0
     for plane in Plane:
         view = w.views[plane]
@@ -84,6 +91,7 @@ def test_missed_reference_label_and_structure_names_do_not_overlap(folder_win, q
     key(qtbot, w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert rv.practice.session.scorecard is not None  # scored with nothing drawn: L4 (and L1) missed
     go_to_mm(w, truth["L4"]["centre_mm"])
+    names_on_image(w)
     for plane in Plane:
         view = w.views[plane]
         labels = painted_labels(view)
@@ -110,12 +118,14 @@ def test_a_label_at_the_views_edge_is_shifted_in_not_cut(folder_win, qtbot, trut
     for _ in range(3):  # Ctrl+wheel: zoom in on the lesion
         wheel(view, view.index_to_widget(idx), 120, Qt.KeyboardModifier.ControlModifier)
     here = view.index_to_widget(idx)
-    # Shift+drag pans the lesion to 4 px from the view's left edge: its label, centred above it, would stick out
-    drag(view, here, QPointF(4, here.y()), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    assert abs(view.index_to_widget(idx).x() - 4) < 2
+    # Shift+drag pans the lesion to 4 px from the view's right edge: its label, beside it on the right,
+    # would stick out
+    right = view.width() - 4
+    drag(view, here, QPointF(right, here.y()), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    assert abs(view.index_to_widget(idx).x() - right) < 2
     labels = painted_labels(view)
     label = next(label for label in labels if label.text == lesion.label)
-    assert label.preferred.left() < 0  # alone, it would have been cut
+    assert label.preferred.right() > view.width()  # alone, it would have been cut
     assert_readable(view, labels)
 
 

@@ -187,7 +187,10 @@ class SliceView(QWidget):
         if lay is None:
             return QRectF()
         w_mm, h_mm = lay.width_mm, lay.height_mm
-        scale = min(self.width() / w_mm, self.height() / h_mm) * self._zoom
+        # fitted between the rows of the orientation letters: filling the whole height, a whole-body
+        # coronal or sagittal had its feet (and head) under the "I" (and "S") letters
+        fit_h = max(1.0, self.height() - 2 * _LETTER_ROW_PX)
+        scale = min(self.width() / w_mm, fit_h / h_mm) * self._zoom
         size_w, size_h = w_mm * scale, h_mm * scale
         left = (self.width() - size_w) / 2.0 + self._pan.x()
         top = (self.height() - size_h) / 2.0 + self._pan.y()

@@ -11,13 +11,15 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -47,6 +49,64 @@ SCORE_KEY = "score:"  # the key of a prognostic score's row ("score:fong-crs")
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
 
 
+class StayOpenMenu(QMenu):
+    """A menu of check boxes that stays open while the user ticks several (a click or Space/Return on a
+    checkable entry toggles it; a click outside or Esc closes the menu): it closed after each tick."""
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        action = self.actionAt(event.position().toPoint())
+        if action is not None and action.isCheckable() and action.isEnabled():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        action = self.activeAction()
+        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and action is not None \
+                and action.isCheckable() and action.isEnabled():
+            action.trigger()
+            return
+        super().keyPressEvent(event)
+
+
+class WrapDelegate(QStyledItemDelegate):
+    """Rows as tall as their wrapped text in the width they have (a rule set's row spans the tree): with
+    one line per row, long criterion names and rule-set titles were cut off at the panel's edge."""
+
+    def __init__(self, tree: QTreeWidget):
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if not text:
+            return size
+        tree = self.tree
+        item = tree.itemFromIndex(index)
+        depth, parent = 0, item.parent() if item is not None else None
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent()
+        if item is not None and item.isFirstColumnSpanned():
+            width = min(tree.viewport().width(), tree.header().length()) - tree.indentation() * (depth + 1)
+        else:
+            width = tree.columnWidth(index.column()) - (tree.indentation() * (depth + 1) if index.column() == 0 else 0)
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        rect = QFontMetrics(font).boundingRect(0, 0, max(40, width - 10), 10_000,
+                                               int(Qt.TextFlag.TextWordWrap), str(text))
+        return QSize(size.width(), max(size.height(), rect.height() + 4))
+
+    def paint(self, painter, option, index) -> None:
+        """A spanned row wraps at the visible edge (it spans every column, wider than the panel)."""
+        item = self.tree.itemFromIndex(index)
+        if item is not None and item.isFirstColumnSpanned():
+            option = QStyleOptionViewItem(option)
+            right = self.tree.viewport().width() + self.tree.header().offset()
+            if option.rect.right() > right:
+                option.rect.setRight(right)
+        super().paint(painter, option, index)
+
+
 class VerdictPanel(QWidget):
     selection_changed = Signal(list)  # rule-set ids, in catalogue order
     cutoff_changed = Signal(float)
@@ -62,7 +122,7 @@ class VerdictPanel(QWidget):
         self.picker.setText("Rule sets…")
         self.picker.setToolTip("Choose the rule sets to check (remembered)")
         self.picker.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu = QMenu(self.picker)
+        self.menu = StayOpenMenu(self.picker)
         self.rule_set_actions: dict[str, QAction] = {}
         for rs in rule_sets:
             action = QAction(f"{rs.id} — {rs.title}", self.menu)
@@ -113,7 +173,11 @@ class VerdictPanel(QWidget):
         self.tree.setObjectName("verdict_tree")
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setColumnCount(len(COLUMNS))
-        self.tree.setUniformRowHeights(True)
+        # criterion names wrap in their column (never cut off; each row's tooltip has the full text too)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.setItemDelegate(WrapDelegate(self.tree))
         for col, width in enumerate((200, 70, 60, 100, 70)):
             self.tree.setColumnWidth(col, width)
         # the status column holds the criteria's pass / FAIL / unknown only: a rule set's row spans the
@@ -323,6 +387,7 @@ class VerdictPanel(QWidget):
             self.tree.setColumnWidth(0, max(MIN_TITLE_WIDTH, self.tree.viewport().width() - fixed))
         finally:
             self._fitting = False
+        self.tree.doItemsLayout()  # the rows' heights follow the wrapped text in the new widths
 
     def _text_width(self, col: int) -> int:
         fm = self.tree.fontMetrics()
@@ -341,6 +406,7 @@ class VerdictPanel(QWidget):
     def _on_header_section_resized(self, *_args) -> None:
         if not self._fitting and self.isVisible():
             self._user_sized = True
+            self.tree.doItemsLayout()  # wrapped rows take the height the new width needs
 
     def _on_rule_set_toggled(self, _checked: bool) -> None:
         self.selection_changed.emit(self.selected_ids())

@@ -217,9 +217,14 @@ class MainWindow(QMainWindow):
             self.removeDockWidget(dock)  # (moved while tabbed, they left empty tab bars on the views)
         for dock in stack:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical)
-        for dock in (self.candidate_wiring.dock, self.browser_dock, self.display_dock, self.structure_wiring.dock,
-                     self.review_wiring.history_dock, self.review_wiring.scorecard_dock):
+        for dock in (self.candidate_wiring.dock, self.browser_dock, self.display_dock, self.structure_wiring.dock):
             self.tabifyDockWidget(self.lesion_dock, dock)
+        # the history and the practice scorecard (hidden until asked for) open as a strip under the views:
+        # the scorecard's figures and table need the width
+        review = self.review_wiring
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)  # column full height
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, review.history_dock)
+        self.tabifyDockWidget(review.history_dock, review.scorecard_dock)
         for dock in self.findChildren(QDockWidget):
             dock.setHidden(dock in hidden)
         self.candidate_wiring.panel.stack_vertically()
@@ -398,14 +403,15 @@ class MainWindow(QMainWindow):
         return max(COMPACT_SIDE_PX, min(SIDE_MAX_PX, int(self.width() * SIDE_SHARE)))
 
     def _size_docks(self) -> None:
-        """The side column's width, and its height shared: the lesion table (and its tabs) 26 %, the
-        verdicts 42 %, the case facts the rest.
+        """The side column's width, and its height shared between the lesion table (with its tabs), the
+        verdicts and the case facts: 30/40/30 %, on a laptop 24/46/30 % (the verdicts' notes wrap more).
         Made in __init__, before the window was shown, these sizes were ignored."""
         rules = self.rules_wiring
         self.resizeDocks([self.lesion_dock], [self.side_width_px()], Qt.Orientation.Horizontal)
         height = max(300, self.centralWidget().height())
-        self.resizeDocks([self.lesion_dock, rules.verdict_dock, rules.facts_dock],
-                         [int(height * 0.26), int(height * 0.42), int(height * 0.32)], Qt.Orientation.Vertical)
+        shares = (0.24, 0.46, 0.30) if self.compact else (0.30, 0.40, 0.30)
+        self.resizeDocks([self.lesion_dock, rules.verdict_dock, rules.facts_dock], [int(height * f) for f in shares],
+                         Qt.Orientation.Vertical)
 
     # --------------------------------------------------------------- settings
     def _restore_settings(self) -> None:

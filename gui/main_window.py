@@ -82,7 +82,7 @@ log = logging.getLogger("oligoplan.gui")
 DECISION_SUPPORT_NOTE = "Decision support only — not a treatment order"
 #: a first window narrower than this gets the narrowest side column (laptop screens: 1024, 1152)
 COMPACT_WIDTH_PX = 1280
-COMPACT_SIDE_PX = 330  # the display panel's controls need about 327 px
+COMPACT_SIDE_PX = 324  # the lesion table and verdicts need 297 px; the display panel scrolls
 #: the side column of a wider window: this share of its width, at most SIDE_MAX_PX (the views keep 65 %)
 SIDE_SHARE = 0.25
 SIDE_MAX_PX = 500
@@ -235,6 +235,8 @@ class MainWindow(QMainWindow):
         if site_combo is not None:
             site_combo.setMinimumWidth(100)  # its longest site name was 156 px; the popup shows them whole
             site_combo.setMaximumWidth(130)
+        for panel in (self.candidate_wiring.panel, self.lesion_panel):  # their new minimum sizes now, not at
+            panel.layout().activate()  # the first show: a saved window size was clamped to the old ones
         self.lesion_dock.raise_()
         self.side_bar = make_side_bar(self, self.layout_actions.fold_panels,
                                       [d.toggleViewAction() for d in self.side_docks()])

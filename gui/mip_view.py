@@ -229,6 +229,11 @@ class MipView(QWidget):
         line = [int(v) for v in ray_index]
         line[lay.slice_axis] = slice(None)
         values = np.asarray(self.volume.voxels[tuple(line)], dtype=np.float64)
-        ray_index[lay.slice_axis] = int(np.nanargmax(values)) if np.isfinite(values).any() else lay.n_slices // 2
+        if np.isfinite(values).any():  # the middle of the hottest run (a uniform hot sphere: its centre)
+            hottest = np.flatnonzero(values >= np.nanmax(values) - 1e-6 * max(1.0, abs(np.nanmax(values))))
+            depth = int(hottest[len(hottest) // 2])
+        else:
+            depth = lay.n_slices // 2
+        ray_index[lay.slice_axis] = depth
         self.model.set_cursor(base.patient_to_index(self.volume.index_to_patient(ray_index)))
         return True

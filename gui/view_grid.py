@@ -54,7 +54,7 @@ class ViewGrid(QWidget):
         self.mip_view = mip_view
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(3)
+        self._grid.setSpacing(2)
         self.view_layout = DEFAULT_LAYOUT
         self._before_single: ViewLayout = DEFAULT_LAYOUT
         self.focus_view: QWidget = views[Plane.AXIAL]  # the one maximised by the "single" layout

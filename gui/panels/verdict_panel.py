@@ -44,7 +44,7 @@ LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 MIN_TREE_ROWS = 4  # rows of verdicts and criteria always in view (more would not fit 768 px)
 COLUMN_PADDING = 16  # px: the cell's margins around its text
-MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
+MIN_TITLE_WIDTH = 190  # px: the criterion column never shrinks below this (names wrap in 2-3 lines)
 SCORE_KEY = "score:"  # the key of a prognostic score's row ("score:fong-crs")
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
 
@@ -92,7 +92,7 @@ class WrapDelegate(QStyledItemDelegate):
         else:
             width = tree.columnWidth(index.column()) - (tree.indentation() * (depth + 1) if index.column() == 0 else 0)
         font = index.data(Qt.ItemDataRole.FontRole) or option.font
-        rect = QFontMetrics(font).boundingRect(0, 0, max(40, width - 10), 10_000,
+        rect = QFontMetrics(font).boundingRect(0, 0, max(40, width - 14), 10_000,
                                                int(Qt.TextFlag.TextWordWrap), str(text))
         return QSize(size.width(), max(size.height(), rect.height() + 4))
 

@@ -16,9 +16,14 @@ BAR_WIDTH_PX = 24
 class UprightButton(QToolButton):
     """A tool button whose text runs bottom-to-top (as a folded panel's tab)."""
 
+    label = ""  # shown instead of the action's text (a shorter one)
+
+    def _text(self) -> str:
+        action = self.defaultAction()
+        return self.label or (action.text().replace("&", "") if action is not None else self.text())
+
     def sizeHint(self) -> QSize:  # noqa: N802
-        hint = super().sizeHint()
-        return QSize(BAR_WIDTH_PX - 2, hint.width() + 8)
+        return QSize(BAR_WIDTH_PX - 2, self.fontMetrics().horizontalAdvance(self._text()) + 14)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return self.sizeHint()
@@ -35,9 +40,12 @@ class UprightButton(QToolButton):
             font = self.font()
             font.setBold(True)
             painter.setFont(font)
-        painter.drawText(0, 0, self.height(), self.width(), Qt.AlignmentFlag.AlignCenter,
-                         self.defaultAction().text().replace("&", "") if self.defaultAction() else self.text())
+        painter.drawText(0, 0, self.height(), self.width(), Qt.AlignmentFlag.AlignCenter, self._text())
         painter.end()
+
+
+#: shorter labels in the bar (a 680 px high window has room for about 600 px of upright text)
+SHORT_LABELS = {"Fold side panels": "Fold all", "PET candidates": "Candidates", "Case facts": "Facts"}
 
 
 def make_side_bar(parent: QWidget, fold_all: QAction, panel_actions: list[QAction]) -> QToolBar:
@@ -54,6 +62,8 @@ def make_side_bar(parent: QWidget, fold_all: QAction, panel_actions: list[QActio
     for action in [fold_all, *panel_actions]:
         button = UprightButton(bar)
         button.setDefaultAction(action)
+        button.label = SHORT_LABELS.get(action.text().replace("&", ""), "")
+        button.setToolTip(action.toolTip() or action.text().replace("&", ""))
         button.setObjectName(f"panel_button_{action.objectName() or action.text()}")
         bar.addWidget(button)
     return bar

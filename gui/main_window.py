@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
             self._folded = [d for d in self.findChildren(QDockWidget) if not d.isHidden() and not d.isFloating()]
             for dock in self._folded:
                 dock.hide()
+            self.view_grid.focus_view.setFocus()  # not a field of the toolbar: the keys stay the views'
             self.show_message("Side panels folded: F9 or a button at the right edge shows them again")
         else:
             for dock in self._folded or self.side_docks()[:3]:

@@ -277,7 +277,7 @@ class SliceView(QWidget):
         if self._layout is None:
             painter.setPen(QColor(150, 150, 150))
             painter.drawText(
-                self.rect(), Qt.AlignmentFlag.AlignCenter,
+                self.rect().adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                 f"{self.plane.title}\n\nOpen a folder with File > Open folder (Ctrl+O)",
             )
             painter.end()

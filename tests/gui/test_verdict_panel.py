@@ -110,7 +110,7 @@ def test_classification_and_oar_state_are_shown(rules_window):
     form = rules_window.rules_wiring.facts_form
     form.set_value("history_polymetastatic", "unknown")
     text = panel.class_label.text()  # the form's label and where to find it, not the file key
-    assert "needs “History of polymetastatic disease” (Case facts tab)" in text and "history_poly" not in text
+    assert "needs “History of polymetastatic disease” (Case facts, below)" in text and "history_poly" not in text
     assert "OAR flags unknown" in panel.oar_label.text()
     form.set_value("history_polymetastatic", "yes")
     form.set_value("on_systemic_therapy", "no")

@@ -228,6 +228,9 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             dock.setHidden(dock in hidden)
         self.candidate_wiring.panel.stack_vertically()
+        # the verdicts scroll as a whole when their notes wrap to more lines than the dock has (at 1280 x 800
+        # the notes were drawn over each other: a dock does not grow with its wrapped labels)
+        rules.verdict_dock.setWidget(_scrolled(rules.panel))
         # the lesion counts above the table may shrink (full text in the status bar): at full length they
         # made the side column 353 px wide, which left the views less than 65 % of a 1280 x 800 window
         self.lesion_panel.counts_label.setMinimumWidth(60)

@@ -80,7 +80,8 @@ def test_the_views_take_their_share_of_the_window_and_every_panel_stays_reachabl
         rules = w.rules_wiring
         assert _on_screen(rules.verdict_dock) and _on_screen(rules.facts_dock)
         assert rules.facts_dock.geometry().top() >= rules.verdict_dock.geometry().bottom()
-        assert rules.facts_dock.height() >= 100 and rules.verdict_dock.height() >= 250
+        column_px = rules.facts_dock.geometry().bottom() - w.lesion_dock.geometry().top()
+        assert rules.verdict_dock.height() >= 0.35 * column_px and rules.facts_dock.height() >= 0.2 * column_px
         # every other panel on screen or one click away (its tab), and a button in the slim bar
         for dock in w.side_docks():
             assert _on_screen(dock) or _tab(w, dock.windowTitle()) is not None, dock.objectName()

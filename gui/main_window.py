@@ -238,6 +238,9 @@ class MainWindow(QMainWindow):
         if site_combo is not None:
             site_combo.setMinimumWidth(100)  # its longest site name was 156 px; the popup shows them whole
             site_combo.setMaximumWidth(130)
+            # beside it the counts wrapped to five lines and left the table two rows; on one line they may
+            # be cut at the column's edge (the status bar shows them whole)
+            self.lesion_panel.counts_label.setWordWrap(False)
         for panel in (self.candidate_wiring.panel, self.lesion_panel):  # their new minimum sizes now, not at
             panel.layout().activate()  # the first show: a saved window size was clamped to the old ones
         self.lesion_dock.raise_()

@@ -151,7 +151,8 @@ class CandidateList(QWidget):
         self._controls_scroll.setMinimumWidth(0)
         self._controls_scroll.setMaximumWidth(16777215)
         self._controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self._controls_scroll.setMaximumHeight(96)
+        self._controls_scroll.setMaximumHeight(72)
+        self.table.setMinimumHeight(40)
     def show_candidates(self, candidates) -> None:
         """Fill the table from a core.candidates.CandidateSet (None or empty: no candidates)."""
         chosen = self.selected_id()

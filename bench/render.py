@@ -38,7 +38,7 @@ def run(view_px: int = 1024, n: int = 200) -> dict:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from gui.orientation import Plane
+    from core.orientation import Plane
     from gui.render import Window
     from gui.slice_view import SliceView
     from gui.viewer_model import ViewerModel

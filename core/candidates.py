@@ -44,7 +44,7 @@ class Candidate:
     lesion_id: str = ""  # the lesion it became, once accepted
 
     def to_json(self) -> dict:
-        from core.case import mask_to_json
+        from core.mask_json import mask_to_json
 
         return {"id": self.id, "centroid_mm": [round(float(v), 2) for v in self.centroid_mm],
                 "volume_cc": round(float(self.volume_cc), 4), "suv_max": round(float(self.suv_max), 3),
@@ -54,7 +54,7 @@ class Candidate:
 
     @classmethod
     def from_json(cls, item: dict) -> "Candidate":
-        from core.case import decode_runs
+        from core.mask_json import decode_runs
 
         mask = None
         if item.get("mask") is not None:
@@ -162,7 +162,7 @@ def mask_on_grid(mask: LesionMask, source, target) -> LesionMask | None:
 def lesion_from_candidate(candidate: Candidate, lesion_id: str, pet=None, grid=None) -> Lesion:
     """The lesion an accepted candidate becomes: its mask (on ``grid``, the CT, when given), its proposed
     site and side, a note saying where it came from."""
-    from core.codes import Laterality, Site
+    from core.codes import Laterality, Site, SiteSource
 
     mask = candidate.mask
     if mask is not None and pet is not None and grid is not None:
@@ -171,14 +171,25 @@ def lesion_from_candidate(candidate: Candidate, lesion_id: str, pet=None, grid=N
         site = Site.parse(candidate.site)
         note = ""
     except ValueError:
-        site = Site.OTHER
-        note = f"site not proposed ({candidate.site}): confirm it. "
+        site = Site.UNKNOWN
+        note = f"site not proposed ({candidate.site}): choose it. "
     side = candidate.side if candidate.side in ("left", "right") else ""
     notes = (f"{note}PET candidate {candidate.id}: SUVmax {candidate.suv_max:.1f}, "
              f"SULpeak {candidate.sul_peak:.1f}, {candidate.volume_cc:.2f} cm3 (proposed site: "
              f"{candidate.site}, source {candidate.site_source})")
+    # the candidate's site and side stay a proposal until the user confirms them (core.anatomy)
+    source = str(candidate.site_source or "unknown")
+    structure = source.split(":", 1)[1] if source.startswith("structure:") else ""
+    detail = (f"{structure} structure" if structure else
+              f"CT anatomy: {site.value}" if source == "ct-anatomy" else "PET body outline: side only")
+    try:
+        site_source = SiteSource.parse(source)
+    except ValueError:
+        site_source = SiteSource.UNKNOWN
     return Lesion(lesion_id, label=f"{lesion_id} (PET {candidate.id})", site=site, laterality=Laterality.parse(side),
-                  point_mm=candidate.centroid_mm, mask=mask, notes=notes)
+                  point_mm=candidate.centroid_mm, mask=mask, notes=notes, site_source=site_source,
+                  site_structure=structure, site_detail=f"PET candidate {candidate.id}: {detail}",
+                  site_confirmed=False)
 
 
 # ----------------------------------------------------------------- commands

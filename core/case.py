@@ -38,9 +38,10 @@ from core.case_schema import (
     parse_case_text,
     validate_case_doc,
 )
-from core.codes import Site, Treatability
+from core.codes import Site, SiteSource, Treatability
 from core.errors import CaseFileError
 from core.lesions import EditRecord, Lesion, LesionMask, LesionSet
+from core.mask_json import decode_runs, encode_runs, mask_to_json  # noqa: F401 - also imported from here
 from core.segment_record import SegmentRecord
 
 SCHEMA = "oligoplan.case"
@@ -179,12 +180,18 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
 
 def lesion_to_json(lesion: Lesion) -> dict:
     code = lesion.site.code
+    # how the site was decided; a site the user chose writes nothing, as files did before proposals
+    # existed (so their sign-offs' content digests, made from this form, still hold)
+    decided = {} if lesion.site_source is SiteSource.USER and lesion.site_confirmed and not lesion.site_detail \
+        else {"site_source": lesion.site_source_text, "site_detail": lesion.site_detail,
+              "site_confirmed": lesion.site_confirmed}
     return {
         "id": lesion.id,
         "label": lesion.label,
         "site": lesion.site.value,
         "site_code": {"value": code.value, "scheme": code.scheme, "meaning": code.meaning},
         "laterality": lesion.laterality.value,
+        **decided,
         "kind": lesion.kind.value,
         "treatable": lesion.treatable.value,
         "notes": lesion.notes,
@@ -192,37 +199,6 @@ def lesion_to_json(lesion: Lesion) -> dict:
         "mask": mask_to_json(lesion.mask) if lesion.mask is not None else None,
         "segmentation": lesion.segmentation.to_json() if lesion.segmentation is not None else None,
     }
-
-
-def mask_to_json(mask: LesionMask) -> dict:
-    return {
-        "series_uid": mask.series_uid,
-        "grid_shape": list(mask.grid_shape),
-        "offset": list(mask.offset),
-        "shape": list(mask.array.shape),
-        "rle": encode_runs(mask.array),
-    }
-
-
-def encode_runs(array: np.ndarray) -> list[int]:
-    """Run lengths of the C-order flattened mask, alternating False, True, ... from False."""
-    flat = np.asarray(array, dtype=bool).ravel()
-    change = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
-    bounds = np.concatenate([[0], change, [flat.size]])
-    runs = np.diff(bounds).tolist()
-    if flat.size and flat[0]:
-        runs.insert(0, 0)
-    return [int(r) for r in runs]
-
-
-def decode_runs(runs: list[int], shape: tuple[int, ...]) -> np.ndarray:
-    total = int(np.prod(shape))
-    runs = np.asarray(runs, dtype=np.int64)
-    if runs.ndim != 1 or np.any(runs < 0) or int(runs.sum()) != total:
-        raise ValueError(f"run lengths add up to {int(runs.sum()) if runs.ndim == 1 else '?'}, "
-                         f"expected {total} for shape {list(shape)}")
-    values = np.arange(len(runs)) % 2 == 1
-    return np.repeat(values, runs).reshape(shape)
 
 
 def save_case(case: Case, path: str | os.PathLike, *, wait_s: float | None = None) -> Path:
@@ -461,6 +437,7 @@ def _lesion_from_json(item, where: str) -> Lesion:
             label=str(item.get("label", item["id"])),
             site=site,
             laterality=item.get("laterality", "") or "",
+            **_site_source_from_json(item),
             kind=item.get("kind", "metastasis"),
             treatable=treatability_from_json(item.get("treatable")),
             notes=str(item.get("notes", "")),
@@ -472,6 +449,15 @@ def _lesion_from_json(item, where: str) -> Lesion:
         raise CaseFileError(f"{where}: missing field {exc}") from None
     except (ValueError, TypeError) as exc:
         raise CaseFileError(f"{where}: {exc}") from None
+
+
+def _site_source_from_json(item: dict) -> dict:
+    """site_source ("structure:LIVER", "ct-anatomy", "user", "unknown"), its detail and whether it is
+    confirmed; a lesion from a file written before proposals existed has a user-chosen site."""
+    text = str(item.get("site_source") or "user")
+    structure = text.split(":", 1)[1] if text.startswith("structure:") else ""
+    return {"site_source": text, "site_structure": structure, "site_detail": str(item.get("site_detail") or ""),
+            "site_confirmed": bool(item.get("site_confirmed", True))}
 
 
 def _list(doc: dict, key: str, name: str) -> list:

@@ -20,7 +20,7 @@ import json
 import math
 from typing import Any, Callable
 
-from core.codes import Laterality, LesionKind, Site, Treatability
+from core.codes import Laterality, LesionKind, Site, SiteSource, Treatability
 from core.errors import CaseFileError
 from core.segment_record import SegmentRecord
 
@@ -260,6 +260,10 @@ LESION_FIELDS: dict[str, Check] = {
     "site": one_of(Site.parse),
     "site_code": optional(obj({"value": text, "scheme": text, "meaning": text})),
     "laterality": optional(one_of(_laterality)),
+    # how the site was decided (written for proposed sites only; absent: chosen by the user)
+    "site_source": optional(one_of(SiteSource.parse)),
+    "site_detail": optional(text),
+    "site_confirmed": optional(boolean),
     "kind": one_of(LesionKind.parse),
     "treatable": _treatable,
     "notes": text,

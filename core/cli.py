@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from core.cli_types import finite_number  # noqa: F401 - also imported from here
 from core.errors import NoImagesError, OligoPlanError
 
 #: Subcommand name -> function(parser) that adds its arguments and sets func.
@@ -60,6 +61,12 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     from core import cli_detect
 
     cli_detect.register(subparsers)
+    from core import cli_signoff
+
+    cli_signoff.register(subparsers)
+    from core import cli_open_dicom
+
+    cli_open_dicom.register(subparsers)
     for register in extra or []:
         register(subparsers)
     return parser
@@ -85,22 +92,6 @@ def join_negative_values(argv: list[str]) -> list[str]:
         out.append(arg)
         i += 1
     return out
-
-
-def finite_number(expected: str, *, above_zero: bool = False) -> Callable[[str], float]:
-    """An argparse type: a finite number of 0 or more (above 0 with ``above_zero``); any
-    other value (text, nan, inf, too small) exits 2 with "'x': expected <expected>"."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value < 0 or (above_zero and value == 0):
-            raise argparse.ArgumentTypeError(f"{text!r}: expected {expected}")
-        return value
-
-    return parse
 
 
 def run(args: argparse.Namespace) -> int:
@@ -158,7 +149,7 @@ def _discard_stdout() -> None:
 
 # ---------------------------------------------------------------- inspect
 def _add_inspect(subparsers) -> None:
-    p = subparsers.add_parser("inspect", help="list the series, structure sets and skipped files of a folder")
+    p = subparsers.add_parser("inspect", help="list the series, structure sets, segmentations and skipped files of a folder")
     p.add_argument("path", metavar="PATH", help="folder (searched recursively) or file")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_inspect)
@@ -183,6 +174,7 @@ def inspect_folder(path: str | Path) -> dict:
             for e in result.series
         ],
         "structure_sets": [s.to_json() for s in result.structure_sets],
+        "segmentations": [s.to_json() for s in result.segmentations],
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
     }
 
@@ -223,6 +215,13 @@ def _print_inspect(doc: dict) -> None:
             names = ", ".join(r["name"] for r in ss["rois"])
             print(f"  {ss['label'] or '(no label)'}: {len(ss['rois'])} ROI(s): {names}")
             for w in ss["warnings"]:
+                print(f"      warning: {w}")
+    if doc.get("segmentations"):
+        print(f"{len(doc['segmentations'])} segmentation(s) (DICOM SEG)")
+        for seg in doc["segmentations"]:
+            names = ", ".join(s["label"] for s in seg["segments"])
+            print(f"  {seg['label'] or '(no label)'}: {len(seg['segments'])} segment(s): {names}")
+            for w in seg["warnings"]:
                 print(f"      warning: {w}")
     if doc["skipped"]:
         print(f"{len(doc['skipped'])} file(s) skipped")

@@ -11,7 +11,7 @@ from core.errors import NoImagesError, OligoPlanError
 
 
 def register(subparsers) -> None:
-    from core.cli import finite_number
+    from core.cli_types import finite_number
 
     p = subparsers.add_parser(
         "detect",
@@ -43,6 +43,7 @@ def register(subparsers) -> None:
 
 def cmd_detect(args) -> int:
     from core.detect import DetectParams, detect_candidates
+    from core.detect.finder import anatomy_proposer
 
     params = DetectParams(threshold=args.threshold, min_volume_cc=args.min_volume,
                           reference_centre_mm=_point(args.liver, "--liver") if args.liver else None,
@@ -55,7 +56,9 @@ def cmd_detect(args) -> int:
         raise NoImagesError(f"{exc}; {images_hint()}") from None
     pet = pet_of(workspace)
     body, structures, warnings = pet_inputs(workspace, pet, args.structures)
-    detection = detect_candidates(pet, body=body, params=params, structures=structures)
+    organs = organ_structures(workspace, args.structures)
+    detection = detect_candidates(pet, body=body, params=params, structures=structures,
+                                  propose_site=anatomy_proposer(organs, workspace.ct))
     for w in warnings + detection.notes:
         print(f"oligoplan detect: note: {w}", file=sys.stderr)
     if args.out:
@@ -112,6 +115,21 @@ def pet_inputs(workspace, pet, structure_files=()):
             continue
         structures += [(s.name, s.mask.full()) for s in placed.structures if s.mask is not None]
     return body, structures, warnings
+
+
+def organ_structures(workspace, structure_files=()) -> list:
+    """The structures (on the primary image) whose organs place the candidates (core.anatomy); a file
+    that cannot be read was reported by :func:`pet_inputs` already."""
+    from core.errors import DicomError
+    from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
+
+    sets = list(import_structure_sets(workspace.scan, workspace.primary).placed)
+    for path in structure_files:
+        try:
+            sets.append(read_rtstruct(path, workspace.primary))
+        except DicomError:
+            continue
+    return [s for placed in sets for s in placed.structures]
 
 
 def store(detection, workspace, out: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.cli import finite_number
+from core.cli_types import finite_number
 from core.errors import NoImagesError, ScoringError
 from core.practice import score_files, scorecard_json
 from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard
@@ -13,17 +13,17 @@ from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "score",
-        help="score a trainee's lesions against a reference (case files or RTSTRUCTs)",
+        help="score a trainee's lesions against a reference (case files, RTSTRUCTs or DICOM SEGs)",
         description=(
             "Matches the trainee's lesions with the reference's (overlapping contours first, then "
             "centres within --tolerance-mm) and reports sensitivity, false positives, and per "
             "matched lesion Dice, HD95, mean surface distance, volume difference and site "
             "agreement, and whether the counts (overall and per organ) and the rule-set "
-            "verdicts agree. Each side is a case file or an RTSTRUCT on the same images."
+            "verdicts agree. Each side is a case file, an RTSTRUCT or a DICOM SEG on the same images."
         ),
     )
-    p.add_argument("reference", metavar="REFERENCE", help="the expert's case file or RTSTRUCT")
-    p.add_argument("trainee", metavar="TRAINEE", help="the trainee's case file or RTSTRUCT")
+    p.add_argument("reference", metavar="REFERENCE", help="the expert's case file, RTSTRUCT or SEG")
+    p.add_argument("trainee", metavar="TRAINEE", help="the trainee's case file, RTSTRUCT or SEG")
     p.add_argument("--images", metavar="FOLDER",
                    help="folder of the images (default: the images the case-file side names)")
     p.add_argument("--tolerance-mm", type=tolerance_mm, default=DEFAULT_TOLERANCE_MM, metavar="MM",
@@ -41,7 +41,7 @@ def cmd_score(args) -> int:
     for side, path in (("REFERENCE", args.reference), ("TRAINEE", args.trainee)):
         if Path(path).is_dir():
             raise ScoringError(f"{side} {path}: is a folder; give the case file (.json) or the "
-                               "RTSTRUCT file in it (`oligoplan inspect` lists the structure sets)")
+                               "RTSTRUCT or SEG file in it (`oligoplan inspect` lists the structure sets and segmentations)")
     try:
         card, warnings = score_files(args.reference, args.trainee, images=args.images,
                                      tolerance_mm=args.tolerance_mm)

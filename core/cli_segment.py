@@ -7,11 +7,15 @@ import math
 import sys
 from pathlib import Path
 
+from core.anatomy import propose_site
 from core.case import Case, load_case, update_case
 from core.codes import LesionKind, Site
 from core.errors import NoImagesError, OligoPlanError, SegmentationError
+from core.lesion_labels import new_label
 from core.lesions import AddLesion, Lesion, UndoStack
 from core.measure import measure_lesion
+from core.rt.case_structures import case_structure_sets
+from core.rt.rtstruct_read import read_rtstruct
 from core.segment import PetMethod, SegmentParams
 from core.workspace import Workspace, check_case_images, open_folder
 
@@ -37,7 +41,13 @@ def register(subparsers) -> None:
     p.add_argument("images", metavar="IMAGES", help="folder with the CT (and PET)")
     p.add_argument("--seed", action="append", required=True, metavar="X,Y,Z",
                    help="seed point in mm (LPS); repeat for several lesions")
-    p.add_argument("--site", default="other", help=f"site of the new lesions ({', '.join(s.value for s in Site)})")
+    p.add_argument("--site", default=None,
+                   help=f"site of the new lesions ({', '.join(s.value for s in Site)}); without it each lesion's "
+                        "site and side are proposed from the organ structures (--structures, and structure sets "
+                        "in IMAGES) or the CT's anatomy, stored as proposed for a user to confirm")
+    p.add_argument("--structures", metavar="RTSTRUCT", action="append", default=[],
+                   help="RT Structure Set whose organ structures (LIVER, Lung_R, ...) place the lesions; "
+                        "structure sets in IMAGES (or recorded in the case) are used too")
     p.add_argument("--kind", default="metastasis", help="primary or metastasis")
     p.add_argument("--out", metavar="CASE.json", default=DEFAULT_CASE,
                    help=f"case file to create or extend (default: {DEFAULT_CASE})")
@@ -87,7 +97,8 @@ def cmd_segment(args) -> int:
     seeds = [parse_seed(s) for s in args.seed]
     params = segment_params(args)
     try:
-        site, kind = Site.parse(args.site), LesionKind.parse(args.kind)
+        site = Site.parse(args.site) if args.site is not None else None
+        kind = LesionKind.parse(args.kind)
     except ValueError as exc:
         raise OligoPlanError(str(exc)) from None
     out = Path(args.out)
@@ -111,15 +122,29 @@ def cmd_segment(args) -> int:
             raise SegmentationError(f"seed {','.join(f'{v:g}' for v in seed)}: {exc}; nothing was saved") from None
     new: list[Lesion] = []
     reopened: list[str] = []
+    proposals: dict[int, object] = {}  # per seed, made once (the lock may make add_lesions run again)
+
+    def proposal(n: int, case: Case, mask):
+        if n not in proposals:
+            if "structures" not in proposals:
+                proposals["structures"] = _structures(case, workspace, args.structures)
+            proposals[n] = propose_site(mask, workspace.volume_for(mask.series_uid),
+                                        structures=proposals["structures"], ct=workspace.ct, pet=workspace.pet)
+        return proposals[n]
 
     def add_lesions(case: Case) -> None:
         """Under the case file's lock, on the case as it is on disk now (another writer's lesions kept)."""
         check_case_images(case, workspace)
         new.clear()
-        for seed, result in results:
+        for n, (seed, result) in enumerate(results):
             lesion_id = case.lesions.new_id()
-            new.append(Lesion(lesion_id, label=lesion_id, site=site, kind=kind, point_mm=seed, mask=result.mask,
-                              segmentation=result.record))
+            lesion = Lesion(lesion_id, label=lesion_id, site=site or Site.UNKNOWN, kind=kind, point_mm=seed,
+                            mask=result.mask, segmentation=result.record)
+            if site is None:
+                lesion = lesion.with_proposal(proposal(n, case, result.mask))
+            # labelled after the site it has (or is proposed), as the window's lesion tools label them
+            label = new_label(lesion.site, [other.label for other in case.lesions] + [other.label for other in new])
+            new.append(lesion.with_changes(label=label))
         for problem in case.integrity_warnings:  # the trail is kept as it is; the new lesions are added after it
             print(f"oligoplan segment: warning: {out.name}: {problem}", file=sys.stderr)
         case.review.reopened.connect(reopened.append)
@@ -137,12 +162,31 @@ def cmd_segment(args) -> int:
     else:
         print(f"{len(rows)} lesion(s) segmented on {volume.info.modality.value}; case saved to {out}")
         for r, lesion in zip(rows, new):
-            print(f"  {r['id']} {r['site']}: {_fmt(r['volume_cc'], 'cm3')}, axial {_fmt(r['longest_axial_diameter_mm'], 'mm')}, "
+            print(f"  {r['id']} {lesion.site_text}, {lesion.site_decided_text}: {_fmt(r['volume_cc'], 'cm3')}, "
+                  f"axial {_fmt(r['longest_axial_diameter_mm'], 'mm')}, "
                   f"3D {_fmt(r['longest_3d_diameter_mm'], 'mm')}, short axis {_fmt(r['short_axis_mm'], 'mm')}, "
                   f"centroid ({', '.join(f'{v:.1f}' for v in r['centroid_mm'])}) mm, "
                   f"HU {_fmt(r['hu_mean'], '')}, SUVmax {_fmt(r['suv_max'], '')}")
             print(f"    {lesion.segmentation.describe()}")
     return 0
+
+
+def _structures(case: Case, workspace: Workspace, paths: list[str]) -> list:
+    """The structures that place new lesions: those of --structures and of the case's (or the
+    folder's) structure sets, on the primary image; one that cannot be read is reported and skipped."""
+    found = case_structure_sets(case, workspace.scan, workspace.primary)
+    sets = list(found.placed)
+    for path, reason in found.refused:
+        print(f"oligoplan segment: warning: {Path(path).name}: {reason}; its structures do not place the lesions",
+              file=sys.stderr)
+    for path in paths:
+        if not Path(path).is_file():
+            raise OligoPlanError(f"--structures {path}: no such file; give the RT Structure Set (RTSTRUCT) file")
+        try:
+            sets.append(read_rtstruct(path, workspace.primary))
+        except OligoPlanError as exc:
+            raise OligoPlanError(f"--structures {path}: {exc}; nothing was saved") from None
+    return [s for structure_set in sets for s in structure_set.structures]
 
 
 def lesion_row(lesion: Lesion, workspace: Workspace) -> dict:
@@ -151,6 +195,8 @@ def lesion_row(lesion: Lesion, workspace: Workspace) -> dict:
     return {
         "id": lesion.id,
         "site": lesion.site.value,
+        "side": lesion.laterality.value,
+        "site_source": lesion.site_source_text,
         "kind": lesion.kind.value,
         "volume_cc": _round(m.volume_cc, 3),
         "centroid_mm": [round(v, 2) for v in m.centroid_mm] if m.centroid_mm else None,

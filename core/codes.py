@@ -37,6 +37,8 @@ class Site(str, Enum):
     PERITONEUM = "peritoneum"
     SOFT_TISSUE = "soft tissue"
     OTHER = "other"
+    #: neither proposed nor confirmed: per-organ criteria are then unknown, never pass or fail
+    UNKNOWN = "unknown"
 
     @property
     def code(self) -> Code:
@@ -68,7 +70,35 @@ SITE_CODES: dict[Site, Code] = {
     Site.PERITONEUM: Code("15425007", "SCT", "Peritoneum"),
     Site.SOFT_TISSUE: Code("87784001", "SCT", "Soft tissue"),
     Site.OTHER: Code("91723000", "SCT", "Anatomical structure"),
+    Site.UNKNOWN: Code("261665006", "SCT", "Unknown"),
 }
+
+
+class SiteSource(str, Enum):
+    """How a lesion's site was decided (core.anatomy proposes; the user confirms or chooses).
+
+    At the JSON edge a structure source names its structure: "structure:LIVER"
+    (:func:`site_source_text`).
+    """
+
+    USER = "user"
+    STRUCTURE = "structure"
+    CT_ANATOMY = "ct-anatomy"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: "SiteSource | str") -> "SiteSource":
+        """The enum, its value, or the edge form "structure:NAME"."""
+        text = getattr(value, "value", value)
+        if isinstance(text, str) and text.startswith("structure:"):
+            return cls.STRUCTURE
+        return parse_choice(cls, value, "site source", lenient=True, unknown_first=True)
+
+
+def site_source_text(source: "SiteSource | str", structure: str = "") -> str:
+    """The JSON form: "structure:LIVER", "ct-anatomy", "user" or "unknown"."""
+    source = SiteSource.parse(source)
+    return f"structure:{structure}" if source is SiteSource.STRUCTURE and structure else source.value
 
 
 class Laterality(str, Enum):

@@ -17,6 +17,8 @@ from core.contours import plane_axes, plane_spacing
 from core.lesions import Lesion
 from core.volume import Volume
 
+#: array axes normal to each plane for an axial acquisition only; for any series ask
+#: core.orientation.plane_layout(volume, plane).slice_axis (as the viewer, the scorecard and the PDF do)
 AXIAL, CORONAL, SAGITTAL = 0, 1, 2
 #: Half the side of a per-lesion crop: lesion radius plus this margin (mm), at least MIN_HALF_MM.
 CROP_MARGIN_MM = 15.0

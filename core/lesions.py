@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from core.codes import Laterality, LesionKind, Site, Treatability
+from core.codes import Laterality, LesionKind, Site, SiteSource, Treatability, site_source_text
 from core.events import Signal
 from core.segment_record import SegmentRecord
 
@@ -130,9 +130,19 @@ class Lesion:
     mask: LesionMask | None = None
     #: how the click tool segmented it (None: drawn by hand or imported)
     segmentation: SegmentRecord | None = None
+    #: how the site (and side) was decided: proposed by core.anatomy (from a structure or the CT)
+    #: or chosen by the user; a lesion from an older case file has a user-chosen site
+    site_source: SiteSource = SiteSource.USER
+    #: the structure that placed it ("LIVER"), for site_source STRUCTURE
+    site_structure: str = ""
+    #: what the screen says about the proposal: "LIVER structure, 100% inside", "CT anatomy: lung"
+    site_detail: str = ""
+    #: False while the site is only proposed; the user confirms it with one key or click
+    site_confirmed: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", Site.parse(self.site))
+        object.__setattr__(self, "site_source", SiteSource.parse(self.site_source))
         object.__setattr__(self, "laterality", Laterality.parse(self.laterality))
         object.__setattr__(self, "kind", LesionKind.parse(self.kind))
         object.__setattr__(self, "treatable", Treatability.parse(self.treatable))
@@ -153,8 +163,42 @@ class Lesion:
         lat = f" ({self.laterality.value})" if self.laterality is not Laterality.NONE else ""
         return f"{self.site.value}{lat}"
 
+    @property
+    def site_proposed(self) -> bool:
+        """Whether the site is a proposal the user has not confirmed yet."""
+        return not self.site_confirmed
+
+    @property
+    def site_source_text(self) -> str:
+        """The JSON form: "structure:LIVER", "ct-anatomy", "user" or "unknown"."""
+        return site_source_text(self.site_source, self.site_structure)
+
+    @property
+    def site_decided_text(self) -> str:
+        """How the site was decided, as the lesion table and the summary say it."""
+        if self.site_source is SiteSource.USER:
+            return "chosen by the user"
+        detail = self.site_detail or self.site_source_text
+        if self.site is Site.UNKNOWN:
+            return f"site unknown ({detail})"
+        return f"{detail}; confirmed" if self.site_confirmed else f"proposed ({detail})"
+
+    def with_proposal(self, proposal) -> "Lesion":
+        """A copy carrying ``proposal`` (a core.anatomy.SiteProposal) as its proposed site and side."""
+        return replace(self, site=proposal.site, laterality=proposal.side, site_source=proposal.source,
+                       site_structure=proposal.structure, site_detail=proposal.detail, site_confirmed=False)
+
+    def with_site_confirmed(self) -> "Lesion":
+        """A copy whose proposed site is confirmed by the user (the source is kept for the summary)."""
+        return replace(self, site_confirmed=True)
+
     def with_changes(self, **changes) -> "Lesion":
-        """A copy with ``changes``; a new mask marks the click tool's record as edited by hand."""
+        """A copy with ``changes``; a new mask marks the click tool's record as edited by hand.
+
+        A new site or side given without a source is the user's choice (confirmed)."""
+        if ({"site", "laterality"} & set(changes) and "site_source" not in changes
+                and any(changes[k] != getattr(self, k) for k in ("site", "laterality") if k in changes)):
+            changes.update(site_source=SiteSource.USER, site_structure="", site_detail="", site_confirmed=True)
         if (self.segmentation is not None and "segmentation" not in changes
                 and "mask" in changes and changes["mask"] != self.mask):
             changes["segmentation"] = self.segmentation.marked_edited()
@@ -394,4 +438,6 @@ def _describe_change(old: Lesion, new: Lesion) -> str:
             parts.append(f"{name} {show(a)!r} -> {show(b)!r}")
     if old.mask != new.mask:
         parts.append("contour changed")
+    if old.site_confirmed != new.site_confirmed or old.site_source != new.site_source:
+        parts.append(f"site {new.site_decided_text}")
     return "; ".join(parts) or "no change"

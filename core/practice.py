@@ -27,7 +27,7 @@ class Side:
     """One side of a comparison: where it came from and its lesions."""
 
     path: Path
-    kind: str  # "case" or "rtstruct"
+    kind: str  # "case", "rtstruct" or "seg"
     lesions: list[Lesion]
     case: Case | None = None
     warnings: tuple[str, ...] = ()
@@ -47,32 +47,56 @@ def read_side(path: str | Path, workspace: Workspace | None = None) -> Side:
     """Read a case file, or an RTSTRUCT placed on ``workspace``'s primary image."""
     path = Path(path)
     if not path.is_file():
-        raise ScoringError(f"{path}: no such file (expected a case file or an RTSTRUCT)")
+        raise ScoringError(f"{path}: no such file (expected a case file, an RTSTRUCT or a DICOM SEG)")
     if is_case_file(path):
         case = load_case(path)
         if workspace is not None:
             check_case_images(case, workspace)
         return Side(path, "case", list(case.lesions), case, tuple(case.integrity_warnings))
     if workspace is None:
-        raise ScoringError(f"{path.name}: an RTSTRUCT needs the images it was drawn on; "
+        raise ScoringError(f"{path.name}: an RTSTRUCT or a SEG needs the images it was drawn on; "
                            "give them with --images FOLDER or make the other side a case file")
     return _read_rtstruct_side(path, workspace)
 
 
 def _read_rtstruct_side(path: Path, workspace: Workspace) -> Side:
+    """An RTSTRUCT's targets, or a DICOM SEG's segments (all but organs and outlines), as lesions."""
     try:
-        from core.rt.rtstruct_read import read_rtstruct
-        from core.rt.structures import lesion_from_structure
+        from core.rt.seg_read import read_structure_file
+        from core.rt.structures import StructureKind, lesion_from_structure
     except ImportError as exc:  # pragma: no cover - only in a build without core.rt
         raise ScoringError(f"{path.name}: reading an RTSTRUCT needs core.rt ({exc})") from exc
-    imported = read_rtstruct(path, workspace.primary)
-    targets = [s for s in imported.targets if s.mask is not None]
-    lesions = [lesion_from_structure(s, f"L{n}") for n, s in enumerate(targets, start=1)]
+    imported = read_structure_file(path, workspace.primary)
+    is_seg = any(s.from_segmentation for s in imported.structures)
+    if is_seg:
+        wanted = [s for s in imported.structures
+                  if s.kind not in (StructureKind.ORGAN_AT_RISK, StructureKind.EXTERNAL)]
+    else:
+        wanted = imported.targets
+    targets = [s for s in wanted if s.mask is not None]
+    lesions = [_placed(lesion_from_structure(s, f"L{n}"), s, imported.structures, workspace)
+               for n, s in enumerate(targets, start=1)]
     warnings = list(imported.warnings)
-    skipped = [s.name for s in imported.targets if s.mask is None]
+    skipped = [s.name for s in wanted if s.mask is None]
+    what = "segments" if is_seg else "targets"
     if skipped:
-        warnings.append(f"targets without a contour on these images were left out: {', '.join(skipped)}")
-    return Side(path, "rtstruct", lesions, None, tuple(warnings))
+        warnings.append(f"{what} without a voxel on these images were left out: {', '.join(skipped)}")
+    organs = [s.name for s in imported.structures if is_seg and s not in wanted]
+    if organs:
+        warnings.append(f"segments of organs or the body outline are not lesions: {', '.join(organs)}")
+    return Side(path, "seg" if is_seg else "rtstruct", lesions, None, tuple(warnings))
+
+
+def _placed(lesion, structure, structures, workspace: Workspace):
+    """A target of a structure set not exported by OligoPlan has no site of its own: it takes the
+    site proposed from the set's organ structures or the CT (as in the gui), not "other"."""
+    from core.anatomy import propose_site
+    from core.rt.structures import site_of_structure
+
+    if site_of_structure(structure):
+        return lesion
+    return lesion.with_proposal(propose_site(structure.mask, workspace.primary, structures=structures,
+                                             ct=workspace.ct, pet=workspace.pet))
 
 
 def images_folder(reference: Path, trainee: Path, images: str | Path | None) -> Path:
@@ -140,7 +164,7 @@ def score_files(reference: str | Path, trainee: str | Path, *, images: str | Pat
                 tolerance_mm: float = DEFAULT_TOLERANCE_MM,
                 verdicts: VerdictFunction | None = None,
                 progress: Callable | None = None) -> tuple[Scorecard, list[str]]:
-    """Score two files (case files or RTSTRUCTs) on the same images.
+    """Score two files (case files, RTSTRUCTs or DICOM SEGs) on the same images.
 
     Returns the scorecard and the warnings met on the way (tampered audit
     trails, targets left out of an RTSTRUCT).
@@ -148,7 +172,7 @@ def score_files(reference: str | Path, trainee: str | Path, *, images: str | Pat
     reference, trainee = Path(reference), Path(trainee)
     for path in (reference, trainee):
         if not path.is_file():
-            raise ScoringError(f"{path}: no such file (expected a case file or an RTSTRUCT)")
+            raise ScoringError(f"{path}: no such file (expected a case file, an RTSTRUCT or a DICOM SEG)")
     folder = images_folder(reference, trainee, images)
     try:
         workspace = open_folder(folder, progress)

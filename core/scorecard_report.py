@@ -21,14 +21,15 @@ import numpy as np
 
 from core.atomic_file import atomic_open, atomic_write_text, writing_file
 from core.contours import plane_spacing, slice_outlines
-from core.lesion_map import AXIAL, CORONAL, SAGITTAL, lesion_centre_index, lesion_crop
+from core.display import site_window, window_range
+from core.lesion_map import lesion_centre_index, lesion_crop
 from core.lesions import Lesion
+from core.orientation import Plane, plane_layout
 from core.practice_styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
 from core.scoring import Scorecard
 from core.volume import Volume
 
 DISCLAIMER = "Training feedback only. Decision support, never a treatment order."
-PLANE_NAMES = {AXIAL: "axial", CORONAL: "coronal", SAGITTAL: "sagittal"}
 
 
 @dataclass(frozen=True)
@@ -201,15 +202,15 @@ def _images_page(rows: list[ScorecardRow], ref: dict, tra: dict, image: Volume, 
         title, colour = _row_title(row)
         top = 0.905 - i * 0.22
         fig.text(0.07, top, title, fontsize=10, weight="bold", color=colour)
-        for j, axis in enumerate((AXIAL, CORONAL, SAGITTAL)):
+        for j, plane in enumerate((Plane.AXIAL, Plane.CORONAL, Plane.SAGITTAL)):
             ax = fig.add_axes([0.07 + j * 0.30, top - 0.205, 0.27, 0.195])
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.text(0.03, 0.97, PLANE_NAMES[axis], transform=ax.transAxes, fontsize=7, color="white",
+            ax.text(0.03, 0.97, plane.value, transform=ax.transAxes, fontsize=7, color="white",
                     va="top", bbox={"facecolor": "black", "alpha": 0.5, "pad": 1, "linewidth": 0})
             if centre is None:
                 continue
-            _draw_crop(ax, image, focus, centre, axis, ref.get(row.reference), tra.get(row.trainee))
+            _draw_crop(ax, image, focus, centre, plane, ref.get(row.reference), tra.get(row.trainee))
     return fig
 
 
@@ -224,16 +225,28 @@ def _row_title(row: ScorecardRow) -> tuple[str, str]:
             f"HD95 {_f(v['hd95_mm'], '.1f', ' mm')}", "#202020")
 
 
-def _draw_crop(ax, image: Volume, focus: Lesion, centre, axis: int, ref_lesion, tra_lesion) -> None:
-    """One crop through the lesion centre with both contours (superior up in coronal/sagittal)."""
+def _draw_crop(ax, image: Volume, focus: Lesion, centre, plane: Plane, ref_lesion, tra_lesion) -> None:
+    """One crop through the lesion centre with both contours, oriented as the viewer shows ``plane``
+    (core.orientation: superior up in coronal/sagittal, whatever the acquisition)."""
+    layout = plane_layout(image, plane)
+    axis = layout.slice_axis
     crop = lesion_crop(image, focus, centre, axis)
     pixels = crop.image(image)
     if image.unit == "HU":  # lung and bone windows for their lesions, soft tissue otherwise
-        lo, hi = {"lung": (-1350.0, 150.0), "bone": (-450.0, 1050.0)}.get(focus.site.value, (-160.0, 240.0))
+        lo, hi = window_range(site_window(focus.site.value))
     else:
         lo, hi = tuple(np.percentile(pixels, [1, 99.5]))
     sa, sb = plane_spacing(image.spacing_mm, axis)
-    extent = (crop.b0 - 0.5, crop.b1 - 0.5, crop.a1 - 0.5, crop.a0 - 0.5)
+    a_axis = min(k for k in range(3) if k != axis)
+    swap = layout.h_axis == a_axis  # the screen's columns run along the crop's rows: transpose
+    rows, cols = ((crop.b0, crop.b1), (crop.a0, crop.a1)) if swap else ((crop.a0, crop.a1), (crop.b0, crop.b1))
+    if swap:
+        pixels, sa, sb = pixels.T, sb, sa
+
+    def xy(a, b):  # a crop point (row a, column b of the plane) as plot (x, y)
+        return (a, b) if swap else (b, a)
+
+    extent = (cols[0] - 0.5, cols[1] - 0.5, rows[1] - 0.5, rows[0] - 0.5)
     ax.imshow(pixels, cmap="gray", vmin=lo, vmax=hi, extent=extent, aspect=sa / sb, interpolation="nearest")
     matched = ref_lesion is not None and tra_lesion is not None
     for lesion, style in ((ref_lesion, REFERENCE if matched else MISSED), (tra_lesion, TRAINEE if matched else EXTRA)):
@@ -243,18 +256,17 @@ def _draw_crop(ax, image: Volume, focus: Lesion, centre, axis: int, ref_lesion, 
                 and lesion.mask.series_uid == image.info.series_uid:
             for loop in slice_outlines(lesion.mask, axis, crop.index):
                 closed = np.vstack([loop, loop[:1]])
+                x, y = xy(closed[:, 0], closed[:, 1])
                 if style.shaded:
-                    ax.fill(closed[:, 1], closed[:, 0], color=style.colour, alpha=SHADE_ALPHA / 255, linewidth=0)
-                ax.plot(closed[:, 1], closed[:, 0], style.line.matplotlib, color=style.colour, linewidth=1.4)
+                    ax.fill(x, y, color=style.colour, alpha=SHADE_ALPHA / 255, linewidth=0)
+                ax.plot(x, y, style.line.matplotlib, color=style.colour, linewidth=1.4)
         elif lesion.point_mm is not None:
             zyx = image.patient_to_index(np.asarray(lesion.point_mm, dtype=np.float64))
             a, b = [k for k in range(3) if k != axis]
-            ax.plot([zyx[b]], [zyx[a]], marker="+", markersize=10, color=style.colour)
-    ax.set_xlim(extent[0], extent[1])
-    if axis == AXIAL:
-        ax.set_ylim(extent[2], extent[3])
-    else:
-        ax.set_ylim(extent[3], extent[2])
+            x, y = xy(zyx[a], zyx[b])
+            ax.plot([x], [y], marker="+", markersize=10, color=style.colour)
+    ax.set_xlim(*((extent[1], extent[0]) if layout.h_flip else (extent[0], extent[1])))
+    ax.set_ylim(*((extent[3], extent[2]) if layout.v_flip else (extent[2], extent[3])))
 
 
 def _legend(fig, x: float, y: float) -> None:

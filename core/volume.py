@@ -59,6 +59,9 @@ class SeriesInfo:
     study_date: str = ""
     study_description: str = ""
     series_number: int | None = None
+    #: a PET's (0054,0016) > (0018,0031) Radiopharmaceutical, else the code meaning of its
+    #: (0054,0016) > (0054,0304) Radiopharmaceutical Code Sequence ("" when neither is there)
+    tracer: str = ""
 
     @property
     def title(self) -> str:

@@ -71,6 +71,7 @@ class Actions:
     delete_lesion: QAction
     cycle_treatable: QAction
     new_lesion: QAction
+    confirm_site: QAction
     interpolate: QAction
     brush_smaller: QAction
     brush_larger: QAction
@@ -164,6 +165,9 @@ def make_actions(parent: QWidget) -> Actions:
                                 "assessed (as one click on its Treat box in the lesion table)"),
         new_lesion=_action(parent, "new_lesion", "&New lesion", "N",
                            "Deselect: the next outline or brush stroke starts a new lesion"),
+        confirm_site=_action(parent, "confirm_site", "Confirm proposed &site", "Y",
+                             "Confirm the site and side proposed for the selected lesion (from an organ "
+                             "structure or the CT); choose another in the lesion table's Site column"),
         interpolate=_action(parent, "interpolate", "&Interpolate between slices", "I",
                             "Fill the slices between the contoured slices of the selected lesion "
                             "(in the plane last drawn on)"),

@@ -20,7 +20,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(list(sys.argv[:1] if argv is None else argv))
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
-    app.setApplicationDisplayName("OligoPlan")
+    # no application display name: Qt appends it to every window title that does not end with it
+    # ("OligoPlan — case — CT — OligoPlan"); our titles name the product once themselves
     return app
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from core.candidates import AcceptCandidate, CandidateSet, RejectCandidate, lesion_from_candidate, mask_on_grid
 from core.detect import DetectionError, DetectParams, detect_candidates, patient_body_from_header
+from core.detect.finder import anatomy_proposer
 from core.detect.physiology import organ_of_structure
 from core.rt.structures import Structure
 from core.volume import Modality
@@ -124,8 +125,10 @@ class CandidateWiring(QObject):
         with error_boundary(self.window, "Finding lesions on the PET"):
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
+                organs, ct = self.window.structure_wiring.site_context()[:2]
                 detection = detect_candidates(pet, body=self._body(pet), params=params,
-                                              structures=self._structures(pet))
+                                              structures=self._structures(pet),
+                                              propose_site=anatomy_proposer(organs, ct))
             except DetectionError as exc:
                 self.panel.show_error(str(exc))
                 raise
@@ -175,6 +178,8 @@ class CandidateWiring(QObject):
             case = self.case
             lesion = lesion_from_candidate(case.candidates[candidate_id], case.lesions.new_id(), pet=self.pet(),
                                            grid=self.model.base)
+            if lesion.mask is not None and self.model.grid_for(lesion.mask) is not None:
+                lesion = self.window.editor.proposed(lesion)  # its contour on the CT, placed as any new lesion
             self.window.undo_stack.push_command(AcceptCandidate(case, candidate_id, lesion))
             self.window.show_message(f"Candidate {candidate_id} is now lesion {lesion.id} (site and side proposed: "
                                      "confirm them in the lesion table)")

@@ -23,12 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -47,8 +45,8 @@ from core.case import (
 )
 from core.errors import CaseFileError
 from core.lesions import LesionEvent, LesionSet
-from core.volume import Modality
-from core.workspace import check_case_images
+from core.rt.case_images import check_grids, load_case_images
+from core.workspace import Workspace
 from gui import loading
 from gui.errors import error_boundary, show_exception
 from gui.settings import AUTOSAVE_DELAY_MS, LAST_CASE_FOLDER
@@ -57,49 +55,6 @@ log = logging.getLogger("oligoplan.gui")
 
 CASE_FILTER = "OligoPlan case (*.oligoplan.json *.json);;All files (*)"
 CASE_SUFFIX = ".oligoplan.json"
-
-
-@dataclass
-class CaseImages:
-    """What loading a case's images produced (the worker's result)."""
-
-    folder: Path
-    scan: Any
-    base_entry: Any
-    overlay_entry: Any
-    pair: loading.LoadedPair
-
-
-def load_case_images(case: Case, folder: Path, *, progress, cancel) -> CaseImages:
-    """Scan ``folder``, check it holds the case's series, load them (Qt-free, for a worker).
-
-    Raises CaseFileError (nothing loaded) when a series of the case is not in
-    the folder, or when a lesion's mask does not fit its series' grid.
-    """
-    scan = loading.scan(str(folder), progress=progress, cancel=cancel)
-    check_case_images(case, SimpleNamespace(folder=folder, scan=scan))
-    mask_series = [lesion.mask.series_uid for lesion in case.lesions if lesion.mask is not None]
-    primary = next((r for r in case.images if r.series_uid in mask_series), None) or next(
-        (r for r in case.images if r.modality != Modality.PT.value), case.images[0])
-    pet = next((r for r in case.images if r.modality == Modality.PT.value and r is not primary), None)
-    base_entry = scan.find(primary.series_uid)
-    overlay_entry = scan.find(pet.series_uid) if pet is not None else None
-    pair = loading.load_pair(base_entry, overlay_entry, progress=progress, cancel=cancel)
-    _check_grids(case, [v for v in (pair.base, pair.overlay) if v is not None])
-    return CaseImages(folder, scan, base_entry, overlay_entry, pair)
-
-
-def _check_grids(case: Case, volumes) -> None:
-    shapes = {v.info.series_uid: v.shape for v in volumes}
-    for lesion in case.lesions:
-        mask = lesion.mask
-        if mask is not None and shapes.get(mask.series_uid) != mask.grid_shape:
-            raise CaseFileError(
-                f"lesion {lesion.id} was drawn on a grid of {list(mask.grid_shape)} voxels of series "
-                f"{mask.series_uid}, which is not the grid of the images found "
-                f"({list(shapes.get(mask.series_uid, ())) or 'series not shown'}); "
-                "open the case with the images it was drawn on"
-            )
 
 
 class CaseController(QObject):
@@ -323,7 +278,7 @@ class CaseController(QObject):
         uids = {v.info.series_uid for v in vols}
         if not all(ref.series_uid in uids for ref in case.images):
             return False
-        _check_grids(case, vols)
+        check_grids(case, vols)
         return True
 
     def _ask_images_folder(self, case: Case, why: str) -> Path | None:
@@ -341,9 +296,12 @@ class CaseController(QObject):
             on_failed=partial(self._on_images_failed, case, unsaved, located),
         )
 
-    def _on_images_loaded(self, case: Case, unsaved: bool, result: CaseImages) -> None:
+    def _on_images_loaded(self, case: Case, unsaved: bool, result: Workspace) -> None:
         with error_boundary(self.window, "Showing the case"):
-            self.window.show_loaded(result.scan, result.base_entry, result.overlay_entry, result.pair)
+            scan = result.scan
+            pet_entry = scan.find(result.pet.info.series_uid) if result.pet is not None else None
+            self.window.show_loaded(scan, scan.find(result.primary.info.series_uid), pet_entry,
+                                    loading.LoadedPair(result.primary, result.pet))
             folder = str(result.folder.resolve())
             case.images = [replace(ref, folder=folder) for ref in case.images]
             self._adopt(case, unsaved=unsaved)
@@ -358,8 +316,12 @@ class CaseController(QObject):
         show_exception(self.window, f"Opening the case {name}", exc)
 
     # ---------------------------------------------------- unsaved work
-    def ask_keep_work(self, doing: str) -> bool:
-        """Before replacing the case: offer to save unsaved work. False = the user cancelled."""
+    def ask_keep_work(self, doing: str, *, other_images: bool = True) -> bool:
+        """Before replacing the case: offer to save unsaved work; when other images will be shown
+        (``other_images``), end a practice first (asked). False = the user cancelled."""
+        review = getattr(self.window, "review_wiring", None)
+        if other_images and review is not None and not review.practice.ask_end(doing):
+            return False
         if not self.is_modified:
             return True
         answer = QMessageBox.question(

@@ -40,14 +40,15 @@ from PySide6.QtWidgets import (
 import core
 from core.errors import NoImagesError
 from core.volume import Modality, Volume
+from core.workspace import can_overlay, matching_pet, select_series
 from gui import loading
 from gui.actions import Actions, help_text, make_actions, make_layout_actions
 from gui.case_controller import CaseController
 from gui.elided_label import ElidedLabel
 from gui.errors import error_boundary, show_exception
 from gui.help_dialog import HelpDialog
+from core.orientation import Plane
 from gui.mip_view import MipView
-from gui.orientation import Plane
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
 from gui.pacs.wiring import PacsWiring
@@ -75,6 +76,7 @@ from gui.tools.wiring import LesionWiring
 from gui.undo import UndoStack
 from gui.view_grid import DEFAULT_LAYOUT, ViewGrid, ViewLayout
 from gui.viewer_model import Probe, ViewerModel
+from gui.wheel_guard import install_wheel_guard
 from gui.workers import TaskRunner
 
 log = logging.getLogger("oligoplan.gui")
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("OligoPlan")
+        install_wheel_guard()  # no field changes on the wheel unless clicked (gui.wheel_guard)
         self.settings = settings if settings is not None else Settings()
         self.model = ViewerModel()
         self.actions: Actions = make_actions(self)
@@ -334,8 +337,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
         edit_menu = self.menuBar().addMenu("&Edit")
-        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.delete_lesion, a.cycle_treatable,
-                       a.interpolate):
+        for action in (a.undo, a.redo, None, a.accept_edit, a.new_lesion, a.confirm_site, a.delete_lesion,
+                       a.cycle_treatable, a.interpolate):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         tools_menu = self.menuBar().addMenu("&Tools")
         for action in a.tools:
@@ -452,7 +455,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             super().closeEvent(event)
             return
-        if not self.case_controller.ask_keep_work("Closing OligoPlan"):
+        if not self.case_controller.ask_keep_work("Closing OligoPlan", other_images=False):
             event.ignore()
             return
         self._closed = True
@@ -465,7 +468,9 @@ class MainWindow(QMainWindow):
         self.mip_view.disconnect_model()
         self.display_panel.disconnect_model()
         self.lesion_panel.disconnect_model()
+        self.editor.disconnect_model()
         self.lesion_wiring.disconnect_model()
+        self.tool_manager.disconnect_model()
         self.review_wiring.disconnect_model()
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
@@ -477,7 +482,14 @@ class MainWindow(QMainWindow):
 
     def start_up(self, path: str | None = None) -> None:
         """After the window is shown: offer unsaved work left by a crash, else open ``path``
-        (a case file, `oligoplan CASE.json`, or a folder of images)."""
+        (a case file, `oligoplan CASE.json`, or a folder of images); then, the first time, ask the
+        user's name and role for the audit trail (gui.review.wiring.ReviewWiring.ask_user_if_unknown)."""
+        try:
+            self._open_at_start(path)
+        finally:
+            self.review_wiring.ask_user_if_unknown()
+
+    def _open_at_start(self, path: str | None) -> None:
         if self.case_controller.offer_recovery():
             return
         if path and Path(path).suffix.lower() == ".json" and not Path(path).is_dir():
@@ -515,7 +527,7 @@ class MainWindow(QMainWindow):
                     "hover over the summary below the series list for the reasons). "
                     "Choose a folder that holds CT, PET or MR images."
                 )
-            base, overlay = loading.default_selection(result.series)
+            base, overlay = select_series(result.series)
             if auto_open and base is not None:
                 self.open_entries(base, overlay)
 
@@ -525,12 +537,12 @@ class MainWindow(QMainWindow):
         over it; a CT or MR opens with the best matching PET, if any."""
         base_entry, _ = self.loaded_entries
         if entry.info.modality == Modality.PT and base_entry is not None and \
-                self.model.base is not None and loading.can_overlay(base_entry.info, entry.info):
+                self.model.base is not None and can_overlay(base_entry.info, entry.info):
             self.open_entries(base_entry, entry)
             return
         overlay = None
         if entry.info.modality != Modality.PT and self.scan_result is not None:
-            overlay = loading.best_overlay(entry, self.scan_result.series)
+            overlay = matching_pet(self.scan_result.series, entry)
         self.open_entries(entry, overlay)
 
     def open_entries(self, base_entry: Any, overlay_entry: Any | None = None) -> None:

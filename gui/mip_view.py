@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.lesion_map import lesion_centre_index, mip
 from core.volume import Volume
-from gui.orientation import Plane, PlaneLayout, plane_layout
+from core.orientation import Plane, PlaneLayout, plane_layout
 from gui.render import Window, gray_qimage, window_to_uint8
 from gui.tools.overlay import lesion_color
 from gui.viewer_model import ViewerModel, is_suv

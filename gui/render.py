@@ -13,6 +13,8 @@ from functools import lru_cache
 import numpy as np
 from PySide6.QtGui import QImage
 
+from core.display import BONE_WINDOW, BRAIN_WINDOW, LIVER_WINDOW, LUNG_WINDOW, SOFT_TISSUE_WINDOW
+
 
 @dataclass(frozen=True)
 class Window:
@@ -49,11 +51,11 @@ class WindowPreset:
 
 
 WINDOW_PRESETS: tuple[WindowPreset, ...] = (
-    WindowPreset("1", "Lung", Window(1500, -600), "HU"),
-    WindowPreset("2", "Soft tissue / mediastinum", Window(400, 40), "HU"),
-    WindowPreset("3", "Liver", Window(150, 60), "HU"),
-    WindowPreset("4", "Bone", Window(1800, 400), "HU"),
-    WindowPreset("5", "Brain", Window(80, 40), "HU"),
+    WindowPreset("1", "Lung", Window(*LUNG_WINDOW), "HU"),
+    WindowPreset("2", "Soft tissue / mediastinum", Window(*SOFT_TISSUE_WINDOW), "HU"),
+    WindowPreset("3", "Liver", Window(*LIVER_WINDOW), "HU"),
+    WindowPreset("4", "Bone", Window(*BONE_WINDOW), "HU"),
+    WindowPreset("5", "Brain", Window(*BRAIN_WINDOW), "HU"),
     WindowPreset("6", "PET SUV 0-10", Window.from_range(0.0, 10.0), "SUV"),
 )
 

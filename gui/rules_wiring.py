@@ -1,8 +1,9 @@
 """The rule engine in the window: verdict panel, case-facts form, candidacy summary export.
 
-* Evaluates the chosen rule sets (core.rules.engine.evaluate, pure) after every
-  lesion edit, case change, facts edit, cut-off change and structure import,
-  and shows the result in the verdict dock. `oligoplan bench rules` times it.
+* Evaluates the chosen rule sets (core.rules.case_check.evaluate_case, the
+  evaluation of `oligoplan check` too) after every lesion edit, case change,
+  facts edit, cut-off change and structure import, and shows the result in
+  the verdict dock. `oligoplan bench rules` times it.
 * The rule sets come from core.rules.loader (shipped, user folder); a bad user
   file is shown in the panel and the others still work. The user's pick is
   written to the case (facts["rule_sets"], undoable and audited; `oligoplan
@@ -21,20 +22,20 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMenu
 
 from core.errors import ExportError, FactsError, OarSettingsError
+from core.export_names import case_stem
+from core.image_facts import propose_image_facts
 from core.events import Signal
-from core.measure import surface_distance_mm
-from core.rules.case_check import RULE_SETS_KEY, CaseCheck, case_rule_sets
-from core.rules.counting import LesionInfo
-from core.rules.engine import Evaluation, evaluate
+from core.rules.case_check import RULE_SETS_KEY, CaseCheck, EvaluationCache, case_rule_sets, evaluate_case
+from core.rules.engine import Evaluation
 from core.rules.facts import CaseFacts, SetFacts, parse_fact
 from core.rules.loader import load_catalog
-from core.rules.oar import OarCalculator, OarSettings, organs_from_structures
+from core.rules.oar import OarSettings, organs_from_structures
 from core.rules.oar_settings import load_oar_settings, save_oar_settings
 from core.rules.oar_settings import settings_path as oar_settings_path
-from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_rules_actions
 from gui.errors import error_boundary
+from gui.overwrite import ask_replace
 from gui.panels.facts_form import FactsForm
 from gui.panels.oar_settings_dialog import OarSettingsDialog
 from gui.panels.verdict_panel import VerdictPanel
@@ -60,9 +61,8 @@ class RulesWiring(QObject):
         self.actions = make_rules_actions(window)
         self.facts_changed = Signal()  # after a facts edit, its undo or its redo
         self.evaluation: Evaluation | None = None
-        self._oar_key = None
-        self._oar_calc: OarCalculator | None = None
-        self._distances: dict = {}
+        self.warnings: list[str] = []  # of the last evaluation (organs at risk unknown and why)
+        self._cache = EvaluationCache()  # organ-at-risk calculator and distances, until the case changes
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
@@ -106,6 +106,7 @@ class RulesWiring(QObject):
         self._lesion_set.changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.volumes.connect(self.schedule)
+        self.model.events.volumes.connect(self._on_model_volumes)
         self.window.case_controller.about_to_save.connect(self._on_case_about_to_save)
 
     def follow_structures(self, structures) -> None:
@@ -121,6 +122,11 @@ class RulesWiring(QObject):
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.volumes.disconnect(self.schedule)
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    def _on_model_volumes(self) -> None:
+        """Modality and tracer proposed from the images now shown (only these: never another case's)."""
+        self.facts_form.set_proposals(propose_image_facts(self.model.base, self.model.overlay))
 
     # ------------------------------------------------------------- state
     @property
@@ -135,43 +141,20 @@ class RulesWiring(QObject):
         self._pending.start()
 
     # ------------------------------------------------------------- evaluation
-    def lesion_infos(self) -> list[LesionInfo]:
-        return [LesionInfo.from_lesion(lesion, self.model.measure(lesion)) for lesion in self.model.lesions]
+    def workspace(self) -> Workspace | None:
+        """The images shown, as core sees a case's images (None before any is shown)."""
+        if self.model.base is None:
+            return None
+        return Workspace.of_images(self.window.scan_result, self.model.base, self.model.overlay)
 
     def _organs(self):
+        """The organs at risk of the structure sets shown on the base image."""
         base = self.model.base
         structures = getattr(self.window, "structure_wiring", None)
         if base is None or structures is None:
             return []
         sets = [ss for ss in structures.sets if ss.series_uid == base.info.series_uid]
         return [o for ss in sets for o in organs_from_structures(ss.structures, base)]
-
-    def _oar_report(self, infos: list[LesionInfo]):
-        organs = self._organs()
-        if not organs:
-            return None
-        key = (id(self.model.base), tuple(id(o.mask) for o in organs), self.oar_settings)
-        if key != self._oar_key:
-            self._oar_key, self._oar_calc = key, OarCalculator(organs, self.oar_settings)
-        by_id = {m.id: m for m in infos}
-        items = [(lesion, self.model.grid_for(lesion.mask) if lesion.mask is not None else None,
-                  by_id[lesion.id].site, by_id[lesion.id].longest_diameter_mm) for lesion in self.model.lesions]
-        return self._oar_calc.report(items)
-
-    def _distance(self, a: str, b: str) -> float | None:
-        la, lb = self.model.lesions[a], self.model.lesions[b]
-        key = (id(la), id(lb))
-        if key not in self._distances:
-            ga = self.model.grid_for(la.mask) if la.mask is not None else None
-            gb = self.model.grid_for(lb.mask) if lb.mask is not None else None
-            if (la.mask is not None and ga is None and la.point_mm is None) or \
-                    (lb.mask is not None and gb is None and lb.point_mm is None):
-                self._distances[key] = None
-            else:
-                la2 = la if ga is not None or la.mask is None else la.with_changes(mask=None)
-                lb2 = lb if gb is not None or lb.mask is None else lb.with_changes(mask=None)
-                self._distances[key] = surface_distance_mm(la2, ga, lb2, gb)
-        return self._distances[key]
 
     def facts(self) -> CaseFacts:
         """The case's facts; a fact core refuses is shown in the panel and left out (unknown)."""
@@ -194,10 +177,10 @@ class RulesWiring(QObject):
     def evaluate_now(self) -> Evaluation:
         """Evaluate the chosen rule sets on the lesions shown and show the verdicts."""
         self._pending.stop()
-        infos = self.lesion_infos()
-        ev = evaluate(self.selected_rule_sets(), infos, self.facts(), oar=self._oar_report(infos),
-                      cutoff_months=self.panel.cutoff.value(), distance=self._distance,
-                      unreviewed_candidates=len(self.case.candidates.unreviewed))
+        ev, self.warnings = evaluate_case(
+            self.case, self.selected_rule_sets(), self.workspace(), self.facts(), organs=self._organs(),
+            oar_settings=self.oar_settings, cutoff_months=self.panel.cutoff.value(),
+            measure=self.model.measure, cache=self._cache)
         self.evaluation = ev
         self.panel.set_evaluation(ev)
         return ev
@@ -210,7 +193,7 @@ class RulesWiring(QObject):
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self._lesion_set = self.model.lesions
         self._lesion_set.changed.connect(self._on_lesions_changed)
-        self._distances.clear()
+        self._cache.clear()
         self._picked_before_case = None  # another case
         self._load_facts()
         self._follow_review()
@@ -331,6 +314,8 @@ class RulesWiring(QObject):
         with error_boundary(self.window, "Writing the candidacy summary"):
             if not folder:
                 raise ExportError("choose a folder to write the summary into")
+            if not self._ask_overwrite(folder, anonymise):
+                return
             paths = self.export_summary(folder, anonymise=anonymise, keep_free_text=dialog.keep_free_text(),
                                         author=dialog.author())
             self.window.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
@@ -338,38 +323,45 @@ class RulesWiring(QObject):
             from gui.pacs.offer import offer_send  # "Send to PACS…" for its DICOM files only (issue 6)
             offer_send(self.window, paths)
 
+    def summary_stem(self, anonymise: bool) -> str:
+        """``<patient ID>_<study date>_summary`` of the shown images (core.export_names)."""
+        base = self.model.base
+        return case_stem(base.info if base is not None else None, "summary", anonymise=anonymise)
+
+    def _ask_overwrite(self, folder: str | Path, anonymise: bool) -> bool:
+        """Files of that name in the folder (this case's earlier export, or another case's of the same
+        name): write over them only when the user says so."""
+        from core.summary.export import summary_paths
+
+        return ask_replace(self.window, folder, summary_paths(folder, self.summary_stem(anonymise)).values(),
+                           "this case's summary")
+
     def export_summary(self, folder: str | Path, anonymise: bool = False, keep_free_text: bool = False,
                        author: str = "") -> list[Path]:
-        """Write summary.pdf, summary.json and summary-lesions.csv of what the panel shows.
+        """Write <case>_summary.pdf, .json and -lesions.csv of what the panel shows (names: summary_stem).
 
         Anonymised: free text only when ``keep_free_text`` (the user reviewed it in the dialog),
         ``author`` as written ("" = left out; core.export_privacy)."""
         from core.summary.export import write_summary
 
         ev = self.evaluate_now()
-        base, overlay = self.model.base, self.model.overlay
-        workspace = None
-        if base is not None:
-            pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
-            scan = self.window.scan_result
-            workspace = Workspace(folder=Path(getattr(scan, "root", ".")), scan=scan, primary=base, pet=pet)
         warnings = [] if ev.oar is not None else ["no organs at risk loaded: OAR flags unknown"]
         policy = None
         if anonymise:
             from core.export_privacy import AnonymisePolicy
 
             policy = AnonymisePolicy.new(keep_free_text=keep_free_text, author=author)
-        paths = write_summary(self.case, CaseCheck(ev, workspace, warnings), folder, anonymise=anonymise,
-                              author=self._author(), policy=policy)
+        paths = write_summary(self.case, CaseCheck(ev, self.workspace(), warnings), folder, anonymise=anonymise,
+                              author=self._author(), policy=policy, stem=self.summary_stem(anonymise))
         self.window.settings.set(LAST_SUMMARY_FOLDER, str(folder))
         return paths
 
-    def _author(self) -> str | None:
+    def _author(self) -> str:
         review = getattr(self.window, "review_wiring", None)
         user = getattr(review, "user", None) if review is not None else None
         if user and user[0]:
             return f"{user[0]} ({user[1]})" if len(user) > 1 and user[1] else user[0]
-        return None
+        return ""  # not given yet: never the login name ("root")
 
 
 def _valid(key: str, value) -> bool:

@@ -24,7 +24,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.orientation import Plane, PlaneLayout, plane_layout
+from core.orientation import Plane, PlaneLayout, plane_layout
 from gui.render import Window, colorize, gray_qimage, rgba_qimage, window_to_uint8
 from gui.tools.overlay import LesionOverlay
 from gui.view_labels import ViewLabels

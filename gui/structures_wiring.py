@@ -42,16 +42,17 @@ from core.lesions import AddLesion, LesionSet
 from core.case import Case
 from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
 from core.export_set import write_as_set
-from core.rt.export_job import cancelled_note, write_case_rtstruct, write_case_sr
+from core.rt.export_job import RTSTRUCT_NAME, SEG_NAME, SR_NAME, cancelled_note, write_case_rtstruct, write_case_sr
 from core.rt.matching import ImageStack
-from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
+from core.rt.seg_read import import_folder_objects, read_structure_file
 from core.rt.rtstruct_write import RoiSpec
-from core.rt.structures import ImportedStructureSet, lesion_from_structure
+from core.rt.structures import ImportedStructureSet, lesion_from_structure, site_of_structure
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_structure_actions
 from gui.errors import error_boundary, show_exception
 from gui.export_dialog import ExportDialog  # noqa: F401 (tests patch it here)
+from gui.overwrite import ask_replace
 from gui.panels.structure_list import StructureList, structure_key
 from gui.structure_overlay import StructureOverlay
 from gui.workers import TaskRunner
@@ -100,6 +101,7 @@ class StructureWiring(QObject):
         self.panel.make_lesion.connect(self.make_lesion)
         self.panel.tree.itemSelectionChanged.connect(self._update_actions)
         self.model.events.volumes.connect(self._on_model_volumes)
+        window.editor.site_context = self.site_context  # organ structures place new lesions
         window.case_controller.case_adopted.connect(self._on_case_adopted)
         window.case_controller.about_to_save.connect(self._on_case_about_to_save)
         window.runner.started.connect(self._update_actions)
@@ -129,6 +131,14 @@ class StructureWiring(QObject):
             w.addAction(action)
 
     # ------------------------------------------------------------ state
+    def site_context(self) -> tuple:
+        """(structures, CT, PET) that place a new lesion (core.anatomy.propose_site): every imported
+        structure (shown or not), the CT and, without a CT, the PET."""
+        base, overlay = self.model.base, self.model.overlay
+        ct = base if base is not None and base.modality.value == "CT" else None
+        pet = next((v for v in (base, overlay) if v is not None and v.modality.value == "PT"), None)
+        return [s for ss in self.sets for s in ss.structures], ct, pet if ct is None else None
+
     def visible_structures(self):
         return [(structure_key(ss, s), s) for ss in self.sets for s in ss.structures
                 if structure_key(ss, s) not in self.hidden and s.mask is not None]
@@ -185,10 +195,10 @@ class StructureWiring(QObject):
         self.sets = [ss for ss in self.sets if base is not None and ss.series_uid == base.info.series_uid]
         self._refresh()
         scan = getattr(self.window, "scan_result", None)
-        if base is None or scan is None or not scan.structure_sets:
+        if base is None or scan is None or not (scan.structure_sets or getattr(scan, "segmentations", None)):
             return
         self.window.runner.start(
-            lambda progress, cancel: import_structure_sets(scan, base),
+            lambda progress, cancel: import_folder_objects(scan, base),  # RTSTRUCTs and SEGs
             "Reading the structure sets",
             on_done=partial(self._on_folder_import_done, base),
             on_failed=lambda exc: show_exception(self.window, "Reading the structure sets", exc),
@@ -207,7 +217,7 @@ class StructureWiring(QObject):
 
     def _choose_rtstruct(self) -> None:
         start = str(Path(self.window.scan_result.root)) if getattr(self.window, "scan_result", None) else ""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import an RT Structure Set", start,
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import an RT Structure Set or a segmentation (SEG)", start,
                                               "DICOM (*.dcm *.DCM);;All files (*)")
         if path:
             self.start_import(path)
@@ -223,7 +233,7 @@ class StructureWiring(QObject):
         with error_boundary(self.window, f"Importing {Path(path).name}"):
             if base is None:
                 raise ExportError("open the images the structure set was drawn on first")
-            placed = read_rtstruct(path, base, self._stacks())
+            placed = read_structure_file(path, base, self._stacks())
             self._show_imported(path, placed)
             return placed
         return None
@@ -239,7 +249,7 @@ class StructureWiring(QObject):
             return
         stacks = self._stacks()
         self.file_reader.start(
-            lambda progress, cancel: read_rtstruct(path, base, stacks),
+            lambda progress, cancel: read_structure_file(path, base, stacks),
             f"Reading {name}",
             on_done=partial(self._on_file_read, path, self._case, base),
             on_failed=partial(self._on_file_failed, path, self._case, base),
@@ -350,6 +360,8 @@ class StructureWiring(QObject):
                 lesion = lesion_from_structure(structure, lesions.new_id())
             except ValueError as exc:
                 raise ExportError(str(exc)) from None
+            if not site_of_structure(structure):  # not an OligoPlan export: its site is proposed
+                lesion = self.window.editor.proposed(lesion)
             self.window.undo_stack.push_command(AddLesion(lesions, lesion))
             self.window.show_message(f"{structure.name} is now lesion {lesion.id}")
             return lesion.id
@@ -368,6 +380,10 @@ class StructureWiring(QObject):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         folder = dialog.folder_edit.text().strip()
+        names = (RTSTRUCT_NAME,) if kind == "rtstruct" else (SR_NAME, SEG_NAME)
+        if folder and not ask_replace(self.window, folder, [Path(folder) / n for n in names],
+                                      f"this case's {'RTSTRUCT' if kind == 'rtstruct' else 'SR and SEG'}"):
+            return
         self.start_export(kind, folder, dialog.anonymise(), kind == "rtstruct" and dialog.oars_box.isChecked(),
                           keep_free_text=dialog.keep_free_text(), author=dialog.author())
 

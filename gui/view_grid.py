@@ -16,7 +16,7 @@ from enum import Enum
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from gui.orientation import Plane
+from core.orientation import Plane
 
 
 class ViewLayout(str, Enum):

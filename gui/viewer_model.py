@@ -13,9 +13,10 @@ import numpy as np
 
 from core.events import Signal
 from core.lesions import Lesion, LesionEvent, LesionMask, LesionSet
-from core.measure import Measurements, measure_lesion
+from core.measure import Measurements
 from core.resample import PlaneResampler
-from core.volume import Modality, Volume
+from core.volume import Volume
+from core.workspace import grid_for, measure_on
 from gui.render import COLORMAPS, WINDOW_PRESETS, Window, WindowPreset
 
 _DEFAULT_CT_WINDOW = next(p.window for p in WINDOW_PRESETS if p.key == "2")
@@ -82,12 +83,21 @@ class ViewerModel:
     lesion set was replaced by another (a case opened); ``selection(old, new)``
     after the selected lesion id changed. Edits of the lesions themselves
     come from ``model.lesions.changed``.
+
+    ``case_closed()`` fires just before another case (another patient, another
+    case file, a new empty case) replaces the shown one, followed by
+    ``lesions()`` once it is shown. It is the one place per-case state is reset:
+    every component that keeps state about the shown case (a tool's preview or
+    outline in progress, the selection, candidate lists, proposals, a practice's
+    reference) subscribes with one line, e.g.
+    ``model.events.case_closed.connect(self._on_model_case_closed)``, and drops it
+    there. (The undo history is the case controller's and is cleared with the case.)
     """
 
     def __init__(self) -> None:
         self.events = SimpleNamespace(
             volumes=Signal(), cursor=Signal(), window=Signal(), overlay=Signal(),
-            lesions=Signal(), selection=Signal(),
+            lesions=Signal(), selection=Signal(), case_closed=Signal(),
         )
         self._lesions = LesionSet()
         self._lesions.changed.connect(self._on_lesions_changed)
@@ -276,6 +286,8 @@ class ViewerModel:
         """Show another lesion set (a case was opened or started)."""
         if not isinstance(lesions, LesionSet):
             raise TypeError(f"lesions must be a core.lesions.LesionSet; got {type(lesions).__name__}")
+        self.set_selected(None)
+        self.events.case_closed.emit()  # per-case state of the old case goes (see the class docstring)
         self._lesions.changed.disconnect(self._on_lesions_changed)
         self._lesions = lesions
         lesions.changed.connect(self._on_lesions_changed)
@@ -303,25 +315,15 @@ class ViewerModel:
             self.set_selected(None)
 
     def grid_for(self, mask: LesionMask) -> Volume | None:
-        """The shown volume a mask was drawn on (same series UID and grid shape), if any."""
-        for vol in (self._base, self._overlay):
-            if vol is not None and vol.info.series_uid == mask.series_uid and vol.shape == mask.grid_shape:
-                return vol
-        return None
+        """The shown volume a mask was drawn on (core.workspace.grid_for), if any."""
+        return grid_for((self._base, self._overlay), mask)
 
     def measure(self, lesion: Lesion) -> Measurements:
-        """core.measure of a lesion on the shown images (cached until the lesion changes)."""
+        """core.workspace.measure_on of a lesion on the shown images (cached until the lesion changes)."""
         cached = self._measured.get(lesion.id)
         if cached is not None and cached[0] is lesion:
             return cached[1]
-        vols = [v for v in (self._base, self._overlay) if v is not None]
-        ct = next((v for v in vols if v.modality is not Modality.PT and v.unit == "HU"), None)
-        pet = next((v for v in vols if v.modality is Modality.PT), None)
-        grid = self.grid_for(lesion.mask) if lesion.mask is not None else None
-        if lesion.mask is not None and grid is None:
-            result = Measurements()  # drawn on images that are not shown
-        else:
-            result = measure_lesion(lesion, grid, ct=ct, pet=pet)
+        result = measure_on(lesion, (self._base, self._overlay))
         self._measured[lesion.id] = (lesion, result)
         return result
 

@@ -135,6 +135,19 @@ def default_proposer(outline: BodyOutline) -> SiteProposer:
     return propose
 
 
+def anatomy_proposer(structures: Sequence = (), ct=None) -> SiteProposer:
+    """Each candidate's site and side by :func:`core.anatomy.propose_site`: the organ structures
+    (core.rt.structures.Structure, on the CT or PET grid) holding most of it, else the CT's anatomy;
+    on a PET without a CT only the side (from the PET's body outline)."""
+    from core.anatomy import propose_site
+
+    def propose(mask: LesionMask, pet) -> tuple[str, str, str]:
+        found = propose_site(mask, pet, structures=structures, ct=ct, pet=None if ct is not None else pet)
+        return found.site.value, found.side.value, found.source_text
+
+    return propose
+
+
 def detect_candidates(pet, *, body: PatientBody | None = None, params: DetectParams = DetectParams(),
                       structures: Sequence[tuple[str, np.ndarray]] = (),
                       propose_site: SiteProposer | None = None) -> Detection:

@@ -36,6 +36,10 @@ NATIVE_LITTLE_ENDIAN = {
 }
 
 RTSTRUCT_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
+SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
+LABELMAP_SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.7"
+#: DICOM Segmentations (binary, fractional; label map): listed beside structure sets, never images
+SEG_SOP_CLASSES = frozenset({SEG_SOP_CLASS, LABELMAP_SEG_SOP_CLASS})
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,8 @@ def read_header(path: str | os.PathLike, fast: bool = True) -> FileHeader:
             return header
     ds = _parse(path)
     slices: list[SliceRecord] = []
-    if PIXEL_DATA in ds and "SOPClassUID" in ds:
+    # a DICOM Segmentation has pixel data but is no image series: listed beside structure sets
+    if PIXEL_DATA in ds and "SOPClassUID" in ds and str(safe_get(ds, "SOPClassUID", "")) not in SEG_SOP_CLASSES:
         try:
             slices = image_slices(path, ds)
         except DicomError:

@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset
 from core.dicom.geometry import StackGeometry, analyse_stack, orientation_key
 from core.dicom.headers import (
     RTSTRUCT_SOP_CLASS,
+    SEG_SOP_CLASSES,
     FileHeader,
     SliceRecord,
     cut_short_reason,
@@ -28,6 +29,7 @@ from core.dicom.headers import (
     safe_get,
     series_uid_text,
 )
+from core.dicom.segmentations import SegmentationSummary, summarise_segmentation
 from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
 from core.errors import BrokenDicomError, Cancelled, DicomError, NotDicomError
 from core.volume import Modality, SeriesInfo
@@ -79,6 +81,7 @@ class ScanResult:
     root: str
     series: list[SeriesEntry] = field(default_factory=list)
     structure_sets: list[StructureSetSummary] = field(default_factory=list)
+    segmentations: list[SegmentationSummary] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
 
     def find(self, series_uid: str) -> SeriesEntry | None:
@@ -188,6 +191,15 @@ def scan_folder(
             except DicomError as exc:
                 result.skipped.append(SkippedFile(path, str(exc)))
             continue
+        if header.sop_class_uid in SEG_SOP_CLASSES:
+            try:
+                cut_short = cut_short_reason(path, header.dataset)
+                if cut_short:
+                    raise BrokenDicomError(cut_short)
+                result.segmentations.append(summarise_segmentation(path, header.dataset))
+            except DicomError as exc:
+                result.skipped.append(SkippedFile(path, str(exc)))
+            continue
         if not header.slices:
             result.skipped.append(SkippedFile(path, _not_image_reason(path, header.dataset)))
             continue
@@ -214,6 +226,10 @@ def scan_folder(
         from core.rt.rtstruct_read import match_scan_structure_sets
 
         match_scan_structure_sets(result)
+    if result.segmentations:
+        from core.rt.seg_read import match_scan_segmentations
+
+        match_scan_segmentations(result)
     return result
 
 
@@ -324,7 +340,25 @@ def series_info(ds: Dataset) -> SeriesInfo:
         study_date=text("StudyDate"),
         study_description=text("StudyDescription"),
         series_number=number,
+        tracer=_tracer(ds),
     )
+
+
+def _tracer(ds: Dataset) -> str:
+    """(0054,0016) > (0018,0031) Radiopharmaceutical, else (0054,0304) > (0008,0104) Code Meaning."""
+    try:
+        items = safe_get(ds, "RadiopharmaceuticalInformationSequence") or []
+        for item in items:
+            name = str(safe_get(item, "Radiopharmaceutical", "") or "").strip()
+            if name:
+                return name
+            for code in safe_get(item, "RadiopharmaceuticalCodeSequence") or []:
+                meaning = str(safe_get(code, "CodeMeaning", "") or "").strip()
+                if meaning:
+                    return meaning
+    except (TypeError, AttributeError, ValueError):  # a malformed sequence: no tracer, never a failed scan
+        return ""
+    return ""
 
 
 def _thickness(ds: Dataset) -> float | None:

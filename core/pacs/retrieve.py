@@ -75,6 +75,7 @@ DEFAULT_GET_CLASSES = (
     "1.2.840.10008.5.1.4.1.1.88.34",  # Comprehensive 3D SR
     "1.2.840.10008.5.1.4.1.1.88.11",  # Basic Text SR
     "1.2.840.10008.5.1.4.1.1.66.4",   # Segmentation
+    "1.2.840.10008.5.1.4.1.1.66.7",   # Label Map Segmentation
     "1.2.840.10008.5.1.4.1.1.66.1",   # Spatial Registration
     "1.2.840.10008.5.1.4.1.1.7",      # Secondary Capture
     "1.2.840.10008.5.1.4.1.1.88.59",  # Key Object Selection

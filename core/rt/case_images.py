@@ -1,28 +1,28 @@
-"""Open the images a case was drawn on (headless, for exports).
+"""Open the images a case was drawn on: the one path of the gui and the command line.
 
 The case names its image folder (relative to the case file) and the series
 UIDs. Exports need those very images: every contour references an image SOP
 instance. When the folder is gone, :class:`~core.case.ImagesMissingError`;
-when it holds other images, :class:`~core.errors.CaseFileError` (the command
-line turns both into one line and exit status 2).
+when it holds other images, or a lesion's mask does not fit its series' grid,
+:class:`~core.errors.CaseFileError` (the command line turns both into one line
+and exit status 2; the gui asks the user to locate the images).
+
+Which series are opened is :func:`core.workspace.select_series` with the case:
+the series its lesions were drawn on, and the PET it records.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 from core.case import Case, ImagesMissingError
-from core.dicom import load_series, scan_folder
 from core.dicom.scan import CancelCheck, Progress
 from core.errors import CaseFileError
-from core.volume import Modality
-from core.workspace import Workspace, check_case_images
+from core.workspace import Workspace, check_case_series, load_pair, select_series
 
 
-def open_case_images(case: Case, base_dir: Path, progress: Progress | None = None,
-                     cancel: CancelCheck | None = None) -> Workspace:
-    """Scan the case's image folder, check its UIDs, load the lesions' series (and PET)."""
+def case_images_folder(case: Case, base_dir: Path) -> Path:
+    """The folder the case names for its images (relative to ``base_dir``); ImagesMissingError when gone."""
     name = case.path.name if case.path else "the case"
     if not case.images:
         raise CaseFileError(f"{name}: names no images, so nothing can reference them")
@@ -32,18 +32,47 @@ def open_case_images(case: Case, base_dir: Path, progress: Progress | None = Non
         raise ImagesMissingError(
             f"the images of {name} are not found: {folder} does not exist. Move them back, or open the "
             "case in OligoPlan, locate the images and save it again", ref)
-    scan = scan_folder(folder, progress, cancel)
-    check_case_images(case, SimpleNamespace(folder=folder, scan=scan))
-    mask_series = {lesion.mask.series_uid for lesion in case.lesions if lesion.mask is not None}
-    primary_ref = next((r for r in case.images if r.series_uid in mask_series), None) or next(
-        (r for r in case.images if r.modality != Modality.PT.value), ref)
-    pet_ref = next((r for r in case.images if r.modality == Modality.PT.value and r is not primary_ref), None)
-    primary = load_series(scan.find(primary_ref.series_uid), progress, cancel)
-    pet = load_series(scan.find(pet_ref.series_uid), progress, cancel) if pet_ref is not None else None
+    return folder
+
+
+def open_case_images(case: Case, base_dir: Path, progress: Progress | None = None,
+                     cancel: CancelCheck | None = None) -> Workspace:
+    """The case's images from the folder it names (:func:`load_case_images`)."""
+    return load_case_images(case, case_images_folder(case, base_dir), progress, cancel)
+
+
+def load_case_images(case: Case, folder: Path, progress: Progress | None = None,
+                     cancel: CancelCheck | None = None) -> Workspace:
+    """Scan ``folder``, check it holds the case's series, load the primary image and PET.
+
+    Raises CaseFileError (nothing loaded) when a series of the case is not in the folder,
+    or when a lesion's mask does not fit the grid of the images loaded.
+    """
+    from core.dicom import scan as scan_module  # looked up when called: tests replace the scanner
+
+    folder = Path(folder)
+    name = case.path.name if case.path else "the case"
+    if not case.images:
+        raise CaseFileError(f"{name}: names no images, so nothing can reference them")
+    scan = scan_module.scan_folder(folder, progress=progress, cancel=cancel)
+    check_case_series(case, folder, scan)
+    primary_entry, pet_entry = select_series(scan.series, case)
+    primary, pet = load_pair(primary_entry, pet_entry, progress, cancel)
+    workspace = Workspace(folder=folder, scan=scan, primary=primary, pet=pet)
+    check_grids(case, workspace.volumes, f" in {folder}")
+    return workspace
+
+
+def check_grids(case: Case, volumes, where: str = "") -> None:
+    """Refuse images (``volumes``, found ``where``) on which a lesion's mask does not fit
+    (CaseFileError naming the lesion)."""
+    shapes = {v.info.series_uid: v.shape for v in volumes if v is not None}
     for lesion in case.lesions:
-        if lesion.mask is not None and lesion.mask.series_uid == primary.info.series_uid \
-                and lesion.mask.grid_shape != primary.shape:
+        mask = lesion.mask
+        if mask is not None and shapes.get(mask.series_uid) != mask.grid_shape:
             raise CaseFileError(
-                f"lesion {lesion.id} was drawn on a grid of {list(lesion.mask.grid_shape)} voxels, but its "
-                f"series in {folder} has {list(primary.shape)}; open the case with the images it was drawn on")
-    return Workspace(folder=folder, scan=scan, primary=primary, pet=pet)
+                f"lesion {lesion.id} was drawn on a grid of {list(mask.grid_shape)} voxels of series "
+                f"{mask.series_uid}, which is not the grid of the images found{where} "
+                f"({list(shapes.get(mask.series_uid, ())) or 'series not opened'}); "
+                "open the case with the images it was drawn on"
+            )

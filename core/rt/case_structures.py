@@ -29,7 +29,8 @@ from pydicom.errors import InvalidDicomError
 from core.case import Case, StructureSetRef
 from core.errors import Cancelled, DicomError, StructureSetError
 from core.rt.matching import ImageStack
-from core.rt.rtstruct_read import FolderImport, import_structure_sets, read_rtstruct
+from core.rt.rtstruct_read import FolderImport
+from core.rt.seg_read import import_folder_objects, read_structure_file
 from core.rt.structures import ImportedStructureSet
 from core.volume import Volume
 
@@ -78,7 +79,7 @@ def locate_structure_set(ref: StructureSetRef, case_dir: Path, scan=None,
     looked = []
     if scan is not None:
         looked.append(str(scan.root))
-        for summary in scan.structure_sets:
+        for summary in [*scan.structure_sets, *getattr(scan, "segmentations", [])]:
             if summary.sop_uid == ref.sop_uid:
                 return Located(Path(summary.path), f"{ref_name(ref)}: {found_elsewhere}; found by its SOP "
                                                    f"Instance UID at {summary.path}")
@@ -125,7 +126,7 @@ def case_structure_sets(case: Case, scan, volume: Volume) -> CaseStructureSets:
     none, those of ``scan`` that belong on it); refusals with the reason, never raised."""
     if not case.structure_sets:
         out = CaseStructureSets(recorded=False)
-        found = import_structure_sets(scan, volume) if scan is not None else FolderImport()
+        found = import_folder_objects(scan, volume) if scan is not None else FolderImport()
         out.placed, out.refused = found.placed, found.refused
         return out
     return read_recorded_structure_sets(case, scan, volume)
@@ -161,7 +162,7 @@ def read_recorded_structure_sets(case: Case, scan, volume: Volume, *, skip: Coll
                 out.notes.append(located.note)
             if ref.sop_uid in locate_only:
                 continue
-            placed = read_rtstruct(located.path, volume, stacks)
+            placed = read_structure_file(located.path, volume, stacks)  # an RTSTRUCT or a SEG
         except DicomError as exc:
             out.refused.append((ref.path, str(exc)))
             continue

@@ -126,7 +126,8 @@ def match_structure_set(
 def summary_name(summary: StructureSetSummary) -> str:
     from pathlib import Path
 
-    return f"structure set '{summary.label}'" if summary.label else f"structure set {Path(summary.path).name}"
+    what = getattr(summary, "object_name", "structure set")  # a SEG summary says "segmentation"
+    return f"{what} '{summary.label}'" if summary.label else f"{what} {Path(summary.path).name}"
 
 
 def check_patient(summary: StructureSetSummary, stack: ImageStack, name: str) -> None:

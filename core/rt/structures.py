@@ -99,6 +99,10 @@ class Structure:
     description: str = ""
     n_contours: int = 0
     warnings: tuple[str, ...] = ()
+    #: a segment of a DICOM SEG (any segment can become a lesion); ``n_contours`` is then its frames
+    from_segmentation: bool = False
+    #: (field, value) pairs the SEG codes for a lesion made of it: site, laterality, kind
+    coded: tuple = ()
 
     @property
     def is_organ_at_risk(self) -> bool:
@@ -106,7 +110,7 @@ class Structure:
 
     @property
     def can_become_lesion(self) -> bool:
-        return self.kind is StructureKind.TARGET and self.mask is not None
+        return (self.kind is StructureKind.TARGET or self.from_segmentation) and self.mask is not None
 
 
 @dataclass
@@ -142,7 +146,7 @@ def lesion_from_structure(structure: Structure, lesion_id: str, **fields) -> Les
     Raises ValueError when the structure is not a target with a mask: organs
     at risk never become lesions.
     """
-    if structure.kind is not StructureKind.TARGET:
+    if structure.kind is not StructureKind.TARGET and not structure.from_segmentation:
         raise ValueError(
             f"structure '{structure.name}' is {structure.kind.value}, not a target: "
             "only targets (GTV, CTV, PTV) can become lesions"
@@ -162,6 +166,8 @@ def site_of_structure(structure: Structure) -> dict:
     """The site (and laterality) an OligoPlan export wrote into the ROI's description,
     so that a round trip through a planning system keeps every lesion's organ; {} for others
     (their site is the user's to set: names such as "GTV_3" say nothing reliable)."""
+    if structure.coded:  # a SEG segment: its anatomic region and property type, where coded
+        return dict(structure.coded)
     found = _OUR_DESCRIPTION.match(structure.description.strip())
     if found is None:
         return {}

@@ -2,8 +2,9 @@
 organs at risk read from the RT Structure Sets the case records (those found
 with its images when it records none), then :func:`engine.evaluate`.
 
-Used by `oligoplan check`, the summary export and the benchmark; the GUI
-does the same steps with the images it already shows.
+Used by `oligoplan check`, the summary export and the benchmark; the GUI's
+verdict panel calls the same :func:`evaluate_case` with the images it shows
+and the organs at risk of the structure sets shown.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Sequence
 from core.candidates import pending_text
 from core.case import Case
 from core.errors import OligoPlanError
-from core.measure import measure_lesion, surface_distance_mm
+from core.measure import surface_distance_mm
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS
 from core.rules.counting import LesionInfo
 from core.rules.engine import Evaluation, evaluate
 from core.rules.facts import CaseFacts
 from core.rules.oar import OarCalculator, OarSettings, load_organs
 from core.rules.schema import RuleSet
+from core.workspace import grid_for, measure_on
 
 
 #: Key of the case facts that holds the rule sets chosen for the case (the GUI's picker writes it).
@@ -57,62 +59,115 @@ def open_case_images(case: Case) -> CaseImages:
         return CaseImages(None, [f"images not available ({exc}): sizes and organ-at-risk distances are unknown"])
 
 
-def lesion_infos(case: Case, workspace) -> list[LesionInfo]:
-    """Every lesion of the case with its measurements (sizes None without images)."""
-    out = []
-    for lesion in case.lesions:
-        grid = workspace.volume_for(lesion.mask.series_uid) if (workspace is not None and lesion.mask is not None) else None
-        if workspace is None or (lesion.mask is not None and grid is None):
-            m = measure_lesion(lesion, None)
-        else:
-            m = measure_lesion(lesion, grid, ct=workspace.ct, pet=workspace.pet)
-        out.append(LesionInfo.from_lesion(lesion, m))
-    return out
+def _volumes(workspace) -> list:
+    return list(workspace.volumes) if workspace is not None else []
 
 
-def oar_report(case: Case, workspace, infos: Sequence[LesionInfo], settings: OarSettings = OarSettings()):
-    """Organ-at-risk distances and flags, or (None, warnings) when there are no organs at risk."""
+def lesion_infos(case: Case, workspace, measure=None) -> list[LesionInfo]:
+    """Every lesion of the case with its measurements (core.workspace.measure_on the images open;
+    sizes None without images). ``measure(lesion)`` replaces the measuring (the gui's cached one)."""
+    volumes = _volumes(workspace)
+    measure = measure or (lambda lesion: measure_on(lesion, volumes))
+    return [LesionInfo.from_lesion(lesion, measure(lesion)) for lesion in case.lesions]
+
+
+@dataclass
+class EvaluationCache:
+    """What :func:`evaluate_case` may keep between evaluations of one case on the same images (the
+    gui re-evaluates after every edit): the organ-at-risk calculator and the lesion distances.
+    Keys hold the objects they were computed from, so a changed lesion or organ is computed anew."""
+
+    oar_key: tuple | None = None
+    oar_calc: OarCalculator | None = None
+    distances: dict = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.oar_key, self.oar_calc = None, None
+        self.distances.clear()
+
+
+def oar_report(case: Case, workspace, infos: Sequence[LesionInfo], settings: OarSettings = OarSettings(),
+               *, organs=None, cache: EvaluationCache | None = None):
+    """Organ-at-risk distances and flags, or (None, warnings) when there are no organs at risk.
+
+    ``organs`` are the organs at risk to use (the gui: those of the structure sets shown); None
+    reads them from the RT Structure Sets the case records (those found with its images when it
+    records none)."""
     if workspace is None:
         return None, []
-    organs, warnings = load_organs(workspace.scan, workspace.primary, case)  # the case's recorded structure sets
+    warnings: list[str] = []
+    if organs is None:
+        organs, warnings = load_organs(workspace.scan, workspace.primary, case)
     if not organs:
         return None, warnings + ["no organs at risk in the case's structure sets: OAR flags are unknown"]
-    calc = OarCalculator(organs, settings)
+    cache = cache if cache is not None else EvaluationCache()
+    key = (id(workspace.primary), tuple(id(o.mask) for o in organs), settings)
+    if key != cache.oar_key or cache.oar_calc is None:
+        cache.oar_key, cache.oar_calc = key, OarCalculator(organs, settings)
+    volumes = _volumes(workspace)
     by_id = {m.id: m for m in infos}
     items = []
     for lesion in case.lesions:
-        grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
+        grid = grid_for(volumes, lesion.mask) if lesion.mask is not None else None
         info = by_id[lesion.id]
         items.append((lesion, grid, info.site, info.longest_diameter_mm))
-    return calc.report(items), warnings
+    return cache.oar_calc.report(items), warnings
 
 
-def distance_fn(case: Case, workspace):
-    """Surface distance between two lesions of the case (mm), computed when first asked."""
-    cache: dict[frozenset, float | None] = {}
+def distance_fn(case: Case, workspace, cache: EvaluationCache | None = None):
+    """Surface distance between two lesions of the case (mm), computed when first asked (and kept
+    in ``cache`` for as long as both lesions are unchanged)."""
+    distances = cache.distances if cache is not None else {}
+    volumes = _volumes(workspace)
 
     def grid(lesion):
-        if workspace is None or lesion.mask is None:
-            return None
-        return workspace.volume_for(lesion.mask.series_uid)
+        return grid_for(volumes, lesion.mask) if lesion.mask is not None else None
 
     def distance(a: str, b: str) -> float | None:
-        key = frozenset((a, b))
-        if key not in cache:
-            la, lb = case.lesions[a], case.lesions[b]
-            ga, gb = grid(la), grid(lb)
-            usable = all(l.point_mm is not None or g is not None for l, g in ((la, ga), (lb, gb)))
-            if not usable:
-                cache[key] = None
-            else:
-                if ga is None and la.mask is not None:
-                    la = la.with_changes(mask=None)
-                if gb is None and lb.mask is not None:
-                    lb = lb.with_changes(mask=None)
-                cache[key] = surface_distance_mm(la, ga, lb, gb)
-        return cache[key]
+        la, lb = case.lesions[a], case.lesions[b]
+        key = (id(la), id(lb))
+        kept = distances.get(key)
+        if kept is not None and kept[0] is la and kept[1] is lb:
+            return kept[2]
+        ga, gb = grid(la), grid(lb)
+        usable = all(l.point_mm is not None or g is not None for l, g in ((la, ga), (lb, gb)))
+        value = None
+        if usable:
+            value = surface_distance_mm(la if ga is not None or la.mask is None else la.with_changes(mask=None), ga,
+                                        lb if gb is not None or lb.mask is None else lb.with_changes(mask=None), gb)
+        distances[key] = (la, lb, value)
+        return value
 
     return distance
+
+
+def evaluate_case(
+    case: Case,
+    rule_sets: Sequence[RuleSet],
+    workspace,
+    facts: CaseFacts,
+    *,
+    today: date | None = None,
+    cutoff_months: float = DEFAULT_CUTOFF_MONTHS,
+    oar_settings: OarSettings = OarSettings(),
+    organs=None,
+    measure=None,
+    cache: EvaluationCache | None = None,
+) -> tuple[Evaluation, list[str]]:
+    """The verdicts of ``rule_sets`` on ``case`` with its images ``workspace`` (None: not available):
+    the one evaluation of the verdict panel, `check`, `export` and the summary PDF.
+
+    The lesions are measured on the images open (``measure`` replaces the measuring with an equal,
+    cached one), the organs at risk are ``organs`` or those of the case's structure sets
+    (:func:`oar_report`), distances between lesions are computed when a rule asks. Returns the
+    evaluation and the warnings (PET candidates waiting for review; organs at risk unknown and why).
+    """
+    infos = lesion_infos(case, workspace, measure)
+    oar, warnings = oar_report(case, workspace, infos, oar_settings, organs=organs, cache=cache)
+    unreviewed = len(case.candidates.unreviewed)  # PET candidates not yet accepted or rejected
+    ev = evaluate(rule_sets, infos, facts, oar=oar, today=today, cutoff_months=cutoff_months,
+                  distance=distance_fn(case, workspace, cache), unreviewed_candidates=unreviewed)
+    return ev, ([pending_text(unreviewed)] if unreviewed else []) + warnings
 
 
 @dataclass
@@ -142,10 +197,6 @@ def check_case(
     if facts_override:
         facts = facts.merged(facts_override)
     images = images if images is not None else open_case_images(case)
-    infos = lesion_infos(case, images.workspace)
-    oar, oar_warnings = oar_report(case, images.workspace, infos, oar_settings)
-    ev = evaluate(rule_sets, infos, facts, oar=oar, today=today, cutoff_months=cutoff_months,
-                  distance=distance_fn(case, images.workspace),
-                  unreviewed_candidates=len(case.candidates.unreviewed))
-    pending = [pending_text(len(case.candidates.unreviewed))] if case.candidates.unreviewed else []
-    return CaseCheck(ev, images.workspace, pending + list(images.warnings) + oar_warnings)
+    ev, oar_warnings = evaluate_case(case, rule_sets, images.workspace, facts, today=today,
+                                     cutoff_months=cutoff_months, oar_settings=oar_settings)
+    return CaseCheck(ev, images.workspace, list(images.warnings) + oar_warnings)

@@ -25,6 +25,9 @@ from typing import Callable, Iterable, Sequence
 from core.codes import LesionKind, Site, Treatability
 from core.rules.schema import Counting
 
+#: The site of a lesion whose site is neither proposed nor confirmed: per-organ criteria are then unknown.
+UNKNOWN_SITE = Site.UNKNOWN.value
+
 
 @dataclass(frozen=True)
 class LesionInfo:
@@ -42,6 +45,11 @@ class LesionInfo:
     volume_cc: float | None = None
     suv_max: float | None = None
     centroid_mm: tuple[float, float, float] | None = None
+    #: how the site was decided ("structure:LIVER", "ct-anatomy", "user", "unknown"), whether the user
+    #: confirmed it, and the sentence the summary shows
+    site_source: str = "user"
+    site_confirmed: bool = True
+    site_decided: str = ""
 
     @classmethod
     def from_lesion(cls, lesion, measurements=None) -> "LesionInfo":
@@ -57,6 +65,8 @@ class LesionInfo:
             volume_cc=getattr(m, "volume_cc", None),
             suv_max=getattr(m, "suv_max", None),
             centroid_mm=tuple(float(v) for v in centroid) if centroid is not None else None,
+            site_source=lesion.site_source_text, site_confirmed=bool(lesion.site_confirmed),
+            site_decided=lesion.site_decided_text,
         )
 
     def __post_init__(self) -> None:
@@ -79,6 +89,8 @@ class LesionInfo:
             "short_axis_mm": r(self.short_axis_mm, 1), "volume_cc": r(self.volume_cc, 2),
             "suv_max": r(self.suv_max, 2),
             "centroid_mm": None if self.centroid_mm is None else [round(v, 1) for v in self.centroid_mm],
+            "site_source": self.site_source, "site_confirmed": self.site_confirmed,
+            "site_decided": self.site_decided or ("chosen by the user" if self.site_source == "user" else ""),
         }
 
 

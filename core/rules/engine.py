@@ -16,7 +16,8 @@ from typing import Any, Iterable, Sequence
 
 from core.codes import Treatability
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS, Classification, classify
-from core.rules.counting import DistanceFn, LesionInfo, Unit, count_units, counted_lesions, counts_by_organ
+from core.rules.counting import (UNKNOWN_SITE, DistanceFn, LesionInfo, Unit, count_units, counted_lesions,
+                                 counts_by_organ)
 from core.rules.dates import Interval, interval
 from core.rules.facts import FIELD_BY_KEY, CaseFacts
 from core.rules.scores import scores
@@ -249,43 +250,87 @@ def _ids(units: Iterable[Unit]) -> list[str]:
     return [i for u in units for i in u.lesion_ids]
 
 
+def _over_range(low: int, high: int, op: str, threshold) -> bool | None:
+    """compare() for every count from low to high: its one outcome, or None when they differ."""
+    outcomes = {compare(v, op, threshold) for v in range(low, max(low, high) + 1)}
+    return outcomes.pop() if len(outcomes) == 1 else None
+
+
+def _site_unknown(lesions) -> list[str]:
+    return [m.id for m in lesions if m.site == UNKNOWN_SITE]
+
+
+def _unknown_text(ids: Sequence[str]) -> str:
+    return f"site unknown for {', '.join(ids)}: confirm or choose the site in the lesion table"
+
+
 def _count(c, rule_set, ctx, units):
     n = len(units)
-    ok = compare(n, c.op, c.threshold)
     unit = rule_set.counting.unit
+    unknown = _site_unknown(counted_lesions(ctx.lesions, rule_set.counting))
+    counting = rule_set.counting
+    low = n
+    if unknown and (not counting.count_brain or not counting.count_regional_nodes or unit == "sites"):
+        # a lesion of unknown site may be one that is not counted, or join a site already counted
+        known = [m for m in ctx.lesions if m.site != UNKNOWN_SITE]
+        low = min(n, len(count_units(known, counting, ctx.distance)))
+    ok = _over_range(low, n, c.op, c.threshold)
+    if ok is None:
+        return _result(c, UNKNOWN, n, _ids(units), f"{low} to {n} {c.unit or unit} counted "
+                       f"({threshold_text(c.op, c.threshold, c.unit)} allowed); {_unknown_text(unknown)}")
     return _result(c, PASS if ok else FAIL, n, _ids(units),
                    f"{n} {c.unit or unit} counted ({threshold_text(c.op, c.threshold, c.unit)} allowed)")
 
 
 def _per_organ(c, rule_set, ctx, units):
     counts: dict[str, list[Unit]] = {}
+    unknown_units = [u for u in units if u.organ == UNKNOWN_SITE]
     for u in units:
-        if c.sites and u.organ not in c.sites or u.organ in c.exclude_sites:
+        if u.organ == UNKNOWN_SITE or c.sites and u.organ not in c.sites or u.organ in c.exclude_sites:
             continue
         counts.setdefault(u.organ, []).append(u)
-    if not counts:
+    extra = len(unknown_units)  # each may lie in any organ, this criterion's or another
+    if not counts and not extra:
         return _result(c, PASS, 0, (), "no counted lesion in any organ")
-    worst = max(counts, key=lambda k: len(counts[k]))
-    bad = [k for k, v in counts.items() if not compare(len(v), c.op, c.threshold)]
+    outcome = {k: _over_range(len(v), len(v) + extra, c.op, c.threshold) for k, v in counts.items()}
+    bad = [k for k, ok in outcome.items() if ok is False]
+    worst = max(counts, key=lambda k: len(counts[k])) if counts else None
     if bad:
         lesions = [i for k in bad for i in _ids(counts[k])]
-        return _result(c, FAIL, len(counts[worst]), lesions,
+        return _result(c, FAIL, len(counts[bad[0]]), lesions,
                        "; ".join(f"{len(counts[k])} in {k}" for k in bad))
-    return _result(c, PASS, len(counts[worst]), _ids(counts[worst]), f"at most {len(counts[worst])} ({worst})")
+    unknown_ids = _ids(unknown_units)
+    if extra and (None in outcome.values() or _over_range(1, extra, c.op, c.threshold) is not True):
+        value = len(counts[worst]) if worst else 0
+        return _result(c, UNKNOWN, value, unknown_ids + (_ids(counts[worst]) if worst else []),
+                       _unknown_text(unknown_ids))
+    if worst is None:
+        return _result(c, PASS, extra, unknown_ids, f"at most {extra} in one organ, whatever the unknown sites")
+    reason = f"at most {len(counts[worst])} ({worst})"
+    if extra:
+        reason += f", within the limit even if {', '.join(unknown_ids)} (site unknown) were there too"
+    return _result(c, PASS, len(counts[worst]), _ids(counts[worst]), reason)
 
 
 def _organ_count(c, rule_set, ctx, units):
-    organs = list(dict.fromkeys(o for u in units for o in u.organs))
-    ok = compare(len(organs), c.op, c.threshold)
+    organs = list(dict.fromkeys(o for u in units for o in u.organs if o != UNKNOWN_SITE))
+    unknown_units = [u for u in units if all(o == UNKNOWN_SITE for o in u.organs)]
+    ok = _over_range(len(organs), len(organs) + len(unknown_units), c.op, c.threshold)
+    if ok is None:
+        return _result(c, UNKNOWN, len(organs), _ids(units), _unknown_text(_ids(unknown_units)))
     return _result(c, PASS if ok else FAIL, len(organs), _ids(units), ", ".join(organs) or "no organ")
 
 
 def _lesion(c, rule_set, ctx, units):
     counted = counted_lesions(ctx.lesions, rule_set.counting)
-    applies = [m for m in counted if (not c.sites or m.site in c.sites) and m.site not in c.exclude_sites]
+    by_site = bool(c.sites or c.exclude_sites)
+    # a lesion of unknown site may be one this criterion applies to: it passes or is unknown, never fails
+    maybe = [m for m in counted if by_site and m.site == UNKNOWN_SITE]
+    applies = [m for m in counted if (not c.sites or m.site in c.sites) and m.site not in c.exclude_sites
+               and m not in maybe] + maybe
     if not applies:
         return _result(c, PASS, None, (), "no lesion this criterion applies to")
-    failed, unknown, values = [], [], []
+    failed, unknown, values, site_unknown = [], [], [], []
     for m in applies:
         value = m.measure(c.measure)
         ok = None if value is None else compare(value, c.op, c.threshold)
@@ -297,24 +342,32 @@ def _lesion(c, rule_set, ctx, units):
                 ok = True
             elif ok is False and alt is None:
                 ok = None
-        if ok is None:
+        if ok is False and m in maybe:
+            site_unknown.append(m.id)
+        elif ok is None:
             unknown.append(m.id)
         elif not ok:
             failed.append(m.id)
     largest = max(values) if values else None
     if failed:
         return _result(c, FAIL, largest, failed, f"{', '.join(failed)} outside the limit")
-    if unknown:
-        return _result(c, UNKNOWN, largest, unknown, f"{', '.join(unknown)} not measured (no contour)")
+    if unknown or site_unknown:
+        reasons = ([f"{', '.join(unknown)} not measured (no contour)"] if unknown else []) + \
+            ([f"{', '.join(site_unknown)} outside the limit, but whether the criterion applies is unknown "
+              f"({_unknown_text(site_unknown)})"] if site_unknown else [])
+        return _result(c, UNKNOWN, largest, unknown + site_unknown, "; ".join(reasons))
     return _result(c, PASS, largest, [m.id for m in applies], f"largest {largest:.1f} {c.unit}")
 
 
 def _sites_allowed(c, rule_set, ctx, units):
     counted = counted_lesions(ctx.lesions, rule_set.counting)
-    outside = [m.id for m in counted if m.site not in c.threshold]
+    outside = [m.id for m in counted if m.site not in c.threshold and m.site != UNKNOWN_SITE]
+    unknown = [m.id for m in counted if m.site == UNKNOWN_SITE and UNKNOWN_SITE not in c.threshold]
     sites = sorted({m.site for m in counted})
     if outside:
         return _result(c, FAIL, ", ".join(sites), outside, f"{', '.join(outside)} outside the allowed sites")
+    if unknown:
+        return _result(c, UNKNOWN, ", ".join(sites), unknown, _unknown_text(unknown))
     return _result(c, PASS, ", ".join(sites) or "none", [m.id for m in counted])
 
 
@@ -374,8 +427,8 @@ def _interval(c, rule_set, ctx, units):
     if exempt:
         return _result(c, PASS, value, (), f"{text}, but exempt ({c.note or 'exemption'})")
     if exempt is None:
-        return _result(c, UNKNOWN, value, (), f"{text}; whether the exemption applies is unknown "
-                                            "(primary site unknown)")
+        why = "a lesion's site is unknown" if ctx.facts.get("primary_site") is not None else "primary site unknown"
+        return _result(c, UNKNOWN, value, (), f"{text}; whether the exemption applies is unknown ({why})")
     return _result(c, FAIL, value, (), text)
 
 
@@ -383,13 +436,15 @@ def _exempt(c, rule_set, ctx) -> bool | None:
     if not c.exempt_primary_sites:
         return False
     counted = counted_lesions(ctx.lesions, rule_set.counting)
-    in_sites = bool(counted) and all(m.site in c.exempt_lesion_sites for m in counted) \
-        if c.exempt_lesion_sites else True
+    in_sites = bool(counted) and all(m.site in c.exempt_lesion_sites or m.site == UNKNOWN_SITE
+                                     for m in counted) if c.exempt_lesion_sites else True
     if not in_sites:
         return False
     site = ctx.facts.get("primary_site")
     if site is None:
         return None
+    if c.exempt_lesion_sites and _site_unknown(counted) and site in c.exempt_primary_sites:
+        return None  # exempt only if the lesions of unknown site are in the exempt sites
     return site in c.exempt_primary_sites
 
 

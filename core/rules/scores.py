@@ -119,17 +119,26 @@ def _liver_metastases(lesions: Sequence[LesionInfo]) -> list[LesionInfo]:
     return [m for m in lesions if m.site == Site.LIVER.value and m.kind == LesionKind.METASTASIS.value]
 
 
+def _site_unknown_metastases(lesions: Sequence[LesionInfo]) -> list[LesionInfo]:
+    """Metastases whose site is neither proposed nor confirmed: each may be a liver one."""
+    return [m for m in lesions if m.site == Site.UNKNOWN.value and m.kind == LesionKind.METASTASIS.value]
+
+
 def fong_score(lesions: Sequence[LesionInfo], facts: CaseFacts, today: date) -> Score:
     """The Fong clinical risk score of the case (see the module docstring)."""
     liver = _liver_metastases(lesions)
+    maybe = _site_unknown_metastases(lesions)
     site = facts.get("primary_site")
     if site is not None and site != "colorectal":
         return _not_applicable(f"primary site {site}; the score is for colorectal liver metastases")
+    if not liver and maybe:  # they may be liver metastases: not "not applicable" on a guess
+        return Score(FONG_ID, FONG_TITLE, ScoreStatus.INCOMPLETE, None, FONG_MAXIMUM, (), FONG_SOURCE,
+                     f"no liver metastasis marked, but the site of {', '.join(m.id for m in maybe)} is unknown")
     if not liver:
         return _not_applicable("no liver metastasis marked")
     factors = (
-        _node_factor(facts), _dfi_factor(facts, today), _number_factor(liver), _cea_factor(facts),
-        _size_factor(liver),
+        _node_factor(facts), _dfi_factor(facts, today), _number_factor(liver, maybe), _cea_factor(facts),
+        _size_factor(liver, maybe),
     )
     unknown = [f.label for f in factors if f.points is None]
     known_points = sum(f.points for f in factors if f.points is not None)
@@ -171,8 +180,12 @@ def _dfi_factor(facts: CaseFacts, today: date) -> ScoreFactor:
                        f"{span.text()} from primary diagnosis to metastasis diagnosis", DFI_SHORT, "months")
 
 
-def _number_factor(liver: list[LesionInfo]) -> ScoreFactor:
+def _number_factor(liver: list[LesionInfo], maybe: Sequence[LesionInfo] = ()) -> ScoreFactor:
     n = len(liver)
+    if maybe and n <= 1 < n + len(maybe):  # the lesions of unknown site decide the point
+        return ScoreFactor("liver_tumours", "More than one liver tumour", n, None,
+                           f"unknown: {n} liver metastasis marked, site unknown for "
+                           f"{', '.join(m.id for m in maybe)}", "> 1 tumour")
     return ScoreFactor("liver_tumours", "More than one liver tumour", n, int(n > 1),
                        f"{n} liver metasta{'ses' if n != 1 else 'sis'} marked", "> 1 tumour")
 
@@ -185,9 +198,14 @@ def _cea_factor(facts: CaseFacts) -> ScoreFactor:
     return ScoreFactor("cea", label, value, int(value > 200), f"CEA {value:g} ng/ml", "CEA > 200", "ng/ml")
 
 
-def _size_factor(liver: list[LesionInfo]) -> ScoreFactor:
+def _size_factor(liver: list[LesionInfo], maybe: Sequence[LesionInfo] = ()) -> ScoreFactor:
     label = "Largest liver tumour > 5 cm"
     sizes = {m.id: m.measure("longest_diameter_mm") for m in liver}
+    big_maybe = [m.id for m in maybe if (m.measure("longest_diameter_mm") or 0.0) > 50.0]
+    known = [v for v in sizes.values() if v is not None]
+    if big_maybe and not any(v > 50.0 for v in known):  # more than 5 cm, and perhaps in the liver
+        return ScoreFactor("largest_liver_tumour", label, max(known) if known else None, None,
+                           f"unknown: {', '.join(big_maybe)} over 5 cm, site unknown", SIZE_SHORT, "mm")
     measured = [v for v in sizes.values() if v is not None]
     unmeasured = [k for k, v in sizes.items() if v is None]
     largest = max(measured) if measured else None

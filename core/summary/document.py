@@ -23,6 +23,8 @@ DISCLAIMER = ("Decision support only, not a treatment order: every verdict must 
 
 LESION_COLUMNS = (
     ("number", "#"), ("id", "ID"), ("label", "Label"), ("site", "Site"), ("laterality", "Side"),
+    # how the site was decided: proposed (from a structure or the CT), confirmed, or chosen by the user
+    ("site_decided", "Site decided"),
     # two diameters, named apart: the rule sets' size criteria use the 3D one; RECIST 1.1 (and the
     # lesion table in the gui) the axial one. The keys (JSON) stay as documented.
     ("kind", "Kind"), ("treatable", "Treatable"), ("longest_diameter_mm", "Longest 3D diameter (mm)"),

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.display import site_window, window_range
 from core.rules.case_check import CaseCheck
 from core.summary.document import build_summary
 from core.summary.images import axial_key_image, coronal_mip
 from core.summary.pdf import MAX_KEY_IMAGES, write_summary_pdf
 from core.summary.tables import write_lesion_csv, write_summary_json
 
-#: CT window (low, high HU) of the key image by site: lung, bone, else soft tissue.
-SOFT = (-160.0, 240.0)
-KEY_WINDOWS = {"lung": (-1350.0, 150.0), "bone": (-450.0, 1050.0)}
 
 
 def summary_pictures(case, workspace, summary: dict):
@@ -25,10 +23,16 @@ def summary_pictures(case, workspace, summary: dict):
     for row in summary["lesions"][:MAX_KEY_IMAGES]:
         lesion = case.lesions[row["id"]]
         grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
-        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), window=KEY_WINDOWS.get(row["site"], SOFT))
+        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), window=window_range(site_window(row["site"])))
         if pic is not None:
             key.append((row["number"], pic))
     return mip, key
+
+
+def summary_paths(out_dir: str | Path, stem: str = "summary") -> dict[str, Path]:
+    """The files write_summary writes into ``out_dir``: {"pdf", "json", "csv"} -> path."""
+    out_dir = Path(out_dir)
+    return {"pdf": out_dir / f"{stem}.pdf", "json": out_dir / f"{stem}.json", "csv": out_dir / f"{stem}-lesions.csv"}
 
 
 def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = True, json: bool = True,
@@ -53,11 +57,12 @@ def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = Tr
 
         summary = anonymise_summary(summary, policy, case, identifiers=image_identifiers(check.workspace))
     written = []
+    paths = summary_paths(out_dir, stem)
     if pdf:
         mip, key = summary_pictures(case, check.workspace, summary)
-        written.append(write_summary_pdf(summary, out_dir / f"{stem}.pdf", mip, key))
+        written.append(write_summary_pdf(summary, paths["pdf"], mip, key))
     if json:
-        written.append(write_summary_json(summary, out_dir / f"{stem}.json"))
+        written.append(write_summary_json(summary, paths["json"]))
     if csv:
-        written.append(write_lesion_csv(summary, out_dir / f"{stem}-lesions.csv"))
+        written.append(write_lesion_csv(summary, paths["csv"]))
     return written

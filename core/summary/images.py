@@ -7,7 +7,8 @@
 * :func:`axial_key_image`: the axial slice through a lesion's centre,
   cropped around it, with the lesion's mask on that slice.
 
-Assumes axial acquisitions (rows along x, columns along y), as the viewer does.
+Both are oriented as the viewer's views (core.orientation), for any acquisition (axial,
+sagittal, coronal or oblique).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.display import CT_MIP_RANGE, SOFT_TISSUE_WINDOW, window_range
 from core.lesions import Lesion
+from core.orientation import Plane, plane_layout, screen_patient_axes
 from core.volume import Volume
 
 
@@ -31,76 +34,80 @@ class Picture:
     label: str = ""
 
 
-def _axis_mm(volume: Volume, axis: int) -> np.ndarray:
-    """Patient coordinate (mm) of each index along ``axis`` (0: z, 1: y, 2: x), on the central line."""
-    n = volume.shape[axis]
-    centre = np.array(volume.shape, dtype=float) / 2
-    idx = np.tile(centre, (n, 1))
-    idx[:, axis] = np.arange(n)
-    xyz = volume.index_to_patient(idx)
-    return xyz[:, {0: 2, 1: 1, 2: 0}[axis]]
+def _screen_mm(volume: Volume, at, axis: int, flip: bool, patient_axis: int, lo: int, hi: int):
+    """Patient coordinate (mm, component ``patient_axis``) of the pixel centres ``lo``..``hi - 1``
+    along array ``axis`` through index ``at``, in screen order, and the signed step between two."""
+    idx = np.tile(np.asarray(at, dtype=float), (hi - lo + 1, 1))
+    idx[:, axis] = np.arange(lo, hi + 1)  # one index more, for the step of a single pixel
+    mm = volume.index_to_patient(idx)[:, patient_axis]
+    coords, step = mm[:-1], float(mm[1] - mm[0])
+    if flip:
+        coords, step = coords[::-1], -step
+    return coords, step
+
+
+def _extent(layout, volume: Volume, at, h: tuple[int, int], v: tuple[int, int]):
+    """The imshow extent (left, right, bottom, top) in patient mm of the screen-ordered pixels
+    ``h`` (columns) x ``v`` (rows) of ``layout``."""
+    right, down = screen_patient_axes(layout.plane)
+    hs, dh = _screen_mm(volume, at, layout.h_axis, layout.h_flip, right, *h)
+    vs, dv = _screen_mm(volume, at, layout.v_axis, layout.v_flip, down, *v)
+    return (float(hs[0] - dh / 2), float(hs[-1] + dh / 2), float(vs[-1] + dv / 2), float(vs[0] - dv / 2))
 
 
 def coronal_mip(volume: Volume) -> Picture:
-    """MIP over y (anterior-posterior): rows are z (head up), columns x (patient's right on the left)."""
+    """MIP over the anterior-posterior axis, as the coronal view shows it (core.orientation):
+    head at the top, the patient's right on the left."""
+    layout = plane_layout(volume, Plane.CORONAL)
     voxels = np.asarray(volume.voxels)
-    mip = voxels.max(axis=1).astype(np.float32)  # (z, x)
-    z = _axis_mm(volume, 0)
-    x = _axis_mm(volume, 2)
-    if z[0] < z[-1]:  # make row 0 the most superior
-        mip, z = mip[::-1], z[::-1]
-    if x[0] > x[-1]:  # LPS: x grows to the patient's left, shown on the right
-        mip, x = mip[:, ::-1], x[::-1]
+    mip = np.ascontiguousarray(layout.plane_to_screen(voxels.max(axis=layout.slice_axis))).astype(np.float32)
     if volume.unit == "SUVbw":
         vmin, vmax, cmap = 0.0, float(max(2.0, min(10.0, np.nanpercentile(mip, 99.9)))), "gray_r"
     elif volume.unit == "HU":
-        vmin, vmax, cmap = -200.0, 1300.0, "gray"
+        (vmin, vmax), cmap = CT_MIP_RANGE, "gray"
     else:
         vmin, vmax, cmap = float(np.nanmin(mip)), float(np.nanpercentile(mip, 99.5)), "gray"
-    dz, dx = abs(z[1] - z[0]) if len(z) > 1 else 1.0, abs(x[1] - x[0]) if len(x) > 1 else 1.0
-    extent = (x[0] - dx / 2, x[-1] + dx / 2, z[-1] - dz / 2, z[0] + dz / 2)
+    centre = np.array(volume.shape, dtype=float) / 2
+    extent = _extent(layout, volume, centre, (0, layout.n_h), (0, layout.n_v))
     label = "PET MIP (SUV)" if volume.unit == "SUVbw" else f"{volume.modality.value} MIP"
     return Picture(mip, extent, vmin, vmax, cmap, label=label)
 
 
 def axial_key_image(ct: Volume, lesion: Lesion, grid: Volume | None, centre_mm, half_mm: float = 40.0,
-                    window: tuple[float, float] = (-160.0, 240.0)) -> Picture | None:
-    """The CT slice through ``centre_mm`` (LPS), cropped to ±half_mm, with the lesion's mask on it."""
+                    window: tuple[float, float] = window_range(SOFT_TISSUE_WINDOW)) -> Picture | None:
+    """The axial slice (core.orientation, as the axial view shows it) through ``centre_mm`` (LPS),
+    cropped to ±half_mm, with the lesion's mask on it."""
     if centre_mm is None:
         return None
-    k, j, i = np.rint(ct.patient_to_index(np.asarray(centre_mm, dtype=float))).astype(int)
-    if not (0 <= k < ct.shape[0]):
+    layout = plane_layout(ct, Plane.AXIAL)
+    at = np.rint(ct.patient_to_index(np.asarray(centre_mm, dtype=float))).astype(int)
+    k = int(at[layout.slice_axis])
+    if not (0 <= k < ct.shape[layout.slice_axis]):
         return None
-    dy, dx = ct.pixel_spacing_mm
-    rj, ri = int(np.ceil(half_mm / dy)), int(np.ceil(half_mm / dx))
-    j0, j1 = max(j - rj, 0), min(j + rj + 1, ct.shape[1])
-    i0, i1 = max(i - ri, 0), min(i + ri + 1, ct.shape[2])
-    if j1 <= j0 or i1 <= i0:
-        return None
-    image = np.asarray(ct.voxels[k, j0:j1, i0:i1], dtype=np.float32)
+    spacing = ct.spacing_mm
+    bounds = {}
+    for axis in (layout.v_axis, layout.h_axis):
+        r = int(np.ceil(half_mm / spacing[axis]))
+        bounds[axis] = (max(int(at[axis]) - r, 0), min(int(at[axis]) + r + 1, ct.shape[axis]))
+        if bounds[axis][1] <= bounds[axis][0]:
+            return None
+    crop = [slice(None)] * 3
+    crop[layout.slice_axis] = k
+    for axis, (lo, hi) in bounds.items():
+        crop[axis] = slice(lo, hi)
+    plane = np.asarray(ct.voxels[tuple(crop)], dtype=np.float32)  # the remaining axes, in array order
+    image = np.ascontiguousarray(layout.plane_to_screen(plane))
     mask = None
     same_grid = (lesion.mask is not None and grid is not None and grid.info.series_uid == ct.info.series_uid
                  and grid.shape == ct.shape)
     if same_grid:
-        full_rows = np.zeros((j1 - j0, i1 - i0), dtype=bool)
-        m = lesion.mask
-        if m.offset[0] <= k < m.offset[0] + m.array.shape[0]:
-            plane = m.array[k - m.offset[0]]
-            a0, b0 = m.offset[1], m.offset[2]
-            ys, xs = np.nonzero(plane)
-            ys, xs = ys + a0 - j0, xs + b0 - i0
-            ok = (ys >= 0) & (ys < full_rows.shape[0]) & (xs >= 0) & (xs < full_rows.shape[1])
-            full_rows[ys[ok], xs[ok]] = True
-        mask = full_rows
-    x = ct.index_to_patient(np.array([[k, j, i0], [k, j, i1 - 1]], dtype=float))[:, 0]
-    y = ct.index_to_patient(np.array([[k, j0, i], [k, j1 - 1, i]], dtype=float))[:, 1]
-    if x[0] > x[1]:
-        image = image[:, ::-1]
-        mask = mask[:, ::-1] if mask is not None else None
-        x = x[::-1]
-    if y[0] > y[1]:  # anterior (small y) at the top
-        image = image[::-1]
-        mask = mask[::-1] if mask is not None else None
-        y = y[::-1]
-    extent = (x[0] - dx / 2, x[1] + dx / 2, y[1] + dy / 2, y[0] - dy / 2)
+        inside = np.zeros(plane.shape, dtype=bool)
+        first, second = [axis for axis in range(3) if axis != layout.slice_axis]
+        points = lesion.mask.indices()
+        points = points[points[:, layout.slice_axis] == k]
+        a, b = points[:, first] - bounds[first][0], points[:, second] - bounds[second][0]
+        ok = (a >= 0) & (a < inside.shape[0]) & (b >= 0) & (b < inside.shape[1])
+        inside[a[ok], b[ok]] = True
+        mask = np.ascontiguousarray(layout.plane_to_screen(inside))
+    extent = _extent(layout, ct, at, bounds[layout.h_axis], bounds[layout.v_axis])
     return Picture(image, extent, window[0], window[1], "gray", mask=mask)

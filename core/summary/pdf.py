@@ -28,8 +28,7 @@ from core.rules.engine import value_with_unit  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
 
 A4 = (8.27, 11.69)
-VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#ef6c00"}
-STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#ef6c00"}
+from core.display import STATUS_COLOURS, UNKNOWN_COLOUR, VERDICT_COLOURS  # noqa: E402,F401 (the panel's too)
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 #: A lesion-map number whose lesion has an organ-at-risk flag raised.
 OAR_FLAG_COLOUR = "#d32f2f"
@@ -205,7 +204,7 @@ def _page_overview(s: dict) -> tuple[Figure, int]:
         for label, value in chunk:
             fig.text(0.06 + col * 0.46, yy, label, fontsize=7.5, va="top", color="#333333")
             fig.text(0.31 + col * 0.46, yy, value, fontsize=7.5, va="top",
-                     color="#ef6c00" if value == "unknown" else "black")
+                     color=UNKNOWN_COLOUR if value == "unknown" else "black")
             yy -= 0.0155
     y -= 0.0155 * half + 0.02
     counts = s["counts"]
@@ -300,6 +299,16 @@ LESION_TABLE_WIDTHS = [0.03, 0.04, 0.10, 0.08, 0.09, 0.075, 0.085, 0.065, 0.06, 
 _C_FLAGS = LESION_TABLE_HEADERS.index("OAR flags")
 
 
+def sites_decided_lines(rows: list[dict], width: int = 160) -> list[str]:
+    """How each lesion's site was decided ("L1 liver: LIVER structure, 100% inside; confirmed"), wrapped;
+    [] when every site was chosen by the user."""
+    if all(r.get("site_source", "user") == "user" for r in rows):
+        return []
+    text = "Sites (* proposed, not confirmed by a user): " + " · ".join(
+        f"{r['id']} {r['site']}: {r.get('site_decided') or 'chosen by the user'}" for r in rows)
+    return textwrap.wrap(text, width)
+
+
 def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Picture]]) -> Figure:
     fig = _figure()
     _header(fig, s, "Lesions, lesion map and key images")
@@ -310,6 +319,7 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
     cells = []
     for r in rows[:MAX_TABLE_ROWS]:
         site = r["site"] + (f" ({r['laterality']})" if r.get("laterality") else "")
+        site += "" if r.get("site_confirmed", True) else "*"  # proposed, not confirmed: see the note below
         treat = {"yes": "yes", "no": "NO"}.get(r["treatable"], "not assessed")
         cells.append([r["number"], r["id"], site, r["kind"], treat,
                       _num(r["longest_diameter_mm"], 1), _num(r.get("longest_axial_diameter_mm"), 1),
@@ -333,7 +343,10 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
         fig.text(0.06, 0.925 - table_h - 0.004, DIAMETER_NOTE, fontsize=6, va="top", color="#444444")
     else:
         ax.text(0.5, 0.5, "No lesions marked", ha="center", fontsize=10)
-    top = 0.925 - table_h - 0.03
+    sites = sites_decided_lines(rows[:MAX_TABLE_ROWS])
+    if sites:
+        fig.text(0.06, 0.925 - table_h - 0.018, "\n".join(sites), fontsize=6, va="top", color="#1f3f6f")
+    top = 0.925 - table_h - 0.03 - 0.0095 * len(sites)
     if len(rows) > MAX_TABLE_ROWS:
         fig.text(0.06, top + 0.012, f"… and {len(rows) - MAX_TABLE_ROWS} more lesions (see the CSV)", fontsize=7)
     # lesion map

@@ -7,7 +7,7 @@ is shown in red beside the field and not emitted.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from core.errors import FactsError
 from core.rules.facts import FIELDS, FactField, FactKind, parse_fact
+from gui.panels.date_picker import add_calendar
 
 UNKNOWN_TEXT = "unknown"
+PROPOSED_TEXT = "proposed:"  # the unknown entry of a field the images suggest a value for
 
 
 class FactsForm(QWidget):
@@ -32,6 +34,7 @@ class FactsForm(QWidget):
         super().__init__(parent)
         self.setObjectName("facts_form")
         self._facts: dict = {}
+        self._proposals: dict = {}
         self._filling = False
         self.editors: dict[str, QWidget] = {}
         self.error_label = QLabel(self)
@@ -74,7 +77,45 @@ class FactsForm(QWidget):
             editor = edit
         editor.setObjectName(f"fact_{spec.key}")
         editor.setToolTip(spec.help or spec.label)
+        if spec.kind is FactKind.DATE:
+            add_calendar(editor)  # typed, or picked on a calendar
         return editor
+
+    # ------------------------------------------------------------ proposals
+    def set_proposals(self, proposals: dict) -> None:
+        """Values the software worked out (core.image_facts: modality and tracer of the loaded images).
+
+        A PROPOSAL: the field stays unknown (the rule sets see unknown) and its "unknown" entry reads
+        "proposed: PET-CT" in italics (the tooltip says why), until the user picks the value.
+        ``{}`` removes them (another case or patient)."""
+        self._proposals = dict(proposals)
+        for key, editor in self.editors.items():
+            if not isinstance(editor, QComboBox):
+                continue
+            proposed = self._proposals.get(key)
+            editor.setItemText(0, f"{PROPOSED_TEXT} {proposed}" if proposed else UNKNOWN_TEXT)
+            why = (f"{proposed} is proposed from the loaded images; the rule sets treat this fact as unknown "
+                   f"until you choose {proposed} (or another value) in the list") if proposed else None
+            editor.setItemData(0, why, Qt.ItemDataRole.ToolTipRole)
+            spec_tip = editor.property("fact_tooltip")
+            if spec_tip is None:
+                editor.setProperty("fact_tooltip", editor.toolTip())
+                spec_tip = editor.toolTip()
+            editor.setToolTip(f"{spec_tip}\n\n{why}" if why else spec_tip)
+            self._mark_proposal(key)
+
+    def proposal(self, key: str) -> str | None:
+        """The proposed value of a field that is still unknown, else None."""
+        editor = self.editors.get(key)
+        if not isinstance(editor, QComboBox) or editor.currentData() is not None:
+            return None
+        return self._proposals.get(key)
+
+    def _mark_proposal(self, key: str) -> None:
+        editor = self.editors[key]
+        font = editor.font()
+        font.setItalic(self.proposal(key) is not None)
+        editor.setFont(font)
 
     # ------------------------------------------------------------ model -> view
     def set_facts(self, facts: dict) -> None:
@@ -86,6 +127,7 @@ class FactsForm(QWidget):
                 if isinstance(editor, QComboBox):
                     found = editor.findData(parse_or_none(key, value))
                     editor.setCurrentIndex(max(found, 0))
+                    self._mark_proposal(key)
                 else:
                     editor.setText(fact_text(value))
                     editor.setStyleSheet("")
@@ -95,7 +137,9 @@ class FactsForm(QWidget):
 
     def value_text(self, key: str) -> str:
         editor = self.editors[key]
-        return editor.currentText() if isinstance(editor, QComboBox) else editor.text()
+        if isinstance(editor, QComboBox):
+            return UNKNOWN_TEXT if editor.currentData() is None else editor.currentText()
+        return editor.text()
 
     # ------------------------------------------------------------ view -> model
     def set_value(self, key: str, text: str) -> None:
@@ -111,6 +155,8 @@ class FactsForm(QWidget):
         if self._filling:
             return
         editor = self.editors[key]
+        if isinstance(editor, QComboBox):
+            self._mark_proposal(key)
         raw = editor.currentData() if isinstance(editor, QComboBox) else editor.text().strip() or None
         try:
             value = parse_fact(key, raw, "facts")

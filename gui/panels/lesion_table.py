@@ -8,18 +8,21 @@ yes -> no -> not assessed; the box shows partly checked while not assessed.
 Selecting a row selects the lesion and moves the three views to its centre.
 Above the table, the count per organ (core LesionSet.counts_by_site) is
 always shown. Measurements come from core.measure via the viewer model.
+A site only proposed (core.anatomy) shows in italics with "proposed" and its
+source in the tooltip; Confirm site (Y, or the button) accepts it.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
@@ -39,7 +42,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("ID", "Lesion id (never reused) and its colour in the views"),
     ("Label", "Name of the lesion: double-click to edit"),
-    ("Site", "Organ / site the lesion is counted under: double-click to choose"),
+    ("Site", "Organ / site the lesion is counted under. In italics: proposed (from an organ structure or "
+             "the CT), not yet confirmed; Y confirms it, double-click to choose another"),
     ("Side", "Laterality (paired organs)"),
     ("Kind", "Primary tumour or metastasis"),
     ("Treat", "Can be treated safely: yes / no / not assessed (a new lesion is not assessed). Click the box "
@@ -69,7 +73,12 @@ def counts_text(lesions: LesionSet) -> str:
         return "No lesions yet"
     parts = [f"{site.label} {counts[site.value]}" for site in Site if site.value in counts]
     total = sum(counts.values())
-    return f"{' · '.join(parts)} — {total} lesion{'s' if total != 1 else ''}"
+    proposed = sum(1 for lesion in lesions if lesion.site_proposed and lesion.site is not Site.UNKNOWN)
+    notes = ([f"{proposed} site{'s' if proposed != 1 else ''} proposed, not confirmed"] if proposed else []) \
+        + ([f"{counts[Site.UNKNOWN.value]} site{'s' if counts[Site.UNKNOWN.value] != 1 else ''} unknown"]
+           if Site.UNKNOWN.value in counts else [])
+    tail = f" ({'; '.join(notes)})" if notes else ""
+    return f"{' · '.join(parts)} — {total} lesion{'s' if total != 1 else ''}{tail}"
 
 
 def _number(value: float | None, digits: int) -> str:
@@ -168,6 +177,12 @@ class LesionTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(lesion)
+        if role == Qt.ItemDataRole.FontRole and col in (C_SITE, C_SIDE) and lesion.site_proposed:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and col in (C_SITE, C_SIDE) and lesion.site_proposed:
+            return QColor("#1f5fa8")  # proposed: blue italics (a confirmed site is plain text)
         return None
 
     def _text(self, lesion: Lesion, col: int, edit: bool):
@@ -176,7 +191,9 @@ class LesionTableModel(QAbstractTableModel):
         if col == C_LABEL:
             return lesion.label
         if col == C_SITE:
-            return lesion.site.value if edit else lesion.site.label
+            if edit:
+                return lesion.site.value
+            return f"{lesion.site.label}, proposed" if lesion.site_proposed else lesion.site.label
         if col == C_SIDE:
             return lesion.laterality.value if edit else (lesion.laterality.value or "—")
         if col == C_KIND:
@@ -213,7 +230,9 @@ class LesionTableModel(QAbstractTableModel):
 
     def _tooltip(self, lesion: Lesion) -> str:
         m = self.model.measure(lesion)
-        lines = [f"{lesion.id} {lesion.label}: {lesion.site_text}, {lesion.kind.value}"]
+        lines = [f"{lesion.id} {lesion.label}: {lesion.site_text}, {lesion.kind.value}",
+                 f"site {lesion.site_decided_text}" + (" (Y confirms it)" if lesion.site_proposed
+                                                       and lesion.site is not Site.UNKNOWN else "")]
         if m.longest_3d_diameter_mm is not None:
             lines.append(f"longest 3D diameter {m.longest_3d_diameter_mm:.1f} mm")
         if m.centroid_mm is not None:
@@ -277,7 +296,7 @@ class ChoiceDelegate(QStyledItemDelegate):
 
 
 class LesionPanel(QWidget):
-    """Counts per organ, the site given to new lesions, and the lesion table."""
+    """Counts per organ, the Confirm site button, and the lesion table."""
 
     def __init__(self, model: ViewerModel, editor: LesionEditor, parent: QWidget | None = None):
         super().__init__(parent)
@@ -288,12 +307,10 @@ class LesionPanel(QWidget):
         self.counts_label.setObjectName("lesion_counts_label")
         self.counts_label.setWordWrap(True)
         self.counts_label.setStyleSheet("font-weight: bold; padding: 2px;")
-        self.site_combo = QComboBox(self)
-        self.site_combo.setObjectName("new_lesion_site_combo")
-        self.site_combo.setToolTip("Site given to lesions you draw or segment next")
-        for site in Site:
-            self.site_combo.addItem(site.label, site.value)
-        self.site_combo.setCurrentIndex(self.site_combo.findData(editor.default_site.value))
+        # new lesions take the site proposed for them (never one left from an earlier lesion)
+        self.confirm_button = QPushButton("Confirm site (Y)", self)
+        self.confirm_button.setObjectName("confirm_site_button")
+        self.confirm_button.setToolTip("Confirm the site and side proposed for the selected lesion")
 
         self.table_model = LesionTableModel(model, editor, self)
         self.proxy = QSortFilterProxyModel(self)
@@ -322,8 +339,7 @@ class LesionPanel(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.counts_label, 1)
-        top.addWidget(QLabel("Site of new lesions:", self))
-        top.addWidget(self.site_combo)
+        top.addWidget(self.confirm_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -336,7 +352,7 @@ class LesionPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.table.clicked.connect(self._on_table_clicked)  # the selected row again: go back to it
         self.table_model.modelReset.connect(self._show_model_selection)
-        self.site_combo.currentIndexChanged.connect(self._on_site_combo_changed)
+        self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
         self._update_counts()
 
     def disconnect_model(self) -> None:
@@ -363,6 +379,7 @@ class LesionPanel(QWidget):
     # ------------------------------------------------------------- events
     def _update_counts(self) -> None:
         self.counts_label.setText(counts_text(self.model.lesions))
+        self._update_confirm_button()
 
     def _on_lesions_changed(self, event: LesionEvent) -> None:
         self._update_counts()
@@ -389,6 +406,7 @@ class LesionPanel(QWidget):
 
     def _on_model_selection(self, old, new) -> None:
         self._show_model_selection()
+        self._update_confirm_button()
 
     def _show_model_selection(self) -> None:
         with QSignalBlocker(self.table.selectionModel()):
@@ -401,5 +419,10 @@ class LesionPanel(QWidget):
                     self.table.scrollTo(index)
         self.table.viewport().update()
 
-    def _on_site_combo_changed(self, _index: int) -> None:
-        self.editor.default_site = Site.parse(self.site_combo.currentData())
+    def _on_confirm_button_clicked(self) -> None:
+        self.editor.confirm_selected_site()
+
+    def _update_confirm_button(self) -> None:
+        selected = self.model.selected
+        self.confirm_button.setEnabled(selected is not None and selected.site_proposed
+                                       and selected.site is not Site.UNKNOWN)

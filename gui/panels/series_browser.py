@@ -157,6 +157,9 @@ class SeriesBrowser(QWidget):
         n_rt = len(getattr(scan, "structure_sets", []) or [])
         if n_rt:
             parts.append(f"{n_rt} structure set{'s' if n_rt != 1 else ''}")
+        n_seg = len(getattr(scan, "segmentations", []) or [])
+        if n_seg:
+            parts.append(f"{n_seg} segmentation{'s' if n_seg != 1 else ''} (SEG)")
         n_skipped = len(scan.skipped)
         if n_skipped:
             parts.append(f"{n_skipped} file{'s' if n_skipped != 1 else ''} skipped (hover for reasons)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -28,83 +27,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.display import STATUS_COLOURS, UNKNOWN_COLOUR  # the summary PDF's too
+from core.display import VERDICT_TINTS as VERDICT_COLOURS  # light tints of the PDF's verdict colours
 from core.rules.engine import VERDICT_TEXT, CriterionResult, Evaluation
 from core.rules.facts import FIELD_BY_KEY
 from core.rules.scores import Score, ScoreStatus
 from core.review import review_colour, review_headline
 from core.rules.oar import settings_lines
 
-VERDICT_COLOURS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
 #: the rows before any lesion is marked: a red NOT ELIGIBLE on a scan nobody has read yet
 #: would read as a finding; the criteria underneath still show what the engine found
 NO_LESIONS_TEXT, NO_LESIONS_COLOUR = "NO LESIONS YET", "#eeeeee"
-STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 MIN_TREE_ROWS = 4  # rows of verdicts and criteria always in view (more would not fit 768 px)
 COLUMN_PADDING = 16  # px: the cell's margins around its text
-MIN_TITLE_WIDTH = 190  # px: the criterion column never shrinks below this (names wrap in 2-3 lines)
+MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
 SCORE_KEY = "score:"  # the key of a prognostic score's row ("score:fong-crs")
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
-
-
-class StayOpenMenu(QMenu):
-    """A menu of check boxes that stays open while the user ticks several (a click or Space/Return on a
-    checkable entry toggles it; a click outside or Esc closes the menu): it closed after each tick."""
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        action = self.actionAt(event.position().toPoint())
-        if action is not None and action.isCheckable() and action.isEnabled():
-            action.trigger()
-            return
-        super().mouseReleaseEvent(event)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        action = self.activeAction()
-        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and action is not None \
-                and action.isCheckable() and action.isEnabled():
-            action.trigger()
-            return
-        super().keyPressEvent(event)
-
-
-class WrapDelegate(QStyledItemDelegate):
-    """Rows as tall as their wrapped text in the width they have (a rule set's row spans the tree): with
-    one line per row, long criterion names and rule-set titles were cut off at the panel's edge."""
-
-    def __init__(self, tree: QTreeWidget):
-        super().__init__(tree)
-        self.tree = tree
-
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802
-        size = super().sizeHint(option, index)
-        text = index.data(Qt.ItemDataRole.DisplayRole)
-        if not text:
-            return size
-        tree = self.tree
-        item = tree.itemFromIndex(index)
-        depth, parent = 0, item.parent() if item is not None else None
-        while parent is not None:
-            depth, parent = depth + 1, parent.parent()
-        if item is not None and item.isFirstColumnSpanned():
-            width = min(tree.viewport().width(), tree.header().length()) - tree.indentation() * (depth + 1)
-        else:
-            width = tree.columnWidth(index.column()) - (tree.indentation() * (depth + 1) if index.column() == 0 else 0)
-        font = index.data(Qt.ItemDataRole.FontRole) or option.font
-        rect = QFontMetrics(font).boundingRect(0, 0, max(40, width - 14), 10_000,
-                                               int(Qt.TextFlag.TextWordWrap), str(text))
-        return QSize(size.width(), max(size.height(), rect.height() + 4))
-
-    def paint(self, painter, option, index) -> None:
-        """A spanned row wraps at the visible edge (it spans every column, wider than the panel)."""
-        item = self.tree.itemFromIndex(index)
-        if item is not None and item.isFirstColumnSpanned():
-            option = QStyleOptionViewItem(option)
-            right = self.tree.viewport().width() + self.tree.header().offset()
-            if option.rect.right() > right:
-                option.rect.setRight(right)
-        super().paint(painter, option, index)
 
 
 class VerdictPanel(QWidget):
@@ -122,7 +63,7 @@ class VerdictPanel(QWidget):
         self.picker.setText("Rule sets…")
         self.picker.setToolTip("Choose the rule sets to check (remembered)")
         self.picker.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu = StayOpenMenu(self.picker)
+        self.menu = QMenu(self.picker)
         self.rule_set_actions: dict[str, QAction] = {}
         for rs in rule_sets:
             action = QAction(f"{rs.id} — {rs.title}", self.menu)
@@ -134,6 +75,7 @@ class VerdictPanel(QWidget):
             self.menu.addAction(action)
             self.rule_set_actions[rs.id] = action
         self.picker.setMenu(self.menu)
+        self._menu_stays_open = StayOpenMenu(self.menu)  # tick several rule sets in one go
         self.oar_button = QToolButton(self)
         self.oar_button.setObjectName("oar_settings_button")
         self.oar_button.setText("OAR flags…")
@@ -173,11 +115,12 @@ class VerdictPanel(QWidget):
         self.tree.setObjectName("verdict_tree")
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setColumnCount(len(COLUMNS))
-        # criterion names wrap in their column (never cut off; each row's tooltip has the full text too)
-        self.tree.setUniformRowHeights(False)
+        # a criterion's name wraps onto more lines rather than being cut off ("Number of metastases
+        # at most 5 in total…" read "Number of metast…" in a 440 px dock); its tooltip has it too
         self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.tree.setItemDelegate(WrapDelegate(self.tree))
+        self.tree.setItemDelegateForColumn(0, WrapDelegate(self.tree))
         for col, width in enumerate((200, 70, 60, 100, 70)):
             self.tree.setColumnWidth(col, width)
         # the status column holds the criteria's pass / FAIL / unknown only: a rule set's row spans the
@@ -387,7 +330,6 @@ class VerdictPanel(QWidget):
             self.tree.setColumnWidth(0, max(MIN_TITLE_WIDTH, self.tree.viewport().width() - fixed))
         finally:
             self._fitting = False
-        self.tree.doItemsLayout()  # the rows' heights follow the wrapped text in the new widths
 
     def _text_width(self, col: int) -> int:
         fm = self.tree.fontMetrics()
@@ -403,10 +345,11 @@ class VerdictPanel(QWidget):
         self.fit_columns()
 
     # ------------------------------------------------------------ events
-    def _on_header_section_resized(self, *_args) -> None:
+    def _on_header_section_resized(self, index: int, *_args) -> None:
+        if index == 0:
+            self.tree.doItemsLayout()  # the names wrap to the new width: rows as tall as their lines
         if not self._fitting and self.isVisible():
             self._user_sized = True
-            self.tree.doItemsLayout()  # wrapped rows take the height the new width needs
 
     def _on_rule_set_toggled(self, _checked: bool) -> None:
         self.selection_changed.emit(self.selected_ids())
@@ -422,6 +365,52 @@ class VerdictPanel(QWidget):
         self.lesions_clicked.emit(ordered)
 
 
+class WrapDelegate(QStyledItemDelegate):
+    """Rows of the criterion column as tall as their name wrapped to the column's width (Qt's own
+    size hint does not know the width, so a wrapped name was cut to its first line)."""
+
+    def __init__(self, tree: QTreeWidget):
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint(option, index)
+        depth, parent = 0, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        if depth == 0:  # a rule set's row spans the tree: one line
+            return hint
+        width = self.tree.header().sectionSize(0) - (depth + 1) * self.tree.indentation() - COLUMN_PADDING
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        fm = QFontMetrics(option.font)
+        height = fm.boundingRect(QRect(0, 0, max(width, 20), 100000), int(Qt.TextFlag.TextWordWrap), text).height()
+        return QSize(hint.width(), max(hint.height(), height + 4))
+
+
+class StayOpenMenu(QObject):
+    """Keeps a menu of checkable actions open while the user ticks several (a click or Space / Enter
+    toggles the action under the pointer; Esc or a click outside closes the menu)."""
+
+    def __init__(self, menu: QMenu):
+        super().__init__(menu)
+        self.menu = menu
+        menu.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonRelease:
+            action = self.menu.actionAt(event.position().toPoint())
+        elif kind == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return,
+                                                                Qt.Key.Key_Enter):
+            action = self.menu.activeAction()
+        else:
+            return False
+        if action is None or not action.isCheckable() or not action.isEnabled():
+            return False
+        action.toggle()
+        return True  # handled: the menu stays open
+
+
 def _oar_text(ev: Evaluation) -> str:
     if ev.oar is None:
         return "Organs at risk: none loaded (import an RTSTRUCT): OAR flags unknown"
@@ -435,7 +424,7 @@ def _oar_text(ev: Evaluation) -> str:
                 unknown.add(f.reason)
     text = "OAR flags: " + ("; ".join(raised) if raised else "none")
     if unknown:
-        text += f"<br><span style='color:#e65100'>not checked: {'; '.join(sorted(unknown))}</span>"
+        text += f"<br><span style='color:{UNKNOWN_COLOUR}'>not checked: {'; '.join(sorted(unknown))}</span>"
     return text
 
 

@@ -2,7 +2,7 @@
 
 Top row: maximum-intensity projections of the CT (and of the PET, inverted
 grey as nuclear medicine shows it), coronal and sagittal, in the screen
-orientation of the main views (gui.orientation), each lesion numbered at its
+orientation of the main views (core.orientation), each lesion numbered at its
 centre. Below: one card per lesion with axial, coronal and sagittal crops
 through its centre and its contour. Clicking a number or a card selects the
 lesion and moves the three views there. Projections and crops come from
@@ -19,17 +19,17 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.contours import plane_axes, slice_outlines
+from core.display import CT_MIP_RANGE, site_window
 from core.lesion_map import lesion_centre_index, lesion_crop, mip
 from core.lesions import Lesion
 from core.volume import Volume
-from gui.orientation import Plane, plane_layout
+from core.orientation import Plane, plane_layout
 from gui.render import Window, gray_qimage, window_to_uint8
 from gui.screen_fit import fit_to_screen
 from gui.tools.overlay import lesion_color
 
-CT_MIP_WINDOW = Window.from_range(-200.0, 1300.0)
+CT_MIP_WINDOW = Window.from_range(*CT_MIP_RANGE)
 PET_MIP_WINDOW = Window.from_range(0.0, 8.0)
-CT_THUMB_WINDOW = Window(400, 40)
 THUMB_PX = 120
 _CLICK_RADIUS_PX = 14.0
 LETTER_COLOR = QColor(255, 200, 60)  # the orientation letters, as on the slice views
@@ -136,6 +136,8 @@ class LesionMapWindow(QWidget):
         self.setWindowTitle("OligoPlan — lesion map")
         self.main_window = main_window
         self.model = main_window.model
+        # the map shows one case's images: another case or patient closes it (the one per-case reset)
+        self.model.events.case_closed.connect(self._on_model_case_closed)
         layout = QVBoxLayout(self)
         self.mip_row = QHBoxLayout()
         layout.addLayout(self.mip_row, 3)
@@ -146,6 +148,19 @@ class LesionMapWindow(QWidget):
         self.cards: dict[str, QFrame] = {}
         # 1200 x 900 when the screen has room; on a 1024 x 768 screen that was larger than the screen
         fit_to_screen(self, 1200, 900, main_window.screen(), fraction=0.9)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Esc closes the map, as any viewer's pop-up window."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)
+
+    def _on_model_case_closed(self) -> None:
+        self.close()
+
+    def disconnect_model(self) -> None:
+        self.model.events.case_closed.disconnect(self._on_model_case_closed)
 
     def rebuild(self) -> None:
         """Recompute the projections and thumbnails from the shown images and lesions."""
@@ -225,7 +240,7 @@ class LesionMapWindow(QWidget):
         axis = layout.slice_axis
         crop = lesion_crop(base, lesion, centre, axis)
         if base.unit == "HU":  # lung and bone lesions in their own windows
-            window = {"lung": Window(1500, -600), "bone": Window(1500, 300)}.get(lesion.site.value, CT_THUMB_WINDOW)
+            window = Window(*site_window(lesion.site.value))
         else:
             window = Window.from_range(*np.percentile(crop.image(base), [1, 99.5]))
         gray = window_to_uint8(layout.plane_to_screen(crop.image(base)), window)

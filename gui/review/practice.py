@@ -17,12 +17,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.case import load_case
 from core.contours import slice_outlines
@@ -32,6 +31,7 @@ from core.practice import is_case_file, read_side, score_with_rules
 from core.practice_styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
 from core.scoring import Scorecard
 from core.volume import Volume
+from core.workspace import Workspace
 from gui.errors import error_boundary
 from gui.tools.overlay import outline_path
 from gui.view_labels import LabelKind
@@ -50,6 +50,7 @@ class PracticeSession:
     scorecard: Scorecard | None = None
     trainee: list[Lesion] = field(default_factory=list)
     facts: dict = field(default_factory=dict)  # the reference case's (the rule sets judge both sides with them)
+    base_series_uid: str = ""  # the images practised on: another series (patient) ends the practice
 
     @property
     def revealed(self) -> bool:
@@ -72,9 +73,34 @@ class PracticeController(QObject):
             view.extra_overlays.append(self.overlay)
             view.lesion_overlay.colour_for = self.feedback_colour
         self.model.events.lesions.connect(self._on_model_lesions)
+        self.model.events.volumes.connect(self._on_model_volumes)
 
     def disconnect_model(self) -> None:
         self.model.events.lesions.disconnect(self._on_model_lesions)
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    def ask_end(self, doing: str) -> bool:
+        """Before other images replace the practised ones: ask to end the practice. False = cancelled."""
+        if self.session is None:
+            return True
+        answer = QMessageBox.question(
+            self.window, "OligoPlan — end the practice?",
+            f"{doing} ends the practice on {self.session.source.name}: its reference and scorecard "
+            "belong to the images shown now and are closed.\n\nEnd the practice?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.end()
+        return True
+
+    def _on_model_volumes(self) -> None:
+        """Other images (another patient or series) are shown: the reference never goes over them."""
+        session, base = self.session, self.model.base
+        if session is not None and (base is None or base.info.series_uid != session.base_series_uid):
+            self.end()
+            self.window.show_message(f"Practice on {session.source.name} ended: other images are shown")
 
     @property
     def active(self) -> bool:
@@ -98,7 +124,7 @@ class PracticeController(QObject):
             if not is_case_file(path):
                 if self.model.base is None:
                     raise ScoringError(f"{path.name}: open the images the RTSTRUCT was drawn on first")
-                side = read_side(path, SimpleNamespace(primary=self.model.base))
+                side = read_side(path, Workspace.of_images(self.window.scan_result, self.model.base))
                 self._begin(path, side.lesions, dict(self.window.case_controller.case.facts))
                 return
             case = load_case(path)
@@ -116,7 +142,9 @@ class PracticeController(QObject):
             self._begin(pending, list(controller.case.lesions), dict(controller.case.facts))
 
     def _begin(self, source: Path, reference: list[Lesion], facts: dict) -> None:
-        self.session = PracticeSession(source, list(reference), facts=facts)
+        base = self.model.base
+        self.session = PracticeSession(source, list(reference), facts=facts,
+                                       base_series_uid=base.info.series_uid if base is not None else "")
         self.window.case_controller.new_case()  # the trainee's: empty, on the same images
         self.window.show_message(f"Practice on {source.name}: the reference lesions are hidden. "
                                  "Mark and contour every lesion, then Practice > Score")

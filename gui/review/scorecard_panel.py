@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.export_names import case_stem
 from core.lesion_map import lesion_centre_index
 from core.practice_styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
 from core.scorecard_report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
@@ -157,13 +158,21 @@ class ScorecardPanel(QWidget):
             model.set_cursor(centre)
 
     # ----------------------------------------------------------- export
+    def default_name(self, suffix: str) -> str:
+        """``<patient ID>_<study date>_scorecard.<suffix>`` of the practised images (core.export_names);
+        the save dialog asks before replacing a file."""
+        base = self.practice.model.base
+        return f"{case_stem(base.info if base is not None else None, 'scorecard', anonymise=False)}.{suffix}"
+
     def _choose_pdf(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the scorecard as PDF", "scorecard.pdf", "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the scorecard as PDF", self.default_name("pdf"),
+                                              "PDF (*.pdf)")
         if path:
             self.export_pdf(path if path.lower().endswith(".pdf") else path + ".pdf")
 
     def _choose_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the scorecard as CSV", "scorecard.csv", "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the scorecard as CSV", self.default_name("csv"),
+                                              "CSV (*.csv)")
         if path:
             self.export_csv(path if path.lower().endswith(".csv") else path + ".csv")
 

@@ -17,12 +17,22 @@ from PySide6.QtWidgets import (
 from core.review import ReviewState, Role, SignOff
 
 
+ROLE_PLACEHOLDER = "choose your role"
+
+
 def _role_combo(parent: QWidget, role: str) -> QComboBox:
+    """The roles of core.review.Role (a local title may be typed); no role chosen until the user picks
+    one: a default role put "medical physicist" in the audit trail of whoever did not look."""
     combo = QComboBox(parent)
     combo.setObjectName("role_combo")
     combo.setEditable(True)  # a local title is fine too
     combo.addItems([r.value for r in Role])
-    combo.setCurrentText(role or Role.MEDICAL_PHYSICIST.value)
+    combo.lineEdit().setPlaceholderText(ROLE_PLACEHOLDER)
+    if role:
+        combo.setCurrentText(role)
+    else:
+        combo.setCurrentIndex(-1)
+        combo.setEditText("")
     return combo
 
 
@@ -51,10 +61,11 @@ class UserDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
-        self._on_name_edit_text_changed(name)
+        self.role_combo.editTextChanged.connect(self._on_name_edit_text_changed)
+        self._on_name_edit_text_changed()
 
-    def _on_name_edit_text_changed(self, text: str) -> None:
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(text.strip()))
+    def _on_name_edit_text_changed(self, _text: str = "") -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.name and self.role))
 
     @property
     def name(self) -> str:
@@ -102,11 +113,12 @@ class SignOffDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
-        self._on_name_edit_text_changed(name)
+        self.role_combo.editTextChanged.connect(self._on_name_edit_text_changed)
+        self._on_name_edit_text_changed()
         self.comment_edit.setFocus()
 
-    def _on_name_edit_text_changed(self, text: str) -> None:
-        self.sign_button.setEnabled(bool(text.strip()))
+    def _on_name_edit_text_changed(self, _text: str = "") -> None:
+        self.sign_button.setEnabled(bool(self.name and self.role))  # a sign-off names who and as what
 
     @property
     def name(self) -> str:

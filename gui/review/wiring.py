@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from core.errors import ReviewError
-from core.review import ReviewState, default_user
+from core.review import ReviewState
 from gui.actions import make_review_actions
 from gui.errors import error_boundary
 from gui.review.history_panel import HistoryPanel
@@ -55,6 +55,7 @@ class ReviewWiring(QObject):
         self.history_dock.hide()
         self.scorecard_dock.hide()
         self.lesion_map_window = None
+        self.user_dialog: UserDialog | None = None  # the first start's question (ask_user_if_unknown)
         self._warned: set[int] = set()
         self._review = None
         self._build_menus()
@@ -66,6 +67,7 @@ class ReviewWiring(QObject):
         self.practice.disconnect_model()
         self._follow(None)
         if self.lesion_map_window is not None:
+            self.lesion_map_window.disconnect_model()
             self.lesion_map_window.close()
 
     def _build_menus(self) -> None:
@@ -102,9 +104,22 @@ class ReviewWiring(QObject):
     # -------------------------------------------------------------- user
     @property
     def user(self) -> tuple[str, str]:
-        """(name, role) from the settings; the login name until a name is entered."""
-        name = self.settings.get(USER_NAME).strip()
-        return (name or default_user()), self.settings.get(USER_ROLE).strip()
+        """(name, role) from the settings; empty until the user gives them (asked at the first start).
+
+        Never the login name: on shared workstations and containers that put "root" in the audit trail."""
+        return self.settings.get(USER_NAME).strip(), self.settings.get(USER_ROLE).strip()
+
+    def ask_user_if_unknown(self) -> UserDialog | None:
+        """At start-up: when the name or role is not known yet, ask for them (window-modal, not blocking
+        the start; answered, they are kept and recorded from then on). Returns the dialog shown, if any."""
+        name, role = self.user
+        if name and role:
+            return None
+        dialog = UserDialog(name, role, self.window)
+        dialog.accepted.connect(lambda: self.set_user(dialog.name, dialog.role))
+        dialog.open()
+        self.user_dialog = dialog
+        return dialog
 
     def _ask_user(self) -> bool:
         dialog = UserDialog(self.settings.get(USER_NAME), self.settings.get(USER_ROLE), self.window)
@@ -142,7 +157,7 @@ class ReviewWiring(QObject):
             QMessageBox.information(self.window, "Sign off", f"{self.case.review.status_text()}.\n\n"
                                     "Any change reopens it as a draft; it is then reviewed and approved again.")
             return
-        if not self.settings.get(USER_NAME).strip() and not self._ask_user():
+        if not all(self.user) and not self._ask_user():
             return
         name, role = self.user
         dialog = SignOffDialog(self.state, self.case.review.signoffs, name, role,
@@ -189,6 +204,8 @@ class ReviewWiring(QObject):
 
     def _update_actions(self) -> None:
         active = self.practice.active
+        if not active:
+            self.scorecard_dock.hide()  # ended, also by other images being shown
         self.actions.score_practice.setEnabled(active)
         self.actions.end_practice.setEnabled(active)
         self.actions.sign_off.setEnabled(not active)

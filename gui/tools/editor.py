@@ -9,23 +9,32 @@ core.contours; this module only decides *which* lesion an edit goes to:
 * the eraser erases from the selected lesion, or from every lesion it
   touches when none is selected;
 * a lesion erased down to nothing keeps its marker if it has one, otherwise
-  it is deleted (in the same undo step).
+  it is deleted (in the same undo step);
+* every new lesion takes the site and side core.anatomy proposes for it (from
+  the organ structures shown, else the CT), marked proposed until the user
+  confirms it (:meth:`confirm_site`); never a site left from another lesion.
 """
 
 from __future__ import annotations
 
-import re
+import logging
+from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from core.codes import Site
+from core.anatomy import propose_site
+from core.anatomy.ct_anatomy import ct_anatomy
+from core.codes import Site, SiteSource
 from core.contours import gaps, interpolate_mask, paint_slice
+from core.lesion_labels import is_site_label, new_label
 from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion, UpdateLesion
 from core.segment_record import SegmentRecord
 from core.volume import Volume
 from gui.undo import UndoStack
 from gui.viewer_model import ViewerModel
+
+log = logging.getLogger(__name__)
 
 BRUSH_LIMITS_MM = (0.5, 50.0)
 BRUSH_STEP = 1.25
@@ -50,7 +59,9 @@ class LesionEditor(QObject):
         super().__init__(parent)
         self.model = model
         self.undo = undo
-        self.default_site = Site.OTHER
+        #: () -> (structures, ct, pet) that place new lesions; set by the window (None: CT of the views only)
+        self.site_context: Callable[[], tuple] | None = None
+        model.events.volumes.connect(self._on_model_volumes)
         self._brush_radius_mm = float(np.clip(brush_radius_mm, *BRUSH_LIMITS_MM))
 
     # ------------------------------------------------------------------ brush
@@ -77,27 +88,90 @@ class LesionEditor(QObject):
         return self.model.base
 
     def new_label(self, site: Site | str) -> str:
-        """'<Site> n' with the smallest n not used by another lesion of that site."""
-        site = Site.parse(site)
-        used = {lesion.label for lesion in self.model.lesions}
-        n = 1
-        while f"{site.label} {n}" in used:
-            n += 1
-        return f"{site.label} {n}"
+        """'<Site> n' with the smallest n not used by another lesion ('Lesion n' when the site is
+        unknown; core.lesion_labels)."""
+        return new_label(site, (lesion.label for lesion in self.model.lesions))
+
+    def disconnect_model(self) -> None:
+        self.model.events.volumes.disconnect(self._on_model_volumes)
+
+    # --------------------------------------------------------------- sites
+    def _on_model_volumes(self) -> None:
+        base = self.model.base
+        if base is not None and base.modality.value == "CT":  # build the CT's anatomy off the GUI thread
+            QThreadPool.globalInstance().start(lambda: _warm_up(base))
+
+    def proposed(self, lesion: Lesion) -> Lesion:
+        """``lesion`` with the site and side core.anatomy proposes (site unknown when it cannot)."""
+        structures, ct, pet = self.site_context() if self.site_context is not None else ((), None, None)
+        if ct is None and pet is None:
+            base = self.model.base
+            ct = base if base is not None and base.modality.value == "CT" else None
+        where = lesion.mask if lesion.mask is not None else lesion.point_mm
+        grid = self.model.grid_for(lesion.mask) if lesion.mask is not None else None
+        try:
+            proposal = propose_site(where, grid, structures=structures, ct=ct, pet=pet)
+        except (ValueError, IndexError, MemoryError) as exc:  # no proposal: the site stays unknown, say why
+            log.warning("site proposal for %s failed: %s", lesion.id, exc)
+            self.message.emit(f"No site could be proposed for {lesion.id}: choose it in the lesion table")
+            return lesion.with_changes(site=Site.UNKNOWN, site_source=SiteSource.UNKNOWN, site_confirmed=False,
+                                       site_detail="no proposal could be made")
+        return lesion.with_proposal(proposal)
+
+    def _reproposed(self, old: Lesion, new: Lesion) -> Lesion:
+        """A lesion whose contour changed while its site was only proposed: proposed again (the
+        automatic label follows a new site)."""
+        if new.site_confirmed or new.mask == old.mask:
+            return new
+        again = self.proposed(new)
+        if again.site != old.site and is_site_label(old.label, old.site):
+            again = again.with_changes(label=self.new_label(again.site))
+        return again
+
+    def confirm_site(self, lesion_id: str) -> bool:
+        """Confirm the proposed site (and side) of a lesion (one undo step); False when it was not proposed."""
+        lesion = self.model.lesions[lesion_id]
+        if lesion.site_confirmed:
+            return False
+        if lesion.site is Site.UNKNOWN:
+            self.message.emit(f"{lesion.label}: no site was proposed; choose it in the lesion table")
+            return False
+        self.undo.push_command(UpdateLesion(self.model.lesions, lesion.with_site_confirmed(),
+                                            f"Confirm site of {lesion.label}"))
+        self.message.emit(f"{lesion.label}: {lesion.site_text} confirmed")
+        return True
+
+    def confirm_selected_site(self) -> bool:
+        """Confirm the selected lesion's proposed site (the Confirm site key)."""
+        selected = self.model.selected
+        if selected is None:
+            self.message.emit("Select a lesion whose proposed site you confirm")
+            return False
+        if selected.site_confirmed:
+            self.message.emit(f"{selected.label}: its site is already confirmed")
+            return False
+        return self.confirm_site(selected.id)
 
     # ------------------------------------------------------------------- adds
     def add_lesion(self, *, mask: LesionMask | None = None, point_mm=None, select: bool = True,
                    text: str = "", segmentation: SegmentRecord | None = None) -> Lesion:
         lesions = self.model.lesions
-        lesion = Lesion(id=lesions.new_id(), label=self.new_label(self.default_site),
-                        site=self.default_site, point_mm=point_mm, mask=mask, segmentation=segmentation)
+        lesion = Lesion(id=lesions.new_id(), label="", site=Site.UNKNOWN, point_mm=point_mm, mask=mask,
+                        segmentation=segmentation)
+        lesion = self.proposed(lesion)
+        lesion = lesion.with_changes(label=self.new_label(lesion.site))
         command = AddLesion(lesions, lesion)
         if text:
             command.text = text
         self.undo.push_command(command)
         if select:
             self.model.set_selected(lesion.id)
-        self.message.emit(f"Added {lesion.id} ({lesion.label}); set its site in the lesion table")
+        if lesion.site is Site.UNKNOWN:
+            self.message.emit(f"Added {lesion.id} ({lesion.label}): site unknown ({lesion.site_detail}); "
+                              "choose it in the lesion table")
+        else:
+            self.message.emit(f"Added {lesion.id} ({lesion.label}): {lesion.site_text} proposed "
+                              f"({lesion.site_detail}); press Y to confirm it")
         return lesion
 
     def paint(self, axis: int, index: int, region: np.ndarray, region_offset=(0, 0), *,
@@ -119,7 +193,7 @@ class LesionEditor(QObject):
             return self.add_lesion(mask=new, text=f"{what} new lesion")
         if new == old:
             return target
-        updated = target.with_changes(mask=new)
+        updated = self._reproposed(target, target.with_changes(mask=new))
         self.undo.push_command(UpdateLesion(self.model.lesions, updated, f"{what} on {target.label}"))
         self.message.emit(f"Added to {target.id} ({target.label}); press N to start a new lesion")
         return updated
@@ -176,9 +250,11 @@ class LesionEditor(QObject):
             self.message.emit(str(exc))
             return False
         if "site" in changes and "label" not in changes and new.site != lesion.site \
-                and re.fullmatch(rf"{re.escape(lesion.site.label)} \d+", lesion.label):
+                and is_site_label(lesion.label, lesion.site):
             new = new.with_changes(label=self.new_label(new.site))
         if new == lesion:
+            if {"site", "laterality"} & set(changes) and lesion.site_proposed:
+                return self.confirm_site(lesion_id)  # the proposed site chosen again: that confirms it
             return False
         field = next(iter(changes))
         self.undo.push_command(UpdateLesion(self.model.lesions, new, f"Change {field} of {lesion.label}"))
@@ -224,3 +300,12 @@ class LesionEditor(QObject):
                                             f"Interpolate {lesion.label}"))
         self.message.emit(f"Filled {n} slice(s) of {lesion.label}")
         return True
+
+
+def _warm_up(ct: Volume) -> None:
+    """Build the CT anatomy the site proposals sample (a failure here is retried, and reported, when a
+    lesion is added)."""
+    try:
+        ct_anatomy(ct)
+    except Exception:  # noqa: BLE001 - a worker thread must not raise; the first proposal says what failed
+        log.exception("building the CT anatomy for site proposals failed")

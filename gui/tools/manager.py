@@ -56,6 +56,16 @@ class ToolManager(QObject):
         self.last_axis = 0  # plane last drawn on, for interpolation
         self._pending = False
         self._acceptable = False
+        model.events.case_closed.connect(self._on_model_case_closed)
+
+    def disconnect_model(self) -> None:
+        self.model.events.case_closed.disconnect(self._on_model_case_closed)
+
+    def _on_model_case_closed(self) -> None:
+        """Another case or patient: no preview, outline or brush stroke of the old one carries over."""
+        for tool in self.tools.values():
+            tool.cancel()
+        self.notify()
 
     def dialog_parent(self) -> QWidget | None:
         return self._parent

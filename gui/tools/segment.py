@@ -21,6 +21,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from core.contours import slice_outlines
+from core.errors import SegmentationError
 from core.lesions import LesionMask
 from core.segment import SegmentParams
 from core.segment_record import SegmentRecord
@@ -34,6 +35,9 @@ from gui.view_labels import LabelKind
 if TYPE_CHECKING:  # pragma: no cover
     from gui.slice_view import SliceView
 
+
+#: what to try after a click-segment found nothing (the status bar, after core's reason)
+SEGMENT_HINT = "try its centre, lower % SUVmax or Polygon/Brush"
 
 #: the label over a click-segment preview
 PREVIEW_TEXT = "Enter accepts · Esc rejects"
@@ -76,13 +80,23 @@ class SegmentTool(Tool):
         return Workspace(folder=Path("."), scan=None, primary=base, pet=pet)
 
     def segment(self, seed_mm) -> LesionMask | None:
-        """Segment at a patient point and show the preview (errors become a dialog)."""
+        """Segment at a patient point and show the preview.
+
+        Nothing to segment at the click (core's SegmentationError) is a status-bar message with what to
+        try, not a dialog: a miss is part of the work, not an error. Other failures are a dialog.
+        """
         ws = self.workspace()
         if ws is None:
             return None
         self.cancel()
         with error_boundary(self.manager.dialog_parent(), "Segmenting at the click"):
-            result = ws.segment_lesion(seed_mm, self.params)
+            try:
+                result = ws.segment_lesion(seed_mm, self.params)
+            except SegmentationError as exc:
+                # what to try first: a narrow status bar cuts the end (the whole text is its tooltip)
+                self.editor.message.emit(f"No lesion here: {SEGMENT_HINT} ({exc})")
+                self.changed()
+                return None
             self._preview, self._record = result.mask, result.record
             self._seed_mm = tuple(float(v) for v in seed_mm)
             self.editor.message.emit(

@@ -93,6 +93,7 @@ class LesionWiring(QObject):
         a.delete_lesion.triggered.connect(self.editor.delete_selected)
         a.cycle_treatable.triggered.connect(self.editor.cycle_treatable_selected)
         a.new_lesion.triggered.connect(self._on_new_lesion_triggered)
+        a.confirm_site.triggered.connect(self.editor.confirm_selected_site)
         a.interpolate.triggered.connect(lambda: self.editor.interpolate_selected(self.tools.last_axis))
         a.brush_smaller.triggered.connect(self.editor.brush_smaller)
         a.brush_larger.triggered.connect(self.editor.brush_larger)

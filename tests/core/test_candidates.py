@@ -126,13 +126,18 @@ def test_accept_makes_a_lesion_with_its_segmentation_undo_removes_it(detected):
 
 
 def test_unknown_site_proposal_is_never_a_guessed_site(detected):
+    from dataclasses import replace
+
     case = load_case(detected[0])
-    lesion = lesion_from_candidate(case.candidates["C2"], "L99")
-    # site "unknown" (no organ proposal yet): the lesion says so in its notes; with issue 13's Site.UNKNOWN
-    # it reads as unknown, here it is "other" with the note
-    assert lesion.site.value in ("unknown", "other")
-    if lesion.site.value == "other":
-        assert lesion.notes.startswith("site not proposed (unknown): confirm it.")
+    cand = case.candidates["C2"]
+    # the candidate's site comes from core.anatomy (organ structures, else the CT): a proposal, not a choice
+    lesion = lesion_from_candidate(cand, "L99")
+    assert (lesion.site.value, lesion.laterality.value, lesion.site_source_text) == \
+        (cand.site, cand.side, cand.site_source)
+    assert lesion.site_proposed and cand.site_source != "user"
+    # a candidate nothing could place: its lesion's site is "unknown" (counted as unknown), still to choose
+    unplaced = lesion_from_candidate(replace(cand, site="unknown", site_source="unknown"), "L98")
+    assert unplaced.site.value == "unknown" and unplaced.site_proposed
 
 
 def test_decisions_are_saved_and_reopened(detected, tmp_path):

@@ -102,7 +102,7 @@ def test_score_bad_tolerance_names_the_option_and_exits_2(capsys, case_file, val
 def test_score_a_folder_instead_of_a_file_says_so(capsys, case_file, tmp_path):
     rc, _, err = oligoplan(capsys, "score", case_file, tmp_path)
     assert rc == 2
-    assert_one_line_error(err, "TRAINEE", str(tmp_path), "is a folder", "RTSTRUCT file in it")
+    assert_one_line_error(err, "TRAINEE", str(tmp_path), "is a folder", "RTSTRUCT or SEG file in it")
 
 
 # ---------------------------------------------------------------- segment
@@ -208,7 +208,7 @@ def _readme_rows() -> dict[str, set[str]]:
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     rows = {}
     for line in text.splitlines():
-        m = re.match(r"\| `oligoplan ([a-z]+(?: [a-z]+)?) ([^`]*)` \|", line)
+        m = re.match(r"\| `oligoplan ([a-z][a-z-]*(?: [a-z]+)?) ([^`]*)` \|", line)  # open-dicom
         if m:
             command = m.group(1)
             options = set(re.findall(r"(--[a-z][a-z0-9-]*)", m.group(2)))

@@ -40,7 +40,8 @@ def test_json_document_has_exactly_the_documented_shape(case_folder):
     done = inspect(case_folder, "--json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    assert set(doc) == {"series", "structure_sets", "skipped"}
+    assert set(doc) == {"series", "structure_sets", "segmentations", "skipped"}
+    assert doc["segmentations"] == []  # issue 18: listed beside structure sets (none here)
     (series,) = doc["series"]
     assert set(series) == SERIES_KEYS
     assert series["modality"] == "CT"

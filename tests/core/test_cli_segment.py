@@ -38,9 +38,11 @@ def test_segment_creates_then_extends_a_case(tmp_path, truth):
     assert doc["case"] == str(case)
     assert [l["id"] for l in doc["lesions"]] == ["L1", "L2"]
     row = doc["lesions"][0]
-    assert set(row) == {"id", "site", "kind", "volume_cc", "centroid_mm", "longest_axial_diameter_mm",
-                        "longest_3d_diameter_mm", "short_axis_mm", "hu_mean", "suv_max", "suv_mean", "suv_peak"}
+    assert set(row) == {"id", "site", "side", "site_source", "kind", "volume_cc", "centroid_mm",
+                        "longest_axial_diameter_mm", "longest_3d_diameter_mm", "short_axis_mm", "hu_mean",
+                        "suv_max", "suv_mean", "suv_peak"}
     assert row["site"] == "liver" and row["kind"] == "metastasis"
+    assert row["site_source"] == "user" and row["side"] == ""  # --site: the user's choice, nothing proposed
     assert row["suv_max"] > 5  # the folder holds a PET
     assert abs(row["centroid_mm"][0] - truth["L1"]["centre_mm"][0]) < 2
 
@@ -51,6 +53,8 @@ def test_segment_creates_then_extends_a_case(tmp_path, truth):
     assert [l.site.value for l in load_case(case).lesions] == ["liver", "liver", "bone"]
     # segmenting proposes lesions; nobody assessed whether they can be treated (issue 12)
     assert [l.treatable.value for l in load_case(case).lesions] == ["not assessed"] * 3
+    # labelled as the lesion tools of the window label them (core.lesion_labels), not by their ids
+    assert [l.label for l in load_case(case).lesions] == ["Liver 1", "Liver 2", "Bone 1"]
 
 
 def test_seed_outside_the_image_exits_2_and_saves_nothing(tmp_path, truth):

@@ -8,7 +8,7 @@ from core.case import load_case
 from core.segment_record import SegmentMethod
 from tests.core.test_cli_segment import PHANTOM, oligoplan, seed, truth  # noqa: F401 (fixture)
 
-ROW_KEYS = {"id", "site", "kind", "volume_cc", "centroid_mm", "longest_axial_diameter_mm",
+ROW_KEYS = {"id", "site", "side", "site_source", "kind", "volume_cc", "centroid_mm", "longest_axial_diameter_mm",
             "longest_3d_diameter_mm", "short_axis_mm", "hu_mean", "suv_max", "suv_mean", "suv_peak"}
 
 

@@ -117,8 +117,8 @@ BAD_FILES = {
                                  "lesions": [{"id": "L1", "site": "spleen", "point_mm": [0, 0, 0]}]}),
                      "lesions[0].site: unknown site 'spleen'"),
     "treatable as text": (json.dumps({"schema": "oligoplan.case", "schema_version": 2, "images": [],
-                                      "lesions": [{"id": "L1", "treatable": "no", "point_mm": [0, 0, 0]}]}),
-                          "lesions[0].treatable: expected true or false, found text 'no'"),
+                                      "lesions": [{"id": "L1", "treatable": "false", "point_mm": [0, 0, 0]}]}),
+                          "lesions[0].treatable: unknown treatability 'false'"),
     "mask outside the grid": (json.dumps({"schema": "oligoplan.case", "schema_version": 2, "images": [], "lesions": [
         {"id": "L1", "mask": {"series_uid": "1.2", "grid_shape": [4, 4, 4], "offset": [3, 0, 0],
                               "shape": [2, 1, 1], "rle": [0, 2]}}]}),

@@ -65,12 +65,12 @@ def test_the_summary_dialog_writes_the_anonymised_choices(rules_window, qtbot, t
     seen: list = []
     _answer(monkeypatch, qtbot, tmp_path / "anon", author=author, keep=keep, seen=seen)
     w.rules_wiring.actions.export_summary.trigger()
-    doc = json.loads((tmp_path / "anon" / "summary.json").read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "anon" / "anonymised_summary.json").read_text(encoding="utf-8"))
     assert HISTOLOGY in seen[0]  # shown for review
     assert doc["author"] == author
     assert doc["anonymisation"]["author"] == ("replaced by the name given at export" if author else "left out")
     assert doc["anonymisation"]["free_text"].startswith("kept" if keep else "left out")
-    csv = (tmp_path / "anon" / "summary-lesions.csv").read_text(encoding="utf-8")
+    csv = (tmp_path / "anon" / "anonymised_summary-lesions.csv").read_text(encoding="utf-8")
     assert "Smithers" not in csv and "Smithers liver" not in json.dumps(doc)  # the label is generic
     # the histology as reviewed (the user's call), or left out
     assert doc["facts"]["histology"] == (HISTOLOGY if keep else "[free text left out]")

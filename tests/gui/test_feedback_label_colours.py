@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from core.practice_styles import EXTRA, TRAINEE
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.tools.overlay import lesion_color
 from gui.tools.segment import PREVIEW_TEXT
 from gui.view_labels import LabelKind

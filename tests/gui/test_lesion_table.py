@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
 
 from core.audit import AuditAction
 from core.codes import Site, Treatability
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.panels.lesion_table import C_ID, C_LABEL, C_SIDE, C_SITE, C_TREAT, C_VOL, counts_text
 from gui.tools.overlay import lesion_color
 from tests.gui.test_lesion_tools import SQUARE, ct_win, draw_polygon, key  # noqa: F401 (fixture)
@@ -74,31 +74,36 @@ def test_rows_show_ids_colours_and_measurements(two):
 
 def test_relabel_in_place_and_undo_reverts_it(two, qtbot):
     panel = two.lesion_panel
+    named = two.model.lesions["L1"].label  # named after its proposed site ("Bone 1")
     edit_text(qtbot, panel, "L1", C_LABEL, "Segment VII")
     assert two.model.lesions["L1"].label == "Segment VII"
     assert panel.cell_text("L1", C_LABEL) == "Segment VII"
     key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert two.model.lesions["L1"].label == "Other 1"
-    assert panel.cell_text("L1", C_LABEL) == "Other 1"
+    assert two.model.lesions["L1"].label == named
+    assert panel.cell_text("L1", C_LABEL) == named
     edit_text(qtbot, panel, "L1", C_LABEL, "   ")  # an empty label is refused
-    assert two.model.lesions["L1"].label == "Other 1"
+    assert two.model.lesions["L1"].label == named
 
 
 def test_site_edit_updates_counts_and_the_default_label_follows(two, qtbot):
     panel = two.lesion_panel
-    assert panel.counts_label.text() == "Other 2 — 2 lesions"
-    assert two.lesion_count_label.text() == "Other 2 — 2 lesions"  # status bar: always visible
+    # the synthetic CT: L1 lies in its dense (bone-like) body, L2 partly outside the body outline
+    assert two.model.lesions["L1"].label == "Bone 1" and two.model.lesions["L2"].label == "Lesion 1"
+    expected = "Bone 1 · Unknown 1 — 2 lesions (1 site proposed, not confirmed; 1 site unknown)"
+    assert panel.counts_label.text() == expected
+    assert two.lesion_count_label.text() == expected  # status bar: always visible
     choose(qtbot, panel, "L2", C_SITE, "Liver")
     lesion = two.model.lesions["L2"]
     assert lesion.site is Site.LIVER and lesion.label == "Liver 1"
-    assert panel.counts_label.text() == "Liver 1 · Other 1 — 2 lesions"
+    assert lesion.site_confirmed and lesion.site_decided_text == "chosen by the user"
+    assert panel.counts_label.text() == "Liver 1 · Bone 1 — 2 lesions (1 site proposed, not confirmed)"
     choose(qtbot, panel, "L1", C_SITE, "Lung")
     choose(qtbot, panel, "L1", C_SIDE, "left")
     assert two.model.lesions["L1"].site_text == "lung (left)"
     key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert two.model.lesions["L1"].site is Site.OTHER
-    assert panel.counts_label.text() == "Liver 1 · Other 1 — 2 lesions"
+    assert two.model.lesions["L1"].site is Site.BONE and two.model.lesions["L1"].site_proposed
+    assert panel.counts_label.text() == "Liver 1 · Bone 1 — 2 lesions (1 site proposed, not confirmed)"
 
 
 def click_check_box(qtbot, table, index):
@@ -186,19 +191,11 @@ def test_sorting_by_volume_and_selection_survives_it(two, qtbot):
     assert two.model.selected_id == "L2"
 
 
-def test_new_lesions_take_the_chosen_site(ct_win, qtbot):
-    panel = ct_win.lesion_panel
-    panel.site_combo.setCurrentIndex(panel.site_combo.findData(Site.BONE.value))
-    draw_polygon(qtbot, ct_win, 20, SQUARE)
-    lesion = ct_win.model.lesions["L1"]
-    assert lesion.site is Site.BONE and lesion.label == "Bone 1"
-    assert counts_text(ct_win.model.lesions) == "Bone 1 — 1 lesion"
-
-
 def test_deleting_the_selected_row_updates_table_and_counts(two, qtbot):
     panel = two.lesion_panel
     panel.select_lesion("L1")
     key(qtbot, two, Qt.Key.Key_Delete)
-    assert panel.table_model.rowCount() == 1 and panel.counts_label.text() == "Other 1 — 1 lesion"
+    assert panel.table_model.rowCount() == 1
+    assert panel.counts_label.text() == "Unknown 1 — 1 lesion (1 site unknown)"
     key(qtbot, two, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert panel.table_model.rowCount() == 2

@@ -21,7 +21,7 @@ import core.dicom.scan as scan_module
 import core.dicom.series as series_module
 from core.errors import BrokenDicomError, Cancelled
 from core.volume import Modality
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.settings import LAST_FOLDER
 from tests.gui.conftest import FakeEntry, FakeScan, ct_info, hover, make_ct, make_pet, pixel_at
 
@@ -131,12 +131,12 @@ def test_double_clicking_a_pet_fuses_it_over_the_shown_ct(window, qtbot, fake_co
 
 
 def test_a_pet_of_another_patient_is_not_fused(entries):
-    from gui.loading import best_overlay, can_overlay, default_selection
+    from core.workspace import can_overlay, matching_pet, select_series
 
     assert not can_overlay(entries["ct"].info, entries["other_pet"].info)
-    assert best_overlay(entries["ct"], list(entries.values())) is entries["pet"]
-    assert default_selection([entries["mr"], entries["pet"]]) == (entries["mr"], None)
-    assert default_selection([]) == (None, None)
+    assert matching_pet(list(entries.values()), entries["ct"]) is entries["pet"]
+    assert select_series([entries["mr"], entries["pet"]]) == (entries["mr"], None)
+    assert select_series([]) == (None, None)
 
 
 def test_the_loading_message_names_the_series_without_repeating_the_modality(monkeypatch):

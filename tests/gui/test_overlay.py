@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from gui.orientation import Plane
+from core.orientation import Plane
 from tests.gui.conftest import SPHERE_CENTRE_MM, hover, make_pet, pixel_at
 
 

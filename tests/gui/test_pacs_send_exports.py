@@ -120,7 +120,7 @@ def test_the_summary_is_not_dicom_so_nothing_is_offered(phantom_win, tmp_path, m
     monkeypatch.setattr(ExportDialog, "exec", accept)
     _export_summary()
     written = sorted(p.name for p in (tmp_path / "summary").iterdir())
-    assert "summary.pdf" in written
+    assert "PHANTOM-OLIGO_20240315_summary.pdf" in written  # named for the case (issue 16)
     assert dicom_paths([tmp_path / "summary"]) == []
     assert phantom_win.pacs_wiring.send_offer is None
     # among mixed files only the DICOM ones would be offered

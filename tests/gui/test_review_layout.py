@@ -111,7 +111,7 @@ def test_the_scorecard_table_is_in_view_beside_the_figures(pet_ct, qtbot, refere
 
 
 def test_lesion_map_projections_carry_the_views_orientation_letters(pet_ct, qtbot, reference):
-    from gui.orientation import Plane
+    from core.orientation import Plane
     from tests.gui.conftest import pixels
 
     w = pet_ct

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.case import Case, save_case
 from core.lesions import AddLesion, Lesion, UndoStack
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.settings import USER_NAME, USER_ROLE
 from tests.gui.conftest import click, pixels
 from tests.gui.test_lesion_tools import at, axial, draw_polygon, go_to_mm, key
@@ -189,3 +189,14 @@ def test_lesion_map_numbers_every_lesion_and_a_click_goes_there(pet_ct, qtbot, r
     click(thumb, QPointF(thumb.width() / 2, thumb.height() / 2))
     assert w.model.selected_id == "L1"
     assert w.views[Plane.AXIAL].slice_index == int(np.rint(w.model.lesion_centre_index(w.model.lesions["L1"]))[0])
+
+
+def test_practice_on_an_rtstruct_reads_it_on_the_images_shown(pet_ct, boxes):
+    """An RTSTRUCT as the reference is placed on the shown CT (a core Workspace of the images shown)."""
+    from core.samples import SAMPLE_ROOT
+
+    rv = pet_ct.review_wiring
+    rv.practice.start(SAMPLE_ROOT / "phantom-oligo" / "RTSTRUCT" / "rtstruct.dcm")
+    assert not boxes.texts("critical"), boxes.shown
+    assert rv.practice.active and rv.practice.session.reference == []  # organs at risk only: no target
+    assert len(pet_ct.model.lesions) == 0

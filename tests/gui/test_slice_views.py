@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.render import WINDOW_PRESETS
 from tests.gui.conftest import (
     CT_SHAPE,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.orientation import Plane
+from core.orientation import Plane
 
 LONG_TASK = ("Preview (Enter accepts, Esc rejects): PET: 61% of SUVmax 9.9 (adaptive, 5.5 mm FWHM), "
              "4.19 cm3, longest axial diameter 20.3 mm")

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from core.rt.rtstruct_write import RoiSpec, build_rtstruct, read_image_header, write_validated
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.structures_wiring import ExportDialog
 from tests.core.rt_helpers import sphere_mask
 
@@ -135,4 +135,15 @@ def test_export_rtstruct_from_the_menu_with_anonymise(phantom_win, qtbot, tmp_pa
     assert (tmp_path / "export" / "sr.dcm").is_file()
     assert (tmp_path / "export" / "seg.dcm").is_file()  # the segments the report's lesion groups reference
     assert "Wrote sr.dcm" in phantom_win.task_label.text() and "with seg.dcm" in phantom_win.task_label.text()
+    # another export into the folder (perhaps of another case) asks before replacing rtstruct.dcm (issue 16)
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda parent, title, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.Cancel))
+    before = (tmp_path / "export" / "rtstruct.dcm").read_bytes()
+    phantom_win.structure_wiring.actions.export_rtstruct.trigger()
+    assert len(asked) == 1 and "rtstruct.dcm" in asked[0] and "another case" in asked[0]
+    assert not phantom_win.runner.busy  # Cancel: nothing is written
+    assert (tmp_path / "export" / "rtstruct.dcm").read_bytes() == before
     phantom_win.case_controller.discard_changes()  # no "save your lesions?" box when the window closes

@@ -71,7 +71,7 @@ class Gate:
     """Holds every call of ``module.name`` (a reader the gui calls in a worker) until opened;
     records the threads they ran on."""
 
-    def __init__(self, monkeypatch, module=case_structures, name: str = "read_rtstruct"):
+    def __init__(self, monkeypatch, module=case_structures, name: str = "read_structure_file"):
         self.open = threading.Event()
         self.threads: list[threading.Thread] = []
         real = getattr(module, name)
@@ -185,7 +185,7 @@ def test_an_unexpected_error_while_reading_is_shown_and_the_reference_kept(qtbot
     def broken(*args, **kwargs):
         raise RuntimeError("contour data cut short")
 
-    monkeypatch.setattr(case_structures, "read_rtstruct", broken)
+    monkeypatch.setattr(case_structures, "read_structure_file", broken)
     win = make_window(qtbot, settings)
     win.case_controller.open_case(path)
     qtbot.waitUntil(lambda: bool(shown) and settled(win), timeout=60000)

@@ -27,7 +27,7 @@ def import_held(qtbot, settings, tmp_path, monkeypatch):
     """The phantom's images shown, and a GTV file chosen in the menu whose read is held."""
     win = open_images(qtbot, settings, PHANTOM)
     path = gtv_file(win, tmp_path)
-    gate = Gate(monkeypatch, structures_wiring, "read_rtstruct")
+    gate = Gate(monkeypatch, structures_wiring, "read_structure_file")
     choose_in_menu(win, monkeypatch, path)
     qtbot.waitUntil(lambda: bool(gate.threads), timeout=10000)  # the event loop runs while it is read
     return win, gate

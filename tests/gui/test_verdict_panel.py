@@ -132,11 +132,41 @@ def test_rule_set_choice_is_remembered(rules_window, settings, qtbot):
     again.runner.shutdown()
 
 
-def test_export_summary_writes_pdf_json_csv(rules_window, tmp_path):
+NAMED = ["P001_20240102_summary-lesions.csv", "P001_20240102_summary.json", "P001_20240102_summary.pdf"]
+ANON = ["anonymised_summary-lesions.csv", "anonymised_summary.json", "anonymised_summary.pdf"]
+
+
+def test_export_summary_writes_pdf_json_csv_named_for_the_case(rules_window, tmp_path):
     paths = rules_window.rules_wiring.export_summary(tmp_path)
-    assert sorted(p.name for p in paths) == ["summary-lesions.csv", "summary.json", "summary.pdf"]
-    assert (tmp_path / "summary.pdf").read_bytes()[:5] == b"%PDF-"
-    assert (tmp_path / "summary-lesions.csv").read_text().count("\n") == 6  # header + 5 lesions
+    assert sorted(p.name for p in paths) == NAMED  # <patient ID>_<study date>_summary...
+    assert (tmp_path / NAMED[2]).read_bytes()[:5] == b"%PDF-"
+    assert (tmp_path / NAMED[0]).read_text().count("\n") == 6  # header + 5 lesions
+
+
+def test_the_summary_never_writes_over_files_without_asking(rules_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = rules_window
+    other = tmp_path / "other_20230101_summary.pdf"  # another case's summary in the same folder
+    other.write_bytes(b"another case")
+    old = tmp_path / NAMED[2]
+    old.write_bytes(b"an earlier summary of this case")
+    asked: list[str] = []
+    reply = [QMessageBox.StandardButton.Cancel]
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return reply[0]
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    _summary_dialog(monkeypatch, tmp_path, False, [])
+    w.rules_wiring.actions.export_summary.trigger()
+    assert len(asked) == 1 and NAMED[2] in asked[0]
+    assert old.read_bytes() == b"an earlier summary of this case"  # Cancel: kept, nothing written
+    assert not (tmp_path / NAMED[1]).exists()
+    reply[0] = QMessageBox.StandardButton.Yes
+    w.rules_wiring.actions.export_summary.trigger()
+    assert old.read_bytes()[:5] == b"%PDF-" and len(asked) == 2
+    assert other.read_bytes() == b"another case"  # never touched: its name is its own case's
 
 
 def test_a_bad_fact_in_the_case_file_is_shown_and_treated_as_unknown(rules_window):
@@ -173,20 +203,20 @@ def test_summary_from_the_menu_can_be_anonymised_and_the_choice_is_remembered(ru
     seen: list = []
     _summary_dialog(monkeypatch, tmp_path / "named", False, seen)
     w.rules_wiring.actions.export_summary.trigger()
-    named = subprocess.run(["pdftotext", str(tmp_path / "named" / "summary.pdf"), "-"], capture_output=True,
+    named = subprocess.run(["pdftotext", str(tmp_path / "named" / NAMED[2]), "-"], capture_output=True,
                            text=True, check=True).stdout
     assert "Patient: TEST, PATIENT" in named and "P001" in named  # identified unless asked otherwise
     _summary_dialog(monkeypatch, tmp_path / "anon", True, seen)
     w.rules_wiring.actions.export_summary.trigger()
     anon = tmp_path / "anon"
-    assert sorted(p.name for p in anon.iterdir()) == ["summary-lesions.csv", "summary.json", "summary.pdf"]
-    pdf_text = subprocess.run(["pdftotext", str(anon / "summary.pdf"), "-"], capture_output=True, text=True,
+    assert sorted(p.name for p in anon.iterdir()) == ANON  # neither the patient ID nor the date in the names
+    pdf_text = subprocess.run(["pdftotext", str(anon / ANON[2]), "-"], capture_output=True, text=True,
                               check=True).stdout
     assert "Patient: anonymised" in pdf_text and "sabr-comet" in pdf_text
-    for text in (pdf_text, (anon / "summary.json").read_text(encoding="utf-8"),
-                 (anon / "summary-lesions.csv").read_text(encoding="utf-8")):
+    for text in (pdf_text, (anon / ANON[1]).read_text(encoding="utf-8"),
+                 (anon / ANON[0]).read_text(encoding="utf-8")):
         assert "TEST" not in text and "P001" not in text and "1.2.826.0.1.3680043.2.1125.99.2" not in text
-    assert json.loads((anon / "summary.json").read_text(encoding="utf-8"))["patient"] == {"anonymised": True}
+    assert json.loads((anon / ANON[1]).read_text(encoding="utf-8"))["patient"] == {"anonymised": True}
     # the next time the dialog opens on the last folder with "Anonymise" ticked
     w.rules_wiring.actions.export_summary.trigger()
     assert seen[-1] == (str(anon), True)
@@ -305,3 +335,21 @@ def test_before_any_lesion_is_marked_the_rows_say_so_instead_of_a_red_not_eligib
     assert panel.counts_label.text() == "Metastases: 1 (liver 1)"
     window.undo_stack.undo()
     assert panel.rule_set_item("sabr-comet").text(1) == "NO LESIONS YET"
+
+
+def test_statuses_are_coloured_as_in_the_summary_pdf(rules_window, ct_volume):
+    """A criterion met, failed or unknown has the colour the PDF gives it (core.display, one home)."""
+    from core.summary.pdf import STATUS_COLOURS as PDF_STATUS_COLOURS
+
+    w = rules_window
+    w.undo_stack.push_command(AddLesion(w.model.lesions, cube_lesion(ct_volume, 5, "adrenal")))  # 6: too many
+    w.rules_wiring.case.facts = {k: v for k, v in FACTS.items() if k != "ecog"}  # performance status unknown
+    w.rules_wiring.evaluate_now()
+    panel = w.rules_wiring.panel
+    seen = {}
+    for result in rules_window.rules_wiring.evaluation.results:
+        for c in result.criteria:
+            item = panel.criterion_item(result.id, c.id)
+            seen.setdefault(c.status, item.foreground(1).color().name())
+    assert set(seen) == {"pass", "fail", "unknown"}
+    assert seen == {status: PDF_STATUS_COLOURS[status] for status in seen}

@@ -67,3 +67,53 @@ def test_a_rule_set_row_shows_its_verdict_id_and_title_across_the_tree(rules_win
     # the status column is sized for the criteria's words, not for a verdict in bold capitals
     fm = panel.tree.fontMetrics()
     assert panel.tree.columnWidth(1) < fm.horizontalAdvance("UNDETERMINED")
+
+
+def test_criterion_names_wrap_and_are_never_cut_off(rules_window, qtbot):
+    """A name wider than its column goes on to more lines (issue 16): the row is as tall as its lines."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFontMetrics
+
+    w = rules_window
+    panel = w.rules_wiring.panel
+    w.rules_wiring.verdict_dock.raise_()
+    qtbot.waitUntil(panel.isVisible)
+    panel.rule_set_item("sabr-comet").setExpanded(True)
+    tree = panel.tree
+    tree.header().resizeSection(0, 140)  # a narrow column: most names are wider
+    qtbot.wait(50)  # the view lays its rows out again
+    fm = QFontMetrics(tree.font())
+    sabr = panel.rule_set_item("sabr-comet")
+    long_items = [sabr.child(n) for n in range(sabr.childCount()) if fm.horizontalAdvance(sabr.child(n).text(0)) > 200]
+    assert long_items
+    for item in long_items:
+        rect = tree.visualItemRect(item)
+        text_width = tree.columnWidth(0) - (rect.left() - tree.visualItemRect(sabr).left())
+        needed = fm.boundingRect(0, 0, max(text_width - 16, 20), 10000, int(Qt.TextFlag.TextWordWrap),
+                                 item.text(0)).height()
+        assert rect.height() >= needed, (item.text(0), rect.height(), needed)
+        assert rect.height() > 2 * fm.lineSpacing()  # more than one line
+
+
+def test_the_rule_set_menu_stays_open_while_ticking_several(rules_window, qtbot):
+    from PySide6.QtCore import Qt
+
+    panel = rules_window.rules_wiring.panel
+    rules_window.rules_wiring.verdict_dock.raise_()
+    qtbot.waitUntil(panel.isVisible)
+    before = panel.selected_ids()
+    menu = panel.menu
+    menu.popup(panel.picker.mapToGlobal(panel.picker.rect().bottomLeft()))
+    qtbot.waitUntil(menu.isVisible)
+    unticked = [a for a in panel.rule_set_actions.values() if not a.isChecked()][:2]
+    assert len(unticked) == 2
+    for action in unticked:
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+        assert menu.isVisible()  # still open for the next tick
+    assert set(panel.selected_ids()) == set(before) | {a.data() for a in unticked}
+    assert rules_window.rules_wiring.panel.rule_set_item(unticked[0].data()) is not None  # evaluated
+    menu.setActiveAction(unticked[0])
+    qtbot.keyClick(menu, Qt.Key.Key_Space)  # the keyboard toggles too
+    assert not unticked[0].isChecked() and menu.isVisible()
+    qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    assert not menu.isVisible()

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtWidgets import QStyleOptionViewItem
 
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.panels.structure_list import StructureList
 from gui.view_labels import LabelKind
 from tests.gui.conftest import drag, pixels, wheel

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QDockWidget, QTabBar
 
-from gui.orientation import Plane
+from core.orientation import Plane
 from tests.gui.conftest import mouse
 
 
@@ -300,7 +300,5 @@ def test_criterion_names_are_never_cut_off(qtbot, settings, ct_volume):
             assert item.text(0) in item.toolTip(0)  # and the whole name in its tooltip
             checked += 1
         assert checked >= 10
-        assert any(tree.visualItemRect(tree.topLevelItem(i)).height() > tree.fontMetrics().height() * 1.6
-                   for i in range(tree.topLevelItemCount()))  # a long rule-set title wraps in 330 px
     finally:
         w.runner.shutdown()

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetrics
 
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.slice_view import SliceView
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.volume import SeriesInfo, Volume
-from gui.orientation import Plane, direction_letters, plane_layout
+from core.orientation import Plane, direction_letters, plane_layout
 
 RIGHT = {Plane.AXIAL: (1, 0, 0), Plane.CORONAL: (1, 0, 0), Plane.SAGITTAL: (0, 1, 0)}  # screen right, LPS
 DOWN = {Plane.AXIAL: (0, 1, 0), Plane.CORONAL: (0, 0, -1), Plane.SAGITTAL: (0, 0, -1)}

@@ -1,0 +1,45 @@
+"""Display conventions shared by the window and every picture OligoPlan writes (PDF, scorecard,
+lesion map): the colours of verdicts and criterion statuses, and the CT windows.
+
+These are conventions (how a result or a grey value is shown), not clinical thresholds; they live
+here once so that the verdict panel and the summary PDF, and the viewer's window presets and the
+key images, never disagree.
+"""
+
+from __future__ import annotations
+
+# ------------------------------------------------------------------ verdicts and statuses
+#: strong colours of the verdicts (white text on them: the PDF's verdict badges)
+VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#e65100"}
+#: light tints of the same verdicts (dark text on them: the verdict panel's rows)
+VERDICT_TINTS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
+#: a criterion's status word (text on white): met, not met, not known
+STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
+#: anything unknown (a fact, a criterion, a row of the lesion table) is written in this colour
+UNKNOWN_COLOUR = STATUS_COLOURS["unknown"]
+
+# ------------------------------------------------------------------ CT windows (width, level) in HU
+LUNG_WINDOW = (1500.0, -600.0)
+SOFT_TISSUE_WINDOW = (400.0, 40.0)
+LIVER_WINDOW = (150.0, 60.0)
+#: W1800/L400 (-500 to 1300 HU): the bone window of the viewer's preset, so a key image in the PDF,
+#: the scorecard or the lesion map shows bone as the user saw it on screen; it keeps cortex and
+#: sclerotic metastases apart better than W1500/L300 (whose top, 1050 HU, saturates dense cortex).
+#: W2000/L500 is also used clinically and shows little difference at this size.
+BONE_WINDOW = (1800.0, 400.0)
+BRAIN_WINDOW = (80.0, 40.0)
+#: (low, high) HU of a CT maximum-intensity projection: bone and contrast stand out of soft tissue
+CT_MIP_RANGE = (-200.0, 1300.0)
+#: the window of a lesion's key image by its site (soft tissue for the others)
+SITE_WINDOWS = {"lung": LUNG_WINDOW, "bone": BONE_WINDOW}
+
+
+def window_range(window: tuple[float, float]) -> tuple[float, float]:
+    """(low, high) HU of a (width, level) window."""
+    width, level = window
+    return level - width / 2.0, level + width / 2.0
+
+
+def site_window(site: str) -> tuple[float, float]:
+    """The (width, level) window a lesion of ``site`` ('lung', 'bone', ...) is shown in."""
+    return SITE_WINDOWS.get(str(site), SOFT_TISSUE_WINDOW)

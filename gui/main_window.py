@@ -416,12 +416,12 @@ class MainWindow(QMainWindow):
 
     def _size_docks(self) -> None:
         """The side column's width, and its height shared between the lesion table (with its tabs), the
-        verdicts and the case facts: 30/40/30 %, on a laptop 24/46/30 % (the verdicts' notes wrap more).
+        verdicts and the case facts: 32/38/30 %, on a laptop 24/46/30 % (the verdicts' notes wrap more).
         Made in __init__, before the window was shown, these sizes were ignored."""
         rules = self.rules_wiring
         self.resizeDocks([self.lesion_dock], [self.side_width_px()], Qt.Orientation.Horizontal)
         height = max(300, self.centralWidget().height())
-        shares = (0.24, 0.46, 0.30) if self.compact else (0.30, 0.40, 0.30)
+        shares = (0.24, 0.46, 0.30) if self.compact else (0.32, 0.38, 0.30)
         self.resizeDocks([self.lesion_dock, rules.verdict_dock, rules.facts_dock], [int(height * f) for f in shares],
                          Qt.Orientation.Vertical)
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from gui.render import WINDOW_PRESETS, WindowPreset
+from gui.view_grid import ViewLayout
 
 MOUSE_HELP: tuple[tuple[str, str], ...] = (
     ("Left click / drag", "Move the crosshair; the other views follow"),
@@ -21,6 +22,9 @@ MOUSE_HELP: tuple[tuple[str, str], ...] = (
     ("PageUp / PageDown", "10 slices back / forward"),
     ("Ctrl+wheel, Ctrl+right drag", "Zoom"),
     ("Middle drag, Shift+left drag", "Pan"),
+    ("Double-click a view (crosshair tool)", "Maximise it; another double-click puts the layout back"),
+    ("Click on the PET MIP (View > Layout > 2 x 2)", "On a lesion's number: go to that lesion; elsewhere: to "
+                                                     "the hottest voxel along that line of sight"),
     ("Double-click a series", "Open it (a PET over a loaded CT of the same patient opens as overlay)"),
     ("Left click on a lesion (crosshair tool)", "Select it (its row in the lesion table too)"),
     ("Polygon tool", "Click the corners; double-click or Enter closes it, Backspace takes back a corner"),
@@ -97,6 +101,14 @@ def _action(parent: QWidget, name: str, text: str, shortcut: str | QKeySequence.
     return action
 
 
+def _fit_action(parent: QWidget) -> QAction:
+    """Home (or Ctrl+0): the whole series in each view again, zoom and pan undone."""
+    action = _action(parent, "reset_view", "&Fit images to the views", "Home",
+                     "Fit the images to the views again (undo zoom and pan)")
+    action.setShortcuts([QKeySequence("Home"), QKeySequence("Ctrl+0")])
+    return action
+
+
 def make_actions(parent: QWidget) -> Actions:
     """Create every action, parented to ``parent`` (the main window)."""
     presets = []
@@ -133,8 +145,7 @@ def make_actions(parent: QWidget) -> Actions:
                             "Stop the scan or load in progress; reject the segmentation preview "
                             "or drop the outline being drawn"),
         quit=_action(parent, "quit", "&Quit", "Ctrl+Q", "Close OligoPlan"),
-        reset_view=_action(parent, "reset_view", "&Reset zoom and pan", "Ctrl+0",
-                           "Fit the images to the views again"),
+        reset_view=_fit_action(parent),
         toggle_overlay=toggle,
         show_help=_action(parent, "show_help", "&Mouse and keyboard…", "F1",
                           "How to move through the images"),
@@ -305,3 +316,34 @@ def make_pacs_actions(parent: QWidget) -> PacsActions:
         send_folder=_action(parent, "pacs_send", "Send to PAC&S…", None,
                             "Send a folder of DICOM files (e.g. an RTSTRUCT or SR export) to a PACS"),
     )
+
+
+@dataclass
+class LayoutActions:
+    """View > Layout (one checked at a time) and the folding of the side panels."""
+
+    layouts: tuple[QAction, ...]
+    layout_group: QActionGroup
+    fold_panels: QAction
+
+    def all(self) -> list[QAction]:
+        return [*self.layouts, self.fold_panels]
+
+    def layout_action(self, value: str) -> QAction:
+        return next(a for a in self.layouts if a.data() == value)
+
+
+def make_layout_actions(parent: QWidget) -> LayoutActions:
+    group = QActionGroup(parent)
+    group.setExclusive(True)
+    layouts = []
+    for n, layout in enumerate(ViewLayout, start=1):
+        action = _action(parent, f"layout_{layout.name.lower()}", layout.title, f"Ctrl+{n}",
+                         f"Views: {layout.title.replace('&', '')}", checkable=True)
+        action.setData(layout.value)
+        group.addAction(action)
+        layouts.append(action)
+    fold = _action(parent, "fold_panels", "Fold side &panels", "F9",
+                   "Fold every side panel into the slim bar at the right edge (the images get the width), "
+                   "or unfold them again")
+    return LayoutActions(layouts=tuple(layouts), layout_group=group, fold_panels=fold)

@@ -26,12 +26,14 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSplitter,
+    QScrollArea,
     QWidget,
 )
 
@@ -40,12 +42,13 @@ from core.errors import NoImagesError
 from core.volume import Modality, Volume
 from core.workspace import can_overlay, matching_pet, select_series
 from gui import loading
-from gui.actions import Actions, help_text, make_actions
+from gui.actions import Actions, help_text, make_actions, make_layout_actions
 from gui.case_controller import CaseController
 from gui.elided_label import ElidedLabel
 from gui.errors import error_boundary, show_exception
 from gui.help_dialog import HelpDialog
 from core.orientation import Plane
+from gui.mip_view import MipView
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
 from gui.pacs.wiring import PacsWiring
@@ -57,6 +60,7 @@ from gui.settings import (
     LAST_FOLDER,
     OVERLAY_COLORMAP,
     OVERLAY_OPACITY,
+    VIEW_LAYOUT,
     WINDOW_GEOMETRY,
     WINDOW_STATE,
     Settings,
@@ -65,11 +69,13 @@ from gui.rules_wiring import RulesWiring
 from gui.candidates_wiring import CandidateWiring
 from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
+from gui.side_bar import make_side_bar
 from gui.slice_view import SliceView
 from gui.structures_wiring import StructureWiring
 from gui.tools import LesionEditor, ToolManager
 from gui.tools.wiring import LesionWiring
 from gui.undo import UndoStack
+from gui.view_grid import DEFAULT_LAYOUT, ViewGrid, ViewLayout
 from gui.viewer_model import Probe, ViewerModel
 from gui.wheel_guard import install_wheel_guard
 from gui.workers import TaskRunner
@@ -77,9 +83,12 @@ from gui.workers import TaskRunner
 log = logging.getLogger("oligoplan.gui")
 
 DECISION_SUPPORT_NOTE = "Decision support only — not a treatment order"
-#: a first window narrower than this gets one side column of tabbed docks (laptop screens: 1024, 1152)
+#: a first window narrower than this gets the narrowest side column (laptop screens: 1024, 1152)
 COMPACT_WIDTH_PX = 1280
-COMPACT_SIDE_PX = 330  # the display panel's controls need about 327 px
+COMPACT_SIDE_PX = 324  # the lesion table and verdicts need 297 px; the display panel scrolls
+#: the side column of a wider window: this share of its width, at most SIDE_MAX_PX (the views keep 65 %)
+SIDE_SHARE = 0.25
+SIDE_MAX_PX = 500
 _MESSAGE_MS = 6000
 
 
@@ -112,6 +121,16 @@ def volume_warnings(base: Volume | None, overlay: Volume | None) -> list[str]:
     return lines
 
 
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area that follows its width (a panel taller than its dock scrolls)."""
+    area = QScrollArea()
+    area.setObjectName(f"{widget.objectName() or 'panel'}_scroll")
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -133,23 +152,16 @@ class MainWindow(QMainWindow):
         self.views = {plane: SliceView(self.model, plane) for plane in Plane}
         for view in self.views.values():
             view.set_tools(self.tool_manager)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.views[Plane.CORONAL])
-        right.addWidget(self.views[Plane.SAGITTAL])
-        central = QSplitter(Qt.Orientation.Horizontal)
-        central.setObjectName("view_splitter")
-        central.addWidget(self.views[Plane.AXIAL])
-        central.addWidget(right)
-        central.setStretchFactor(0, 3)
-        central.setStretchFactor(1, 2)
-        central.setSizes([600, 400])  # proportions; the splitter scales them
-        right.setSizes([500, 500])
-        self.setCentralWidget(central)
+        self.mip_view = MipView(self.model)  # the PET coronal MIP of the 2 x 2 layout
+        self.view_grid = ViewGrid(self.views, self.mip_view)
+        self.setCentralWidget(self.view_grid)
+        self.layout_actions = make_layout_actions(self)
 
         self.browser = SeriesBrowser(self)
         self.display_panel = DisplayPanel(self.model, self)
         self.browser_dock = self._dock("Series", "series_dock", self.browser)
-        self.display_dock = self._dock("Display", "display_dock", self.display_panel)
+        # in a scroll area: its controls (292 px tall) set the height of the whole tab group of the side column
+        self.display_dock = self._dock("Display", "display_dock", _scrolled(self.display_panel))
         self.splitDockWidget(self.browser_dock, self.display_dock, Qt.Orientation.Vertical)
         self.lesion_panel = LesionPanel(self.model, self.editor, self)
         # the lesion table under the views, wide enough for every column; the
@@ -160,6 +172,7 @@ class MainWindow(QMainWindow):
         self.help_dialog: HelpDialog | None = None  # F1, made when first asked for
         self._docks_sized = False  # first show: _size_docks (resizeDocks before the show is ignored)
         self.compact = False  # the first layout of a narrow window (_compact_layout)
+        self._folded: list[QDockWidget] = []  # the panels F9 folded, shown again by the next F9
 
         self._build_status_bar()
         self._build_menus()
@@ -173,6 +186,8 @@ class MainWindow(QMainWindow):
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         self.candidate_wiring = CandidateWiring(self)  # Tools > Find lesions: PET candidates (issue 13)
         self.display_wiring = DisplayWiring(self)  # PET colours, presets that fit, labels, jumps (issue 16)
+        self._arrange_docks()
+        self._build_layout_menu()
         self._connect()
         self.resize(1400, 950)  # the first start's size; a saved geometry replaces it (it was the other
         self._restore_settings()  # way round: the window reopened at 1400 x 950 whatever the user made it)
@@ -188,6 +203,90 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(area, dock)
         return dock
+
+    def side_docks(self) -> list[QDockWidget]:
+        """The panels of the side column, in the slim bar's order."""
+        return [self.lesion_dock, self.rules_wiring.verdict_dock, self.rules_wiring.facts_dock,
+                self.candidate_wiring.dock, self.browser_dock, self.display_dock, self.structure_wiring.dock]
+
+    def _arrange_docks(self) -> None:
+        """One side column at the right, so that the views get at least 65 % of a 1280 x 800 window
+        (issue 16; two side columns and the lesion table under the views left them a third): on top the
+        lesion table with the series, display, structures, candidates, history and scorecard as tabs
+        beside it; below it the verdicts, and under them the case facts, so that a fact changed shows its
+        verdict at once. Each panel folds into the slim bar at the right edge (F9 folds them all)."""
+        rules = self.rules_wiring
+        hidden = [d for d in self.findChildren(QDockWidget) if d.isHidden()]
+        stack = [self.lesion_dock, rules.verdict_dock, rules.facts_dock]
+        for dock in self.findChildren(QDockWidget):  # out of the tab groups the wirings made
+            self.removeDockWidget(dock)  # (moved while tabbed, they left empty tab bars on the views)
+        for dock in stack:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical)
+        for dock in (self.candidate_wiring.dock, self.browser_dock, self.display_dock, self.structure_wiring.dock):
+            self.tabifyDockWidget(self.lesion_dock, dock)
+        # the history and the practice scorecard (hidden until asked for) open as a strip under the views:
+        # the scorecard's figures and table need the width
+        review = self.review_wiring
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)  # column full height
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, review.history_dock)
+        self.tabifyDockWidget(review.history_dock, review.scorecard_dock)
+        for dock in self.findChildren(QDockWidget):
+            dock.setHidden(dock in hidden)
+        self.candidate_wiring.panel.stack_vertically()
+        # the verdicts scroll as a whole when their notes wrap to more lines than the dock has (at 1280 x 800
+        # the notes were drawn over each other: a dock does not grow with its wrapped labels)
+        rules.verdict_dock.setWidget(_scrolled(rules.panel))
+        # the lesion counts above the table may shrink (full text in the status bar): at full length they
+        # made the side column 353 px wide, which left the views less than 65 % of a 1280 x 800 window
+        self.lesion_panel.counts_label.setMinimumWidth(60)
+        site_combo = getattr(self.lesion_panel, "site_combo", None)  # the site of new lesions, where offered
+        if site_combo is not None:
+            site_combo.setMinimumWidth(100)  # its longest site name was 156 px; the popup shows them whole
+            site_combo.setMaximumWidth(130)
+            # beside it the counts wrapped to five lines and left the table two rows; on one line they may
+            # be cut at the column's edge (the status bar shows them whole)
+            self.lesion_panel.counts_label.setWordWrap(False)
+        for panel in (self.candidate_wiring.panel, self.lesion_panel):  # their new minimum sizes now, not at
+            panel.layout().activate()  # the first show: a saved window size was clamped to the old ones
+        self.lesion_dock.raise_()
+        self.side_bar = make_side_bar(self, self.layout_actions.fold_panels,
+                                      [d.toggleViewAction() for d in self.side_docks()])
+        self.addToolBar(Qt.ToolBarArea.RightToolBarArea, self.side_bar)
+
+    def _build_layout_menu(self) -> None:
+        view_menu = next(m for m in self.menuBar().findChildren(QMenu) if m.title() == "&View")
+        first = view_menu.actions()[0] if view_menu.actions() else None
+        layouts = QMenu("&Layout", view_menu)
+        layouts.setObjectName("layout_menu")
+        for action in self.layout_actions.layouts:
+            layouts.addAction(action)
+        view_menu.insertMenu(first, layouts)
+        view_menu.insertAction(first, self.layout_actions.fold_panels)
+        view_menu.insertSeparator(first)
+        for action in self.layout_actions.all():
+            self.addAction(action)
+
+    def set_view_layout(self, value: str) -> None:
+        """Show the views in layout ``value`` (a :class:`gui.view_grid.ViewLayout` value)."""
+        self.view_grid.set_view_layout(value)
+
+    def fold_side_panels(self) -> None:
+        """F9: hide every side panel shown (their buttons stay in the slim bar); again: show them back."""
+        shown = [d for d in self.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+        if shown:
+            self._folded = [d for d in self.findChildren(QDockWidget) if not d.isHidden() and not d.isFloating()]
+            for dock in self._folded:
+                dock.hide()
+            self.view_grid.focus_view.setFocus()  # not a field of the toolbar: the keys stay the views'
+            self.show_message("Side panels folded: F9 or a button at the right edge shows them again")
+        else:
+            for dock in self._folded or self.side_docks()[:3]:
+                dock.show()
+            self._folded = []
+
+    def _on_grid_layout_changed(self, value: str) -> None:
+        with QSignalBlocker(self.layout_actions.layout_group):
+            self.layout_actions.layout_action(value).setChecked(True)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -272,6 +371,10 @@ class MainWindow(QMainWindow):
         a.cancel_task.triggered.connect(self._on_cancel_triggered)
         a.quit.triggered.connect(self.close)
         a.reset_view.triggered.connect(self._on_reset_view_triggered)
+        for action in self.layout_actions.layouts:
+            action.triggered.connect(partial(self.set_view_layout, action.data()))
+        self.layout_actions.fold_panels.triggered.connect(self.fold_side_panels)
+        self.view_grid.layout_changed.connect(self._on_grid_layout_changed)
         a.toggle_overlay.toggled.connect(self.model.set_overlay_visible)
         a.show_help.triggered.connect(self._show_help)
         a.about.triggered.connect(self._show_about)
@@ -304,29 +407,25 @@ class MainWindow(QMainWindow):
             fit_to_screen(self, self.width(), self.height())
 
     def _compact_layout(self) -> None:
-        """A window narrower than COMPACT_WIDTH_PX: the series and display docks become tabs beside the
-        verdicts and case facts (as clinical viewers fold their side panels on a laptop), and the
-        axial view takes about two thirds of the views. Side by side, the two side columns left the three
-        views 324 px of a 1024 px window."""
+        """A window narrower than COMPACT_WIDTH_PX: the side column as narrow as the display panel allows."""
         self.compact = True
-        verdicts = self.rules_wiring.verdict_dock
-        for dock in (self.browser_dock, self.display_dock):
-            self.tabifyDockWidget(verdicts, dock)
-        verdicts.raise_()
-        self.centralWidget().setSizes([680, 320])  # proportions: the axial view 45% of a 1024 px window
+
+    def side_width_px(self) -> int:
+        """The side column's first width: COMPACT_SIDE_PX on a laptop, SIDE_SHARE of a wider window."""
+        if self.compact:
+            return COMPACT_SIDE_PX
+        return max(COMPACT_SIDE_PX, min(SIDE_MAX_PX, int(self.width() * SIDE_SHARE)))
 
     def _size_docks(self) -> None:
-        """The series/display column 330 px wide, the lesion table tall enough for about six rows and
-        the verdict dock wider on wide screens.
-        Made in __init__, before the window was shown, these sizes were ignored: the table showed two
-        lesions of five at 1400 x 950."""
-        verdicts = self.rules_wiring.verdict_dock
-        if self.compact:  # one side column, as narrow as the display panel allows
-            self.resizeDocks([verdicts], [COMPACT_SIDE_PX], Qt.Orientation.Horizontal)
-        else:  # the verdicts get more room on a wide screen (440 px at 1400, 28% of the width beyond)
-            self.resizeDocks([self.browser_dock, verdicts], [330, max(440, int(self.width() * 0.28))],
-                             Qt.Orientation.Horizontal)
-        self.resizeDocks([self.lesion_dock], [230], Qt.Orientation.Vertical)
+        """The side column's width, and its height shared between the lesion table (with its tabs), the
+        verdicts and the case facts: 32/38/30 %, on a laptop 24/46/30 % (the verdicts' notes wrap more).
+        Made in __init__, before the window was shown, these sizes were ignored."""
+        rules = self.rules_wiring
+        self.resizeDocks([self.lesion_dock], [self.side_width_px()], Qt.Orientation.Horizontal)
+        height = max(300, self.centralWidget().height())
+        shares = (0.24, 0.46, 0.30) if self.compact else (0.32, 0.38, 0.30)
+        self.resizeDocks([self.lesion_dock, rules.verdict_dock, rules.facts_dock], [int(height * f) for f in shares],
+                         Qt.Orientation.Vertical)
 
     # --------------------------------------------------------------- settings
     def _restore_settings(self) -> None:
@@ -336,6 +435,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if not state.isEmpty():
             self.restoreState(state)
+        layout = s.get(VIEW_LAYOUT)
+        self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} else DEFAULT_LAYOUT)
         with error_boundary(self, "Restoring the display settings"):
             self.model.set_overlay_opacity(min(max(s.get(OVERLAY_OPACITY), 0), 100) / 100.0)
             cmap = LEGACY_COLORMAPS.get(s.get(OVERLAY_COLORMAP), s.get(OVERLAY_COLORMAP))
@@ -346,6 +447,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.set(WINDOW_GEOMETRY, self.saveGeometry())
         s.set(WINDOW_STATE, self.saveState())
+        s.set(VIEW_LAYOUT, self.view_grid.view_layout.value)
         s.set(OVERLAY_OPACITY, int(round(self.model.overlay_opacity * 100)))
         s.set(OVERLAY_COLORMAP, self.model.overlay_cmap)
         s.set(BRUSH_RADIUS_MM, float(self.editor.brush_radius_mm))
@@ -365,6 +467,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
         for view in self.views.values():
             view.disconnect_model()
+        self.mip_view.disconnect_model()
         self.display_panel.disconnect_model()
         self.lesion_panel.disconnect_model()
         self.editor.disconnect_model()

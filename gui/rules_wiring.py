@@ -57,9 +57,7 @@ class RulesWiring(QObject):
         self.verdict_dock = window._dock("Verdicts", "verdict_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.facts_dock = window._dock("Case facts", "facts_dock", self.facts_form,
                                        Qt.DockWidgetArea.RightDockWidgetArea)
-        window.tabifyDockWidget(self.verdict_dock, self.facts_dock)
-        self.verdict_dock.raise_()
-        window.resizeDocks([self.verdict_dock], [440], Qt.Orientation.Horizontal)
+        # placed by the window (MainWindow._arrange_docks): the facts under the verdicts, both in view
         self.actions = make_rules_actions(window)
         self.facts_changed = Signal()  # after a facts edit, its undo or its redo
         self.evaluation: Evaluation | None = None

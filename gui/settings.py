@@ -30,6 +30,8 @@ class Setting:
 LAST_FOLDER = Setting("paths/last_folder", str, "", "Folder last opened with File > Open folder")
 WINDOW_GEOMETRY = Setting("window/geometry", QByteArray, QByteArray(), "Main window geometry")
 WINDOW_STATE = Setting("window/state", QByteArray, QByteArray(), "Docks and toolbars")
+VIEW_LAYOUT = Setting("view/layout", str, "axial+2",
+                      "Layout of the views: axial+2, 1x3, 2x2 (with the PET MIP) or single (one view maximised)")
 OVERLAY_OPACITY = Setting("overlay/opacity_percent", int, 50, "PET overlay opacity, 0-100 %")
 OVERLAY_COLORMAP = Setting("overlay/colormap", str, "hot iron", "PET colour map (over CT and alone)")
 LAST_CASE_FOLDER = Setting("paths/last_case_folder", str, "", "Folder of the case file last opened or saved")
@@ -57,6 +59,7 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     LAST_FOLDER,
     WINDOW_GEOMETRY,
     WINDOW_STATE,
+    VIEW_LAYOUT,
     OVERLAY_OPACITY,
     OVERLAY_COLORMAP,
     LAST_CASE_FOLDER,

@@ -190,7 +190,10 @@ class SliceView(QWidget):
         if lay is None:
             return QRectF()
         w_mm, h_mm = lay.width_mm, lay.height_mm
-        scale = min(self.width() / w_mm, self.height() / h_mm) * self._zoom
+        # fitted between the rows of the orientation letters: filling the whole height, a whole-body
+        # coronal or sagittal had its feet (and head) under the "I" (and "S") letters
+        fit_h = max(1.0, self.height() - 2 * _LETTER_ROW_PX)
+        scale = min(self.width() / w_mm, fit_h / h_mm) * self._zoom
         size_w, size_h = w_mm * scale, h_mm * scale
         left = (self.width() - size_w) / 2.0 + self._pan.x()
         top = (self.height() - size_h) / 2.0 + self._pan.y()
@@ -282,7 +285,7 @@ class SliceView(QWidget):
         if self._layout is None:
             painter.setPen(QColor(150, 150, 150))
             painter.drawText(
-                self.rect(), Qt.AlignmentFlag.AlignCenter,
+                self.rect().adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                 f"{self.plane.title}\n\nOpen a folder with File > Open folder (Ctrl+O)",
             )
             painter.end()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFrame,
+    QBoxLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -132,6 +133,7 @@ class CandidateList(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(scroll)
         layout.addWidget(self.table, 1)
+        self._controls_scroll = scroll
         self.find_button.clicked.connect(self.find_requested)
         self.move_reference.clicked.connect(self.move_reference_requested)
         self.go_reference.clicked.connect(self.go_to_reference_requested)
@@ -141,6 +143,16 @@ class CandidateList(QWidget):
         self.show_candidates(None)
 
     # ---------------------------------------------------------------- show
+
+    def stack_vertically(self) -> None:
+        """Controls above the list, for a narrow side column (the main window's, issue 16): side by
+        side they made the column at least 524 px wide."""
+        self.layout().setDirection(QBoxLayout.Direction.TopToBottom)
+        self._controls_scroll.setMinimumWidth(0)
+        self._controls_scroll.setMaximumWidth(16777215)
+        self._controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._controls_scroll.setMaximumHeight(72)
+        self.table.setMinimumHeight(40)
     def show_candidates(self, candidates) -> None:
         """Fill the table from a core.candidates.CandidateSet (None or empty: no candidates)."""
         chosen = self.selected_id()

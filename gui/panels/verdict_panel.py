@@ -242,11 +242,11 @@ class VerdictPanel(QWidget):
             # tooltip (the whole message took four lines of a 1024 x 768 screen's dock)
             short = "; ".join(re.split(r" \(|: ", p)[0] for p in cls.problems)
             text = ("ESTRO-EORTC class: <b>unknown</b> — <span style='color:#e65100'>"
-                    f"{html.escape(short)}</span> (Case facts tab)")
+                    f"{html.escape(short)}</span> (Case facts, below)")
         elif cls.missing:
             # the form's labels, not the file's keys ("history_polymetastatic"), and where to fill them in
             needed = ", ".join(f"“{FIELD_BY_KEY[k].label if k in FIELD_BY_KEY else k}”" for k in cls.missing)
-            text = f"ESTRO-EORTC class: <b>unknown</b> — needs {html.escape(needed)} (Case facts tab)"
+            text = f"ESTRO-EORTC class: <b>unknown</b> — needs {html.escape(needed)} (Case facts, below)"
         elif cls.induced:
             text = f"ESTRO-EORTC class: <b style='color:#c62828'>{cls.label.upper()}</b> (induced: down-staged " \
                    "widespread disease)"

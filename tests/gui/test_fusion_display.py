@@ -24,9 +24,11 @@ def fused(window, ct_volume, pet_volume):
 
 
 def far_from_sphere(win) -> QPointF:
-    """A point in the body where the PET is background (SUV 0.8), on the axial view."""
+    """A point in the body where the PET is background (SUV 0.8), on the axial view, off the
+    crosshair's lines (the cursor is on the sphere)."""
     axial = win.views[Plane.AXIAL]
-    return axial.index_to_widget((win.model.cursor[0], 32, 20))
+    z, row, _ = win.model.cursor
+    return axial.index_to_widget((z, row + 6, 20))
 
 
 def ct_alone_pixel(win, pos) -> np.ndarray:

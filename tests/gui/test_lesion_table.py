@@ -110,6 +110,7 @@ def click_check_box(qtbot, table, index):
     """One click on the cell's check box, where the style draws it."""
     from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
+    table.scrollTo(index)  # the table in the side column scrolls to its right-hand columns
     option = QStyleOptionViewItem()
     table.itemDelegate().initStyleOption(option, index)
     option.rect = table.visualRect(index)

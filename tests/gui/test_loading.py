@@ -116,6 +116,8 @@ def test_double_clicking_a_pet_fuses_it_over_the_shown_ct(window, qtbot, fake_co
     window.show_volumes(ct_shown)  # as if the PET had been closed
     window.loaded_entries = (entries["ct"], None)
     fake_core.clear()
+    window.browser_dock.raise_()  # the Series tab beside the lesion table
+    qtbot.waitUntil(window.browser.isVisible)
     item = window.browser.item_for("pet")
     rect = window.browser.tree.visualItemRect(item)
     viewport = window.browser.tree.viewport()

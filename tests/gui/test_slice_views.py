@@ -161,6 +161,8 @@ def test_ctrl_wheel_zooms_and_middle_drag_pans(shown):
 
 
 def test_views_keep_the_physical_aspect_ratio(shown):
+    from gui.slice_view import _LETTER_ROW_PX
+
     axial, coronal, sagittal = views(shown)
     nz, ny, nx = CT_SHAPE
     dz, dy, dx = CT_SPACING
@@ -168,8 +170,10 @@ def test_views_keep_the_physical_aspect_ratio(shown):
                                (sagittal, (ny * dy, nz * dz))):
         rect = view.image_rect()
         assert rect.width() / rect.height() == pytest.approx(w_mm / h_mm, rel=1e-6)
-        # fits the widget on one side
-        assert min(abs(rect.width() - view.width()), abs(rect.height() - view.height())) < 1e-6
+        # fits the widget's width, or its height between the rows of the orientation letters
+        fit_h = view.height() - 2 * _LETTER_ROW_PX
+        assert min(abs(rect.width() - view.width()), abs(rect.height() - fit_h)) < 1e-6
+        assert rect.top() >= _LETTER_ROW_PX - 1e-6 and rect.bottom() <= view.height() - _LETTER_ROW_PX + 1e-6
 
 
 def test_orientation_letters_standard_axial_ct(shown):

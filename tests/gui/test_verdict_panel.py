@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from core.lesions import AddLesion, Lesion, LesionMask, RemoveLesion
 from gui.settings import RULE_SETS
@@ -75,10 +75,12 @@ def test_clicking_a_failed_criterion_selects_its_lesions_one_after_the_other(rul
     panel.rule_set_item("sabr-comet").setExpanded(True)
     item = criterion(panel, "sabr-comet", "per_organ")
     assert item.text(1) == "FAIL" and item.text(4) == "L1, L2, L3, L6"
+    panel.tree.scrollToItem(item)  # the verdicts share the side column with the case facts
     rect = panel.tree.visualItemRect(item)
-    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    on_name = QPoint(rect.left() + 20, rect.center().y())  # the row is wider than the side column
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=on_name)
     assert w.model.selected_id == "L1"
-    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=on_name)
     assert w.model.selected_id == "L2"
 
 
@@ -108,7 +110,7 @@ def test_classification_and_oar_state_are_shown(rules_window):
     form = rules_window.rules_wiring.facts_form
     form.set_value("history_polymetastatic", "unknown")
     text = panel.class_label.text()  # the form's label and where to find it, not the file key
-    assert "needs “History of polymetastatic disease” (Case facts tab)" in text and "history_poly" not in text
+    assert "needs “History of polymetastatic disease” (Case facts, below)" in text and "history_poly" not in text
     assert "OAR flags unknown" in panel.oar_label.text()
     form.set_value("history_polymetastatic", "yes")
     form.set_value("on_systemic_therapy", "no")

@@ -60,6 +60,9 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     from core import cli_detect
 
     cli_detect.register(subparsers)
+    from core import cli_open_dicom
+
+    cli_open_dicom.register(subparsers)
     for register in extra or []:
         register(subparsers)
     return parser

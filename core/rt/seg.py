@@ -3,7 +3,8 @@
 One binary segment per contoured lesion on the lesions' image series, in case
 order, labelled with the lesion label and coded as a morphologically abnormal
 structure of the lesion's kind (SNOMED CT metastasis / primary malignant
-neoplasm) at its finding site. Empty frames are left out. The SR of the same
+neoplasm) at its finding site, in the colour the views show it in
+(Recommended Display CIELab Value). Empty frames are left out. The SR of the same
 export references each lesion's segment (TID 1411 row 7, "Referenced Segment"):
 see :mod:`core.rt.sr` for why a SEG rather than the RTSTRUCT ROI.
 """
@@ -23,6 +24,7 @@ import core
 from core.case import Case
 from core.codes import UID_PREFIX
 from core.errors import ExportError
+from core.lesion_colours import lesion_colour
 
 
 @dataclass
@@ -71,6 +73,7 @@ def case_seg(case: Case, workspace, notes: list[str] | None = None) -> CaseSeg |
             segmented_property_type=_coded(lesion.kind.code),
             algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
             anatomic_regions=[_coded(lesion.site.code)],
+            display_color=hd.color.CIELabColor.from_rgb(*lesion_colour(lesion.id)),
             tracking_uid=None, tracking_id=None))
     try:
         seg = _segmentation(sources, pixels, descriptions)

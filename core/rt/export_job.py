@@ -240,7 +240,9 @@ def write_case_dicom(job, cancel: CancelCheck | None = None) -> list[Path]:
                           "the encapsulated PDF must name their study")
     ds = encapsulated_pdf(pdf, header)
     if job.anonymiser is not None:
-        ds = job.anonymiser.dataset(ds)
+        document = ds.EncapsulatedDocument
+        ds = job.anonymiser.dataset(ds)  # PS3.15 blanks the document: it is the anonymised summary already
+        ds.EncapsulatedDocument = document
     path = Path(job.out_dir) / PDF_DICOM_NAME
     _write(job, ds, path, "the summary as DICOM Encapsulated PDF")
     return [p for p in (job.seg_path, sr, path) if p is not None]

@@ -51,11 +51,14 @@ class ExportDialog(QDialog):
         self.oars_box = QCheckBox("Include the organs at risk shown in the structure list", self)
         self.oars_box.setObjectName("export_include_oars")
         self.oars_box.setVisible(with_oars)
-        self.case_dicom_box = QCheckBox("The whole case as DICOM: the SR also holds the facts, rule sets and review "
-                                        "state, with the summary as Encapsulated PDF (File > Open case from "
-                                        "DICOM rebuilds the case from them)", self)
+        self.case_dicom_box = QCheckBox("Whole case as DICOM (facts, rule sets, review; summary PDF)", self)
+        self.case_dicom_box.setToolTip("The SR also holds each lesion's OligoPlan values, the case facts, the rule "
+                                       "sets chosen and the review state, and the candidacy summary is written as "
+                                       "a DICOM Encapsulated PDF in the same study: `oligoplan open-dicom` "
+                                       "rebuilds the case from them")
         self.case_dicom_box.setObjectName("export_case_dicom")
         self.case_dicom_box.setVisible(with_case_dicom)
+        self._with_case_dicom = with_case_dicom
         self.anonymised = self._anonymised_group(free_text or [])
         self.anonymise_box.toggled.connect(self._update)
         form = QFormLayout(self)
@@ -105,7 +108,7 @@ class ExportDialog(QDialog):
 
     def case_dicom(self) -> bool:
         """Write the whole case as DICOM (``oligoplan export --dicom``)."""
-        return self.case_dicom_box.isVisible() and self.case_dicom_box.isChecked()
+        return self._with_case_dicom and self.case_dicom_box.isChecked()
 
     def keep_free_text(self) -> bool:
         """The user reviewed the free text and keeps it (an anonymised export only)."""

@@ -212,25 +212,50 @@ def _image_series(sr, found: Found, seg_uid: str, scan) -> str:
 
 
 def _seg_masks(found: Found, seg_uid: str, numbers: list[int], volume, report: Report) -> dict[int, LesionMask]:
-    """Each referenced segment's mask on ``volume`` (a fractional segment's voxel is in at >= 0.5)."""
+    """Each referenced segment's mask on ``volume`` (a fractional segment's voxel is in at >= 0.5).
+
+    Frame by frame (any order, empty frames left out): each frame's segment and source image
+    come from its functional groups, so only the frames there are decoded and placed, not a
+    full volume per segment (20 lesions on a 300-slice CT: 1.5 GB that way)."""
     if seg_uid not in found.segs:
         raise OpenDicomError(f"{report.path.name}: the segmentation its lesions reference (SEG {seg_uid}) is "
                              "not in the folder; put the SEG of the same export beside it")
+    path = found.segs[seg_uid]
+    index = {uid: k for k, uid in enumerate(volume.sop_instance_uids)}
+    wanted = set(numbers)
     try:
-        seg = hd.seg.segread(found.segs[seg_uid])
-        pixels = seg.get_pixels_by_source_instance(
-            source_sop_instance_uids=list(volume.sop_instance_uids), segment_numbers=sorted(set(numbers)),
-            assert_missing_frames_are_empty=True, combine_segments=False)
-    except Exception as exc:  # noqa: BLE001 - a SEG on other images, or broken
-        raise OpenDicomError(f"{found.segs[seg_uid].name}: the lesion segmentation cannot be placed on the "
-                             f"images of series {volume.info.series_uid} ({exc})") from None
-    if str(getattr(seg, "SegmentationType", "")) == "FRACTIONAL":
-        inside = pixels >= 0.5 * float(getattr(seg, "MaximumFractionalValue", 255) or 255)
-    else:
-        inside = pixels > 0
+        seg = hd.seg.segread(path)
+        frames = seg.pixel_array
+        if frames.ndim == 2:
+            frames = frames[np.newaxis]
+        fractional = str(getattr(seg, "SegmentationType", "")) == "FRACTIONAL"
+        cut = 0.5 * float(getattr(seg, "MaximumFractionalValue", 255) or 255) if fractional else 0.5
+        placed: dict[int, list[tuple[int, np.ndarray]]] = {n: [] for n in wanted}
+        for f, group in enumerate(seg.PerFrameFunctionalGroupsSequence):
+            number = int(group.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+            if number not in wanted:
+                continue
+            source = str(group.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID)
+            if source not in index:
+                raise ValueError(f"frame {f + 1} is on image {source}, which is not in the series")
+            plane = frames[f] >= cut
+            if plane.shape != volume.shape[1:]:
+                raise ValueError(f"frames of {plane.shape[0]}x{plane.shape[1]} pixels on images of "
+                                 f"{volume.shape[1]}x{volume.shape[2]}")
+            placed[number].append((index[source], plane))
+    except (ValueError, AttributeError, IndexError, KeyError, TypeError) as exc:
+        raise OpenDicomError(f"{path.name}: the lesion segmentation cannot be placed on the images of series "
+                             f"{volume.info.series_uid} ({exc})") from None
     out = {}
-    for k, number in enumerate(sorted(set(numbers))):
-        out[number] = LesionMask.from_full(inside[..., k], volume.info.series_uid)
+    for number, planes in placed.items():
+        if not planes:
+            out[number] = None
+            continue
+        z = [k for k, _ in planes]
+        box = np.zeros((max(z) - min(z) + 1,) + volume.shape[1:], dtype=bool)
+        for k, plane in planes:
+            box[k - min(z)] |= plane
+        out[number] = LesionMask.from_box(box, (min(z), 0, 0), volume.shape, volume.info.series_uid)
     return out
 
 

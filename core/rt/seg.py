@@ -25,6 +25,7 @@ from core.case import Case
 from core.codes import UID_PREFIX
 from core.errors import ExportError
 from core.lesion_colours import lesion_colour
+from core.rt.sr_case import with_type_2
 
 
 @dataclass
@@ -59,7 +60,7 @@ def case_seg(case: Case, workspace, notes: list[str] | None = None) -> CaseSeg |
         raise ExportError(f"series {volume.info.series_uid}: {len(files)} image file(s) for "
                           f"{volume.shape[0]} slices; a segmentation needs one file per slice")
     try:
-        sources = [pydicom.dcmread(path, stop_before_pixels=True) for path in files]
+        sources = [with_type_2(pydicom.dcmread(path, stop_before_pixels=True)) for path in files]
     except (OSError, pydicom.errors.InvalidDicomError) as exc:
         raise ExportError(f"the images of series {volume.info.series_uid} cannot be read ({exc}); "
                           "the segmentation must reference them") from exc

@@ -58,7 +58,7 @@ from core.errors import ExportError
 from core.measure import measure_lesion
 from core.rt.rtstruct_write import read_image_header
 from core.rt.seg import CaseSeg
-from core.rt.sr_case import add_lesion_items, case_items, set_verification_time, verification
+from core.rt.sr_case import add_lesion_items, case_items, set_verification_time, verification, with_type_2
 
 SUVBW = hd.sr.CodedConcept("126401", "DCM", "SUVbw")
 
@@ -142,7 +142,7 @@ def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[
     report = hsr.MeasurementReport(observation_context=observer, procedure_reported=procedures,
                                    imaging_measurements=groups)
     report[0].ContentSequence.append(case_items(case, policy))
-    evidence = [header] + [ds for ds in (rtstruct, seg.dataset if seg is not None else None) if ds is not None]
+    evidence = [with_type_2(header)] + [ds for ds in (rtstruct, seg.dataset if seg is not None else None) if ds is not None]
     sr = hsr.Comprehensive3DSR(
         evidence=evidence, content=report, series_instance_uid=generate_uid(UID_PREFIX), series_number=902,
         sop_instance_uid=generate_uid(UID_PREFIX), instance_number=1, manufacturer="OligoPlan",

@@ -137,6 +137,20 @@ def set_verification_time(sr: Dataset, case, policy=None) -> None:
         sr.VerifyingObserverSequence[0].VerificationDateTime = digits
 
 
+#: Patient and study attributes of Type 2 (present, may be empty) that highdicom copies from the
+#: images into the SR and SEG: images without them (minimal or synthetic files) got an internal error
+TYPE_2_FROM_IMAGES = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+                      "StudyID", "AccessionNumber", "ReferringPhysicianName")
+
+
+def with_type_2(ds: Dataset) -> Dataset:
+    """``ds`` with its missing Type 2 patient and study attributes present and empty (in place)."""
+    for keyword in TYPE_2_FROM_IMAGES:
+        if keyword not in ds:
+            setattr(ds, keyword, "")
+    return ds
+
+
 def _person_name(name: str) -> str:
     """A sign-off name as a DICOM PN (no ^ or = of its own, 64 characters at most)."""
     return (" ".join(str(name).replace("^", " ").replace("=", " ").split())[:63] or "UNKNOWN") + "^"

@@ -231,11 +231,13 @@ def _seg_masks(found: Found, seg_uid: str, numbers: list[int], volume, report: R
         fractional = str(getattr(seg, "SegmentationType", "")) == "FRACTIONAL"
         cut = 0.5 * float(getattr(seg, "MaximumFractionalValue", 255) or 255) if fractional else 0.5
         placed: dict[int, list[tuple[int, np.ndarray]]] = {n: [] for n in wanted}
+        shared = seg.SharedFunctionalGroupsSequence[0] if "SharedFunctionalGroupsSequence" in seg else None
         for f, group in enumerate(seg.PerFrameFunctionalGroupsSequence):
-            number = int(group.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+            number = int(_functional(group, shared, "SegmentIdentificationSequence").ReferencedSegmentNumber)
             if number not in wanted:
                 continue
-            source = str(group.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID)
+            source = str(_functional(group, shared, "DerivationImageSequence")
+                         .SourceImageSequence[0].ReferencedSOPInstanceUID)
             if source not in index:
                 raise ValueError(f"frame {f + 1} is on image {source}, which is not in the series")
             plane = frames[f] >= cut
@@ -257,6 +259,16 @@ def _seg_masks(found: Found, seg_uid: str, numbers: list[int], volume, report: R
             box[k - min(z)] |= plane
         out[number] = LesionMask.from_box(box, (min(z), 0, 0), volume.shape, volume.info.series_uid)
     return out
+
+
+def _functional(group, shared, keyword: str):
+    """A functional group macro of one frame: its own, else the one shared by every frame (a SEG
+    of one segment names it once, in the shared groups)."""
+    if keyword in group:
+        return group[keyword].value[0]
+    if shared is not None and keyword in shared:
+        return shared[keyword].value[0]
+    raise ValueError(f"a frame has no {keyword}")
 
 
 def _lesion(group, n: int, mask: LesionMask | None, notes: list[str]) -> Lesion:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog
 
 from core.rt import sr_case
 from core.rt.open_dicom import rebuild_case
+import gui.case_controller as case_controller
 from gui.structures_wiring import ExportDialog
 from tests.gui.test_structures import PHANTOM, gtv_file, phantom_win  # noqa: F401 (fixture)
 
@@ -44,6 +45,14 @@ def test_export_sr_dialog_writes_the_whole_case_as_dicom(phantom_win, qtbot, tmp
     shutil.copy(out / "seg.dcm", pacs)
     rebuilt = rebuild_case(pacs)
     assert [lesion.label for lesion in rebuilt.case.lesions] == ["GTV_1"]
+    # File > Open case from DICOM shows the rebuilt case, unsaved
+    phantom_win.case_controller.discard_changes()
+    monkeypatch.setattr(case_controller.QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(pacs)))
+    phantom_win.actions.open_case_dicom.trigger()
+    qtbot.waitUntil(lambda: [lesion.label for lesion in phantom_win.model.lesions] == ["GTV_1"]
+                    and phantom_win.case_controller.case.facts.get("ecog") == 1, timeout=60000)
+    assert "Case rebuilt from OligoPlan SR" in phantom_win.task_label.text()
+    assert phantom_win.case_controller.case.facts["rule_sets"] == ["sabr-comet"]
     phantom_win.case_controller.discard_changes()
 
 

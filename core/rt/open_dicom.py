@@ -184,6 +184,9 @@ def rebuild_case(folder: str | Path, study_uid: str | None = None, sr_uid: str |
     if items.rule_sets and not any(k in case.facts for k in ("rule_sets", "rule_set")):
         case.facts["rule_sets"] = list(items.rule_sets)
     _restore_review(case, items, report, notes)
+    if report.verified and case.review.state.value != "approved":
+        notes.append(f"{report.path.name} is a verified report, but holds no OligoPlan approval; the case opens as "
+                     f"{case.review.state.value}: review and sign it again")
     case.extra["rebuilt_from"] = {"sr_sop_uid": report.sop_uid, "seg_sop_uid": seg_uid,
                                   "study_uid": report.study_uid}
     return Rebuilt(case, report, seg_uid, notes, reports=sorted(found.reports, key=lambda r: r.content_datetime))

@@ -197,3 +197,35 @@ def test_an_anonymised_dicom_export_keeps_no_identifier_and_leaves_free_text_out
         for secret in (str(header.PatientName), str(header.PatientID), "B. Oncologist", "A. Physicist",
                        "moderately differentiated", "portal vein", header.StudyInstanceUID):
             assert secret.encode() not in raw, (name, secret)
+
+
+def _without_oligoplan_items(items):
+    kept = []
+    for item in items:
+        code = item.ConceptNameCodeSequence[0] if "ConceptNameCodeSequence" in item else None
+        if code is not None and code.CodingSchemeDesignator == "99OLIGOPLAN":
+            continue
+        if "ContentSequence" in item:
+            item.ContentSequence = _without_oligoplan_items(item.ContentSequence)
+        kept.append(item)
+    return kept
+
+
+def test_a_report_without_oligoplan_items_rebuilds_from_its_codes_and_says_so(round_trip, tmp_path):
+    case_path, out, _, _, root = round_trip
+    pacs = tmp_path / "pacs"
+    shutil.copytree(root / "pacs", pacs)
+    sr = pydicom.dcmread(pacs / "original-sr.dcm")
+    sr.ContentSequence = _without_oligoplan_items(sr.ContentSequence)
+    sr.save_as(pacs / "original-sr.dcm")
+    done = oligoplan("open-dicom", pacs, "--json")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    original = load_case(case_path)
+    assert [x["site"] for x in shown["lesions"]] == [lesion.site.value for lesion in original.lesions]
+    assert [x["kind"] for x in shown["lesions"]] == [lesion.kind.value for lesion in original.lesions]
+    assert [x["id"] for x in shown["lesions"]] == [f"L{n}" for n in range(1, len(original.lesions) + 1)]
+    assert all(x["treatable"] == "not assessed" for x in shown["lesions"])  # never guessed
+    assert shown["facts"] == {} and shown["review_state"] == "draft"
+    assert any("no OligoPlan lesion id" in note for note in shown["notes"])
+    assert any("verified report, but holds no OligoPlan approval" in note for note in shown["notes"])

@@ -133,11 +133,20 @@ def _write_sr(job: ExportJob) -> list[Path]:
     return [p for p in (job.seg_path, sr) if p is not None]
 
 
+def _write_dicom(job: ExportJob) -> list[Path]:
+    from core.rt.export_job import write_case_dicom
+
+    return write_case_dicom(job)
+
+
 #: The formats, in the order they are written. Add a format by appending a step.
 EXPORT_STEPS: list[ExportStep] = [
     ExportStep("--rtstruct", "RT Structure Set of the lesions (GTV), validated before writing", _write_rtstruct),
     ExportStep("--sr", "DICOM SR measurement report (TID 1500) of the lesions, with the DICOM SEG of their "
                        "contours that it references", _write_sr),
+    ExportStep("--dicom", "the case as DICOM in the images' study, what `oligoplan open-dicom` rebuilds it "
+                          "from: SEG of the lesions, SR (measurements, sites, kinds, facts, rule sets, review "
+                          "state) and the summary as DICOM Encapsulated PDF", _write_dicom),
 ]
 
 from core.summary.export_steps import SUMMARY_STEPS, add_summary_options  # noqa: E402 (issue 5)

@@ -63,6 +63,7 @@ class Actions:
     about: QAction
     presets: tuple[QAction, ...]
     open_case: QAction
+    open_case_dicom: QAction
     save_case: QAction
     save_case_as: QAction
     undo: QAction
@@ -153,6 +154,9 @@ def make_actions(parent: QWidget) -> Actions:
         presets=tuple(presets),
         open_case=_action(parent, "open_case", "Open &case…", "Ctrl+Shift+O",
                           "Open a saved case file (lesions and the images they were drawn on)"),
+        open_case_dicom=_action(parent, "open_case_dicom", "Open case from &DICOM…", None,
+                                "Rebuild a case from its DICOM objects (the newest OligoPlan SR of a study and "
+                                "its SEG) in a folder holding them and the images"),
         save_case=_action(parent, "save_case", "&Save case", "Ctrl+S", "Save the lesions to the case file"),
         save_case_as=_action(parent, "save_case_as", "Save case &as…", "Ctrl+Shift+S",
                              "Save the lesions to a new case file"),

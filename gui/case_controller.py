@@ -255,6 +255,28 @@ class CaseController(QObject):
             self.settings.set(LAST_CASE_FOLDER, str(path.resolve().parent))
             self._show_case(case, path.parent, unsaved=False)
 
+    def _choose_case_dicom(self) -> None:
+        if not self.ask_keep_work("Opening another case"):
+            return
+        folder = QFileDialog.getExistingDirectory(self.window, "Open a case from DICOM (folder of the images and "
+                                                  "the exported SEG and SR)", self.settings.get(LAST_CASE_FOLDER))
+        if folder:
+            self.open_case_dicom(folder)
+
+    def open_case_dicom(self, folder: str | os.PathLike, study_uid: str | None = None) -> None:
+        """Rebuild a case from the newest OligoPlan SR of the folder's study and its SEG (as
+        `oligoplan open-dicom`) and show it, unsaved: Save case as… writes its case file."""
+        from core.rt.open_dicom import rebuild_case
+
+        folder = Path(folder)
+        with error_boundary(self.window, f"Opening a case from DICOM in {folder.name}"):
+            rebuilt = rebuild_case(folder, study_uid=study_uid)
+            self._show_case(rebuilt.case, folder, unsaved=True)
+            self.window.show_message(
+                f"Case rebuilt from OligoPlan SR {rebuilt.report.path.name} ({len(rebuilt.case.lesions)} lesion(s), "
+                f"review state {rebuilt.case.review.state.value}); not saved yet: Save case as… writes it"
+                + "".join(f"; {note}" for note in rebuilt.notes))
+
     def _show_case(self, case: Case, base_dir: Path, *, unsaved: bool) -> None:
         if self._images_shown(case):
             self._adopt(case, unsaved=unsaved)

@@ -36,7 +36,7 @@ class ExportDialog(QDialog):
     shown for review when the export is anonymised."""
 
     def __init__(self, title: str, folder: str, with_oars: bool, parent: QWidget | None = None,
-                 free_text: list[tuple[str, str]] | None = None):
+                 free_text: list[tuple[str, str]] | None = None, with_case_dicom: bool = False):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.folder_edit = QLineEdit(folder, self)
@@ -51,6 +51,14 @@ class ExportDialog(QDialog):
         self.oars_box = QCheckBox("Include the organs at risk shown in the structure list", self)
         self.oars_box.setObjectName("export_include_oars")
         self.oars_box.setVisible(with_oars)
+        self.case_dicom_box = QCheckBox("Whole case as DICOM (facts, rule sets, review; summary PDF)", self)
+        self.case_dicom_box.setToolTip("The SR also holds each lesion's OligoPlan values, the case facts, the rule "
+                                       "sets chosen and the review state, and the candidacy summary is written as "
+                                       "a DICOM Encapsulated PDF in the same study: `oligoplan open-dicom` "
+                                       "rebuilds the case from them")
+        self.case_dicom_box.setObjectName("export_case_dicom")
+        self.case_dicom_box.setVisible(with_case_dicom)
+        self._with_case_dicom = with_case_dicom
         self.anonymised = self._anonymised_group(free_text or [])
         self.anonymise_box.toggled.connect(self._update)
         form = QFormLayout(self)
@@ -58,6 +66,7 @@ class ExportDialog(QDialog):
         form.addRow(self.anonymise_box)
         form.addRow(self.anonymised)
         form.addRow(self.oars_box)
+        form.addRow(self.case_dicom_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -96,6 +105,10 @@ class ExportDialog(QDialog):
     # ------------------------------------------------------------ choices
     def anonymise(self) -> bool:
         return self.anonymise_box.isChecked()
+
+    def case_dicom(self) -> bool:
+        """Write the whole case as DICOM (``oligoplan export --dicom``)."""
+        return self._with_case_dicom and self.case_dicom_box.isChecked()
 
     def keep_free_text(self) -> bool:
         """The user reviewed the free text and keeps it (an anonymised export only)."""

@@ -332,6 +332,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(a.open_folder)
         file_menu.addAction(a.open_case)
+        file_menu.addAction(a.open_case_dicom)
         file_menu.addAction(a.save_case)
         file_menu.addAction(a.save_case_as)
         file_menu.addSeparator()

@@ -29,6 +29,7 @@ plain methods (:meth:`import_file`, :meth:`export_rtstruct`,
 
 from __future__ import annotations
 
+import copy
 import logging
 from functools import partial
 from pathlib import Path
@@ -36,13 +37,22 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
 
+from core.audit import AuditTrail
 from core.cli_export import ExportJob
 from core.errors import ExportError
 from core.lesions import AddLesion, LesionSet
 from core.case import Case
 from core.rt.case_structures import read_recorded_structure_sets, structure_set_ref
 from core.export_set import write_as_set
-from core.rt.export_job import RTSTRUCT_NAME, SEG_NAME, SR_NAME, cancelled_note, write_case_rtstruct, write_case_sr
+from core.rt.export_job import (
+    PDF_DICOM_NAME,
+    RTSTRUCT_NAME,
+    SEG_NAME,
+    SR_NAME,
+    cancelled_note,
+    write_case_rtstruct,
+    write_case_sr,
+)
 from core.rt.matching import ImageStack
 from core.rt.seg_read import import_folder_objects, read_structure_file
 from core.rt.rtstruct_write import RoiSpec
@@ -56,6 +66,18 @@ from gui.overwrite import ask_replace
 from gui.panels.structure_list import StructureList, structure_key
 from gui.structure_overlay import StructureOverlay
 from gui.workers import TaskRunner
+
+
+def _write_case_dicom(job: ExportJob, cancel=None) -> Path:
+    """The whole case as DICOM (as ``oligoplan export --dicom``, its rule sets and options the
+    case's own); returns the SR's path (the SEG and the PDF are in ``job.written``)."""
+    from core.cli import build_parser
+    from core.rt.export_job import SR_NAME, write_case_dicom
+
+    if job.args is None:
+        job.args = build_parser().parse_args(["export", str(job.case_path), "--out", str(job.out_dir), "--dicom"])
+    paths = write_case_dicom(job, cancel)
+    return next(p for p in paths if p.name == SR_NAME)
 
 log = logging.getLogger("oligoplan.gui")
 
@@ -375,31 +397,35 @@ class StructureWiring(QObject):
         from core.export_privacy import free_text_items
 
         dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.window,
-                              free_text=free_text_items(case))
+                              free_text=free_text_items(case), with_case_dicom=(kind == "sr"))
         dialog.oars_box.setChecked(True)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         folder = dialog.folder_edit.text().strip()
-        names = (RTSTRUCT_NAME,) if kind == "rtstruct" else (SR_NAME, SEG_NAME)
+        if kind == "sr" and dialog.case_dicom():
+            kind = "dicom"
+        names = {"rtstruct": (RTSTRUCT_NAME,), "sr": (SR_NAME, SEG_NAME),
+                 "dicom": (SR_NAME, SEG_NAME, PDF_DICOM_NAME)}[kind]
         if folder and not ask_replace(self.window, folder, [Path(folder) / n for n in names],
-                                      f"this case's {'RTSTRUCT' if kind == 'rtstruct' else 'SR and SEG'}"):
+                                      f"this case's {'RTSTRUCT' if kind == 'rtstruct' else 'DICOM objects' if kind == 'dicom' else 'SR and SEG'}"):
             return
         self.start_export(kind, folder, dialog.anonymise(), kind == "rtstruct" and dialog.oars_box.isChecked(),
                           keep_free_text=dialog.keep_free_text(), author=dialog.author())
 
     def start_export(self, kind: str, folder, anonymise: bool = False, include_oars: bool = False,
                      keep_free_text: bool = False, author: str = "") -> None:
-        """Write the RTSTRUCT (``kind`` "rtstruct") or the SR ("sr") in the background, on the
+        """Write the RTSTRUCT (``kind`` "rtstruct"), the SR ("sr") or the whole case as DICOM ("dicom":
+        SEG, SR with facts and review, summary as Encapsulated PDF) in the background, on the
         window's runner (progress bar, Cancel): building, measuring and validating the files
-        takes seconds. The lesions are taken as they are now; editing meanwhile is safe."""
-        what = "the RTSTRUCT" if kind == "rtstruct" else "the SR"
+        takes seconds. The case is taken as it is now; editing meanwhile is safe."""
+        what = {"rtstruct": "the RTSTRUCT", "sr": "the SR"}.get(kind, "the case as DICOM")
         with error_boundary(self.window, f"Exporting {what}"):
             if self.window.runner.busy:  # starting would cancel the load or import under way
                 raise ExportError(f"wait until '{self.window.runner.current.description}' has finished, "
                                   "then export again")
             job = self._job(folder, anonymise, include_oars, snapshot=True)
             job.keep_free_text, job.author = keep_free_text, author
-            write = write_case_rtstruct if kind == "rtstruct" else write_case_sr
+            write = {"rtstruct": write_case_rtstruct, "sr": write_case_sr}.get(kind, _write_case_dicom)
             task = self.window.runner.start(
                 lambda progress, cancel: write_as_set(job, lambda: write(job, cancel)), f"Exporting {what}",
                 # after the runner's 'finished', which clears the status bar
@@ -418,7 +444,8 @@ class StructureWiring(QObject):
             raise ExportError("choose a folder to export into")
         case = self.window.case_controller.case
         if snapshot:  # for a worker: the lesions as they are now (lesions are immutable; the set is not)
-            case = Case(images=list(case.images), lesions=LesionSet(list(case.lesions)), path=case.path)
+            case = Case(images=list(case.images), lesions=LesionSet(list(case.lesions)), path=case.path,
+                        facts=copy.deepcopy(case.facts), audit=AuditTrail(list(case.audit)))
         job = ExportJob(case=case, case_path=case.path or Path("case.json"), out_dir=Path(folder),
                         include_oars=include_oars, anonymise=anonymise)
         scan = getattr(self.window, "scan_result", None)
@@ -459,5 +486,5 @@ class StructureWiring(QObject):
             text += "; " + "; ".join(job.notes)
         self.window.show_message(text)
         from gui.pacs.offer import offer_send  # "Send to PACS…" for what was just written (issue 6)
-        offer_send(self.window, [p for p in (path, job.seg_path) if p is not None])  # the SR's SEG too
+        offer_send(self.window, list(job.written) or [p for p in (path, job.seg_path) if p is not None])  # SEG too
         self.exported.emit(path)

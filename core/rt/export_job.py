@@ -194,7 +194,8 @@ def write_case_sr(job, cancel: CancelCheck | None = None) -> Path:
         seg = None
         job.notes.append(f"no SEG written: {exc}; the SR gives each lesion's centre point instead")
     _check(cancel, "the SR was built")
-    ds = case_sr(_case(job), job.workspace, rtstruct=job.rtstruct, notes=job.notes, seg=seg)
+    ds = case_sr(_case(job), job.workspace, rtstruct=job.rtstruct, notes=job.notes, seg=seg,
+                 policy=getattr(job, "policy", None))
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)
     seg_ds = None
@@ -218,3 +219,30 @@ def cancelled_note(job) -> str:
     names = ", ".join(p.name for p in job.written)
     return f"Cancelled too late: the export had finished; wrote {names} to {job.written[0].parent}"
 
+
+
+PDF_DICOM_NAME = "summary-pdf.dcm"
+
+
+def write_case_dicom(job, cancel: CancelCheck | None = None) -> list[Path]:
+    """The --dicom step: what rebuilds the case (``oligoplan open-dicom``), all in the images' study:
+    the SEG of the lesions and the SR (write_case_sr: measurements, site, kind, facts, rule sets,
+    review state) and the candidacy summary PDF as a DICOM Encapsulated PDF."""
+    from core.rt.encapsulated_pdf import encapsulated_pdf
+    from core.summary.export_steps import summary_pdf_bytes
+
+    sr = write_case_sr(job, cancel)
+    _check(cancel, "the summary PDF was made")
+    pdf = summary_pdf_bytes(job)
+    header = read_image_header(job.workspace.primary)
+    if header is None:
+        raise ExportError(f"the images of series {job.workspace.primary.info.series_uid} cannot be read; "
+                          "the encapsulated PDF must name their study")
+    ds = encapsulated_pdf(pdf, header)
+    if job.anonymiser is not None:
+        document = ds.EncapsulatedDocument
+        ds = job.anonymiser.dataset(ds)  # PS3.15 blanks the document: it is the anonymised summary already
+        ds.EncapsulatedDocument = document
+    path = Path(job.out_dir) / PDF_DICOM_NAME
+    _write(job, ds, path, "the summary as DICOM Encapsulated PDF")
+    return [p for p in (job.seg_path, sr, path) if p is not None]

@@ -1,277 +1,345 @@
-"""A case rebuilt from its DICOM objects: the newest OligoPlan SR of a study plus the SEG it references.
+"""A case rebuilt from its DICOM objects: the newest OligoPlan SR of a study plus its SEG.
 
-What an OligoPlan export writes today (:mod:`core.rt.sr`, :mod:`core.rt.seg`) is read back:
+``oligoplan export --dicom`` writes, in the images' study, the lesions' SEG and a TID 1500
+SR that also holds what the case file holds beyond the masks (core.rt.sr_case). This module
+finds those objects in a folder (the images and the exported objects, e.g. a PACS retrieval),
+picks the newest OligoPlan report of the study (or the one asked for) and rebuilds:
 
-* each TID 1411 group of the SR is a lesion: its tracking identifier the label, its tracking
-  UID gives back the lesion id (:func:`core.rt.sr.lesion_uid` is a hash of the series and the
-  id, so ids of the form L<n> are found again; others are numbered in report order, with a
-  warning), finding type the kind, finding site (and laterality) the site;
-* its region: the referenced segment of the SEG (placed on the images like any SEG,
-  :func:`core.rt.seg_read.read_seg`), else its marker point (a 3D POINT volume surface);
-* measurements are measured again from the masks (the SR's values are compared: a
-  difference over 1% is a warning).
+* lesions: id, label (tracking identifier), site, laterality, kind, treatability, marker
+  point, notes; the mask of each contoured lesion is its SEG segment on the images;
+* facts and rule sets; the review state and its sign-offs (entries of the new case's audit
+  trail with the time they were signed, recorded as rebuilt from the report).
 
-What today's SR does not hold (case facts, rule sets, review state) is not guessed: the case
-rebuilt has none (facts unknown: verdicts undetermined) and a warning says so.
+A report of another tool (no OligoPlan items) still rebuilds: site and kind come from the
+coded finding site and type where they are OligoPlan's codes, else the site is "other"
+and a note says so; lesion ids are numbered. Nothing is guessed silently: every such
+fallback is in :attr:`Rebuilt.notes`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import highdicom as hd
 import numpy as np
 import pydicom
+from pydicom.sr.codedict import codes
 
+from core.audit import AuditAction
 from core.case import Case
-from core.codes import Laterality, LesionKind, Site
-from core.errors import CaseFileError, DicomError, NoImagesError
-from core.lesions import AddLesion, Lesion
+from core.codes import Laterality, LesionKind, Site, Treatability
+from core.dicom.scan import list_files
+from core.errors import OligoPlanError
+from core.lesions import Lesion, LesionMask, LesionSet
+from core.rt import sr_case
 
-#: SR storage classes an OligoPlan report may use (Comprehensive 3D SR is what export writes)
-SR_SOP_CLASSES = {"1.2.840.10008.5.1.4.1.1.88.34", "1.2.840.10008.5.1.4.1.1.88.33",
-                  "1.2.840.10008.5.1.4.1.1.88.22"}
-MAX_LESION_NUMBER = 999
+COMPREHENSIVE_3D_SR = "1.2.840.10008.5.1.4.1.1.88.34"
+SEGMENTATION = "1.2.840.10008.5.1.4.1.1.66.4"
+_TAGS = ["SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID", "Manufacturer",
+         "ContentDate", "ContentTime", "VerificationFlag", "Modality"]
+
+
+class OpenDicomError(OligoPlanError):
+    """The folder holds no report to rebuild a case from, or one that cannot be read."""
 
 
 @dataclass(frozen=True)
-class ReportFile:
-    path: str
+class Report:
+    """An OligoPlan SR found in the folder."""
+
+    path: Path
     sop_uid: str
     study_uid: str
-    written: str  # ContentDate + ContentTime (else the instance creation date and time)
+    content_datetime: str  # YYYYMMDDHHMMSS(.ffffff)
+    verified: bool
+
+    def to_json(self) -> dict:
+        d = self.content_datetime
+        when = f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}" if len(d) >= 14 else d
+        return {"sop_uid": self.sop_uid, "study_uid": self.study_uid, "content_datetime": when,
+                "verified": self.verified, "file": self.path.name}
 
 
 @dataclass
-class RebuiltCase:
-    case: Case
-    report: ReportFile
-    seg_path: str = ""
-    warnings: list[str] = field(default_factory=list)
+class Found:
+    reports: list[Report] = field(default_factory=list)
+    segs: dict[str, Path] = field(default_factory=dict)  # SOP instance UID -> file
 
 
-def find_reports(scan) -> list[ReportFile]:
-    """The OligoPlan SRs among the files a folder scan did not take as images."""
-    out = []
-    for skipped in scan.skipped:
+def find_objects(folder: Path) -> Found:
+    """OligoPlan reports and every SEG below ``folder`` (headers only)."""
+    found = Found()
+    for path in list_files(folder):
         try:
-            ds = pydicom.dcmread(skipped.path, stop_before_pixels=True, force=True)
-        except Exception:  # noqa: BLE001 - not DICOM, or broken: the scan listed its reason already
+            ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_TAGS)
+        except Exception:  # noqa: BLE001 - not DICOM, or broken: the image scan reports those
             continue
-        if str(ds.get("SOPClassUID", "")) not in SR_SOP_CLASSES:
-            continue
-        if str(ds.get("Manufacturer", "") or "").strip() != "OligoPlan":
-            continue
-        written = (str(ds.get("ContentDate", "") or ds.get("InstanceCreationDate", "") or "")
-                   + str(ds.get("ContentTime", "") or ds.get("InstanceCreationTime", "") or ""))
-        out.append(ReportFile(skipped.path, str(ds.get("SOPInstanceUID", "")),
-                              str(ds.get("StudyInstanceUID", "")), written))
-    return out
-
-
-def choose_report(reports: list[ReportFile], root, study_uid: str | None) -> ReportFile:
-    """The newest report of the study (``study_uid`` needed only when the folder holds several)."""
-    if study_uid:
-        reports = [r for r in reports if r.study_uid == study_uid]
-        if not reports:
-            raise CaseFileError(f"{root}: no OligoPlan SR of study {study_uid}; "
-                                "`oligoplan inspect` lists what the folder holds")
-    if not reports:
-        raise CaseFileError(f"{root}: no OligoPlan SR (measurement report) found; export the case with "
-                            "`oligoplan export CASE.json --out DIR --sr` and copy it beside the images")
-    studies = sorted({r.study_uid for r in reports})
-    if len(studies) > 1:
-        raise CaseFileError(f"{root}: OligoPlan reports of {len(studies)} studies are here "
-                            f"({', '.join(studies)}); choose one with --study-uid UID")
-    return max(reports, key=lambda r: (r.written, r.path))
-
-
-def _evidence_series(sr) -> set[str]:
-    found = set()
-    for key in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence"):
-        for study in sr.get(key, []) or []:
-            for series in study.get("ReferencedSeriesSequence", []) or []:
-                found.add(str(series.get("SeriesInstanceUID", "")))
+        sop_class = str(getattr(ds, "SOPClassUID", ""))
+        if sop_class == SEGMENTATION:
+            found.segs[str(ds.SOPInstanceUID)] = Path(path)
+        elif sop_class == COMPREHENSIVE_3D_SR and str(getattr(ds, "Manufacturer", "")) == "OligoPlan":
+            found.reports.append(Report(Path(path), str(ds.SOPInstanceUID), str(getattr(ds, "StudyInstanceUID", "")),
+                                        f"{getattr(ds, 'ContentDate', '')}{getattr(ds, 'ContentTime', '')}",
+                                        str(getattr(ds, "VerificationFlag", "")) == "VERIFIED"))
     return found
 
 
-def rebuild_case(root: str | Path, study_uid: str | None = None, progress=None, cancel=None) -> RebuiltCase:
-    """The case the newest OligoPlan SR of the study in ``root`` (and its SEG) describe."""
-    import highdicom as hd
+def choose_report(found: Found, folder: Path, study_uid: str | None = None, sr_uid: str | None = None) -> Report:
+    """The report asked for (``sr_uid``), else the newest of the study (``study_uid`` needed only
+    when the folder holds reports of several studies)."""
+    reports = found.reports
+    if not reports:
+        raise OpenDicomError(f"{folder}: no OligoPlan SR found; export the case with `oligoplan export "
+                             "CASE.json --out DIR --dicom` and put its files beside the images")
+    if sr_uid:
+        picked = [r for r in reports if r.sop_uid == sr_uid]
+        if not picked:
+            raise OpenDicomError(f"{folder}: no OligoPlan SR with SOP Instance UID {sr_uid}; the reports found "
+                                 "are listed by `oligoplan open-dicom PATH --json`")
+        return picked[0]
+    if study_uid:
+        reports = [r for r in reports if r.study_uid == study_uid]
+        if not reports:
+            raise OpenDicomError(f"{folder}: no OligoPlan SR of study {study_uid}")
+    studies = sorted({r.study_uid for r in reports})
+    if len(studies) > 1:
+        raise OpenDicomError(f"{folder} holds OligoPlan cases of {len(studies)} studies; choose one with "
+                             f"--study-uid ({', '.join(studies)})")
+    return max(reports, key=lambda r: (r.content_datetime, r.sop_uid))
 
-    from core.dicom.scan import scan_folder
-    from core.dicom.series import load_series
-    from core.rt.matching import ImageStack
-    from core.rt.seg_read import read_seg
-    from core.workspace import Workspace, matching_pet, select_series
 
-    root = Path(root)
-    if not root.exists():
-        raise NoImagesError(f"{root}: no such folder or file; check the path")
-    scan = scan_folder(root, progress, cancel)
-    report = choose_report(find_reports(scan), root, study_uid)
+@dataclass
+class Rebuilt:
+    case: Case
+    report: Report
+    seg_uid: str = ""
+    #: what the user should know: fallbacks taken, items that could not be read
+    notes: list[str] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+
+
+def _enum(cls, value, default, what: str, notes: list[str], lesion_id: str):
+    try:
+        return cls(value)
+    except ValueError:
+        notes.append(f"lesion {lesion_id}: {what} {value!r} is not known to this OligoPlan; "
+                     f"set to {default.value or 'none'}")
+        return default
+
+
+def _from_code(cls, code_value: str):
+    """The member of ``cls`` (Site, LesionKind, Laterality) whose code has this value, or None."""
+    return next((m for m in cls if getattr(m, "code", None) is not None and m.code.value == code_value), None)
+
+
+def rebuild_case(folder: str | Path, study_uid: str | None = None, sr_uid: str | None = None,
+                 workspace=None) -> Rebuilt:
+    """The case the chosen report and its SEG describe, on the images in ``folder``."""
+    from core.workspace import Workspace, matching_pet
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OpenDicomError(f"{folder}: no such folder")
+    found = find_objects(folder)
+    report = choose_report(found, folder, study_uid, sr_uid)
     try:
         sr = hd.sr.srread(report.path)
-    except Exception as exc:  # noqa: BLE001 - highdicom raises many types on a malformed report
-        raise CaseFileError(f"{Path(report.path).name}: the report cannot be read ({exc})") from exc
-    evidence = _evidence_series(sr)
-    images = [e for e in scan.series if e.info.series_uid in evidence]
-    if not images:
-        raise NoImagesError(f"{root}: the images the report {Path(report.path).name} was made on are not here "
-                            f"(series {', '.join(sorted(evidence)) or 'none named'}); put the report beside them")
-    primary_entry, pet_entry = select_series(images)  # the one rule of the window and `check`
-    primary = load_series(primary_entry, progress, cancel)
-    if pet_entry is None and primary.modality.value != "PT":
-        pet_entry = matching_pet(scan.series, primary_entry)
-    pet = load_series(pet_entry, progress, cancel) if pet_entry is not None else None
-    workspace = Workspace(folder=primary_entry_folder(primary_entry, root), scan=scan, primary=primary, pet=pet)
-    rebuilt = RebuiltCase(Case(images=workspace.image_refs()), report)
-    warnings = rebuilt.warnings
-    warnings.append(f"case rebuilt from the OligoPlan SR {Path(report.path).name} (SOP Instance UID "
-                    f"{report.sop_uid}, written {_when(report.written)}) in {root}")
-    groups = list(sr.content.get_volumetric_roi_measurement_groups())
-    segs: dict[str, dict[int, object]] = {}
-    stacks = [ImageStack.from_entry(e) for e in scan.series]
-    used_ids: set[str] = set()
+        groups = sr.content.get_volumetric_roi_measurement_groups()
+    except Exception as exc:  # noqa: BLE001 - a report highdicom cannot parse as TID 1500
+        raise OpenDicomError(f"{report.path.name}: the SR cannot be read as a TID 1500 measurement report "
+                             f"({exc})") from None
+    notes: list[str] = []
+    refs = [_segment_ref(group) for group in groups]
+    seg_uids = {uid for uid, _ in refs if uid}
+    if len(seg_uids) > 1:
+        raise OpenDicomError(f"{report.path.name}: its lesions reference {len(seg_uids)} segmentations; "
+                             "OligoPlan writes one")
+    seg_uid = next(iter(seg_uids), "")
+    if workspace is None:
+        from core.dicom import load_series, scan_folder
+
+        scan = scan_folder(folder)
+        series_uid = _image_series(sr, found, seg_uid, scan)
+        entry = scan.find(series_uid) if series_uid else None
+        if entry is None:
+            raise OpenDicomError(f"{folder}: the images the report was made on (series {series_uid or '?'}) "
+                                 "are not there; put the report with its images")
+        pet_entry = matching_pet(scan.series, entry) if entry.info.modality.value != "PT" else None
+        workspace = Workspace(folder=folder, scan=scan, primary=load_series(entry),
+                              pet=load_series(pet_entry) if pet_entry is not None else None)
+    volume = workspace.primary
+    masks = _seg_masks(found, seg_uid, [n for _, n in refs if n is not None], volume, report) if seg_uid else {}
     lesions = []
-    for n, group in enumerate(groups, start=1):
-        label = str(group.tracking_identifier or "")
-        lesion_id = _lesion_id(str(group.tracking_uid or ""), primary.info.series_uid, used_ids)
-        if lesion_id is None:
-            lesion_id = _free_id(n, used_ids)
-            warnings.append(f"{label or lesion_id}: its lesion id is not in the report; numbered {lesion_id}")
-        used_ids.add(lesion_id)
-        fields = _coded_fields(group, label or lesion_id, warnings)
-        mask, point = None, None
-        if group.reference_type == hd.sr.CodedConcept("121191", "DCM", "Referenced Segment"):
-            item = next(i for i in group[0].ContentSequence if i.name.value == "121191")
-            seg_uid, number = str(item.referenced_sop_instance_uid), int(item.referenced_segment_numbers[0])
-            if seg_uid not in segs:
-                segs[seg_uid] = _read_seg_by_uid(scan, seg_uid, primary, stacks, read_seg, warnings, rebuilt)
-            structure = segs[seg_uid].get(number)
-            mask = structure.mask if structure is not None else None
-            if mask is None:
-                warnings.append(f"{label}: segment {number} of the SEG it references is not here or has no "
-                                "voxel on these images; the lesion is left out")
-                continue
-        else:
-            point = _point(group)
-            if point is None:
-                warnings.append(f"{label}: the report gives neither a segment nor a point; left out")
-                continue
-        lesion = Lesion(lesion_id, label or lesion_id, mask=mask, point_mm=point, **fields)
-        _compare_measurements(group, lesion, workspace, warnings)
+    for n, (group, (_, segment)) in enumerate(zip(groups, refs), start=1):
+        lesion = _lesion(group, n, masks.get(segment), notes)
+        if lesion.id in {existing.id for existing in lesions}:
+            raise OpenDicomError(f"{report.path.name}: lesion id {lesion.id} is there twice")
         lesions.append(lesion)
-    lesions.sort(key=lambda lesion: _number(lesion.id))
-    for lesion in lesions:
-        AddLesion(rebuilt.case.lesions, lesion).redo()
-    warnings.append("the report holds no case facts, rule sets or review state: they are unknown in the "
-                    "rebuilt case (verdicts undetermined until they are entered) and it is a draft")
-    return rebuilt
+    case = Case(images=workspace.image_refs(), lesions=LesionSet(lesions), facts={})
+    items = sr_case.read_case_items(sr)
+    notes.extend(items.problems)
+    case.facts.update(items.facts)
+    if items.rule_sets and not any(k in case.facts for k in ("rule_sets", "rule_set")):
+        case.facts["rule_sets"] = list(items.rule_sets)
+    _restore_review(case, items, report, notes)
+    if report.verified and case.review.state.value != "approved":
+        notes.append(f"{report.path.name} is a verified report, but holds no OligoPlan approval; the case opens as "
+                     f"{case.review.state.value}: review and sign it again")
+    case.extra["rebuilt_from"] = {"sr_sop_uid": report.sop_uid, "seg_sop_uid": seg_uid,
+                                  "study_uid": report.study_uid}
+    return Rebuilt(case, report, seg_uid, notes, reports=sorted(found.reports, key=lambda r: r.content_datetime))
 
 
-def primary_entry_folder(entry, root: Path) -> Path:
-    """The folder the case's images are referenced by: the scanned folder."""
-    return root if root.is_dir() else root.parent
+def _segment_ref(group) -> tuple[str, int | None]:
+    """(SEG SOP instance UID, segment number) of a lesion group, ("", None) for a point region."""
+    if group.reference_type != codes.DCM.ReferencedSegment:
+        return "", None
+    item = next(i for i in group[0].ContentSequence if i.name == codes.DCM.ReferencedSegment)
+    return str(item.referenced_sop_instance_uid), int(item.referenced_segment_numbers[0])
 
 
-def _when(written: str) -> str:
-    if len(written) >= 12:
-        return f"{written[:4]}-{written[4:6]}-{written[6:8]} {written[8:10]}:{written[10:12]}"
-    return written or "at an unknown time"
+def _image_series(sr, found: Found, seg_uid: str, scan) -> str:
+    """The series the lesions were drawn on: the SEG's source series, else the report's evidence."""
+    if seg_uid and seg_uid in found.segs:
+        seg = pydicom.dcmread(found.segs[seg_uid], stop_before_pixels=True)
+        for item in getattr(seg, "ReferencedSeriesSequence", []):
+            return str(item.SeriesInstanceUID)
+    for study in getattr(sr, "CurrentRequestedProcedureEvidenceSequence", []):
+        for series in getattr(study, "ReferencedSeriesSequence", []):
+            uid = str(series.SeriesInstanceUID)
+            if scan.find(uid) is not None:
+                return uid
+    return ""
 
 
-def _number(lesion_id: str) -> tuple:
-    digits = lesion_id[1:]
-    return (0, int(digits)) if lesion_id[:1] == "L" and digits.isdigit() else (1, lesion_id)
+def _seg_masks(found: Found, seg_uid: str, numbers: list[int], volume, report: Report) -> dict[int, LesionMask]:
+    """Each referenced segment's mask on ``volume`` (a fractional segment's voxel is in at >= 0.5).
 
-
-def _lesion_id(tracking_uid: str, series_uid: str, used: set[str]) -> str | None:
-    from core.rt.sr import lesion_uid
-
-    if not tracking_uid:
-        return None
-    for k in range(1, MAX_LESION_NUMBER + 1):
-        candidate = f"L{k}"
-        if candidate not in used and lesion_uid(None, candidate, series_uid) == tracking_uid:
-            return candidate
-    return None
-
-
-def _free_id(n: int, used: set[str]) -> str:
-    while f"L{n}" in used:
-        n += 1
-    return f"L{n}"
-
-
-def _coded_fields(group, name: str, warnings: list[str]) -> dict:
-    from core.rt.seg_read import KIND_BY_CODE, SITE_BY_CODE
-
-    fields: dict = {}
-    kind = group.finding_type
-    if kind is not None and str(kind.value) in KIND_BY_CODE:
-        fields["kind"] = KIND_BY_CODE[str(kind.value)]
-    elif kind is not None:
-        warnings.append(f"{name}: finding type '{kind.meaning}' is not a kind OligoPlan knows; "
-                        f"taken as {LesionKind.METASTASIS.value}")
-    sites = group.finding_sites
-    if sites:
-        code = str(sites[0].value.value)
-        if code in SITE_BY_CODE:
-            fields["site"] = SITE_BY_CODE[code]
-        else:
-            warnings.append(f"{name}: finding site '{sites[0].value.meaning}' is not a site OligoPlan knows; "
-                            f"taken as {Site.OTHER.value}")
-        lat = sites[0].laterality
-        if lat is not None:
-            by_code = {c.code.value: c for c in Laterality if c.code is not None}
-            if str(lat.value) in by_code:
-                fields["laterality"] = by_code[str(lat.value)]
-    return fields
-
-
-def _read_seg_by_uid(scan, seg_uid, volume, stacks, read_seg, warnings, rebuilt) -> dict:
-    summary = next((s for s in scan.segmentations if s.sop_uid == seg_uid), None)
-    if summary is None:
-        warnings.append(f"the SEG the report references (SOP Instance UID {seg_uid}) is not in the folder")
-        return {}
+    Frame by frame (any order, empty frames left out): each frame's segment and source image
+    come from its functional groups, so only the frames there are decoded and placed, not a
+    full volume per segment (20 lesions on a 300-slice CT: 1.5 GB that way)."""
+    if seg_uid not in found.segs:
+        raise OpenDicomError(f"{report.path.name}: the segmentation its lesions reference (SEG {seg_uid}) is "
+                             "not in the folder; put the SEG of the same export beside it")
+    path = found.segs[seg_uid]
+    index = {uid: k for k, uid in enumerate(volume.sop_instance_uids)}
+    wanted = set(numbers)
     try:
-        placed = read_seg(summary.path, volume, stacks)
-    except DicomError as exc:
-        warnings.append(f"the SEG the report references cannot be used: {exc}")
-        return {}
-    rebuilt.seg_path = summary.path
-    return {s.number: s for s in placed.structures}
-
-
-def _point(group) -> tuple[float, float, float] | None:
-    try:
-        for item in group[0].ContentSequence:
-            if item.name.value == "121231":  # Volume Surface, a SCOORD3D POINT
-                data = np.asarray(item.value, dtype=np.float64).reshape(-1, 3)
-                return tuple(float(v) for v in data[0])
-    except Exception:  # noqa: BLE001 - a malformed item is reported by the caller as no region
-        return None
-    return None
-
-
-#: SR measurement concept -> attribute of core.measure's result
-_MEASURED = {"118565006": "volume_cc", "103339001": "longest_axial_diameter_mm", "103340004": "short_axis_mm"}
-
-
-def _compare_measurements(group, lesion: Lesion, workspace, warnings: list[str]) -> None:
-    from core.measure import measure_lesion
-
-    grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
-    try:
-        measured = measure_lesion(lesion, grid, ct=workspace.ct, pet=workspace.pet)
-    except Exception:  # noqa: BLE001 - measuring is a check here, not the rebuild
-        return
-    for m in group.get_measurements():
-        attribute = _MEASURED.get(str(m.name.value))
-        now = getattr(measured, attribute, None) if attribute else None
-        if now is None or not m.value:
+        seg = hd.seg.segread(path)
+        frames = seg.pixel_array
+        if frames.ndim == 2:
+            frames = frames[np.newaxis]
+        fractional = str(getattr(seg, "SegmentationType", "")) == "FRACTIONAL"
+        cut = 0.5 * float(getattr(seg, "MaximumFractionalValue", 255) or 255) if fractional else 0.5
+        placed: dict[int, list[tuple[int, np.ndarray]]] = {n: [] for n in wanted}
+        shared = seg.SharedFunctionalGroupsSequence[0] if "SharedFunctionalGroupsSequence" in seg else None
+        for f, group in enumerate(seg.PerFrameFunctionalGroupsSequence):
+            number = int(_functional(group, shared, "SegmentIdentificationSequence").ReferencedSegmentNumber)
+            if number not in wanted:
+                continue
+            source = str(_functional(group, shared, "DerivationImageSequence")
+                         .SourceImageSequence[0].ReferencedSOPInstanceUID)
+            if source not in index:
+                raise ValueError(f"frame {f + 1} is on image {source}, which is not in the series")
+            plane = frames[f] >= cut
+            if plane.shape != volume.shape[1:]:
+                raise ValueError(f"frames of {plane.shape[0]}x{plane.shape[1]} pixels on images of "
+                                 f"{volume.shape[1]}x{volume.shape[2]}")
+            placed[number].append((index[source], plane))
+    except (ValueError, AttributeError, IndexError, KeyError, TypeError) as exc:
+        raise OpenDicomError(f"{path.name}: the lesion segmentation cannot be placed on the images of series "
+                             f"{volume.info.series_uid} ({exc})") from None
+    out = {}
+    for number, planes in placed.items():
+        if not planes:
+            out[number] = None
             continue
-        if abs(float(now) - float(m.value)) > 0.01 * abs(float(m.value)):
-            warnings.append(f"{lesion.label}: {m.name.meaning} measures {float(now):.4g} now, the report "
-                            f"gives {float(m.value):.4g} {m.unit.value}")
+        z = [k for k, _ in planes]
+        box = np.zeros((max(z) - min(z) + 1,) + volume.shape[1:], dtype=bool)
+        for k, plane in planes:
+            box[k - min(z)] |= plane
+        out[number] = LesionMask.from_box(box, (min(z), 0, 0), volume.shape, volume.info.series_uid)
+    return out
+
+
+def _functional(group, shared, keyword: str):
+    """A functional group macro of one frame: its own, else the one shared by every frame (a SEG
+    of one segment names it once, in the shared groups)."""
+    if keyword in group:
+        return group[keyword].value[0]
+    if shared is not None and keyword in shared:
+        return shared[keyword].value[0]
+    raise ValueError(f"a frame has no {keyword}")
+
+
+def _lesion(group, n: int, mask: LesionMask | None, notes: list[str]) -> Lesion:
+    own = sr_case.read_lesion_items(group[0])
+    lesion_id = own.get(sr_case.LESION_ID.value) or f"L{n}"
+    if sr_case.LESION_ID.value not in own:
+        notes.append(f"lesion {lesion_id}: the report gives no OligoPlan lesion id; numbered in report order")
+    sites = group.finding_sites
+    site_code = sites[0].value.value if sites else ""
+    if sr_case.LESION_SITE.value in own:
+        site = _enum(Site, own[sr_case.LESION_SITE.value], Site.OTHER, "site", notes, lesion_id)
+    else:
+        site = _from_code(Site, site_code) or Site.OTHER
+        if site is Site.OTHER:
+            notes.append(f"lesion {lesion_id}: finding site {site_code or 'missing'} is none of OligoPlan's "
+                         "sites; set to other: check it")
+    laterality = Laterality.NONE
+    if sr_case.LESION_LATERALITY.value in own:
+        laterality = _enum(Laterality, own[sr_case.LESION_LATERALITY.value], Laterality.NONE, "laterality",
+                           notes, lesion_id)
+    elif sites and sites[0].laterality is not None:
+        laterality = _from_code(Laterality, sites[0].laterality.value) or Laterality.NONE
+    if sr_case.LESION_KIND.value in own:
+        kind = _enum(LesionKind, own[sr_case.LESION_KIND.value], LesionKind.METASTASIS, "kind", notes, lesion_id)
+    else:
+        finding = group.finding_type
+        kind = (_from_code(LesionKind, finding.value) if finding is not None else None) or LesionKind.METASTASIS
+    treatable = _enum(Treatability, own.get(sr_case.LESION_TREATABLE.value, Treatability.NOT_ASSESSED.value),
+                      Treatability.NOT_ASSESSED, "treatability", notes, lesion_id)
+    point = None
+    if sr_case.LESION_POINT.value in own:
+        try:
+            point = tuple(float(v) for v in json.loads(own[sr_case.LESION_POINT.value]))[:3]
+        except (ValueError, TypeError):
+            notes.append(f"lesion {lesion_id}: its marker point cannot be read; left out")
+    if point is None and group.reference_type == codes.DCM.VolumeSurface:
+        surface = next(i for i in group[0].ContentSequence if i.name == codes.DCM.VolumeSurface)
+        point = tuple(float(v) for v in surface.value[0][:3])
+    if mask is None and point is None:
+        notes.append(f"lesion {lesion_id}: its segment is empty and it has no marker point")
+    label = str(group.tracking_identifier or lesion_id)
+    return Lesion(lesion_id, label, site=site, laterality=laterality, kind=kind, treatable=treatable,
+                  notes=own.get(sr_case.LESION_NOTES.value, ""), point_mm=point, mask=mask)
+
+
+def _restore_review(case: Case, items: sr_case.CaseItems, report: Report, notes: list[str]) -> None:
+    """The report's sign-offs as audit entries of the rebuilt case (with the time they were made)."""
+    from core.review import ReviewState, content_digest
+
+    case.review.sync()  # the lesions and facts as rebuilt are recorded first
+    state = ReviewState.DRAFT
+    for doc in items.signoffs:
+        try:
+            target = ReviewState(str(doc.get("state")))
+        except ValueError:
+            notes.append(f"a sign-off of the report has state {doc.get('state')!r}; left out")
+            continue
+        if target is not state.next:
+            notes.append(f"a sign-off to {target.value} of the report does not follow {state.value}; left out")
+            continue
+        name, comment = str(doc.get("name", "")), str(doc.get("comment", ""))
+        case.audit.append(
+            AuditAction.SIGNED_OFF, f"{target.label} by {name or 'unknown'}" + (f": {comment}" if comment else "")
+            + f" (rebuilt from DICOM SR {report.sop_uid})", who=name, role=str(doc.get("role", "")),
+            when=str(doc.get("when", "")) or None,
+            details={"state": target.value, "comment": comment, "content_digest": content_digest(case),
+                     "rebuilt_from_sr": report.sop_uid})
+        state = target
+    if items.review_state != state.value:
+        notes.append(f"the report says the case was {items.review_state}, but its sign-offs make it "
+                     f"{state.value}; it opens as {state.value}")

@@ -3,7 +3,8 @@
 One binary segment per contoured lesion on the lesions' image series, in case
 order, labelled with the lesion label and coded as a morphologically abnormal
 structure of the lesion's kind (SNOMED CT metastasis / primary malignant
-neoplasm) at its finding site. Empty frames are left out. The SR of the same
+neoplasm) at its finding site, in the colour the views show it in
+(Recommended Display CIELab Value). Empty frames are left out. The SR of the same
 export references each lesion's segment (TID 1411 row 7, "Referenced Segment"):
 see :mod:`core.rt.sr` for why a SEG rather than the RTSTRUCT ROI.
 """
@@ -23,6 +24,8 @@ import core
 from core.case import Case
 from core.codes import UID_PREFIX
 from core.errors import ExportError
+from core.lesion_colours import lesion_colour
+from core.rt.sr_case import with_type_2
 
 
 @dataclass
@@ -57,7 +60,7 @@ def case_seg(case: Case, workspace, notes: list[str] | None = None) -> CaseSeg |
         raise ExportError(f"series {volume.info.series_uid}: {len(files)} image file(s) for "
                           f"{volume.shape[0]} slices; a segmentation needs one file per slice")
     try:
-        sources = [pydicom.dcmread(path, stop_before_pixels=True) for path in files]
+        sources = [with_type_2(pydicom.dcmread(path, stop_before_pixels=True)) for path in files]
     except (OSError, pydicom.errors.InvalidDicomError) as exc:
         raise ExportError(f"the images of series {volume.info.series_uid} cannot be read ({exc}); "
                           "the segmentation must reference them") from exc
@@ -71,6 +74,7 @@ def case_seg(case: Case, workspace, notes: list[str] | None = None) -> CaseSeg |
             segmented_property_type=_coded(lesion.kind.code),
             algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
             anatomic_regions=[_coded(lesion.site.code)],
+            display_color=hd.color.CIELabColor.from_rgb(*lesion_colour(lesion.id)),
             tracking_uid=None, tracking_id=None))
     try:
         seg = _segmentation(sources, pixels, descriptions)

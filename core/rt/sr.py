@@ -58,6 +58,7 @@ from core.errors import ExportError
 from core.measure import measure_lesion
 from core.rt.rtstruct_write import read_image_header
 from core.rt.seg import CaseSeg
+from core.rt.sr_case import add_lesion_items, case_items, set_verification_time, verification, with_type_2
 
 SUVBW = hd.sr.CodedConcept("126401", "DCM", "SUVbw")
 
@@ -79,11 +80,13 @@ def lesion_uid(case: Case, lesion_id: str, series_uid: str) -> str:
 
 
 def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[str] | None = None,
-            seg: CaseSeg | None = None) -> Dataset:
+            seg: CaseSeg | None = None, policy=None) -> Dataset:
     """The TID 1500 measurement report of ``case`` on the workspace's images (not written).
 
     ``seg`` (core.rt.seg.case_seg) holds the segments the lesion groups reference;
-    ``rtstruct`` the RTSTRUCT of the same export, listed in the evidence."""
+    ``rtstruct`` the RTSTRUCT of the same export, listed in the evidence. The report also holds
+    what rebuilds the case (core.rt.sr_case: lesion values, facts, rule sets, review state);
+    ``policy`` is the anonymised export's core.export_privacy.AnonymisePolicy."""
     notes = notes if notes is not None else []
     volume = workspace.primary
     header = read_image_header(volume)
@@ -123,9 +126,11 @@ def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[
                 graphic_type=hsr.GraphicTypeValues3D.POINT, graphic_data=np.array([point], dtype=np.float64),
                 frame_of_reference_uid=volume.info.frame_of_reference_uid,
                 source_series=hsr.SourceSeriesForSegmentation(volume.info.series_uid))}
-        groups.append(hsr.VolumetricROIMeasurementsAndQualitativeEvaluations(
+        group = hsr.VolumetricROIMeasurementsAndQualitativeEvaluations(
             tracking_identifier=tracking, finding_type=_coded(lesion.kind.code), finding_sites=[site],
-            measurements=measurements or None, **region))
+            measurements=measurements or None, **region)
+        add_lesion_items(group, lesion)
+        groups.append(group)
     if not groups:
         raise ExportError("nothing to export: the case has no lesion")
     observer = hsr.ObservationContext(observer_device_context=hsr.ObserverContext(
@@ -136,11 +141,13 @@ def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[
     procedures = [PROCEDURE] + ([PROCEDURE_PET] if workspace.pet is not None else [])
     report = hsr.MeasurementReport(observation_context=observer, procedure_reported=procedures,
                                    imaging_measurements=groups)
-    evidence = [header] + [ds for ds in (rtstruct, seg.dataset if seg is not None else None) if ds is not None]
+    report[0].ContentSequence.append(case_items(case, policy))
+    evidence = [with_type_2(header)] + [ds for ds in (rtstruct, seg.dataset if seg is not None else None) if ds is not None]
     sr = hsr.Comprehensive3DSR(
         evidence=evidence, content=report, series_instance_uid=generate_uid(UID_PREFIX), series_number=902,
         sop_instance_uid=generate_uid(UID_PREFIX), instance_number=1, manufacturer="OligoPlan",
-        is_complete=True, is_final=False, is_verified=False, record_evidence=True)
+        is_complete=True, record_evidence=True, **verification(case, policy))
+    set_verification_time(sr, case, policy)
     sr.SeriesDescription = "OligoPlan lesion measurements"
     return sr
 

@@ -43,6 +43,20 @@ def _pdf(job):
     return _write(job, pdf=True, json=False, csv=False)
 
 
+def summary_pdf_bytes(job) -> bytes:
+    """The summary PDF of the export (for its DICOM Encapsulated PDF), written to a scratch file
+    in the export's staging folder that is not part of the export."""
+    from core.summary.export import write_summary
+
+    paths = write_summary(job.case, _check(job), job.out_dir, anonymise=job.anonymise,
+                          author=getattr(job.args, "author", None), policy=job.policy,
+                          pdf=True, json=False, csv=False, stem=".summary-for-dicom")
+    try:
+        return paths[0].read_bytes()
+    finally:
+        paths[0].unlink(missing_ok=True)
+
+
 def _json(job):
     return _write(job, pdf=False, json=True, csv=False)
 

@@ -78,6 +78,7 @@ class LesionWiring(QObject):
     def _connect(self) -> None:
         a, c = self.actions, self.window.case_controller
         a.open_case.triggered.connect(c._choose_case)
+        a.open_case_dicom.triggered.connect(c._choose_case_dicom)
         a.save_case.triggered.connect(c._choose_save)
         a.save_case_as.triggered.connect(c._choose_save_as)
         a.undo.triggered.connect(self.undo.undo)

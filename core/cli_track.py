@@ -159,7 +159,7 @@ def _print(doc: dict, derived_only: dict, out: Path | None) -> None:
           f"rotation {reg['transform']['rotation_deg']:.1f} degrees")
     for item in doc["lesions"]:
         p, c = item["prior"], item["current"]
-        sizes = f"{_fmt(p['size_mm'])} -> {_fmt(c['size_mm']) if c else 'not found'} mm"
+        sizes = f"{_fmt(p['size_mm'])} -> {_fmt(c['size_mm'])} mm" if c else f"{_fmt(p['size_mm'])} mm -> not found"
         peaks = f", SUVpeak {_fmt(p['suv_peak'])} -> {_fmt(c['suv_peak'])}" if c and p["suv_peak"] is not None else ""
         beside = f" (CT: {item['ct_status']})" if item["decided_by"] == "PET" and item["ct_status"] else ""
         print(f"  {item['id']}: {item['status']}{beside}: {sizes}{peaks}" + (f"; {item['note']}" if item["note"] else ""))
@@ -167,7 +167,8 @@ def _print(doc: dict, derived_only: dict, out: Path | None) -> None:
         print(f"  {item['id']}: new at ({', '.join(f'{v:.1f}' for v in item['centroid_mm'])}) mm, {item['site']}")
     print(f"lesions: {doc['counts']['prior']} then, {doc['counts']['current']} now")
     for key, fact in doc["derived_facts"].items():
-        print(f"derived (a proposal: confirm it in the case): {key} = {fact['value']} ({fact['reason']})")
+        value = "not derived" if fact["value"] is None else fact["value"]
+        print(f"derived (a proposal: confirm it in the case): {key} = {value} ({fact['reason']})")
     cls = classify(CaseFacts(derived_only)).to_json()
     print(f"ESTRO-EORTC class from the derived facts alone: {cls['class']}"
           + (f" (needs: {', '.join(cls['missing'])})" if cls["missing"] else ""))

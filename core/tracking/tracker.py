@@ -72,6 +72,13 @@ class NewCandidate:
     mask: LesionMask | None = None
     site: Site = Site.OTHER
 
+    def __post_init__(self) -> None:
+        point = tuple(float(v) for v in self.centroid_mm)
+        if len(point) != 3 or not all(np.isfinite(point)):
+            raise ValueError(f"a new-lesion candidate needs centroid_mm of 3 finite numbers; got {self.centroid_mm}")
+        object.__setattr__(self, "centroid_mm", point)
+        object.__setattr__(self, "site", Site.parse(self.site))
+
 
 #: find_new(current images, masks of the carried-over lesions) -> candidates outside them
 FindNew = Callable[[TimepointImages, Sequence[LesionMask]], Iterable[NewCandidate]]

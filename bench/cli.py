@@ -42,6 +42,12 @@ def register(subparsers) -> None:
     rtstruct.add_argument("--repeats", type=int, default=5, help="runs per contender (best reported)")
     rtstruct.add_argument("--json", action="store_true")
     rtstruct.set_defaults(func=cmd_bench_rtstruct)
+    track = kinds.add_parser("track", help="registration of two 300-slice CTs with a known motion, against "
+                                           "SimpleITK's textbook pipeline")
+    track.add_argument("--slices", type=int, default=300, help="slices per CT")
+    track.add_argument("--no-textbook", action="store_true", help="time ours only")
+    track.add_argument("--json", action="store_true")
+    track.set_defaults(func=cmd_bench_track)
 
 
 def cmd_bench_load(args) -> int:
@@ -101,6 +107,14 @@ def cmd_bench_rtstruct(args) -> int:
                                 + ("" if args.path else " (the default is in the shared data folder, absent here)"))
     doc = rtstruct.run(path, repeats=max(1, args.repeats))
     print(json.dumps(doc, indent=2) if args.json else rtstruct.describe(doc))
+    return 0
+
+
+def cmd_bench_track(args) -> int:
+    from bench import track
+
+    doc = track.run(slices=max(40, args.slices), with_textbook=not args.no_textbook)
+    print(json.dumps(doc, indent=2) if args.json else track.describe(doc))
     return 0
 
 

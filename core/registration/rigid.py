@@ -232,6 +232,10 @@ def _run(fixed, moving, fixed_mask, moving_mask, initial, params: RegistrationPa
     method.SetMetricSamplingStrategy(method.RANDOM)
     method.SetMetricSamplingPercentagePerLevel(fractions, params.seed)
     method.SetInterpolator(sitk.sitkLinear)
+    # gradients at the sampled points only: by default ITK first computes gradient images of both
+    # whole images at every level, which took 20 of the 21 seconds of a level on a 300-slice CT
+    method.SetMetricUseFixedImageGradientFilter(False)
+    method.SetMetricUseMovingImageGradientFilter(False)
     method.SetOptimizerAsRegularStepGradientDescent(
         learningRate=2.0, minStep=1e-3, numberOfIterations=params.iterations,
         relaxationFactor=0.5, gradientMagnitudeTolerance=1e-8)

@@ -74,3 +74,13 @@ def test_transform_round_trip_and_angle():
     p = np.array([[10.0, -5.0, 7.0]])
     assert np.allclose(t.inverse().apply(t.apply(p)), p)
     assert t.rotation_deg == pytest.approx(4.0)
+
+
+def test_affine_refinement_keeps_the_rigid_answer_on_a_rigid_motion(moved):
+    from core.registration import RegistrationParams
+
+    case, prior, current = moved
+    result = register_ct(prior, current, RegistrationParams(affine=True))
+    assert result.method == "rigid+affine" and result.transform.kind == "affine"
+    points = case.prior_pose.apply(np.array([b.centre_mm for b in case.prior_lesions.values()]))
+    assert residual_mm(result.transform, case.truth, points)[1] < 1.0

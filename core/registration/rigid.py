@@ -114,31 +114,25 @@ def register_ct(
 def to_sitk(volume: Volume, coarsest_mm: float = 0.0):
     """The volume as a float32 SimpleITK image in LPS mm (origin, spacing, direction).
 
-    With ``coarsest_mm``, blocks of voxels are averaged first (whole numbers of voxels
+    With ``coarsest_mm``, blocks of voxels are averaged (SimpleITK BinShrink, whole numbers of voxels
     per axis, as many as keep the spacing at or below ``coarsest_mm``): a 512 x 512 x 300
-    CT is then a few million voxels before SimpleITK sees it.
+    CT is then a few million voxels before the registration sees it (means rounded to whole HU for int16 CTs).
     """
     import SimpleITK as sitk
 
     spacing = np.array(volume.spacing_mm[::-1], dtype=np.float64)  # x, y, z
     spacing[2] = max(spacing[2], 1e-3)
     factors = np.maximum(1, np.floor(coarsest_mm / spacing).astype(int)) if coarsest_mm else np.ones(3, int)
-    voxels = np.asarray(volume.voxels)
-    fz, fy, fx = int(factors[2]), int(factors[1]), int(factors[0])
-    if fx * fy * fz > 1:
-        nz, ny, nx = (voxels.shape[0] // fz) * fz, (voxels.shape[1] // fy) * fy, (voxels.shape[2] // fx) * fx
-        blocks = voxels[:nz, :ny, :nx].reshape(nz // fz, fz, ny // fy, fy, nx // fx, fx)
-        array = blocks.mean(axis=(1, 3, 5), dtype=np.float32)
-    else:
-        array = voxels.astype(np.float32)
     step = volume.slice_step_mm
     z_dir = step / np.linalg.norm(step) if np.linalg.norm(step) > 0 else volume.normal
     direction = np.column_stack([volume.row_dir, volume.col_dir, z_dir])
-    origin = volume.positions_mm[0] + direction @ ((factors - 1) / 2.0 * spacing)
-    image = sitk.GetImageFromArray(array)
-    image.SetSpacing(tuple(float(v) for v in spacing * factors))
-    image.SetOrigin(tuple(float(v) for v in origin))
+    image = sitk.GetImageFromArray(np.asarray(volume.voxels))
+    image.SetSpacing(tuple(float(v) for v in spacing))
+    image.SetOrigin(tuple(float(v) for v in volume.positions_mm[0]))
     image.SetDirection(tuple(float(v) for v in direction.ravel()))
+    if int(np.prod(factors)) > 1:
+        image = sitk.BinShrink(image, [int(f) for f in factors])  # block means; origin and spacing follow
+    image = sitk.Cast(image, sitk.sitkFloat32)
     return image
 
 

@@ -57,6 +57,12 @@ def register(subparsers) -> None:
     seg.add_argument("--repeats", type=int, default=3, help="runs (median reported)")
     seg.add_argument("--json", action="store_true")
     seg.set_defaults(func=cmd_bench_seg)
+    track = kinds.add_parser("track", help="registration of two 300-slice CTs with a known motion, against "
+                                           "SimpleITK's textbook pipeline")
+    track.add_argument("--slices", type=int, default=300, help="slices per CT")
+    track.add_argument("--no-textbook", action="store_true", help="time ours only")
+    track.add_argument("--json", action="store_true")
+    track.set_defaults(func=cmd_bench_track)
 
 
 def cmd_bench_load(args) -> int:
@@ -140,6 +146,14 @@ def cmd_bench_detect(args) -> int:
 
     doc = detect.run(repeats=max(1, args.repeats))
     print(json.dumps(doc, indent=2) if args.json else detect.describe(doc))
+    return 0
+
+
+def cmd_bench_track(args) -> int:
+    from bench import track
+
+    doc = track.run(slices=max(40, args.slices), with_textbook=not args.no_textbook)
+    print(json.dumps(doc, indent=2) if args.json else track.describe(doc))
     return 0
 
 

@@ -67,6 +67,9 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     from core import cli_open_dicom
 
     cli_open_dicom.register(subparsers)
+    from core import cli_track
+
+    cli_track.register(subparsers)
     for register in extra or []:
         register(subparsers)
     return parser

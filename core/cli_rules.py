@@ -7,6 +7,7 @@ import sys
 
 from core.check_options import add_rules_file_option, add_selection_options, catalog_for, check_with_options
 from core.rules.engine import VERDICT_TEXT, Evaluation
+from core.rules.facts import fact_names
 
 STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKN"}
 
@@ -68,7 +69,7 @@ def describe(ev: Evaluation) -> str:
     lines.append(f"Metastases: {counts['total']} ({sites})" +
                  (f"; primary marked: {counts['primary']}" if counts["primary"] else ""))
     cls = ev.classification
-    text = cls.label if not cls.missing else f"unknown (needs {', '.join(cls.missing)})"
+    text = cls.label if not cls.missing else f"unknown (needs {fact_names(cls.missing)})"
     if cls.problems:
         text = f"unknown ({'; '.join(cls.problems)})"
     lines.append(f"ESTRO-EORTC class: {text} [cut-off {cls.cutoff_months:g} months; not verified]")

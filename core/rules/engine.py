@@ -19,7 +19,7 @@ from core.rules.classification import DEFAULT_CUTOFF_MONTHS, Classification, cla
 from core.rules.counting import (UNKNOWN_SITE, DistanceFn, LesionInfo, Unit, count_units, counted_lesions,
                                  counts_by_organ)
 from core.rules.dates import Interval, interval
-from core.rules.facts import FIELD_BY_KEY, CaseFacts
+from core.rules.facts import FIELD_BY_KEY, CaseFacts, fact_names
 from core.rules.scores import scores
 from core.rules.schema import OAR_FLAG_TEXT, Criterion, RuleSet, threshold_text
 
@@ -420,7 +420,7 @@ def _interval(c, rule_set, ctx, units):
     if span.missing:
         if exempt:
             return _result(c, PASS, None, (), "exempt: " + c.note if c.note else "exempt")
-        return _result(c, UNKNOWN, None, (), f"{', '.join(span.missing)} unknown")
+        return _result(c, UNKNOWN, None, (), f"{fact_names(span.missing)} unknown")
     value, text = span.value, span.text()
     if compare(value, c.op, c.threshold):
         return _result(c, PASS, value, (), text)
@@ -454,7 +454,7 @@ def _classification(c, rule_set, ctx, units):
     if cls.problems:
         return _result(c, UNKNOWN, None, (), "ESTRO-EORTC class unknown: " + "; ".join(cls.problems))
     if value is None:
-        missing = ", ".join(cls.missing) or "the facts"
+        missing = fact_names(cls.missing) or "the facts"
         return _result(c, UNKNOWN, None, (), f"ESTRO-EORTC {c.field} unknown: needs {missing}")
     ok = compare(value, c.op, c.threshold)
     return _result(c, PASS if ok else FAIL, value, (), f"{cls.label}")

@@ -130,6 +130,12 @@ FIELDS: tuple[FactField, ...] = (
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 
 
+def fact_names(keys) -> str:
+    """The facts ``keys`` as a clinician reads them ("Earlier oligometastatic disease, Primary
+    diagnosed"): their labels, not the case file's keys (a key no field has is shown as it is)."""
+    return ", ".join(FIELD_BY_KEY[k].label if k in FIELD_BY_KEY else str(k) for k in keys)
+
+
 def is_unknown(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip().lower() in ("", UNKNOWN))
 

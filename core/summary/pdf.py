@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from core.atomic_file import atomic_open, writing_file  # noqa: E402
 from core.lesion_colours import lesion_colour_hex  # noqa: E402
-from core.rules.facts import FIELDS  # noqa: E402
+from core.rules.facts import FIELDS, fact_names  # noqa: E402
 from core.review import review_colour, review_headline  # noqa: E402
 from core.rules.engine import value_with_unit  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
@@ -179,7 +179,7 @@ def _page_overview(s: dict) -> tuple[Figure, int]:
     y = _anonymisation_lines(fig, s, y)
     y = _review_lines(fig, s, y)
     cls = s["classification"]
-    text = cls["class"] if not cls["missing"] else f"unknown — needs {', '.join(cls['missing'])}"
+    text = cls["class"] if not cls["missing"] else f"unknown — needs {fact_names(cls['missing'])}"
     problems = cls.get("problems") or []
     if problems:  # dates that cannot be right: no class, and why (issue 12)
         text = "unknown — " + "; ".join(problems)

@@ -122,3 +122,16 @@ def test_check_text_prints_the_score_with_each_factor(oligo_case):
     proc = run_cli("check", oligo_case, "--rules", "sabr-comet", "--date", "2024-03-20")
     assert "Fong clinical risk score (colorectal liver metastases): incomplete" in proc.stdout
     assert "  CEA > 200 ng/ml: unknown (unknown: enter CEA in the case facts)" in proc.stdout
+
+
+def test_unknown_dates_and_history_are_named_as_a_clinician_reads_them(tmp_path):
+    """With the history and dates left out, the class line and the interval reasons name the facts by
+    their labels ("Earlier oligometastatic disease"), never by the case file's keys."""
+    facts = {k: v for k, v in ELIGIBLE_FACTS.items()
+             if k not in ("history_oligometastatic", "primary_definitive_treatment_date")}
+    case = phantom_case("phantom-oligo", tmp_path, facts)
+    proc = run_cli("check", case, "--rules", "sabr-comet", "--date", "2024-03-20")
+    assert proc.returncode == 0, proc.stderr
+    assert "needs Earlier oligometastatic disease" in proc.stdout
+    assert "Primary treated unknown" in proc.stdout
+    assert "history_oligometastatic" not in proc.stdout and "primary_definitive_treatment_date" not in proc.stdout

@@ -21,6 +21,7 @@ cannot be found.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Callable
 
 from core.case import Case, load_case
 from core.errors import ExportError, FileWriteError, OligoPlanError
-from core.export_set import MANIFEST_NAME, write_as_set
+from core.export_set import MANIFEST_NAME, clean_recorded_leftovers, leftovers_message, write_as_set
 
 
 @dataclass
@@ -208,6 +209,9 @@ def cmd_export(args) -> int:
         )
     if getattr(args, "keep_free_text", False) and not args.anonymise:
         raise OligoPlanError("--keep-free-text applies to an anonymised export only: add --anonymise")
+    removed = clean_recorded_leftovers()  # of exports killed earlier, wherever they wrote
+    if removed:
+        print(f"oligoplan export: {leftovers_message(removed)}", file=sys.stderr)
     case_path = Path(args.case)
     case = _load_for_export(case_path, bool(args.anonymise))
     out_dir = Path(args.out)

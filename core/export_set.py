@@ -143,8 +143,8 @@ def clean_recorded_leftovers() -> list[str]:
 
 def leftovers_message(removed: list[str]) -> str:
     """One line saying which staging folders :func:`clean_recorded_leftovers` removed."""
-    return (f"removed {len(removed)} staging folder(s) left by an export that was interrupted (nothing of "
-            f"them had been moved into place): {', '.join(removed)}")
+    return (f"removed {', '.join(removed)}: the staging folder(s) of {len(removed)} export(s) that were "
+            "interrupted (none of their files had been moved into place)")
 
 
 def _in_use(folder: Path) -> bool:

@@ -122,6 +122,16 @@ class Case:
     read_version: int | None = None
     #: PET hot-spot candidates waiting for (or after) review (core.candidates)
     candidates: "CandidateSet" = field(default_factory=lambda: _candidate_set())
+    #: how warnings and errors name the case file (None: by its file name); an anonymised export
+    #: sets "the case file", as the user may have named the file after the patient
+    shown_as: str | None = None
+
+    def name_in_messages(self, unsaved: str = "the case") -> str:
+        """The case file as warnings and errors name it: ``shown_as``, else its file name,
+        else ``unsaved`` (a case not read from a file)."""
+        if self.shown_as:
+            return self.shown_as
+        return self.path.name if self.path is not None else unsaved
 
     def __post_init__(self) -> None:
         from core.review import CaseReview  # review records this case's changes from now on

@@ -152,11 +152,12 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     catalog = catalog_for(args)
     rule_sets = catalog.select(selected_ids(args, case.facts))
     overrides = read_facts_file(args.facts) if args.facts else None
-    case_name = case.path.name if getattr(case, "path", None) is not None else "case"
+    case_name = case.name_in_messages("case")
     shown = altered_trail_warnings(args, case, case_name) + catalog_warnings(catalog) + warn_unknown_facts(
         args, case.facts, f"{case_name}: facts", catalog)
     if overrides:
-        shown += warn_unknown_facts(args, overrides, Path(args.facts).name, catalog)
+        facts_name = "the facts file" if getattr(args, "anonymise", False) else Path(args.facts).name
+        shown += warn_unknown_facts(args, overrides, facts_name, catalog)
     if not math.isfinite(args.cutoff_months):  # nan/inf parse as floats; NaN is not even valid JSON
         raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: expected a number of months, 0 or more, "
                              "e.g. 6")

@@ -21,6 +21,7 @@ cannot be found.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Callable
 
 from core.case import Case, load_case
 from core.errors import ExportError, FileWriteError, OligoPlanError
-from core.export_set import MANIFEST_NAME, write_as_set
+from core.export_set import MANIFEST_NAME, clean_recorded_leftovers, leftovers_message, write_as_set
 
 
 @dataclass
@@ -181,6 +182,25 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_export)
 
 
+#: how an anonymised export's warnings and errors name the case file (the user may have named it
+#: after the patient: "smithers-case.json")
+ANONYMISED_CASE_NAME = "the case file"
+
+
+def _load_for_export(case_path: Path, anonymise: bool) -> Case:
+    """The case; with ``anonymise``, its messages name it "the case file", a bad file's error too."""
+    if not anonymise:
+        return load_case(case_path)
+    try:
+        case = load_case(case_path)
+    except OligoPlanError as exc:
+        exc.args = tuple(a.replace(str(case_path), ANONYMISED_CASE_NAME).replace(case_path.name, ANONYMISED_CASE_NAME)
+                         if isinstance(a, str) else a for a in exc.args)
+        raise
+    case.shown_as = ANONYMISED_CASE_NAME
+    return case
+
+
 def cmd_export(args) -> int:
     chosen = [step for step in EXPORT_STEPS if getattr(args, step.dest, False)]
     if not chosen:
@@ -189,8 +209,11 @@ def cmd_export(args) -> int:
         )
     if getattr(args, "keep_free_text", False) and not args.anonymise:
         raise OligoPlanError("--keep-free-text applies to an anonymised export only: add --anonymise")
+    removed = clean_recorded_leftovers()  # of exports killed earlier, wherever they wrote
+    if removed:
+        print(f"oligoplan export: {leftovers_message(removed)}", file=sys.stderr)
     case_path = Path(args.case)
-    case = load_case(case_path)
+    case = _load_for_export(case_path, bool(args.anonymise))
     out_dir = Path(args.out)
     if out_dir.exists() and not out_dir.is_dir():
         raise OligoPlanError(f"--out {out_dir}: is a file, not a folder")

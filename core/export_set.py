@@ -14,7 +14,10 @@ into place and records them in ``oligoplan-export.json``:
 A folder whose manifest is missing, or whose files do not match it, holds an
 interrupted or mixed export: :func:`check_export_set` says which file is wrong. A failed
 or cancelled export leaves the folder as it was. Staging folders left by a killed export
-are removed by the next export into the same folder (:func:`remove_leftovers`).
+are removed by the next export into the same folder (:func:`remove_leftovers`) and, wherever
+they are, at the next start of the GUI or of `oligoplan export`: each staging folder is
+recorded in the user data folder (``export-staging/``) while its export runs
+(:func:`clean_recorded_leftovers`).
 
 The manifest holds no patient data and no dates: file names, sizes and digests only.
 """
@@ -33,6 +36,7 @@ import uuid
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from core.appdirs import data_dir
 from core.atomic_file import atomic_write_text, fsync_folder
 from core.errors import ExportError
 
@@ -42,6 +46,9 @@ STAGING_PREFIX = ".oligoplan-export-"
 STAGING_SUFFIX = ".partial"
 #: A staging folder of another computer (shared folder) is removed once this old.
 STALE_AFTER_S = 24 * 3600
+
+#: the folder, under the user data folder, recording the staging folders of exports in progress
+REGISTRY_DIR = "export-staging"
 
 T = TypeVar("T")
 
@@ -73,6 +80,71 @@ def remove_leftovers(out_dir: str | os.PathLike) -> list[str]:
         if not folder.exists():
             removed.append(folder.name)
     return removed
+
+
+def _registry() -> Path:
+    return data_dir() / REGISTRY_DIR
+
+
+def _record(staging: Path) -> Path | None:
+    """Record ``staging`` as the staging folder of an export in progress; the record's path
+    (None when the data folder cannot be written: the next export into the folder still cleans up)."""
+    entry = _registry() / f"{staging.name}.json"
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(entry, json.dumps({"staging_folder": str(staging.resolve())}) + "\n")
+    except OSError:
+        return None
+    return entry
+
+
+def _forget(entry: Path | None) -> None:
+    if entry is not None:
+        try:
+            entry.unlink()
+        except OSError:
+            pass
+
+
+def clean_recorded_leftovers() -> list[str]:
+    """At start-up: remove the staging folders that exports killed before they landed or failed
+    left behind (recorded by :func:`write_as_set`); their folder names (no paths: a folder may be
+    named after the patient).
+
+    The staging rules of :func:`remove_leftovers` hold: a staging folder of a live process, or a
+    recent one of another computer, is kept (and its record). A record whose folder is gone is
+    dropped, unless the folder's parent is unreachable too (a network share not mounted now)."""
+    removed = []
+    try:
+        entries = sorted(_registry().glob(f"{STAGING_PREFIX}*{STAGING_SUFFIX}.json"))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            folder = Path(json.loads(entry.read_text(encoding="utf-8"))["staging_folder"])
+        except (OSError, ValueError, KeyError, TypeError):
+            _forget(entry)  # a torn or foreign record: nothing to go by
+            continue
+        if not (folder.name.startswith(STAGING_PREFIX) and folder.name.endswith(STAGING_SUFFIX)):
+            _forget(entry)  # never remove a folder that is not a staging folder
+            continue
+        if not folder.exists():
+            if folder.parent.is_dir():
+                _forget(entry)
+            continue
+        if _in_use(folder):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder.name)
+            _forget(entry)
+    return removed
+
+
+def leftovers_message(removed: list[str]) -> str:
+    """One line saying which staging folders :func:`clean_recorded_leftovers` removed."""
+    return (f"removed {', '.join(removed)}: the staging folder(s) of {len(removed)} export(s) that were "
+            "interrupted (none of their files had been moved into place)")
 
 
 def _in_use(folder: Path) -> bool:
@@ -152,6 +224,7 @@ def write_as_set(job, write: Callable[[], T]) -> T:
         staging.mkdir()
     except OSError as exc:
         raise _cannot_write(out_dir, exc) from None
+    record = _record(staging)
     job.out_dir = staging
     try:
         result = write()
@@ -169,6 +242,8 @@ def write_as_set(job, write: Callable[[], T]) -> T:
     finally:
         job.out_dir = out_dir
         shutil.rmtree(staging, ignore_errors=True)
+        if not staging.exists():
+            _forget(record)
     job.written[:] = [moved.get(p, p) for p in job.written]
     if getattr(job, "seg_path", None) is not None:
         job.seg_path = moved.get(job.seg_path, job.seg_path)

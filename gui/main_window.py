@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 import core
 from core.errors import NoImagesError
+from core.export_set import clean_recorded_leftovers, leftovers_message
 from core.volume import Modality, Volume
 from core.workspace import can_overlay, matching_pet, select_series
 from gui import loading
@@ -488,10 +489,19 @@ class MainWindow(QMainWindow):
         """After the window is shown: offer unsaved work left by a crash, else open ``path``
         (a case file, `oligoplan CASE.json`, or a folder of images); then, the first time, ask the
         user's name and role for the audit trail (gui.review.wiring.ReviewWiring.ask_user_if_unknown)."""
+        self._clean_export_leftovers()
         try:
             self._open_at_start(path)
         finally:
             self.review_wiring.ask_user_if_unknown()
+
+    def _clean_export_leftovers(self) -> None:
+        """Remove the staging folders of exports killed in an earlier run (core.export_set) and say so."""
+        removed = clean_recorded_leftovers()
+        if removed:
+            text = leftovers_message(removed)
+            log.info("%s", text)  # folder names only (host, process id, token): no patient data
+            self.show_message(text[0].upper() + text[1:])
 
     def _open_at_start(self, path: str | None) -> None:
         if self.case_controller.offer_recovery():

@@ -23,7 +23,7 @@ from core.workspace import Workspace, check_case_series, load_pair, select_serie
 
 def case_images_folder(case: Case, base_dir: Path) -> Path:
     """The folder the case names for its images (relative to ``base_dir``); ImagesMissingError when gone."""
-    name = case.path.name if case.path else "the case"
+    name = case.name_in_messages()
     if not case.images:
         raise CaseFileError(f"{name}: names no images, so nothing can reference them")
     ref = case.images[0]
@@ -51,7 +51,7 @@ def load_case_images(case: Case, folder: Path, progress: Progress | None = None,
     from core.dicom import scan as scan_module  # looked up when called: tests replace the scanner
 
     folder = Path(folder)
-    name = case.path.name if case.path else "the case"
+    name = case.name_in_messages()
     if not case.images:
         raise CaseFileError(f"{name}: names no images, so nothing can reference them")
     scan = scan_module.scan_folder(folder, progress=progress, cancel=cancel)

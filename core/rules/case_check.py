@@ -192,7 +192,7 @@ def check_case(
     images: CaseImages | None = None,
 ) -> CaseCheck:
     """Everything `oligoplan check` prints, for one case."""
-    name = case.path.name if case.path is not None else "case"
+    name = case.name_in_messages("case")
     facts = CaseFacts(case.facts, where=f"{name}: facts")
     if facts_override:
         facts = facts.merged(facts_override)

@@ -147,9 +147,9 @@ def test_every_output_of_an_anonymised_export_holds_none_of_the_identifiers(expo
     names = {p.name for p in out.iterdir()}
     assert names == {"rtstruct.dcm", "seg.dcm", "sr.dcm", "summary.pdf", "summary.json", "summary-lesions.csv",
                      "oligoplan-export.json"}  # the export set's manifest (core.export_set), searched too
-    # a warning may name the case file the user gave on the command line (its own argument,
-    # not the export's content): that name is taken out of the console before the search
-    texts = _everything(out, console.replace(case_path.name, "CASE.json"))
+    # the console and the log are searched as printed: a warning names the case file as
+    # "the case file", never by its name (the user may have named it after the patient)
+    texts = _everything(out, console)
     today = date.today()
     for where, text in texts.items():
         for word in WORDS:
@@ -205,3 +205,16 @@ def test_keep_free_text_without_anonymise_is_refused_in_one_line(exported, tmp_p
     err = capsys.readouterr().err
     assert code == 2 and "--keep-free-text applies to an anonymised export only: add --anonymise" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_an_anonymised_export_of_a_bad_case_file_names_it_the_case_file(tmp_path, capsys):
+    bad = tmp_path / "smithers-agatha" / "smithers-case.json"
+    bad.parent.mkdir()
+    bad.write_text("{not json", encoding="utf-8")
+    code = main(["export", str(bad), "--out", str(tmp_path / "x"), "--json", "--anonymise"])
+    err = capsys.readouterr().err
+    assert code == 2 and "the case file" in err
+    assert "smithers" not in err.lower()
+    # without --anonymise the message names the file, so the user knows which one to fix
+    code = main(["export", str(bad), "--out", str(tmp_path / "x"), "--json"])
+    assert code == 2 and "smithers-case.json" in capsys.readouterr().err

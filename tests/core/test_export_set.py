@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from core.export_set import MANIFEST_NAME, STAGING_PREFIX, check_export_set, read_manifest, remove_leftovers
+from core.export_set import (MANIFEST_NAME, REGISTRY_DIR, STAGING_PREFIX, STALE_AFTER_S, check_export_set,
+                             clean_recorded_leftovers, read_manifest, remove_leftovers)
 from tests.phantom_cases import phantom_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,6 +50,14 @@ else:
 from gui.entry import main
 sys.exit(main(sys.argv[2:]))
 """
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """The record of staging folders (and the exports the tests start) use a temporary data folder."""
+    folder = tmp_path / "oligoplan-data"
+    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +154,70 @@ def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def _records(data_dir: Path) -> list[str]:
+    folder = data_dir / REGISTRY_DIR
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_killed_export_s_staging_folder_is_removed_at_the_next_start_of_an_export_elsewhere(
+        case_path, tmp_path, data_dir):
+    out, elsewhere = tmp_path / "smithers-out", tmp_path / "elsewhere"
+    killed = _killed_export(case_path, out, "sr")
+    assert killed.returncode == 137
+    (leftover,) = [p for p in out.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    assert _records(data_dir) == [f"{leftover.name}.json"]  # recorded while the export ran
+
+    again = _export(case_path, elsewhere, "--json")  # not into `out`: the start of the command cleans up
+    assert again.returncode == 0, again.stderr
+    assert not leftover.exists() and list(out.iterdir()) == []
+    assert _records(data_dir) == []
+    line = next(x for x in again.stderr.splitlines() if "interrupted" in x)
+    assert line.startswith(f"oligoplan export: removed {leftover.name}: the staging folder(s) of 1 export(s)")
+    assert "smithers" not in line  # the folder's name only, not the path it was in
+    assert sorted(p.name for p in elsewhere.iterdir()) == [MANIFEST_NAME, "summary.json"]
+
+
+def test_a_finished_export_leaves_no_record(case_path, tmp_path, data_dir):
+    assert _export(case_path, tmp_path / "out", "--json").returncode == 0
+    assert _records(data_dir) == []
+
+
+def test_at_start_staging_folders_in_use_or_recent_from_another_computer_are_kept(tmp_path, data_dir):
+    import os
+
+    from core.export_set import _record
+
+    out = tmp_path / "out"
+    out.mkdir()
+    live = out / f"{STAGING_PREFIX}{_host()}-{os.getpid()}-abcd1234.partial"  # this process: still exporting
+    dead = out / f"{STAGING_PREFIX}{_host()}-{_dead_pid()}-abcd1234.partial"
+    recent = out / f"{STAGING_PREFIX}otherhost-12345-abcd1234.partial"  # another computer, under a day old
+    old = out / f"{STAGING_PREFIX}otherhost-12346-abcd1234.partial"  # another computer, just over a day old
+    for folder in (live, dead, recent, old):
+        folder.mkdir()
+        (folder / "rtstruct.dcm").write_bytes(b"x")
+        _record(folder)
+    day_ago = time.time() - STALE_AFTER_S
+    os.utime(recent, (day_ago + 60, day_ago + 60))
+    os.utime(old, (day_ago - 60, day_ago - 60))
+    assert sorted(clean_recorded_leftovers()) == sorted([dead.name, old.name])
+    assert live.is_dir() and recent.is_dir() and not dead.exists() and not old.exists()
+    assert _records(data_dir) == sorted([f"{live.name}.json", f"{recent.name}.json"])  # asked again next start
+
+
+def test_at_start_a_record_that_is_torn_gone_or_not_of_a_staging_folder_removes_nothing(tmp_path, data_dir):
+    import json
+
+    keep = tmp_path / "patient-folder"  # a record naming a folder that is not a staging folder: never removed
+    keep.mkdir()
+    registry = data_dir / REGISTRY_DIR
+    registry.mkdir(parents=True)
+    (registry / f"{STAGING_PREFIX}{_host()}-1-aaaa0000.partial.json").write_text('{"staging_fol', encoding="utf-8")
+    (registry / f"{STAGING_PREFIX}{_host()}-2-bbbb0000.partial.json").write_text(
+        json.dumps({"staging_folder": str(keep)}), encoding="utf-8")
+    gone = tmp_path / f"{STAGING_PREFIX}{_host()}-3-cccc0000.partial"  # removed already (by an export into it)
+    (registry / f"{gone.name}.json").write_text(json.dumps({"staging_folder": str(gone)}), encoding="utf-8")
+    assert clean_recorded_leftovers() == []
+    assert keep.is_dir() and _records(data_dir) == []

@@ -21,7 +21,7 @@ run: qt-window-deps $(STAMP)
 	$(BIN)/oligoplan
 
 test: qt-deps $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q --durations=25
 
 bench: qt-deps $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'

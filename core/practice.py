@@ -93,7 +93,7 @@ def _placed(lesion, structure, structures, workspace: Workspace):
     from core.anatomy import propose_site
     from core.rt.structures import site_of_structure
 
-    if site_of_structure(structure):
+    if "site" in site_of_structure(structure):  # coded or written by an OligoPlan export
         return lesion
     return lesion.with_proposal(propose_site(structure.mask, workspace.primary, structures=structures,
                                              ct=workspace.ct, pet=workspace.pet))

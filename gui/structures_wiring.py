@@ -382,7 +382,7 @@ class StructureWiring(QObject):
                 lesion = lesion_from_structure(structure, lesions.new_id())
             except ValueError as exc:
                 raise ExportError(str(exc)) from None
-            if not site_of_structure(structure):  # not an OligoPlan export: its site is proposed
+            if "site" not in site_of_structure(structure):  # neither ours nor coded: its site is proposed
                 lesion = self.window.editor.proposed(lesion)
             self.window.undo_stack.push_command(AddLesion(lesions, lesion))
             self.window.show_message(f"{structure.name} is now lesion {lesion.id}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from core.choices import parse_choice
-from core.codes import Laterality, Site
+from core.codes import Laterality, Site, SiteSource
 from core.lesions import Lesion, LesionMask
 
 
@@ -153,8 +153,16 @@ def lesion_from_structure(structure: Structure, lesion_id: str, **fields) -> Les
         )
     if structure.mask is None:
         raise ValueError(f"structure '{structure.name}' has no contour on these images")
-    for key, value in site_of_structure(structure).items():
+    coded = site_of_structure(structure)
+    coded_site = structure.from_segmentation and "site" in coded and "site" not in fields
+    for key, value in coded.items():
         fields.setdefault(key, value)
+    if coded_site:  # another tool's coding is a proposal until the user confirms it, as ours are (issue 13)
+        fields.update(site_source=SiteSource.STRUCTURE, site_structure=structure.name, site_confirmed=False,
+                      site_detail=f"coded in the segmentation's segment {structure.name}")
+    elif "site" not in fields:  # nothing says where it is: unknown (callers may propose one), never a guess
+        fields.update(site=Site.UNKNOWN, site_source=SiteSource.UNKNOWN, site_confirmed=False,
+                      site_detail=f"{structure.name}: no site recorded in the structure")
     return Lesion(lesion_id, label=fields.pop("label", structure.name), mask=structure.mask, **fields)
 
 

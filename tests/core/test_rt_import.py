@@ -221,5 +221,5 @@ def test_a_lesion_made_from_our_own_export_keeps_its_site(description, site, sid
     mask = LesionMask.from_full(np.ones((2, 2, 2), dtype=bool), "1.2.3")
     structure = Structure(1, "GTV 1", (255, 0, 0), "GTV", StructureKind.TARGET, mask, description=description)
     lesion = lesion_from_structure(structure, "L1")
-    assert lesion.site.value == (site or "other") and lesion.laterality.value == (side or "")
+    assert lesion.site.value == (site or "unknown") and lesion.laterality.value == (side or "")
     assert lesion_from_structure(structure, "L2", site="bone").site.value == "bone"  # the caller decides

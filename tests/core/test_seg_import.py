@@ -67,8 +67,9 @@ def test_binary_frames_out_of_order_and_sparse_land_on_their_voxels(binary_case)
     assert first.kind is StructureKind.TARGET and first.can_become_lesion
     lesion = lesion_from_structure(first, "L1")
     assert (lesion.site, lesion.kind, lesion.label) == (Site.LIVER, LesionKind.METASTASIS, "Liver met")
+    assert lesion.site_proposed  # another tool's coding: proposed until the user confirms it (issue 13)
     other = lesion_from_structure(second, "L2")
-    assert other.site is Site.OTHER  # no anatomic region coded: the user's to set
+    assert other.site is Site.UNKNOWN and not other.site_confirmed  # nothing coded: unknown, not a guess
 
 
 def test_fractional_voxel_inside_at_half_and_above(tmp_path):

@@ -197,6 +197,10 @@ class MainWindow(QMainWindow):
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         self.candidate_wiring = CandidateWiring(self)  # Tools > Find lesions: PET candidates (issue 13)
         self.display_wiring = DisplayWiring(self)  # PET colours, presets that fit, labels, jumps (issue 16)
+        axial = self.views[Plane.AXIAL]
+        for view in self.alone_views:  # the practice reference, structures and candidates the wirings drew on
+            view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
+            view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
         self._build_layout_menu()
         self._connect()
@@ -501,7 +505,7 @@ class MainWindow(QMainWindow):
         self.case_controller.shutdown()
         self.runner.shutdown()
         self._save_settings()
-        for view in self.views.values():
+        for view in self.slice_views():
             view.disconnect_model()
         self.mip_view.disconnect_model()
         self.display_panel.disconnect_model()
@@ -714,8 +718,12 @@ class MainWindow(QMainWindow):
             self.show_message(f"Window: {preset.name}")
 
     def _on_reset_view_triggered(self) -> None:
-        for view in self.views.values():
+        for view in self.slice_views():
             view.reset_view()
+
+    def slice_views(self) -> list[SliceView]:
+        """Every slice view: axial, coronal, sagittal, and the CT alone and PET alone of CT | fused | PET."""
+        return [*self.views.values(), *self.alone_views]
 
     def help_actions(self) -> list[QAction]:
         """Every action of the window, the main ones first, then those the review, rules,

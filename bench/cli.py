@@ -25,6 +25,8 @@ def register(subparsers) -> None:
     segment = kinds.add_parser("segment", help="one-click segmentation of a 20 mm lesion on a 512x512 CT (and PET)")
     segment.add_argument("--n", type=int, default=30, help="clicks to time per modality")
     segment.add_argument("--json", action="store_true")
+    segment.add_argument("--gui", action="store_true",
+                         help="time from a click on the real view to the preview painted (PET/CT and CT alone)")
     segment.set_defaults(func=cmd_bench_segment)
     pacs = kinds.add_parser("pacs", help="retrieve a 300-slice CT from a local Orthanc, against dcmtk getscu")
     pacs.add_argument("path", nargs="?", metavar="PATH", help="folder to upload (default: the generated CT)")
@@ -96,6 +98,12 @@ def cmd_bench_site(args) -> int:
 
 
 def cmd_bench_segment(args) -> int:
+    if args.gui:
+        from bench import segment_gui
+
+        doc = segment_gui.run(n=max(5, args.n))
+        print(json.dumps(doc, indent=2) if args.json else segment_gui.describe(doc))
+        return 0
     from bench import segment
 
     doc = segment.run(n=max(5, args.n))

@@ -153,7 +153,19 @@ def segment_lesion(
 
 
 def _resample_box(source: Volume, target: Volume, roi: "_Roi") -> np.ndarray:
-    """``source`` values at the centres of the target voxels in the ROI box (float32)."""
+    """``source`` values at the centres of the target voxels in the ROI box (float32).
+
+    Both grids regular (the usual PET/CT): one affine map from box index to source index, evaluated by
+    :func:`scipy.ndimage.affine_transform` (the point-by-point mapping below took 180 ms of a click on a
+    512 x 512 CT, ``oligoplan bench segment --gui``). Irregular slice spacing: exact, point by point.
+    """
+    if source.is_regular and target.is_regular:
+        to_source = np.linalg.inv(source.affine) @ target.affine  # target (z, y, x, 1) -> source (z, y, x, 1)
+        shape = tuple(b - a for a, b in zip(roi.start, roi.stop))
+        values = ndimage.affine_transform(
+            np.asarray(source.voxels), to_source[:3, :3], offset=to_source[:3, :3] @ np.array(roi.start, float)
+            + to_source[:3, 3], output_shape=shape, order=1, mode="constant", cval=0.0, prefilter=False)
+        return values.astype(np.float32)
     axes = [np.arange(a, b) for a, b in zip(roi.start, roi.stop)]
     zz, yy, xx = np.meshgrid(*axes, indexing="ij")
     points = target.index_to_patient(np.stack([zz, yy, xx], axis=-1).reshape(-1, 3))
@@ -296,7 +308,12 @@ def _pet_adaptive(pet: Volume, target: Volume, values: np.ndarray, region: np.nd
 
 def _patient_points(volume: Volume, roi: _Roi) -> np.ndarray:
     """(n, 3) patient mm of every voxel centre of the ROI box, in C order."""
-    axes = [np.arange(a, b) for a, b in zip(roi.start, roi.stop)]
+    axes = [np.arange(a, b, dtype=np.float64) for a, b in zip(roi.start, roi.stop)]
+    if volume.is_regular:  # the affine is exact: a sum of three steps (point by point took 40 ms of a click)
+        affine = volume.affine
+        z, y, x = (axis[:, None] * affine[:3, k] for k, axis in enumerate(axes))
+        points = affine[:3, 3] + z[:, None, None] + y[None, :, None] + x[None, None, :]
+        return points.reshape(-1, 3)
     zz, yy, xx = np.meshgrid(*axes, indexing="ij")
     return volume.index_to_patient(np.stack([zz, yy, xx], axis=-1).reshape(-1, 3))
 

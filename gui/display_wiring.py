@@ -118,7 +118,7 @@ class DisplayWiring(QObject):
 
     # ------------------------------------------------------------ labels
     def set_labels_shown(self, shown: bool) -> None:
-        for view in self.window.views.values():
+        for view in self.window.slice_views():
             view.labels.shown = bool(shown)
             view.update()
         with QSignalBlocker(self.labels_action):
@@ -126,7 +126,7 @@ class DisplayWiring(QObject):
         self.window.show_message("Labels on the image" if shown else "Labels hidden (L shows them)")
 
     def set_structure_names(self, on: bool) -> None:
-        for view in self.window.views.values():
+        for view in self.window.slice_views():
             view.labels.structure_names = bool(on)
             view.update()
 

@@ -71,13 +71,13 @@ from gui.candidates_wiring import CandidateWiring
 from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
 from gui.side_bar import make_side_bar
-from gui.slice_view import SliceView
+from gui.slice_view import SliceView, ViewShows
 from gui.structures_wiring import StructureWiring
 from gui.tools import LesionEditor, ToolManager
 from gui.tools.wiring import LesionWiring
 from gui.undo import UndoStack
 from gui.view_grid import DEFAULT_LAYOUT, ViewGrid, ViewLayout
-from gui.viewer_model import Probe, ViewerModel
+from gui.viewer_model import Probe, ViewerModel, is_pet
 from gui.wheel_guard import install_wheel_guard
 from gui.workers import TaskRunner
 
@@ -91,6 +91,8 @@ COMPACT_SIDE_PX = 324  # the lesion table and verdicts need 297 px; the display 
 SIDE_SHARE = 0.25
 SIDE_MAX_PX = 500
 _MESSAGE_MS = 6000
+SIDE_BY_SIDE_NEEDS_PET = ("CT | fused | PET needs a PET overlay: open a PET series over the CT "
+                          "(Series panel), then View > Layout")
 
 
 def format_probe(probe: Probe | None) -> str:
@@ -154,7 +156,16 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             view.set_tools(self.tool_manager)
         self.mip_view = MipView(self.model)  # the PET coronal MIP of the 2 x 2 layout
-        self.view_grid = ViewGrid(self.views, self.mip_view)
+        # the CT alone and the PET alone, beside the fused axial view in the CT | fused | PET layout
+        self.alone_views = (SliceView(self.model, Plane.AXIAL, shows=ViewShows.BASE),
+                            SliceView(self.model, Plane.AXIAL, shows=ViewShows.OVERLAY))
+        axials = [self.views[Plane.AXIAL], *self.alone_views]
+        for view in self.alone_views:
+            view.set_tools(self.tool_manager)
+        for view in axials:
+            view.linked_views = axials  # one zoom and pan for the three
+        self._side_by_side_wanted = False  # chosen (or remembered) while no PET overlay was shown
+        self.view_grid = ViewGrid(self.views, self.mip_view, self.alone_views)
         self.setCentralWidget(self.view_grid)
         self.layout_actions = make_layout_actions(self)
 
@@ -187,6 +198,10 @@ class MainWindow(QMainWindow):
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         self.candidate_wiring = CandidateWiring(self)  # Tools > Find lesions: PET candidates (issue 13)
         self.display_wiring = DisplayWiring(self)  # PET colours, presets that fit, labels, jumps (issue 16)
+        axial = self.views[Plane.AXIAL]
+        for view in self.alone_views:  # the practice reference, structures and candidates the wirings drew on
+            view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
+            view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
         self._build_layout_menu()
         self._connect()
@@ -268,8 +283,30 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
     def set_view_layout(self, value: str) -> None:
-        """Show the views in layout ``value`` (a :class:`gui.view_grid.ViewLayout` value)."""
+        """Show the views in layout ``value`` (a :class:`gui.view_grid.ViewLayout` value). CT | fused | PET
+        needs a PET overlay: without one the layout stays and the status bar says why."""
+        self._side_by_side_wanted = False
+        if value == ViewLayout.SIDE_BY_SIDE.value and not is_pet(self.model.overlay):
+            self.show_message(SIDE_BY_SIDE_NEEDS_PET)
+            self._on_grid_layout_changed(self.view_grid.view_layout.value)  # the tick back where it was
+            return
         self.view_grid.set_view_layout(value)
+
+    def _offer_side_by_side(self) -> None:
+        """CT | fused | PET only with a PET overlay: the menu entry enabled with one; without it the layout
+        gives way to the default (and comes back with the next PET, as a remembered layout does)."""
+        has_pet = is_pet(self.model.overlay)
+        action = self.layout_actions.layout_action(ViewLayout.SIDE_BY_SIDE.value)
+        action.setEnabled(has_pet)
+        action.setStatusTip(f"Views: {ViewLayout.SIDE_BY_SIDE.title.replace('&', '')}" if has_pet
+                            else SIDE_BY_SIDE_NEEDS_PET)
+        if has_pet and self._side_by_side_wanted:
+            self._side_by_side_wanted = False
+            self.view_grid.set_view_layout(ViewLayout.SIDE_BY_SIDE)
+        elif not has_pet and self.view_grid.view_layout == ViewLayout.SIDE_BY_SIDE:
+            self._side_by_side_wanted = True
+            self.view_grid.set_view_layout(DEFAULT_LAYOUT)
+            self.show_message(SIDE_BY_SIDE_NEEDS_PET)
 
     def fold_side_panels(self) -> None:
         """F9: hide every side panel shown (their buttons stay in the slim bar); again: show them back."""
@@ -387,7 +424,7 @@ class MainWindow(QMainWindow):
         self.runner.started.connect(self._on_runner_started)
         self.runner.progress.connect(self._on_runner_progress)
         self.runner.finished.connect(self._on_runner_finished)
-        for view in self.views.values():
+        for view in (*self.views.values(), *self.alone_views):
             view.hovered.connect(self._on_view_hovered)
         self.model.events.volumes.connect(self._on_model_volumes)
         self.model.events.overlay.connect(self._on_model_overlay)
@@ -439,6 +476,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         layout = s.get(VIEW_LAYOUT)
         self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} else DEFAULT_LAYOUT)
+        self._offer_side_by_side()  # CT | fused | PET remembered: shown once a PET overlay is
         with error_boundary(self, "Restoring the display settings"):
             self.model.set_overlay_opacity(min(max(s.get(OVERLAY_OPACITY), 0), 100) / 100.0)
             cmap = LEGACY_COLORMAPS.get(s.get(OVERLAY_COLORMAP), s.get(OVERLAY_COLORMAP))
@@ -449,7 +487,8 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.set(WINDOW_GEOMETRY, self.saveGeometry())
         s.set(WINDOW_STATE, self.saveState())
-        s.set(VIEW_LAYOUT, self.view_grid.view_layout.value)
+        s.set(VIEW_LAYOUT, ViewLayout.SIDE_BY_SIDE.value if self._side_by_side_wanted
+              else self.view_grid.view_layout.value)
         s.set(OVERLAY_OPACITY, int(round(self.model.overlay_opacity * 100)))
         s.set(OVERLAY_COLORMAP, self.model.overlay_cmap)
         s.set(BRUSH_RADIUS_MM, float(self.editor.brush_radius_mm))
@@ -467,7 +506,7 @@ class MainWindow(QMainWindow):
         self.case_controller.shutdown()
         self.runner.shutdown()
         self._save_settings()
-        for view in self.views.values():
+        for view in self.slice_views():
             view.disconnect_model()
         self.mip_view.disconnect_model()
         self.display_panel.disconnect_model()
@@ -632,6 +671,7 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------- model / runner
     def _on_model_volumes(self) -> None:
+        self._offer_side_by_side()
         lines = volume_warnings(self.model.base, self.model.overlay)
         if lines:
             more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
@@ -688,8 +728,12 @@ class MainWindow(QMainWindow):
             self.show_message(f"Window: {preset.name}")
 
     def _on_reset_view_triggered(self) -> None:
-        for view in self.views.values():
+        for view in self.slice_views():
             view.reset_view()
+
+    def slice_views(self) -> list[SliceView]:
+        """Every slice view: axial, coronal, sagittal, and the CT alone and PET alone of CT | fused | PET."""
+        return [*self.views.values(), *self.alone_views]
 
     def help_actions(self) -> list[QAction]:
         """Every action of the window, the main ones first, then those the review, rules,

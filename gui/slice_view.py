@@ -19,6 +19,8 @@ everything else stays as above. Lesions are drawn by
 
 from __future__ import annotations
 
+from enum import Enum
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QImage, QPainter, QPen
@@ -39,6 +41,15 @@ _ZOOM_STEP = 1.15
 _ZOOM_LIMITS = (0.25, 40.0)
 
 
+class ViewShows(str, Enum):
+    """What a view draws: the base with the overlay fused (every view but two), the base alone, or the
+    overlay alone (opaque, in the PET colour map): the CT | fused | PET layout (gui.view_grid)."""
+
+    FUSED = "fused"
+    BASE = "base"
+    OVERLAY = "overlay"
+
+
 class SliceView(QWidget):
     """Shows one plane of the model's base volume (and overlay) with a crosshair.
 
@@ -51,11 +62,16 @@ class SliceView(QWidget):
 
     hovered = Signal(object)
 
-    def __init__(self, model: ViewerModel, plane: Plane | str, parent: QWidget | None = None):
+    def __init__(self, model: ViewerModel, plane: Plane | str, parent: QWidget | None = None,
+                 shows: ViewShows = ViewShows.FUSED):
         super().__init__(parent)
         self.model = model
         self.plane = Plane(plane)
-        self.setObjectName(f"{self.plane.value}_view")
+        self.shows = ViewShows(shows)
+        suffix = {ViewShows.FUSED: "", ViewShows.BASE: "_base", ViewShows.OVERLAY: "_overlay"}[self.shows]
+        self.setObjectName(f"{self.plane.value}{suffix}_view")
+        #: views that share this one's zoom and pan (the three axial views of CT | fused | PET)
+        self.linked_views: list[SliceView] = []
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -163,6 +179,14 @@ class SliceView(QWidget):
         self._zoom = 1.0
         self._pan = QPointF(0.0, 0.0)
         self.update()
+        self._share_zoom_pan()
+
+    def _share_zoom_pan(self) -> None:
+        """The linked views take this one's zoom and pan (the same widget size shows the same region)."""
+        for view in self.linked_views:
+            if view is not self and (view._zoom != self._zoom or view._pan != self._pan):
+                view._zoom, view._pan = self._zoom, QPointF(self._pan)
+                view.update()
 
     # -------------------------------------------------------- model events
     def _on_model_volumes(self) -> None:
@@ -273,7 +297,9 @@ class SliceView(QWidget):
         if key != self._overlay_key:
             values = sampler.plane(self._layout.slice_axis, k)
             screen = self._layout.plane_to_screen(values)
-            self._overlay_pixels = colorize(screen, self.model.overlay_window, self.model.overlay_cmap)
+            # alone (CT | fused | PET), the PET is opaque: no ramp to transparent over black
+            self._overlay_pixels = colorize(screen, self.model.overlay_window, self.model.overlay_cmap,
+                                            opaque=self.shows is ViewShows.OVERLAY)
             self._overlay_image = rgba_qimage(self._overlay_pixels)
             self._overlay_key = key
             self.render_count += 1
@@ -292,8 +318,18 @@ class SliceView(QWidget):
             return
         rect = self.image_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(rect, self._current_base_image())
-        if self.model.shows_overlay:
+        if self.shows is ViewShows.OVERLAY:
+            overlay = self._current_overlay_image()
+            if overlay is not None:
+                painter.drawImage(rect, overlay)
+            else:
+                painter.setPen(QColor(150, 150, 150))
+                painter.drawText(self.rect().adjusted(8, 0, -8, 0),
+                                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                                 "No PET overlay: open a PET series over the CT")
+        else:
+            painter.drawImage(rect, self._current_base_image())
+        if self.shows is ViewShows.FUSED and self.model.shows_overlay:
             overlay = self._current_overlay_image()
             if overlay is not None:
                 painter.setOpacity(self.model.overlay_opacity)
@@ -354,15 +390,19 @@ class SliceView(QWidget):
         font.setPixelSize(12)
         fm = QFontMetrics(font)
         k = self.slice_index
-        top_left = f"{self.plane.title}  {k + 1}/{lay.n_slices}"
+        what = {ViewShows.FUSED: "", ViewShows.BASE: f" ({self.model.base.modality.value} alone)",
+                ViewShows.OVERLAY: " (PET alone)"}[self.shows]
+        top_left = f"{self.plane.title}{what}  {k + 1}/{lay.n_slices}"
         bw = self.model.base_window
         unit = self.model.base.unit
-        lines = [f"W {_fmt(bw.width)}  L {_fmt(bw.level)} {unit}".rstrip()]
-        if self.model.overlay is not None:
+        lines = [f"W {_fmt(bw.width)}  L {_fmt(bw.level)} {unit}".rstrip()] if self.shows is not ViewShows.OVERLAY \
+            else []
+        if self.model.overlay is not None and self.shows is not ViewShows.BASE:
             ow = self.model.overlay_window
             lines.append(
                 f"{self.model.overlay.modality.value} {_fmt(ow.low)}–{_fmt(ow.high)} "
-                f"{self.model.overlay.unit}  {round(self.model.overlay_opacity * 100)}%"
+                f"{self.model.overlay.unit}"
+                + (f"  {round(self.model.overlay_opacity * 100)}%" if self.shows is ViewShows.FUSED else "")
             )
         letter_w = QFontMetrics(letter_font).horizontalAdvance("M")
         beside = w / 2 - letter_w / 2 - m - 4  # room left of a centred letter
@@ -428,6 +468,7 @@ class SliceView(QWidget):
         elif mode == "pan":
             self._pan = value + delta
             self.update()
+            self._share_zoom_pan()
         elif mode == "window":
             lo, hi = self.model.base_range
             step = max((hi - lo) / 1000.0, 1e-6)
@@ -514,6 +555,7 @@ class SliceView(QWidget):
         new = self.image_rect()  # same centre offset, new size
         self._pan += QPointF(pos.x() - (new.left() + u * new.width()), pos.y() - (new.top() + v * new.height()))
         self.update()
+        self._share_zoom_pan()
 
     def _emit_probe(self, pos: QPointF) -> None:
         zyx = self.widget_to_index(pos)

@@ -3,7 +3,9 @@
 * ``axial+2``: the axial view large, coronal and sagittal stacked beside it (the first start's layout);
 * ``1x3``: axial, coronal and sagittal side by side;
 * ``2x2``: axial, coronal, sagittal and the PET coronal MIP (:class:`gui.mip_view.MipView`);
-* ``single``: one view maximised (the one last clicked or double-clicked).
+* ``single``: one view maximised (the one last clicked or double-clicked);
+* ``ct|fused|pet``: three axial views of the same slice side by side: the CT alone, the CT with the PET
+  fused, the PET alone in its colour map (offered only with a PET overlay: the window checks that).
 
 A double-click on a view (with the crosshair tool; drawing tools keep their own double-click) maximises
 it, and another double-click puts the layout back. The layout is kept in the ``view/layout`` setting.
@@ -24,13 +26,15 @@ class ViewLayout(str, Enum):
     ONE_BY_THREE = "1x3"
     TWO_BY_TWO = "2x2"
     SINGLE = "single"
+    SIDE_BY_SIDE = "ct|fused|pet"
 
     @property
     def title(self) -> str:
         return {"axial+2": "&Axial large, coronal and sagittal beside",
                 "1x3": "&1 x 3: axial, coronal, sagittal",
                 "2x2": "&2 x 2 with the PET MIP",
-                "single": "&One view maximised"}[self.value]
+                "single": "&One view maximised",
+                "ct|fused|pet": "&CT | fused | PET side by side"}[self.value]
 
 
 DEFAULT_LAYOUT = ViewLayout.AXIAL_LARGE
@@ -47,11 +51,15 @@ class ViewGrid(QWidget):
 
     layout_changed = Signal(str)
 
-    def __init__(self, views: dict[Plane, QWidget], mip_view: QWidget, parent: QWidget | None = None):
+    def __init__(self, views: dict[Plane, QWidget], mip_view: QWidget,
+                 alone_views: tuple[QWidget, QWidget] | None = None, parent: QWidget | None = None):
+        """``alone_views``: (the CT alone, the PET alone), two axial views beside the fused one in the
+        CT | fused | PET layout."""
         super().__init__(parent)
         self.setObjectName("view_grid")
         self.views = views
         self.mip_view = mip_view
+        self.alone_views = tuple(alone_views or ())
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(2)
@@ -64,7 +72,8 @@ class ViewGrid(QWidget):
         self._arrange()
 
     def all_views(self) -> list[QWidget]:
-        return [self.views[Plane.AXIAL], self.views[Plane.CORONAL], self.views[Plane.SAGITTAL], self.mip_view]
+        return [self.views[Plane.AXIAL], self.views[Plane.CORONAL], self.views[Plane.SAGITTAL], self.mip_view,
+                *self.alone_views]
 
     def shown_views(self) -> list[QWidget]:
         return [w for w in self.all_views() if not w.isHidden()]
@@ -93,9 +102,12 @@ class ViewGrid(QWidget):
         for i in range(4):
             self._grid.setRowStretch(i, 0)
             self._grid.setColumnStretch(i, 0)
-        a, c, s, m = self.all_views()
+        a, c, s, m = self.all_views()[:4]
         place: list[tuple[QWidget, int, int, int, int]]
-        if self.view_layout == ViewLayout.SINGLE:
+        if self.view_layout == ViewLayout.SIDE_BY_SIDE and len(self.alone_views) == 2:
+            ct_alone, pet_alone = self.alone_views
+            place = [(ct_alone, 0, 0, 1, 1), (a, 0, 1, 1, 1), (pet_alone, 0, 2, 1, 1)]
+        elif self.view_layout == ViewLayout.SINGLE:
             place = [(self.focus_view, 0, 0, 1, 1)]
         elif self.view_layout == ViewLayout.ONE_BY_THREE:
             place = [(a, 0, 0, 1, 1), (c, 0, 1, 1, 1), (s, 0, 2, 1, 1)]

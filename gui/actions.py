@@ -104,11 +104,11 @@ def _action(parent: QWidget, name: str, text: str, shortcut: str | QKeySequence.
 
 
 def _fit_action(parent: QWidget) -> QAction:
-    """Home (or Ctrl+0): the whole series in each view again, zoom and pan undone."""
-    action = _action(parent, "reset_view", "&Fit images to the views", "Home",
-                     "Fit the images to the views again (undo zoom and pan)")
-    action.setShortcuts([QKeySequence("Home"), QKeySequence("Ctrl+0")])
-    return action
+    """Ctrl+0 anywhere (and Home while the views have the focus, see MainWindow): the whole series in
+    each view again, zoom and pan undone. Home is not the action's own shortcut: as a window-wide
+    shortcut it took the key from a focused slider or text field (the PET opacity's Home is 0 %)."""
+    return _action(parent, "reset_view", "&Fit images to the views", "Ctrl+0",
+                   "Fit the images to the views again (undo zoom and pan; Home in the views)")
 
 
 def make_actions(parent: QWidget) -> Actions:

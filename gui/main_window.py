@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -166,6 +166,9 @@ class MainWindow(QMainWindow):
             view.linked_views = axials  # one zoom and pan for the three
         self._side_by_side_wanted = False  # chosen (or remembered) while no PET overlay was shown
         self.view_grid = ViewGrid(self.views, self.mip_view, self.alone_views)
+        # Home fits the images while the focus is in the views (not in a slider or a field of the panels)
+        self._home_fits = QShortcut(QKeySequence("Home"), self.view_grid,
+                                    context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.setCentralWidget(self.view_grid)
         self.layout_actions = make_layout_actions(self)
 
@@ -410,6 +413,7 @@ class MainWindow(QMainWindow):
         a.cancel_task.triggered.connect(self._on_cancel_triggered)
         a.quit.triggered.connect(self.close)
         a.reset_view.triggered.connect(self._on_reset_view_triggered)
+        self._home_fits.activated.connect(a.reset_view.trigger)
         for action in self.layout_actions.layouts:
             action.triggered.connect(partial(self.set_view_layout, action.data()))
         self.layout_actions.fold_panels.triggered.connect(self.fold_side_panels)

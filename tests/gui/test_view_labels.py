@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtWidgets import QDockWidget, QStyleOptionViewItem
 
 from core.orientation import Plane
 from gui.panels.structure_list import StructureList
@@ -153,7 +153,11 @@ def test_structure_names_fit_their_column_and_the_tooltip_has_the_full_name(fold
     w = folder_win
     panel = w.structure_wiring.panel
     tree = panel.tree
-    qtbot.waitUntil(lambda: tree.isVisible() and tree.viewport().width() > 0)
+    dock = panel.parentWidget()
+    while dock is not None and not isinstance(dock, QDockWidget):
+        dock = dock.parentWidget()
+    dock.raise_()  # the Structures tab of the side column brought to the front, as a click on it does
+    qtbot.waitUntil(lambda: tree.isVisible() and tree.viewport().width() > 250)
     rows = list(structure_rows(tree))
     assert "BRONCHUS_PROX" in [item.text(0) for item in rows]
     fm = tree.fontMetrics()

@@ -415,8 +415,12 @@ class LesionPanel(QWidget):
             if selected is not None:
                 index = self.proxy_index(selected)
                 if index.isValid():
+                    # the row into view, the columns left as the user scrolled them (a click on a Notes
+                    # cell of the narrow side column must not jump the table back to its first column)
+                    across = self.table.horizontalScrollBar().value()
                     self.table.selectRow(index.row())
                     self.table.scrollTo(index)
+                    self.table.horizontalScrollBar().setValue(across)
         self.table.viewport().update()
 
     def _on_confirm_button_clicked(self) -> None:

@@ -45,7 +45,7 @@ def _add_point(case: Case, label: str) -> None:
 
 
 def test_writer_processes_in_a_loop_lose_no_lesion_and_no_audit_entry(tmp_path):
-    deadline, trials = time.monotonic() + 25, 0
+    deadline, trials = time.monotonic() + 12, 0
     while trials < 3 or (time.monotonic() < deadline and trials < 12):
         trials += 1
         case = tmp_path / f"case{trials}.json"
@@ -66,7 +66,7 @@ def test_writer_processes_in_a_loop_lose_no_lesion_and_no_audit_entry(tmp_path):
 def test_two_segment_commands_at_once_keep_both_lesions(tmp_path):
     truth = json.loads((PHANTOM / "ground_truth.json").read_text())["lesions"]
     seeds = [",".join(f"{v:g}" for v in lesion["centre_mm"]) for lesion in truth[:2]]
-    deadline, trials = time.monotonic() + 40, 0
+    deadline, trials = time.monotonic() + 15, 0
     while trials < 2 or (time.monotonic() < deadline and trials < 8):
         trials += 1
         case = tmp_path / f"same{trials}.json"
@@ -192,7 +192,7 @@ HOLDER = textwrap.dedent("""
 def test_a_writer_killed_while_holding_the_lock_does_not_block_the_next_one(tmp_path):
     path = tmp_path / "case.json"
     save_case(Case(), path)
-    deadline, trials = time.monotonic() + 15, 0
+    deadline, trials = time.monotonic() + 8, 0
     while trials < 3 or (time.monotonic() < deadline and trials < 10):
         trials += 1
         holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], env=ENV, stdout=subprocess.PIPE,

@@ -76,7 +76,7 @@ def test_exported_rtstruct_and_sr_are_sent_to_the_pacs_from_the_offer(phantom_wi
     wiring.import_file(gtv_file(phantom_win, tmp_path))
     wiring.make_lesion(next(k for k, s in wiring.visible_structures() if s.name == "GTV_1"))
     # the SR comes with the SEG of the lesion contours it references: both are offered
-    for kind, names in (("rtstruct", ["rtstruct.dcm"]), ("sr", ["sr.dcm", "seg.dcm"])):
+    for kind, names in (("rtstruct", ["rtstruct.dcm"]), ("sr", ["seg.dcm", "sr.dcm"])):  # the SEG lands first
         _export(phantom_win, kind, tmp_path / "export", monkeypatch)
         offer = phantom_win.pacs_wiring.send_offer
         assert offer is not None and offer.isVisible() and not offer.isModal()

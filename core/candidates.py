@@ -21,6 +21,7 @@ import numpy as np
 from core.audit import AuditAction
 from core.events import Signal
 from core.lesions import Command, Lesion, LesionMask
+from core.mask_json import decode_runs, mask_to_json
 
 
 class CandidateStatus(str, Enum):
@@ -44,8 +45,6 @@ class Candidate:
     lesion_id: str = ""  # the lesion it became, once accepted
 
     def to_json(self) -> dict:
-        from core.mask_json import mask_to_json
-
         return {"id": self.id, "centroid_mm": [round(float(v), 2) for v in self.centroid_mm],
                 "volume_cc": round(float(self.volume_cc), 4), "suv_max": round(float(self.suv_max), 3),
                 "sul_peak": round(float(self.sul_peak), 3), "site": self.site, "side": self.side,
@@ -54,8 +53,6 @@ class Candidate:
 
     @classmethod
     def from_json(cls, item: dict) -> "Candidate":
-        from core.mask_json import decode_runs
-
         mask = None
         if item.get("mask") is not None:
             m = item["mask"]

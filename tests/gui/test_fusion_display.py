@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from core.volume import Modality
-from gui.orientation import Plane
+from core.orientation import Plane
 from gui.render import WINDOW_PRESETS, Window
 from gui.settings import OVERLAY_COLORMAP
 from tests.gui.conftest import SPHERE_CENTRE_MM, ct_info, make_ct, pixel_at

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.codes import LesionKind, Site
-from gui.orientation import Plane
+from core.orientation import Plane
 from tests.core.seg_factory import LIVER, N_SLICES, SIZE, description, make_seg, save, write_ct
 
 

@@ -4,7 +4,9 @@ Page 1: identification, decision-support statement, ESTRO-EORTC class, case
 facts, counts per organ, the verdict of every rule set with its version.
 Page 2: lesion table with OAR flags, the coronal MIP lesion map with numbered
 markers, one key axial image per lesion with its contour.
-Page 3: every criterion of every rule set: status, value, threshold, source;
+When the case holds a comparison with the prior scan: its timeline page and the side-by-side
+key images of new and progressing lesions (core.summary.pdf_timeline).
+Last page: every criterion of every rule set: status, value, threshold, source;
 unverified thresholds marked †.
 """
 
@@ -46,12 +48,13 @@ _EM_REGULAR, _EM_BOLD = 0.60, 0.68
 
 
 def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = None,
-                      key_images: list[tuple[int, Picture]] | None = None) -> Path:
-    """Write the PDF atomically; ``key_images`` are (lesion number, picture) pairs.
+                      key_images: list[tuple[int, Picture]] | None = None, comparison=None) -> Path:
+    """Write the PDF atomically; ``key_images`` are (lesion number, picture) pairs; ``comparison``
+    the side-by-side images of the comparison with the prior scan (core.summary.timeline).
 
     Raises :class:`core.errors.FileWriteError` naming ``path`` when it cannot be written.
     """
-    pages = summary_figures(summary, mip, key_images)
+    pages = summary_figures(summary, mip, key_images, comparison)
     metadata = {"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
                 "Author": summary["author"] or "OligoPlan"}
     if summary.get("anonymisation"):  # the real date of writing is an absolute date too (issue 14)
@@ -64,11 +67,13 @@ def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = Non
 
 
 def summary_figures(summary: dict, mip: Picture | None = None,
-                    key_images: list[tuple[int, Picture]] | None = None) -> list[Figure]:
+                    key_images: list[tuple[int, Picture]] | None = None, comparison=None) -> list[Figure]:
     """The pages of the summary PDF as matplotlib figures (what :func:`write_summary_pdf` saves)."""
+    from core.summary.pdf_timeline import timeline_pages
+
     overview, shown = _page_overview(summary)
     pages = [overview, *_pages_rule_sets_continued(summary, shown), _page_lesions(summary, mip, key_images or []),
-             _page_criteria(summary)]
+             *timeline_pages(summary, comparison), _page_criteria(summary)]
     for n, fig in enumerate(pages, start=1):
         _footer(fig, summary, n, len(pages))
     return pages

@@ -17,7 +17,8 @@ import textwrap
 from matplotlib.figure import Figure
 
 from core.lesion_colours import lesion_colour_hex
-from core.summary.pdf import _EM_REGULAR, A4, _figure, _header, _wrapped_text
+from core.summary.pdf_page import A4, EM_REGULAR as _EM_REGULAR, header as _header, new_page as _figure
+from core.summary.pdf_page import wrapped_text as _wrapped_text
 
 #: rows of the timeline table (more: "... and N more", the JSON has them all)
 MAX_TIMELINE_ROWS = 22

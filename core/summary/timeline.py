@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 from core.codes import Site
 from core.display import site_window, window_range
+from core.lesions import Lesion
 from core.tracking.derived import effective_facts
 from core.tracking.status import LesionStatus
 from core.tracking.stored import StoredLesion, StoredTracking, read_tracking
@@ -189,8 +190,9 @@ def comparison_pictures(case, workspace, section: dict | None, anonymise: bool =
         lesion = case.lesions[entry["id"]] if entry["id"] in case.lesions else None
         grid = workspace.volume_for(lesion.mask.series_uid) if lesion is not None and lesion.mask is not None \
             else None
-        current = axial_key_image(ct, lesion, grid, centre, window=window) if lesion is not None else \
-            axial_key_image(ct, _point_lesion(entry), None, centre, window=window)
+        if lesion is None and centre is not None:  # a new lesion listed, not accepted into the case
+            lesion = Lesion(entry["id"], entry["id"], point_mm=tuple(centre))
+        current = axial_key_image(ct, lesion, grid, centre, window=window) if lesion is not None else None
         prior_lesion = None
         if entry["status"] != LesionStatus.NEW.value and entry["id"] in prior_case.lesions:
             prior_lesion = prior_case.lesions[entry["id"]]
@@ -200,12 +202,6 @@ def comparison_pictures(case, workspace, section: dict | None, anonymise: bool =
         note = "not present" if entry["status"] == LesionStatus.NEW.value else ""
         out.pairs.append(ComparisonPair(entry, current, prior, note))
     return out
-
-
-def _point_lesion(entry: dict):
-    from core.lesions import Lesion
-
-    return Lesion(entry["id"], entry["id"], point_mm=tuple(entry["centroid_mm"]) if entry.get("centroid_mm") else None)
 
 
 def _open_prior(case, stored: StoredTracking, anonymise: bool):

@@ -187,6 +187,23 @@ def test_the_prior_side_is_resampled_through_the_registration_onto_the_lesion(tr
     assert new.prior_note == "not present" and new.prior.mask is None and new.current.mask.any()
 
 
+def test_a_new_lesion_only_listed_or_without_a_position_never_breaks_the_images(tracked):
+    from core.case import load_case
+    from core.rules.case_check import open_case_images
+    from core.summary.timeline import comparison_pictures
+
+    case = load_case(tracked["case"])
+    workspace = open_case_images(case).workspace
+    section = json.loads((tracked["named"] / "summary.json").read_text(encoding="utf-8"))["tracking"]
+    listed = {"id": "L20", "label": "L20", "site": "lung", "status": "new", "rule": "listed only",
+              "centroid_mm": [70.0, -20.0, 45.0]}
+    section["new"] += [listed, {**listed, "id": "L21", "centroid_mm": None}]
+    section["key_lesions"] = ["L20", "L21"]
+    pairs = comparison_pictures(case, workspace, section).pairs
+    assert pairs[0].current is not None and pairs[0].current.mask is None and pairs[0].prior_note == "not present"
+    assert (pairs[1].current, pairs[1].prior) == (None, None)  # no position: "no image at this position"
+
+
 # ------------------------------------------------------------------ the stored comparison, read defensively
 def _fake_case(tracking, facts=None):
     return SimpleNamespace(extra={"tracking": tracking}, lesions=LesionSet(), facts=facts or {}, path=None)

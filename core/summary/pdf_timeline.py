@@ -233,7 +233,8 @@ def _key_image_pages(s: dict, t: dict, comparison) -> list[Figure]:
         fig = _figure()
         _header(fig, s, subtitle)
         _wrapped_text(fig, 0.06, 0.9, comparison.unavailable + ".", 10, max_lines=5, color="#b03030")
-        listed = ", ".join(e for e in t["key_lesions"])
+        labels = {e["id"]: e["label"] for e in t["lesions"] + t["new"]}
+        listed = ", ".join(f"{labels.get(i, i)} ({i})" if labels.get(i, i) != i else i for i in t["key_lesions"])
         _wrapped_text(fig, 0.06, 0.83, f"New and progressing lesions without images here: {listed}.", 8,
                       max_lines=4)
         return [fig]

@@ -140,7 +140,7 @@ def _derived(case, stored: StoredTracking) -> list[dict]:
     for key, fact in stored.derived.items():
         spec = FIELD_BY_KEY.get(key)
         state = provenance.get(key) or ("confirmed" if key in user and user[key] == fact.value else "derived")
-        out.append({"key": key, "label": spec.label if spec is not None else key.replace("_", " "),
+        out.append({"key": key, "label": spec.label if spec is not None else key.replace("_", " ").capitalize(),
                     "value": fact.value, "derived": True, "reason": fact.reason, "state": state,
                     "user_value": user.get(key) if state in ("overridden", "confirmed") else None})
     return out

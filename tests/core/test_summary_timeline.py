@@ -160,7 +160,7 @@ def test_prior_images_gone_at_export_time_the_page_says_so(tracked, tmp_path):
         moved.rename(images)
     key = _page(pages, KEY_IMAGES)
     assert "Prior images not available at export time" in key and "could not be opened" in key
-    assert "without images here: L1, L6, L7" in " ".join(key.split())
+    assert f"without images here: {LABEL_PREFIX} L1 (L1), L6, L7" in " ".join(key.split())
     assert "prior " + PRIOR_DATE not in key  # no image panels
     assert TIMELINE in "".join(pages) and doc["tracking"]["counts"]["prior"] == 5
 

@@ -185,6 +185,9 @@ def test_the_prior_side_is_resampled_through_the_registration_onto_the_lesion(tr
     assert 0.4 < l1.prior.mask.sum() / l1.current.mask.sum() < 0.8  # (20 / 26)^2 = 0.59
     new = comparison.pairs[1]
     assert new.prior_note == "not present" and new.prior.mask is None and new.current.mask.any()
+    # the same anatomy on both sides (the scanner-coordinates slice, unregistered, gives 0.46 and 0.74 here)
+    for pair in comparison.pairs[:2]:
+        assert np.corrcoef(pair.prior.image.ravel(), pair.current.image.ravel().astype(float))[0, 1] > 0.85
 
 
 def test_a_new_lesion_only_listed_or_without_a_position_never_breaks_the_images(tracked):

@@ -149,13 +149,11 @@ def prior_key_image(ct: Volume, centre_mm, prior_ct: Volume, current_to_prior, p
     mask = None
     if prior_lesion is not None and prior_lesion.mask is not None and prior_grid is not None \
             and prior_grid.info.series_uid == prior_lesion.mask.series_uid:
-        dense = np.zeros(prior_grid.shape, dtype=bool)
-        points = prior_lesion.mask.indices()
-        dense[points[:, 0], points[:, 1], points[:, 2]] = True
-        idx = np.rint(prior_grid.patient_to_index(prior_mm)).astype(int)
-        ok = np.all((idx >= 0) & (idx < np.array(prior_grid.shape)), axis=1)
-        inside = np.zeros(len(idx), dtype=bool)
-        inside[ok] = dense[idx[ok, 0], idx[ok, 1], idx[ok, 2]]
+        box = prior_lesion.mask  # looked up in the mask's own box (never a whole-grid array)
+        rel = np.rint(prior_grid.patient_to_index(prior_mm)).astype(int) - np.array(box.offset)
+        ok = np.all((rel >= 0) & (rel < np.array(box.array.shape)), axis=1)
+        inside = np.zeros(len(rel), dtype=bool)
+        inside[ok] = box.array[rel[ok, 0], rel[ok, 1], rel[ok, 2]]
         mask = np.ascontiguousarray(layout.plane_to_screen(inside.reshape(a.shape)))
     extent = _extent(layout, ct, at, bounds[layout.h_axis], bounds[layout.v_axis])
     return Picture(image, extent, window[0], window[1], "gray", mask=mask)

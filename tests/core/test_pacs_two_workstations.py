@@ -1,0 +1,135 @@
+"""Two workstations, one PACS (a real Orthanc holding phantom-oligo): the oncologist marks lesions
+and sends the case; the physicist lists the study's cases, opens the oncologist's from the PACS,
+signs it off (reviewed, approved) and sends it back; the oncologist sees the approved version
+with the physicist's sign-off; the oncologist's older copy sent again is refused (exit 3, nothing
+sent). Each workstation is `oligoplan` in subprocesses with its own data (cache) and config
+folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.case import load_case
+from core.pacs.case_store import CaseOnPacs, newer_versions
+from tests.orthanc_server import AET, orthanc_fixture
+from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory):
+    yield from orthanc_fixture(tmp_path_factory)
+
+
+class Workstation:
+    def __init__(self, folder: Path, name: str, role: str, port: int):
+        self.folder, self.name, self.role = folder, name, role
+        self.peer = ["--host", "127.0.0.1", "--port", str(port), "--called-aet", AET]
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def run(self, *args) -> subprocess.CompletedProcess:
+        env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(self.folder),
+               "OLIGOPLAN_DATA_DIR": str(self.folder / "data"), "OLIGOPLAN_CONFIG_DIR": str(self.folder / "config")}
+        return subprocess.run([sys.executable, "-m", "gui.entry", *map(str, args)], capture_output=True,
+                              text=True, env=env, timeout=300)
+
+    def pacs(self, verb: str, *args) -> subprocess.CompletedProcess:
+        return self.run("pacs", verb, *self.peer, *args)
+
+    def send(self, case: Path, *extra) -> subprocess.CompletedProcess:
+        return self.pacs("send-case", case, "--name", self.name, "--role", self.role, "--json", *extra)
+
+    def cases(self, study: str) -> list[dict]:
+        done = self.pacs("cases", "--study-uid", study, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["cases"]
+
+
+def test_two_workstations_share_a_case_through_the_pacs(orthanc, tmp_path):
+    oncologist = Workstation(tmp_path / "onco", "Dr Ada Onco", "radiation oncologist", orthanc.dicom_port)
+    physicist = Workstation(tmp_path / "phys", "Phil Physicist", "medical physicist", orthanc.dicom_port)
+    case_path = phantom_case("phantom-oligo", oncologist.folder / "case", facts={**ELIGIBLE_FACTS,
+                                                                                 "rule_sets": ["sabr-comet"]})
+    lesion_ids = load_case(case_path).lesions.ids()
+
+    # the oncologist sends: the PACS holds the images already, so only the SEG, SR and PDF go
+    done = oncologist.send(case_path)
+    assert done.returncode == 0, done.stderr
+    sent = json.loads(done.stdout)
+    assert sent["images"]["total"] > 0 and sent["images"]["skipped"] == sent["images"]["total"]
+    assert sent["images"]["sent"] == 0 and "already holds" in sent["images"]["skip_reason"]
+    assert sent["send"]["sent"] == 3 and sent["objects"][-1] == "sr.dcm"
+    study = sent["study_uid"]
+    assert load_case(case_path).extra["pacs_base"]["sr_sop_uid"] == sent["sr_sop_uid"]
+
+    # the physicist lists the study's cases and opens the oncologist's
+    listed = physicist.cases(study)
+    assert [(c["author"], c["role"], c["review_state"]) for c in listed] == [
+        ("Dr Ada Onco", "radiation oncologist", "draft")]
+    review = physicist.folder / "review.json"
+    done = physicist.run("open-dicom", *physicist.peer, "--study-uid", study, "--out", review, "--json")
+    assert done.returncode == 0, done.stderr
+    assert [x["id"] for x in json.loads(done.stdout)["lesions"]] == lesion_ids
+    for state in ("reviewed", "approved"):
+        done = physicist.run("signoff", review, "--state", state, "--name", physicist.name, "--role", "physicist")
+        assert done.returncode == 0, done.stderr
+    done = physicist.send(review)
+    assert done.returncode == 0, done.stderr
+    approved_uid = json.loads(done.stdout)["sr_sop_uid"]
+
+    # the oncologist sees both versions, newest (approved) first, and opens the approved one
+    listed = oncologist.cases(study)
+    assert [(c["sr_sop_uid"], c["author"], c["review_state"]) for c in listed] == [
+        (approved_uid, "Phil Physicist", "approved"), (sent["sr_sop_uid"], "Dr Ada Onco", "draft")]
+    assert [s["name"] for s in listed[0]["signoffs"]] == ["Phil Physicist", "Phil Physicist"]
+    opened = oncologist.folder / "approved.json"
+    done = oncologist.run("open-dicom", *oncologist.peer, "--study-uid", study, "--out", opened, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["report"]["sop_uid"] == approved_uid
+    case = load_case(opened)
+    assert case.review.state.value == "approved"
+    assert [(s.state.value, s.name) for s in case.review.signoffs] == [
+        ("reviewed", "Phil Physicist"), ("approved", "Phil Physicist")]
+
+    # the oncologist's older copy sent again: refused, says who/when/state, nothing sent
+    before = case_path.read_bytes()
+    done = oncologist.send(case_path)
+    assert done.returncode == 3, done.stderr
+    assert "newer version" in done.stderr and "approved version by Phil Physicist" in done.stderr
+    refused = json.loads(done.stdout)
+    assert refused["sent"] is False and refused["newer"][0]["sr_sop_uid"] == approved_uid
+    assert case_path.read_bytes() == before
+    assert len(oncologist.cases(study)) == 2
+    # the approved copy, opened from the PACS, is not behind anything: it can be sent
+    done = oncologist.send(opened)
+    assert done.returncode == 0, done.stderr
+    assert len(oncologist.cases(study)) == 3
+
+
+def _version(uid: str, when: str) -> CaseOnPacs:
+    return CaseOnPacs(uid, "1.2.3", "1.2", when, "A", "", "draft")
+
+
+@pytest.mark.parametrize("when, newer", [
+    ("20261206100000.000001", True),   # just after the base
+    ("20261206100000", False),         # at the same time as the base
+    ("20261206095959.999999", False),  # just before it
+])
+def test_a_version_is_newer_only_when_made_after_the_base(when, newer):
+    cases = [_version("9.9", when), _version("1.1", "20261206100000")]
+    assert [c.sr_sop_uid for c in newer_versions(cases, {"sr_sop_uid": "1.1"})] == (["9.9"] if newer else [])
+
+
+def test_an_unknown_base_makes_every_other_version_newer():
+    cases = [_version("9.9", "20200101000000")]
+    assert newer_versions(cases, None) == cases  # a case never opened from or sent to the PACS
+    assert newer_versions(cases, {"sr_sop_uid": "1.1"}) == cases  # base gone from the PACS, time unknown
+    # base gone from the PACS but its time recorded: compared with that
+    assert newer_versions(cases, {"sr_sop_uid": "1.1", "content_datetime": "20210101000000"}) == []

@@ -248,6 +248,20 @@ def _held_by_pacs(client: PacsClient, study_uid: str, series: list[str], cancel)
     return held, ""
 
 
+def _export_options(author: tuple[str, str] | None):
+    """The options of `export --dicom` with their defaults (the case's own rule sets, today's date),
+    the sender as the summary's author."""
+    import argparse
+
+    from core.summary.export_steps import add_summary_options
+
+    parser = argparse.ArgumentParser(prog="oligoplan pacs send-case", add_help=False)
+    add_summary_options(parser)
+    args = parser.parse_args(["--author", author[0]] if author else [])
+    args.command = "pacs send-case"
+    return args
+
+
 def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None,
               author: tuple[str, str] | None = None, force: bool = False,
               staging_root: str | Path | None = None, progress: Progress | None = None,
@@ -276,12 +290,8 @@ def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None
     staging_root.mkdir(parents=True, exist_ok=True)
     out_dir = Path(tempfile.mkdtemp(prefix="send-", dir=staging_root))
     try:
-        from core.cli import build_parser
-
-        job = ExportJob(case=case, case_path=case_path, out_dir=out_dir, sr_author=author)
-        # the summary as `export --dicom` makes it: the case's own rule sets and options; the sender as author
-        job.args = build_parser().parse_args(["export", str(case_path), "--out", str(out_dir), "--dicom"]
-                                             + (["--author", author[0]] if author else []))
+        job = ExportJob(case=case, case_path=case_path, out_dir=out_dir, sr_author=author,
+                        args=_export_options(author))
         if workspace is not None:
             job.workspace = workspace
         volumes = [v for v in (job.workspace.primary, job.workspace.pet) if v is not None]

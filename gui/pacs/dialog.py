@@ -143,7 +143,7 @@ class PacsDialog(QDialog):
         layout.addWidget(self.series_table, 2)
         layout.addWidget(QLabel("OligoPlan cases of the study (newest first)"))
         self.cases_panel = CasesPanel(self)
-        layout.addWidget(self.cases_panel, 2)
+        layout.addWidget(self.cases_panel, 1)
 
         bottom = QHBoxLayout()
         self.method_combo = QComboBox(self)
@@ -189,7 +189,7 @@ class PacsDialog(QDialog):
         self.runner.started.connect(self._on_runner_started)
         self.runner.progress.connect(self._on_runner_progress)
         self.runner.finished.connect(self._on_runner_finished)
-        self.resize(900, 820)
+        self.resize(900, 760)
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self)

@@ -85,6 +85,7 @@ class SendCaseDialog(QDialog):
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.runner.progress.connect(self._on_runner_progress)
         self.runner.finished.connect(self._on_runner_finished)
+        self.runner.started.connect(lambda _description: self._on_runner_started())
         self.resize(560, 200)
 
     def _snapshot(self):
@@ -127,6 +128,10 @@ class SendCaseDialog(QDialog):
     def _on_runner_finished(self) -> None:
         self.send_button.setEnabled(bool(self.settings.nodes))
         self.progress_bar.setRange(0, 1)
+        self.cancel_button.setText("Close")
+
+    def _on_runner_started(self) -> None:
+        self.cancel_button.setText("Cancel")
 
     def _on_sent(self, result) -> None:
         snapshot, report = result

@@ -59,13 +59,18 @@ def test_two_workstations_share_a_case_through_the_pacs(orthanc, tmp_path):
                                                                                  "rule_sets": ["sabr-comet"]})
     lesion_ids = load_case(case_path).lesions.ids()
 
-    # the oncologist sends: the PACS holds the images already, so only the SEG, SR and PDF go
+    # the oncologist sends: the PACS lacks 3 of the CT's images; only those go with the SEG, SR and PDF
+    ct = next(sid for sid in orthanc.rest("GET", "/series")
+              if orthanc.rest("GET", f"/series/{sid}")["MainDicomTags"].get("Modality") == "CT")
+    for instance in orthanc.rest("GET", f"/series/{ct}")["Instances"][:3]:
+        orthanc.rest("DELETE", f"/instances/{instance}")
     done = oncologist.send(case_path)
     assert done.returncode == 0, done.stderr
     sent = json.loads(done.stdout)
-    assert sent["images"]["total"] > 0 and sent["images"]["skipped"] == sent["images"]["total"]
-    assert sent["images"]["sent"] == 0 and "already holds" in sent["images"]["skip_reason"]
-    assert sent["send"]["sent"] == 3 and sent["objects"][-1] == "sr.dcm"
+    assert sent["images"]["total"] > 3 and sent["images"]["skipped"] == sent["images"]["total"] - 3
+    assert sent["images"]["sent"] == 3 and "already holds" in sent["images"]["skip_reason"]
+    assert sent["send"]["sent"] == 3 + 3 and sent["objects"][-1] == "sr.dcm"
+    assert len(orthanc.rest("GET", f"/series/{ct}")["Instances"]) == 96  # the CT is whole again
     study = sent["study_uid"]
     assert load_case(case_path).extra["pacs_base"]["sr_sop_uid"] == sent["sr_sop_uid"]
 
@@ -130,3 +135,23 @@ def test_an_unknown_base_makes_every_other_version_newer():
     assert newer_versions(cases, {"sr_sop_uid": "1.1"}) == cases  # base gone from the PACS, time unknown
     # base gone from the PACS but its time recorded: compared with that
     assert newer_versions(cases, {"sr_sop_uid": "1.1", "content_datetime": "20210101000000"}) == []
+
+
+def _main(capsys, *args) -> tuple[int, str]:
+    from gui.entry import main
+
+    try:
+        rc = main([str(a) for a in args])
+    except SystemExit as exc:
+        rc = exc.code
+    return rc, capsys.readouterr().err
+
+
+PEER = ["--host", "127.0.0.1", "--port", "9", "--called-aet", "NOBODY", "--timeout", "2"]
+
+
+def test_bad_input_is_one_line_exit_2_before_the_pacs_is_asked(capsys, tmp_path):
+    rc, err = _main(capsys, "pacs", "send-case", *PEER, tmp_path / "missing.json")
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "missing.json" in err
+    rc, err = _main(capsys, "pacs", "cases", *PEER, "--study-uid", "not-a-uid")
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "not a DICOM UID" in err

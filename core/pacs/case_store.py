@@ -146,8 +146,8 @@ def case_base(case) -> dict | None:
 
 
 def newer_versions(cases: list[CaseOnPacs], base: dict | None) -> list[CaseOnPacs]:
-    """The versions on the PACS made after ``base`` (all of them when the case has no base, or
-    when the base's time is not known: unknown is not "older")."""
+    """The versions on the PACS made after ``base`` or at the same time (all of them when the case has
+    no base, or when the base's time is not known: unknown is not "older")."""
     if base is None:
         return list(cases)
     uid = base.get("sr_sop_uid")
@@ -155,7 +155,8 @@ def newer_versions(cases: list[CaseOnPacs], base: dict | None) -> list[CaseOnPac
     when = on_pacs.content_datetime if on_pacs is not None else str(base.get("content_datetime") or "")
     if not when:
         return [c for c in cases if c.sr_sop_uid != uid]
-    return [c for c in cases if c.sr_sop_uid != uid and c.content_datetime > when]
+    # made at the same time as the base is not known to be older: counted as newer
+    return [c for c in cases if c.sr_sop_uid != uid and c.content_datetime >= when]
 
 
 def conflict_message(newer: list[CaseOnPacs], base: dict | None) -> str:

@@ -216,7 +216,8 @@ def cmd_send_case(args) -> int:
     from pathlib import Path
 
     from core.case import load_case, save_case
-    from core.pacs.case_store import NewerCaseOnPacs, send_case
+    from core.errors import NewerCaseOnPacs
+    from core.pacs.case_store import send_case
 
     path = Path(args.case)
     case = load_case(path)
@@ -262,6 +263,6 @@ def cmd_cases(args) -> int:
         return 0
     print(f"{len(cases)} OligoPlan case version(s) of study {args.study_uid} on {client.node.describe()}, newest first")
     for c in cases:
-        print(f"  {c.when.replace('T', ' ')}  {c.review_state:<9} {c.author or '(author not recorded)'}"
+        print(f"  {c.when.replace('T', ' ')}  {c.state_text:<9} {c.author or '(author not recorded)'}"
               + (f" ({c.role})" if c.role else "") + f"  [{c.sr_sop_uid}]")
     return 0

@@ -26,7 +26,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import OligoPlanError, PacsError
+from core.errors import NewerCaseOnPacs, PacsError
+from core.review import ReviewState
 from core.pacs import query as q
 from core.pacs.cache import study_folder
 from core.pacs.client import CancelCheck, FindSession, PacsClient, Progress
@@ -55,7 +56,7 @@ class CaseOnPacs:
     content_datetime: str  # YYYYMMDDHHMMSS(.ffffff), as the SR says
     author: str  # who sent it ("" when the report does not say)
     role: str
-    review_state: str  # draft / reviewed / approved
+    review_state: ReviewState | None  # None: the report names a state this OligoPlan does not know
     signoffs: tuple[dict, ...] = ()
     path: Path | None = None  # the SR in the study's cache folder
 
@@ -63,27 +64,21 @@ class CaseOnPacs:
     def when(self) -> str:
         return iso_datetime(self.content_datetime)
 
+    @property
+    def state_text(self) -> str:
+        return self.review_state.value if self.review_state is not None else "unknown state"
+
     def describe(self) -> str:
         who = self.author or "an unknown author"
-        return f"{self.review_state} version by {who}" + (f" ({self.role})" if self.role else "") + \
+        return f"{self.state_text} version by {who}" + (f" ({self.role})" if self.role else "") + \
             f", made {self.when.replace('T', ' ')}"
 
     def to_json(self) -> dict:
         return {"sr_sop_uid": self.sr_sop_uid, "series_uid": self.series_uid, "study_uid": self.study_uid,
                 "content_datetime": self.when, "author": self.author or None, "role": self.role or None,
-                "review_state": self.review_state,
+                "review_state": self.review_state.value if self.review_state is not None else None,
                 "signoffs": [{k: s.get(k) for k in ("state", "name", "role", "when", "comment")}
                              for s in self.signoffs]}
-
-
-class NewerCaseOnPacs(OligoPlanError):
-    """The PACS holds a version of the case made after the one this case is based on:
-    sending would put an older version on top of it. ``newer`` lists them, newest first."""
-
-    def __init__(self, message: str, newer: list[CaseOnPacs], base: dict | None):
-        super().__init__(message)
-        self.newer = newer
-        self.base = base
 
 
 def read_case_version(path: Path, series_uid: str = "") -> CaseOnPacs:
@@ -103,7 +98,14 @@ def read_case_version(path: Path, series_uid: str = "") -> CaseOnPacs:
         author, role = str(items.signoffs[-1].get("name", "")), str(items.signoffs[-1].get("role", ""))
     return CaseOnPacs(str(sr.SOPInstanceUID), series_uid or str(sr.SeriesInstanceUID), str(sr.StudyInstanceUID),
                       f"{getattr(sr, 'ContentDate', '')}{getattr(sr, 'ContentTime', '')}", author, role,
-                      items.review_state, tuple(items.signoffs), Path(path))
+                      _state(items.review_state), tuple(items.signoffs), Path(path))
+
+
+def _state(text: str) -> ReviewState | None:
+    try:
+        return ReviewState(str(text))
+    except ValueError:
+        return None
 
 
 def list_cases(client: PacsClient, study_uid: str, *, cache_root: str | Path | None = None,

@@ -59,7 +59,7 @@ class CasesPanel(QWidget):
         self.table.setRowCount(len(self.cases))
         for r, c in enumerate(self.cases):
             for col, text in enumerate((c.when.replace("T", " "), c.author or "(not recorded)", c.role,
-                                        c.review_state)):
+                                        c.state_text)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"OligoPlan SR {c.sr_sop_uid}")
                 self.table.setItem(r, col, item)

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from core.audit import AuditTrail
 from core.case import Case
-from core.errors import ExportError
+from core.errors import ExportError, NewerCaseOnPacs
 from core.lesions import LesionSet
 from core.pacs import PacsClient, PacsSettings, load_settings
-from core.pacs.case_store import BASE_KEY, NewerCaseOnPacs, send_case
+from core.pacs.case_store import BASE_KEY, send_case
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.errors import error_boundary, show_exception

@@ -44,7 +44,7 @@ class PacsWiring(QObject):
             window.addAction(action)
         self.actions.query_retrieve.triggered.connect(self.open_dialog)
         self.actions.send_folder.triggered.connect(self._choose_folder_to_send)
-        self.actions.send_case.triggered.connect(lambda: self.send_case_dialog().show())
+        self.actions.send_case.triggered.connect(self._ask_send_case)
 
     def open_dialog(self) -> PacsDialog:
         """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer."""
@@ -64,10 +64,12 @@ class PacsWiring(QObject):
         if controller.ask_keep_work("Opening a case from the PACS"):
             controller.open_case_dicom(folder, sr_uid=sr_uid)
 
+    def _ask_send_case(self) -> None:
+        self.send_case_dialog().show()
+
     def send_case_dialog(self) -> SendCaseDialog:
         """File > Send case to PACS…: the shown case as a new version on a PACS."""
         dialog = SendCaseDialog(self.window, self.settings_path)
-        dialog.setObjectName("pacs_send_case_dialog")
         dialog.open_newer.connect(self._open_newer)
         self.last_send_case_dialog = dialog
         return dialog

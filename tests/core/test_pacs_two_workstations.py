@@ -17,6 +17,7 @@ import pytest
 
 from core.case import load_case
 from core.pacs.case_store import CaseOnPacs, newer_versions
+from core.review import ReviewState
 from tests.orthanc_server import AET, orthanc_fixture
 from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
 
@@ -52,7 +53,7 @@ class Workstation:
         return json.loads(done.stdout)["cases"]
 
 
-def test_two_workstations_share_a_case_through_the_pacs(orthanc, tmp_path):
+def test_two_workstations_share_a_case_through_the_pacs(orthanc, tmp_path, monkeypatch, capsys):
     oncologist = Workstation(tmp_path / "onco", "Dr Ada Onco", "radiation oncologist", orthanc.dicom_port)
     physicist = Workstation(tmp_path / "phys", "Phil Physicist", "medical physicist", orthanc.dicom_port)
     case_path = phantom_case("phantom-oligo", oncologist.folder / "case", facts={**ELIGIBLE_FACTS,
@@ -115,9 +116,18 @@ def test_two_workstations_share_a_case_through_the_pacs(orthanc, tmp_path):
     assert case_path.read_bytes() == before
     assert len(orthanc.rest("GET", "/instances")) == n_instances  # nothing reached the PACS
 
+    # the listing as text (a third workstation, in process)
+    monkeypatch.setenv("OLIGOPLAN_DATA_DIR", str(tmp_path / "third"))
+    capsys.readouterr()
+    assert main(["pacs", "cases", *physicist.peer, "--study-uid", study]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("2 OligoPlan case version(s) of study") and "newest first" in lines[0]
+    assert "approved  Phil Physicist (medical physicist)" in lines[1] and approved_uid in lines[1]
+    assert "draft     Dr Ada Onco (radiation oncologist)" in lines[2]
+
 
 def _version(uid: str, when: str) -> CaseOnPacs:
-    return CaseOnPacs(uid, "1.2.3", "1.2", when, "A", "", "draft")
+    return CaseOnPacs(uid, "1.2.3", "1.2", when, "A", "", ReviewState.DRAFT)
 
 
 @pytest.mark.parametrize("when, newer", [

@@ -36,6 +36,10 @@ class CasesPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # room for three versions; more scroll: the studies and series above keep their room
+        self.table.setMaximumHeight(3 * self.table.verticalHeader().defaultSectionSize()
+                                    + self.table.horizontalHeader().sizeHint().height()
+                                    + 2 * self.table.frameWidth() + 2)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.note = QLabel("Select a study to see its OligoPlan cases.", self)

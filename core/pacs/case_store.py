@@ -59,6 +59,8 @@ class CaseOnPacs:
     review_state: ReviewState | None  # None: the report names a state this OligoPlan does not know
     signoffs: tuple[dict, ...] = ()
     path: Path | None = None  # the SR in the study's cache folder
+    #: why the report could not be read ('' when it was): listed all the same, by its header's time
+    problem: str = ""
 
     @property
     def when(self) -> str:
@@ -66,6 +68,8 @@ class CaseOnPacs:
 
     @property
     def state_text(self) -> str:
+        if self.problem:
+            return "unreadable report"
         return self.review_state.value if self.review_state is not None else "unknown state"
 
     def describe(self) -> str:
@@ -78,7 +82,7 @@ class CaseOnPacs:
                 "content_datetime": self.when, "author": self.author or None, "role": self.role or None,
                 "review_state": self.review_state.value if self.review_state is not None else None,
                 "signoffs": [{k: s.get(k) for k in ("state", "name", "role", "when", "comment")}
-                             for s in self.signoffs]}
+                             for s in self.signoffs], "problem": self.problem or None}
 
 
 def read_case_version(path: Path, series_uid: str = "") -> CaseOnPacs:
@@ -119,8 +123,10 @@ def list_cases(client: PacsClient, study_uid: str, *, cache_root: str | Path | N
         raise PacsError(f"study UID {study_uid!r}: not a DICOM UID")
     progress = progress or (lambda done, total, message="": None)
     progress(0, 0, f"Looking for OligoPlan cases on {client.node.describe()}")
-    series = [r.series_uid for r in client.find(q.FindQuery(level="series", study_uid=study_uid, modality="SR"),
-                                                cancel=cancel) if r.series_uid]
+    # every series of the study, SRs picked here: a PACS that does not fill in Modalities in Study
+    # would otherwise hide the cases (and a send would go on top of them)
+    series = [r.series_uid for r in client.find(q.FindQuery(level="series", study_uid=study_uid), cancel=cancel)
+              if r.series_uid and (r.modality or "").upper() == "SR"]
     if not series:
         return []
     folder = study_folder(study_uid, cache_root)
@@ -131,8 +137,13 @@ def list_cases(client: PacsClient, study_uid: str, *, cache_root: str | Path | N
     for report in found.reports:
         if report.study_uid != study_uid:
             continue
-        version = read_case_version(report.path)
-        if version.series_uid in on_pacs:
+        try:
+            version = read_case_version(report.path)
+        except PacsError as exc:  # listed all the same (its time still counts): never hidden
+            out.append(CaseOnPacs(report.sop_uid, "", report.study_uid, report.content_datetime, "", "", None,
+                                  path=report.path, problem=str(exc)))
+            continue
+        if version.series_uid in on_pacs:  # not one left in the cache after it went from the PACS
             out.append(version)
     out.sort(key=lambda c: (c.content_datetime, c.sr_sop_uid), reverse=True)
     return out

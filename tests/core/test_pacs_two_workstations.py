@@ -166,3 +166,38 @@ def test_bad_input_is_one_line_exit_2_before_the_pacs_is_asked(capsys, tmp_path)
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "missing.json" in err
     rc, err = _main(capsys, "pacs", "cases", *PEER, "--study-uid", "not-a-uid")
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "not a DICOM UID" in err
+
+
+def test_an_unreadable_report_is_listed_and_still_counts_as_newer(tmp_path, monkeypatch):
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    import core.pacs.retrieve as retrieve
+    from core.pacs.case_store import list_cases
+    from core.pacs.query import FindResult
+
+    study = "1.2.826.0.1.3680043.8.498.1"
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.34"  # Comprehensive 3D SR, but no content
+    ds.SOPInstanceUID, ds.StudyInstanceUID, ds.SeriesInstanceUID = "1.2.3.4", study, "1.2.3.5"
+    ds.Manufacturer, ds.ContentDate, ds.ContentTime = "OligoPlan", "20261206", "101010"
+    folder = tmp_path / "cache" / study / "1.2.3.5"
+    folder.mkdir(parents=True)
+    ds.save_as(folder / "sr.dcm", enforce_file_format=True)
+
+    class Peer:
+        node = type("Node", (), {"describe": lambda self: "test"})()
+
+        def find(self, query, cancel=None):
+            return [FindResult("series", study_uid=study, series_uid="1.2.3.5", modality="SR"),
+                    FindResult("series", study_uid=study, series_uid="1.2.3.6", modality="CT")]
+
+    asked = []
+    monkeypatch.setattr(retrieve, "retrieve_study", lambda client, uid, series, **kw: asked.append(series))
+    versions = list_cases(Peer(), study, cache_root=tmp_path / "cache")
+    assert asked == [["1.2.3.5"]]  # only the SR series are fetched
+    assert [(v.sr_sop_uid, v.state_text) for v in versions] == [("1.2.3.4", "unreadable report")]
+    assert "cannot be read" in versions[0].problem
+    assert newer_versions(versions, {"sr_sop_uid": "9.9", "content_datetime": "20261206101009"}) == versions

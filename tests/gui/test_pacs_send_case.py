@@ -89,3 +89,38 @@ def test_send_case_refuses_an_older_version_and_the_dialog_lists_and_opens_versi
     qtbot.waitUntil(lambda: controller.case.extra.get("rebuilt_from", {}).get("sr_sop_uid") == mine,
                     timeout=120000)
     assert sorted(lesion.id for lesion in controller.case.lesions) == sorted(load_case(case_path).lesions.ids())
+
+
+def test_cancel_stops_a_send_and_the_case_records_nothing(window, qtbot, tmp_path, monkeypatch):
+    """The dialog's Cancel reaches the send (its cancel check turns true) and nothing is recorded."""
+    import gui.pacs.send_case_dialog as send_case_dialog
+    from core.case import Case
+    from core.errors import Cancelled
+
+    window.pacs_wiring.settings_path = save_settings(
+        PacsSettings(LocalAE()).with_node(PacsNode("Test PACS", AET, "127.0.0.1", 104)), tmp_path / "pacs.json")
+    monkeypatch.setattr(send_case_dialog.SendCaseDialog, "_snapshot", lambda self: (Case(), None))
+    seen = []
+
+    def fake_send(client, case, path, *, progress, cancel, **kw):
+        progress(1, 3, "Sending 1 of 3")
+        import threading
+
+        tick = threading.Event()  # never set: a 10 ms wait between two looks at the cancel check
+        while not cancel():
+            tick.wait(0.01)
+        seen.append("cancelled")
+        raise Cancelled("sending cancelled after 1 file(s)")
+
+    monkeypatch.setattr(send_case_dialog, "send_case", fake_send)
+    dialog = window.pacs_wiring.send_case_dialog()
+    dialog.show()
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Sending 1 of 3" in dialog.status_label.text(), timeout=30000)
+    assert dialog.cancel_button.text() == "Cancel" and not dialog.send_button.isEnabled()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    _idle(qtbot, dialog)
+    assert seen == ["cancelled"]
+    assert dialog.status_label.text().startswith("Cancelled")
+    assert dialog.cancel_button.text() == "Close" and dialog.isVisible()
+    assert "pacs_base" not in window.case_controller.case.extra and not window.case_controller.is_modified

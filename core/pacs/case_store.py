@@ -262,6 +262,21 @@ def _held_by_pacs(client: PacsClient, study_uid: str, series: list[str], cancel)
     return held, ""
 
 
+#: a staging folder older than this was left by a send that was killed
+STALE_AFTER_S = 24 * 3600
+
+
+def _remove_stale(staging_root: Path) -> None:
+    import time
+
+    for folder in staging_root.glob("send-*"):
+        try:
+            if time.time() - folder.stat().st_mtime > STALE_AFTER_S:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _export_options(author: tuple[str, str] | None):
     """The options of `export --dicom` with their defaults (the case's own rule sets, today's date),
     the sender as the summary's author."""
@@ -278,13 +293,16 @@ def _export_options(author: tuple[str, str] | None):
 
 def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None,
               author: tuple[str, str] | None = None, force: bool = False,
-              staging_root: str | Path | None = None, progress: Progress | None = None,
-              cancel: CancelCheck | None = None) -> SendCaseReport:
+              staging_root: str | Path | None = None, cache_root: str | Path | None = None,
+              progress: Progress | None = None, cancel: CancelCheck | None = None) -> SendCaseReport:
     """Export ``case`` as DICOM and send it, with the images the PACS lacks; record the SR sent as
     the case's base (``case.extra["pacs_base"]``; the caller saves the case).
 
     ``workspace``: the case's images when already open (the gui); else they are opened from the
-    case file's folder. ``author``: (name, role) recorded in the SR as who sent it.
+    case file's folder. ``author``: (name, role) recorded in the SR as who sent it. ``staging_root``:
+    where the export is made (default: the data folder's ``pacs-outgoing/``; removed after the send,
+    and what a killed send left there is removed after a day); ``cache_root``: the PACS cache, where
+    the study's OligoPlan SRs are retrieved to be compared.
 
     Raises
     ------
@@ -295,13 +313,14 @@ def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None
     """
     from core.appdirs import data_dir
     from core.cli_export import ExportJob
-    from core.rt.export_job import write_case_dicom
+    from core.rt.export_job import SR_NAME, write_case_dicom
     from core.rt.rtstruct_write import read_image_header
 
     progress = progress or (lambda done, total, message="": None)
     case_path = Path(case_path)
     staging_root = Path(staging_root) if staging_root is not None else data_dir() / OUTGOING_DIR
     staging_root.mkdir(parents=True, exist_ok=True)
+    _remove_stale(staging_root)
     out_dir = Path(tempfile.mkdtemp(prefix="send-", dir=staging_root))
     try:
         job = ExportJob(case=case, case_path=case_path, out_dir=out_dir, sr_author=author,
@@ -316,10 +335,10 @@ def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None
         report = SendCaseReport(study_uid)
         base = case_base(case)
         if base is not None and base.get("study_uid") and base["study_uid"] != study_uid:
-            report.notes.append(f"the case was based on SR {base['sr_sop_uid']} of another study; that is not "
-                                "compared")
+            report.notes.append(f"the case was based on SR {base['sr_sop_uid']} of another study; every version "
+                                "of this study on the PACS counts as newer")
             base = None
-        versions = list_cases(client, study_uid, progress=progress, cancel=cancel)
+        versions = list_cases(client, study_uid, cache_root=cache_root, progress=progress, cancel=cancel)
         newer = newer_versions(versions, base)
         if newer and not force:
             raise NewerCaseOnPacs(conflict_message(newer, base), newer, base)
@@ -337,7 +356,7 @@ def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None
         progress(0, 0, "Exporting the case as DICOM (SEG, SR, summary PDF)")
         written = write_case_dicom(job, cancel)
         report.notes.extend(job.notes)
-        sr_path = out_dir / "sr.dcm"
+        sr_path = out_dir / SR_NAME
         objects = [p for p in written if p != sr_path] + [sr_path]  # the SR last: what it references is there
         report.objects = [p.name for p in objects]
         report.send = send_files(client, to_send + [str(p) for p in objects], progress, cancel)

@@ -45,9 +45,10 @@ class SendCaseDialog(QDialog):
     sent = Signal(object)
     open_newer = Signal(str, str, str)
 
-    def __init__(self, window, settings_path: str | Path | None = None):
+    def __init__(self, window, settings_path: str | Path | None = None, cache_root: str | Path | None = None):
         super().__init__(window)
         self.window = window
+        self.cache_root = cache_root
         self.setObjectName("pacs_send_case_dialog")
         self.setWindowTitle("Send case to PACS")
         self.settings = PacsSettings()
@@ -111,12 +112,13 @@ class SendCaseDialog(QDialog):
             settings = self.window.settings
             name, role = settings.get(USER_NAME).strip(), settings.get(USER_ROLE).strip()
             author = (name, role) if name else None
-            path = case.path or Path("case.json")
+            path, cache_root = case.path or Path("case.json"), self.cache_root
             self.send_button.setEnabled(False)
             self.status_label.setText(f"Sending the case to {client.node.describe()}…")
             self.runner.start(
                 lambda progress, cancel: (case, send_case(client, case, path, workspace=workspace, author=author,
-                                                          progress=progress, cancel=cancel)),
+                                                          cache_root=cache_root, progress=progress,
+                                                          cancel=cancel)),
                 "Sending the case", on_done=self._on_sent, on_failed=self._on_failed)
 
     def _on_runner_progress(self, done: int, total: int, message: str) -> None:

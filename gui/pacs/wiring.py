@@ -69,7 +69,7 @@ class PacsWiring(QObject):
 
     def send_case_dialog(self) -> SendCaseDialog:
         """File > Send case to PACS…: the shown case as a new version on a PACS."""
-        dialog = SendCaseDialog(self.window, self.settings_path)
+        dialog = SendCaseDialog(self.window, self.settings_path, self.cache_root)
         dialog.open_newer.connect(self._open_newer)
         self.last_send_case_dialog = dialog
         return dialog

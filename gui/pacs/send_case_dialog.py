@@ -160,9 +160,11 @@ class SendCaseDialog(QDialog):
         more = f"\n\n{len(exc.newer)} newer versions are on the PACS; this is the newest." if len(exc.newer) > 1 else ""
         box = QMessageBox(QMessageBox.Icon.Warning, "A newer version is on the PACS",
                           f"Not sent. The PACS holds a newer version of this case:\n\n{newer.describe()}.\n\n"
-                          "It was made after this case was opened or last sent; sending would put an older "
-                          f"version on top of it. Open the newer version?{more}", QMessageBox.StandardButton.Cancel,
-                          self)
+                          + ("It was made after this case was opened or last sent; sending would put an older "
+                             "version on top of it." if exc.base is not None else
+                             "This case was made here, never opened from the PACS nor sent to it; sending would "
+                             "put it on top of the version there.")
+                          + f" Open the newer version?{more}", QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("pacs_newer_box")
         open_button = box.addButton("Open newer", QMessageBox.ButtonRole.AcceptRole)
         open_button.setObjectName("open_newer_button")

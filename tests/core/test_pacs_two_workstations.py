@@ -44,8 +44,9 @@ class Workstation:
     def pacs(self, verb: str, *args) -> subprocess.CompletedProcess:
         return self.run("pacs", verb, *self.peer, *args)
 
-    def send(self, case: Path, *extra) -> subprocess.CompletedProcess:
-        return self.pacs("send-case", case, "--name", self.name, "--role", self.role, "--json", *extra)
+    def send(self, case: Path, *extra, json_out: bool = True) -> subprocess.CompletedProcess:
+        return self.pacs("send-case", case, "--name", self.name, "--role", self.role,
+                         *(["--json"] if json_out else []), *extra)
 
     def cases(self, study: str) -> list[dict]:
         done = self.pacs("cases", "--study-uid", study, "--json")
@@ -87,9 +88,13 @@ def test_two_workstations_share_a_case_through_the_pacs(orthanc, tmp_path, monke
 
     for state in ("reviewed", "approved"):
         assert main(["signoff", str(review), "--state", state, "--name", physicist.name, "--role", "physicist"]) == 0
-    done = physicist.send(review)
+    done = physicist.send(review, json_out=False)
     assert done.returncode == 0, done.stderr
-    approved_uid = json.loads(done.stdout)["sr_sop_uid"]
+    approved_uid = load_case(review).extra["pacs_base"]["sr_sop_uid"]
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("case sent as a new OligoPlan SR (seg.dcm, summary-pdf.dcm, sr.dcm) with 0 image(s); ")
+    assert "image(s) not sent again: the PACS already holds them" in lines[0]
+    assert lines[1] == f"  SR {approved_uid}; review.json records it as the case's base"
 
     # the oncologist sees both versions, newest (approved) first, and opens the approved one
     listed = oncologist.cases(study)

@@ -1,8 +1,11 @@
-"""The PACS in the main window: File > Query / retrieve from PACS…, File > Send to PACS….
+"""The PACS in the main window: File > Query / retrieve from PACS…, File > Send to PACS…,
+File > Send case to PACS….
 
-A retrieved study opens like any folder (:meth:`MainWindow.open_folder`).
+A retrieved study opens like any folder (:meth:`MainWindow.open_folder`); an OligoPlan case
+picked in the PACS dialog (or "Open newer" after a refused send) is rebuilt from its SR and SEG
+(:meth:`CaseController.open_case_dicom`).
 Methods that open a dialog are ``_choose_*`` / ``_ask_*``; tests call
-:meth:`PacsWiring.open_dialog` and :meth:`PacsWiring.send_dialog`.
+:meth:`PacsWiring.open_dialog`, :meth:`PacsWiring.send_dialog` and :meth:`PacsWiring.send_case_dialog`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from gui.actions import make_pacs_actions
 from gui.pacs.dialog import PacsDialog
+from gui.pacs.send_case_dialog import SendCaseDialog
 from gui.pacs.send_dialog import SendDialog
 from gui.settings import LAST_FOLDER
 
@@ -29,6 +33,7 @@ class PacsWiring(QObject):
         self.dialog: PacsDialog | None = None
         self.send_offer = None  # the last "Send to PACS…" note after an export (gui.pacs.offer)
         self.last_send_dialog: SendDialog | None = None
+        self.last_send_case_dialog: SendCaseDialog | None = None
         file_menu = next((m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File"), None)
         if file_menu is not None:
             anchor = window.actions.open_case if window.actions.open_case in file_menu.actions() else None
@@ -39,18 +44,39 @@ class PacsWiring(QObject):
             window.addAction(action)
         self.actions.query_retrieve.triggered.connect(self.open_dialog)
         self.actions.send_folder.triggered.connect(self._choose_folder_to_send)
+        self.actions.send_case.triggered.connect(self._ask_send_case)
 
     def open_dialog(self) -> PacsDialog:
         """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer."""
         if self.dialog is None:
             self.dialog = PacsDialog(self.window, self.settings_path, self.cache_root)
             self.dialog.study_retrieved.connect(self._on_dialog_study_retrieved)
+            self.dialog.case_chosen.connect(self._on_dialog_case_chosen)
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog
 
     def _on_dialog_study_retrieved(self, folder: str) -> None:
         self.window.open_folder(folder)
+
+    def _on_dialog_case_chosen(self, folder: str, sr_uid: str) -> None:
+        controller = self.window.case_controller
+        if controller.ask_keep_work("Opening a case from the PACS"):
+            controller.open_case_dicom(folder, sr_uid=sr_uid)
+
+    def _ask_send_case(self) -> None:
+        self.send_case_dialog().show()
+
+    def send_case_dialog(self) -> SendCaseDialog:
+        """File > Send case to PACS…: the shown case as a new version on a PACS."""
+        dialog = SendCaseDialog(self.window, self.settings_path, self.cache_root)
+        dialog.open_newer.connect(self._open_newer)
+        self.last_send_case_dialog = dialog
+        return dialog
+
+    def _open_newer(self, node: str, study_uid: str, sr_uid: str) -> None:
+        """"Open newer" after a refused send: the PACS dialog retrieves the study and the case opens."""
+        self.open_dialog().open_case_version(node, study_uid, sr_uid)
 
     def _choose_folder_to_send(self) -> None:
         start = self.window.settings.get(LAST_FOLDER)

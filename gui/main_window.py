@@ -59,6 +59,8 @@ from gui.review.wiring import ReviewWiring
 from gui.settings import (
     BRUSH_RADIUS_MM,
     LAST_FOLDER,
+    LESION_COLUMNS_HIDDEN,
+    LESION_COLUMNS_WANTED,
     OVERLAY_COLORMAP,
     OVERLAY_OPACITY,
     VIEW_LAYOUT,
@@ -179,6 +181,10 @@ class MainWindow(QMainWindow):
         self.display_dock = self._dock("Display", "display_dock", _scrolled(self.display_panel))
         self.splitDockWidget(self.browser_dock, self.display_dock, Qt.Orientation.Vertical)
         self.lesion_panel = LesionPanel(self.model, self.editor, self)
+        # the lesion table's columns as the user chose them in its header's context menu, kept for next time
+        columns = self.lesion_panel.columns
+        columns.set_choice(*(self.settings.get(s).split(",") for s in (LESION_COLUMNS_WANTED, LESION_COLUMNS_HIDDEN)))
+        columns.on_choice = self._on_lesion_columns_chosen
         # the lesion table under the views, wide enough for every column; the
         # series and display docks keep the full height on the left
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -310,6 +316,10 @@ class MainWindow(QMainWindow):
             self._side_by_side_wanted = True
             self.view_grid.set_view_layout(DEFAULT_LAYOUT)
             self.show_message(SIDE_BY_SIDE_NEEDS_PET)
+
+    def _on_lesion_columns_chosen(self, wanted: list[str], unticked: list[str]) -> None:
+        self.settings.set(LESION_COLUMNS_WANTED, ",".join(wanted))
+        self.settings.set(LESION_COLUMNS_HIDDEN, ",".join(unticked))
 
     def fold_side_panels(self) -> None:
         """F9: hide every side panel shown (their buttons stay in the slim bar); again: show them back."""

@@ -35,7 +35,7 @@ from gui.workers import TaskRunner
 
 #: SUV 0-8 as in the lesion map (gui.review.lesion_map_window); other units: the 1st-99.9th percentile
 PET_MIP_WINDOW = Window.from_range(0.0, 8.0)
-_TITLE_PX = 18
+_TITLE_PX = 22
 _MARKER_RADIUS_PX = 9.0
 _CLICK_RADIUS_PX = 14.0
 _LETTER_COLOR = QColor(255, 200, 60)
@@ -43,6 +43,7 @@ _CURSOR_COLOR = QColor(80, 200, 255, 200)
 SPIN_FRAME_MS = 100  # ten frames a second: a turn in 3.6 s, as reading stations spin
 DRAG_PX_PER_FRAME = 6  # a sideways drag of 6 px turns the MIP by one frame (10 degrees)
 _DRAG_START_PX = 4  # a press that moves less than this is a click
+PLAY_TEXT, STOP_TEXT = "▶ Turn", "■ Stop"
 
 
 class MipView(QWidget):
@@ -80,7 +81,9 @@ class MipView(QWidget):
         self.play_button.setObjectName("mip_play_button")
         self.play_button.setCheckable(True)
         self.play_button.setAutoRaise(True)
-        self.play_button.setText("▶")
+        self.play_button.setStyleSheet("QToolButton { color: #e0e0e0; border: 1px solid #606060; padding: 0 4px; }"
+                                       " QToolButton:checked { color: #ffc83c; }")
+        self.play_button.setText(PLAY_TEXT)
         self.play_button.setToolTip("Turn the MIP around the patient (again: stop); drag sideways to turn it "
                                     "by hand")
         self.play_button.toggled.connect(self.set_spinning)
@@ -198,8 +201,8 @@ class MipView(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        size = _TITLE_PX
-        self.play_button.setGeometry(self.width() - size - 2, 0, size, size)
+        width = max(self.play_button.fontMetrics().horizontalAdvance(t) for t in (PLAY_TEXT, STOP_TEXT)) + 14
+        self.play_button.setGeometry(self.width() - width - 2, 1, width, _TITLE_PX)
 
     # -------------------------------------------------------------- turn
     @property
@@ -223,7 +226,7 @@ class MipView(QWidget):
         if self.play_button.isChecked() != on:
             self.play_button.setChecked(on)  # emits toggled: back here
             return
-        self.play_button.setText("❚❚" if on else "▶")
+        self.play_button.setText(STOP_TEXT if on else PLAY_TEXT)
         if on:
             self.spin_timer.start()
         else:
@@ -294,7 +297,7 @@ class MipView(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(0, 0, 0))
         painter.setPen(QColor(220, 220, 220))
-        painter.drawText(QRectF(4, 0, self.width() - 8 - _TITLE_PX, _TITLE_PX), Qt.AlignmentFlag.AlignLeft
+        painter.drawText(QRectF(4, 0, self.play_button.x() - 8, _TITLE_PX), Qt.AlignmentFlag.AlignLeft
                          | Qt.AlignmentFlag.AlignVCenter, self.title())
         frame = self._frames[self.frame_index]
         if frame is None:

@@ -25,7 +25,7 @@ from gui.panels.date_picker import add_calendar
 
 UNKNOWN_TEXT = "unknown"
 #: a label wider than this wraps onto a second line (in the 324 px side column the fields keep their room)
-LABEL_MAX_PX = 150
+LABEL_MAX_PX = 110
 EDIT_BUTTONS_PX = 64  # a text field's clear and calendar buttons and margins
 PROPOSED_TEXT = "proposed:"  # the unknown entry of a field the images suggest a value for
 

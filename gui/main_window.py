@@ -261,6 +261,10 @@ class MainWindow(QMainWindow):
         # the verdicts scroll as a whole when their notes wrap to more lines than the dock has (at 1280 x 800
         # the notes were drawn over each other: a dock does not grow with its wrapped labels)
         rules.verdict_dock.setWidget(_scrolled(rules.panel))
+        # the structure list scrolls too: with a structure set and its warnings it asked 266 px, which made the
+        # whole tab group that tall and took the verdicts' rows in a 1024 x 680 window (the real PET/MR case)
+        structures = self.structure_wiring.dock
+        structures.setWidget(_scrolled(structures.widget()))
         # the lesion counts above the table may shrink (full text in the status bar): at full length they
         # made the side column 353 px wide, which left the views less than 65 % of a 1280 x 800 window
         self.lesion_panel.counts_label.setMinimumWidth(60)
@@ -447,11 +451,14 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._docks_sized:
             self._docks_sized = True
-            if self.settings.get(WINDOW_STATE).isEmpty():  # a saved layout is the user's own
+            state = self.settings.get(WINDOW_STATE)
+            if state.isEmpty():
                 if self.width() < COMPACT_WIDTH_PX:
                     self._compact_layout()
                 self._size_docks()
                 QTimer.singleShot(0, self._size_docks)  # again once the first layout has run
+            else:  # a saved layout is the user's own: restored at the size it was saved for (restored at
+                self.restoreState(state)  # 1400 x 950 and shrunk, the verdicts overlapped the case facts)
 
     def fit_screen(self) -> None:
         """First start (no saved geometry): the window at most the screen's free area, so that a
@@ -487,7 +494,7 @@ class MainWindow(QMainWindow):
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
         if not state.isEmpty():
-            self.restoreState(state)
+            self.restoreState(state)  # which docks are shown (again at the first show: their sizes)
         layout = s.get(VIEW_LAYOUT)
         self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} else DEFAULT_LAYOUT)
         self._offer_side_by_side()  # CT | fused | PET remembered: shown once a PET overlay is

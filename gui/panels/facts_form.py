@@ -24,8 +24,11 @@ from core.rules.facts import FIELDS, FactField, FactKind, parse_fact
 from gui.panels.date_picker import add_calendar
 
 UNKNOWN_TEXT = "unknown"
-#: a label wider than this wraps onto a second line (in the 324 px side column the fields keep their room)
+#: a label wider than this wraps onto a second line (in the 324 px side column the fields keep their room);
+#: in a wider column a label may take this share of the width before it wraps
 LABEL_MAX_PX = 110
+LABEL_SHARE = 0.42
+WIDE_FORM_PX = 400
 EDIT_BUTTONS_PX = 64  # a text field's clear and calendar buttons and margins
 PROPOSED_TEXT = "proposed:"  # the unknown entry of a field the images suggest a value for
 
@@ -40,6 +43,7 @@ class FactsForm(QWidget):
         self._proposals: dict = {}
         self._filling = False
         self.editors: dict[str, QWidget] = {}
+        self.labels: list[QLabel] = []
         self.error_label = QLabel(self)
         self.error_label.setObjectName("facts_error_label")
         self.error_label.setStyleSheet("color: #c62828;")
@@ -59,7 +63,7 @@ class FactsForm(QWidget):
                 label = QLabel(spec.label + (f" ({spec.unit})" if spec.unit else ""), box)
                 label.setObjectName(f"fact_label_{spec.key}")
                 label.setWordWrap(True)  # a long label on two lines, not a field pushed out of view
-                label.setMinimumWidth(min(label.fontMetrics().horizontalAdvance(label.text()) + 2, LABEL_MAX_PX))
+                self.labels.append(label)
                 label.setBuddy(editor)
                 form.addRow(label, editor)
                 self.editors[spec.key] = editor
@@ -73,6 +77,18 @@ class FactsForm(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.error_label)
         layout.addWidget(scroll, 1)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Labels on one line while they take at most LABEL_SHARE of the form's width (LABEL_MAX_PX in the
+        narrow column); longer ones wrap, so that the fields beside them keep their room."""
+        most = LABEL_MAX_PX if self.width() < WIDE_FORM_PX else int(self.width() * LABEL_SHARE)
+        for label in self.labels:
+            label.setMinimumWidth(min(label.fontMetrics().horizontalAdvance(label.text()) + 2, most))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_labels()
 
     def _editor(self, spec: FactField) -> QWidget:
         if spec.kind in (FactKind.TRISTATE, FactKind.CHOICE):

@@ -137,7 +137,7 @@ def test_at_1024_x_680_the_verdicts_keep_six_rows_in_view_and_the_column_split_i
         assert seen.height() - tree.header().height() >= 6 * row_px, (seen.height(), row_px)
         assert rules.facts_dock.visibleRegion().boundingRect().height() >= 100  # the facts keep a share
         # the user drags the split between the verdicts and the facts: the next start keeps it
-        w.resizeDocks([rules.verdict_dock], [rules.verdict_dock.height() + 60], Qt.Orientation.Vertical)
+        w.resizeDocks([rules.verdict_dock], [rules.verdict_dock.height() + 30], Qt.Orientation.Vertical)
         qtbot.wait(20)
         verdict_px = rules.verdict_dock.height()
         w.close()

@@ -31,7 +31,7 @@ from core.volume import Volume
 DEFAULT_ANGLES = 36
 #: at most this many columns and depth samples per frame (a 512 x 512 CT: a quarter of the samples)
 MAX_SAMPLES = 256
-_ROWS_PER_CHUNK = 16  # rows projected at once (bounds the memory of a gather to ~16 x 256 x 362 values)
+_ROWS_PER_CHUNK = 32  # rows projected at once (bounds the memory of a gather to ~32 x 256 x 362 values)
 
 
 @dataclass(frozen=True)
@@ -111,21 +111,34 @@ class MipGeometry:
         data = np.transpose(volume.voxels, (lay.v_axis, lay.slice_axis, lay.h_axis))
         return data[::-1 if lay.v_flip else 1, ::-1 if self.depth_flip else 1, ::-1 if lay.h_flip else 1]
 
-    def frame(self, volume: Volume, angle_deg: float, cancel: Callable[[], bool] | None = None) -> np.ndarray:
-        """The MIP at ``angle_deg``: float32 (n_v rows, ``n_cols`` columns; angle 0: the coronal MIP)."""
+    def prepared(self, volume: Volume) -> np.ndarray:
+        """The volume as float32 rows of (depth x col) values plus one floor value (where samples outside
+        the volume point): made once per turn, so that every frame is one gather per block of rows."""
+        data = np.ascontiguousarray(self.oriented_voxels(volume), dtype=np.float32)
+        floor = np.float32(np.nanmin(data)) if data.size and np.isfinite(data).any() else np.float32(0)
+        flat = data.reshape(data.shape[0], -1)
+        out = np.empty((flat.shape[0], flat.shape[1] + 1), dtype=np.float32)
+        out[:, :-1] = np.nan_to_num(flat, nan=floor)
+        out[:, -1] = floor
+        return out
+
+    def frame(self, volume: Volume, angle_deg: float, cancel: Callable[[], bool] | None = None,
+              prepared: np.ndarray | None = None) -> np.ndarray:
+        """The MIP at ``angle_deg``: float32 (n_v rows, ``n_cols`` columns; angle 0: the coronal MIP).
+        ``prepared``: :meth:`prepared` of the volume, when several frames are made."""
         if angle_deg % 360 == 0:
             return self.layout.plane_to_screen(mip(volume, self.layout.slice_axis))
-        data = self.oriented_voxels(volume)
+        data = self.prepared(volume) if prepared is None else prepared
         cols = np.linspace(0, self.layout.n_h - 1, self.n_cols)
         depth, col, inside = self._ray_samples(angle_deg, cols)
-        floor = np.float32(np.nanmin(data)) if data.size else np.float32(0)
+        keep = inside.any(axis=0)  # samples beyond the volume for every column: none
+        flat = np.where(inside, depth * self.layout.n_h + col, data.shape[1] - 1)[:, keep].ravel()
         out = np.empty((data.shape[0], len(cols)), dtype=np.float32)
         for r0 in range(0, data.shape[0], _ROWS_PER_CHUNK):
             if cancel is not None and cancel():
                 raise Cancelled("rotating MIP cancelled")
-            block = data[r0:r0 + _ROWS_PER_CHUNK][:, depth, col].astype(np.float32)  # (rows, cols, t)
-            block[:, ~inside] = floor
-            out[r0:r0 + _ROWS_PER_CHUNK] = np.nan_to_num(np.fmax.reduce(block, axis=2), nan=0.0)
+            block = np.take(data[r0:r0 + _ROWS_PER_CHUNK], flat, axis=1)
+            out[r0:r0 + _ROWS_PER_CHUNK] = block.reshape(block.shape[0], len(cols), -1).max(axis=2)
         return out
 
     def hottest_along_ray(self, volume: Volume, row: float, col: float, angle_deg: float) -> np.ndarray | None:
@@ -162,11 +175,12 @@ def rotating_mip(volume: Volume, n: int = DEFAULT_ANGLES, *,
                  cancel: Callable[[], bool] | None = None) -> list[np.ndarray]:
     """Every frame of a turn (:func:`angles`), the first one the coronal MIP."""
     geometry = MipGeometry.of(volume)
+    prepared = geometry.prepared(volume) if n > 1 else None
     frames = []
     for i, angle in enumerate(angles(n)):
         if cancel is not None and cancel():
             raise Cancelled("rotating MIP cancelled")
-        frames.append(geometry.frame(volume, angle, cancel))
+        frames.append(geometry.frame(volume, angle, cancel, prepared))
         if progress is not None:
             progress(i + 1, n, f"MIP {angle:.0f}°")
     return frames

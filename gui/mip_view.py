@@ -162,9 +162,10 @@ class MipView(QWidget):
         turned = self.angles[1:]
 
         def work(progress, cancel):
+            prepared = geometry.prepared(volume)
             frames = []
             for i, angle in enumerate(turned):
-                frames.append(geometry.frame(volume, angle, cancel))
+                frames.append(geometry.frame(volume, angle, cancel, prepared))
                 progress(i + 1, len(turned), "")
             return frames
 

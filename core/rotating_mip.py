@@ -31,6 +31,7 @@ from core.volume import Volume
 DEFAULT_ANGLES = 36
 #: at most this many columns and depth samples per frame (a 512 x 512 CT: a quarter of the samples)
 MAX_SAMPLES = 256
+PREPARED_MAX_BYTES = 256 * 2**20  # a whole-body PET (200 x 200 x 300: 48 MB) is converted once
 _ROWS_PER_CHUNK = 32  # rows projected at once (bounds the memory of a gather to ~32 x 256 x 362 values)
 
 
@@ -111,33 +112,26 @@ class MipGeometry:
         data = np.transpose(volume.voxels, (lay.v_axis, lay.slice_axis, lay.h_axis))
         return data[::-1 if lay.v_flip else 1, ::-1 if self.depth_flip else 1, ::-1 if lay.h_flip else 1]
 
-    def prepared(self, volume: Volume) -> np.ndarray:
-        """The volume as float32 rows of (depth x col) values plus one floor value (where samples outside
-        the volume point): made once per turn, so that every frame is one gather per block of rows."""
-        data = np.ascontiguousarray(self.oriented_voxels(volume), dtype=np.float32)
-        floor = np.float32(np.nanmin(data)) if data.size and np.isfinite(data).any() else np.float32(0)
-        flat = data.reshape(data.shape[0], -1)
-        out = np.empty((flat.shape[0], flat.shape[1] + 1), dtype=np.float32)
-        out[:, :-1] = np.nan_to_num(flat, nan=floor)
-        out[:, -1] = floor
-        return out
+    def prepared(self, volume: Volume) -> "PreparedRows":
+        """The volume's rows ready for the frames' gathers (made once per turn)."""
+        return PreparedRows(self.oriented_voxels(volume))
 
     def frame(self, volume: Volume, angle_deg: float, cancel: Callable[[], bool] | None = None,
-              prepared: np.ndarray | None = None) -> np.ndarray:
+              prepared: "PreparedRows | None" = None) -> np.ndarray:
         """The MIP at ``angle_deg``: float32 (n_v rows, ``n_cols`` columns; angle 0: the coronal MIP).
         ``prepared``: :meth:`prepared` of the volume, when several frames are made."""
         if angle_deg % 360 == 0:
             return self.layout.plane_to_screen(mip(volume, self.layout.slice_axis))
-        data = self.prepared(volume) if prepared is None else prepared
+        rows = self.prepared(volume) if prepared is None else prepared
         cols = np.linspace(0, self.layout.n_h - 1, self.n_cols)
         depth, col, inside = self._ray_samples(angle_deg, cols)
         keep = inside.any(axis=0)  # samples beyond the volume for every column: none
-        flat = np.where(inside, depth * self.layout.n_h + col, data.shape[1] - 1)[:, keep].ravel()
-        out = np.empty((data.shape[0], len(cols)), dtype=np.float32)
-        for r0 in range(0, data.shape[0], _ROWS_PER_CHUNK):
+        flat = np.where(inside, depth * self.layout.n_h + col, rows.floor_index)[:, keep].ravel()
+        out = np.empty((rows.n_rows, len(cols)), dtype=np.float32)
+        for r0 in range(0, rows.n_rows, _ROWS_PER_CHUNK):
             if cancel is not None and cancel():
                 raise Cancelled("rotating MIP cancelled")
-            block = np.take(data[r0:r0 + _ROWS_PER_CHUNK], flat, axis=1)
+            block = np.take(rows.block(r0, r0 + _ROWS_PER_CHUNK), flat, axis=1)
             out[r0:r0 + _ROWS_PER_CHUNK] = block.reshape(block.shape[0], len(cols), -1).max(axis=2)
         return out
 
@@ -161,6 +155,34 @@ class MipGeometry:
         d = int(depth[best])
         k = (self.n_depth - 1 - d) if self.depth_flip else d
         return lay.screen_to_index(r, int(cols[best]), k)
+
+
+class PreparedRows:
+    """A volume's rows (row, depth x col) as float32 with NaN as the floor value, and one more floor value
+    at ``floor_index`` where samples outside the volume point. A volume of up to PREPARED_MAX_BYTES is
+    converted once (each frame then is one gather per block of rows); a larger one (a 512 x 512 CT shown
+    without a PET) block by block, so that a turn never holds a float copy of it."""
+
+    def __init__(self, oriented: np.ndarray):
+        self.n_rows = oriented.shape[0]
+        self.floor_index = oriented.shape[1] * oriented.shape[2]
+        finite = np.isfinite(oriented) if np.issubdtype(oriented.dtype, np.floating) else None
+        if finite is not None and not finite.any():
+            self.floor = np.float32(0)
+        else:
+            self.floor = np.float32(np.min(oriented[finite]) if finite is not None else np.min(oriented))
+        self._source = oriented
+        self._whole = self._convert(0, self.n_rows) if oriented.size * 4 <= PREPARED_MAX_BYTES else None
+
+    def _convert(self, r0: int, r1: int) -> np.ndarray:
+        part = np.asarray(self._source[r0:r1], dtype=np.float32).reshape(-1, self.floor_index)
+        out = np.empty((part.shape[0], self.floor_index + 1), dtype=np.float32)
+        out[:, :-1] = np.nan_to_num(part, nan=self.floor)
+        out[:, -1] = self.floor
+        return out
+
+    def block(self, r0: int, r1: int) -> np.ndarray:
+        return self._whole[r0:r1] if self._whole is not None else self._convert(r0, min(r1, self.n_rows))
 
 
 def angles(n: int = DEFAULT_ANGLES) -> list[float]:

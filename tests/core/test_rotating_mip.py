@@ -64,3 +64,14 @@ def test_a_ray_beside_the_volume_finds_nothing_and_bad_input_is_named(body):
         angles(0)
     with pytest.raises(Cancelled):
         rotating_mip(body, 4, cancel=lambda: True)
+
+
+def test_a_volume_too_large_to_convert_at_once_gives_the_same_frames_block_by_block(body, monkeypatch):
+    import core.rotating_mip as rotating
+
+    geometry = MipGeometry.of(body)
+    whole = geometry.frame(body, 130.0)
+    monkeypatch.setattr(rotating, "PREPARED_MAX_BYTES", 0)  # a 512 x 512 CT shown without a PET
+    prepared = geometry.prepared(body)
+    assert prepared._whole is None  # no float copy of the whole volume
+    assert np.array_equal(geometry.frame(body, 130.0, prepared=prepared), whole)

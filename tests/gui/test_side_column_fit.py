@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QLineEdit, QScrollArea
 
 from core.lesions import AddLesion
 from gui.panels.lesion_table import C_ID, C_LABEL, C_LD, C_NOTES, C_SITE, C_SUV, C_TREAT
@@ -67,7 +67,9 @@ def test_every_fact_field_is_whole_in_view_and_nothing_scrolls_sideways(wide, qt
         centre = editor.mapTo(scroll.widget(), editor.rect().center())  # scrolled to it, as the user does
         scroll.ensureVisible(centre.x(), centre.y(), editor.width() // 2 + 2, editor.height() // 2 + 2)
         assert _inside(editor, scroll.viewport()), key  # cut at the right edge before (the value hidden)
-        assert editor.width() >= editor.minimumSizeHint().width(), key
+        assert editor.width() >= max(editor.minimumSizeHint().width(), editor.minimumWidth()), key
+        if isinstance(editor, QLineEdit) and editor.text():  # the value typed is whole (with its buttons)
+            assert editor.fontMetrics().horizontalAdvance(editor.text()) + 40 <= editor.width(), key
         label = form.findChild(type(form.error_label), f"fact_label_{key}")
         left = label.mapTo(scroll.viewport(), QPoint(0, 0)).x()
         assert label.isVisible() and 0 <= left and left + label.width() <= scroll.viewport().width(), key

@@ -44,6 +44,16 @@ SPIN_FRAME_MS = 100  # ten frames a second: a turn in 3.6 s, as reading stations
 DRAG_PX_PER_FRAME = 6  # a sideways drag of 6 px turns the MIP by one frame (10 degrees)
 _DRAG_START_PX = 4  # a press that moves less than this is a click
 PLAY_TEXT, STOP_TEXT = "▶ Turn", "■ Stop"
+TURN_BATCH = 4  # frames computed per background task (each batch shows as soon as it is done)
+
+
+def coarse_first(n: int) -> list[int]:
+    """Frames 1..n-1 in the order they are computed: the quarter turns, then every third, then the rest (36
+    angles: 90, 180, 270 degrees, then every 30, then every 10)."""
+    order: list[int] = []
+    for step in sorted({max(1, n // 4), max(1, n // 12), 1}, reverse=True):
+        order.extend(i for i in range(step, n, step) if i not in order)
+    return order
 
 
 class MipView(QWidget):
@@ -71,7 +81,7 @@ class MipView(QWidget):
         self._frames_for: Volume | None = None  # the volume whose turn is being computed or is there
         self._progress = ""  # "turn 40 %" while the frames are computed
         self._runner = TaskRunner(self)
-        self._runner.progress.connect(self._on_runner_progress)
+        self._pending: list[list[tuple[int, float]]] = []  # batches of (frame, angle) still to compute
         self._press: QPointF | None = None
         self._drag_from: tuple[float, int] | None = None  # (x at the press, frame then) once a drag began
         self.spin_timer = QTimer(self)
@@ -113,6 +123,7 @@ class MipView(QWidget):
         self._projection = None
         self._image = None
         self._runner.cancel()  # another patient's or series' turn is of no use (a late one is dropped)
+        self._pending = []
         self._frames = [None] * len(self.angles)
         self._frames_for = None
         self._progress = ""
@@ -154,35 +165,44 @@ class MipView(QWidget):
         return gray, gray_qimage(gray)
 
     def _start_turn(self) -> None:
-        """The other frames of the turn, in the background (a whole-body PET: a few seconds)."""
+        """The other frames of the turn, in the background, a few at a time and the quarter turns first:
+        the turn can be spun (coarsely) before all of it is there (a whole-body PET takes seconds)."""
         volume, geometry = self.volume, self.geometry_info
         if volume is None or geometry is None or self._frames_for is volume:
             return
         self._frames_for = volume
-        turned = self.angles[1:]
+        order = coarse_first(len(self.angles))
+        self._pending = [[(i, self.angles[i]) for i in order[k:k + TURN_BATCH]]
+                         for k in range(0, len(order), TURN_BATCH)]
+        self._progress = "turn 0 %"
+        self._next_batch(volume, geometry, {})
+
+    def _next_batch(self, volume: Volume, geometry: MipGeometry, shared: dict) -> None:
+        """``shared`` holds the volume prepared by the first batch for the next ones (the pool runs one at
+        a time); it is dropped with the last batch."""
+        if volume is not self.volume or not self._pending:
+            shared.clear()
+            return
+        batch = self._pending.pop(0)
 
         def work(progress, cancel):
-            prepared = geometry.prepared(volume)
-            frames = []
-            for i, angle in enumerate(turned):
-                frames.append(geometry.frame(volume, angle, cancel, prepared))
-                progress(i + 1, len(turned), "")
-            return frames
+            if "rows" not in shared:
+                shared["rows"] = geometry.prepared(volume)
+            return [(i, geometry.frame(volume, angle, cancel, shared["rows"])) for i, angle in batch]
 
-        self._runner.start(work, "PET MIP turn", on_done=partial(self._on_turn_done, volume),
+        self._runner.start(work, "PET MIP turn", on_done=partial(self._on_batch_done, volume, geometry, shared),
                            on_failed=partial(self._on_turn_failed, volume))
 
-    def _on_runner_progress(self, done: int, total: int, _message: str) -> None:
-        self._progress = f"turn {100 * done // max(total, 1)} %" if done < total else ""
-        self.update()
-
-    def _on_turn_done(self, volume: Volume, frames: list[np.ndarray]) -> None:
+    def _on_batch_done(self, volume: Volume, geometry: MipGeometry, shared: dict, frames: list) -> None:
         if volume is not self.volume:
+            shared.clear()
             return  # a series shown since: its own turn comes
-        for i, projection in enumerate(frames, start=1):
+        for i, projection in frames:
             self._frames[i] = self._to_image(projection)
-        self._progress = ""
+        ready = sum(f is not None for f in self._frames)
+        self._progress = f"turn {100 * ready // len(self._frames)} %" if ready < len(self._frames) else ""
         self.update()
+        self._next_batch(volume, geometry, shared)
 
     def _on_turn_failed(self, volume: Volume, exc: BaseException) -> None:
         """The coronal MIP stays (and works); the turn is not offered, and the title says why."""

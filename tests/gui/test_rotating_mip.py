@@ -89,3 +89,11 @@ def test_play_spins_and_stops_and_another_series_starts_again_at_the_coronal_mip
     qtbot.waitUntil(mip.turn_ready, timeout=20000)
     w.set_view_layout("1x3")  # hidden: it does not spin
     assert not mip.spin_timer.isActive()
+
+
+def test_the_quarter_turns_are_computed_first_so_that_a_coarse_turn_spins_early():
+    from gui.mip_view import coarse_first
+
+    order = coarse_first(36)
+    assert order[:3] == [9, 18, 27] and order[3:5] == [3, 6]  # 90, 180, 270 degrees, then every 30
+    assert sorted(order) == list(range(1, 36))  # every frame but the coronal one, once

@@ -130,10 +130,23 @@ def test_the_column_chooser_hides_and_shows_columns_and_the_next_window_remember
 
 def test_at_1024_x_680_the_verdicts_keep_six_rows_in_view_and_the_column_split_is_remembered(
         qtbot, settings, ct_volume):
+    from core.rt.structures import ImportedStructureSet, Structure, StructureKind
+
     w = _window(qtbot, settings, (1024, 680), ct_volume)
     rules = w.rules_wiring
     tree = rules.panel.tree
     row_px = tree.fontMetrics().height() + 4
+    # a structure set with warnings in the Structures tab (the real PET/MR case has three): its list and
+    # warnings scroll inside their tab instead of making the whole tab group taller than the verdicts allow
+    warning = "structure set placed by frame of reference and slice positions; 2 contours left out (off the images)"
+    structures = [Structure(n, name, (200, 60, 60), "ORGAN", StructureKind.ORGAN_AT_RISK)
+                  for n, name in enumerate(["LIVER", "LUNG_L", "LUNG_R", "HEART", "SPINALCORD"], start=1)]
+    w.structure_wiring.panel.set_structure_sets(
+        [ImportedStructureSet(path="rs.dcm", sop_uid="1.2.3", label="RTSTRUCT", series_uid=ct_volume.info.series_uid,
+                              frame_of_reference_uid="1.2.4", how="frame of reference", structures=structures,
+                              warnings=[warning] * 3)],
+        set())
+    qtbot.wait(50)
     try:
         seen = tree.visibleRegion().boundingRect()  # what the scroll area and the dock leave on screen
         assert seen.height() - tree.header().height() >= 6 * row_px, (seen.height(), row_px)

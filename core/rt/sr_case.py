@@ -10,7 +10,8 @@ items under private concepts (coding scheme ``99OLIGOPLAN``):
   one item per case fact (the concept meaning is the fact key; a text fact as typed, any
   other value as JSON), one "Rule set" item per rule set chosen, the review state and one
   item per sign-off (JSON: state, name, role, when, comment) and, unless the export is
-  anonymised, one "audit trail" item (JSON: the chain's ``head`` and ``count``, who exported, and
+  anonymised, one "audit trail" item (JSON: the case's ``case_uid``, the chain's ``head`` and
+  ``count``, who exported, and
   each entry's seq, hash, action, time and author, without its text) so that a case file can
   later be compared with what it was when exported (core.rt.sr_compare).
 
@@ -123,7 +124,8 @@ def audit_record(case, review=None) -> dict:
 
     review = review or getattr(case, "review", None) or CaseReview(case)
     trail = case.audit
-    return {"head": trail.head, "count": len(trail), "exported_by": review.user, "exported_role": review.role,
+    return {"case_uid": getattr(case, "case_uid", ""), "head": trail.head, "count": len(trail),
+            "exported_by": review.user, "exported_role": review.role,
             "entries": [{"seq": e.seq, "hash": e.hash, "action": e.action, "when": e.when, "who": e.who}
                         for e in trail]}
 

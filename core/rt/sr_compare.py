@@ -8,7 +8,8 @@ after the export (even with the chain's hashes, head and count recomputed, which
 alone cannot show) no longer holds what the SR recorded.
 
 :func:`compare_with_reports` compares a case with every OligoPlan SR of its images (a file
-or a folder; a PACS retrieval is a folder) and says, in lines a clinician reads, what
+or a folder; a PACS retrieval is a folder) exported from this case (the SR names the case's
+``case_uid``: SRs of other cases on the same images are left out and counted) and says, in lines a clinician reads, what
 differs:
 
 * an entry the SR recorded that the file no longer has (removed or changed after the export);
@@ -121,6 +122,8 @@ class SrComparison:
 
     source: str
     reports: list[ReportComparison] = field(default_factory=list)
+    #: SRs of the same images made from other cases (another case id): not compared
+    other_cases: list[Report] = field(default_factory=list)
 
     @property
     def consistent(self) -> bool:
@@ -135,11 +138,15 @@ class SrComparison:
         for r in self.reports:
             out.append(f"{r.headline()} ({r.report.path.name})")
             out.extend(f"  {'DIFFERS' if line.finding.is_difference else 'note'}: {line.text}" for line in r.lines)
+        if self.other_cases:
+            out.append(f"Not compared: {len(self.other_cases)} SR(s) of other cases on the same images "
+                       f"({', '.join(r.path.name for r in self.other_cases)})")
         return out
 
     def to_json(self) -> dict:
         return {"source": self.source, "consistent": self.consistent,
-                "reports": [r.to_json() for r in self.reports], "warnings": self.warnings()}
+                "reports": [r.to_json() for r in self.reports], "warnings": self.warnings(),
+                "other_cases": [r.to_json() for r in self.other_cases]}
 
 
 # ------------------------------------------------------------------ finding
@@ -184,6 +191,7 @@ def compare_with_reports(case, path: str | Path, *, source: str | None = None) -
                              "--out DIR --dicom` (or fetch its study from the PACS) and compare with that")
     series = {ref.series_uid for ref in case.images}
     out = SrComparison(source or str(path))
+    of_images = 0
     for report in reports:
         try:
             sr = hd.sr.srread(report.path)
@@ -191,7 +199,17 @@ def compare_with_reports(case, path: str | Path, *, source: str | None = None) -
             raise SrCompareError(f"{report.path.name}: the SR cannot be read as a TID 1500 report ({exc})") from None
         if series and not (_evidence_series(sr) & series):
             continue
-        out.reports.append(compare_with_report(case, report, sr))
+        of_images += 1
+        items = sr_case.read_case_items(sr)
+        other = str((items.audit or {}).get("case_uid") or "")
+        if other and other != case.case_uid:  # another case on the same images (a trainee's, a colleague's)
+            out.other_cases.append(report)
+            continue
+        out.reports.append(compare_with_report(case, report, sr, items))
+    if not out.reports and of_images:
+        raise SrCompareError(f"{path}: {of_images} OligoPlan SR(s) of this case's images, all of other cases (their "
+                             f"case id is not this file's {case.case_uid}); if this case was exported there, its "
+                             "file's case_uid was changed since")
     if not out.reports:
         raise SrCompareError(f"{path}: {len(reports)} OligoPlan SR(s) found, none made on this case's images "
                              f"(series {', '.join(sorted(series))}); compare with the SR exported from this case")
@@ -199,10 +217,10 @@ def compare_with_reports(case, path: str | Path, *, source: str | None = None) -
 
 
 # --------------------------------------------------------------- comparing
-def compare_with_report(case, report: Report, sr=None) -> ReportComparison:
+def compare_with_report(case, report: Report, sr=None, items: sr_case.CaseItems | None = None) -> ReportComparison:
     """``case`` compared with one SR (``sr``: the report as highdicom read it, read here if None)."""
     sr = sr if sr is not None else hd.sr.srread(report.path)
-    items = sr_case.read_case_items(sr)
+    items = items if items is not None else sr_case.read_case_items(sr)
     audit = items.audit
     author = _author(sr, items)
     lines: list[Line] = [Line(Finding.NOT_COMPARED, f"part of the SR cannot be read: {p}") for p in items.problems]

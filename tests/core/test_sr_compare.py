@@ -132,6 +132,18 @@ def test_a_lesion_removed_with_its_entries_and_the_chain_rehashed_is_missing(tmp
     assert Finding.ENTRY_REMOVED in kinds(comparison)
 
 
+def test_an_emptied_trail_with_every_lesion_deleted_is_found_by_the_sr(tmp_path, exported):
+    def empty(doc):
+        doc["audit"] = {"entries": [], "count": 0, "head": "0" * 64}
+        doc["lesions"], doc["review"] = [], {"state": "draft", "signoffs": []}
+
+    case, comparison = compare(altered(tmp_path, exported, empty), exported[2])
+    assert case.integrity_warnings == []  # nothing in the file gives it away (it has no history list)
+    found = kinds(comparison)
+    assert Finding.CHAIN_REWRITTEN in found and found.count(Finding.LESION_MISSING) == 5
+    assert found.count(Finding.SIGNOFF_MISSING) == 2
+
+
 def test_a_trail_rewritten_from_its_first_entry_is_reported_once(tmp_path, exported):
     def rewrite(doc):
         entries = doc["audit"]["entries"]

@@ -1,4 +1,4 @@
-"""Case files: human-readable JSON holding images, lesions, facts and history.
+"""Case files: human-readable JSON holding images, lesions, facts and the audit trail.
 
 The schema is documented in docs/case-file.md. Every write is atomic
 (temporary file in the same folder, flush + fsync, rename, fsync of the

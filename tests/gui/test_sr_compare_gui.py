@@ -18,11 +18,12 @@ from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case, workspace
 pytestmark = pytest.mark.skipif(not PHANTOM.is_dir(), reason="sample_scans/phantom-oligo not generated")
 
 
-@pytest.fixture
-def forged(tmp_path):
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
     """(case file with its sign-offs cut and head, count and review made to agree, the SR exported before)."""
     from core.rt.sr import case_sr
 
+    tmp_path = tmp_path_factory.mktemp("sr-compare-gui")
     path = phantom_case("phantom-oligo", tmp_path, facts=ELIGIBLE_FACTS)
     case = load_case(path)
     case.review.set_user("C. Exporter", "radiation oncologist")
@@ -77,4 +78,34 @@ def test_compare_with_dicom_sr_from_the_review_menu_shows_the_cut_sign_off(win, 
     assert win.review_wiring.history_dock.isVisible() and history.problem_label.isVisible()
     assert "is in the SR but not in the file" in history.problem_label.text()
     box.close()
+    win.case_controller.discard_changes()
+
+
+def test_compare_with_the_sr_on_a_pacs_that_does_not_answer_says_so(win, qtbot, forged, boxes, tmp_path):
+    """The PACS nodes of the settings are offered; one that cannot be reached ends in a message naming it
+    (the fetch runs in the background), never a crash, and the case stays as it was."""
+    from core.pacs import PacsNode, PacsSettings
+    from core.pacs.nodes import save_settings
+    from tests.orthanc_server import free_port
+
+    settings_file = save_settings(PacsSettings(nodes=(PacsNode("Archive", "NOBODY", "127.0.0.1", free_port()),)),
+                                  tmp_path / "pacs.json")
+    win.pacs_wiring.settings_path = settings_file
+    path, _ = forged
+    win.case_controller.open_case(path)
+    qtbot.waitUntil(lambda: len(win.model.lesions) == 5, timeout=60000)
+    offered = []
+
+    def pick_pacs():
+        box = QApplication.activeModalWidget()
+        offered.extend(b.text() for b in box.buttons())
+        next(b for b in box.buttons() if b.text() == "PACS Archive").click()
+
+    QTimer.singleShot(0, pick_pacs)
+    win.review_wiring.actions.compare_sr.trigger()
+    assert "PACS Archive" in offered
+    qtbot.waitUntil(lambda: bool(boxes.texts("warning")), timeout=60000)
+    (text,) = boxes.texts("warning")
+    assert text.startswith("Fetching the case's DICOM SR failed.") and "127.0.0.1" in text
+    assert boxes.texts("critical") == [] and win.case_controller.case.integrity_warnings == []
     win.case_controller.discard_changes()

@@ -212,6 +212,10 @@ def test_an_anonymised_dicom_export_keeps_no_identifier_and_leaves_free_text_out
         for secret in (str(header.PatientName), str(header.PatientID), "B. Oncologist", "A. Physicist",
                        "moderately differentiated", "portal vein", header.StudyInstanceUID):
             assert secret.encode() not in raw, (name, secret)
+    from core.rt import sr_case
+
+    # no record of the audit trail (names, times, hashes) in an anonymised report
+    assert sr_case.read_case_items(hd.sr.srread(out / "sr.dcm")).audit is None
 
 
 def _without_oligoplan_items(items):

@@ -173,6 +173,21 @@ def test_an_sr_without_an_audit_record_still_compares_sign_offs(tmp_path, export
     assert "records no audit trail" in comparison.reports[0].lines[0].text
 
 
+def test_the_sr_of_another_case_on_the_same_images_is_left_out(tmp_path, exported):
+    from core.rt.sr import case_sr
+
+    other = load_case(phantom_case("phantom-oligo", tmp_path / "other"))  # a colleague's case, same images
+    folder = tmp_path / "pacs"
+    shutil.copytree(exported[2], folder)
+    case_sr(other, workspace("phantom-oligo")).save_as(folder / "other-sr.dcm")
+    case, comparison = compare(altered(tmp_path, exported), folder)
+    assert comparison.consistent and len(comparison.reports) == 1
+    assert [r.path.name for r in comparison.other_cases] == ["other-sr.dcm"]
+    assert comparison.text_lines()[-1].startswith("Not compared: 1 SR(s) of other cases on the same images")
+    with pytest.raises(SrCompareError, match="all of other cases"):
+        compare_with_reports(case, folder / "other-sr.dcm")
+
+
 @pytest.mark.parametrize("where, message", [
     ("missing", "no such file or folder"),
     ("empty", "no OligoPlan SR found"),
@@ -243,10 +258,11 @@ def test_check_compare_sr_text_names_the_sr_and_each_difference(tmp_path, export
     (["--host", "127.0.0.1"], "needs --port, --called-aet too"),
     (["PACS-FOLDER", "--host", "127.0.0.1"], "give either PATH or the PACS options"),
 ])
-def test_compare_sr_options_missing_or_mixed_are_one_line_exit_2(tmp_path, exported, extra, message):
+def test_compare_sr_options_missing_or_mixed_are_one_line_exit_2(tmp_path, exported, extra, message, capsys):
+    from core.cli import build_parser, run
+
     extra = [str(exported[2]) if e == "PACS-FOLDER" else e for e in extra]
-    run = subprocess.run([sys.executable, "-m", "gui.entry", "check", str(altered(tmp_path, exported)),
-                          "--compare-sr", *extra], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
-    assert run.returncode == 2 and message in run.stderr, run.stderr
-    assert len(run.stderr.strip().splitlines()) == 1
+    args = build_parser().parse_args(["check", str(altered(tmp_path, exported)), "--compare-sr", *extra])
+    assert run(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err

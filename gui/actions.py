@@ -224,6 +224,7 @@ class ReviewActions:
     set_user: QAction
     sign_off: QAction
     show_history: QAction
+    compare_sr: QAction
     lesion_map: QAction
     start_practice: QAction
     score_practice: QAction
@@ -242,6 +243,9 @@ def make_review_actions(parent: QWidget) -> ReviewActions:
                          "Mark the case reviewed, then approved, with your name, role and a comment"),
         show_history=_action(parent, "show_history", "&History", "Ctrl+H",
                              "Show the audit trail: every change and sign-off, who and when"),
+        compare_sr=_action(parent, "compare_sr", "&Compare with DICOM SR…", None,
+                           "Compare the audit trail with the OligoPlan SR exported from this case (a folder, "
+                           "a file or the PACS): entries, sign-offs and lesions removed or changed since"),
         lesion_map=_action(parent, "lesion_map", "Lesion &map…", "Ctrl+M",
                            "Every lesion numbered on coronal and sagittal MIPs, with thumbnails; "
                            "click one to go there"),

@@ -5,7 +5,8 @@
   gets a warning (it still opens) and the history panel lists them.
 * The review state is in the title bar ("[Reviewed]"); a change to a reviewed
   or approved case reopens it and says so.
-* Review menu: your name and role, sign off, history dock, lesion map.
+* Review menu: your name and role, sign off, history dock, compare with the DICOM SR
+  (gui.review.sr_compare), lesion map.
   Practice menu: practise on a case, score, end practice (gui.review.practice).
 
 Methods that open a dialog are ``_ask_*`` and delegate to plain methods
@@ -27,6 +28,7 @@ from gui.review.history_panel import HistoryPanel
 from gui.review.practice import PracticeController, practice_title_part
 from gui.review.scorecard_panel import ScorecardPanel
 from gui.review.signoff_dialog import SignOffDialog, UserDialog
+from gui.review.sr_compare import SrCompareController
 from gui.settings import USER_NAME, USER_ROLE
 
 log = logging.getLogger("oligoplan.gui")
@@ -43,6 +45,7 @@ class ReviewWiring(QObject):
         self.practice = PracticeController(window)
         self.history_panel = HistoryPanel(window)
         self.scorecard_panel = ScorecardPanel(self.practice)
+        self.sr_compare = SrCompareController(window, self.show_history)
         # tabs beside the lesion table under the views: their tables are wide, and stacked on the right
         # they squeezed the verdicts and the views (and made the window taller than a 768 px screen)
         self.history_dock = window._dock("History", "history_dock", self.history_panel,
@@ -66,6 +69,7 @@ class ReviewWiring(QObject):
         self.window.model.events.lesions.disconnect(self._on_model_lesions)
         self.practice.disconnect_model()
         self._follow(None)
+        self.sr_compare.shutdown()
         if self.lesion_map_window is not None:
             self.lesion_map_window.disconnect_model()
             self.lesion_map_window.close()
@@ -73,7 +77,7 @@ class ReviewWiring(QObject):
     def _build_menus(self) -> None:
         a, w = self.actions, self.window
         review = w.menuBar().addMenu("&Review")
-        for action in (a.set_user, None, a.sign_off, a.show_history, a.lesion_map):
+        for action in (a.set_user, None, a.sign_off, a.show_history, a.compare_sr, a.lesion_map):
             review.addSeparator() if action is None else review.addAction(action)
         practice = w.menuBar().addMenu("&Practice")
         for action in (a.start_practice, a.score_practice, a.end_practice):
@@ -94,6 +98,7 @@ class ReviewWiring(QObject):
         a.set_user.triggered.connect(self._ask_user)
         a.sign_off.triggered.connect(self._ask_sign_off)
         a.show_history.triggered.connect(self.show_history)
+        a.compare_sr.triggered.connect(self.sr_compare._ask_source)
         a.lesion_map.triggered.connect(self.show_lesion_map)
         a.start_practice.triggered.connect(self.practice._choose_reference)
         a.score_practice.triggered.connect(self.score)

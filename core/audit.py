@@ -43,6 +43,12 @@ class AuditAction(str, Enum):
     CANDIDATE_ACCEPTED = "candidate_accepted"
     CANDIDATE_REJECTED = "candidate_rejected"
     CANDIDATE_REOPENED = "candidate_reopened"  # an accept or reject undone: the candidate waits again
+    # Compare with prior (gui.compare): a carried-over lesion confirmed or rejected, its status overridden,
+    # the registration nudged by hand
+    PRIOR_LESION_CONFIRMED = "prior_lesion_confirmed"
+    PRIOR_LESION_REJECTED = "prior_lesion_rejected"
+    PRIOR_STATUS_OVERRIDDEN = "prior_status_overridden"
+    REGISTRATION_ADJUSTED = "registration_adjusted"
 
     @property
     def label(self) -> str:

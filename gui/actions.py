@@ -25,7 +25,9 @@ MOUSE_HELP: tuple[tuple[str, str], ...] = (
     ("Double-click a view (crosshair tool)", "Maximise it; another double-click puts the layout back"),
     ("Click on the PET MIP (View > Layout > 2 x 2)", "On a lesion's number: go to that lesion; elsewhere: to "
                                                      "the hottest voxel along that line of sight"),
-    ("Ctrl+1 … Ctrl+5", "View > Layout: axial large, 1 x 3, 2 x 2 with the PET MIP, one view, CT | fused | PET"),
+    ("Ctrl+1 … Ctrl+6", "View > Layout: axial large, 1 x 3, 2 x 2 with the PET MIP, one view, CT | fused | PET, "
+                        "compare with the prior study"),
+    ("Ctrl+Alt+arrows, Ctrl+Alt+PageUp/PageDown", "Compare with prior: nudge the registration 1 mm in x/y, z"),
     ("Double-click a series", "Open it (a PET over a loaded CT of the same patient opens as overlay)"),
     ("Left click on a lesion (crosshair tool)", "Select it (its row in the lesion table too)"),
     ("Polygon tool", "Click the corners; double-click or Enter closes it, Backspace takes back a corner"),

@@ -1,0 +1,221 @@
+"""The Compare with prior dock: the carried-over lesions (proposals) and the registration's nudge.
+
+Table: per prior lesion, its status (a proposal the user may override), the
+values at both dates and how it stands (proposal / confirmed as Ln /
+rejected). Confirm makes it a lesion of the current case; Reject leaves it
+out; both only on a click. Below, the nudge: a shift (mm) and rotations
+(degrees) applied after the registration, at once (Ctrl+Alt+arrows and
+Ctrl+Alt+PageUp/PageDown step it by 1 mm from the views).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.tracking.status import LesionStatus, size_mm_for
+
+COLUMNS = ("Lesion", "Status", "Prior", "Current", "By", "Decision")
+STATUS_CHOICES = (LesionStatus.STABLE, LesionStatus.PROGRESSING, LesionStatus.RESPONDING,
+                  LesionStatus.DISAPPEARED, LesionStatus.UNKNOWN)
+NUDGE_STEP_MM = 1.0
+NUDGE_LIMIT_MM = 50.0
+ROTATE_LIMIT_DEG = 15.0
+
+
+def values_text(lesion, values) -> str:
+    """"18.2 mm, SUVpeak 5.1" (the size RECIST uses for the site; the PET peak when measured)."""
+    if values is None:
+        return "not found"
+    size, _measure = size_mm_for(lesion.site, values.longest_axial_diameter_mm, values.short_axis_mm)
+    parts = ["-" if size is None else f"{size:.1f} mm"]
+    if values.suv_peak is not None:
+        parts.append(f"SUVpeak {values.suv_peak:.1f}")
+    return ", ".join(parts)
+
+
+class ComparePanel(QWidget):
+    """Signals: confirm_requested(str), reject_requested(str), go_to_requested(str) with the prior id;
+    status_chosen(str, str) the prior id and a status value; nudge_changed() after a nudge field changed;
+    recarry_requested() (carry the lesions over again with the nudged map)."""
+
+    confirm_requested = Signal(str)
+    reject_requested = Signal(str)
+    go_to_requested = Signal(str)
+    status_chosen = Signal(str, str)
+    nudge_changed = Signal()
+    recarry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("compare_panel")
+        self.summary = QLabel("Open a prior study: File > Compare with prior.")
+        self.summary.setObjectName("compare_summary")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("carried_table")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.confirm_button = QPushButton("Confirm")
+        self.confirm_button.setObjectName("confirm_carried")
+        self.confirm_button.setToolTip("Make the selected carried-over lesion a lesion of the current case "
+                                       "(it keeps its prior id)")
+        self.reject_button = QPushButton("Reject")
+        self.reject_button.setObjectName("reject_carried")
+        self.reject_button.setToolTip("Leave the selected proposal out of the current case")
+        self.go_button = QPushButton("Go to")
+        self.go_button.setObjectName("go_to_carried")
+        self.confirm_button.clicked.connect(lambda: self._emit_selected(self.confirm_requested))
+        self.reject_button.clicked.connect(lambda: self._emit_selected(self.reject_requested))
+        self.go_button.clicked.connect(lambda: self._emit_selected(self.go_to_requested))
+        buttons = QHBoxLayout()
+        for button in (self.go_button, self.confirm_button, self.reject_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.nudge_box = QGroupBox("Nudge the registration (applied at once)")
+        self.nudge_box.setObjectName("nudge_box")
+        grid = QGridLayout(self.nudge_box)
+        self.shift = [self._spin(f"nudge_shift_{a}", NUDGE_LIMIT_MM, " mm") for a in "xyz"]
+        self.rotate = [self._spin(f"nudge_rotate_{a}", ROTATE_LIMIT_DEG, "°") for a in "xyz"]
+        for col, axis in enumerate("xyz"):
+            grid.addWidget(QLabel(axis), 0, col + 1, alignment=Qt.AlignmentFlag.AlignCenter)
+        grid.addWidget(QLabel("Shift"), 1, 0)
+        grid.addWidget(QLabel("Rotate"), 2, 0)
+        for col, (s, r) in enumerate(zip(self.shift, self.rotate)):
+            grid.addWidget(s, 1, col + 1)
+            grid.addWidget(r, 2, col + 1)
+        self.reset_nudge_button = QPushButton("Reset")
+        self.reset_nudge_button.setObjectName("reset_nudge")
+        self.reset_nudge_button.clicked.connect(self.reset_nudge)
+        self.recarry_button = QPushButton("Carry over again")
+        self.recarry_button.setObjectName("recarry")
+        self.recarry_button.setToolTip("Carry the prior lesions over again through the nudged registration")
+        self.recarry_button.clicked.connect(self.recarry_requested)
+        grid.addWidget(self.reset_nudge_button, 3, 1)
+        grid.addWidget(self.recarry_button, 3, 2, 1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.nudge_box)
+        self._ids: list[str] = []
+        self._filling = False
+        self._on_selection()
+
+    def _spin(self, name: str, limit: float, suffix: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(-limit, limit)
+        spin.setDecimals(1)
+        spin.setSingleStep(NUDGE_STEP_MM if suffix == " mm" else 0.5)
+        spin.setSuffix(suffix)
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(lambda _v: None if self._filling else self.nudge_changed.emit())
+        return spin
+
+    # ---------------------------------------------------------------- nudge
+    def nudge_values(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        return tuple(s.value() for s in self.shift), tuple(r.value() for r in self.rotate)
+
+    def set_nudge(self, shift_mm, rotation_deg, emit: bool = True) -> None:
+        self._filling = True
+        try:
+            for spin, value in zip(self.shift, shift_mm):
+                spin.setValue(float(value))
+            for spin, value in zip(self.rotate, rotation_deg):
+                spin.setValue(float(value))
+        finally:
+            self._filling = False
+        if emit:
+            self.nudge_changed.emit()
+
+    def step_nudge(self, axis: int, delta_mm: float) -> None:
+        spin = self.shift[axis]
+        spin.setValue(spin.value() + delta_mm)
+
+    def reset_nudge(self) -> None:
+        self.set_nudge((0, 0, 0), (0, 0, 0))
+
+    # ---------------------------------------------------------------- rows
+    def show_rows(self, rows: list[dict]) -> None:
+        """rows: {"id", "status", "prior", "current", "by", "decision", "tip", "can_confirm"}."""
+        keep = self.selected_id()
+        self._filling = True
+        try:
+            self.table.setRowCount(len(rows))
+            self._ids = [r["id"] for r in rows]
+            for n, row in enumerate(rows):
+                texts = (row["id"], None, row["prior"], row["current"], row["by"], row["decision"])
+                for col, text in enumerate(texts):
+                    if text is None:
+                        continue
+                    item = QTableWidgetItem(text)
+                    item.setToolTip(row.get("tip", ""))
+                    self.table.setItem(n, col, item)
+                combo = QComboBox()
+                combo.setObjectName(f"status_{row['id']}")
+                for status in STATUS_CHOICES:
+                    combo.addItem(f"{status.value} (proposed)" if status.value == row["proposed"] else status.value,
+                                  status.value)
+                combo.setCurrentIndex(max(0, combo.findData(row["status"])))
+                combo.setEnabled(row["decision"].startswith("proposal"))
+                combo.setToolTip("The status worked out from the values at both dates; choose another to override it")
+                combo.currentIndexChanged.connect(
+                    lambda _i, c=combo, lesion_id=row["id"]: self.status_chosen.emit(lesion_id, c.currentData()))
+                self.table.setCellWidget(n, 1, combo)
+        finally:
+            self._filling = False
+        self.table.resizeColumnsToContents()
+        if keep in self._ids:
+            self.table.selectRow(self._ids.index(keep))
+        self._rows = {r["id"]: r for r in rows}
+        self._on_selection()
+
+    def selected_id(self) -> str | None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        return self._ids[min(rows)] if rows and min(rows) < len(self._ids) else None
+
+    def select(self, lesion_id: str) -> None:
+        if lesion_id in self._ids:
+            self.table.selectRow(self._ids.index(lesion_id))
+
+    def status_combo(self, lesion_id: str) -> QComboBox:
+        return self.table.cellWidget(self._ids.index(lesion_id), 1)
+
+    def _emit_selected(self, signal) -> None:
+        lesion_id = self.selected_id()
+        if lesion_id is not None:
+            signal.emit(lesion_id)
+
+    def _on_selection(self) -> None:
+        lesion_id = self.selected_id()
+        row = getattr(self, "_rows", {}).get(lesion_id) if lesion_id else None
+        proposal = row is not None and row["decision"].startswith("proposal")
+        self.confirm_button.setEnabled(proposal and row.get("can_confirm", True))
+        self.reject_button.setEnabled(proposal)
+        self.go_button.setEnabled(row is not None)
+        if lesion_id is not None and not self._filling:
+            self.go_to_requested.emit(lesion_id)

@@ -1,0 +1,176 @@
+"""The prior study's views in Compare with prior, and their link to the current scan's views.
+
+:class:`PriorViews` is a private :class:`gui.viewer_model.ViewerModel` of the
+prior CT (its PET fused over it: the PET follows its CT, one frame of
+reference), an axial and a coronal :class:`gui.slice_view.SliceView` of it
+(the prior case's lesions drawn as lesions are), and the header above the
+views that says which study it is and how it is registered.
+
+:class:`CompareLink` keeps the two sides on the same anatomy through the map
+(registration, then the user's nudge): a click, slice step or arrow key on the
+current views moves the prior crosshair to the matching point and the other
+way round; the current CT's window is the prior CT's; zoom and pan follow so
+that the matching point sits at the same place in both axial (and coronal)
+views.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+from core.lesions import LesionSet
+from core.orientation import Plane
+from core.registration.transform import PriorToCurrent
+from gui.slice_view import SliceView
+from gui.viewer_model import ViewerModel, is_hu
+
+
+class PriorViews:
+    """The prior study's model, axial and coronal views, and the header label."""
+
+    def __init__(self) -> None:
+        self.model = ViewerModel()
+        self.axial = SliceView(self.model, Plane.AXIAL)
+        self.axial.setObjectName("prior_axial_view")
+        self.coronal = SliceView(self.model, Plane.CORONAL)
+        self.coronal.setObjectName("prior_coronal_view")
+        self.header = QLabel("No prior study open. File > Compare with prior.")
+        self.header.setObjectName("compare_header")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
+        self.header.setStyleSheet("QLabel { background: #1e2430; color: #e8e8e8; padding: 3px 6px; }")
+
+    @property
+    def views(self) -> list[SliceView]:
+        return [self.axial, self.coronal]
+
+    def show_study(self, primary, pet, lesions) -> None:
+        self.model.set_volumes(primary, pet)
+        self.model.set_lesions(LesionSet(lesions))
+
+    def clear(self) -> None:
+        self.model.set_lesions(LesionSet())
+        self.model.set_volumes(None)
+
+    def disconnect_model(self) -> None:
+        for view in self.views:
+            view.disconnect_model()
+
+
+class CompareLink(QObject):
+    """Crosshair, slice, window, zoom and pan of the prior views follow the current ones through ``transform``."""
+
+    def __init__(self, current: ViewerModel, current_views: dict[Plane, SliceView], prior: PriorViews,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.current = current
+        self.prior = prior
+        self.pairs = [(current_views[Plane.AXIAL], prior.axial), (current_views[Plane.CORONAL], prior.coronal)]
+        self.transform: PriorToCurrent | None = None
+        self._busy = False
+        self.active = False
+        self._connections = ((current.events.cursor, self._on_current_cursor),
+                             (current.events.window, self._on_current_window),
+                             (prior.model.events.cursor, self._on_prior_cursor))
+        for signal, slot in self._connections:
+            signal.connect(slot)
+        for current_view, _prior_view in self.pairs:
+            current_view.installEventFilter(self)
+
+    def disconnect(self) -> None:
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        for current_view, _ in self.pairs:
+            current_view.removeEventFilter(self)
+
+    def set_transform(self, transform: PriorToCurrent | None) -> None:
+        """The map in use (None: not linked); the prior views go to the point matching the current crosshair."""
+        self.transform = transform
+        self.active = transform is not None
+        if self.active:
+            self._on_current_cursor(None, None)
+            self._on_current_window()
+
+    # --------------------------------------------------------------- points
+    def prior_point_for(self, current_mm) -> np.ndarray:
+        return self.transform.inverse().apply(np.asarray(current_mm, dtype=float))
+
+    def current_point_for(self, prior_mm) -> np.ndarray:
+        return self.transform.apply(np.asarray(prior_mm, dtype=float))
+
+    def _ready(self) -> bool:
+        return (self.active and self.transform is not None and not self._busy
+                and self.current.base is not None and self.prior.model.base is not None)
+
+    def _on_current_cursor(self, _old, _new) -> None:
+        if not self._ready():
+            return
+        point = self.prior_point_for(self.current.cursor_mm)
+        self._busy = True
+        try:
+            self.prior.model.set_cursor(self.prior.model.base.patient_to_index(point))
+        finally:
+            self._busy = False
+        self.align_all()
+
+    def _on_prior_cursor(self, _old, _new) -> None:
+        if not self._ready():
+            return
+        point = self.current_point_for(self.prior.model.cursor_mm)
+        self._busy = True
+        try:
+            self.current.set_cursor(self.current.base.patient_to_index(point))
+        finally:
+            self._busy = False
+        self.align_all()
+
+    def _on_current_window(self) -> None:
+        if self._ready() and is_hu(self.current.base) and is_hu(self.prior.model.base):
+            self.prior.model.set_base_window(self.current.base_window)
+
+    # ---------------------------------------------------------- zoom and pan
+    def align_all(self) -> None:
+        for current_view, prior_view in self.pairs:
+            self.align(current_view, prior_view)
+
+    def align(self, current_view: SliceView, prior_view: SliceView) -> None:
+        """The prior view at the current view's scale (mm per pixel), the matching point where the current
+        crosshair is; both fitted (zoom 1, no pan) while the current view is."""
+        if not self._ready() or current_view.layout_info is None or prior_view.layout_info is None:
+            return
+        if current_view.zoom == 1.0 and current_view.pan == QPointF(0.0, 0.0):
+            zoom, pan = 1.0, QPointF(0.0, 0.0)
+        else:
+            fitted = prior_view.pixels_per_mm / prior_view.zoom
+            zoom = current_view.pixels_per_mm / fitted if fitted > 0 else 1.0
+            prior_view._zoom, prior_view._pan = zoom, QPointF(0.0, 0.0)
+            target = current_view.index_to_widget(self.current.cursor)
+            here = prior_view.index_to_widget(self.prior.model.cursor)
+            pan = QPointF(target.x() - here.x(), target.y() - here.y())
+        if abs(prior_view._zoom - zoom) > 1e-9 or prior_view._pan != pan:
+            prior_view._zoom, prior_view._pan = zoom, pan
+        prior_view.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """A current view repainted (zoom, pan, resize): the prior view follows."""
+        if event.type() in (QEvent.Type.Paint, QEvent.Type.Resize) and self.active:
+            for current_view, prior_view in self.pairs:
+                if watched is current_view and prior_view.isVisible():
+                    self.align(current_view, prior_view)
+        return False
+
+
+def header_html(parts: list[tuple[str, str]]) -> str:
+    """The header: (label, text) pairs on one wrapped line, labels in bold."""
+    from html import escape
+
+    return " &nbsp;·&nbsp; ".join(f"<b>{escape(label)}</b> {escape(text)}" if label else escape(text)
+                                  for label, text in parts)
+
+
+def widget_point(view: QWidget, zyx) -> QPointF:
+    """Where voxel ``zyx`` of ``view``'s base is drawn (tests click there)."""
+    return view.index_to_widget(np.asarray(zyx, dtype=float))

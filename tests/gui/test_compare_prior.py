@@ -1,0 +1,200 @@
+"""Compare with prior (issue 17) in the real window, on a small two-timepoint phantom written once per module:
+open the prior case, registration in the background, the linked click, the nudge, confirming and rejecting
+carried-over lesions, the series browser's dated groups, and a prior case whose images are absent."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from bench.two_timepoints import Scan, standard_case
+from core.orientation import Plane
+
+# 4 mm pixels, 5-6 mm slices: registration and carrying over take about a second
+CASE = dataclasses.replace(
+    standard_case(),
+    prior_scan=Scan(n_xy=96, pixel_mm=4.0, slice_mm=6.0, n_slices=40, z_start_mm=-120.0),
+    current_scan=dataclasses.replace(standard_case().current_scan, n_xy=96, pixel_mm=4.0, slice_mm=5.0,
+                                     n_slices=52, z_start_mm=-131.0))
+CURRENT_DATE = "20240502"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    import pydicom
+
+    from tests.core.track_phantom_files import write_two_timepoints
+
+    root = tmp_path_factory.mktemp("compare")
+    prior_case, current = write_two_timepoints(CASE, root)
+    for path in current.iterdir():  # the current visit four months later
+        ds = pydicom.dcmread(path)
+        ds.StudyDate = CURRENT_DATE
+        ds.save_as(path)
+    return prior_case, current
+
+
+@pytest.fixture
+def win(window, files, message_boxes):
+    _, current = files
+    window.open_folder(str(current))
+    window.runner.wait(60000)
+    qtbot_wait_idle(window)
+    assert window.model.base is not None and window.model.base.info.study_date == CURRENT_DATE
+    return window
+
+
+def qtbot_wait_idle(window, timeout_ms: int = 60000) -> None:
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer
+
+    timer = QElapsedTimer()
+    timer.start()
+    while (window.runner.busy or timer.elapsed() < 0) and timer.elapsed() < timeout_ms:
+        window.runner.wait(50)
+        QCoreApplication.processEvents()
+    assert not window.runner.busy
+
+
+@pytest.fixture
+def compared(win, files, qtbot):
+    prior_case, _ = files
+    wiring = win.compare_wiring
+    wiring.open_prior_case(str(prior_case))
+    qtbot.waitUntil(lambda: wiring.session is not None, timeout=60000)
+    return win
+
+
+def prior_truth_mm(lesion_id: str) -> np.ndarray:
+    return CASE.prior_pose.apply(np.array(CASE.prior_lesions[lesion_id].centre_mm))
+
+
+def click_at_mm(qtbot, view, point_mm) -> None:
+    """Bring the view to the point's slice (the crosshair elsewhere on it), then click on the point."""
+    model = view.model
+    zyx = model.base.patient_to_index(np.asarray(point_mm, dtype=float))
+    model.set_cursor((zyx[0], model.base.shape[1] // 2, model.base.shape[2] // 2))
+    pos = view.index_to_widget(zyx).toPoint()
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=pos)
+    assert np.linalg.norm(np.array(model.cursor) - np.rint(zyx)) <= 1.5  # the click moved the crosshair
+
+
+def test_prior_case_opens_registered_beside_the_current(compared, qtbot):
+    w = compared
+    wiring = w.compare_wiring
+    assert w.view_grid.view_layout.value == "compare"
+    assert wiring.prior_views.axial.isVisible() and w.views[Plane.AXIAL].isVisible()
+    header = wiring.prior_views.header.text()
+    assert "rigid" in header and "Mattes mutual information" in header and "Residual" in header
+    assert "2024-01-02" in header
+    # the prior case's lesions are drawn on the prior views; today's case has none until confirmed
+    assert wiring.prior_views.model.lesions.ids() == ["L1", "L2", "L3", "L4", "L5"]
+    assert len(w.model.lesions) == 0
+    # the series browser: two dated groups, the current visit first
+    groups = w.browser.study_groups()
+    assert len(groups) == 2 and "2024-05-02" in groups[0] and groups[1].startswith("Prior (compare)")
+    assert "2024-01-02" in groups[1]
+
+
+def test_a_click_on_the_current_moves_the_prior_to_the_same_anatomy(compared, qtbot):
+    w = compared
+    prior_model = w.compare_wiring.prior_views.model
+    for lesion_id in ("L4", "L1"):
+        click_at_mm(qtbot, w.views[Plane.AXIAL], CASE.current_lesions[lesion_id].centre_mm)
+        # within half a prior voxel's diagonal (4 x 4 x 6 mm: 4.1 mm) and the registration's error
+        assert np.linalg.norm(np.array(prior_model.cursor_mm) - prior_truth_mm(lesion_id)) < 5.0
+    # and a click on the prior moves the current crosshair back to the same anatomy
+    click_at_mm(qtbot, w.compare_wiring.prior_views.axial, prior_truth_mm("L5"))
+    assert np.linalg.norm(np.array(w.model.cursor_mm) - np.array(CASE.current_lesions["L5"].centre_mm)) < 5.0
+
+
+def test_a_nudge_moves_the_link_at_once_and_is_audited(compared, qtbot):
+    w = compared
+    wiring = w.compare_wiring
+    link = wiring.link
+    here = np.array(w.model.cursor_mm)
+    before = link.prior_point_for(here)
+    w.views[Plane.AXIAL].setFocus()
+    for _ in range(3):
+        qtbot.keyClick(w.views[Plane.AXIAL], Qt.Key.Key_Right,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    assert wiring.panel.shift[0].value() == pytest.approx(3.0)
+    after = link.prior_point_for(here)
+    assert np.linalg.norm(after - before) == pytest.approx(3.0, abs=0.05)
+    assert "Nudged by the user" in wiring.prior_views.header.text()
+    # typed in the panel: the same, at once
+    wiring.panel.shift[2].setValue(-2.0)
+    assert np.linalg.norm(link.prior_point_for(here) - before) == pytest.approx(np.hypot(3.0, 2.0), abs=0.05)
+    trail = w.case_controller.case.audit
+    qtbot.waitUntil(lambda: any(e.action == "registration_adjusted" for e in trail), timeout=5000)
+    entry = [e for e in trail if e.action == "registration_adjusted"][-1]
+    assert entry.details["shift_mm"] == [3.0, 0.0, -2.0]
+
+
+def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_not(compared, qtbot):
+    w = compared
+    wiring = w.compare_wiring
+    panel = wiring.panel
+    rows = {panel.table.item(n, 0).text(): panel.table.item(n, 5).text() for n in range(panel.table.rowCount())}
+    assert rows == {f"L{n}": "proposal" for n in range(1, 6)}  # nothing accepted on its own
+    assert panel.status_combo("L1").currentData() == "progressing"
+    assert panel.status_combo("L2").currentData() == "responding"
+    assert panel.status_combo("L3").currentData() == "disappeared"
+    assert {p.key for p in wiring.proposals()} == {"L1", "L2", "L3", "L4", "L5"}  # drawn as proposals
+
+    panel.select("L1")
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    lesion = w.model.lesions["L1"]
+    assert lesion.prior_id == "L1" and lesion.mask is not None
+    centre = np.array(w.model.measure(lesion).centroid_mm)
+    assert np.linalg.norm(centre - np.array(CASE.current_lesions["L1"].centre_mm)) < 2.0
+    assert "progressing" in lesion.notes
+
+    panel.select("L2")
+    qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
+    assert w.model.lesions.ids() == ["L1"]
+    assert not any(x.prior_id == "L2" for x in w.model.lesions)
+
+    panel.select("L3")  # gone: nothing to confirm
+    assert not panel.confirm_button.isEnabled() and panel.reject_button.isEnabled()
+
+    # an overridden status is the user's, and audited
+    panel.select("L4")
+    combo = panel.status_combo("L4")
+    combo.setCurrentIndex(combo.findData("progressing"))
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    assert w.model.lesions["L4"].prior_id == "L4" and "status set by the user" in w.model.lesions["L4"].notes
+
+    actions = [e.action for e in w.case_controller.case.audit]
+    assert actions.count("prior_lesion_confirmed") == 2 and actions.count("prior_lesion_rejected") == 1
+    assert "prior_status_overridden" in actions
+    confirmed = [e for e in w.case_controller.case.audit if e.action == "prior_lesion_confirmed"][0]
+    assert confirmed.details["prior_id"] == "L1" and confirmed.details["status"] == "progressing"
+    assert {p.key for p in wiring.proposals()} == {"L3", "L5"}
+
+    # undo takes the confirmed lesion back out: its proposal waits again
+    w.undo_stack.undo()
+    assert "L4" not in w.model.lesions and "L4" in {p.key for p in wiring.proposals()}
+
+
+def test_a_prior_case_whose_images_are_absent_is_refused(win, files, tmp_path, qtbot, message_boxes):
+    prior_case, _ = files
+    moved = tmp_path / "elsewhere" / "case.json"
+    moved.parent.mkdir()
+    shutil.copy(prior_case, moved)  # the case without its images folder beside it
+    wiring = win.compare_wiring
+    wiring.open_prior_case(str(moved))
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
+    qtbot.waitUntil(lambda: bool(message_boxes), timeout=5000)
+    kind, text = message_boxes[-1]
+    assert kind == "warning" and "are not found" in text and "nothing was compared" in text
+    assert wiring.session is None and win.view_grid.view_layout.value != "compare"
+
+
+def test_compare_layout_needs_a_prior(win, qtbot):
+    win.layout_actions.layout_action("compare").trigger()
+    assert win.view_grid.view_layout.value != "compare"
+    assert "needs a prior study" in win.task_label.text()

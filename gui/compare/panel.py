@@ -1,11 +1,13 @@
-"""The Compare with prior dock: the carried-over lesions (proposals) and the registration's nudge.
+"""The Compare with prior dock: the carried-over lesions (proposals), and the nudge bar of the views' header.
 
 Table: per prior lesion, its status (a proposal the user may override), the
 values at both dates and how it stands (proposal / confirmed as Ln /
 rejected). Confirm makes it a lesion of the current case; Reject leaves it
-out; both only on a click. Below, the nudge: a shift (mm) and rotations
-(degrees) applied after the registration, at once (Ctrl+Alt+arrows and
-Ctrl+Alt+PageUp/PageDown step it by 1 mm from the views).
+out; both only on a click.
+
+:class:`NudgeBar`: a shift (mm) and rotations (degrees) applied after the
+registration, at once (Ctrl+Alt+arrows and Ctrl+Alt+PageUp/PageDown step it by
+1 mm from the views), with Reset and Carry over again.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -50,15 +50,12 @@ def values_text(lesion, values) -> str:
 
 class ComparePanel(QWidget):
     """Signals: confirm_requested(str), reject_requested(str), go_to_requested(str) with the prior id;
-    status_chosen(str, str) the prior id and a status value; nudge_changed() after a nudge field changed;
-    recarry_requested() (carry the lesions over again with the nudged map)."""
+    status_chosen(str, str) the prior id and a status value."""
 
     confirm_requested = Signal(str)
     reject_requested = Signal(str)
     go_to_requested = Signal(str)
     status_chosen = Signal(str, str)
-    nudge_changed = Signal()
-    recarry_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,6 +73,7 @@ class ComparePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table.setMinimumHeight(150)  # five lesions in view
         self.confirm_button = QPushButton("Confirm")
         self.confirm_button.setObjectName("confirm_carried")
         self.confirm_button.setToolTip("Make the selected carried-over lesion a lesion of the current case "
@@ -93,71 +91,14 @@ class ComparePanel(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
-        self.nudge_box = QGroupBox("Nudge the registration (applied at once)")
-        self.nudge_box.setObjectName("nudge_box")
-        grid = QGridLayout(self.nudge_box)
-        self.shift = [self._spin(f"nudge_shift_{a}", NUDGE_LIMIT_MM, " mm") for a in "xyz"]
-        self.rotate = [self._spin(f"nudge_rotate_{a}", ROTATE_LIMIT_DEG, "°") for a in "xyz"]
-        for col, axis in enumerate("xyz"):
-            grid.addWidget(QLabel(axis), 0, col + 1, alignment=Qt.AlignmentFlag.AlignCenter)
-        grid.addWidget(QLabel("Shift"), 1, 0)
-        grid.addWidget(QLabel("Rotate"), 2, 0)
-        for col, (s, r) in enumerate(zip(self.shift, self.rotate)):
-            grid.addWidget(s, 1, col + 1)
-            grid.addWidget(r, 2, col + 1)
-        self.reset_nudge_button = QPushButton("Reset")
-        self.reset_nudge_button.setObjectName("reset_nudge")
-        self.reset_nudge_button.clicked.connect(self.reset_nudge)
-        self.recarry_button = QPushButton("Carry over again")
-        self.recarry_button.setObjectName("recarry")
-        self.recarry_button.setToolTip("Carry the prior lesions over again through the nudged registration")
-        self.recarry_button.clicked.connect(self.recarry_requested)
-        grid.addWidget(self.reset_nudge_button, 3, 1)
-        grid.addWidget(self.recarry_button, 3, 2, 1, 2)
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        layout.addWidget(self.nudge_box)
         self._ids: list[str] = []
         self._filling = False
         self._on_selection()
-
-    def _spin(self, name: str, limit: float, suffix: str) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setObjectName(name)
-        spin.setRange(-limit, limit)
-        spin.setDecimals(1)
-        spin.setSingleStep(NUDGE_STEP_MM if suffix == " mm" else 0.5)
-        spin.setSuffix(suffix)
-        spin.setKeyboardTracking(False)
-        spin.valueChanged.connect(lambda _v: None if self._filling else self.nudge_changed.emit())
-        return spin
-
-    # ---------------------------------------------------------------- nudge
-    def nudge_values(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        return tuple(s.value() for s in self.shift), tuple(r.value() for r in self.rotate)
-
-    def set_nudge(self, shift_mm, rotation_deg, emit: bool = True) -> None:
-        self._filling = True
-        try:
-            for spin, value in zip(self.shift, shift_mm):
-                spin.setValue(float(value))
-            for spin, value in zip(self.rotate, rotation_deg):
-                spin.setValue(float(value))
-        finally:
-            self._filling = False
-        if emit:
-            self.nudge_changed.emit()
-
-    def step_nudge(self, axis: int, delta_mm: float) -> None:
-        spin = self.shift[axis]
-        spin.setValue(spin.value() + delta_mm)
-
-    def reset_nudge(self) -> None:
-        self.set_nudge((0, 0, 0), (0, 0, 0))
 
     # ---------------------------------------------------------------- rows
     def show_rows(self, rows: list[dict]) -> None:
@@ -219,3 +160,78 @@ class ComparePanel(QWidget):
         self.go_button.setEnabled(row is not None)
         if lesion_id is not None and not self._filling:
             self.go_to_requested.emit(lesion_id)
+
+
+class NudgeBar(QWidget):
+    """One row: shift x/y/z (mm), rotate x/y/z (degrees), Reset, Carry over again.
+
+    Signals: nudge_changed() after a field changed; recarry_requested()."""
+
+    nudge_changed = Signal()
+    recarry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("nudge_bar")
+        self._filling = False
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(3)
+        self.shift = [self._spin(f"nudge_shift_{a}", NUDGE_LIMIT_MM, " mm", NUDGE_STEP_MM) for a in "xyz"]
+        self.rotate = [self._spin(f"nudge_rotate_{a}", ROTATE_LIMIT_DEG, "°", 0.5) for a in "xyz"]
+        title = QLabel("<b>Nudge</b> shift")
+        title.setToolTip("A manual correction after the registration: shift in mm along x (right to left), "
+                         "y (front to back), z (feet to head) and rotations in degrees about the image centre. "
+                         "Applied at once; Ctrl+Alt+arrows and Ctrl+Alt+PageUp/PageDown step it by 1 mm. "
+                         "Recorded in the audit trail as a user adjustment")
+        row.addWidget(title)
+        for axis, spin in zip("xyz", self.shift):
+            row.addWidget(QLabel(axis))
+            row.addWidget(spin)
+        row.addWidget(QLabel(" rotate"))
+        for axis, spin in zip("xyz", self.rotate):
+            row.addWidget(QLabel(axis))
+            row.addWidget(spin)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setObjectName("reset_nudge")
+        self.reset_button.clicked.connect(self.reset_nudge)
+        self.recarry_button = QPushButton("Carry over again")
+        self.recarry_button.setObjectName("recarry")
+        self.recarry_button.setToolTip("Carry the prior lesions over again through the nudged registration")
+        self.recarry_button.clicked.connect(self.recarry_requested)
+        row.addWidget(self.reset_button)
+        row.addWidget(self.recarry_button)
+        row.addStretch(1)
+
+    def _spin(self, name: str, limit: float, suffix: str, step: float) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(-limit, limit)
+        spin.setDecimals(1)
+        spin.setSingleStep(step)
+        spin.setSuffix(suffix)
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(lambda _v: None if self._filling else self.nudge_changed.emit())
+        return spin
+
+    def nudge_values(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        return tuple(s.value() for s in self.shift), tuple(r.value() for r in self.rotate)
+
+    def set_nudge(self, shift_mm, rotation_deg, emit: bool = True) -> None:
+        self._filling = True
+        try:
+            for spin, value in zip(self.shift, shift_mm):
+                spin.setValue(float(value))
+            for spin, value in zip(self.rotate, rotation_deg):
+                spin.setValue(float(value))
+        finally:
+            self._filling = False
+        if emit:
+            self.nudge_changed.emit()
+
+    def step_nudge(self, axis: int, delta_mm: float) -> None:
+        spin = self.shift[axis]
+        spin.setValue(spin.value() + delta_mm)
+
+    def reset_nudge(self) -> None:
+        self.set_nudge((0, 0, 0), (0, 0, 0))

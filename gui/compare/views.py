@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.lesions import LesionSet
 from core.orientation import Plane
 from core.registration.transform import PriorToCurrent
+from gui.compare.panel import NudgeBar
 from gui.slice_view import SliceView
 from gui.viewer_model import ViewerModel, is_hu
 
@@ -36,12 +37,34 @@ class PriorViews:
         self.axial.setObjectName("prior_axial_view")
         self.coronal = SliceView(self.model, Plane.CORONAL)
         self.coronal.setObjectName("prior_coronal_view")
-        self.header = QLabel("No prior study open. File > Compare with prior.")
+        # the header above the views: the registration, which side is which, the nudge
+        self.header = QWidget()
         self.header.setObjectName("compare_header")
-        self.header.setWordWrap(True)
-        self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
-        self.header.setStyleSheet("QLabel { background: #1e2430; color: #e8e8e8; padding: 3px 6px; }")
+        self.info = QLabel("No prior study open. File > Compare with prior.")
+        self.info.setObjectName("compare_info")
+        self.info.setWordWrap(True)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.prior_caption = QLabel("Prior")
+        self.prior_caption.setObjectName("prior_caption")
+        self.current_caption = QLabel("Current")
+        self.current_caption.setObjectName("current_caption")
+        for caption in (self.prior_caption, self.current_caption):
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            caption.setStyleSheet("QLabel { background: #2c3546; color: #ffffff; font-weight: bold; padding: 1px; }")
+        self.nudge_bar = NudgeBar()
+        captions = QHBoxLayout()
+        captions.setContentsMargins(0, 0, 0, 0)
+        captions.setSpacing(2)
+        captions.addWidget(self.prior_caption, 1)
+        captions.addWidget(self.current_caption, 1)
+        box = QVBoxLayout(self.header)
+        box.setContentsMargins(4, 2, 4, 2)
+        box.setSpacing(2)
+        box.addWidget(self.info)
+        box.addWidget(self.nudge_bar)
+        box.addLayout(captions)
 
     @property
     def views(self) -> list[SliceView]:
@@ -50,6 +73,13 @@ class PriorViews:
     def show_study(self, primary, pet, lesions) -> None:
         self.model.set_volumes(primary, pet)
         self.model.set_lesions(LesionSet(lesions))
+
+    def set_info(self, html: str) -> None:
+        self.info.setText(html)
+
+    def set_captions(self, prior: str, current: str) -> None:
+        self.prior_caption.setText(prior)
+        self.current_caption.setText(current)
 
     def clear(self) -> None:
         self.model.set_lesions(LesionSet())

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QFrame, QMenu, QScrollArea
 
 from core.audit import AuditAction
 from core.lesions import AddLesion
@@ -103,7 +103,12 @@ class CompareWiring(QObject):
                                              self.prior_views.coronal)
         self.link = CompareLink(window.model, window.views, self.prior_views, self)
         self.panel = ComparePanel()
-        self.dock = window._dock("Compare with prior", "compare_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        area = QScrollArea()
+        area.setObjectName("compare_panel_scroll")
+        area.setWidget(self.panel)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        self.dock = window._dock("Compare with prior", "compare_dock", area, Qt.DockWidgetArea.RightDockWidgetArea)
         window.tabifyDockWidget(window.lesion_dock, self.dock)
         window.lesion_dock.raise_()
         self.dock.hide()
@@ -122,8 +127,9 @@ class CompareWiring(QObject):
         self.panel.reject_requested.connect(self.reject)
         self.panel.go_to_requested.connect(self.go_to)
         self.panel.status_chosen.connect(self.choose_status)
-        self.panel.nudge_changed.connect(self._on_nudge_changed)
-        self.panel.recarry_requested.connect(self.carry_again)
+        self.nudge_bar = self.prior_views.nudge_bar
+        self.nudge_bar.nudge_changed.connect(self._on_nudge_changed)
+        self.nudge_bar.recarry_requested.connect(self.carry_again)
         self.model.events.case_closed.connect(self._on_case_closed)
         self.model.events.volumes.connect(self._on_current_volumes)
         self.model.lesions.changed.connect(self._on_lesions_changed)
@@ -255,7 +261,7 @@ class CompareWiring(QObject):
             else:
                 self.record_nudge()
                 self.nudge = self._nudge_recorded = Nudge(centre_mm=self._centre_mm())
-                self.panel.set_nudge((0, 0, 0), (0, 0, 0), emit=False)
+                self.nudge_bar.set_nudge((0, 0, 0), (0, 0, 0), emit=False)
             self.session = session
             study = session.study
             self.prior_views.show_study(study.images.primary, study.images.pet, study.lesions)
@@ -303,7 +309,7 @@ class CompareWiring(QObject):
             a.setEnabled(False)
         self.panel.show_rows([])
         self.panel.summary.setText(message or "No prior study open. File > Compare with prior.")
-        self.prior_views.header.setText(message or "No prior study open. File > Compare with prior.")
+        self.prior_views.set_info(message or "No prior study open. File > Compare with prior.")
         self.overlay.clear()
         if self.window.view_grid.view_layout == ViewLayout.COMPARE:
             self.window.view_grid.set_view_layout(ViewLayout.AXIAL_LARGE)
@@ -409,12 +415,12 @@ class CompareWiring(QObject):
     # ----------------------------------------------------------------- nudge
     def step_nudge(self, axis: int, delta_mm: float) -> None:
         if self.session is not None:
-            self.panel.step_nudge(axis, delta_mm)
+            self.nudge_bar.step_nudge(axis, delta_mm)
 
     def _on_nudge_changed(self) -> None:
         if self.session is None:
             return
-        shift, rotation = self.panel.nudge_values()
+        shift, rotation = self.nudge_bar.nudge_values()
         self.nudge = Nudge(shift, rotation, self.nudge.centre_mm)
         self.link.set_transform(self.transform())
         self._update_header()
@@ -468,28 +474,32 @@ class CompareWiring(QObject):
                          "decision": decision, "can_confirm": t.current is not None,
                          "tip": t.decision.note or t.why_not_found})
         self.panel.show_rows(rows)
-        self.panel.summary.setText(self._summary())
+        lines = self._summary()
+        notes = lines[2:]
+        self.panel.summary.setText("\n".join(lines[:2] + ([f"⚠ {len(notes)} note(s): hover here"] if notes else [])))
+        self.panel.summary.setToolTip("\n".join(notes))
         self.overlay.clear()
         self._update_views()
 
-    def _summary(self) -> str:
+    def _summary(self) -> list[str]:
+        """The study, the counts, then the notes (warnings)."""
         s = self.session
         if s is None:
-            return "No prior study open."
+            return ["No prior study open."]
         lines = [f"Prior: {_date(s.study.date)} ({s.study.source}: {s.study.path.name})"]
         if s.result is None:
-            lines.append("No lesions to carry over: the prior was opened as images; open the earlier visit's "
-                         "case file to carry its lesions over.")
+            lines.append("No lesions to carry over (images only): open the earlier visit's case file to "
+                         "carry its lesions over")
         else:
             r = s.result
             waiting = sum(t.prior.id not in s.decisions for t in r.lesions)
             lines.append(f"Lesions: {r.count_prior} then, {r.count_current} found now; {waiting} proposal(s) "
                          "waiting for a Confirm or Reject")
             if r.new:
-                lines.append(f"{len(r.new)} new lesion candidate(s) outside the carried-over ones")
+                lines[-1] += f"; {len(r.new)} new lesion candidate(s) outside them"
             lines.extend(r.warnings)
         lines.extend(s.warnings)
-        return "\n".join(lines)
+        return lines
 
     def _update_header(self) -> None:
         s = self.session
@@ -515,7 +525,10 @@ class CompareWiring(QObject):
             parts.append(("Nudged by the user", self.nudge.text()))
         if s.study.images.pet is not None:
             parts.append(("", "PET follows its CT"))
-        self.prior_views.header.setText(header_html(parts))
+        self.prior_views.set_info(header_html(parts))
+        current = _date(self.model.base.info.study_date) if self.model.base is not None else ""
+        self.prior_views.set_captions(f"PRIOR {_date(s.study.date)}  (reference, not edited)",
+                                      f"CURRENT {current}  (this case)")
 
     def residual_mm(self) -> tuple[float, int] | None:
         """Mean distance between where lesions were carried and where they were found (the map's error at

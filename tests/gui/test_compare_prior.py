@@ -87,7 +87,7 @@ def test_prior_case_opens_registered_beside_the_current(compared, qtbot):
     wiring = w.compare_wiring
     assert w.view_grid.view_layout.value == "compare"
     assert wiring.prior_views.axial.isVisible() and w.views[Plane.AXIAL].isVisible()
-    header = wiring.prior_views.header.text()
+    header = wiring.prior_views.info.text()
     assert "rigid" in header and "Mattes mutual information" in header and "Residual" in header
     assert "2024-01-02" in header
     # the prior case's lesions are drawn on the prior views; today's case has none until confirmed
@@ -121,12 +121,12 @@ def test_a_nudge_moves_the_link_at_once_and_is_audited(compared, qtbot):
     for _ in range(3):
         qtbot.keyClick(w.views[Plane.AXIAL], Qt.Key.Key_Right,
                        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
-    assert wiring.panel.shift[0].value() == pytest.approx(3.0)
+    assert wiring.nudge_bar.shift[0].value() == pytest.approx(3.0)
     after = link.prior_point_for(here)
     assert np.linalg.norm(after - before) == pytest.approx(3.0, abs=0.05)
-    assert "Nudged by the user" in wiring.prior_views.header.text()
+    assert "Nudged by the user" in wiring.prior_views.info.text()
     # typed in the panel: the same, at once
-    wiring.panel.shift[2].setValue(-2.0)
+    wiring.nudge_bar.shift[2].setValue(-2.0)
     assert np.linalg.norm(link.prior_point_for(here) - before) == pytest.approx(np.hypot(3.0, 2.0), abs=0.05)
     trail = w.case_controller.case.audit
     qtbot.waitUntil(lambda: any(e.action == "registration_adjusted" for e in trail), timeout=5000)

@@ -38,8 +38,21 @@ def files(tmp_path_factory):
     return prior_case, current
 
 
+@pytest.fixture(scope="module")
+def same_frame(tmp_path_factory):
+    """Another CT series in the current CT's frame of reference (the scanner put both in one frame)."""
+    from bench.two_timepoints import prior_volumes
+    from tests.core.track_phantom_files import write_volume
+
+    ct, _ = prior_volumes(dataclasses.replace(CASE, prior_scan=dataclasses.replace(
+        CASE.current_scan, series_uid=CASE.current_scan.series_uid + ".5", n_slices=30)))
+    folder = tmp_path_factory.mktemp("same_frame")
+    write_volume(ct, folder, "20240102")
+    return folder
+
+
 @pytest.fixture
-def win(window, files, message_boxes):
+def current_win(window, files, message_boxes):
     _, current = files
     window.open_folder(str(current))
     window.runner.wait(60000)
@@ -60,7 +73,8 @@ def qtbot_wait_idle(window, timeout_ms: int = 60000) -> None:
 
 
 @pytest.fixture
-def compared(win, files, qtbot):
+def compared(current_win, files, qtbot):
+    win = current_win
     prior_case, _ = files
     wiring = win.compare_wiring
     wiring.open_prior_case(str(prior_case))
@@ -106,6 +120,19 @@ def test_a_click_on_the_current_moves_the_prior_to_the_same_anatomy(compared, qt
         click_at_mm(qtbot, w.views[Plane.AXIAL], CASE.current_lesions[lesion_id].centre_mm)
         # within half a prior voxel's diagonal (4 x 4 x 6 mm: 4.1 mm) and the registration's error
         assert np.linalg.norm(np.array(prior_model.cursor_mm) - prior_truth_mm(lesion_id)) < 5.0
+    # zoom (Ctrl+wheel) on the current: the prior follows at the same scale, the same point under the crosshair
+    from tests.gui.conftest import drag, wheel
+
+    current_view, prior_view = w.views[Plane.AXIAL], w.compare_wiring.prior_views.axial
+    wheel(current_view, current_view.index_to_widget(w.model.cursor), 240, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: prior_view.zoom > 1.2)
+    assert prior_view.pixels_per_mm == pytest.approx(current_view.pixels_per_mm, rel=0.02)
+    a, b = current_view.index_to_widget(w.model.cursor), prior_view.index_to_widget(prior_model.cursor)
+    assert abs(a.x() - b.x()) < 3 and abs(a.y() - b.y()) < 3
+    # window (right drag) on the current: the prior CT takes it
+    centre = current_view.rect().center()
+    drag(current_view, centre, centre + type(centre)(60, 20), Qt.MouseButton.RightButton)
+    assert prior_model.base_window == w.model.base_window
     # and a click on the prior moves the current crosshair back to the same anatomy
     click_at_mm(qtbot, w.compare_wiring.prior_views.axial, prior_truth_mm("L5"))
     assert np.linalg.norm(np.array(w.model.cursor_mm) - np.array(CASE.current_lesions["L5"].centre_mm)) < 5.0
@@ -180,7 +207,8 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     assert "L4" not in w.model.lesions and "L4" in {p.key for p in wiring.proposals()}
 
 
-def test_a_prior_case_whose_images_are_absent_is_refused(win, files, tmp_path, qtbot, message_boxes):
+def test_a_prior_case_whose_images_are_absent_is_refused(current_win, files, tmp_path, qtbot, message_boxes):
+    win = current_win
     prior_case, _ = files
     moved = tmp_path / "elsewhere" / "case.json"
     moved.parent.mkdir()
@@ -194,7 +222,41 @@ def test_a_prior_case_whose_images_are_absent_is_refused(win, files, tmp_path, q
     assert wiring.session is None and win.view_grid.view_layout.value != "compare"
 
 
-def test_compare_layout_needs_a_prior(win, qtbot):
+def test_compare_layout_needs_a_prior(current_win, qtbot):
+    win = current_win
     win.layout_actions.layout_action("compare").trigger()
     assert win.view_grid.view_layout.value != "compare"
     assert "needs a prior study" in win.task_label.text()
+
+
+def test_the_same_frame_of_reference_is_the_identity_and_a_pacs_study_opens_as_the_prior(
+        current_win, same_frame, qtbot, tmp_path):
+    win = current_win
+    wiring = win.compare_wiring
+    current = win.model.base
+    win.pacs_wiring.settings_path = tmp_path / "pacs.json"  # not the user's PACS nodes
+    wiring.open_pacs_action.trigger()  # File > Compare with prior > Prior study from the PACS
+    dialog = win.pacs_wiring.dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.study_retrieved.emit(str(same_frame))  # what the dialog says after a retrieve
+    qtbot.waitUntil(lambda: wiring.session is not None, timeout=30000)
+    assert win.model.base is current  # opened as the prior, not as the current images
+    assert wiring.session.registration.method == "identity"
+    assert "same frame of reference: identity" in wiring.prior_views.info.text()
+    assert "No lesions to carry over" in wiring.panel.summary.text() and wiring.panel.table.rowCount() == 0
+    # a click lands on the same patient coordinates
+    click_at_mm(qtbot, win.views[Plane.AXIAL], CASE.current_lesions["L2"].centre_mm)
+    assert np.allclose(wiring.prior_views.model.cursor_mm, win.model.cursor_mm, atol=0.01)
+    assert win.pacs_wiring._on_retrieved is None  # the next retrieve opens as the current images again
+
+
+def test_cancel_stops_the_registration_and_nothing_is_shown(current_win, files, qtbot):
+    win = current_win
+    prior_case, _ = files
+    wiring = win.compare_wiring
+    wiring.open_prior_case(str(prior_case))
+    assert win.cancel_button.isVisible()
+    qtbot.mouseClick(win.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
+    assert wiring.session is None and win.view_grid.view_layout.value != "compare"
+    assert not wiring.close_action.isEnabled()

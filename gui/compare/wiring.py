@@ -127,6 +127,8 @@ class CompareWiring(QObject):
         self.panel.reject_requested.connect(self.reject)
         self.panel.go_to_requested.connect(self.go_to)
         self.panel.status_chosen.connect(self.choose_status)
+        for view in self.prior_views.views:  # the status bar reads out the prior's HU / SUV under the mouse
+            view.hovered.connect(window._on_view_hovered)
         self.nudge_bar = self.prior_views.nudge_bar
         self.nudge_bar.nudge_changed.connect(self._on_nudge_changed)
         self.nudge_bar.recarry_requested.connect(self.carry_again)

@@ -260,3 +260,41 @@ def test_cancel_stops_the_registration_and_nothing_is_shown(current_win, files, 
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
     assert wiring.session is None and win.view_grid.view_layout.value != "compare"
     assert not wiring.close_action.isEnabled()
+
+
+def test_pet_follows_its_ct_and_decides_the_status(window, qtbot, message_boxes):
+    """PET/CT at both dates (in memory): the prior PET is fused over the prior CT and moves with it; where both
+    dates have PET the status is decided by the PET."""
+    from pathlib import Path
+
+    from bench.two_timepoints import current_volumes, prior_volumes
+    from core.case import Case
+    from core.lesions import AddLesion, Lesion, UndoStack
+    from core.samples import sphere_mask
+    from core.tracking.prior import PriorStudy
+    from core.workspace import Workspace
+
+    prior_ct, prior_pet = prior_volumes(CASE, pet=True)
+    current_ct, current_pet = current_volumes(CASE, pet=True)
+    window.show_volumes(current_ct, current_pet)
+    case = Case()
+    for lesion_id in ("L1", "L4"):
+        centre = prior_truth_mm(lesion_id)
+        UndoStack().push(AddLesion(case.lesions, Lesion(lesion_id, lesion_id, site="lung", point_mm=tuple(centre),
+                                                        mask=sphere_mask(prior_ct, centre,
+                                                                         CASE.prior_lesions[lesion_id].diameter_mm))))
+    study = PriorStudy(Workspace(Path("."), None, prior_ct, prior_pet), "case", Path("prior.json"), case)
+    wiring = window.compare_wiring
+    wiring._start(study, "Comparing with the prior PET/CT")
+    qtbot.waitUntil(lambda: wiring.session is not None, timeout=60000)
+    prior_model = wiring.prior_views.model
+    assert prior_model.base is prior_ct and prior_model.overlay is prior_pet
+    assert "PET follows its CT" in wiring.prior_views.info.text()
+    click_at_mm(qtbot, window.views[Plane.AXIAL], CASE.current_lesions["L1"].centre_mm)
+    probe = prior_model.probe(prior_model.cursor)
+    pet_reading = [r for r in probe.readings if r.unit.startswith("SUV")]
+    assert pet_reading and pet_reading[0].value == pytest.approx(CASE.prior_lesions["L1"].suv, abs=0.5)
+    by = {wiring.panel.table.item(n, 0).text(): wiring.panel.table.item(n, 4).text()
+          for n in range(wiring.panel.table.rowCount())}
+    assert by == {"L1": "PET", "L4": "PET"}
+    assert wiring.panel.status_combo("L1").currentData() == "progressing"  # SUV 6 -> 9: +50 %, +3

@@ -86,10 +86,18 @@ class ComparePanel(QWidget):
         self.confirm_button.clicked.connect(lambda: self._emit_selected(self.confirm_requested))
         self.reject_button.clicked.connect(lambda: self._emit_selected(self.reject_requested))
         self.go_button.clicked.connect(lambda: self._emit_selected(self.go_to_requested))
+        self.status_combo = QComboBox()
+        self.status_combo.setObjectName("carried_status")
+        for status in STATUS_CHOICES:
+            self.status_combo.addItem(status.value, status.value)
+        self.status_combo.setToolTip("The selected lesion's status, worked out from the values at both dates; "
+                                     "choose another to override it (recorded in the audit trail)")
+        self.status_combo.currentIndexChanged.connect(lambda _i: self._on_status_chosen())
         buttons = QHBoxLayout()
         for button in (self.go_button, self.confirm_button, self.reject_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons.addWidget(QLabel("Status"))
+        buttons.addWidget(self.status_combo, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -109,24 +117,13 @@ class ComparePanel(QWidget):
             self.table.setRowCount(len(rows))
             self._ids = [r["id"] for r in rows]
             for n, row in enumerate(rows):
-                texts = (row["id"], None, row["prior"], row["current"], row["by"], row["decision"])
+                status = f"{row['status']} (proposed)" if row["status"] == row["proposed"] else \
+                    f"{row['status']} (by the user; worked out: {row['proposed']})"
+                texts = (row["id"], status, row["prior"], row["current"], row["by"], row["decision"])
                 for col, text in enumerate(texts):
-                    if text is None:
-                        continue
                     item = QTableWidgetItem(text)
                     item.setToolTip(row.get("tip", ""))
                     self.table.setItem(n, col, item)
-                combo = QComboBox()
-                combo.setObjectName(f"status_{row['id']}")
-                for status in STATUS_CHOICES:
-                    combo.addItem(f"{status.value} (proposed)" if status.value == row["proposed"] else status.value,
-                                  status.value)
-                combo.setCurrentIndex(max(0, combo.findData(row["status"])))
-                combo.setEnabled(row["decision"].startswith("proposal"))
-                combo.setToolTip("The status worked out from the values at both dates; choose another to override it")
-                combo.currentIndexChanged.connect(
-                    lambda _i, c=combo, lesion_id=row["id"]: self.status_chosen.emit(lesion_id, c.currentData()))
-                self.table.setCellWidget(n, 1, combo)
         finally:
             self._filling = False
         self.table.resizeColumnsToContents()
@@ -143,13 +140,24 @@ class ComparePanel(QWidget):
         if lesion_id in self._ids:
             self.table.selectRow(self._ids.index(lesion_id))
 
-    def status_combo(self, lesion_id: str) -> QComboBox:
-        return self.table.cellWidget(self._ids.index(lesion_id), 1)
+    def status_text(self, lesion_id: str) -> str:
+        return self.table.item(self._ids.index(lesion_id), 1).text()
+
+    def choose_status(self, value: str) -> None:
+        """Choose a status for the selected proposal (as the user does in the Status box)."""
+        self.status_combo.setCurrentIndex(self.status_combo.findData(value))
 
     def _emit_selected(self, signal) -> None:
         lesion_id = self.selected_id()
         if lesion_id is not None:
             signal.emit(lesion_id)
+
+    def _on_status_chosen(self) -> None:
+        lesion_id = self.selected_id()
+        row = getattr(self, "_rows", {}).get(lesion_id) if lesion_id else None
+        if self._filling or row is None or self.status_combo.currentData() == row["status"]:
+            return
+        self.status_chosen.emit(lesion_id, self.status_combo.currentData())
 
     def _on_selection(self) -> None:
         lesion_id = self.selected_id()
@@ -158,6 +166,13 @@ class ComparePanel(QWidget):
         self.confirm_button.setEnabled(proposal and row.get("can_confirm", True))
         self.reject_button.setEnabled(proposal)
         self.go_button.setEnabled(row is not None)
+        self.status_combo.setEnabled(proposal)
+        was, self._filling = self._filling, True
+        try:
+            if row is not None:
+                self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(row["status"])))
+        finally:
+            self._filling = was
         if lesion_id is not None and not self._filling:
             self.go_to_requested.emit(lesion_id)
 

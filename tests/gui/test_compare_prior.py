@@ -167,9 +167,9 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     panel = wiring.panel
     rows = {panel.table.item(n, 0).text(): panel.table.item(n, 5).text() for n in range(panel.table.rowCount())}
     assert rows == {f"L{n}": "proposal" for n in range(1, 6)}  # nothing accepted on its own
-    assert panel.status_combo("L1").currentData() == "progressing"
-    assert panel.status_combo("L2").currentData() == "responding"
-    assert panel.status_combo("L3").currentData() == "disappeared"
+    assert panel.status_text("L1") == "progressing (proposed)"
+    assert panel.status_text("L2") == "responding (proposed)"
+    assert panel.status_text("L3") == "disappeared (proposed)"
     assert {p.key for p in wiring.proposals()} == {"L1", "L2", "L3", "L4", "L5"}  # drawn as proposals
 
     panel.select("L1")
@@ -190,8 +190,9 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
 
     # an overridden status is the user's, and audited
     panel.select("L4")
-    combo = panel.status_combo("L4")
-    combo.setCurrentIndex(combo.findData("progressing"))
+    assert panel.status_combo.currentData() == "stable"
+    panel.choose_status("progressing")
+    assert panel.status_text("L4") == "progressing (by the user; worked out: stable)"
     qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
     assert w.model.lesions["L4"].prior_id == "L4" and "status set by the user" in w.model.lesions["L4"].notes
 
@@ -297,4 +298,4 @@ def test_pet_follows_its_ct_and_decides_the_status(window, qtbot, message_boxes)
     by = {wiring.panel.table.item(n, 0).text(): wiring.panel.table.item(n, 4).text()
           for n in range(wiring.panel.table.rowCount())}
     assert by == {"L1": "PET", "L4": "PET"}
-    assert wiring.panel.status_combo("L1").currentData() == "progressing"  # SUV 6 -> 9: +50 %, +3
+    assert wiring.panel.status_text("L1") == "progressing (proposed)"  # SUV 6 -> 9: +50 %, +3

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from core.tracking.status import LesionStatus, size_mm_for
 
-COLUMNS = ("Lesion", "Status", "Prior", "Current", "By", "Decision")
+COLUMNS = ("Lesion", "Status", "Decision", "Prior", "Current", "By")
 STATUS_CHOICES = (LesionStatus.STABLE, LesionStatus.PROGRESSING, LesionStatus.RESPONDING,
                   LesionStatus.DISAPPEARED, LesionStatus.UNKNOWN)
 NUDGE_STEP_MM = 1.0
@@ -73,7 +73,7 @@ class ComparePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_selection)
-        self.table.setMinimumHeight(150)  # five lesions in view
+        self.table.setMinimumHeight(110)
         self.confirm_button = QPushButton("Confirm")
         self.confirm_button.setObjectName("confirm_carried")
         self.confirm_button.setToolTip("Make the selected carried-over lesion a lesion of the current case "
@@ -96,14 +96,16 @@ class ComparePanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.go_button, self.confirm_button, self.reject_button):
             buttons.addWidget(button)
-        buttons.addWidget(QLabel("Status"))
-        buttons.addWidget(self.status_combo, 1)
+        status_row = QHBoxLayout()
+        status_row.addWidget(QLabel("Status of the selected lesion"))
+        status_row.addWidget(self.status_combo, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
+        layout.addLayout(buttons)  # above the table: in the side column's short tab group they stay in view
+        layout.addLayout(status_row)
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
         self._ids: list[str] = []
         self._filling = False
         self._on_selection()
@@ -117,9 +119,9 @@ class ComparePanel(QWidget):
             self.table.setRowCount(len(rows))
             self._ids = [r["id"] for r in rows]
             for n, row in enumerate(rows):
-                status = f"{row['status']} (proposed)" if row["status"] == row["proposed"] else \
+                status = row["status"] if row["status"] == row["proposed"] else \
                     f"{row['status']} (by the user; worked out: {row['proposed']})"
-                texts = (row["id"], status, row["prior"], row["current"], row["by"], row["decision"])
+                texts = (row["id"], status, row["decision"], row["prior"], row["current"], row["by"])
                 for col, text in enumerate(texts):
                     item = QTableWidgetItem(text)
                     item.setToolTip(row.get("tip", ""))
@@ -128,7 +130,7 @@ class ComparePanel(QWidget):
             self._filling = False
         self.table.resizeColumnsToContents()
         if keep in self._ids:
-            self.table.selectRow(self._ids.index(keep))
+            self.select(keep)
         self._rows = {r["id"]: r for r in rows}
         self._on_selection()
 
@@ -139,6 +141,7 @@ class ComparePanel(QWidget):
     def select(self, lesion_id: str) -> None:
         if lesion_id in self._ids:
             self.table.selectRow(self._ids.index(lesion_id))
+            self.table.scrollToItem(self.table.item(self._ids.index(lesion_id), 0))
 
     def status_text(self, lesion_id: str) -> str:
         return self.table.item(self._ids.index(lesion_id), 1).text()

@@ -108,6 +108,7 @@ class CompareWiring(QObject):
         area.setWidget(self.panel)
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the summary wraps instead
         self.dock = window._dock("Compare with prior", "compare_dock", area, Qt.DockWidgetArea.RightDockWidgetArea)
         window.tabifyDockWidget(window.lesion_dock, self.dock)
         window.lesion_dock.raise_()
@@ -476,32 +477,31 @@ class CompareWiring(QObject):
                          "decision": decision, "can_confirm": t.current is not None,
                          "tip": t.decision.note or t.why_not_found})
         self.panel.show_rows(rows)
-        lines = self._summary()
-        notes = lines[2:]
-        self.panel.summary.setText("\n".join(lines[:2] + ([f"⚠ {len(notes)} note(s): hover here"] if notes else [])))
+        line, *notes = self._summary()
+        self.panel.summary.setText(line + (f"  ⚠ {len(notes)} note(s): hover here" if notes else ""))
         self.panel.summary.setToolTip("\n".join(notes))
         self.overlay.clear()
         self._update_views()
 
     def _summary(self) -> list[str]:
-        """The study, the counts, then the notes (warnings)."""
+        """One line: the study and the counts; then the notes (warnings, shown in the tooltip)."""
         s = self.session
         if s is None:
             return ["No prior study open."]
-        lines = [f"Prior: {_date(s.study.date)} ({s.study.source}: {s.study.path.name})"]
+        line = f"Prior {_date(s.study.date)} ({s.study.source}). "
+        notes: list[str] = []
         if s.result is None:
-            lines.append("No lesions to carry over (images only): open the earlier visit's case file to "
-                         "carry its lesions over")
+            line += "Images only: no lesions to carry over."
+            notes.append("No lesions to carry over: open the earlier visit's case file to carry its lesions over")
         else:
             r = s.result
             waiting = sum(t.prior.id not in s.decisions for t in r.lesions)
-            lines.append(f"Lesions: {r.count_prior} then, {r.count_current} found now; {waiting} proposal(s) "
-                         "waiting for a Confirm or Reject")
+            line += f"Lesions: {r.count_prior} then, {r.count_current} found now; {waiting} to confirm or reject"
             if r.new:
-                lines[-1] += f"; {len(r.new)} new lesion candidate(s) outside them"
-            lines.extend(r.warnings)
-        lines.extend(s.warnings)
-        return lines
+                line += f"; {len(r.new)} new candidate(s) outside them"
+            notes.extend(r.warnings)
+        notes.extend(s.warnings)
+        return [line, *notes]
 
     def _update_header(self) -> None:
         s = self.session

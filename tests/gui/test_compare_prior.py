@@ -165,11 +165,11 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     w = compared
     wiring = w.compare_wiring
     panel = wiring.panel
-    rows = {panel.table.item(n, 0).text(): panel.table.item(n, 5).text() for n in range(panel.table.rowCount())}
+    rows = {panel.table.item(n, 0).text(): panel.table.item(n, 2).text() for n in range(panel.table.rowCount())}
     assert rows == {f"L{n}": "proposal" for n in range(1, 6)}  # nothing accepted on its own
-    assert panel.status_text("L1") == "progressing (proposed)"
-    assert panel.status_text("L2") == "responding (proposed)"
-    assert panel.status_text("L3") == "disappeared (proposed)"
+    assert panel.status_text("L1") == "progressing"
+    assert panel.status_text("L2") == "responding"
+    assert panel.status_text("L3") == "disappeared"
     assert {p.key for p in wiring.proposals()} == {"L1", "L2", "L3", "L4", "L5"}  # drawn as proposals
 
     panel.select("L1")
@@ -244,7 +244,7 @@ def test_the_same_frame_of_reference_is_the_identity_and_a_pacs_study_opens_as_t
     assert win.model.base is current  # opened as the prior, not as the current images
     assert wiring.session.registration.method == "identity"
     assert "same frame of reference: identity" in wiring.prior_views.info.text()
-    assert "No lesions to carry over" in wiring.panel.summary.text() and wiring.panel.table.rowCount() == 0
+    assert "no lesions to carry over" in wiring.panel.summary.text() and wiring.panel.table.rowCount() == 0
     # a click lands on the same patient coordinates
     click_at_mm(qtbot, win.views[Plane.AXIAL], CASE.current_lesions["L2"].centre_mm)
     assert np.allclose(wiring.prior_views.model.cursor_mm, win.model.cursor_mm, atol=0.01)
@@ -295,7 +295,7 @@ def test_pet_follows_its_ct_and_decides_the_status(window, qtbot, message_boxes)
     probe = prior_model.probe(prior_model.cursor)
     pet_reading = [r for r in probe.readings if r.unit.startswith("SUV")]
     assert pet_reading and pet_reading[0].value == pytest.approx(CASE.prior_lesions["L1"].suv, abs=0.5)
-    by = {wiring.panel.table.item(n, 0).text(): wiring.panel.table.item(n, 4).text()
+    by = {wiring.panel.table.item(n, 0).text(): wiring.panel.table.item(n, 5).text()
           for n in range(wiring.panel.table.rowCount())}
     assert by == {"L1": "PET", "L4": "PET"}
-    assert wiring.panel.status_text("L1") == "progressing (proposed)"  # SUV 6 -> 9: +50 %, +3
+    assert wiring.panel.status_text("L1") == "progressing"  # SUV 6 -> 9: +50 %, +3

@@ -119,7 +119,7 @@ class CompareWiring(QObject):
         self._nudge_timer = QTimer(self)
         self._nudge_timer.setSingleShot(True)
         self._nudge_timer.timeout.connect(self.record_nudge)
-        self._pacs_pending = False
+        self._layout_before = ViewLayout.AXIAL_LARGE  # put back when the comparison ends
         self.overlay = ProposalOverlay(self.proposals)
         for view in window.views.values():  # the CT alone / PET alone views share the axial view's list
             view.extra_overlays.append(self.overlay)
@@ -276,6 +276,8 @@ class CompareWiring(QObject):
             self.refresh()
             self.dock.show()
             self.dock.raise_()
+            if self.window.view_grid.view_layout != ViewLayout.COMPARE:
+                self._layout_before = self.window.view_grid.view_layout
             self.window.set_view_layout(ViewLayout.COMPARE.value)
             self.window.show_message(self._done_message())
 
@@ -315,7 +317,7 @@ class CompareWiring(QObject):
         self.prior_views.set_info(message or "No prior study open. File > Compare with prior.")
         self.overlay.clear()
         if self.window.view_grid.view_layout == ViewLayout.COMPARE:
-            self.window.view_grid.set_view_layout(ViewLayout.AXIAL_LARGE)
+            self.window.view_grid.set_view_layout(self._layout_before)
         self._update_views()
 
     def _on_case_closed(self) -> None:

@@ -111,6 +111,16 @@ def test_prior_case_opens_registered_beside_the_current(compared, qtbot):
     groups = w.browser.study_groups()
     assert len(groups) == 2 and "2024-05-02" in groups[0] and groups[1].startswith("Prior (compare)")
     assert "2024-01-02" in groups[1]
+    # Ctrl+1 leaves the comparison's layout, Ctrl+6 comes back to it
+    w.layout_actions.layout_action("axial+2").trigger()
+    assert not wiring.prior_views.axial.isVisible()
+    assert w.layout_actions.layout_action("compare").shortcut().toString() == "Ctrl+6"
+    w.layout_actions.layout_action("compare").trigger()
+    assert wiring.prior_views.axial.isVisible() and w.view_grid.view_layout.value == "compare"
+    # another case ends the comparison: nothing carries over to it
+    w.case_controller.new_case()
+    assert wiring.session is None and not wiring.prior_views.axial.isVisible()
+    assert w.view_grid.view_layout.value == "axial+2" and wiring.proposals() == []
 
 
 def test_a_click_on_the_current_moves_the_prior_to_the_same_anatomy(compared, qtbot):

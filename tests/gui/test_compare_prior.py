@@ -261,6 +261,29 @@ def test_the_same_frame_of_reference_is_the_identity_and_a_pacs_study_opens_as_t
     assert win.pacs_wiring._on_retrieved is None  # the next retrieve opens as the current images again
 
 
+def test_a_prior_of_another_patient_is_refused_and_no_id_is_logged(current_win, same_frame, tmp_path, qtbot,
+                                                                   message_boxes, caplog):
+    import logging
+
+    import pydicom
+
+    other = tmp_path / "other_patient"
+    other.mkdir()
+    for path in same_frame.iterdir():
+        ds = pydicom.dcmread(path)
+        ds.PatientID, ds.PatientName = "OTHER-PATIENT-77", "OTHER^PATIENT"
+        ds.save_as(other / path.name)
+    wiring = current_win.compare_wiring
+    with caplog.at_level(logging.DEBUG, logger="oligoplan"):
+        wiring.open_prior_folder(str(other))
+        qtbot.waitUntil(lambda: not current_win.runner.busy, timeout=30000)
+        qtbot.waitUntil(lambda: bool(message_boxes), timeout=5000)
+    kind, text = message_boxes[-1]
+    assert kind == "warning" and "another patient" in text and "OTHER" not in text
+    assert wiring.session is None
+    assert "OTHER" not in caplog.text and "SYN001" not in caplog.text
+
+
 def test_cancel_stops_the_registration_and_nothing_is_shown(current_win, files, qtbot):
     win = current_win
     prior_case, _ = files

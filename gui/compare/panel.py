@@ -12,7 +12,7 @@ registration, at once (Ctrl+Alt+arrows and Ctrl+Alt+PageUp/PageDown step it by
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,

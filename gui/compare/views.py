@@ -171,18 +171,19 @@ class CompareLink(QObject):
         crosshair is; both fitted (zoom 1, no pan) while the current view is."""
         if not self._ready() or current_view.layout_info is None or prior_view.layout_info is None:
             return
+        old_zoom, old_pan = prior_view._zoom, QPointF(prior_view._pan)
         if current_view.zoom == 1.0 and current_view.pan == QPointF(0.0, 0.0):
             zoom, pan = 1.0, QPointF(0.0, 0.0)
         else:
             fitted = prior_view.pixels_per_mm / prior_view.zoom
             zoom = current_view.pixels_per_mm / fitted if fitted > 0 else 1.0
-            prior_view._zoom, prior_view._pan = zoom, QPointF(0.0, 0.0)
+            prior_view._zoom, prior_view._pan = zoom, QPointF(0.0, 0.0)  # where the point falls unpanned
             target = current_view.index_to_widget(self.current.cursor)
             here = prior_view.index_to_widget(self.prior.model.cursor)
             pan = QPointF(target.x() - here.x(), target.y() - here.y())
-        if abs(prior_view._zoom - zoom) > 1e-9 or prior_view._pan != pan:
-            prior_view._zoom, prior_view._pan = zoom, pan
-        prior_view.update()
+        prior_view._zoom, prior_view._pan = zoom, pan
+        if abs(old_zoom - zoom) > 1e-9 or old_pan != pan:
+            prior_view.update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """A current view repainted (zoom, pan, resize): the prior view follows."""
@@ -200,7 +201,3 @@ def header_html(parts: list[tuple[str, str]]) -> str:
     return " &nbsp;·&nbsp; ".join(f"<b>{escape(label)}</b> {escape(text)}" if label else escape(text)
                                   for label, text in parts)
 
-
-def widget_point(view: QWidget, zyx) -> QPointF:
-    """Where voxel ``zyx`` of ``view``'s base is drawn (tests click there)."""
-    return view.index_to_widget(np.asarray(zyx, dtype=float))

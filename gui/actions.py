@@ -326,6 +326,55 @@ def make_pacs_actions(parent: QWidget) -> PacsActions:
 
 
 @dataclass
+class CompareActions:
+    """File > Compare with prior: open the prior study three ways, close it; the nudge keys (issue 17)."""
+
+    open_folder: QAction
+    open_case: QAction
+    open_pacs: QAction
+    close: QAction
+    nudges: tuple[QAction, ...]  # x+, x-, y+, y-, z+, z- (1 mm); each action's data() is (axis, mm)
+
+    def menu_actions(self) -> list[QAction | None]:
+        """The submenu's entries (None: a separator)."""
+        return [self.open_folder, self.open_case, self.open_pacs, None, self.close]
+
+    def all(self) -> list[QAction]:
+        return [self.open_folder, self.open_case, self.open_pacs, self.close, *self.nudges]
+
+
+#: (key, axis, mm) of the nudge shortcuts Ctrl+Alt+key: arrows move x (right to left) and y (front to back)
+#: as the axial view shows them, PageUp/PageDown move z (feet to head)
+NUDGE_KEYS = (("Right", 0, 1.0), ("Left", 0, -1.0), ("Down", 1, 1.0), ("Up", 1, -1.0),
+              ("PgUp", 2, 1.0), ("PgDown", 2, -1.0))
+
+
+def make_compare_actions(parent: QWidget) -> CompareActions:
+    nudges = []
+    for key, axis, mm in NUDGE_KEYS:
+        name = "xyz"[axis]
+        action = _action(parent, f"compare_nudge_{name}_{'plus' if mm > 0 else 'minus'}",
+                         f"Nudge the prior {name} {mm:+.0f} mm", f"Ctrl+Alt+{key}",
+                         "Compare with prior: move the link to the prior by 1 mm (a user adjustment, audited)")
+        action.setData((axis, mm))
+        action.setEnabled(False)
+        nudges.append(action)
+    close = _action(parent, "compare_close", "&Close the prior study", None, "End the comparison with the prior")
+    close.setEnabled(False)
+    return CompareActions(
+        open_folder=_action(parent, "compare_open_folder", "Prior study from a &folder…", None,
+                            "Open an earlier study of this patient beside the current one"),
+        open_case=_action(parent, "compare_open_case", "Prior &case file (earlier visit)…", None,
+                          "Open the earlier visit's case: its images beside the current ones, its lesions "
+                          "carried over as proposals"),
+        open_pacs=_action(parent, "compare_open_pacs", "Prior study from the &PACS…", None,
+                          "Query / retrieve an earlier study; the one retrieved opens as the prior"),
+        close=close,
+        nudges=tuple(nudges),
+    )
+
+
+@dataclass
 class LayoutActions:
     """View > Layout (one checked at a time) and the folding of the side panels."""
 

@@ -68,7 +68,7 @@ from gui.settings import (
 )
 from gui.rules_wiring import RulesWiring
 from gui.candidates_wiring import CandidateWiring
-from gui.compare.wiring import NEEDS_PRIOR, CompareWiring
+from gui.compare.comparison import NEEDS_PRIOR, PriorComparison
 from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
 from gui.side_bar import make_side_bar
@@ -207,7 +207,9 @@ class MainWindow(QMainWindow):
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
             view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
-        self.compare_wiring = CompareWiring(self)  # File > Compare with prior, layout Ctrl+6 (issue 17)
+        self.comparison = PriorComparison(self)  # the prior study beside the current one (issue 17)
+        self.file_menu.insertMenu(self.actions.save_case, self.comparison.menu)  # File > Compare with prior
+        self.file_menu.insertSeparator(self.actions.save_case)
         self._build_layout_menu()
         self._connect()
         self.resize(1400, 950)  # the first start's size; a saved geometry replaces it (it was the other
@@ -295,7 +297,7 @@ class MainWindow(QMainWindow):
             self.show_message(SIDE_BY_SIDE_NEEDS_PET)
             self._on_grid_layout_changed(self.view_grid.view_layout.value)  # the tick back where it was
             return
-        if value == ViewLayout.COMPARE.value and self.compare_wiring.session is None:
+        if value == ViewLayout.COMPARE.value and self.comparison.session is None:
             self.show_message(NEEDS_PRIOR)
             self._on_grid_layout_changed(self.view_grid.view_layout.value)
             return
@@ -376,7 +378,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         a = self.actions
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(a.open_folder)
         file_menu.addAction(a.open_case)
         file_menu.addAction(a.open_case_dicom)
@@ -526,7 +528,7 @@ class MainWindow(QMainWindow):
         self.lesion_wiring.disconnect_model()
         self.tool_manager.disconnect_model()
         self.review_wiring.disconnect_model()
-        self.compare_wiring.disconnect_model()
+        self.comparison.disconnect_model()
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
         self.structure_wiring.disconnect_model()

@@ -5,6 +5,8 @@
   current-scan coordinates.
 * :func:`lesion_for_current_case`: a carried-over lesion the user confirmed,
   as a lesion of the current case that keeps its identity (``prior_id``).
+* :func:`carried_residual_mm`: how far from where they were carried the
+  lesions were found again (a residual of the registration in mm).
 
 Nothing here accepts anything: the gui calls these on a user's click.
 """
@@ -19,7 +21,7 @@ import numpy as np
 from core.lesions import Lesion
 from core.registration.transform import PriorToCurrent, rotation_matrix
 from core.tracking.status import LesionStatus
-from core.tracking.tracker import TrackedLesion
+from core.tracking.tracker import TrackedLesion, TrackResult
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,15 @@ def lesion_for_current_case(tracked: TrackedLesion, status: LesionStatus, taken_
     notes = f"{prior.notes}\n{note}" if prior.notes else note
     label = prior.label if lesion_id == prior.id else lesion_id
     return tracked.current.with_changes(id=lesion_id, label=label, notes=notes, prior_id=prior.id)
+
+
+def carried_residual_mm(result: TrackResult) -> tuple[float, int] | None:
+    """(mean distance in mm between where each lesion was carried through the map and the centroid of what
+    was segmented there, number of lesions found); None when none was found. It includes any real shift of
+    a lesion's centre (growth to one side), so it bounds the registration's error at the lesions from above."""
+    offsets = [float(np.linalg.norm(np.asarray(t.current_values.centroid_mm) - np.asarray(t.carried_mm)))
+               for t in result.lesions if t.current_values is not None and t.current_values.centroid_mm is not None]
+    return (float(np.mean(offsets)), len(offsets)) if offsets else None
 
 
 def _mm(value: float | None) -> str:

@@ -15,8 +15,9 @@ from pathlib import Path
 from core.case import Case, ImagesMissingError, load_case
 from core.errors import OligoPlanError
 from core.lesions import Lesion
+from core.rt.case_images import open_case_images
 from core.volume import Volume
-from core.workspace import Workspace
+from core.workspace import Workspace, open_folder
 
 
 class PriorStudyError(OligoPlanError):
@@ -45,8 +46,6 @@ class PriorStudy:
 
 def open_prior_folder(folder: str | Path, progress=None, cancel=None, source: str = "folder") -> PriorStudy:
     """The prior study in ``folder`` (its CT, and the PET of the CT's frame of reference)."""
-    from core.workspace import open_folder
-
     images = open_folder(folder, progress, cancel)
     return PriorStudy(images, source, Path(folder))
 
@@ -56,8 +55,6 @@ def open_prior_case(path: str | Path, progress=None, cancel=None) -> PriorStudy:
 
     Images absent: :class:`core.case.ImagesMissingError` saying that nothing was compared and what to do.
     """
-    from core.rt.case_images import open_case_images
-
     path = Path(path)
     case = load_case(path)
     try:

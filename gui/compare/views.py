@@ -16,6 +16,8 @@ views.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -196,8 +198,6 @@ class CompareLink(QObject):
 
 def header_html(parts: list[tuple[str, str]]) -> str:
     """The header: (label, text) pairs on one wrapped line, labels in bold."""
-    from html import escape
-
     return " &nbsp;·&nbsp; ".join(f"<b>{escape(label)}</b> {escape(text)}" if label else escape(text)
                                   for label, text in parts)
 

@@ -106,3 +106,19 @@ def test_warnings_for_a_missing_patient_id_and_a_prior_later_than_the_current():
     assert check_comparable(_volume("P", "1.1", "20240102"), _volume("P", "1.2", "20240502")) == []
     warnings = check_comparable(_volume("", "1.1", "20240902"), _volume("P", "1.2", "20240502"))
     assert any("patient ID is missing" in w for w in warnings) and any("later than" in w for w in warnings)
+
+
+def test_the_residual_is_the_mean_distance_from_where_lesions_were_carried_to_where_they_were_found():
+    from core.tracking.compare import carried_residual_mm
+    from core.tracking.tracker import TrackResult
+
+    def found(carried, centroid):
+        t = _tracked()
+        return TrackedLesion(t.prior, t.prior_values, t.decision, np.asarray(carried, float), t.current,
+                             Measurements(centroid_mm=centroid))
+
+    gone = _tracked(found=False)
+    result = TrackResult(None, (found((0, 0, 0), (3.0, 4.0, 0.0)), found((10, 0, 0), (11.0, 0.0, 0.0)), gone),
+                         (), False)
+    assert carried_residual_mm(result) == (pytest.approx(3.0), 2)
+    assert carried_residual_mm(TrackResult(None, (gone,), (), False)) is None

@@ -76,7 +76,7 @@ def qtbot_wait_idle(window, timeout_ms: int = 60000) -> None:
 def compared(current_win, files, qtbot):
     win = current_win
     prior_case, _ = files
-    wiring = win.compare_wiring
+    wiring = win.comparison
     wiring.open_prior_case(str(prior_case))
     qtbot.waitUntil(lambda: wiring.session is not None, timeout=60000)
     return win
@@ -98,8 +98,14 @@ def click_at_mm(qtbot, view, point_mm) -> None:
 
 def test_prior_case_opens_registered_beside_the_current(compared, qtbot):
     w = compared
-    wiring = w.compare_wiring
+    wiring = w.comparison
     assert w.view_grid.view_layout.value == "compare"
+    menu = wiring.menu
+    assert menu.menuAction() in w.file_menu.actions() and menu.title() == "Compare with &prior"
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Prior study from a &folder…", "Prior &case file (earlier visit)…", "Prior study from the &PACS…",
+        "&Close the prior study"]
+    assert wiring.actions.close.isEnabled()
     assert wiring.prior_views.axial.isVisible() and w.views[Plane.AXIAL].isVisible()
     header = wiring.prior_views.info.text()
     assert "rigid" in header and "Mattes mutual information" in header and "Residual" in header
@@ -125,7 +131,7 @@ def test_prior_case_opens_registered_beside_the_current(compared, qtbot):
 
 def test_a_click_on_the_current_moves_the_prior_to_the_same_anatomy(compared, qtbot):
     w = compared
-    prior_model = w.compare_wiring.prior_views.model
+    prior_model = w.comparison.prior_views.model
     for lesion_id in ("L4", "L1"):
         click_at_mm(qtbot, w.views[Plane.AXIAL], CASE.current_lesions[lesion_id].centre_mm)
         # within half a prior voxel's diagonal (4 x 4 x 6 mm: 4.1 mm) and the registration's error
@@ -133,7 +139,7 @@ def test_a_click_on_the_current_moves_the_prior_to_the_same_anatomy(compared, qt
     # zoom (Ctrl+wheel) on the current: the prior follows at the same scale, the same point under the crosshair
     from tests.gui.conftest import drag, wheel
 
-    current_view, prior_view = w.views[Plane.AXIAL], w.compare_wiring.prior_views.axial
+    current_view, prior_view = w.views[Plane.AXIAL], w.comparison.prior_views.axial
     wheel(current_view, current_view.index_to_widget(w.model.cursor), 240, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: prior_view.zoom > 1.2)
     assert prior_view.pixels_per_mm == pytest.approx(current_view.pixels_per_mm, rel=0.02)
@@ -144,13 +150,13 @@ def test_a_click_on_the_current_moves_the_prior_to_the_same_anatomy(compared, qt
     drag(current_view, centre, centre + type(centre)(60, 20), Qt.MouseButton.RightButton)
     assert prior_model.base_window == w.model.base_window
     # and a click on the prior moves the current crosshair back to the same anatomy
-    click_at_mm(qtbot, w.compare_wiring.prior_views.axial, prior_truth_mm("L5"))
+    click_at_mm(qtbot, w.comparison.prior_views.axial, prior_truth_mm("L5"))
     assert np.linalg.norm(np.array(w.model.cursor_mm) - np.array(CASE.current_lesions["L5"].centre_mm)) < 5.0
 
 
 def test_a_nudge_moves_the_link_at_once_and_is_audited(compared, qtbot):
     w = compared
-    wiring = w.compare_wiring
+    wiring = w.comparison
     link = wiring.link
     here = np.array(w.model.cursor_mm)
     before = link.prior_point_for(here)
@@ -173,7 +179,7 @@ def test_a_nudge_moves_the_link_at_once_and_is_audited(compared, qtbot):
 
 def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_not(compared, qtbot):
     w = compared
-    wiring = w.compare_wiring
+    wiring = w.comparison
     panel = wiring.panel
     rows = {panel.table.item(n, 0).text(): panel.table.item(n, 2).text() for n in range(panel.table.rowCount())}
     assert rows == {f"L{n}": "proposal" for n in range(1, 6)}  # nothing accepted on its own
@@ -224,7 +230,7 @@ def test_a_prior_case_whose_images_are_absent_is_refused(current_win, files, tmp
     moved = tmp_path / "elsewhere" / "case.json"
     moved.parent.mkdir()
     shutil.copy(prior_case, moved)  # the case without its images folder beside it
-    wiring = win.compare_wiring
+    wiring = win.comparison
     wiring.open_prior_case(str(moved))
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
     qtbot.waitUntil(lambda: bool(message_boxes), timeout=5000)
@@ -243,10 +249,10 @@ def test_compare_layout_needs_a_prior(current_win, qtbot):
 def test_the_same_frame_of_reference_is_the_identity_and_a_pacs_study_opens_as_the_prior(
         current_win, same_frame, qtbot, tmp_path):
     win = current_win
-    wiring = win.compare_wiring
+    wiring = win.comparison
     current = win.model.base
     win.pacs_wiring.settings_path = tmp_path / "pacs.json"  # not the user's PACS nodes
-    wiring.open_pacs_action.trigger()  # File > Compare with prior > Prior study from the PACS
+    wiring.actions.open_pacs.trigger()  # File > Compare with prior > Prior study from the PACS
     dialog = win.pacs_wiring.dialog
     assert dialog is not None and dialog.isVisible()
     dialog.study_retrieved.emit(str(same_frame))  # what the dialog says after a retrieve
@@ -273,7 +279,7 @@ def test_a_prior_of_another_patient_is_refused_and_no_id_is_logged(current_win, 
         ds = pydicom.dcmread(path)
         ds.PatientID, ds.PatientName = "OTHER-PATIENT-77", "OTHER^PATIENT"
         ds.save_as(other / path.name)
-    wiring = current_win.compare_wiring
+    wiring = current_win.comparison
     with caplog.at_level(logging.DEBUG, logger="oligoplan"):
         wiring.open_prior_folder(str(other))
         qtbot.waitUntil(lambda: not current_win.runner.busy, timeout=30000)
@@ -287,13 +293,13 @@ def test_a_prior_of_another_patient_is_refused_and_no_id_is_logged(current_win, 
 def test_cancel_stops_the_registration_and_nothing_is_shown(current_win, files, qtbot):
     win = current_win
     prior_case, _ = files
-    wiring = win.compare_wiring
+    wiring = win.comparison
     wiring.open_prior_case(str(prior_case))
     assert win.cancel_button.isVisible()
     qtbot.mouseClick(win.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
     assert wiring.session is None and win.view_grid.view_layout.value != "compare"
-    assert not wiring.close_action.isEnabled()
+    assert not wiring.actions.close.isEnabled()
 
 
 def test_pet_follows_its_ct_and_decides_the_status(window, qtbot, message_boxes):
@@ -318,7 +324,7 @@ def test_pet_follows_its_ct_and_decides_the_status(window, qtbot, message_boxes)
                                                         mask=sphere_mask(prior_ct, centre,
                                                                          CASE.prior_lesions[lesion_id].diameter_mm))))
     study = PriorStudy(Workspace(Path("."), None, prior_ct, prior_pet), "case", Path("prior.json"), case)
-    wiring = window.compare_wiring
+    wiring = window.comparison
     wiring._start(study, "Comparing with the prior PET/CT")
     qtbot.waitUntil(lambda: wiring.session is not None, timeout=60000)
     prior_model = wiring.prior_views.model

@@ -31,18 +31,20 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QFrame, QMenu, QScrollArea
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QFrame, QMenu, QMessageBox, QScrollArea
+
+from core import cli_track  # its NEW_LESION_FINDER: the new-lesion finder `oligoplan track` uses, read per run
 
 from core.audit import AuditAction
 from core.lesions import AddLesion
 from core.registration import RegistrationResult, register_ct
-from core.tracking.compare import Nudge, lesion_for_current_case
+from core.tracking.compare import Nudge, carried_residual_mm, lesion_for_current_case
 from core.tracking.prior import PriorStudy, PriorStudyError, check_comparable, open_prior_case, open_prior_folder
 from core.tracking.status import LesionStatus
 from core.tracking.tracker import TrackedLesion, TrackResult, track
 from core.volume import Modality
 from core.workspace import Workspace
+from gui.actions import make_compare_actions
 from gui.compare.overlay import Proposal, ProposalOverlay
 from gui.compare.panel import ComparePanel, values_text
 from gui.compare.views import CompareLink, PriorViews, header_html
@@ -93,7 +95,10 @@ def compare_work(loader, current: Workspace, find_new, progress, cancel, registr
     return CompareSession(study, current.ct, registration, result, warnings)
 
 
-class CompareWiring(QObject):
+class PriorComparison(QObject):
+    """The comparison with a prior study in the main window (see the module docstring). ``menu`` is the
+    File > Compare with prior submenu (the window places it); ``dock`` the carried-over lesions."""
+
     def __init__(self, window):
         super().__init__(window)
         self.window = window
@@ -109,7 +114,10 @@ class CompareWiring(QObject):
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the summary wraps instead
-        self.dock = window._dock("Compare with prior", "compare_dock", area, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock = QDockWidget("Compare with prior", window)
+        self.dock.setObjectName("compare_dock")
+        self.dock.setWidget(area)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.lesion_dock, self.dock)
         window.lesion_dock.raise_()
         self.dock.hide()
@@ -123,7 +131,10 @@ class CompareWiring(QObject):
         self.overlay = ProposalOverlay(self.proposals)
         for view in window.views.values():  # the CT alone / PET alone views share the axial view's list
             view.extra_overlays.append(self.overlay)
-        self._build_actions()
+        self.actions = make_compare_actions(self)
+        self.menu = QMenu("Compare with &prior", window)
+        self.menu.setObjectName("compare_menu")
+        self._connect_actions()
         self.panel.confirm_requested.connect(self.confirm)
         self.panel.reject_requested.connect(self.reject)
         self.panel.go_to_requested.connect(self.go_to)
@@ -150,53 +161,18 @@ class CompareWiring(QObject):
         self.model.events.lesions.disconnect(self._on_lesion_set)
         self._lesion_set.changed.disconnect(self._on_lesions_changed)
 
-    def _build_actions(self) -> None:
-        w = self.window
-
-        def action(name, text, tip, slot, shortcut=None):
-            a = QAction(text, w)
-            a.setObjectName(name)
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            a.triggered.connect(slot)
-            w.addAction(a)
-            return a
-
-        self.open_folder_action = action("compare_open_folder", "Prior study from a &folder…",
-                                         "Open an earlier study of this patient beside the current one",
-                                         self._choose_folder)
-        self.open_case_action = action("compare_open_case", "Prior &case file (earlier visit)…",
-                                       "Open the earlier visit's case: its images beside the current ones, its "
-                                       "lesions carried over as proposals", self._choose_case)
-        self.open_pacs_action = action("compare_open_pacs", "Prior study from the &PACS…",
-                                       "Query / retrieve an earlier study; the one retrieved opens as the prior",
-                                       self.open_from_pacs)
-        self.close_action = action("compare_close", "&Close the prior study", "End the comparison",
-                                   self.close_prior)
-        self.close_action.setEnabled(False)
-        steps = (("Right", 0, 1.0), ("Left", 0, -1.0), ("Down", 1, 1.0), ("Up", 1, -1.0),
-                 ("PgUp", 2, 1.0), ("PgDown", 2, -1.0))
-        self.nudge_actions = []
-        for key, axis, delta in steps:
-            name = f"compare_nudge_{'xyz'[axis]}_{'plus' if delta > 0 else 'minus'}"
-            a = action(name, f"Nudge the prior {'xyz'[axis]} {delta:+.0f} mm",
-                       "Compare with prior: move the link by 1 mm", partial(self.step_nudge, axis, delta),
-                       f"Ctrl+Alt+{key}")
-            a.setEnabled(False)
-            self.nudge_actions.append(a)
-        file_menu = next((m for m in w.menuBar().findChildren(QMenu) if m.title() == "&File"), None)
-        if file_menu is not None:
-            menu = QMenu("Compare with &prior", file_menu)
-            menu.setObjectName("compare_menu")
-            for a in (self.open_folder_action, self.open_case_action, self.open_pacs_action, None,
-                      self.close_action):
-                menu.addSeparator() if a is None else menu.addAction(a)
-            anchor = w.actions.save_case if w.actions.save_case in file_menu.actions() else None
-            file_menu.insertMenu(anchor, menu)
-            file_menu.insertSeparator(anchor)
+    def _connect_actions(self) -> None:
+        a = self.actions
+        a.open_folder.triggered.connect(self._choose_folder)
+        a.open_case.triggered.connect(self._choose_case)
+        a.open_pacs.triggered.connect(self.open_from_pacs)
+        a.close.triggered.connect(lambda _checked=False: self.close_prior())
+        for action in a.nudges:
+            action.triggered.connect(partial(self.step_nudge, *action.data()))
+        for action in a.all():
+            self.window.addAction(action)  # the shortcuts work whichever view has the focus
+        for action in a.menu_actions():
+            self.menu.addSeparator() if action is None else self.menu.addAction(action)
 
     # ---------------------------------------------------------------- opening
     def _choose_folder(self) -> None:
@@ -230,8 +206,6 @@ class CompareWiring(QObject):
         base = self.model.base
         if base is None or base.modality is not Modality.CT:
             self.window.show_message(NEEDS_CURRENT_CT)
-            from PySide6.QtWidgets import QMessageBox
-
             QMessageBox.information(self.window, "Compare with prior", NEEDS_CURRENT_CT)
             return False
         return True
@@ -242,8 +216,6 @@ class CompareWiring(QObject):
     def _start(self, loader, doing: str, registration=None) -> None:
         if not self._current_ready():
             return
-        from core import cli_track  # the new-lesion finder `oligoplan track` uses (None until wired there)
-
         current = self.current_images()
         self.window.runner.start(
             partial(compare_work, loader, current, cli_track.NEW_LESION_FINDER, registration=registration),
@@ -269,8 +241,8 @@ class CompareWiring(QObject):
             study = session.study
             self.prior_views.show_study(study.images.primary, study.images.pet, study.lesions)
             self.link.set_transform(self.transform())
-            self.close_action.setEnabled(True)
-            for a in self.nudge_actions:
+            self.actions.close.setEnabled(True)
+            for a in self.actions.nudges:
                 a.setEnabled(True)
             self.add_prior_to_browser()
             self.refresh()
@@ -309,8 +281,8 @@ class CompareWiring(QObject):
         self.session = None
         self.link.set_transform(None)
         self.prior_views.clear()
-        self.close_action.setEnabled(False)
-        for a in self.nudge_actions:
+        self.actions.close.setEnabled(False)
+        for a in self.actions.nudges:
             a.setEnabled(False)
         self.panel.show_rows([])
         self.panel.summary.setText(message or "No prior study open. File > Compare with prior.")
@@ -535,14 +507,8 @@ class CompareWiring(QObject):
                                       f"CURRENT {current}  (this case)")
 
     def residual_mm(self) -> tuple[float, int] | None:
-        """Mean distance between where lesions were carried and where they were found (the map's error at
-        lesions that did not move: a residual in mm), with the count; None without found lesions."""
         s = self.session
-        if s is None or s.result is None:
-            return None
-        offsets = [float(np.linalg.norm(np.asarray(t.current_values.centroid_mm) - t.carried_mm))
-                   for t in s.result.lesions if t.current_values is not None and t.current_values.centroid_mm]
-        return (float(np.mean(offsets)), len(offsets)) if offsets else None
+        return carried_residual_mm(s.result) if s is not None and s.result is not None else None
 
     def _update_views(self) -> None:
         for view in self.window.slice_views():

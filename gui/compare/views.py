@@ -173,19 +173,17 @@ class CompareLink(QObject):
         crosshair is; both fitted (zoom 1, no pan) while the current view is."""
         if not self._ready() or current_view.layout_info is None or prior_view.layout_info is None:
             return
-        old_zoom, old_pan = prior_view._zoom, QPointF(prior_view._pan)
         if current_view.zoom == 1.0 and current_view.pan == QPointF(0.0, 0.0):
-            zoom, pan = 1.0, QPointF(0.0, 0.0)
-        else:
-            fitted = prior_view.pixels_per_mm / prior_view.zoom
-            zoom = current_view.pixels_per_mm / fitted if fitted > 0 else 1.0
-            prior_view._zoom, prior_view._pan = zoom, QPointF(0.0, 0.0)  # where the point falls unpanned
-            target = current_view.index_to_widget(self.current.cursor)
-            here = prior_view.index_to_widget(self.prior.model.cursor)
-            pan = QPointF(target.x() - here.x(), target.y() - here.y())
-        prior_view._zoom, prior_view._pan = zoom, pan
-        if abs(old_zoom - zoom) > 1e-9 or old_pan != pan:
-            prior_view.update()
+            prior_view.set_zoom_pan(1.0, QPointF(0.0, 0.0))
+            return
+        fitted = prior_view.pixels_per_mm / prior_view.zoom
+        zoom = current_view.pixels_per_mm / fitted if fitted > 0 else 1.0
+        pan = prior_view.pan
+        prior_view.set_zoom_pan(zoom, pan)
+        # a pan moves every point by itself: shift it by what separates the two crosshairs
+        target = current_view.index_to_widget(self.current.cursor)
+        here = prior_view.index_to_widget(self.prior.model.cursor)
+        prior_view.set_zoom_pan(zoom, QPointF(pan.x() + target.x() - here.x(), pan.y() + target.y() - here.y()))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """A current view repainted (zoom, pan, resize): the prior view follows."""

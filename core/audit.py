@@ -48,6 +48,8 @@ class AuditAction(str, Enum):
     PRIOR_LESION_CONFIRMED = "prior_lesion_confirmed"
     PRIOR_LESION_REJECTED = "prior_lesion_rejected"
     PRIOR_STATUS_OVERRIDDEN = "prior_status_overridden"
+    NEW_LESION_CONFIRMED = "new_lesion_confirmed"  # found only on the current scan (the PET finder), confirmed
+    NEW_LESION_REJECTED = "new_lesion_rejected"
     REGISTRATION_ADJUSTED = "registration_adjusted"
 
     @property

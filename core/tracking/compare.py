@@ -5,6 +5,7 @@
   current-scan coordinates.
 * :func:`lesion_for_current_case`: a carried-over lesion the user confirmed,
   as a lesion of the current case that keeps its identity (``prior_id``).
+* :func:`new_lesion_for_current_case`: a lesion found only now, confirmed.
 * :func:`carried_residual_mm`: how far from where they were carried the
   lesions were found again (a residual of the registration in mm).
 
@@ -21,7 +22,7 @@ import numpy as np
 from core.lesions import Lesion
 from core.registration.transform import PriorToCurrent, rotation_matrix
 from core.tracking.status import LesionStatus
-from core.tracking.tracker import TrackedLesion, TrackResult
+from core.tracking.tracker import NewLesion, TrackedLesion, TrackResult
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,18 @@ def lesion_for_current_case(tracked: TrackedLesion, status: LesionStatus, taken_
     notes = f"{prior.notes}\n{note}" if prior.notes else note
     label = prior.label if lesion_id == prior.id else lesion_id
     return tracked.current.with_changes(id=lesion_id, label=label, notes=notes, prior_id=prior.id)
+
+
+def new_lesion_for_current_case(new: NewLesion, taken_ids: Collection[str], new_id: Callable[[], str], *,
+                                prior_date: str = "") -> Lesion:
+    """A lesion found only on the current scan (the PET candidate finder, outside the carried-over
+    lesions), confirmed by the user: a lesion of the current case with no ``prior_id``."""
+    lesion_id = new.id if new.id not in taken_ids else new_id()
+    when = f" of {prior_date}" if prior_date else ""
+    return Lesion(lesion_id, lesion_id, site=new.candidate.site, point_mm=new.candidate.centroid_mm,
+                  mask=new.candidate.mask,
+                  notes=f"new since the prior scan{when}: found by the PET candidate finder outside the carried-over "
+                        "lesions and confirmed by the user")
 
 
 def carried_residual_mm(result: TrackResult) -> tuple[float, int] | None:

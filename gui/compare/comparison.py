@@ -38,10 +38,10 @@ from core import cli_track  # its NEW_LESION_FINDER: the new-lesion finder `olig
 from core.audit import AuditAction
 from core.lesions import AddLesion
 from core.registration import RegistrationResult, register_ct
-from core.tracking.compare import Nudge, carried_residual_mm, lesion_for_current_case
+from core.tracking.compare import Nudge, carried_residual_mm, lesion_for_current_case, new_lesion_for_current_case
 from core.tracking.prior import PriorStudy, PriorStudyError, check_comparable, open_prior_case, open_prior_folder
 from core.tracking.status import LesionStatus
-from core.tracking.tracker import TrackedLesion, TrackResult, track
+from core.tracking.tracker import NewLesion, TrackedLesion, TrackResult, track
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.actions import make_compare_actions
@@ -74,6 +74,10 @@ class CompareSession:
 
     def tracked(self, prior_id: str) -> TrackedLesion:
         return next(t for t in (self.result.lesions if self.result else ()) if t.prior.id == prior_id)
+
+    def new_lesion(self, lesion_id: str) -> NewLesion | None:
+        """The lesion found only now with this id (None: it is a carried-over one)."""
+        return next((n for n in (self.result.new if self.result else ()) if n.id == lesion_id), None)
 
     def status(self, t: TrackedLesion) -> LesionStatus:
         return self.overrides.get(t.prior.id, t.status)
@@ -322,6 +326,8 @@ class PriorComparison(QObject):
         """Make the carried-over lesion a lesion of the current case (undoable); returns its id."""
         with error_boundary(self.window, f"Confirming {prior_id}"):
             s = self.session
+            if s.new_lesion(prior_id) is not None:
+                return self._confirm_new(s.new_lesion(prior_id))
             t = s.tracked(prior_id)
             status = s.status(t)
             lesions = self.model.lesions
@@ -344,12 +350,39 @@ class PriorComparison(QObject):
     def reject(self, prior_id: str) -> None:
         with error_boundary(self.window, f"Rejecting {prior_id}"):
             s = self.session
+            new = s.new_lesion(prior_id)
+            if new is not None:
+                s.decisions[prior_id] = ("rejected", "")
+                self._audit(AuditAction.NEW_LESION_REJECTED, f"rejected the new-lesion proposal {prior_id}",
+                            self._new_details(new))
+                self.refresh()
+                return
             t = s.tracked(prior_id)
             s.decisions[prior_id] = ("rejected", "")
             self._audit(AuditAction.PRIOR_LESION_REJECTED, f"rejected the carried-over {prior_id}",
                         self._lesion_details(t, s.status(t)))
             self.refresh()
             self.window.show_message(f"{prior_id}: the carried-over proposal is left out of the current case")
+
+    def _confirm_new(self, new: NewLesion) -> str:
+        s = self.session
+        lesions = self.model.lesions
+        lesion = new_lesion_for_current_case(new, lesions.ids(), lesions.new_id, prior_date=s.study.date)
+        if lesion.mask is not None and self.model.grid_for(lesion.mask) is not None:
+            lesion = self.window.editor.proposed(lesion)
+        self.window.undo_stack.push_command(AddLesion(lesions, lesion))
+        s.decisions[new.id] = ("confirmed", lesion.id)
+        self._audit(AuditAction.NEW_LESION_CONFIRMED, f"confirmed {lesion.id}: new since the prior scan",
+                    {**self._new_details(new), "lesion": lesion.id})
+        self.refresh()
+        self.window.show_message(f"{lesion.id} added: new since the prior scan (its site is proposed)")
+        return lesion.id
+
+    def _new_details(self, new: NewLesion) -> dict:
+        v = new.values
+        return {"id": new.id, "status": LesionStatus.NEW.value, "prior_date": self.session.study.date,
+                "centroid_mm": [round(float(c), 1) for c in new.candidate.centroid_mm],
+                "volume_cc": _r(v.volume_cc, 3), "suv_max": _r(v.suv_max)}
 
     def choose_status(self, prior_id: str, value: str) -> None:
         with error_boundary(self.window, f"Setting the status of {prior_id}"):
@@ -371,8 +404,12 @@ class PriorComparison(QObject):
     def go_to(self, prior_id: str) -> None:
         if self.session is None or self.session.result is None:
             return
-        t = self.session.tracked(prior_id)
-        point = t.current_values.centroid_mm if t.current_values is not None else t.carried_mm
+        new = self.session.new_lesion(prior_id)
+        if new is not None:
+            point = new.candidate.centroid_mm
+        else:
+            t = self.session.tracked(prior_id)
+            point = t.current_values.centroid_mm if t.current_values is not None else t.carried_mm
         self.model.set_cursor(self.model.base.patient_to_index(np.asarray(point, dtype=float)))
 
     def _lesion_details(self, t: TrackedLesion, status: LesionStatus) -> dict:
@@ -435,6 +472,8 @@ class PriorComparison(QObject):
                 continue
             point = tuple(t.current_values.centroid_mm) if t.current_values is not None else tuple(t.carried_mm)
             out.append(Proposal(t.prior.id, s.status(t), t.current.mask if t.current is not None else None, point))
+        out.extend(Proposal(n.id, LesionStatus.NEW, n.candidate.mask, n.candidate.centroid_mm)
+                   for n in s.result.new if n.id not in s.decisions)
         return out
 
     def refresh(self) -> None:
@@ -446,10 +485,18 @@ class PriorComparison(QObject):
             decision = {"proposal": "proposal", "confirmed": f"confirmed as {lesion_id}",
                         "rejected": "rejected"}[state]
             rows.append({"id": t.prior.id, "status": s.status(t).value, "proposed": t.status.value,
-                         "prior": values_text(t.prior, t.prior_values),
-                         "current": values_text(t.prior, t.current_values), "by": t.decision.decided_by,
+                         "prior": values_text(t.prior.site, t.prior_values),
+                         "current": values_text(t.prior.site, t.current_values), "by": t.decision.decided_by,
                          "decision": decision, "can_confirm": t.current is not None,
                          "tip": t.decision.note or t.why_not_found})
+        for n in (s.result.new if s and s.result else ()):
+            state, lesion_id = s.decisions.get(n.id, ("proposal", ""))
+            decision = {"proposal": "proposal", "confirmed": f"confirmed as {lesion_id}",
+                        "rejected": "rejected"}[state]
+            rows.append({"id": n.id, "status": "new", "proposed": "new", "prior": "not there",
+                         "current": values_text(n.candidate.site, n.values), "by": "PET finder",
+                         "decision": decision, "can_confirm": True, "status_fixed": True,
+                         "tip": "Found only on the current scan, outside the carried-over lesions"})
         self.panel.show_rows(rows)
         line, *notes = self._summary()
         self.panel.summary.setText(line + (f"  ⚠ {len(notes)} note(s): hover here" if notes else ""))
@@ -469,10 +516,10 @@ class PriorComparison(QObject):
             notes.append("No lesions to carry over: open the earlier visit's case file to carry its lesions over")
         else:
             r = s.result
-            waiting = sum(t.prior.id not in s.decisions for t in r.lesions)
+            waiting = sum(x not in s.decisions for x in [t.prior.id for t in r.lesions] + [n.id for n in r.new])
             line += f"Lesions: {r.count_prior} then, {r.count_current} found now; {waiting} to confirm or reject"
             if r.new:
-                line += f"; {len(r.new)} new candidate(s) outside them"
+                line += f"; {len(r.new)} new (found only now)"
             notes.extend(r.warnings)
         notes.extend(s.warnings)
         return [line, *notes]

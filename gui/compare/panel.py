@@ -37,11 +37,11 @@ NUDGE_LIMIT_MM = 50.0
 ROTATE_LIMIT_DEG = 15.0
 
 
-def values_text(lesion, values) -> str:
+def values_text(site, values) -> str:
     """"18.2 mm, SUVpeak 5.1" (the size RECIST uses for the site; the PET peak when measured)."""
     if values is None:
         return "not found"
-    size, _measure = size_mm_for(lesion.site, values.longest_axial_diameter_mm, values.short_axis_mm)
+    size, _measure = size_mm_for(site, values.longest_axial_diameter_mm, values.short_axis_mm)
     parts = ["-" if size is None else f"{size:.1f} mm"]
     if values.suv_peak is not None:
         parts.append(f"SUVpeak {values.suv_peak:.1f}")
@@ -112,7 +112,8 @@ class ComparePanel(QWidget):
 
     # ---------------------------------------------------------------- rows
     def show_rows(self, rows: list[dict]) -> None:
-        """rows: {"id", "status", "prior", "current", "by", "decision", "tip", "can_confirm"}."""
+        """rows: {"id", "status", "proposed", "prior", "current", "by", "decision", "tip", "can_confirm",
+        "status_fixed" (a new lesion: its status is "new")}."""
         keep = self.selected_id()
         self._filling = True
         try:
@@ -169,7 +170,7 @@ class ComparePanel(QWidget):
         self.confirm_button.setEnabled(proposal and row.get("can_confirm", True))
         self.reject_button.setEnabled(proposal)
         self.go_button.setEnabled(row is not None)
-        self.status_combo.setEnabled(proposal)
+        self.status_combo.setEnabled(proposal and row.get("status_fixed") is not True)
         was, self._filling = self._filling, True
         try:
             if row is not None:

@@ -122,3 +122,14 @@ def test_the_residual_is_the_mean_distance_from_where_lesions_were_carried_to_wh
                          (), False)
     assert carried_residual_mm(result) == (pytest.approx(3.0), 2)
     assert carried_residual_mm(TrackResult(None, (gone,), (), False)) is None
+
+
+def test_a_new_lesion_confirmed_has_no_prior_id_and_a_fresh_id_when_its_own_is_taken():
+    from core.tracking.compare import new_lesion_for_current_case
+    from core.tracking.tracker import NewCandidate, NewLesion
+
+    new = NewLesion("L6", NewCandidate((1.0, 2.0, 3.0), site="liver"), Measurements())
+    lesion = new_lesion_for_current_case(new, [], lambda: "L9", prior_date="20240102")
+    assert (lesion.id, lesion.prior_id, lesion.site.value, lesion.point_mm) == ("L6", "", "liver", (1.0, 2.0, 3.0))
+    assert "new since the prior scan of 20240102" in lesion.notes
+    assert new_lesion_for_current_case(new, ["L6"], lambda: "L9").id == "L9"

@@ -338,3 +338,36 @@ def test_pet_follows_its_ct_and_decides_the_status(window, qtbot, message_boxes)
           for n in range(wiring.panel.table.rowCount())}
     assert by == {"L1": "PET", "L4": "PET"}
     assert wiring.panel.status_text("L1") == "progressing"  # SUV 6 -> 9: +50 %, +3
+
+
+def test_new_lesions_from_the_finder_are_proposals_too(current_win, files, qtbot, monkeypatch):
+    """With a new-lesion finder (core.cli_track.NEW_LESION_FINDER, as `oligoplan track` uses), what it finds
+    outside the carried-over lesions is listed as new; confirmed, it is a lesion without a prior id."""
+    from core import cli_track
+    from core.samples import sphere_mask
+    from core.tracking.tracker import NewCandidate
+
+    def finder(images, carried_masks):
+        return [NewCandidate(CASE.current_lesions[n].centre_mm,
+                             sphere_mask(images.primary, CASE.current_lesions[n].centre_mm,
+                                         CASE.current_lesions[n].diameter_mm), site="lung") for n in ("N1", "N2")]
+
+    monkeypatch.setattr(cli_track, "NEW_LESION_FINDER", finder)
+    win = current_win
+    prior_case, _ = files
+    wiring = win.comparison
+    wiring.open_prior_case(str(prior_case))
+    qtbot.waitUntil(lambda: wiring.session is not None, timeout=60000)
+    panel = wiring.panel
+    assert panel.status_text("L6") == "new" and panel.status_text("L7") == "new"
+    assert "2 new" in panel.summary.text()
+    panel.select("L6")
+    assert not panel.status_combo.isEnabled()  # a new lesion's status is "new"
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    lesion = win.model.lesions["L6"]
+    assert lesion.prior_id == "" and "new since the prior scan" in lesion.notes
+    panel.select("L7")
+    qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
+    assert win.model.lesions.ids() == ["L6"]
+    actions = [e.action for e in win.case_controller.case.audit]
+    assert "new_lesion_confirmed" in actions and "new_lesion_rejected" in actions

@@ -6,6 +6,8 @@
 * :func:`lesion_for_current_case`: a carried-over lesion the user confirmed,
   as a lesion of the current case that keeps its identity (``prior_id``).
 * :func:`new_lesion_for_current_case`: a lesion found only now, confirmed.
+* :func:`with_user_decisions`: the result with the user's overrides, for the
+  derived facts shown beside it.
 * :func:`carried_residual_mm`: how far from where they were carried the
   lesions were found again (a residual of the registration in mm).
 
@@ -14,7 +16,7 @@ Nothing here accepts anything: the gui calls these on a user's click.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Collection
 
 import numpy as np
@@ -99,6 +101,16 @@ def new_lesion_for_current_case(new: NewLesion, taken_ids: Collection[str], new_
                   mask=new.candidate.mask,
                   notes=f"new since the prior scan{when}: found by the PET candidate finder outside the carried-over "
                         "lesions and confirmed by the user")
+
+
+def with_user_decisions(result: TrackResult, overrides: dict[str, LesionStatus],
+                        rejected: Collection[str]) -> TrackResult:
+    """``result`` as the user has judged it so far: statuses overridden, rejected new lesions left out (the
+    derived facts shown beside the comparison follow the user's word, not only the software's)."""
+    lesions = tuple(t if t.prior.id not in overrides else
+                    replace(t, decision=replace(t.decision, status=overrides[t.prior.id], decided_by="user"))
+                    for t in result.lesions)
+    return replace(result, lesions=lesions, new=tuple(n for n in result.new if n.id not in rejected))
 
 
 def carried_residual_mm(result: TrackResult) -> tuple[float, int] | None:

@@ -38,7 +38,14 @@ from core import cli_track  # its NEW_LESION_FINDER: the new-lesion finder `olig
 from core.audit import AuditAction
 from core.lesions import AddLesion
 from core.registration import RegistrationResult, register_ct
-from core.tracking.compare import Nudge, carried_residual_mm, lesion_for_current_case, new_lesion_for_current_case
+from core.tracking.compare import (
+    Nudge,
+    carried_residual_mm,
+    lesion_for_current_case,
+    new_lesion_for_current_case,
+    with_user_decisions,
+)
+from core.tracking.derived import derive_facts
 from core.tracking.prior import PriorStudy, PriorStudyError, check_comparable, open_prior_case, open_prior_folder
 from core.tracking.status import LesionStatus
 from core.tracking.tracker import NewLesion, TrackedLesion, TrackResult, track
@@ -498,11 +505,22 @@ class PriorComparison(QObject):
                          "decision": decision, "can_confirm": True, "status_fixed": True,
                          "tip": "Found only on the current scan, outside the carried-over lesions"})
         self.panel.show_rows(rows)
+        self.panel.derived.setText(self._derived_text())
         line, *notes = self._summary()
         self.panel.summary.setText(line + (f"  ⚠ {len(notes)} note(s): hover here" if notes else ""))
         self.panel.summary.setToolTip("\n".join(notes))
         self.overlay.clear()
         self._update_views()
+
+    def _derived_text(self) -> str:
+        """The facts derived from the comparison as the user has judged it (proposals, not case facts)."""
+        s = self.session
+        if s is None or s.result is None:
+            return ""
+        rejected = [k for k, (state, _) in s.decisions.items() if state == "rejected"]
+        facts = derive_facts(with_user_decisions(s.result, s.overrides, rejected))
+        shown = [f"{f.key} = {f.value} ({f.reason})" for f in facts.values() if f.value is not None]
+        return "Derived, not confirmed: " + "; ".join(shown) if shown else ""
 
     def _summary(self) -> list[str]:
         """One line: the study and the counts; then the notes (warnings, shown in the tooltip)."""

@@ -106,6 +106,12 @@ class ComparePanel(QWidget):
         layout.addLayout(buttons)  # above the table: in the side column's short tab group they stay in view
         layout.addLayout(status_row)
         layout.addWidget(self.table, 1)
+        self.derived = QLabel("")
+        self.derived.setObjectName("compare_derived")
+        self.derived.setWordWrap(True)
+        self.derived.setToolTip("Case facts that follow from the comparison: proposals, shown as derived until "
+                                "the user confirms them in the case facts")
+        layout.addWidget(self.derived)
         self._ids: list[str] = []
         self._filling = False
         self._on_selection()

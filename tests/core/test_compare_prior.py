@@ -133,3 +133,23 @@ def test_a_new_lesion_confirmed_has_no_prior_id_and_a_fresh_id_when_its_own_is_t
     assert (lesion.id, lesion.prior_id, lesion.site.value, lesion.point_mm) == ("L6", "", "liver", (1.0, 2.0, 3.0))
     assert "new since the prior scan of 20240102" in lesion.notes
     assert new_lesion_for_current_case(new, ["L6"], lambda: "L9").id == "L9"
+
+
+def test_the_users_decisions_change_what_is_derived():
+    from core.tracking.compare import with_user_decisions
+    from core.tracking.derived import derive_facts
+    from core.tracking.tracker import NewCandidate, NewLesion, TrackResult
+
+    stable = _tracked()
+    stable = TrackedLesion(stable.prior, stable.prior_values,
+                           StatusDecision(LesionStatus.STABLE, LesionStatus.STABLE, None, "CT"), stable.carried_mm,
+                           stable.current, stable.current_values)
+    new = NewLesion("L6", NewCandidate((1.0, 2.0, 3.0)), Measurements())
+    result = TrackResult(None, (stable,), (new,), True)
+    assert derive_facts(result)["lesions_progressing"].value == "yes"  # the new one
+    judged = with_user_decisions(result, {}, ["L6"])
+    assert derive_facts(judged)["lesions_progressing"].value == "no" and derive_facts(judged)["new_lesions"].value == 0
+    overridden = with_user_decisions(result, {"L2": LesionStatus.PROGRESSING}, ["L6"])
+    assert overridden.lesions[0].status is LesionStatus.PROGRESSING and overridden.lesions[0].decision.decided_by == "user"
+    assert derive_facts(overridden)["lesions_progressing"].value == "yes"
+    assert result.lesions[0].status is LesionStatus.STABLE  # the software's result is kept as it was

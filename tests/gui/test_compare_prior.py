@@ -187,6 +187,9 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     assert panel.status_text("L2") == "responding"
     assert panel.status_text("L3") == "disappeared"
     assert {p.key for p in wiring.proposals()} == {"L1", "L2", "L3", "L4", "L5"}  # drawn as proposals
+    derived = panel.derived.text()
+    assert derived.startswith("Derived, not confirmed") and "history_oligometastatic = yes" in derived
+    assert "lesions_progressing = yes" in derived and "progressing_lesions = 1" in derived
 
     panel.select("L1")
     qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
@@ -209,6 +212,7 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     assert panel.status_combo.currentData() == "stable"
     panel.choose_status("progressing")
     assert panel.status_text("L4") == "progressing (by the user; worked out: stable)"
+    assert "progressing_lesions = 2" in panel.derived.text()  # the derived facts follow the user's word
     qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
     assert w.model.lesions["L4"].prior_id == "L4" and "status set by the user" in w.model.lesions["L4"].notes
 

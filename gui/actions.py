@@ -329,6 +329,7 @@ def make_pacs_actions(parent: QWidget) -> PacsActions:
 class CompareActions:
     """File > Compare with prior: open the prior study three ways, close it; the nudge keys (issue 17)."""
 
+    open_scanned: QAction
     open_folder: QAction
     open_case: QAction
     open_pacs: QAction
@@ -337,10 +338,10 @@ class CompareActions:
 
     def menu_actions(self) -> list[QAction | None]:
         """The submenu's entries (None: a separator)."""
-        return [self.open_folder, self.open_case, self.open_pacs, None, self.close]
+        return [self.open_scanned, self.open_folder, self.open_case, self.open_pacs, None, self.close]
 
     def all(self) -> list[QAction]:
-        return [self.open_folder, self.open_case, self.open_pacs, self.close, *self.nudges]
+        return [self.open_scanned, self.open_folder, self.open_case, self.open_pacs, self.close, *self.nudges]
 
 
 #: (key, axis, mm) of the nudge shortcuts Ctrl+Alt+key: arrows move x (right to left) and y (front to back)
@@ -362,6 +363,9 @@ def make_compare_actions(parent: QWidget) -> CompareActions:
     close = _action(parent, "compare_close", "&Close the prior study", None, "End the comparison with the prior")
     close.setEnabled(False)
     return CompareActions(
+        open_scanned=_action(parent, "compare_open_scanned", "&Earlier study in the open folder", None,
+                             "The folder open now holds an earlier study of this patient (its own dated group "
+                             "in the Series panel): open it as the prior"),
         open_folder=_action(parent, "compare_open_folder", "Prior study from a &folder…", None,
                             "Open an earlier study of this patient beside the current one"),
         open_case=_action(parent, "compare_open_case", "Prior &case file (earlier visit)…", None,

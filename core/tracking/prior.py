@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.case import Case, ImagesMissingError, load_case
-from core.errors import OligoPlanError
+from core.errors import NoImagesError, OligoPlanError
 from core.lesions import Lesion
+from core.dicom import ScanResult, SeriesEntry, load_series, scan_folder
 from core.rt.case_images import open_case_images
-from core.volume import Volume
-from core.workspace import Workspace, open_folder
+from core.volume import Modality, SeriesInfo, Volume
+from core.workspace import Workspace, choose_primary, matching_pet
 
 
 class PriorStudyError(OligoPlanError):
@@ -44,10 +45,43 @@ class PriorStudy:
         return self.case.lesions.next_number if self.case is not None else None
 
 
-def open_prior_folder(folder: str | Path, progress=None, cancel=None, source: str = "folder") -> PriorStudy:
-    """The prior study in ``folder`` (its CT, and the PET of the CT's frame of reference)."""
-    images = open_folder(folder, progress, cancel)
-    return PriorStudy(images, source, Path(folder))
+def open_prior_folder(folder: str | Path, progress=None, cancel=None, source: str = "folder",
+                      current: SeriesInfo | None = None, scan: ScanResult | None = None) -> PriorStudy:
+    """The prior study in ``folder`` (its CT, and the PET of the CT's frame of reference).
+
+    A folder may hold both visits (a PACS export of the patient): with ``current`` (the current CT's
+    series), the CT is taken from another study (:func:`choose_prior_ct`). ``scan``: the folder's scan
+    when it was scanned already (the folder open in the window).
+    """
+    folder = Path(folder)
+    if scan is None:
+        if not folder.exists():
+            raise NoImagesError(f"{folder}: no such folder; give the folder of the prior study")
+        scan = scan_folder(folder, progress, cancel)
+    entry = choose_prior_ct(scan, current)
+    primary = load_series(entry, progress, cancel)
+    pet_entry = matching_pet(scan.series, entry)
+    pet = load_series(pet_entry, progress, cancel) if pet_entry is not None else None
+    return PriorStudy(Workspace(folder=folder, scan=scan, primary=primary, pet=pet), source, folder)
+
+
+def choose_prior_ct(scan: ScanResult, current: SeriesInfo | None) -> SeriesEntry:
+    """The prior's primary series in a scanned folder: without ``current``, the folder's primary image
+    (core.workspace.select_series); with it, the largest CT of the latest study of the same patient other
+    than the current one, dated before it where dates say so. When the folder holds no other study,
+    the folder's primary image (and :func:`check_comparable` then says it is the series shown)."""
+    if current is None:
+        return choose_primary(scan)
+    others = [e for e in scan.series if e.info.modality is Modality.CT and e.info.study_uid != current.study_uid
+              and e.info.series_uid != current.series_uid
+              and not (e.info.patient_id and current.patient_id and e.info.patient_id != current.patient_id)]
+    if not others:
+        return choose_primary(scan)
+    earlier = [e for e in others if not (e.info.study_date and current.study_date)
+               or e.info.study_date < current.study_date] or others
+    latest = max(e.info.study_date or "" for e in earlier)
+    candidates = [e for e in earlier if (e.info.study_date or "") == latest]
+    return max(candidates, key=lambda e: (e.n_slices * e.shape[1] * e.shape[2]))
 
 
 def open_prior_case(path: str | Path, progress=None, cancel=None) -> PriorStudy:

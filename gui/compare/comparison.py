@@ -174,6 +174,7 @@ class PriorComparison(QObject):
 
     def _connect_actions(self) -> None:
         a = self.actions
+        a.open_scanned.triggered.connect(lambda _checked=False: self.open_prior_in_open_folder())
         a.open_folder.triggered.connect(self._choose_folder)
         a.open_case.triggered.connect(self._choose_case)
         a.open_pacs.triggered.connect(self.open_from_pacs)
@@ -208,7 +209,18 @@ class PriorComparison(QObject):
         self.open_prior_folder(folder, source="PACS")
 
     def open_prior_folder(self, path: str, source: str = "folder") -> None:
-        self._start(partial(open_prior_folder, str(path), source=source), f"Opening the prior study {path}")
+        current = self.model.base.info if self.model.base is not None else None
+        self._start(partial(open_prior_folder, str(path), source=source, current=current),
+                    f"Opening the prior study {path}")
+
+    def open_prior_in_open_folder(self) -> None:
+        """The earlier study in the folder open now (a folder holding both visits), as the prior."""
+        scan = getattr(self.window, "scan_result", None)
+        if scan is None or self.model.base is None:
+            self.window.show_message(NEEDS_CURRENT_CT)
+            return
+        self._start(partial(open_prior_folder, str(scan.root), source="open folder", current=self.model.base.info,
+                            scan=scan), "Opening the earlier study of the open folder")
 
     def open_prior_case(self, path: str) -> None:
         self._start(partial(open_prior_case, str(path)), f"Opening the prior case {Path(path).name}")
@@ -274,7 +286,7 @@ class PriorComparison(QObject):
     def add_prior_to_browser(self) -> None:
         browser = self.window.browser
         if hasattr(browser, "add_prior_scan") and self.session is not None and self.session.study.images.scan:
-            browser.add_prior_scan(self.session.study.images.scan)
+            browser.add_prior_scan(self.session.study.images.scan, self.session.study.images.primary.info.study_uid)
 
     # ------------------------------------------------------------------ state
     def transform(self):
@@ -292,6 +304,8 @@ class PriorComparison(QObject):
         self.session = None
         self.link.set_transform(None)
         self.prior_views.clear()
+        if hasattr(self.window.browser, "clear_prior"):
+            self.window.browser.clear_prior()
         self.actions.close.setEnabled(False)
         for a in self.actions.nudges:
             a.setEnabled(False)

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 COLUMNS = ("Series", "Modality", "Slices", "Warnings")
 _KEY_ROLE = Qt.ItemDataRole.UserRole
 _DATE_ROLE = Qt.ItemDataRole.UserRole + 1
+_STUDY_ROLE = Qt.ItemDataRole.UserRole + 2
+PRIOR_PREFIX = "Prior (compare) · "
 _MAX_SKIPPED_IN_TOOLTIP = 25
 
 
@@ -117,12 +119,13 @@ class SeriesBrowser(QWidget):
                 if info.study_description:
                     text += f" · {info.study_description}"
                 if prior:
-                    text = f"Prior (compare) · {text}"
+                    text = PRIOR_PREFIX + text
                 parent.setText(0, text)
                 parent.setToolTip(0, text)
                 parent.setFirstColumnSpanned(True)
                 parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
                 parent.setData(0, _DATE_ROLE, info.study_date or "")
+                parent.setData(0, _STUDY_ROLE, info.study_uid or "")
                 studies[study_key] = parent
             if prior:
                 self._add_prior_entry(parent, entry)
@@ -134,14 +137,33 @@ class SeriesBrowser(QWidget):
         for item in groups:
             item.setFirstColumnSpanned(True)
 
-    def add_prior_scan(self, scan: Any) -> None:
-        """List the prior study's series (Compare with prior) beside the current ones, as a dated group."""
-        for n in reversed(range(self.tree.topLevelItemCount())):
-            if self.tree.topLevelItem(n).text(0).startswith("Prior (compare)"):
-                self.tree.takeTopLevelItem(n)
-        self._add_studies(scan.series, prior=True)
+    def add_prior_scan(self, scan: Any, study_uid: str | None = None) -> None:
+        """List the prior study's series (Compare with prior; only those of ``study_uid`` when given) beside
+        the current ones, as a dated group marked as the prior. A study listed already (the folder open
+        holds both visits) is marked where it is."""
+        self.clear_prior()
+        listed = {self.tree.topLevelItem(n).data(0, _STUDY_ROLE): self.tree.topLevelItem(n)
+                  for n in range(self.tree.topLevelItemCount())}
+        if study_uid and study_uid in listed:
+            item = listed[study_uid]
+            item.setText(0, PRIOR_PREFIX + item.text(0))
+            item.setToolTip(0, item.text(0))
+            return
+        self._add_studies([e for e in scan.series if study_uid is None or e.info.study_uid == study_uid],
+                          prior=True)
         self.tree.expandAll()
         self.fit_columns()
+
+    def clear_prior(self) -> None:
+        """The comparison ended: its prior group goes (a study of the open folder stays, unmarked)."""
+        for n in reversed(range(self.tree.topLevelItemCount())):
+            item = self.tree.topLevelItem(n)
+            if item.text(0).startswith(PRIOR_PREFIX):
+                if item.child(0) is not None and item.child(0).data(0, _KEY_ROLE) is not None:
+                    item.setText(0, item.text(0)[len(PRIOR_PREFIX):])
+                    item.setToolTip(0, item.text(0))
+                else:
+                    self.tree.takeTopLevelItem(n)
 
     def study_groups(self) -> list[str]:
         """The groups' texts, top to bottom."""

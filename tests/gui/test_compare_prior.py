@@ -103,7 +103,7 @@ def test_prior_case_opens_registered_beside_the_current(compared, qtbot):
     menu = wiring.menu
     assert menu.menuAction() in w.file_menu.actions() and menu.title() == "Compare with &prior"
     assert [a.text() for a in menu.actions() if a.text()] == [
-        "Prior study from a &folder…", "Prior &case file (earlier visit)…", "Prior study from the &PACS…",
+        "&Earlier study in the open folder", "Prior study from a &folder…", "Prior &case file (earlier visit)…", "Prior study from the &PACS…",
         "&Close the prior study"]
     assert wiring.actions.close.isEnabled()
     assert wiring.prior_views.axial.isVisible() and w.views[Plane.AXIAL].isVisible()
@@ -375,3 +375,25 @@ def test_new_lesions_from_the_finder_are_proposals_too(current_win, files, qtbot
     assert win.model.lesions.ids() == ["L6"]
     actions = [e.action for e in win.case_controller.case.audit]
     assert "new_lesion_confirmed" in actions and "new_lesion_rejected" in actions
+
+
+def test_a_folder_holding_both_visits_two_dated_groups_and_the_earlier_one_as_the_prior(window, files, tmp_path,
+                                                                                          qtbot, message_boxes):
+    prior_case, current = files
+    both = tmp_path / "both_visits"
+    shutil.copytree(prior_case.parent / "images", both / "january")
+    shutil.copytree(current, both / "may")
+    window.open_folder(str(both))
+    qtbot.waitUntil(lambda: window.model.base is not None and not window.runner.busy, timeout=60000)
+    assert window.model.base.info.study_date == CURRENT_DATE  # the larger CT opens as the current
+    groups = window.browser.study_groups()
+    assert len(groups) == 2 and "2024-05-02" in groups[0] and "2024-01-02" in groups[1]
+    wiring = window.comparison
+    wiring.actions.open_scanned.trigger()
+    qtbot.waitUntil(lambda: wiring.session is not None, timeout=60000)
+    assert wiring.session.study.date == "20240102" and wiring.session.registration.method == "rigid"
+    assert wiring.session.result is None  # images only: no lesions to carry over
+    groups = window.browser.study_groups()  # the January group of the folder is marked as the prior
+    assert len(groups) == 2 and groups[1].startswith("Prior (compare)") and "2024-01-02" in groups[1]
+    wiring.actions.close.trigger()  # the comparison ends: the folder's January study is listed as before
+    assert wiring.session is None and not window.browser.study_groups()[1].startswith("Prior")

@@ -153,3 +153,19 @@ def test_the_users_decisions_change_what_is_derived():
     assert overridden.lesions[0].status is LesionStatus.PROGRESSING and overridden.lesions[0].decision.decided_by == "user"
     assert derive_facts(overridden)["lesions_progressing"].value == "yes"
     assert result.lesions[0].status is LesionStatus.STABLE  # the software's result is kept as it was
+
+
+def test_the_prior_ct_of_a_folder_is_the_latest_earlier_study_of_the_patient():
+    from types import SimpleNamespace
+
+    from core.tracking.prior import choose_prior_ct
+
+    def entry(uid, study, date, patient="P", modality=Modality.CT, slices=100):
+        info = SeriesInfo(uid, study_uid=study, modality=modality, patient_id=patient, study_date=date)
+        return SimpleNamespace(info=info, n_slices=slices, shape=(slices, 512, 512), key=uid)
+
+    current = entry("cur", "S-may", "20240502").info
+    series = [entry("cur", "S-may", "20240502"), entry("jan", "S-jan", "20240102", slices=300),
+              entry("mar", "S-mar", "20240301", slices=80), entry("mar-pet", "S-mar", "20240301", modality=Modality.PT),
+              entry("sep", "S-sep", "20240901"), entry("other", "S-x", "20240401", patient="Q")]
+    assert choose_prior_ct(SimpleNamespace(series=series, root="/x", skipped=[]), current).key == "mar"

@@ -118,6 +118,7 @@ class PriorComparison(QObject):
         window.view_grid.set_compare_widgets(self.prior_views.header, self.prior_views.axial,
                                              self.prior_views.coronal)
         self.link = CompareLink(window.model, window.views, self.prior_views, self)
+        self.link.outside_changed.connect(lambda _outside: self._update_header())
         self.panel = ComparePanel()
         area = QScrollArea()
         area.setObjectName("compare_panel_scroll")
@@ -582,7 +583,8 @@ class PriorComparison(QObject):
             parts.append(("", "PET follows its CT"))
         self.prior_views.set_info(header_html(parts))
         current = _date(self.model.base.info.study_date) if self.model.base is not None else ""
-        self.prior_views.set_captions(f"PRIOR {_date(s.study.date)}  (reference, not edited)",
+        outside = "  —  the point at the crosshair is outside the prior scan" if self.link.outside else ""
+        self.prior_views.set_captions(f"PRIOR {_date(s.study.date)}  (reference, not edited){outside}",
                                       f"CURRENT {current}  (this case)")
 
     def residual_mm(self) -> tuple[float, int] | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.lesions import LesionSet
@@ -93,7 +93,16 @@ class PriorViews:
 
 
 class CompareLink(QObject):
-    """Crosshair, slice, window, zoom and pan of the prior views follow the current ones through ``transform``."""
+    """Crosshair, slice, window, zoom and pan of the prior views follow the current ones through ``transform``.
+
+    Signals
+    -------
+    outside_changed(bool)
+        Whether the point matching the current crosshair lies outside the prior scan (its crosshair is
+        then at the nearest edge: the prior does not show that anatomy).
+    """
+
+    outside_changed = Signal(bool)
 
     def __init__(self, current: ViewerModel, current_views: dict[Plane, SliceView], prior: PriorViews,
                  parent: QObject | None = None):
@@ -102,6 +111,7 @@ class CompareLink(QObject):
         self.prior = prior
         self.pairs = [(current_views[Plane.AXIAL], prior.axial), (current_views[Plane.CORONAL], prior.coronal)]
         self.transform: PriorToCurrent | None = None
+        self.outside = False
         self._busy = False
         self.active = False
         self._connections = ((current.events.cursor, self._on_current_cursor),
@@ -141,17 +151,25 @@ class CompareLink(QObject):
         if not self._ready():
             return
         point = self.prior_point_for(self.current.cursor_mm)
+        index = self.prior.model.base.patient_to_index(point)
+        self._set_outside(bool(np.any(index < -0.5) or np.any(index > np.array(self.prior.model.base.shape) - 0.5)))
         self._busy = True
         try:
-            self.prior.model.set_cursor(self.prior.model.base.patient_to_index(point))
+            self.prior.model.set_cursor(index)
         finally:
             self._busy = False
         self.align_all()
+
+    def _set_outside(self, outside: bool) -> None:
+        if outside != self.outside:
+            self.outside = outside
+            self.outside_changed.emit(outside)
 
     def _on_prior_cursor(self, _old, _new) -> None:
         if not self._ready():
             return
         point = self.current_point_for(self.prior.model.cursor_mm)
+        self._set_outside(False)  # the prior crosshair is on the prior scan
         self._busy = True
         try:
             self.current.set_cursor(self.current.base.patient_to_index(point))

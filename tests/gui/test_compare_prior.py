@@ -136,6 +136,11 @@ def test_a_click_on_the_current_moves_the_prior_to_the_same_anatomy(compared, qt
         click_at_mm(qtbot, w.views[Plane.AXIAL], CASE.current_lesions[lesion_id].centre_mm)
         # within half a prior voxel's diagonal (4 x 4 x 6 mm: 4.1 mm) and the registration's error
         assert np.linalg.norm(np.array(prior_model.cursor_mm) - prior_truth_mm(lesion_id)) < 5.0
+    # the top current slice (z 124 mm) matches prior z 133 mm, above the prior scan's last slice (114 mm): said so
+    w.model.set_cursor((51, 48, 48))
+    assert "outside the prior scan" in w.comparison.prior_views.prior_caption.text()
+    click_at_mm(qtbot, w.views[Plane.AXIAL], CASE.current_lesions["L1"].centre_mm)
+    assert "outside" not in w.comparison.prior_views.prior_caption.text()
     # zoom (Ctrl+wheel) on the current: the prior follows at the same scale, the same point under the crosshair
     from tests.gui.conftest import drag, wheel
 

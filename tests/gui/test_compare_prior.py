@@ -181,6 +181,18 @@ def test_a_nudge_moves_the_link_at_once_and_is_audited(compared, qtbot):
     entry = [e for e in trail if e.action == "registration_adjusted"][-1]
     assert entry.details["shift_mm"] == [3.0, 0.0, -2.0]
 
+    # Carry over again: the lesions are carried through the nudged map; the decisions made stay
+    wiring.panel.select("L5")
+    qtbot.mouseClick(wiring.panel.reject_button, Qt.MouseButton.LeftButton)
+    before_carry = {t.prior.id: t.carried_mm for t in wiring.session.result.lesions}
+    qtbot.mouseClick(wiring.nudge_bar.recarry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.runner.busy and wiring.session.result.lesions[0].carried_mm is not
+                    before_carry["L1"], timeout=30000)
+    for t in wiring.session.result.lesions:
+        assert np.allclose(t.carried_mm - before_carry[t.prior.id], [3.0, 0.0, -2.0], atol=1e-6)
+    assert wiring.session.decisions["L5"] == ("rejected", "")
+    assert "Nudged by the user" in wiring.prior_views.info.text() and "rigid" in wiring.prior_views.info.text()
+
 
 def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_not(compared, qtbot):
     w = compared

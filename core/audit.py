@@ -47,6 +47,7 @@ class AuditAction(str, Enum):
     # the registration nudged by hand
     PRIOR_LESION_CONFIRMED = "prior_lesion_confirmed"
     PRIOR_LESION_REJECTED = "prior_lesion_rejected"
+    PRIOR_LESION_REOPENED = "prior_lesion_reopened"  # a rejection taken back: the proposal waits again
     PRIOR_STATUS_OVERRIDDEN = "prior_status_overridden"
     NEW_LESION_CONFIRMED = "new_lesion_confirmed"  # found only on the current scan (the PET finder), confirmed
     NEW_LESION_REJECTED = "new_lesion_rejected"

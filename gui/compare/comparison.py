@@ -149,6 +149,7 @@ class PriorComparison(QObject):
         self._connect_actions()
         self.panel.confirm_requested.connect(self.confirm)
         self.panel.reject_requested.connect(self.reject)
+        self.panel.reconsider_requested.connect(self.reconsider)
         self.panel.go_to_requested.connect(self.go_to)
         self.panel.status_chosen.connect(self.choose_status)
         for view in self.prior_views.views:  # the status bar reads out the prior's HU / SUV under the mouse
@@ -385,6 +386,17 @@ class PriorComparison(QObject):
                         self._lesion_details(t, s.status(t)))
             self.refresh()
             self.window.show_message(f"{prior_id}: the carried-over proposal is left out of the current case")
+
+    def reconsider(self, lesion_id: str) -> None:
+        """A rejection taken back: the proposal waits for a decision again (audited)."""
+        with error_boundary(self.window, f"Reconsidering {lesion_id}"):
+            s = self.session
+            if s.decisions.get(lesion_id, ("", ""))[0] != "rejected":
+                return
+            del s.decisions[lesion_id]
+            self._audit(AuditAction.PRIOR_LESION_REOPENED, f"rejection of {lesion_id} taken back: a proposal again",
+                        {"id": lesion_id, "prior_date": s.study.date})
+            self.refresh()
 
     def _confirm_new(self, new: NewLesion) -> str:
         s = self.session

@@ -49,11 +49,13 @@ def values_text(site, values) -> str:
 
 
 class ComparePanel(QWidget):
-    """Signals: confirm_requested(str), reject_requested(str), go_to_requested(str) with the prior id;
+    """Signals: confirm_requested(str), reject_requested(str), reconsider_requested(str) (a rejection taken
+    back), go_to_requested(str) with the prior id;
     status_chosen(str, str) the prior id and a status value."""
 
     confirm_requested = Signal(str)
     reject_requested = Signal(str)
+    reconsider_requested = Signal(str)
     go_to_requested = Signal(str)
     status_chosen = Signal(str, str)
 
@@ -84,7 +86,9 @@ class ComparePanel(QWidget):
         self.go_button = QPushButton("Go to")
         self.go_button.setObjectName("go_to_carried")
         self.confirm_button.clicked.connect(lambda: self._emit_selected(self.confirm_requested))
-        self.reject_button.clicked.connect(lambda: self._emit_selected(self.reject_requested))
+        # on a rejected row the same button reads "Reconsider" and takes the rejection back
+        self.reject_button.clicked.connect(lambda: self._emit_selected(
+            self.reconsider_requested if self._selected_decision() == "rejected" else self.reject_requested))
         self.go_button.clicked.connect(lambda: self._emit_selected(self.go_to_requested))
         self.status_combo = QComboBox()
         self.status_combo.setObjectName("carried_status")
@@ -162,6 +166,10 @@ class ComparePanel(QWidget):
         if lesion_id is not None:
             signal.emit(lesion_id)
 
+    def _selected_decision(self) -> str:
+        row = getattr(self, "_rows", {}).get(self.selected_id())
+        return row["decision"] if row is not None else ""
+
     def _on_status_chosen(self) -> None:
         lesion_id = self.selected_id()
         row = getattr(self, "_rows", {}).get(lesion_id) if lesion_id else None
@@ -174,7 +182,11 @@ class ComparePanel(QWidget):
         row = getattr(self, "_rows", {}).get(lesion_id) if lesion_id else None
         proposal = row is not None and row["decision"].startswith("proposal")
         self.confirm_button.setEnabled(proposal and row.get("can_confirm", True))
-        self.reject_button.setEnabled(proposal)
+        rejected = row is not None and row["decision"] == "rejected"
+        self.reject_button.setText("Reconsider" if rejected else "Reject")
+        self.reject_button.setToolTip("Take back the rejection: a proposal again" if rejected
+                                      else "Leave the selected proposal out of the current case")
+        self.reject_button.setEnabled(proposal or rejected)
         self.go_button.setEnabled(row is not None)
         self.status_combo.setEnabled(proposal and row.get("status_fixed") is not True)
         was, self._filling = self._filling, True

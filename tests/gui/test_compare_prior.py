@@ -221,6 +221,11 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     assert w.model.lesions.ids() == ["L1"]
     assert not any(x.prior_id == "L2" for x in w.model.lesions)
 
+    assert panel.reject_button.text() == "Reconsider" and panel.reject_button.isEnabled()  # can be taken back
+    qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
+    assert "L2" in {p.key for p in wiring.proposals()} and panel.reject_button.text() == "Reject"
+    qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
+
     panel.select("L3")  # gone: nothing to confirm
     assert not panel.confirm_button.isEnabled() and panel.reject_button.isEnabled()
 
@@ -234,7 +239,8 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     assert w.model.lesions["L4"].prior_id == "L4" and "status set by the user" in w.model.lesions["L4"].notes
 
     actions = [e.action for e in w.case_controller.case.audit]
-    assert actions.count("prior_lesion_confirmed") == 2 and actions.count("prior_lesion_rejected") == 1
+    assert actions.count("prior_lesion_confirmed") == 2 and actions.count("prior_lesion_rejected") == 2
+    assert actions.count("prior_lesion_reopened") == 1
     assert "prior_status_overridden" in actions
     confirmed = [e for e in w.case_controller.case.audit if e.action == "prior_lesion_confirmed"][0]
     assert confirmed.details["prior_id"] == "L1" and confirmed.details["status"] == "progressing"

@@ -182,7 +182,8 @@ class PriorComparison(QObject):
         a.open_pacs.triggered.connect(self.open_from_pacs)
         a.close.triggered.connect(lambda _checked=False: self.close_prior())
         for action in a.nudges:
-            action.triggered.connect(partial(self.step_nudge, *action.data()))
+            axis, mm = action.data()
+            action.triggered.connect(lambda _checked=False, axis=axis, mm=mm: self.step_nudge(axis, mm))
         for action in a.all():
             self.window.addAction(action)  # the shortcuts work whichever view has the focus
         for action in a.menu_actions():
@@ -286,9 +287,8 @@ class PriorComparison(QObject):
         return f"Prior study open; {n} lesion(s) carried over as proposals: confirm or reject each"
 
     def add_prior_to_browser(self) -> None:
-        browser = self.window.browser
-        if hasattr(browser, "add_prior_scan") and self.session is not None and self.session.study.images.scan:
-            browser.add_prior_scan(self.session.study.images.scan, self.session.study.images.primary.info.study_uid)
+        if self.session is not None and self.session.study.images.scan is not None:
+            self.window.browser.add_prior_scan(self.session.study.images.scan, self.session.study.images.primary.info.study_uid)
 
     # ------------------------------------------------------------------ state
     def transform(self):
@@ -306,8 +306,7 @@ class PriorComparison(QObject):
         self.session = None
         self.link.set_transform(None)
         self.prior_views.clear()
-        if hasattr(self.window.browser, "clear_prior"):
-            self.window.browser.clear_prior()
+        self.window.browser.clear_prior()
         self.actions.close.setEnabled(False)
         for a in self.actions.nudges:
             a.setEnabled(False)

@@ -451,9 +451,14 @@ class PriorComparison(QObject):
                 return None
             return {"longest_axial_diameter_mm": _r(v.longest_axial_diameter_mm), "short_axis_mm": _r(v.short_axis_mm),
                     "volume_cc": _r(v.volume_cc, 3), "suv_peak": _r(v.suv_peak)}
+        reg = self.session.registration
         return {"prior_id": t.prior.id, "status": status.value, "proposed_status": t.status.value,
                 "decided_by": t.decision.decided_by, "prior_date": self.session.study.date,
-                "prior": values(t.prior_values), "current": values(t.current_values)}
+                "prior_source": self.session.study.source,
+                "prior": values(t.prior_values), "current": values(t.current_values),
+                # which map carried it: the registration and the user's nudge after it
+                "registration": {"method": reg.method, "metric_value": _r(reg.metric_value, 5),
+                                 "nudge": None if self.nudge.is_zero else self.nudge.to_json()}}
 
     def _audit(self, action: AuditAction, what: str, details: dict) -> None:
         self.window.case_controller.case.review.record(action, what, details)

@@ -244,6 +244,7 @@ def test_confirming_a_carried_lesion_adds_it_with_its_prior_id_rejecting_does_no
     assert "prior_status_overridden" in actions
     confirmed = [e for e in w.case_controller.case.audit if e.action == "prior_lesion_confirmed"][0]
     assert confirmed.details["prior_id"] == "L1" and confirmed.details["status"] == "progressing"
+    assert confirmed.details["registration"]["method"] == "rigid" and confirmed.details["prior_source"] == "case"
     assert {p.key for p in wiring.proposals()} == {"L3", "L5"}
 
     # undo takes the confirmed lesion back out: its proposal waits again

@@ -270,6 +270,8 @@ LESION_FIELDS: dict[str, Check] = {
     "point_mm": optional(list_of(number, 3)),
     "mask": optional(obj(MASK_FIELDS, required=tuple(MASK_FIELDS), then=_mask_fits, strict=True)),
     "segmentation": optional(_segmentation),
+    # the lesion's id in the prior visit's case (carried over and confirmed in Compare with prior)
+    "prior_id": optional(text),
 }
 
 

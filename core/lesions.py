@@ -138,6 +138,9 @@ class Lesion:
     site_detail: str = ""
     #: False while the site is only proposed; the user confirms it with one key or click
     site_confirmed: bool = True
+    #: the id this lesion had in the prior visit's case, when a user confirmed it as carried over from
+    #: there (gui Compare with prior, docs/tracking.md); "" for a lesion first marked on this scan
+    prior_id: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", Site.parse(self.site))

@@ -426,7 +426,8 @@ def _signed_before_schema_3(case: "Case", digest: str) -> bool:
 def _lesion_details(lesion: Lesion) -> dict:
     return {"lesion": lesion.id, "label": lesion.label, "site": lesion.site.value,
             "laterality": lesion.laterality.value, "kind": lesion.kind.value,
-            "voxels": lesion.mask.n_voxels if lesion.mask is not None else 0}
+            "voxels": lesion.mask.n_voxels if lesion.mask is not None else 0,
+            **({"prior_id": lesion.prior_id} if lesion.prior_id else {})}
 
 
 def _copy(facts) -> dict:

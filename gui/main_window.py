@@ -70,6 +70,7 @@ from gui.settings import (
 )
 from gui.rules_wiring import RulesWiring
 from gui.candidates_wiring import CandidateWiring
+from gui.compare.comparison import NEEDS_PRIOR, PriorComparison
 from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
 from gui.side_bar import make_side_bar
@@ -212,6 +213,9 @@ class MainWindow(QMainWindow):
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
             view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
+        self.comparison = PriorComparison(self)  # the prior study beside the current one (issue 17)
+        self.file_menu.insertMenu(self.actions.save_case, self.comparison.menu)  # File > Compare with prior
+        self.file_menu.insertSeparator(self.actions.save_case)
         self._build_layout_menu()
         self._connect()
         self.resize(1400, 950)  # the first start's size; a saved geometry replaces it (it was the other
@@ -303,6 +307,10 @@ class MainWindow(QMainWindow):
             self.show_message(SIDE_BY_SIDE_NEEDS_PET)
             self._on_grid_layout_changed(self.view_grid.view_layout.value)  # the tick back where it was
             return
+        if value == ViewLayout.COMPARE.value and self.comparison.session is None:
+            self.show_message(NEEDS_PRIOR)
+            self._on_grid_layout_changed(self.view_grid.view_layout.value)
+            return
         self.view_grid.set_view_layout(value)
 
     def _offer_side_by_side(self) -> None:
@@ -384,7 +392,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         a = self.actions
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(a.open_folder)
         file_menu.addAction(a.open_case)
         file_menu.addAction(a.open_case_dicom)
@@ -495,8 +503,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if not state.isEmpty():
             self.restoreState(state)  # which docks are shown (again at the first show: their sizes)
-        layout = s.get(VIEW_LAYOUT)
-        self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} else DEFAULT_LAYOUT)
+        layout = s.get(VIEW_LAYOUT)  # Compare with prior is not remembered: it needs a prior opened again
+        self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} - {ViewLayout.COMPARE.value}
+                                       else DEFAULT_LAYOUT)
         self._offer_side_by_side()  # CT | fused | PET remembered: shown once a PET overlay is
         with error_boundary(self, "Restoring the display settings"):
             self.model.set_overlay_opacity(min(max(s.get(OVERLAY_OPACITY), 0), 100) / 100.0)
@@ -536,6 +545,7 @@ class MainWindow(QMainWindow):
         self.lesion_wiring.disconnect_model()
         self.tool_manager.disconnect_model()
         self.review_wiring.disconnect_model()
+        self.comparison.disconnect_model()
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
         self.structure_wiring.disconnect_model()

@@ -43,6 +43,8 @@ class AuditAction(str, Enum):
     CANDIDATE_ACCEPTED = "candidate_accepted"
     CANDIDATE_REJECTED = "candidate_rejected"
     CANDIDATE_REOPENED = "candidate_reopened"  # an accept or reject undone: the candidate waits again
+    DERIVED_FACTS_SET = "derived_facts_set"  # `oligoplan track` derived facts from the prior scan
+    DERIVED_FACT_OVERRIDDEN = "derived_fact_overridden"  # a user entered a value over a derived one (or removed it)
 
     @property
     def label(self) -> str:

@@ -263,6 +263,41 @@ class CaseReview:
             entries.append(self._record(AuditAction.FACTS_CHANGED, "facts " + _diff_text(facts_old, facts_new),
                                         {"old": {k: facts_old.get(k) for k in changed},
                                          "new": {k: facts_new.get(k) for k in changed}}))
+            entries += self._record_overrides(facts_old, facts_new, changed)
+        return entries
+
+    def record_derived_facts(self, tracking) -> AuditEntry | None:
+        """Record that the facts of ``tracking`` (core.tracking.record) were derived from the prior scan."""
+        derived = {key: fact.value for key, fact in tracking.derived.items() if fact.value is not None}
+        if not derived:
+            return None
+        shown = "; ".join(f"{key} {_show(value)}" for key, value in derived.items())
+        return self._record(AuditAction.DERIVED_FACTS_SET, f"facts {tracking.source_text}: {shown}",
+                            {"derived": derived, "prior_date": tracking.prior_date,
+                             "reasons": {k: tracking.derived[k].reason for k in derived}})
+
+    def _record_overrides(self, old: dict, new: dict, changed: list[str]) -> list[AuditEntry]:
+        """A user's value entered over a derived one (or removed, so the derived value applies again)."""
+        from core.rules.facts import is_unknown
+
+        tracking = getattr(self.case, "tracking", None)
+        if tracking is None:
+            return []
+        entries = []
+        for key in changed:
+            fact = tracking.derived.get(key)
+            if fact is None or fact.value is None:
+                continue
+            was, now = old.get(key), new.get(key)
+            if is_unknown(now):
+                what = f"{key}: the entered {_show(was)} removed; the derived {_show(fact.value)} applies again"
+            elif now != fact.value:
+                what = f"{key}: entered {_show(now)} overrides the derived {_show(fact.value)}"
+            else:
+                continue  # the derived value entered as it is: a confirmation (facts_changed says so)
+            entries.append(self._record(AuditAction.DERIVED_FACT_OVERRIDDEN, what,
+                                        {"fact": key, "derived": fact.value, "entered": now,
+                                         "source": tracking.source_text}))
         return entries
 
     def _record_unrecorded_lesions(self) -> list[AuditEntry]:

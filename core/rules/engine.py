@@ -514,6 +514,9 @@ class Evaluation:
     today: date = field(default_factory=date.today)
     #: prognostic scores (core.rules.scores.Score), e.g. the Fong score
     scores: list = field(default_factory=list)
+    #: where each known fact came from: {key: {"source": "entered" | "derived from prior scan of <date>",
+    #: "derived": bool, ...}} (core.rules.case_check.facts_with_derived); empty when not worked out
+    fact_sources: dict = field(default_factory=dict)
 
     def counts(self) -> dict:
         """Metastases per site (every lesion of kind metastasis; the primary apart)."""
@@ -537,6 +540,7 @@ class Evaluation:
             "facts": self.facts.to_json(),
             "scores": [s.to_json() for s in self.scores],
             "evaluated_on": self.today.isoformat(),
+            "fact_sources": dict(self.fact_sources),
         }
 
 

@@ -18,10 +18,13 @@ case's ``facts`` by the derivation itself (docs/tracking.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.rules.facts import is_unknown
 from core.tracking.status import LesionStatus
-from core.tracking.tracker import TrackResult
+
+if TYPE_CHECKING:  # the tracker pulls in registration and segmentation; the case file needs none of it
+    from core.tracking.tracker import TrackResult
 
 #: ESTRO-EORTC: oligometastatic disease is up to 5 metastases (docs/clinical-rules.md)
 OLIGO_MAX_LESIONS = 5
@@ -38,7 +41,7 @@ class DerivedFact:
         return {"value": self.value, "derived": True, "confirmed": False, "source": SOURCE, "reason": self.reason}
 
 
-def derive_facts(result: TrackResult) -> dict[str, DerivedFact]:
+def derive_facts(result: "TrackResult") -> dict[str, DerivedFact]:
     out: dict[str, DerivedFact] = {}
     n_prior = result.count_prior
     if 1 <= n_prior <= OLIGO_MAX_LESIONS:
@@ -59,7 +62,8 @@ def derive_facts(result: TrackResult) -> dict[str, DerivedFact]:
             "lesions_progressing", "no", f"none of the {n_prior} prior lesion(s) progresses and no new lesion was found")
     out["new_lesions"] = DerivedFact(
         "new_lesions", len(new) if result.new_searched else None,
-        f"{len(new)} found by the candidate finder" if result.new_searched else "not searched (no candidate finder)")
+        f"{len(new)} found by the PET candidate finder outside the carried-over lesions" if result.new_searched
+        else "not searched (" + (result.not_searched_why or "no candidate finder") + ")")
     out["progressing_lesions"] = DerivedFact(
         "progressing_lesions", len(progressing),
         f"{len(progressing)} of {n_prior} carried-over lesion(s)" + (

@@ -8,9 +8,10 @@
    Not found there (nothing segmentable, or what grows there lies elsewhere):
    disappeared.
 3. Status per lesion from the values at both dates (core.tracking.status).
-4. New lesions: ``find_new`` (the PET candidate finder) is asked for candidates
-   outside the carried-over lesions. Without it none are searched, and the
-   result says so in ``warnings``.
+4. New lesions: ``find_new`` (the PET candidate finder, core.tracking.new_lesions)
+   is asked for candidates outside the carried-over lesions. Without it (a CT
+   alone) none are searched, and the result says so in ``warnings`` and
+   ``not_searched_why``: the user marks new lesions.
 
 Everything found here is a proposal: the contours, the statuses and the
 derived facts are shown to the user to confirm.
@@ -38,8 +39,10 @@ CancelCheck = Callable[[], bool]
 #: a re-segmented lesion whose centroid lies farther than this from the carried-over
 #: point (or than half its prior diameter, whichever is larger) is something else
 FOUND_WITHIN_MM = 10.0
-NO_FINDER_WARNING = ("new lesions were not searched: the search needs the PET candidate finder (not available "
-                     "here); mark new lesions on the current scan by hand")
+NO_FINDER_WARNING = ("new lesions were not searched (no candidate finder was given); mark new lesions on the "
+                     "current scan by hand")
+NO_PET_WARNING = ("new lesions were not searched: the current images hold no PET (the search runs the PET "
+                  "candidate finder); mark new lesions on the current scan by hand")
 
 
 class TimepointImages(Protocol):
@@ -114,6 +117,8 @@ class TrackResult:
     new_searched: bool
     sul_note: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: why new lesions were not searched ("" when they were)
+    not_searched_why: str = ""
 
     @property
     def count_prior(self) -> int:
@@ -161,8 +166,10 @@ def track(
         tracked.append(_carry(lesion, prior, current, registration, factors, segment_params))
     new: list[NewLesion] = []
     warnings: list[str] = list(registration.warnings)
+    not_searched_why = ""
     if find_new is None:
-        warnings.append(NO_FINDER_WARNING)
+        not_searched_why = NO_FINDER_WARNING if current.pet is not None else NO_PET_WARNING
+        warnings.append(not_searched_why)
     else:
         masks = [t.current.mask for t in tracked if t.current is not None and t.current.mask is not None]
         number = first_new_number or _next_number(prior_lesions)
@@ -177,7 +184,8 @@ def track(
             number += 1
     if sul_note and any(t.decision.decided_by == "PET" for t in tracked):
         warnings.append(sul_note)
-    return TrackResult(registration, tuple(tracked), tuple(new), find_new is not None, sul_note, tuple(warnings))
+    return TrackResult(registration, tuple(tracked), tuple(new), find_new is not None, sul_note, tuple(warnings),
+                       not_searched_why)
 
 
 def _carry(lesion: Lesion, prior: TimepointImages, current: TimepointImages, registration: RegistrationResult,

@@ -4,9 +4,11 @@ Registers the prior CT to the current one, carries the prior lesions over and
 segments them again there, decides each lesion's status, lists new lesions
 (from the PET candidate finder, when there is one) and derives the case facts
 that follow. ``--out`` writes a case of the current scan: the carried-over
-lesions (same ids), the new ones with ``--accept-new``, and the derived facts
-as proposals under ``"tracking"`` (the case's own facts stay empty: nothing is
-confirmed on the user's behalf).
+lesions (same ids), the new ones as lesions with ``--accept-new`` (else as PET
+candidates waiting for review), and the comparison under ``"tracking"``
+(core.tracking.record) with the derived facts: they fill the facts nobody
+entered, marked as derived (core.rules.case_check.facts_with_derived); the
+case's own ``facts`` stay empty: nothing is entered on the user's behalf.
 """
 
 from __future__ import annotations
@@ -286,12 +288,14 @@ def _print(doc: dict, derived_only: dict, out: Path | None) -> None:
     print(f"lesions: {doc['counts']['prior']} then, {doc['counts']['current']} now")
     for key, fact in doc["derived_facts"].items():
         value = "not derived" if fact["value"] is None else fact["value"]
-        print(f"derived (a proposal: confirm it in the case): {key} = {value} ({fact['reason']})")
+        print(f"derived: {key} = {value} ({fact['reason']})")
     cls = classify(CaseFacts(derived_only)).to_json()
     print(f"ESTRO-EORTC class from the derived facts alone: {cls['class']}"
           + (f" (needs: {', '.join(cls['missing'])})" if cls["missing"] else ""))
     for warning in doc["warnings"]:
         print(f"oligoplan track: warning: {warning}", file=sys.stderr)
+    print("derived facts fill the case facts nobody entered (check, the verdict panel), marked as derived: "
+          "confirm or override them in the case facts")
     if out is not None:
         print(f"case of the current scan saved to {out}")
 

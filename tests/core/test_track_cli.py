@@ -67,12 +67,13 @@ def test_carried_over_lesions_within_2_mm_of_truth(tracked):
 
 def test_without_the_finder_new_lesions_are_not_claimed_absent(tracked):
     doc, _ = tracked
-    assert doc["new"] == [] and any("candidate finder" in w for w in doc["warnings"])
+    # CT alone: no search, and the report says the user marks new lesions
+    assert doc["new"] == [] and any("no PET" in w and "by hand" in w for w in doc["warnings"])
     assert doc["counts"] == {"prior": 5, "current": 4}
     facts = doc["derived_facts"]
     assert facts["history_oligometastatic"]["value"] == "yes" and facts["history_oligometastatic"]["derived"]
     assert facts["lesions_progressing"]["value"] == "yes"  # L1 progresses: yes needs no new-lesion search
-    assert facts["new_lesions"]["value"] is None
+    assert facts["new_lesions"]["value"] is None and "no PET" in facts["new_lesions"]["reason"]
 
 
 def test_output_case_keeps_ids_and_holds_proposals_only(tracked):

@@ -83,8 +83,13 @@ class NewCandidate:
         object.__setattr__(self, "site", Site.parse(self.site))
 
 
-#: find_new(current images, masks of the carried-over lesions) -> candidates outside them
+#: find_new(current images, masks of the carried-over lesions) -> candidates outside them; it raises
+#: :class:`NotSearched` when it cannot search (a PET without SUV): never an empty list then
 FindNew = Callable[[TimepointImages, Sequence[LesionMask]], Iterable[NewCandidate]]
+
+
+class NotSearched(Exception):
+    """The new-lesion finder could not search these images; the message says why (and what to do)."""
 
 
 @dataclass(frozen=True)
@@ -167,13 +172,20 @@ def track(
     new: list[NewLesion] = []
     warnings: list[str] = list(registration.warnings)
     not_searched_why = ""
+    candidates: list[NewCandidate] = []
     if find_new is None:
         not_searched_why = NO_FINDER_WARNING if current.pet is not None else NO_PET_WARNING
-        warnings.append(not_searched_why)
     else:
         masks = [t.current.mask for t in tracked if t.current is not None and t.current.mask is not None]
+        try:
+            candidates = list(find_new(current, masks))
+        except NotSearched as exc:  # a failed search is not "no new lesion"
+            not_searched_why = f"new lesions were not searched: {exc}; mark new lesions on the current scan by hand"
+    if not_searched_why:
+        warnings.append(not_searched_why)
+    else:
         number = first_new_number or _next_number(prior_lesions)
-        for candidate in find_new(current, masks):
+        for candidate in candidates:
             if _inside_any(candidate.centroid_mm, masks, current.primary):
                 continue  # a carried-over lesion, not a new one
             lesion = Lesion(f"L{number}", f"L{number}", site=candidate.site, point_mm=candidate.centroid_mm,
@@ -184,7 +196,7 @@ def track(
             number += 1
     if sul_note and any(t.decision.decided_by == "PET" for t in tracked):
         warnings.append(sul_note)
-    return TrackResult(registration, tuple(tracked), tuple(new), find_new is not None, sul_note, tuple(warnings),
+    return TrackResult(registration, tuple(tracked), tuple(new), not not_searched_why, sul_note, tuple(warnings),
                        not_searched_why)
 
 

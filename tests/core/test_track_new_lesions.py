@@ -139,3 +139,22 @@ def test_carried_over_mask_on_another_grid_is_placed_on_the_pet():
     mask = LesionMask.from_box(box, (20, 20, 20), ct.shape, ct.info.series_uid)  # 10..10.5 mm on the CT
     zone = carried_zone(pet, [(mask, ct)], margin_mm=0.0)
     assert zone[10, 10, 10] and zone.sum() <= 8
+
+
+def test_a_pet_the_finder_cannot_search_is_not_read_as_no_new_lesion():
+    from core.registration import PriorToCurrent, RegistrationResult
+    from core.tracking.derived import derive_facts
+    from core.tracking.new_lesions import PetNewLesionFinder
+    from core.tracking.tracker import Images, track
+
+    ct = _grid(uid="1.2.3.ct")
+    ct = Volume(ct.voxels, ct.positions_mm, [1, 0, 0], [0, 1, 0], (1.0, 1.0), SeriesInfo("1.2.3.ct", modality=Modality.CT),
+                unit="HU")
+    pet = _grid()
+    no_suv = Volume(pet.voxels, pet.positions_mm, [1, 0, 0], [0, 1, 0], (1.0, 1.0), pet.info, unit="BQML")
+    identity = RegistrationResult(PriorToCurrent.identity(), "identity", "none", None, 0.0)
+    result = track([], Images(ct), Images(ct, no_suv), find_new=PetNewLesionFinder(), registration=identity)
+    assert not result.new_searched and "could not run" in result.not_searched_why
+    assert any("by hand" in w for w in result.warnings)
+    facts = derive_facts(result)
+    assert facts["new_lesions"].value is None and "lesions_progressing" not in facts

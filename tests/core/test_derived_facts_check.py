@@ -159,3 +159,18 @@ def test_unknown_fields_of_tracking_are_kept(saved):
     case = load_case(saved)
     save_case(case, saved)
     assert json.loads(saved.read_text())["tracking"]["from_a_newer_version"] == {"x": 1}
+
+
+def test_the_summary_marks_derived_facts_on_its_facts_table():
+    from core.summary.document import build_summary
+    from core.summary.pdf import summary_figures
+
+    ev, warnings = _evaluate(_case({**THERAPY_YES, "lesions_progressing": "no"}, _tracking("yes")))
+    summary = build_summary(ev, warnings=warnings)
+    assert summary["fact_sources"]["history_oligometastatic"]["derived"] is True
+    assert "overrides" in summary["fact_sources"]["lesions_progressing"]
+    figure = summary_figures(summary)[0]
+    texts = {t.get_text(): t for t in figure.texts}
+    marked = texts["yes (derived from prior scan)"]  # earlier oligometastatic disease
+    assert marked.get_style() == "italic"
+    assert texts["no"].get_style() == "normal"  # the entered override is not marked derived

@@ -174,3 +174,15 @@ def test_the_summary_marks_derived_facts_on_its_facts_table():
     marked = texts["yes (derived from prior scan)"]  # earlier oligometastatic disease
     assert marked.get_style() == "italic"
     assert texts["no"].get_style() == "normal"  # the entered override is not marked derived
+
+
+def test_an_anonymised_summary_shifts_the_prior_scans_date_too():
+    from core.export_privacy import AnonymisePolicy, anonymise_summary
+    from core.summary.document import build_summary
+
+    case = _case(THERAPY_YES, _tracking())
+    ev, warnings = _evaluate(case)
+    policy = AnonymisePolicy(date_shift_days=-400)
+    doc = anonymise_summary(build_summary(ev, warnings=warnings), policy, case)
+    assert "2024-01-02" not in json.dumps(doc)
+    assert doc["fact_sources"]["lesions_progressing"]["source"] == "derived from prior scan of 2022-11-28"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core.case import Case, ImagesMissingError, case_to_json, load_case
 from core.atomic_file import atomic_write_text
-from core.errors import CaseFileError, NoImagesError, OligoPlanError
+from core.errors import CaseFileError, NoImagesError
 from core.lesions import AddLesion, Lesion, UndoStack
 from core.measure import Measurements
 from core.rules.classification import classify

@@ -19,8 +19,9 @@ import numpy as np
 from scipy import ndimage
 
 from core.codes import Site
+from core.errors import NewLesionSearchError
 from core.lesions import LesionMask
-from core.tracking.tracker import NewCandidate, NotSearched, TimepointImages
+from core.tracking.tracker import NewCandidate, TimepointImages
 
 #: a candidate reaching this close (mm) to a carried-over lesion belongs to it
 NEW_LESION_MARGIN_MM = 5.0
@@ -48,12 +49,12 @@ class PetNewLesionFinder:
 
         pet = current.pet
         if pet is None:
-            raise NotSearched("the current images hold no PET")
+            raise NewLesionSearchError("the current images hold no PET")
         try:
             self.detection = detect_candidates(pet, body=self.body, structures=self.structures,
                                                propose_site=anatomy_proposer(self.organs, current.ct))
         except DetectionError as exc:  # e.g. a PET without SUV: the search did not run
-            raise NotSearched(f"the PET candidate finder could not run ({exc})") from None
+            raise NewLesionSearchError(f"the PET candidate finder could not run ({exc})") from None
         grids = {v.info.series_uid: v for v in (current.primary, current.ct, pet) if v is not None}
         near = carried_zone(pet, [(m, grids.get(m.series_uid)) for m in carried], self.margin_mm)
         out = []

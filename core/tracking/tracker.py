@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 import numpy as np
 
 from core.codes import Site
-from core.errors import Cancelled, SegmentationError
+from core.errors import Cancelled, NewLesionSearchError, SegmentationError
 from core.lesions import Lesion, LesionMask
 from core.measure import Measurements, measure_lesion
 from core.registration import RegistrationParams, RegistrationResult, register_ct
@@ -84,12 +84,9 @@ class NewCandidate:
 
 
 #: find_new(current images, masks of the carried-over lesions) -> candidates outside them; it raises
-#: :class:`NotSearched` when it cannot search (a PET without SUV): never an empty list then
+#: :class:`core.errors.NewLesionSearchError` when it cannot search (a PET without SUV): never an empty list then
 FindNew = Callable[[TimepointImages, Sequence[LesionMask]], Iterable[NewCandidate]]
 
-
-class NotSearched(Exception):
-    """The new-lesion finder could not search these images; the message says why (and what to do)."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +176,7 @@ def track(
         masks = [t.current.mask for t in tracked if t.current is not None and t.current.mask is not None]
         try:
             candidates = list(find_new(current, masks))
-        except NotSearched as exc:  # a failed search is not "no new lesion"
+        except NewLesionSearchError as exc:  # a failed search is not "no new lesion"
             not_searched_why = f"new lesions were not searched: {exc}; mark new lesions on the current scan by hand"
     if not_searched_why:
         warnings.append(not_searched_why)

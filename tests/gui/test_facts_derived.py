@@ -58,11 +58,15 @@ def test_the_window_shows_the_cases_derived_facts_and_the_override_counts(win, c
     combo = rules.facts_form.editors["lesions_progressing"]
     assert "derived from prior scan of 2024-01-02" in combo.toolTip()
     assert rules.evaluate_now().classification.label == "repeat oligoprogression"
+    label = rules.panel.class_label
+    assert "derived, not entered" in label.text() and "Lesions progressing on imaging" in label.text()
+    assert "derived from prior scan of 2024-01-02 (progressing: L1)" in label.toolTip()
     assert any("not entered but derived" in w for w in rules.warnings)
     _pick(qtbot, combo, combo.findData("no"))  # the user overrides: not progressing
     open_case = win.case_controller.case
     assert open_case.facts["lesions_progressing"] == "no"
     assert rules.evaluation.classification.label == "repeat oligopersistence"
+    assert "Lesions progressing" not in label.text() and "Earlier oligometastatic disease" in label.text()
     open_case.review.sync()
     assert [e for e in open_case.audit if e.action == "derived_fact_overridden"]
     win.case_controller.new_case()  # another case: the derived values of this one do not carry over

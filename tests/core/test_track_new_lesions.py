@@ -87,6 +87,7 @@ def test_accept_new_makes_lesions_whose_site_is_a_proposal(files, tmp_path, caps
     text = capsys.readouterr()
     case = load_case(out)
     assert [lesion.id for lesion in case.lesions] == ["L1", "L2", "L4", "L5", "L6", "L7"]
+    assert case.lesions.next_number == 8 and case.tracking.derived["new_lesions"].value == 2
     new = case.lesions["L6"]
     assert new.site.value == "lung" and new.site_confirmed is False and "a proposal" in new.notes
     assert new.mask is not None and new.mask.series_uid == CASE.current_scan.series_uid  # on the CT, as all lesions

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
@@ -87,22 +86,3 @@ def test_sul_used_when_height_sex_and_weight_known(images):
                    registration=track(lesions[:1], prior, current).registration)
     assert result.sul_note == "" and not any("SUVpeak (body weight)" in w for w in result.warnings)
     assert result.lesions[0].status is LesionStatus.PROGRESSING
-
-
-def test_accept_new_puts_the_new_lesions_in_the_output_case(monkeypatch, tmp_path):
-    from core import cli, cli_track
-    from core.case import load_case
-    from tests.core.track_phantom_files import write_two_timepoints
-
-    prior, current = write_two_timepoints(CASE, tmp_path)
-    monkeypatch.setattr(cli_track, "NEW_LESION_FINDER", _finder)
-    out = tmp_path / "now.json"
-    args = cli.build_parser().parse_args(["track", str(prior), str(current), "--out", str(out), "--accept-new",
-                                          "--json"])
-    assert cli.run(args) == 0
-    case = load_case(out)
-    assert [lesion.id for lesion in case.lesions] == ["L1", "L2", "L4", "L5", "L6", "L7"]
-    assert case.lesions.next_number == 8
-    body = json.loads(out.read_text())
-    assert body["tracking"]["new_listed"] == []
-    assert body["tracking"]["derived_facts"]["new_lesions"]["value"] == 2

@@ -113,6 +113,11 @@ def cmd_track(args) -> int:
     doc["derived_facts"] = derived_to_json(derived)
     if not lesions:
         doc["warnings"].append(f"{prior_path.name} holds no lesions: there was nothing to carry over")
+    if (args.height_m is not None or args.sex is not None) and (prior.pet is None or current.pet is None):
+        doc["warnings"].append("--height-m and --sex were not used: SUL is for PERCIST, which needs a PET at both "
+                               "dates (" + ("neither date has one" if prior.pet is None and current.pet is None
+                                            else f"the {'prior' if prior.pet is None else 'current'} images "
+                                                 "hold none") + ")")
     if out is not None:
         record = tracking_record(doc, prior_path, prior.primary.info.study_date, current.primary.info.study_date)
         write_tracked_case(result, current, doc, record, out, args.accept_new, finder)

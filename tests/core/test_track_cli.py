@@ -30,7 +30,7 @@ def _run(*args):
 def tracked(files, tmp_path_factory):
     prior, current = files
     out = tmp_path_factory.mktemp("out") / "current.json"
-    proc = _run(prior, current, "--json", "--out", out)
+    proc = _run(prior, current, "--json", "--out", out, "--height-m", "1.8", "--sex", "M")  # CT alone: not used
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout), out
 
@@ -96,6 +96,11 @@ def test_existing_out_is_not_overwritten(files, tmp_path):
     proc = _run(prior, current, "--out", out)
     assert proc.returncode == 2 and "not overwritten" in proc.stderr
     assert out.read_text() == "keep me"
+
+
+def test_height_and_sex_without_pet_are_said_unused(tracked):
+    warnings = tracked[0]["warnings"]
+    assert any("--height-m and --sex were not used" in w and "neither date" in w for w in warnings)
 
 
 def test_prior_case_whose_images_are_gone_is_refused(files, tmp_path):

@@ -131,13 +131,19 @@ def cmd_track(args) -> int:
 def _body(args, workspace) -> PatientBody:
     """The patient's build for SUL: height and sex from the options (else the PET header), weight from
     the PET header of that date (the SUV needs it anyway)."""
+    from core.detect.sul import HEIGHT_M_RANGE, WEIGHT_KG_RANGE
+
     header = _header_body(workspace)
-    height_m = args.height_m if args.height_m is not None else (header.height_m if header else None)
+    height_m = args.height_m if args.height_m is not None else _plausible(header and header.height_m, HEIGHT_M_RANGE)
     sex = args.sex
     if sex is None and header is not None and header.sex.strip().upper()[:1] in ("F", "M"):
         sex = Sex(header.sex.strip().upper()[:1])
-    weight = header.weight_kg if header is not None else None
+    weight = _plausible(header and header.weight_kg, WEIGHT_KG_RANGE)  # a typo in the header: no SUL, not a wrong one
     return PatientBody(weight_kg=weight, height_cm=None if height_m is None else height_m * 100.0, sex=sex)
+
+
+def _plausible(value, limits: tuple[float, float]) -> float | None:
+    return value if value is not None and limits[0] <= value <= limits[1] else None
 
 
 def _header_body(workspace):

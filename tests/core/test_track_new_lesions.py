@@ -159,3 +159,22 @@ def test_a_pet_the_finder_cannot_search_is_not_read_as_no_new_lesion():
     assert any("by hand" in w for w in result.warnings)
     facts = derive_facts(result)
     assert facts["new_lesions"].value is None and "lesions_progressing" not in facts
+
+
+def test_a_header_height_or_weight_out_of_range_gives_no_sul_rather_than_a_wrong_one(monkeypatch):
+    from core import cli, cli_track
+    from core.detect import PatientBody as Header
+    from core.detect.sul import lean_body_mass_kg
+
+    def body(header, *options):
+        monkeypatch.setattr(cli_track, "_header_body", lambda workspace: header)
+        return cli_track._body(cli.build_parser().parse_args(["track", "p.json", "i", *options]), None)
+
+    assert body(Header(75.0, 172.0, "F")).sul_factor() is None  # centimetres in the metres field
+    assert body(Header(75.0, 1.72, "F")).sul_factor() == pytest.approx(lean_body_mass_kg(75.0, 1.72, "F") / 75.0)
+    assert body(Header(75.0, 172.0, "F"), "--height-m", "1.72").sul_factor() is not None  # the option wins
+    assert body(Header(7500.0, 1.72, "F")).sul_factor() is None  # grams in the kilograms field
+    assert body(Header(75.0, 1.72, "O")).sul_factor() is None  # sex other: unknown
+    assert body(Header(75.0, 1.72, "O"), "--sex", "M").sul_factor() == pytest.approx(
+        lean_body_mass_kg(75.0, 1.72, "M") / 75.0)
+    assert body(None, "--height-m", "1.72", "--sex", "M").sul_factor() is None  # no PET header: no weight

@@ -105,7 +105,7 @@ class SignOff:
 
 
 def content_digest(case: "Case", *, treatable_as_bool: bool = False) -> str:
-    """SHA-256 of the lesions (geometry and labels) and facts, as written in a case file.
+    """SHA-256 of the lesions (geometry and labels) and facts (the derived ones too), as written in a case file.
 
     ``treatable_as_bool``: as case files of schema 1 and 2 wrote a lesion's treatability (true /
     false, true being the default), to check a sign-off made before schema 3.
@@ -116,6 +116,10 @@ def content_digest(case: "Case", *, treatable_as_bool: bool = False) -> str:
     if treatable_as_bool:
         lesions = [{**doc, "treatable": doc["treatable"] != "no"} for doc in lesions]
     doc = {"lesions": lesions, "facts": case.facts}
+    tracking = getattr(case, "tracking", None)
+    derived = {k: f.value for k, f in tracking.derived.items() if f.value is not None} if tracking else {}
+    if derived:  # facts derived from the prior scan count as facts (a case without any: the digest as before)
+        doc["derived_facts"] = derived
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

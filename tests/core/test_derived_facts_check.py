@@ -186,3 +186,14 @@ def test_an_anonymised_summary_shifts_the_prior_scans_date_too():
     doc = anonymise_summary(build_summary(ev, warnings=warnings), policy, case)
     assert "2024-01-02" not in json.dumps(doc)
     assert doc["fact_sources"]["lesions_progressing"]["source"] == "derived from prior scan of 2022-11-28"
+
+
+def test_a_derived_fact_edited_by_hand_after_sign_off_is_reported(saved):
+    case = load_case(saved)
+    case.review.sign("reviewed", name="Dr Example", role="radiation oncologist")
+    save_case(case, saved)
+    assert not load_case(saved).integrity_warnings
+    body = json.loads(saved.read_text())
+    body["tracking"]["derived_facts"]["lesions_progressing"]["value"] = "no"
+    saved.write_text(json.dumps(body))
+    assert any("edited outside OligoPlan" in w for w in load_case(saved).integrity_warnings)

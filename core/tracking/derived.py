@@ -5,7 +5,8 @@ only while the user has not given one: a value the user typed (yes, no, a
 number) overrides it, and the override is reported. Nothing is written into the
 case's ``facts`` by the derivation itself (docs/tracking.md).
 
-* ``history_oligometastatic``: yes when the prior case had 1 to 5 lesions.
+* ``history_oligometastatic``: yes when the prior case had 1 to 5 metastases (a
+  lesion marked as the primary tumour is not counted; none: not derived).
 * ``history_polymetastatic``: yes when it had more than 5. With 1 to 5 it is not
   derived: an earlier scan than the prior one may have shown more.
 * ``lesions_progressing``: yes when a lesion progresses or a new one is found; no
@@ -42,14 +43,21 @@ class DerivedFact:
 
 
 def derive_facts(result: "TrackResult") -> dict[str, DerivedFact]:
+    from core.codes import LesionKind
+
     out: dict[str, DerivedFact] = {}
     n_prior = result.count_prior
-    if 1 <= n_prior <= OLIGO_MAX_LESIONS:
+    # the history is of metastases: a primary tumour marked in the prior case is not one of them
+    n_mets = sum(t.prior.kind is not LesionKind.PRIMARY for t in result.lesions)
+    primary = "; its primary tumour not counted" if n_mets < n_prior else ""
+    if 1 <= n_mets <= OLIGO_MAX_LESIONS:
         out["history_oligometastatic"] = DerivedFact(
-            "history_oligometastatic", "yes", f"the prior case had {n_prior} lesion(s) (at most {OLIGO_MAX_LESIONS})")
-    elif n_prior > OLIGO_MAX_LESIONS:
+            "history_oligometastatic", "yes",
+            f"the prior case had {n_mets} metastas{'i' if n_mets == 1 else 'e'}s (at most {OLIGO_MAX_LESIONS}){primary}")
+    elif n_mets > OLIGO_MAX_LESIONS:
         out["history_polymetastatic"] = DerivedFact(
-            "history_polymetastatic", "yes", f"the prior case had {n_prior} lesions (more than {OLIGO_MAX_LESIONS})")
+            "history_polymetastatic", "yes",
+            f"the prior case had {n_mets} metastases (more than {OLIGO_MAX_LESIONS}){primary}")
     progressing = [t.prior.id for t in result.with_status(LesionStatus.PROGRESSING)]
     unknown = [t.prior.id for t in result.with_status(LesionStatus.UNKNOWN)]
     new = [n.id for n in result.new]

@@ -107,12 +107,17 @@ def cmd_track(args) -> int:
     lesions = list(prior_case.lesions)
     result = track(lesions, prior, current, find_new=finder, prior_body=prior_body, current_body=current_body,
                    first_new_number=prior_case.lesions.next_number)
-    derived = derive_facts(result)
+    unreviewed = len(prior_case.candidates.unreviewed)
+    derived = derive_facts(result, prior_unreviewed=unreviewed)
     factors = (prior_body.sul_factor(), current_body.sul_factor())
     doc = track_json(result, prior.primary.info.study_date, current.primary.info.study_date, factors)
     doc["derived_facts"] = derived_to_json(derived)
     if not lesions:
         doc["warnings"].append(f"{prior_path.name} holds no lesions: there was nothing to carry over")
+    if unreviewed:
+        doc["warnings"].append(f"{prior_path.name} has {unreviewed} PET candidate(s) not reviewed: its lesions may "
+                               "be incomplete, so the history (earlier oligo- or polymetastatic disease) is not "
+                               "derived; review them in the prior case and run track again")
     if (args.height_m is not None or args.sex is not None) and (prior.pet is None or current.pet is None):
         doc["warnings"].append("--height-m and --sex were not used: SUL is for PERCIST, which needs a PET at both "
                                "dates (" + ("neither date has one" if prior.pet is None and current.pet is None

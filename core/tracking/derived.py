@@ -42,7 +42,9 @@ class DerivedFact:
         return {"value": self.value, "derived": True, "confirmed": False, "source": SOURCE, "reason": self.reason}
 
 
-def derive_facts(result: "TrackResult") -> dict[str, DerivedFact]:
+def derive_facts(result: "TrackResult", *, prior_unreviewed: int = 0) -> dict[str, DerivedFact]:
+    """The facts that follow from ``result``; ``prior_unreviewed``: PET candidates of the prior case not
+    yet reviewed (its lesions may then be incomplete: the history is not derived)."""
     from core.codes import LesionKind
 
     out: dict[str, DerivedFact] = {}
@@ -50,7 +52,9 @@ def derive_facts(result: "TrackResult") -> dict[str, DerivedFact]:
     # the history is of metastases: a primary tumour marked in the prior case is not one of them
     n_mets = sum(t.prior.kind is not LesionKind.PRIMARY for t in result.lesions)
     primary = "; its primary tumour not counted" if n_mets < n_prior else ""
-    if 1 <= n_mets <= OLIGO_MAX_LESIONS:
+    if prior_unreviewed:
+        pass  # an unreviewed candidate may be one more metastasis: neither oligo- nor polymetastatic is known
+    elif 1 <= n_mets <= OLIGO_MAX_LESIONS:
         out["history_oligometastatic"] = DerivedFact(
             "history_oligometastatic", "yes",
             f"the prior case had {n_mets} metastas{'i' if n_mets == 1 else 'e'}s (at most {OLIGO_MAX_LESIONS}){primary}")

@@ -151,3 +151,9 @@ def test_a_primary_tumour_in_the_prior_case_is_not_a_metastasis_of_the_history()
     assert "5 metastases" in derived["history_oligometastatic"].reason and "primary" in derived[
         "history_oligometastatic"].reason
     assert "history_oligometastatic" not in derive_facts(with_primary(_result([S])))  # the primary alone
+
+
+def test_no_history_is_derived_while_the_prior_case_has_unreviewed_candidates():
+    derived = derive_facts(_result([S, P]), prior_unreviewed=1)
+    assert "history_oligometastatic" not in derived and "history_polymetastatic" not in derived
+    assert derived["lesions_progressing"].value == "yes"  # what was measured still counts

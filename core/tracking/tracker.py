@@ -19,7 +19,7 @@ derived facts are shown to the user to confirm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
@@ -185,6 +185,10 @@ def track(
         for candidate in candidates:
             if _inside_any(candidate.centroid_mm, masks, current.primary):
                 continue  # a carried-over lesion, not a new one
+            gone = _gone_near(candidate.centroid_mm, tracked)
+            if gone is not None:  # hot where a lesion "disappeared": it is not gone, nor new; the user decides
+                tracked[gone] = _seen_on_pet(tracked[gone], candidate.centroid_mm)
+                continue
             lesion = Lesion(f"L{number}", f"L{number}", site=candidate.site, point_mm=candidate.centroid_mm,
                             mask=candidate.mask)
             values = measure_lesion(lesion, current.primary if candidate.mask is not None else None,
@@ -222,6 +226,29 @@ def _carry(lesion: Lesion, prior: TimepointImages, current: TimepointImages, reg
     peaks = [_sul(before.suv_peak, factors[0]), _sul(after.suv_peak, factors[1])]
     decision = decide(prior_size, current_size, *peaks)
     return TrackedLesion(lesion, before, decision, carried, found, after)
+
+
+def _found_within_mm(t: TrackedLesion) -> float:
+    """How far from the carried-over point a lesion found again may be centred (else it is another one)."""
+    size, _ = size_mm_for(t.prior.site, t.prior_values.longest_axial_diameter_mm, t.prior_values.short_axis_mm)
+    return max(FOUND_WITHIN_MM, (size or 0.0) / 2)
+
+
+def _gone_near(point_mm, tracked: Sequence[TrackedLesion]) -> int | None:
+    """The index of a lesion not found now whose carried-over point lies within its reach of ``point_mm``."""
+    for n, t in enumerate(tracked):
+        if t.current is None and float(np.linalg.norm(np.asarray(point_mm) - t.carried_mm)) <= _found_within_mm(t):
+            return n
+    return None
+
+
+def _seen_on_pet(t: TrackedLesion, point_mm) -> TrackedLesion:
+    """A lesion the re-segmentation did not find, where the PET finder shows a hot spot: status unknown."""
+    offset = float(np.linalg.norm(np.asarray(point_mm) - t.carried_mm))
+    note = (f"not found again at the carried-over position ({t.why_not_found}), but the PET candidate finder shows "
+            f"a hot spot {offset:.0f} mm from it: neither disappeared nor new; contour it on the current scan or "
+            "mark it disappeared")
+    return replace(t, decision=StatusDecision(LesionStatus.UNKNOWN, None, None, "unknown", note))
 
 
 def _gone(lesion: Lesion, before: Measurements, carried: np.ndarray, why: str) -> TrackedLesion:

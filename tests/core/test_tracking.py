@@ -85,3 +85,22 @@ def test_sul_used_when_height_sex_and_weight_known(images):
                    registration=track(lesions[:1], prior, current).registration)
     assert result.sul_note == "" and not any("SUVpeak (body weight)" in w for w in result.warnings)
     assert result.lesions[0].status is LesionStatus.PROGRESSING
+
+
+def test_a_hot_spot_where_a_lesion_was_not_found_again_is_neither_gone_nor_new(images, result):
+    from core.tracking.derived import derive_facts
+
+    lesions, prior, current = images
+    ct_only_prior = Images(prior.primary)  # no PET before: the lesion is looked for on the CT only
+    gone_at = result.lesions[2].carried_mm  # L3, gone from the images
+
+    def finder(current_images, masks):
+        return [NewCandidate(tuple(gone_at + np.array([4.0, 0.0, 0.0])), site="lung")]
+
+    again = track(lesions[2:3], ct_only_prior, current, find_new=finder, registration=result.registration)
+    (l3,) = again.lesions
+    assert l3.status is LesionStatus.UNKNOWN and "PET candidate finder shows a hot spot 4 mm" in l3.decision.note
+    assert again.new == () and "lesions_progressing" not in derive_facts(again)
+    far = track(lesions[2:3], ct_only_prior, current, registration=result.registration,
+                find_new=lambda c, m: [NewCandidate(tuple(gone_at + np.array([30.0, 0.0, 0.0])), site="lung")])
+    assert far.lesions[0].status is LesionStatus.DISAPPEARED and len(far.new) == 1  # 30 mm away: another lesion

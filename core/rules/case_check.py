@@ -197,7 +197,8 @@ def facts_with_derived(facts: CaseFacts, tracking) -> tuple[CaseFacts, dict[str,
                 sources[key]["overrides"] = {"value": fact.value, "source": tracking.source_text}
     if not provenance:
         return facts, sources
-    return CaseFacts(effective), sources
+    derived = {key: source["source"] for key, source in sources.items() if source["derived"]}
+    return CaseFacts(effective, derived=derived), sources
 
 
 def derived_facts_text(keys, tracking) -> str:

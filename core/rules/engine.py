@@ -408,7 +408,9 @@ def _fact(c, rule_set, ctx, units):
         ok = compare(value, c.op, c.threshold)
     except TypeError:
         return _result(c, UNKNOWN, value, (), f"{label} {value!r} cannot be compared with {c.threshold!r}")
-    return _result(c, PASS if ok else FAIL, value, (), f"{label}: {value}")
+    derived = ctx.facts.derived.get(c.fact)
+    return _result(c, PASS if ok else FAIL, value, (), f"{label}: {value}" + (
+        f" ({derived}, not entered: confirm or override it in the case facts)" if derived else ""))
 
 
 def _interval(c, rule_set, ctx, units):
@@ -457,7 +459,9 @@ def _classification(c, rule_set, ctx, units):
         missing = fact_names(cls.missing) or "the facts"
         return _result(c, UNKNOWN, None, (), f"ESTRO-EORTC {c.field} unknown: needs {missing}")
     ok = compare(value, c.op, c.threshold)
-    return _result(c, PASS if ok else FAIL, value, (), f"{cls.label}")
+    derived = fact_names(ctx.facts.derived)
+    return _result(c, PASS if ok else FAIL, value, (), f"{cls.label}" + (
+        f" (from {derived} derived from the prior scan, not entered)" if derived else ""))
 
 
 def _oar_flag(c, rule_set, ctx, units):

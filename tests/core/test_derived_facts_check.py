@@ -197,3 +197,37 @@ def test_a_derived_fact_edited_by_hand_after_sign_off_is_reported(saved):
     body["tracking"]["derived_facts"]["lesions_progressing"]["value"] = "no"
     saved.write_text(json.dumps(body))
     assert any("edited outside OligoPlan" in w for w in load_case(saved).integrity_warnings)
+
+
+def _criterion(results, criterion_id):
+    return next(c for r in results for c in r.criteria if c.id == criterion_id)
+
+
+def test_a_criterion_reading_a_derived_fact_says_it_was_derived_not_entered():
+    from core.rules.loader import load_catalog
+
+    tracking = _tracking()
+    tracking.derived["history_polymetastatic"] = DerivedFact("history_polymetastatic", "yes", "7 metastases")
+    catalog = load_catalog([])
+    case = _case({"on_systemic_therapy": "yes"}, tracking)
+    ev, _ = evaluate_case(case, catalog.select(["bauml-pembro-nsclc", "eortc-lcg-nsclc-2019"]), None,
+                          CaseFacts(case.facts))
+    fact = _criterion(ev.results, "not_induced")
+    assert fact.status != "pass" and "derived from prior scan of 2024-01-02, not entered" in fact.reason
+    entered = _case({"on_systemic_therapy": "yes", "history_polymetastatic": "no"}, tracking)
+    ev, _ = evaluate_case(entered, catalog.select(["bauml-pembro-nsclc"]), None, CaseFacts(entered.facts))
+    assert _criterion(ev.results, "not_induced").reason == "History of polymetastatic disease: no"
+
+
+def test_a_class_criterion_from_derived_facts_says_so():
+    from tests.core.test_rule_unknown_site import rule_set
+
+    state = rule_set({"id": "oligoprogression", "type": "classification", "title": "Oligoprogression",
+                      "field": "state", "op": "==", "threshold": "oligoprogression"})
+    derived = _case(THERAPY_YES, _tracking("yes"))
+    ev, _ = evaluate_case(derived, [state], None, CaseFacts(derived.facts))
+    reason = _criterion(ev.results, "oligoprogression").reason
+    assert reason.startswith("repeat oligoprogression (from ") and "derived from the prior scan, not entered" in reason
+    entered = _case({**THERAPY_YES, "history_oligometastatic": "yes", "lesions_progressing": "yes"}, None)
+    ev, _ = evaluate_case(entered, [state], None, CaseFacts(entered.facts))
+    assert _criterion(ev.results, "oligoprogression").reason == "repeat oligoprogression"

@@ -38,7 +38,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
 
 from core.audit import AuditTrail
-from core.cli_export import ExportJob
+from core.cli.export import ExportJob
 from core.errors import ExportError
 from core.lesions import AddLesion, LesionSet
 from core.case import Case

@@ -90,7 +90,8 @@ def test_sul_used_when_height_sex_and_weight_known(images):
 
 
 def test_accept_new_puts_the_new_lesions_in_the_output_case(monkeypatch, tmp_path):
-    from core import cli, cli_track
+    from core import cli
+    from core.cli import track as cli_track
     from core.case import load_case
     from tests.core.track_phantom_files import write_two_timepoints
 

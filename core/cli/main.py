@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from core.cli_types import finite_number  # noqa: F401 - also imported from here
+from core.cli.arg_types import finite_number  # noqa: F401 - also imported from here
 from core.errors import NoImagesError, OligoPlanError
 
 #: Subcommand name -> function(parser) that adds its arguments and sets func.
@@ -43,31 +43,31 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
     _add_inspect(subparsers)
-    from core import cli_segment
+    from core.cli import segment as cli_segment
 
     cli_segment.register(subparsers)
-    from core import cli_pacs
+    from core.cli import pacs as cli_pacs
 
     cli_pacs.register(subparsers)
-    from core import cli_export
+    from core.cli import export as cli_export
 
     cli_export.register(subparsers)
-    from core import cli_score
+    from core.cli import score as cli_score
 
     cli_score.register(subparsers)
-    from core import cli_rules
+    from core.cli import rules as cli_rules
 
     cli_rules.register(subparsers)
-    from core import cli_detect
+    from core.cli import detect as cli_detect
 
     cli_detect.register(subparsers)
-    from core import cli_signoff
+    from core.cli import signoff as cli_signoff
 
     cli_signoff.register(subparsers)
-    from core import cli_open_dicom
+    from core.cli import open_dicom as cli_open_dicom
 
     cli_open_dicom.register(subparsers)
-    from core import cli_track
+    from core.cli import track as cli_track
 
     cli_track.register(subparsers)
     for register in extra or []:

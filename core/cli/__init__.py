@@ -11,7 +11,7 @@ from core.cli.main import (  # noqa: F401 - the package's public names
     build_parser,
     command_name,
     finite_number,
-    inspect_folder,
     join_negative_values,
     run,
 )
+from core.cli.inspect import inspect_folder  # noqa: F401, E402 - `oligoplan inspect --json`'s document

@@ -8,21 +8,20 @@ The GUI launch (no argument, or a folder) is dispatched by ``gui.entry``.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
-from pathlib import Path
 from typing import Callable
 
-from core.cli.arg_types import finite_number  # noqa: F401 - also imported from here
-from core.errors import NoImagesError, OligoPlanError
+from core.cli.arg_types import (  # noqa: F401 - also imported from here
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    finite_number,
+)
+from core.errors import OligoPlanError
 
 #: Subcommand name -> function(parser) that adds its arguments and sets func.
 Registrar = Callable[[argparse._SubParsersAction], None]
-
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
-#: what a shell reports for a command killed by SIGPIPE (128 + 13)
-EXIT_BROKEN_PIPE = 141
 
 
 class CliParser(argparse.ArgumentParser):
@@ -42,34 +41,10 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
-    _add_inspect(subparsers)
-    from core.cli import segment as cli_segment
+    from core.cli import check, detect, export, inspect, open_dicom, pacs, rules, score, segment, signoff, track
 
-    cli_segment.register(subparsers)
-    from core.cli import pacs as cli_pacs
-
-    cli_pacs.register(subparsers)
-    from core.cli import export as cli_export
-
-    cli_export.register(subparsers)
-    from core.cli import score as cli_score
-
-    cli_score.register(subparsers)
-    from core.cli import rules as cli_rules
-
-    cli_rules.register(subparsers)
-    from core.cli import detect as cli_detect
-
-    cli_detect.register(subparsers)
-    from core.cli import signoff as cli_signoff
-
-    cli_signoff.register(subparsers)
-    from core.cli import open_dicom as cli_open_dicom
-
-    cli_open_dicom.register(subparsers)
-    from core.cli import track as cli_track
-
-    cli_track.register(subparsers)
+    for command in (inspect, segment, pacs, export, score, rules, check, detect, signoff, open_dicom, track):
+        command.register(subparsers)  # in this order in --help
     for register in extra or []:
         register(subparsers)
     return parser
@@ -148,88 +123,3 @@ def _discard_stdout() -> None:
         pass
     finally:
         os.close(devnull)  # stdout holds its own copy now
-
-
-# ---------------------------------------------------------------- inspect
-def _add_inspect(subparsers) -> None:
-    p = subparsers.add_parser("inspect", help="list the series, structure sets, segmentations and skipped files of a folder")
-    p.add_argument("path", metavar="PATH", help="folder (searched recursively) or file")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_inspect)
-
-
-def inspect_folder(path: str | Path) -> dict:
-    """The `oligoplan inspect --json` document for a folder."""
-    from core.dicom import scan_folder
-
-    result = scan_folder(path)
-    return {
-        "series": [
-            {
-                "series_uid": e.info.series_uid,
-                "modality": e.info.modality.value,
-                "description": e.info.description,
-                "n_slices": e.n_slices,
-                "shape": list(e.shape),
-                "spacing_mm": [round(v, 4) for v in e.spacing_mm],
-                "warnings": list(e.warnings),
-            }
-            for e in result.series
-        ],
-        "structure_sets": [s.to_json() for s in result.structure_sets],
-        "segmentations": [s.to_json() for s in result.segmentations],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
-    }
-
-
-def cmd_inspect(args) -> int:
-    if not Path(args.path).exists():
-        raise NoImagesError(f"{args.path}: no such folder or file; check the path")
-    doc = inspect_folder(args.path)
-    if args.json:
-        print(json.dumps(doc, indent=2))
-    else:
-        _print_inspect(doc)
-    if not doc["series"]:
-        n_skipped = len(doc["skipped"])
-        where = '"skipped" in the JSON' if args.json else "the list above"
-        print(
-            f"oligoplan inspect: no image series found in {args.path}"
-            + (f" ({n_skipped} file(s) skipped: {where} gives each reason)" if n_skipped else "")
-            + "; give a folder (or file) of CT, PET or MR DICOM images",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    return EXIT_OK
-
-
-def _print_inspect(doc: dict) -> None:
-    print(f"{len(doc['series'])} image series")
-    for s in doc["series"]:
-        z, y, x = s["shape"]
-        dz, dy, dx = s["spacing_mm"]
-        print(f"  {s['modality']:<3} {s['description'] or '(no description)'}: "
-              f"{z} x {y} x {x} voxels, {dz:g} x {dy:g} x {dx:g} mm  [{s['series_uid']}]")
-        for w in s["warnings"]:
-            print(f"      warning: {w}")
-    if doc["structure_sets"]:
-        print(f"{len(doc['structure_sets'])} structure set(s)")
-        for ss in doc["structure_sets"]:
-            names = ", ".join(r["name"] for r in ss["rois"])
-            print(f"  {ss['label'] or '(no label)'}: {len(ss['rois'])} ROI(s): {names}")
-            for w in ss["warnings"]:
-                print(f"      warning: {w}")
-    if doc.get("segmentations"):
-        print(f"{len(doc['segmentations'])} segmentation(s) (DICOM SEG)")
-        for seg in doc["segmentations"]:
-            names = ", ".join(s["label"] for s in seg["segments"])
-            print(f"  {seg['label'] or '(no label)'}: {len(seg['segments'])} segment(s): {names}")
-            for w in seg["warnings"]:
-                print(f"      warning: {w}")
-    if doc["skipped"]:
-        print(f"{len(doc['skipped'])} file(s) skipped")
-        for s in doc["skipped"]:
-            reason, name = s["reason"], Path(s["path"]).name
-            if reason.startswith(f"{name}: "):  # the reason names the file too
-                reason = reason[len(name) + 2:]
-            print(f"  {s['path']}: {reason}")

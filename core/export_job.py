@@ -43,7 +43,7 @@ class ExportJob:
     case: Case
     case_path: Path
     out_dir: Path
-    options: ExportOptions = field(default_factory=lambda: ExportOptions())
+    options: ExportOptions = field(default_factory=ExportOptions)
     #: what the user should know about the export (lesions left out and why)
     notes: list[str] = field(default_factory=list)
     #: the RTSTRUCT dataset of this export, once written (the SR references it)

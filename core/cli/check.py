@@ -10,8 +10,9 @@ from core.check_options import check_with_options
 from core.cli.arg_types import add_selection_options, check_options
 from core.rules.engine import VERDICT_TEXT, Evaluation
 from core.rules.facts import fact_names
+from core.rules.outcome import CriterionStatus
 
-STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKN"}
+STATUS_MARK = {CriterionStatus.PASS: "PASS", CriterionStatus.FAIL: "FAIL", CriterionStatus.UNKNOWN: "UNKN"}
 
 
 def register(subparsers) -> None:
@@ -78,10 +79,11 @@ def describe(ev: Evaluation) -> str:
 def _criterion_lines(c, indent: str) -> list[str]:
     mark = STATUS_MARK[c.status]
     unverified = "" if c.verified else "  [unverified threshold: check the protocol]"
-    lesions = f"  lesions {', '.join(c.lesions)}" if c.lesions and c.status != "pass" else ""
-    value = c.value_with_unit if c.value is not None or c.status != "pass" else c.reason
+    met = c.status is CriterionStatus.PASS
+    lesions = f"  lesions {', '.join(c.lesions)}" if c.lesions and not met else ""
+    value = c.value_with_unit if c.value is not None or not met else c.reason
     out = [f"{indent}{mark} {c.title}: {value} (needs {c.threshold_text or 'n/a'})"
-           f"{unverified}{lesions}" + (f"  - {c.reason}" if c.reason and c.status != "pass" else "")]
+           f"{unverified}{lesions}" + (f"  - {c.reason}" if c.reason and not met else "")]
     for child in c.children:
         out.extend(_criterion_lines(child, indent + "    "))
     return out

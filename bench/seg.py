@@ -36,7 +36,7 @@ def run(repeats: int = 3, n_slices: int = 300) -> dict:
     import highdicom as hd
 
     from bench.load import DEFAULT_SIZE, generated_ct_path
-    from core.cli_export import ExportJob
+    from core.export_job import ExportJob
     from core.rt.export_job import write_case_sr
     from core.rt.open_dicom import rebuild_case
     from core.workspace import open_folder

@@ -1,6 +1,7 @@
-"""How a case is checked from the command line: the options `oligoplan check` and
-`oligoplan export` share (--rules, --facts, --rules-file, --cutoff-months, --date)
-and :func:`check_with_options`, the one set-up of the check both commands run.
+"""How a case is checked as `oligoplan check` and `oligoplan export` are asked to (--rules, --facts,
+--rules-file, --cutoff-months, --date): :class:`CheckOptions`, built by the command line
+(core.cli.arg_types.check_options) or with its defaults by the gui's DICOM export, and
+:func:`check_with_options`, the one set-up of the check both commands run. No argparse here.
 
 The set-up: the rule catalogue (shipped, the user folder, every ``--rules-file``;
 a malformed file is a warning and the rest still load, an absent one exits 2),
@@ -15,52 +16,48 @@ from __future__ import annotations
 import json
 import math
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from core.errors import FactsError, OligoPlanError
-from core.rules.loader import Catalog, load_catalog
+
+if TYPE_CHECKING:
+    from core.rules.loader import Catalog
+
+DEFAULT_CUTOFF_MONTHS = 6.0
 
 
-def add_selection_options(p) -> None:
-    """--rules, --facts, --rules-file, --cutoff-months, --date (`oligoplan check` and `oligoplan export`)."""
-    p.add_argument("--rules", action="append", default=[], metavar="ID[,ID...]",
-                   help="rule sets to evaluate (default: the case's own choice, else all)")
-    p.add_argument("--facts", metavar="FACTS.json", help="case facts overriding the case's own")
-    add_rules_file_option(p)
-    p.add_argument("--cutoff-months", type=float, default=6.0,
-                   help="synchronous/metachronous cut-off of the ESTRO-EORTC classification (default 6)")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="evaluation date (default: today)")
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a check was asked for; the defaults are a check with the case's own choices."""
+
+    #: rule-set ids of --rules, in order, without repeats (empty: the case's own choice, else all)
+    rule_ids: tuple[str, ...] = ()
+    #: --facts: a FACTS.json whose facts override the case's own
+    facts_file: str | None = None
+    #: --rules-file: rule-set files read besides the shipped and user ones
+    rules_files: tuple[str, ...] = ()
+    #: synchronous/metachronous cut-off of the ESTRO-EORTC classification (checked by check_with_options)
+    cutoff_months: float = DEFAULT_CUTOFF_MONTHS
+    #: --date as typed, YYYY-MM-DD (None: today; read by parse_date when the check runs, so that a bad
+    #: date is reported where it always was: after the set-up's warnings)
+    date: str | None = None
+    #: the subcommand whose warnings these are: "oligoplan check: warning: ..."
+    command: str = "check"
+    #: an anonymised export: warnings name "the facts file", not its file name
+    anonymise: bool = False
 
 
-def add_rules_file_option(p) -> None:
-    """--rules-file FILE (repeatable): `oligoplan rules`, `check` and `export`."""
-    p.add_argument("--rules-file", action="append", default=[], metavar="FILE", type=rules_file_path,
-                   help="also read this rule-set file (repeatable)")
+def catalog_for(rules_files: Sequence[str], command: str) -> Catalog:
+    """The rule catalogue with ``rules_files``; each malformed file is a warning on stderr, named
+    after ``command`` ("oligoplan rules: warning: ...")."""
+    from core.rules.loader import load_catalog
 
-
-def rules_file_path(text: str) -> str:
-    """``--rules-file``: a file the user named must exist (argparse type; absent: exit 2 in one line).
-
-    A file that is absent is almost always a typo in its path; going on without it would give
-    verdicts without the rule set the user asked for. A file that exists but is malformed is
-    reported later by :func:`catalog_for` (a warning; the other rule sets still run).
-    """
-    import argparse
-
-    if not Path(text).exists():
-        raise argparse.ArgumentTypeError(
-            f"{text}: no such file (looked in {Path(text).absolute().parent}); check the file's name "
-            "and folder, or leave --rules-file out to use the shipped and user rule sets")
-    return text
-
-
-def catalog_for(args) -> Catalog:
-    """The rule catalogue with ``args.rules_file``; each malformed file is a warning on stderr."""
-    catalog = load_catalog(args.rules_file)
+    catalog = load_catalog(list(rules_files))
     for text in catalog_warnings(catalog):
-        print(f"oligoplan {args.command}: warning: {text}", file=sys.stderr)
+        print(f"oligoplan {command}: warning: {text}", file=sys.stderr)
     return catalog
 
 
@@ -69,11 +66,10 @@ def catalog_warnings(catalog: Catalog) -> list[str]:
     return [f"{error}; that rule set was left out" for error in catalog.errors]
 
 
-def selected_ids(args, case_facts: dict | None = None) -> list[str] | None:
-    """The ids of ``--rules`` (comma-separated, repeatable), else the case's choice, else None (all)."""
-    ids = [i.strip() for value in args.rules for i in value.split(",") if i.strip()]
-    if ids:
-        return list(dict.fromkeys(ids))
+def selected_ids(options: CheckOptions, case_facts: dict | None = None) -> list[str] | None:
+    """The ids of ``--rules``, else the case's choice, else None (all)."""
+    if options.rule_ids:
+        return list(options.rule_ids)
     from core.rules.case_check import case_rule_sets
 
     return case_rule_sets(case_facts)
@@ -98,7 +94,7 @@ def read_facts_file(path: str) -> dict:
     return doc
 
 
-def warn_unknown_facts(args, raw: dict | None, where: str, catalog: Catalog) -> list[str]:
+def warn_unknown_facts(command: str, raw: dict | None, where: str, catalog: Catalog) -> list[str]:
     """One warning line on stderr per key of ``raw`` that is not a case fact (a typo such as
     "ecgo" would silently leave the fact unknown); returns the warnings' texts (for the JSON).
     Keys a rule set of ``catalog`` reads (a local protocol's own facts) and the case's rule-set
@@ -111,17 +107,17 @@ def warn_unknown_facts(args, raw: dict | None, where: str, catalog: Catalog) -> 
     texts = [unknown_fact_text(key, closest, where)
              for key, closest in unknown_fact_keys(raw, [RULE_SETS_KEY, *sorted(read)])]
     for text in texts:
-        print(f"oligoplan {args.command}: warning: {text}", file=sys.stderr)
+        print(f"oligoplan {command}: warning: {text}", file=sys.stderr)
     return texts
 
 
-def altered_trail_warnings(args, case, case_name: str) -> list[str]:
+def altered_trail_warnings(command: str, case, case_name: str) -> list[str]:
     """One warning line on stderr per problem found in the case's audit trail when it was read
     (a hand-edited entry breaks the hash chain: a sign-off in it is not to be relied on);
     returns the texts (for the JSON). The check itself is unchanged."""
     texts = [f"{case_name}: {problem}" for problem in getattr(case, "integrity_warnings", ())]
     for text in texts:
-        print(f"oligoplan {args.command}: warning: {text}", file=sys.stderr)
+        print(f"oligoplan {command}: warning: {text}", file=sys.stderr)
     return texts
 
 
@@ -135,8 +131,8 @@ def parse_date(text: str | None) -> date | None:
         raise OligoPlanError(f"--date {text!r}: write the date as YYYY-MM-DD") from None
 
 
-def check_with_options(args, case, *, open_images: Callable[[], object] | None = None):
-    """Check ``case`` as the options in ``args`` say (core.rules.case_check.CaseCheck).
+def check_with_options(options: CheckOptions, case, *, open_images: Callable[[], object] | None = None):
+    """Check ``case`` as ``options`` say (core.rules.case_check.CaseCheck).
 
     ``open_images`` returns the case's images (core.rules.case_check.CaseImages)
     when the caller has its own way to open them (the export's job opens them
@@ -149,23 +145,23 @@ def check_with_options(args, case, *, open_images: Callable[[], object] | None =
     from core.rules.case_check import check_case
     from core.rules.oar_settings import load_oar_settings
 
-    catalog = catalog_for(args)
-    rule_sets = catalog.select(selected_ids(args, case.facts))
-    overrides = read_facts_file(args.facts) if args.facts else None
+    catalog = catalog_for(options.rules_files, options.command)
+    rule_sets = catalog.select(selected_ids(options, case.facts))
+    overrides = read_facts_file(options.facts_file) if options.facts_file else None
     case_name = case.name_in_messages("case")
-    shown = altered_trail_warnings(args, case, case_name) + catalog_warnings(catalog) + warn_unknown_facts(
-        args, case.facts, f"{case_name}: facts", catalog)
+    shown = altered_trail_warnings(options.command, case, case_name) + catalog_warnings(catalog) + warn_unknown_facts(
+        options.command, case.facts, f"{case_name}: facts", catalog)
     if overrides:
-        facts_name = "the facts file" if getattr(args, "anonymise", False) else Path(args.facts).name
-        shown += warn_unknown_facts(args, overrides, facts_name, catalog)
-    if not math.isfinite(args.cutoff_months):  # nan/inf parse as floats; NaN is not even valid JSON
-        raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: expected a number of months, 0 or more, "
+        facts_name = "the facts file" if options.anonymise else Path(options.facts_file).name
+        shown += warn_unknown_facts(options.command, overrides, facts_name, catalog)
+    if not math.isfinite(options.cutoff_months):  # nan/inf parse as floats; NaN is not even valid JSON
+        raise OligoPlanError(f"--cutoff-months {options.cutoff_months:g}: expected a number of months, 0 or more, "
                              "e.g. 6")
-    if args.cutoff_months < 0:
-        raise OligoPlanError(f"--cutoff-months {args.cutoff_months:g}: must be 0 or more")
-    today = parse_date(args.date)
+    if options.cutoff_months < 0:
+        raise OligoPlanError(f"--cutoff-months {options.cutoff_months:g}: must be 0 or more")
+    today = parse_date(options.date)
     images = open_images() if open_images is not None else None
-    result = check_case(case, rule_sets, facts_override=overrides, today=today, cutoff_months=args.cutoff_months,
+    result = check_case(case, rule_sets, facts_override=overrides, today=today, cutoff_months=options.cutoff_months,
                         images=images, oar_settings=load_oar_settings())
     # printed on stderr already; in the warnings too, so the JSON of check and of the summary has them
     result.setup_warnings = shown

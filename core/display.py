@@ -8,15 +8,19 @@ key images, never disagree.
 
 from __future__ import annotations
 
+from core.rules.outcome import CriterionStatus, Verdict
+
 # ------------------------------------------------------------------ verdicts and statuses
+# (keyed by the Enums; a StrEnum key also finds its JSON word: VERDICT_COLOURS["eligible"])
 #: strong colours of the verdicts (white text on them: the PDF's verdict badges)
-VERDICT_COLOURS = {"eligible": "#2e7d32", "not_eligible": "#c62828", "undetermined": "#e65100"}
+VERDICT_COLOURS = {Verdict.ELIGIBLE: "#2e7d32", Verdict.NOT_ELIGIBLE: "#c62828", Verdict.UNDETERMINED: "#e65100"}
 #: light tints of the same verdicts (dark text on them: the verdict panel's rows)
-VERDICT_TINTS = {"eligible": "#c8e6c9", "not_eligible": "#ffcdd2", "undetermined": "#ffe0b2"}
+VERDICT_TINTS = {Verdict.ELIGIBLE: "#c8e6c9", Verdict.NOT_ELIGIBLE: "#ffcdd2", Verdict.UNDETERMINED: "#ffe0b2"}
 #: a criterion's status word (text on white): met, not met, not known
-STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#e65100"}
+STATUS_COLOURS = {CriterionStatus.PASS: "#2e7d32", CriterionStatus.FAIL: "#c62828",
+                  CriterionStatus.UNKNOWN: "#e65100"}
 #: anything unknown (a fact, a criterion, a row of the lesion table) is written in this colour
-UNKNOWN_COLOUR = STATUS_COLOURS["unknown"]
+UNKNOWN_COLOUR = STATUS_COLOURS[CriterionStatus.UNKNOWN]
 
 # ------------------------------------------------------------------ CT windows (width, level) in HU
 LUNG_WINDOW = (1500.0, -600.0)

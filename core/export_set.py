@@ -210,7 +210,7 @@ def check_export_set(out_dir: str | os.PathLike) -> list[str]:
 def write_as_set(job, write: Callable[[], T]) -> T:
     """Run ``write()``, whose writers write into ``job.out_dir``, as one export set.
 
-    ``job`` is a :class:`core.cli_export.ExportJob`: during ``write()`` its ``out_dir`` is
+    ``job`` is a :class:`core.export_job.ExportJob`: during ``write()`` its ``out_dir`` is
     the staging folder; afterwards it is the destination again, and ``job.written``,
     ``job.seg_path`` and the paths ``write()`` returned name the files in the destination.
     On any error (Cancelled included) the staging folder is removed, ``job.written`` is

@@ -25,7 +25,7 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 from scipy.spatial.distance import pdist, squareform
 
 from core.lesions import Lesion, LesionMask
-from core.volume import Volume
+from core.volume import ValueUnit, Volume
 
 #: Where a boundary voxel's extreme points sit, in voxels from its centre. The
 #: voxel edge (0.5) overestimates a smooth lesion's diameter by about one voxel
@@ -76,7 +76,7 @@ def measure_lesion(
         if point is None:
             return Measurements()
         hu = ct.value_at(point) if ct is not None else None
-        suv = pet.value_at(point) if pet is not None and pet.unit == "SUVbw" else None
+        suv = pet.value_at(point) if pet is not None and pet.unit is ValueUnit.SUV_BW else None
         return Measurements(centroid_mm=tuple(point), hu_mean=hu, hu_max=hu, suv_max=suv)
     mask = lesion.mask
     check_grid(mask, grid)
@@ -94,7 +94,7 @@ def measure_lesion(
         values = values_in_mask(ct, mask, grid)
         if values.size:
             result.update(hu_mean=float(np.nanmean(values)), hu_max=float(np.nanmax(values)))
-    if pet is not None and pet.unit == "SUVbw":
+    if pet is not None and pet.unit is ValueUnit.SUV_BW:
         result.update(suv_statistics(pet, mask, grid, np.array(result["centroid_mm"])))
     return Measurements(**result)
 

@@ -27,7 +27,7 @@ from core.lesions import Lesion
 from core.orientation import Plane, plane_layout
 from core.practice_styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
 from core.scoring import Scorecard
-from core.volume import Volume
+from core.volume import ValueUnit, Volume
 
 DISCLAIMER = "Training feedback only. Decision support, never a treatment order."
 
@@ -232,7 +232,7 @@ def _draw_crop(ax, image: Volume, focus: Lesion, centre, plane: Plane, ref_lesio
     axis = layout.slice_axis
     crop = lesion_crop(image, focus, centre, axis)
     pixels = crop.image(image)
-    if image.unit == "HU":  # lung and bone windows for their lesions, soft tissue otherwise
+    if image.unit is ValueUnit.HU:  # lung and bone windows for their lesions, soft tissue otherwise
         lo, hi = window_range(site_window(focus.site.value))
     else:
         lo, hi = tuple(np.percentile(pixels, [1, 99.5]))

@@ -218,7 +218,7 @@ def _ct_region(volume: Volume, roi: _Roi, params: SegmentParams) -> tuple[np.nda
         threshold = background + params.ct_edge_fraction * (level - background)
         candidate = smooth < threshold if level < background else smooth > threshold
         region = _component(candidate, roi)
-    return region, SegmentRecord(SegmentMethod.CT_REGION_GROWING, threshold, volume.unit or "", background=background)
+    return region, SegmentRecord(SegmentMethod.CT_REGION_GROWING, threshold, volume.unit.value, background=background)
 
 
 def _pet_region(volume: Volume, target: Volume, roi: _Roi,
@@ -238,7 +238,7 @@ def _pet_region(volume: Volume, target: Volume, roi: _Roi,
     threshold = params.pet_fraction * suv_max
     fixed = params.pet_method is PetMethod.FIXED  # SegmentParams holds the Enum (__post_init__)
     record = SegmentRecord(SegmentMethod.PET_FIXED if fixed else SegmentMethod.PET_ADAPTIVE, threshold,
-                           volume.unit or "", reference_max=suv_max,
+                           volume.unit.value, reference_max=suv_max,
                            fwhm_mm=None if fixed else float(params.pet_fwhm_mm),
                            fraction_percent=100.0 * params.pet_fraction if fixed else None,
                            background_corrected=bool(params.pet_background_corrected) if fixed else None)

@@ -22,9 +22,19 @@ The geometry is kept exactly as the files give it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 import numpy as np
+
+
+class ValueUnit(StrEnum):
+    """What a voxel's value is in (strings only in JSON and messages: ``.value``)."""
+
+    HU = "HU"  # CT, Hounsfield units
+    SUV_BW = "SUVbw"  # PET, standardised uptake value (body weight)
+    SUL = "SUL"  # PET, SUV normalised to lean body mass (the hot-spot finder's reference)
+    BQML = "BQML"  # PET, activity concentration: SUV unavailable (Volume.suv_unavailable says why)
+    AS_STORED = ""  # MR and others: the values as stored, no physical unit (falsy, like "")
 
 
 class Modality(str, Enum):
@@ -90,7 +100,7 @@ class Volume:
     pixel_spacing_mm
         (dy, dx) in mm.
     unit
-        "HU", "SUVbw", "BQML" or "" (MR and others: as stored).
+        :class:`ValueUnit`: HU, SUVbw, BQML or AS_STORED (MR and others); its value is accepted too.
     """
 
     voxels: np.ndarray
@@ -99,7 +109,7 @@ class Volume:
     col_dir: np.ndarray
     pixel_spacing_mm: tuple[float, float]
     info: SeriesInfo
-    unit: str = ""
+    unit: ValueUnit = ValueUnit.AS_STORED
     sop_instance_uids: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     suv_unavailable: str = ""
@@ -116,6 +126,7 @@ class Volume:
                 f"positions_mm needs one row per slice: {positions.shape[0]} rows for {nz} slices"
             )
         object.__setattr__(self, "positions_mm", positions)
+        object.__setattr__(self, "unit", ValueUnit(self.unit))
         object.__setattr__(self, "row_dir", _unit(self.row_dir))
         object.__setattr__(self, "col_dir", _unit(self.col_dir))
         self.voxels.setflags(write=False)

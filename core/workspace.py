@@ -18,7 +18,7 @@ from core.errors import CaseFileError, NoImagesError
 from core.lesions import Lesion, LesionMask
 from core.measure import Measurements, measure_lesion
 from core.segment import Segmentation, SegmentParams, segment_lesion
-from core.volume import Modality, SeriesInfo, Volume
+from core.volume import Modality, SeriesInfo, ValueUnit, Volume
 
 
 @dataclass
@@ -84,7 +84,7 @@ def measure_on(lesion: Lesion, volumes) -> Measurements:
     sizes on the grid it was drawn on, HU on the CT (a volume in HU), SUV on the PET. A lesion
     drawn on images that are not open is measured without them (its marker only)."""
     vols = [v for v in volumes if v is not None]
-    ct = next((v for v in vols if v.modality is not Modality.PT and v.unit == "HU"), None)
+    ct = next((v for v in vols if v.modality is not Modality.PT and v.unit is ValueUnit.HU), None)
     pet = next((v for v in vols if v.modality is Modality.PT), None)
     grid = grid_for(vols, lesion.mask) if lesion.mask is not None else None
     if lesion.mask is not None and grid is None:

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 import core
 from core.errors import NoImagesError
 from core.export_set import clean_recorded_leftovers, leftovers_message
-from core.volume import Modality, Volume
+from core.volume import Modality, ValueUnit, Volume
 from core.workspace import can_overlay, matching_pet, select_series
 from gui import loading
 from gui.actions import Actions, help_text, make_actions, make_layout_actions
@@ -107,7 +107,7 @@ def format_probe(probe: Probe | None) -> str:
     for r in probe.readings:
         if r.value is None:
             parts.append(f"{r.label} outside")
-        elif r.unit == "HU":
+        elif r.unit is ValueUnit.HU:
             parts.append(f"{r.label} {r.value:.0f} HU")
         else:
             parts.append(f"{r.label} {r.value:.2f} {r.unit}".rstrip())

@@ -38,7 +38,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
 
 from core.audit import AuditTrail
-from core.cli_export import ExportJob
+from core.export_job import ExportJob, ExportOptions
 from core.errors import ExportError
 from core.lesions import AddLesion, LesionSet
 from core.case import Case
@@ -70,12 +70,10 @@ from gui.workers import TaskRunner
 
 def _write_case_dicom(job: ExportJob, cancel=None) -> Path:
     """The whole case as DICOM (as ``oligoplan export --dicom``, its rule sets and options the
-    case's own); returns the SR's path (the SEG and the PDF are in ``job.written``)."""
-    from core.cli import build_parser
+    case's own: the job's default check options); returns the SR's path (the SEG and the PDF are
+    in ``job.written``)."""
     from core.rt.export_job import SR_NAME, write_case_dicom
 
-    if job.args is None:
-        job.args = build_parser().parse_args(["export", str(job.case_path), "--out", str(job.out_dir), "--dicom"])
     paths = write_case_dicom(job, cancel)
     return next(p for p in paths if p.name == SR_NAME)
 
@@ -423,8 +421,10 @@ class StructureWiring(QObject):
             if self.window.runner.busy:  # starting would cancel the load or import under way
                 raise ExportError(f"wait until '{self.window.runner.current.description}' has finished, "
                                   "then export again")
-            job = self._job(folder, anonymise, include_oars, snapshot=True)
-            job.keep_free_text, job.author = keep_free_text, author
+            # the dialog's author is the one an anonymised export writes; otherwise the summary's default
+            options = ExportOptions(include_oars=include_oars, anonymise=anonymise, keep_free_text=keep_free_text,
+                                    author=author if anonymise else None)
+            job = self._job(folder, options, snapshot=True)
             write = {"rtstruct": write_case_rtstruct, "sr": write_case_sr}.get(kind, _write_case_dicom)
             task = self.window.runner.start(
                 lambda progress, cancel: write_as_set(job, lambda: write(job, cancel)), f"Exporting {what}",
@@ -436,7 +436,7 @@ class StructureWiring(QObject):
             task.signals.cancelled.connect(
                 lambda: QTimer.singleShot(0, lambda: self.window.show_message(cancelled_note(job))))
 
-    def _job(self, folder: str | Path, anonymise: bool, include_oars: bool, snapshot: bool = False) -> ExportJob:
+    def _job(self, folder: str | Path, options: ExportOptions, snapshot: bool = False) -> ExportJob:
         base, overlay = self.model.base, self.model.overlay
         if base is None:
             raise ExportError("no images are shown: open the case's images first")
@@ -446,8 +446,7 @@ class StructureWiring(QObject):
         if snapshot:  # for a worker: the lesions as they are now (lesions are immutable; the set is not)
             case = Case(images=list(case.images), lesions=LesionSet(list(case.lesions)), path=case.path,
                         facts=copy.deepcopy(case.facts), audit=AuditTrail(list(case.audit)))
-        job = ExportJob(case=case, case_path=case.path or Path("case.json"), out_dir=Path(folder),
-                        include_oars=include_oars, anonymise=anonymise)
+        job = ExportJob(case=case, case_path=case.path or Path("case.json"), out_dir=Path(folder), options=options)
         scan = getattr(self.window, "scan_result", None)
         pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
         job.workspace = Workspace(folder=Path(scan.root) if scan is not None else Path("."), scan=scan,
@@ -463,7 +462,7 @@ class StructureWiring(QObject):
 
     def export_rtstruct(self, folder, anonymise: bool = False, include_oars: bool = True) -> Path | None:
         with error_boundary(self.window, "Exporting the RTSTRUCT"):
-            job = self._job(folder, anonymise, include_oars)
+            job = self._job(folder, ExportOptions(include_oars=include_oars, anonymise=anonymise))
             path = write_as_set(job, lambda: write_case_rtstruct(job))
             self._report(path, job)
             return path
@@ -471,7 +470,7 @@ class StructureWiring(QObject):
 
     def export_sr(self, folder, anonymise: bool = False) -> Path | None:
         with error_boundary(self.window, "Exporting the SR"):
-            job = self._job(folder, anonymise, False)
+            job = self._job(folder, ExportOptions(anonymise=anonymise))
             path = write_as_set(job, lambda: write_case_sr(job))
             self._report(path, job)
             return path

@@ -15,7 +15,7 @@ from core.events import Signal
 from core.lesions import Lesion, LesionEvent, LesionMask, LesionSet
 from core.measure import Measurements
 from core.resample import PlaneResampler
-from core.volume import Modality, Volume
+from core.volume import Modality, ValueUnit, Volume
 from core.workspace import grid_for, measure_on
 from gui.render import (
     COLORMAPS,
@@ -32,11 +32,11 @@ _DEFAULT_SUV_WINDOW = next(p.window for p in WINDOW_PRESETS if p.unit == "SUV")
 
 
 def is_hu(volume: Volume | None) -> bool:
-    return volume is not None and volume.unit == "HU"
+    return volume is not None and volume.unit is ValueUnit.HU
 
 
 def is_suv(volume: Volume | None) -> bool:
-    return volume is not None and volume.unit.upper().startswith("SUV")
+    return volume is not None and volume.unit in (ValueUnit.SUV_BW, ValueUnit.SUL)
 
 
 def is_mr(volume: Volume | None) -> bool:
@@ -79,7 +79,7 @@ def default_window(volume: Volume) -> Window:
 class Reading:
     label: str  # e.g. "CT", "PT"
     value: float | None  # None outside the volume
-    unit: str
+    unit: ValueUnit
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from core.detect.reference import place_reference, sphere_stats
 from core.detect.sul import PatientBody, normalisation
 from core.errors import OligoPlanError
 from core.lesions import LesionMask
+from core.volume import ValueUnit
 
 #: SULpeak sphere: 1 cm3
 PEAK_DIAMETER_MM = 2.0 * (3.0 / (4.0 * np.pi) * 1000.0) ** (1.0 / 3.0)
@@ -59,7 +60,7 @@ class DetectParams:
 class Reference:
     method: str  # "automatic", "structure:NAME", "user"; "none" when only the user's threshold is known
     organ: str  # "liver" or "" (none placed)
-    unit: str  # "SUL" or "SUVbw"
+    unit: ValueUnit  # SUL or SUV_BW
     sul_mean: float | None
     sul_sd: float | None
     threshold: float
@@ -68,7 +69,7 @@ class Reference:
 
     def to_json(self) -> dict:
         r = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
-        return {"method": self.method, "organ": self.organ, "unit": self.unit, "sul_mean": r(self.sul_mean),
+        return {"method": self.method, "organ": self.organ, "unit": self.unit.value, "sul_mean": r(self.sul_mean),
                 "sul_sd": r(self.sul_sd), "threshold": r(self.threshold),
                 "centre_mm": None if self.centre_mm is None else [round(float(v), 1) for v in self.centre_mm]}
 
@@ -157,7 +158,7 @@ def detect_candidates(pet, *, body: PatientBody | None = None, params: DetectPar
     if pet is None or pet.modality.value != "PT":
         raise DetectionError("candidates need a PET: open a PET/CT (or PET) study, or mark lesions by hand "
                              "(click, contour or brush) on the CT")
-    if pet.unit != "SUVbw":
+    if pet.unit is not ValueUnit.SUV_BW:
         why = pet.suv_unavailable or f"the PET is in {pet.unit or 'unknown units'}"
         raise DetectionError(f"the PET has no SUV ({why}); candidates are thresholded in SUV: "
                              "mark lesions by hand, or use a PET whose header gives weight and dose")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.volume import ValueUnit
+
 
 #: plausible ranges: a value outside is treated as absent (a header typo, centimetres for metres)
 WEIGHT_KG_RANGE = (2.0, 400.0)
@@ -37,7 +39,7 @@ class Normalisation:
     """Multiply SUVbw by ``factor`` to get values in ``unit``; ``note`` says why not SUL."""
 
     factor: float
-    unit: str  # "SUL" or "SUVbw"
+    unit: ValueUnit  # SUL or SUV_BW
     note: str = ""
 
 
@@ -63,9 +65,9 @@ def normalisation(body: PatientBody | None) -> Normalisation:
         ("(0010,0040) Patient Sex (M or F)", (body.sex or "").strip().upper()[:1] in ("M", "F")),
     ) if not ok]
     if missing:
-        return Normalisation(1.0, "SUVbw", f"SUL needs {', '.join(missing)}: values are SUV body weight")
+        return Normalisation(1.0, ValueUnit.SUV_BW, f"SUL needs {', '.join(missing)}: values are SUV body weight")
     lbm = lean_body_mass_kg(float(body.weight_kg), float(body.height_m), body.sex)
-    return Normalisation(lbm / float(body.weight_kg), "SUL")
+    return Normalisation(lbm / float(body.weight_kg), ValueUnit.SUL)
 
 
 def patient_body_from_header(ds) -> PatientBody:

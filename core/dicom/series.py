@@ -28,7 +28,7 @@ from core.dicom.raw_slices import mask_bits, read_at, read_int16_slices
 from core.dicom.scan import CancelCheck, Progress, SeriesEntry
 from core.dicom.suv import suv_factor
 from core.errors import Cancelled, DicomError
-from core.volume import Modality, Volume
+from core.volume import Modality, ValueUnit, Volume
 
 
 def load_series(
@@ -42,9 +42,9 @@ def load_series(
     nz, ny, nx = entry.shape
     warnings = list(entry.warnings)
 
-    factor, unit, suv_reason = 1.0, "", ""
+    factor, unit, suv_reason = 1.0, ValueUnit.AS_STORED, ""
     if modality is Modality.CT:
-        unit = "HU"
+        unit = ValueUnit.HU
     elif modality is Modality.PT:
         suv = suv_factor(entry.header, [s.acquisition_time for s in slices])
         factor, unit, suv_reason = (suv.factor or 1.0), suv.unit, suv.reason

@@ -280,15 +280,10 @@ def _remove_stale(staging_root: Path) -> None:
 def _export_options(author: tuple[str, str] | None):
     """The options of `export --dicom` with their defaults (the case's own rule sets, today's date),
     the sender as the summary's author."""
-    import argparse
+    from core.check_options import CheckOptions
+    from core.export_job import ExportOptions
 
-    from core.summary.export_steps import add_summary_options
-
-    parser = argparse.ArgumentParser(prog="oligoplan pacs send-case", add_help=False)
-    add_summary_options(parser)
-    args = parser.parse_args(["--author", author[0]] if author else [])
-    args.command = "pacs send-case"
-    return args
+    return ExportOptions(author=author[0] if author else None, check=CheckOptions(command="pacs send-case"))
 
 
 def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None,
@@ -312,7 +307,7 @@ def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None
         As the export and the send raise them; the case is left as it was.
     """
     from core.appdirs import data_dir
-    from core.cli_export import ExportJob
+    from core.export_job import ExportJob
     from core.rt.export_job import SR_NAME, write_case_dicom
     from core.rt.rtstruct_write import read_image_header
 
@@ -324,7 +319,7 @@ def send_case(client: PacsClient, case, case_path: str | Path, *, workspace=None
     out_dir = Path(tempfile.mkdtemp(prefix="send-", dir=staging_root))
     try:
         job = ExportJob(case=case, case_path=case_path, out_dir=out_dir, sr_author=author,
-                        args=_export_options(author))
+                        options=_export_options(author))
         if workspace is not None:
             job.workspace = workspace
         volumes = [v for v in (job.workspace.primary, job.workspace.pet) if v is not None]

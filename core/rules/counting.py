@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from core.codes import LesionKind, Site, Treatability
-from core.rules.schema import Counting
+from core.rules.schema import CountUnit, Counting
 
 #: The site of a lesion whose site is neither proposed nor confirmed: per-organ criteria are then unknown.
 UNKNOWN_SITE = Site.UNKNOWN.value
@@ -37,7 +37,7 @@ class LesionInfo:
     label: str = ""
     site: str = Site.OTHER.value
     laterality: str = ""
-    kind: str = LesionKind.METASTASIS.value
+    kind: LesionKind = LesionKind.METASTASIS
     treatable: str = "not assessed"  # "yes", "no" or "not assessed" (core.codes.Treatability)
     longest_diameter_mm: float | None = None
     longest_axial_diameter_mm: float | None = None
@@ -58,7 +58,7 @@ class LesionInfo:
         centroid = getattr(m, "centroid_mm", None) or lesion.point_mm
         return cls(
             id=lesion.id, label=lesion.label, site=lesion.site.value, laterality=lesion.laterality.value,
-            kind=lesion.kind.value, treatable=lesion.treatable.value,
+            kind=lesion.kind, treatable=lesion.treatable.value,
             longest_diameter_mm=getattr(m, "longest_3d_diameter_mm", None),
             longest_axial_diameter_mm=getattr(m, "longest_axial_diameter_mm", None),
             short_axis_mm=getattr(m, "short_axis_mm", None),
@@ -71,6 +71,7 @@ class LesionInfo:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "treatable", Treatability.parse(self.treatable).value)
+        object.__setattr__(self, "kind", LesionKind.parse(self.kind))
 
     def measure(self, name: str) -> float | None:
         value = getattr(self, name)
@@ -83,7 +84,7 @@ class LesionInfo:
             return None if v is None else round(float(v), d)
         return {
             "id": self.id, "label": self.label, "site": self.site, "laterality": self.laterality,
-            "kind": self.kind, "treatable": self.treatable,
+            "kind": self.kind.value, "treatable": self.treatable,
             "longest_diameter_mm": r(self.longest_diameter_mm, 1),
             "longest_axial_diameter_mm": r(self.longest_axial_diameter_mm, 1),
             "short_axis_mm": r(self.short_axis_mm, 1), "volume_cc": r(self.volume_cc, 2),
@@ -111,7 +112,7 @@ DistanceFn = Callable[[str, str], "float | None"]
 
 
 def is_counted(lesion: LesionInfo, counting: Counting) -> bool:
-    if lesion.kind == LesionKind.PRIMARY.value and not counting.count_primary:
+    if lesion.kind is LesionKind.PRIMARY and not counting.count_primary:
         return False
     if lesion.site == Site.BRAIN.value and not counting.count_brain:
         return False
@@ -140,7 +141,7 @@ def count_units(lesions: Sequence[LesionInfo], counting: Counting, distance: Dis
         if ra != rb:
             parent[rb] = ra
 
-    if counting.unit == "sites":
+    if counting.unit is CountUnit.SITES:
         groups: dict[tuple[str, str], str] = {}
         for lesion in counted:
             if lesion.site == Site.DISTANT_LYMPH_NODE.value:

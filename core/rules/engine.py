@@ -14,25 +14,26 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable, Sequence
 
-from core.codes import Treatability
+from core.codes import LesionKind, Treatability
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS, Classification, classify
 from core.rules.counting import (UNKNOWN_SITE, DistanceFn, LesionInfo, Unit, count_units, counted_lesions,
                                  counts_by_organ)
 from core.rules.dates import Interval, interval
 from core.rules.facts import FIELD_BY_KEY, CaseFacts, fact_names
+from core.rules.outcome import CriterionStatus, FlagStatus, Verdict, verdict_of
 from core.rules.scores import scores
-from core.rules.schema import OAR_FLAG_TEXT, Criterion, RuleSet, threshold_text
+from core.rules.schema import OAR_FLAG_TEXT, CountUnit, Criterion, RuleSet, threshold_text
 
-PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
-VERDICT_TEXT = {ELIGIBLE: "eligible", NOT_ELIGIBLE: "not eligible", UNDETERMINED: "undetermined"}
+PASS, FAIL, UNKNOWN = CriterionStatus.PASS, CriterionStatus.FAIL, CriterionStatus.UNKNOWN
+ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = Verdict.ELIGIBLE, Verdict.NOT_ELIGIBLE, Verdict.UNDETERMINED
+VERDICT_TEXT = {v: v.text for v in Verdict}
 
 
 @dataclass(frozen=True)
 class CriterionResult:
     id: str
     title: str
-    status: str
+    status: CriterionStatus
     value: Any
     threshold: Any
     threshold_text: str
@@ -56,7 +57,7 @@ class CriterionResult:
 
     def to_json(self) -> dict:
         out = {
-            "id": self.id, "status": self.status, "value": _jsonable(self.value),
+            "id": self.id, "status": self.status.value, "value": _jsonable(self.value),
             "threshold": _jsonable(self.threshold), "source": self.source, "verified": self.verified,
             "lesions": list(self.lesions), "title": self.title, "threshold_text": self.threshold_text,
             "unit": self.unit, "reason": self.reason,
@@ -73,12 +74,12 @@ class RuleSetResult:
     id: str
     title: str
     version: str
-    verdict: str
+    verdict: Verdict
     criteria: tuple[CriterionResult, ...]
     sources: tuple[str, ...]
     total: int
     by_organ: dict[str, int]
-    counting_unit: str
+    counting_unit: CountUnit
 
     @property
     def has_unverified(self) -> bool:
@@ -89,10 +90,10 @@ class RuleSetResult:
 
     def to_json(self) -> dict:
         return {
-            "id": self.id, "version": self.version, "verdict": self.verdict,
+            "id": self.id, "version": self.version, "verdict": self.verdict.value,
             "criteria": [c.to_json() for c in self.criteria],
             "title": self.title, "sources": list(self.sources),
-            "counted": {"unit": self.counting_unit, "total": self.total, "by_site": dict(self.by_organ)},
+            "counted": {"unit": self.counting_unit.value, "total": self.total, "by_site": dict(self.by_organ)},
             "unverified_thresholds": self.has_unverified,
         }
 
@@ -157,8 +158,7 @@ def evaluate_rule_set(rule_set: RuleSet, ctx: Context) -> RuleSetResult:
         results.append(scope)
     for criterion in rule_set.criteria:
         results.append(_evaluate(criterion, rule_set, ctx, units))
-    statuses = {r.status for r in results}
-    verdict = NOT_ELIGIBLE if FAIL in statuses else UNDETERMINED if UNKNOWN in statuses else ELIGIBLE
+    verdict = verdict_of(r.status for r in results)
     if ctx.unreviewed_candidates:  # a candidate may be a lesion: the count is not known yet
         results.insert(0, _candidates_pending(ctx.unreviewed_candidates))
         verdict = UNDETERMINED
@@ -187,7 +187,7 @@ def value_with_unit(value: Any, unit: str) -> str:
     return f"{number} {unit}" if unit else number
 
 
-def _result(c: Criterion, status: str, value: Any, lesions=(), reason: str = "", children=()) -> CriterionResult:
+def _result(c: Criterion, status: CriterionStatus, value: Any, lesions=(), reason: str = "", children=()) -> CriterionResult:
     return CriterionResult(
         id=c.id, title=c.title, status=status, value=value, threshold=c.threshold,
         threshold_text=c.threshold_text, unit=c.unit, source=c.source, verified=c.verified,
@@ -270,7 +270,7 @@ def _count(c, rule_set, ctx, units):
     unknown = _site_unknown(counted_lesions(ctx.lesions, rule_set.counting))
     counting = rule_set.counting
     low = n
-    if unknown and (not counting.count_brain or not counting.count_regional_nodes or unit == "sites"):
+    if unknown and (not counting.count_brain or not counting.count_regional_nodes or unit is CountUnit.SITES):
         # a lesion of unknown site may be one that is not counted, or join a site already counted
         known = [m for m in ctx.lesions if m.site != UNKNOWN_SITE]
         low = min(n, len(count_units(known, counting, ctx.distance)))
@@ -473,9 +473,9 @@ def _oar_flag(c, rule_set, ctx, units):
         if entry.lesion_id not in counted:
             continue
         status = entry.status(c.flag)
-        if status == "flagged":
+        if status is FlagStatus.FLAGGED:
             flagged.append(entry.lesion_id)
-        elif status == UNKNOWN:
+        elif status is FlagStatus.UNKNOWN:
             unknown.append(entry.lesion_id)
     flag = OAR_FLAG_TEXT.get(c.flag, c.flag)  # "central lung lesion", not "central_lung"
     if flagged:
@@ -524,7 +524,7 @@ class Evaluation:
 
     def counts(self) -> dict:
         """Metastases per site (every lesion of kind metastasis; the primary apart)."""
-        mets = [m for m in self.lesions if m.kind != "primary"]
+        mets = [m for m in self.lesions if m.kind is not LesionKind.PRIMARY]
         by_site: dict[str, int] = {}
         for m in mets:
             by_site[m.site] = by_site.get(m.site, 0) + 1
@@ -532,7 +532,7 @@ class Evaluation:
 
         order = [s.value for s in Site]
         return {"total": len(mets), "by_site": {k: by_site[k] for k in sorted(by_site, key=order.index)},
-                "primary": sum(1 for m in self.lesions if m.kind == "primary")}
+                "primary": sum(1 for m in self.lesions if m.kind is LesionKind.PRIMARY)}
 
     def to_json(self) -> dict:
         """The `oligoplan check --json` document."""

@@ -33,9 +33,11 @@ from scipy.spatial import cKDTree
 from core.codes import Site
 from core.lesions import Lesion, LesionMask
 from core.measure import _overlaps, _voxel_extent, boundary_points_mm
+from core.rules.outcome import FlagStatus
 from core.volume import Volume
 
-FLAGGED, CLEAR, UNKNOWN, NOT_APPLICABLE = "flagged", "clear", "unknown", "n/a"
+FLAGGED, CLEAR, UNKNOWN, NOT_APPLICABLE = (FlagStatus.FLAGGED, FlagStatus.CLEAR, FlagStatus.UNKNOWN,
+                                          FlagStatus.NOT_APPLICABLE)
 
 #: Role of a structure -> regular expression on its normalised name (upper case, letters and digits).
 ROLES: dict[str, str] = {
@@ -136,14 +138,14 @@ class Organ:
 @dataclass(frozen=True)
 class Flag:
     flag: str
-    status: str  # flagged, clear, unknown, n/a
+    status: FlagStatus
     value: float | None = None  # the distance or size measured (mm)
     threshold: float | None = None
     structure: str = ""
     reason: str = ""
 
     def to_json(self) -> dict:
-        return {"flag": self.flag, "status": self.status,
+        return {"flag": self.flag, "status": self.status.value,
                 "value_mm": None if self.value is None else round(self.value, 1),
                 "threshold_mm": self.threshold, "structure": self.structure, "reason": self.reason,
                 "source": FLAG_SOURCES[self.flag]}
@@ -155,7 +157,7 @@ class LesionOar:
     distances_mm: dict[str, float]
     flags: tuple[Flag, ...]
 
-    def status(self, flag: str) -> str:
+    def status(self, flag: str) -> FlagStatus:
         return next((f.status for f in self.flags if f.flag == flag), NOT_APPLICABLE)
 
     @property

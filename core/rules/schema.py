@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from core.codes import Site
 from core.errors import RuleSetError
 from core.rules.facts import FIELD_BY_KEY, FactKind
+from core.rules.outcome import CriterionStatus
 
 SCHEMA = "oligoplan.ruleset"
 SCHEMA_VERSION = 1
 
 OPS = ("<=", "<", ">=", ">", "==", "!=", "in", "not_in", "between")
-COUNT_UNITS = ("lesions", "sites")
+
+
+class CountUnit(StrEnum):
+    """What one counted unit of a rule set is (docs/rules.md, "Counting")."""
+
+    LESIONS = "lesions"  # each lesion
+    SITES = "sites"  # each lesion, except that the distant lymph nodes of one side form one site
+
+
+COUNT_UNITS = tuple(CountUnit)
 MEASURES = {
     "longest_diameter_mm": "mm",  # longest 3D diameter (the maximal dimension)
     "longest_axial_diameter_mm": "mm",
@@ -45,7 +56,7 @@ OAR_FLAG_TEXT = {
 }
 #: What a criterion whose condition is not met gives: "fail" (the default) or "unknown"
 #: (the source does not say, e.g. about induced disease: the physician must check the protocol).
-IF_NOT_MET = ("fail", "unknown")
+IF_NOT_MET = (CriterionStatus.FAIL, CriterionStatus.UNKNOWN)
 CRITERION_TYPES = (
     "count", "per_organ", "organ_count", "lesion", "sites_allowed", "treatable", "fact",
     "interval", "classification", "oar_flag", "any_of", "all_of",
@@ -57,11 +68,14 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 class Counting:
     """What a rule set counts (see docs/rules.md, "Counting")."""
 
-    unit: str = "lesions"  # or "sites": distant nodes of one side form one site
+    unit: CountUnit = CountUnit.LESIONS  # or SITES: distant nodes of one side form one site
     count_primary: bool = False
     count_brain: bool = True
     count_regional_nodes: bool = True
     merge_distance_mm: float | None = None  # lesions whose surfaces are this close count as one
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit", CountUnit(self.unit))  # the Enum or its word
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,7 @@ class Criterion:
     field: str = ""  # type classification
     flag: str = ""  # type oar_flag
     criteria: tuple["Criterion", ...] = ()  # any_of / all_of
-    if_not_met: str = "fail"  # or "unknown" (IF_NOT_MET)
+    if_not_met: CriterionStatus = CriterionStatus.FAIL  # or UNKNOWN (IF_NOT_MET)
 
     @property
     def threshold_text(self) -> str:
@@ -337,9 +351,9 @@ def _criterion(r: _Reader, default_source: str, *, nested_alt: bool = False) -> 
         if_not_met = r.get("if_not_met", str, required=False, default="fail")
         if if_not_met not in IF_NOT_MET:
             r.fail("if_not_met", f"{if_not_met!r} is not one of {', '.join(IF_NOT_MET)}")
-        if if_not_met == "unknown" and not kw["note"].strip():
+        if if_not_met == CriterionStatus.UNKNOWN and not kw["note"].strip():
             r.fail("note", "a criterion with if_not_met \"unknown\" needs a note saying what to check")
-        kw["if_not_met"] = if_not_met
+        kw["if_not_met"] = CriterionStatus(if_not_met)
     if ctype in ("any_of", "all_of"):
         subs = r.get("criteria", list)
         if len(subs) < 2:

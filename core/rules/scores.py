@@ -116,12 +116,12 @@ class Score:
 
 
 def _liver_metastases(lesions: Sequence[LesionInfo]) -> list[LesionInfo]:
-    return [m for m in lesions if m.site == Site.LIVER.value and m.kind == LesionKind.METASTASIS.value]
+    return [m for m in lesions if m.site == Site.LIVER.value and m.kind is LesionKind.METASTASIS]
 
 
 def _site_unknown_metastases(lesions: Sequence[LesionInfo]) -> list[LesionInfo]:
     """Metastases whose site is neither proposed nor confirmed: each may be a liver one."""
-    return [m for m in lesions if m.site == Site.UNKNOWN.value and m.kind == LesionKind.METASTASIS.value]
+    return [m for m in lesions if m.site == Site.UNKNOWN.value and m.kind is LesionKind.METASTASIS]
 
 
 def fong_score(lesions: Sequence[LesionInfo], facts: CaseFacts, today: date) -> Score:

@@ -11,22 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def add_summary_options(p) -> None:
-    from core.check_options import add_selection_options
-
-    add_selection_options(p)
-    p.add_argument("--author", default=None,
-                   help="author written in the summary (default: the login name; with --anonymise: left out "
-                        "unless given here)")
-
-
 def _check(job):
     cached = job.__dict__.get("_summary_check")
     if cached is None:
         from core.check_options import check_with_options
         from core.rules.case_check import CaseImages
 
-        cached = check_with_options(job.args, job.case, open_images=lambda: CaseImages(job.workspace))
+        cached = check_with_options(job.options.check, job.case, open_images=lambda: CaseImages(job.workspace))
         job.notes.extend(cached.warnings[len(cached.setup_warnings):])  # the set-up's are on stderr already
         job.__dict__["_summary_check"] = cached
     return cached
@@ -36,7 +27,7 @@ def _write(job, **which) -> list[Path]:
     from core.summary.export import write_summary
 
     return write_summary(job.case, _check(job), job.out_dir, anonymise=job.anonymise,
-                         author=getattr(job.args, "author", None), policy=job.policy, **which)
+                         author=job.author, policy=job.policy, **which)
 
 
 def _pdf(job):
@@ -49,7 +40,7 @@ def summary_pdf_bytes(job) -> bytes:
     from core.summary.export import write_summary
 
     paths = write_summary(job.case, _check(job), job.out_dir, anonymise=job.anonymise,
-                          author=getattr(job.args, "author", None), policy=job.policy,
+                          author=job.author, policy=job.policy,
                           pdf=True, json=False, csv=False, stem=".summary-for-dicom")
     try:
         return paths[0].read_bytes()
@@ -65,7 +56,7 @@ def _csv(job):
     return _write(job, pdf=False, json=False, csv=True)
 
 
-#: (flag, help, writer) of each summary format; core.cli_export makes them ExportSteps.
+#: (flag, help, writer) of each summary format; core.cli.export makes them ExportSteps.
 SUMMARY_STEPS = (
     ("--pdf", "candidacy summary as PDF (3 pages or more, decision support)", _pdf),
     ("--json", "candidacy summary as JSON (same content as the PDF)", _json),

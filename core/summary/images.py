@@ -22,7 +22,7 @@ import numpy as np
 from core.display import CT_MIP_RANGE, SOFT_TISSUE_WINDOW, window_range
 from core.lesions import Lesion
 from core.orientation import Plane, plane_layout, screen_patient_axes
-from core.volume import Volume
+from core.volume import ValueUnit, Volume
 
 
 @dataclass
@@ -63,15 +63,15 @@ def coronal_mip(volume: Volume) -> Picture:
     layout = plane_layout(volume, Plane.CORONAL)
     voxels = np.asarray(volume.voxels)
     mip = np.ascontiguousarray(layout.plane_to_screen(voxels.max(axis=layout.slice_axis))).astype(np.float32)
-    if volume.unit == "SUVbw":
+    if volume.unit is ValueUnit.SUV_BW:
         vmin, vmax, cmap = 0.0, float(max(2.0, min(10.0, np.nanpercentile(mip, 99.9)))), "gray_r"
-    elif volume.unit == "HU":
+    elif volume.unit is ValueUnit.HU:
         (vmin, vmax), cmap = CT_MIP_RANGE, "gray"
     else:
         vmin, vmax, cmap = float(np.nanmin(mip)), float(np.nanpercentile(mip, 99.5)), "gray"
     centre = np.array(volume.shape, dtype=float) / 2
     extent = _extent(layout, volume, centre, (0, layout.n_h), (0, layout.n_v))
-    label = "PET MIP (SUV)" if volume.unit == "SUVbw" else f"{volume.modality.value} MIP"
+    label = "PET MIP (SUV)" if volume.unit is ValueUnit.SUV_BW else f"{volume.modality.value} MIP"
     return Picture(mip, extent, vmin, vmax, cmap, label=label)
 
 

@@ -27,13 +27,15 @@ from core.lesion_colours import lesion_colour_hex  # noqa: E402
 from core.rules.facts import FIELDS, fact_names  # noqa: E402
 from core.review import review_colour, review_headline  # noqa: E402
 from core.rules.engine import value_with_unit  # noqa: E402
+from core.rules.outcome import CriterionStatus  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
 from core.summary.pdf_timeline import timeline_pages  # noqa: E402
 from core.summary.pdf_page import A4, EM_BOLD as _EM_BOLD, EM_REGULAR as _EM_REGULAR  # noqa: E402
 from core.summary.pdf_page import header as _header, new_page as _figure, wrapped_text as _wrapped_text  # noqa: E402
 
 from core.display import STATUS_COLOURS, UNKNOWN_COLOUR, VERDICT_COLOURS  # noqa: E402,F401 (the panel's too)
-STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
+#: the document (JSON) holds the words; a StrEnum member equals its word
+STATUS_WORD = {CriterionStatus.PASS: "PASS", CriterionStatus.FAIL: "FAIL", CriterionStatus.UNKNOWN: "UNKNOWN"}
 #: A lesion-map number whose lesion has an organ-at-risk flag raised.
 OAR_FLAG_COLOUR = "#d32f2f"
 #: The lesion table's diameter columns and the note that tells them apart (as the gui's lesion table)
@@ -230,8 +232,8 @@ def _rule_set_rows(fig: Figure, rule_sets: list[dict], y: float) -> float:
         fig.text(0.135, y - 0.0063, r["verdict_text"].upper(), fontsize=7.5, color="white", weight="bold",
                  ha="center", va="center")
         dagger = " †" if r.get("unverified_thresholds") else ""
-        failed = [c["title"] for c in r["criteria"] if c["status"] == "fail"]
-        unknown = [c["title"] for c in r["criteria"] if c["status"] == "unknown"]
+        failed = [c["title"] for c in r["criteria"] if c["status"] == CriterionStatus.FAIL]
+        unknown = [c["title"] for c in r["criteria"] if c["status"] == CriterionStatus.UNKNOWN]
         why = ("fails: " + "; ".join(failed)) if failed else ("unknown: " + "; ".join(unknown)) if unknown else \
             "every criterion passed"
         rid = r["id"] if len(r["id"]) <= 22 else r["id"][:21] + "…"  # room before the version column
@@ -409,8 +411,9 @@ def _num(v, digits):
 # ------------------------------------------------------------------ page 3
 def _criterion_lines(c: dict, depth: int = 0) -> list[tuple[str, str, str]]:
     dagger = "" if c["verified"] else " †"
-    value = value_with_unit(c["value"], c["unit"]) if c["value"] is not None or c["status"] != "pass" else "—"
-    lesions = f" [{', '.join(c['lesions'])}]" if c["lesions"] and c["status"] != "pass" else ""
+    met = c["status"] == CriterionStatus.PASS
+    value = value_with_unit(c["value"], c["unit"]) if c["value"] is not None or not met else "—"
+    lesions = f" [{', '.join(c['lesions'])}]" if c["lesions"] and not met else ""
     text = (f"{'    ' * depth}{c['title']}: {value} (needs {c['threshold_text'] or '—'}{dagger}){lesions}"
             f" — {c['source']}")
     out = [(STATUS_WORD[c["status"]], c["status"], text)]

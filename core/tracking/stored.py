@@ -1,6 +1,6 @@
 """The comparison with the prior scan as a case file stores it (top-level ``"tracking"``), read defensively.
 
-`oligoplan track --out` writes it (core.cli_track.write_tracked_case). This is the one place the
+`oligoplan track --out` writes it (core.cli.track.write_tracked_case). This is the one place the
 summary reads it from: every key is optional, a value of the wrong type is treated as absent
 (never guessed), so a case written by an older or newer OligoPlan still exports.
 

@@ -34,11 +34,12 @@ from core.rules.facts import FIELD_BY_KEY
 from core.rules.scores import Score, ScoreStatus
 from core.review import review_colour, review_headline
 from core.rules.oar import settings_lines
+from core.rules.outcome import CriterionStatus, FlagStatus
 
 #: the rows before any lesion is marked: a red NOT ELIGIBLE on a scan nobody has read yet
 #: would read as a finding; the criteria underneath still show what the engine found
 NO_LESIONS_TEXT, NO_LESIONS_COLOUR = "NO LESIONS YET", "#eeeeee"
-STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
+STATUS_TEXT = {CriterionStatus.PASS: "pass", CriterionStatus.FAIL: "FAIL", CriterionStatus.UNKNOWN: "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 MIN_TREE_ROWS = 6  # rows of verdicts and criteria always in view (the panel scrolls below them)
@@ -304,9 +305,10 @@ class VerdictPanel(QWidget):
         dagger = "" if c.verified else " †"
         # the value with its unit ("22.1 mm", "33.2 months", "0 not treatable"): a bare "0" or "24.0"
         # left the reader guessing what was measured
-        value = c.value_with_unit if c.value is not None or c.status != "pass" else "—"
+        met = c.status is CriterionStatus.PASS
+        value = c.value_with_unit if c.value is not None or not met else "—"
         item = QTreeWidgetItem([c.title, STATUS_TEXT[c.status], value, (c.threshold_text or "—") + dagger,
-                                ", ".join(c.lesions) if c.status != "pass" else "", c.source])
+                                ", ".join(c.lesions) if not met else "", c.source])
         item.setData(0, KEY_ROLE, f"{rule_id}/{c.id}")
         item.setData(0, LESIONS_ROLE, list(c.lesions))
         item.setForeground(1, QBrush(QColor(STATUS_COLOURS[c.status])))
@@ -428,9 +430,9 @@ def _oar_text(ev: Evaluation) -> str:
     unknown = set()
     for entry in ev.oar.lesions:
         for f in entry.flags:
-            if f.status == "flagged":
+            if f.status is FlagStatus.FLAGGED:
                 raised.append(f"<b>{entry.lesion_id}</b>: {f.flag.replace('_', ' ')} ({f.reason})")
-            elif f.status == "unknown":
+            elif f.status is FlagStatus.UNKNOWN:
                 unknown.add(f.reason)
     text = "OAR flags: " + ("; ".join(raised) if raised else "none")
     if unknown:

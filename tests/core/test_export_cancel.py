@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.case import load_case
-from core.cli_export import ExportJob
+from core.export_job import ExportJob
 from core.errors import Cancelled
 from core.rt.export_job import cancelled_note, write_case_rtstruct, write_case_sr
 from tests.phantom_cases import phantom_case

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from core.case import Case
-from core.cli_export import ExportJob
+from core.export_job import ExportJob
 from core.dicom.scan import scan_folder
 from core.dicom.series import load_series
 from core.errors import ExportError

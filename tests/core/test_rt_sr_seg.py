@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from core.case import load_case
-from core.cli_export import ExportJob
+from core.export_job import ExportJob
 from core.rt.export_job import write_case_sr
 from core.rt.sr import read_sr_lesions
 from tests.phantom_cases import phantom_case, workspace

@@ -162,7 +162,8 @@ def test_a_pet_the_finder_cannot_search_is_not_read_as_no_new_lesion():
 
 
 def test_a_header_height_or_weight_out_of_range_gives_no_sul_rather_than_a_wrong_one(monkeypatch):
-    from core import cli, cli_track
+    from core import cli
+    from core.cli import track as cli_track
     from core.detect import PatientBody as Header
     from core.detect.sul import lean_body_mass_kg
 

@@ -1,6 +1,6 @@
 """A case of the current scan with its comparison to the prior one, from the two-timepoint phantom.
 
-As `oligoplan track --out --accept-new` writes it (core.cli_track.write_tracked_case), with two
+As `oligoplan track --out --accept-new` writes it (core.cli.track.write_tracked_case), with two
 differences that keep the tests small: the registration is the phantom's known motion (the
 registration has its own tests) and the new lesions come from the phantom's truth (the PET
 candidate finder is not wired into `track` yet).
@@ -15,7 +15,7 @@ import numpy as np
 
 from bench.two_timepoints import standard_case
 from core.case import load_case
-from core.cli_track import track_json, tracking_record, write_tracked_case as write_case_of_current_scan
+from core.cli.track import track_json, tracking_record, write_tracked_case as write_case_of_current_scan
 from core.registration import RegistrationResult
 from core.rt.case_images import open_case_images
 from core.samples import sphere_mask

@@ -1,50 +1,34 @@
-"""`oligoplan rules` and `oligoplan check`: the rule sets, and a case checked against them."""
+"""`oligoplan check`: a case checked against rule sets (the set-up shared with `export`:
+core.check_options)."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from core.check_options import add_rules_file_option, add_selection_options, catalog_for, check_with_options
-from core.cli_compare_sr import add_compare_sr_options, compare_sr
+from core.check_options import check_with_options
+from core.cli.arg_types import add_selection_options, check_options
+from core.cli.compare_sr import add_compare_sr_options, compare_sr
 from core.rules.engine import VERDICT_TEXT, Evaluation
 from core.rules.facts import fact_names
+from core.rules.outcome import CriterionStatus
 
-STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKN"}
+STATUS_MARK = {CriterionStatus.PASS: "PASS", CriterionStatus.FAIL: "FAIL", CriterionStatus.UNKNOWN: "UNKN"}
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("rules", help="list the rule sets (shipped, user folder, --rules-file)")
-    add_rules_file_option(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_rules)
-
-    c = subparsers.add_parser(
+    p = subparsers.add_parser(
         "check", help="check a case against rule sets",
         description="Counts the case's lesions, classifies it (ESTRO-EORTC), flags lesions near organs "
                     "at risk and evaluates every rule set: eligible, not_eligible or undetermined, with "
                     "each criterion's value, threshold and source. Decision support, not a treatment order. "
                     "OAR flag settings (ultracentral structures and margin...) are read from oar_flags.json "
                     "in the user config folder when it exists (docs/rules.md).")
-    c.add_argument("case", metavar="CASE.json", help="case file")
-    add_selection_options(c)
-    c.add_argument("--json", action="store_true", help="print JSON")
-    add_compare_sr_options(c)
-    c.set_defaults(func=cmd_check)
-
-
-def cmd_rules(args) -> int:
-    catalog = catalog_for(args)
-    if args.json:
-        print(json.dumps({"rule_sets": [r.to_json() for r in catalog],
-                          "errors": [str(e) for e in catalog.errors]}, indent=2, ensure_ascii=False))
-        return 0
-    print(f"{len(catalog)} rule sets")
-    for r in catalog:
-        origin = "" if r.builtin else f"  [{r.path}]"
-        print(f"  {r.id:<22} {r.title}")
-        print(f"  {'':<22} version {r.version}; {r.sources[0]}{origin}")
-    return 0
+    p.add_argument("case", metavar="CASE.json", help="case file")
+    add_selection_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_compare_sr_options(p)
+    p.set_defaults(func=cmd_check)
 
 
 def cmd_check(args) -> int:
@@ -53,7 +37,7 @@ def cmd_check(args) -> int:
     case = load_case(args.case)
     # before the check: its differences join the audit trail's warnings (stderr, JSON, as those do)
     comparison = compare_sr(args, case) if args.compare_sr is not None else None
-    result = check_with_options(args, case)
+    result = check_with_options(check_options(args), case)
     for warning in result.warnings[len(result.setup_warnings):]:  # the set-up's are printed already
         print(f"oligoplan {args.command}: warning: {warning}", file=sys.stderr)
     ev = result.evaluation
@@ -123,10 +107,11 @@ def fact_source_lines(ev: Evaluation) -> list[str]:
 def _criterion_lines(c, indent: str) -> list[str]:
     mark = STATUS_MARK[c.status]
     unverified = "" if c.verified else "  [unverified threshold: check the protocol]"
-    lesions = f"  lesions {', '.join(c.lesions)}" if c.lesions and c.status != "pass" else ""
-    value = c.value_with_unit if c.value is not None or c.status != "pass" else c.reason
+    met = c.status is CriterionStatus.PASS
+    lesions = f"  lesions {', '.join(c.lesions)}" if c.lesions and not met else ""
+    value = c.value_with_unit if c.value is not None or not met else c.reason
     out = [f"{indent}{mark} {c.title}: {value} (needs {c.threshold_text or 'n/a'})"
-           f"{unverified}{lesions}" + (f"  - {c.reason}" if c.reason and c.status != "pass" else "")]
+           f"{unverified}{lesions}" + (f"  - {c.reason}" if c.reason and not met else "")]
     for child in c.children:
         out.extend(_criterion_lines(child, indent + "    "))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.cli_types import finite_number
+from core.cli.arg_types import finite_number
 from core.errors import NoImagesError, ScoringError
 from core.practice import score_files, scorecard_json
 from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard
@@ -47,7 +47,7 @@ def cmd_score(args) -> int:
                                      tolerance_mm=args.tolerance_mm)
     except ScoringError as exc:
         if isinstance(exc.__cause__, NoImagesError):
-            from core.cli_segment import images_hint
+            from core.cli.segment import images_hint
 
             raise ScoringError(f"{exc}; {images_hint('--images')}") from None
         raise

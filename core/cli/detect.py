@@ -6,12 +6,12 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli_segment import images_hint, parse_seed
+from core.cli.segment import images_hint, parse_seed
 from core.errors import NoImagesError, OligoPlanError
 
 
 def register(subparsers) -> None:
-    from core.cli_types import finite_number
+    from core.cli.arg_types import finite_number
 
     p = subparsers.add_parser(
         "detect",

@@ -22,92 +22,15 @@ cannot be found.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from core.case import Case, load_case
+from core.cli.arg_types import add_selection_options, check_options
 from core.errors import ExportError, FileWriteError, OligoPlanError
+from core.export_job import ExportJob, ExportOptions
 from core.export_set import MANIFEST_NAME, clean_recorded_leftovers, leftovers_message, write_as_set
-
-
-@dataclass
-class ExportJob:
-    """Everything a writer needs: the case, its images, where to write and how.
-
-    ``workspace`` opens the case's images on first use (so a writer that needs
-    no image does not pay for loading them); ``anonymiser`` is shared by every
-    step of one export, so UIDs map the same way in every file.
-    """
-
-    case: Case
-    case_path: Path
-    out_dir: Path
-    include_oars: bool = False
-    anonymise: bool = False
-    #: what the user should know about the export (lesions left out and why)
-    notes: list[str] = field(default_factory=list)
-    #: the RTSTRUCT dataset of this export, once written (the SR references it)
-    rtstruct: object = None
-    #: the SEG the --sr step wrote beside the report (its groups reference its segments)
-    seg_path: Path | None = None
-    #: every file written so far, in order (what a cancel that came too late must still report)
-    written: list[Path] = field(default_factory=list)
-    #: names of the files a failed export had written before its error; none reached out_dir (core.export_set)
-    discarded: list[str] = field(default_factory=list)
-    #: organs at risk for --include-oars (core.rt.rtstruct_write.RoiSpec); None: those
-    #: of the structure sets found with the images (the gui passes the ones it shows)
-    oars: list | None = None
-    #: the parsed command line (summary steps read --rules, --facts, --author... from it)
-    args: object = None
-    #: anonymised export: the user reviewed the free text and keeps it (--keep-free-text)
-    keep_free_text: bool = False
-    #: anonymised export: the author written (None: left out)
-    author: str | None = None
-    #: (name, role) of who makes the SR (core.pacs.case_store sends it as theirs); None: not recorded
-    sr_author: tuple[str, str] | None = None
-    _anonymiser: object = field(default=None, init=False, repr=False)
-    _policy: object = field(default=None, init=False, repr=False)
-
-    @property
-    def policy(self):
-        """The export's core.export_privacy.AnonymisePolicy (one date shift for every file), or None."""
-        if not self.anonymise:
-            return None
-        if self._policy is None:
-            from core.export_privacy import AnonymisePolicy
-
-            author = self.author if self.author is not None else getattr(self.args, "author", None)
-            self._policy = AnonymisePolicy.new(keep_free_text=self.keep_free_text, author=author)
-        return self._policy
-
-    @cached_property
-    def export_case(self) -> Case:
-        """The case the DICOM writers use: with --anonymise, generic labels and no notes."""
-        if not self.anonymise:
-            return self.case
-        from core.export_privacy import anonymised_case
-
-        return anonymised_case(self.case, self.policy)
-
-    @cached_property
-    def workspace(self):
-        """The case's images (core.workspace.Workspace); ImagesMissingError when absent."""
-        from core.rt.case_images import open_case_images
-
-        return open_case_images(self.case, self.case_path.parent)
-
-    @property
-    def anonymiser(self):
-        """The export's de-identifier (core.rt.anonymise.Anonymiser), or None without --anonymise."""
-        if not self.anonymise:
-            return None
-        if self._anonymiser is None:
-            from core.rt.anonymise import Anonymiser
-
-            self._anonymiser = Anonymiser(date_shift_days=self.policy.date_shift_days, own_objects=True)
-        return self._anonymiser
 
 
 @dataclass(frozen=True)
@@ -152,7 +75,7 @@ EXPORT_STEPS: list[ExportStep] = [
                           "state) and the summary as DICOM Encapsulated PDF", _write_dicom),
 ]
 
-from core.summary.export_steps import SUMMARY_STEPS, add_summary_options  # noqa: E402 (issue 5)
+from core.summary.export_steps import SUMMARY_STEPS  # noqa: E402 (issue 5)
 
 EXPORT_STEPS.extend(ExportStep(*step) for step in SUMMARY_STEPS)
 
@@ -180,8 +103,17 @@ def register(subparsers) -> None:
     p.add_argument("--keep-free-text", action="store_true",
                    help="with --anonymise: keep the free text (histology, other free-text facts, sign-off "
                         "comments) you have reviewed; the summary says so")
-    add_summary_options(p)
+    add_selection_options(p)
+    p.add_argument("--author", default=None,
+                   help="author written in the summary (default: the login name; with --anonymise: left out "
+                        "unless given here)")
     p.set_defaults(func=cmd_export)
+
+
+def export_options(args) -> ExportOptions:
+    """The typed options of `oligoplan export` (the writers never see the command line)."""
+    return ExportOptions(include_oars=bool(args.include_oars), anonymise=bool(args.anonymise),
+                         keep_free_text=bool(args.keep_free_text), author=args.author, check=check_options(args))
 
 
 #: how an anonymised export's warnings and errors name the case file (the user may have named it
@@ -225,9 +157,7 @@ def cmd_export(args) -> int:
     except OSError as exc:
         raise ExportError(f"--out {out_dir}: the folder cannot be created ({exc.strerror or exc}); "
                           "choose a folder you can write to") from None
-    job = ExportJob(case=case, case_path=case_path, out_dir=out_dir,
-                    include_oars=bool(args.include_oars), anonymise=bool(args.anonymise), args=args,
-                    keep_free_text=bool(getattr(args, "keep_free_text", False)))
+    job = ExportJob(case=case, case_path=case_path, out_dir=out_dir, options=export_options(args))
     written = job.written  # the DICOM writers add each file as it lands (a SEG before its SR fails, too)
 
     def write_all() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from core.cli_types import finite_number
+from core.cli.arg_types import finite_number
 from core.errors import OligoPlanError, RetrieveIncompleteError
 from core.pacs.nodes import DEFAULT_AE_TITLE, DEFAULT_BIND_ADDRESS, DEFAULT_LISTEN_PORT, LocalAE, PacsNode
 

@@ -6,7 +6,7 @@
 * The review state is in the title bar ("[Reviewed]"); a change to a reviewed
   or approved case reopens it and says so.
 * Review menu: your name and role, sign off, history dock, lesion map.
-  Practice menu: practise on a case, score, end practice (gui.review.practice).
+  Practice menu: practise on a case, score, end practice (gui.practice.controller).
 
 Methods that open a dialog are ``_ask_*`` and delegate to plain methods
 (:meth:`set_user`, :meth:`sign`) that tests call.
@@ -24,8 +24,8 @@ from core.review import ReviewState
 from gui.actions import make_review_actions
 from gui.errors import error_boundary
 from gui.review.history_panel import HistoryPanel
-from gui.review.practice import PracticeController, practice_title_part
-from gui.review.scorecard_panel import ScorecardPanel
+from gui.practice.controller import PracticeController, practice_title_part
+from gui.practice.scorecard_panel import ScorecardPanel
 from gui.review.signoff_dialog import SignOffDialog, UserDialog
 from gui.settings import USER_NAME, USER_ROLE
 

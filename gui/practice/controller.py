@@ -3,13 +3,13 @@
 Flow: Practice > Practise on a case… picks an expert's case file (its images
 are opened when they are not on screen) or an RTSTRUCT on the images shown.
 Its lesions become the hidden *reference*; the window starts an empty case
-on the same images for the trainee. "Score" compares (core.scoring) and
+on the same images for the trainee. "Score" compares (core.practice.scoring) and
 reveals the reference over the views in the practice styles of
-core.practice_styles (the scorecard PDF draws the same, with the same legend):
+core.practice.styles (the scorecard PDF draws the same, with the same legend):
 found reference contours dashed white over the trainee's solid magenta,
 missed ones dashed red and shaded with MISSED, the trainee's extra lesions
 solid orange and shaded with EXTRA; the scorecard dock shows the figures and
-exports PDF and CSV (core.scorecard_report).
+exports PDF and CSV (core.practice.report).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from core.case import load_case
 from core.contours import slice_outlines
 from core.errors import ScoringError
 from core.lesions import Lesion
-from core.practice import is_case_file, read_side, score_with_rules
-from core.practice_styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
-from core.scoring import Scorecard
+from core.practice.sides import is_case_file, read_side, score_with_rules
+from core.practice.styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
+from core.practice.scoring import Scorecard
 from core.volume import Volume
 from core.workspace import Workspace
 from gui.errors import error_boundary
@@ -269,7 +269,7 @@ def style_color(style: PracticeStyle) -> QColor:
 
 
 def practice_pen(style: PracticeStyle, width: float = 2.4) -> QPen:
-    """The pen of a practice role (core.practice_styles): its colour, dashed or solid."""
+    """The pen of a practice role (core.practice.styles): its colour, dashed or solid."""
     pen = QPen(style_color(style), width)
     pen.setStyle(Qt.PenStyle.DashLine if style.line is LineStyle.DASHED else Qt.PenStyle.SolidLine)
     return pen

@@ -1,7 +1,7 @@
 """The scorecard dock of practice mode: the figures, one row per lesion, PDF and CSV export.
 
 Clicking a row moves the views to that lesion (the reference's, or the
-trainee's extra). The figures and rows come from core.scorecard_report, the
+trainee's extra). The figures and rows come from core.practice.report, the
 same ones the PDF prints.
 """
 
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from core.export_names import case_stem
 from core.lesion_map import lesion_centre_index
-from core.practice_styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
-from core.scorecard_report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
+from core.practice.styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
+from core.practice.report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
 from gui.errors import error_boundary
 from gui.settings import USER_NAME
 
@@ -42,7 +42,7 @@ ROW_COLORS = {"missed": QColor(120, 30, 30), "extra": QColor(130, 80, 10)}
 
 
 class ScorecardPanel(QWidget):
-    """Shows the scorecard of ``practice`` (a gui.review.practice.PracticeController)."""
+    """Shows the scorecard of ``practice`` (a gui.practice.controller.PracticeController)."""
 
     def __init__(self, practice, parent: QWidget | None = None):
         super().__init__(parent)

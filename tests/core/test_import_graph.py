@@ -19,7 +19,6 @@ PACKAGES = ("core", "gui", "bench")
 KNOWN_CYCLES = {
     frozenset({"core.case", "core.review"}),
     frozenset({"core.dicom.headers", "core.dicom.fast_header"}),
-    frozenset({"core.rt.rasterise", "core.rt.rasterise_oblique"}),
 }
 
 

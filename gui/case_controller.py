@@ -79,8 +79,7 @@ class CaseController(QObject):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(max(int(self.settings.get(AUTOSAVE_DELAY_MS)), 0))
         self._autosave.timeout.connect(self.autosave)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)
         self.model.events.volumes.connect(self._on_model_volumes)
         self.undo.cleanChanged.connect(self._on_undo_clean_changed)
 
@@ -90,7 +89,7 @@ class CaseController(QObject):
         The undo stack outlives the window's close: when it is destroyed with unsaved edits, its
         ``clear`` emits ``cleanChanged`` into a window already deleted (a RuntimeError printed at exit)."""
         self._autosave.stop()
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.volumes.disconnect(self._on_model_volumes)
         self.undo.cleanChanged.disconnect(self._on_undo_clean_changed)
 
@@ -124,10 +123,7 @@ class CaseController(QObject):
     def _adopt(self, case: Case, *, unsaved: bool = False) -> None:
         """Make ``case`` the window's case: its lesions on screen, a fresh undo history."""
         self._autosave.stop()
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.case = case
-        self._lesion_set = case.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self.model.set_lesions(case.lesions)
         self.undo.clear()
         self.undo.setClean()

@@ -67,7 +67,6 @@ class RulesWiring(QObject):
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
         self._pending.timeout.connect(self.evaluate_now)
-        self._lesion_set = self.model.lesions
         self._shown_ids = self.panel.selected_ids()
         self._picked_before_case: list[str] | None = None
         self._review = None
@@ -103,7 +102,7 @@ class RulesWiring(QObject):
         self.panel.oar_settings_requested.connect(self._ask_oar_settings)
         self.facts_form.facts_edited.connect(self._on_form_facts_edited)
         self.facts_changed.connect(self._on_facts_changed)
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.volumes.connect(self.schedule)
         self.model.events.volumes.connect(self._on_model_volumes)
@@ -119,7 +118,7 @@ class RulesWiring(QObject):
         self._pending.stop()
         if self._review is not None:
             self._review.changed.disconnect(self._show_review)
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.volumes.disconnect(self.schedule)
         self.model.events.volumes.disconnect(self._on_model_volumes)
@@ -190,9 +189,6 @@ class RulesWiring(QObject):
         self.evaluate_now()
 
     def _on_model_lesions(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self._cache.clear()
         self._picked_before_case = None  # another case
         self._load_facts()

@@ -31,8 +31,7 @@ class LesionWiring(QObject):
         self.undo = window.undo_stack
         self._build_toolbar()
         self._connect()
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)
         self.update_actions()
         self._on_lesions_changed()
 
@@ -44,7 +43,7 @@ class LesionWiring(QObject):
         self.undo.redoTextChanged.disconnect(self._on_redo_text_changed)
         self.undo.canUndoChanged.disconnect(a.undo.setEnabled)
         self.undo.canRedoChanged.disconnect(a.redo.setEnabled)
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.selection.disconnect(self._on_model_selection)
         self.model.events.lesions.disconnect(self._on_model_lesions)
 
@@ -147,9 +146,6 @@ class LesionWiring(QObject):
         self.update_actions()
 
     def _on_model_lesions(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self._on_lesions_changed()
 
     def _on_lesions_changed(self, event=None) -> None:

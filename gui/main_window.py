@@ -70,6 +70,7 @@ from gui.rules_wiring import RulesWiring
 from gui.candidates_wiring import CandidateWiring
 from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
+from gui.services import Menus, Services
 from gui.side_bar import make_side_bar
 from gui.slice_view import SliceView, ViewShows
 from gui.structures_wiring import StructureWiring
@@ -191,15 +192,27 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
-        self.case_controller = CaseController(self)
+        # what the controllers get instead of the window (gui.services)
+        self.services = Services(parent=self, model=self.model, settings=self.settings, undo_stack=self.undo_stack,
+                                 runner=self.runner, actions=self.actions, menus=self.menus, add_dock=self._dock,
+                                 show_message=self.show_message, scan=lambda: self.scan_result)
+        services, views = self.services, list(self.views.values())
+        self.case_controller = CaseController(services, show_loaded=self.show_loaded, update_title=self.update_title)
+        cases = self.case_controller
         self.lesion_wiring = LesionWiring(self)
-        self.review_wiring = ReviewWiring(self)
-        self.rules_wiring = RulesWiring(self)  # verdicts, case facts, candidacy summary (issue 5)
-        self.pacs_wiring = PacsWiring(self)  # File > Query / retrieve from PACS, Send to PACS (issue 6)
-        self.structure_wiring = StructureWiring(self)  # DICOM-RT: structure list, import, export
+        self.review_wiring = ReviewWiring(services, cases, views, self.update_title)
+        cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
+        self.pacs_wiring = PacsWiring(services, self.open_folder)  # File > Query / retrieve, Send to PACS (issue 6)
+        offer_send = self.pacs_wiring.offer_send  # after an export: "Send to PACS…"
+        # verdicts, case facts, candidacy summary (issue 5)
+        self.rules_wiring = RulesWiring(services, cases, user=lambda: self.review_wiring.user, offer_send=offer_send)
+        # DICOM-RT: structure list, import, export
+        self.structure_wiring = StructureWiring(services, cases, views, self.editor, offer_send=offer_send)
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
-        self.candidate_wiring = CandidateWiring(self)  # Tools > Find lesions: PET candidates (issue 13)
+        # Tools > Find lesions: PET candidates (issue 13)
+        self.candidate_wiring = CandidateWiring(services, cases, views, self.editor, self.structure_wiring,
+                                                self.rules_wiring)
         self.display_wiring = DisplayWiring(self)  # PET colours, presets that fit, labels, jumps (issue 16)
         axial = self.views[Plane.AXIAL]
         for view in self.alone_views:  # the practice reference, structures and candidates the wirings drew on
@@ -403,6 +416,8 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(a.show_help)
         help_menu.addAction(a.about)
+        self.menus = Menus(bar=self.menuBar(), file=file_menu, edit=edit_menu, tools=tools_menu, view=view_menu,
+                           help=help_menu)
         # Shortcuts must work whichever view has focus.
         for action in a.all():
             self.addAction(action)

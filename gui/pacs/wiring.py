@@ -1,65 +1,80 @@
 """The PACS in the main window: File > Query / retrieve from PACS…, File > Send to PACS….
 
-A retrieved study opens like any folder (:meth:`MainWindow.open_folder`).
-Methods that open a dialog are ``_choose_*`` / ``_ask_*``; tests call
-:meth:`PacsWiring.open_dialog` and :meth:`PacsWiring.send_dialog`.
+A retrieved study opens like any folder (``open_folder``, given by the window). After an export
+the other controllers call :meth:`PacsWiring.offer_send` with the files written. Methods that open
+a dialog are ``_choose_*`` / ``_ask_*``; tests call :meth:`PacsWiring.open_dialog` and
+:meth:`PacsWiring.send_dialog`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.actions import make_pacs_actions
 from gui.pacs.dialog import PacsDialog
+from gui.pacs.offer import offer_send
 from gui.pacs.send_dialog import SendDialog
+from gui.services import Services
 from gui.settings import LAST_FOLDER
 
 
 class PacsWiring(QObject):
-    def __init__(self, window, settings_path: str | Path | None = None, cache_root: str | Path | None = None):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services: Services, open_folder: Callable[[str], None],
+                 settings_path: str | Path | None = None, cache_root: str | Path | None = None):
+        super().__init__(services.parent)
+        self.parent = services.parent
+        self.settings = services.settings
+        self.open_folder = open_folder
         self.settings_path = settings_path
         self.cache_root = cache_root
-        self.actions = make_pacs_actions(window)
+        self.actions = make_pacs_actions(self.parent)
         self.dialog: PacsDialog | None = None
         self.send_offer = None  # the last "Send to PACS…" note after an export (gui.pacs.offer)
         self.last_send_dialog: SendDialog | None = None
-        file_menu = next((m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File"), None)
-        if file_menu is not None:
-            anchor = window.actions.open_case if window.actions.open_case in file_menu.actions() else None
-            for action in self.actions.all():
-                file_menu.insertAction(anchor, action)
-            file_menu.insertSeparator(anchor)
+        file_menu = services.menus.file
+        anchor = services.actions.open_case if services.actions.open_case in file_menu.actions() else None
         for action in self.actions.all():
-            window.addAction(action)
+            file_menu.insertAction(anchor, action)
+        file_menu.insertSeparator(anchor)
+        for action in self.actions.all():
+            self.parent.addAction(action)
         self.actions.query_retrieve.triggered.connect(self.open_dialog)
         self.actions.send_folder.triggered.connect(self._choose_folder_to_send)
 
     def open_dialog(self) -> PacsDialog:
         """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer."""
         if self.dialog is None:
-            self.dialog = PacsDialog(self.window, self.settings_path, self.cache_root)
+            self.dialog = PacsDialog(self.parent, self.settings_path, self.cache_root)
             self.dialog.study_retrieved.connect(self._on_dialog_study_retrieved)
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog
 
     def _on_dialog_study_retrieved(self, folder: str) -> None:
-        self.window.open_folder(folder)
+        self.open_folder(folder)
 
     def _choose_folder_to_send(self) -> None:
-        start = self.window.settings.get(LAST_FOLDER)
-        folder = QFileDialog.getExistingDirectory(self.window, "Send a folder of DICOM files to a PACS", start)
+        start = self.settings.get(LAST_FOLDER)
+        folder = QFileDialog.getExistingDirectory(self.parent, "Send a folder of DICOM files to a PACS", start)
         if folder:
             self.send_dialog([folder]).show()
 
     def send_dialog(self, paths: Sequence[str | Path]) -> SendDialog:
-        return SendDialog(paths, self.window, self.settings_path)
+        return SendDialog(paths, self.parent, self.settings_path)
+
+    def offer_send(self, paths: Sequence[str | Path]) -> QMessageBox | None:
+        """After an export: offer to send the DICOM files among ``paths`` to a PACS (gui.pacs.offer)."""
+        box = offer_send(self.parent, paths, self.settings_path, self._on_send_dialog)
+        if box is not None:
+            self.send_offer = box
+        return box
+
+    def _on_send_dialog(self, dialog: SendDialog) -> None:
+        self.last_send_dialog = dialog
 
     def shutdown(self) -> None:
         """The window is closing: stop a search or retrieve in progress."""

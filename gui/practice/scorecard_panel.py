@@ -48,7 +48,8 @@ class ScorecardPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("scorecard_panel")
         self.practice = practice
-        self.window = practice.window
+        self.settings = practice.settings
+        self.show_message = practice.show_message
         layout = QVBoxLayout(self)
         # the figures and the table scroll inside the dock: laid out in full, their minimum height
         # (about 330 px) made the window taller than a 768 px screen once a practice was scored
@@ -178,18 +179,18 @@ class ScorecardPanel(QWidget):
 
     def export_pdf(self, path: str) -> None:
         session = self.practice.session
-        with error_boundary(self.window, "Exporting the scorecard PDF"):
+        with error_boundary(self, "Exporting the scorecard PDF"):
             write_scorecard_pdf(path, session.scorecard, session.reference, session.trainee,
                                 self.practice.model.base, self.practice.grids(),
-                                trainee_name=self.window.settings.get(USER_NAME),
+                                trainee_name=self.settings.get(USER_NAME),
                                 case_name=session.source.name)
-            self.window.show_message(f"Scorecard saved to {path}")
+            self.show_message(f"Scorecard saved to {path}")
 
     def export_csv(self, path: str) -> None:
         session = self.practice.session
-        with error_boundary(self.window, "Exporting the scorecard CSV"):
+        with error_boundary(self, "Exporting the scorecard CSV"):
             write_scorecard_csv(path, session.scorecard, session.reference, session.trainee)
-            self.window.show_message(f"Scorecard saved to {path}")
+            self.show_message(f"Scorecard saved to {path}")
 
 
 def legend_html() -> str:

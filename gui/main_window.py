@@ -199,7 +199,12 @@ class MainWindow(QMainWindow):
         services, views = self.services, list(self.views.values())
         self.case_controller = CaseController(services, show_loaded=self.show_loaded, update_title=self.update_title)
         cases = self.case_controller
-        self.lesion_wiring = LesionWiring(self)
+        # the Tools toolbar, edit actions, lesion counts
+        self.lesion_wiring = LesionWiring(services, self.editor, self.tool_manager, cases, self.lesion_count_label,
+                                          self.update_title)
+        self.tools_toolbar = self.lesion_wiring.toolbar
+        self.brush_spin, self.segment_options = self.lesion_wiring.brush_spin, self.lesion_wiring.segment_options
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_toolbar)
         self.review_wiring = ReviewWiring(services, cases, views, self.update_title)
         cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
         self.pacs_wiring = PacsWiring(services, self.open_folder)  # File > Query / retrieve, Send to PACS (issue 6)
@@ -213,7 +218,8 @@ class MainWindow(QMainWindow):
         # Tools > Find lesions: PET candidates (issue 13)
         self.candidate_wiring = CandidateWiring(services, cases, views, self.editor, self.structure_wiring,
                                                 self.rules_wiring)
-        self.display_wiring = DisplayWiring(self)  # PET colours, presets that fit, labels, jumps (issue 16)
+        # PET colours, presets that fit, labels, jumps (issue 16)
+        self.display_wiring = DisplayWiring(services, self.slice_views(), self.structure_wiring, self.lesion_panel)
         axial = self.views[Plane.AXIAL]
         for view in self.alone_views:  # the practice reference, structures and candidates the wirings drew on
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
@@ -286,7 +292,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.RightToolBarArea, self.side_bar)
 
     def _build_layout_menu(self) -> None:
-        view_menu = next(m for m in self.menuBar().findChildren(QMenu) if m.title() == "&View")
+        view_menu = self.menus.view
         first = view_menu.actions()[0] if view_menu.actions() else None
         layouts = QMenu("&Layout", view_menu)
         layouts.setObjectName("layout_menu")
@@ -417,7 +423,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(a.show_help)
         help_menu.addAction(a.about)
         self.menus = Menus(bar=self.menuBar(), file=file_menu, edit=edit_menu, tools=tools_menu, view=view_menu,
-                           help=help_menu)
+                           presets=presets, help=help_menu)
         # Shortcuts must work whichever view has focus.
         for action in a.all():
             self.addAction(action)

@@ -32,6 +32,7 @@ class Menus:
     edit: QMenu
     tools: QMenu
     view: QMenu
+    presets: QMenu  # View > Window presets
     help: QMenu
 
 

@@ -37,7 +37,7 @@ from gui.structure_overlay import StructureOverlay
 
 if TYPE_CHECKING:  # annotations only
     from gui.case_controller import CaseController
-    from gui.rules_wiring import RulesWiring
+    from gui.verdicts import VerdictsController
     from gui.slice_view import SliceView
     from gui.structures_wiring import StructureWiring
     from gui.tools.editor import LesionEditor
@@ -50,7 +50,7 @@ REFERENCE_COLOUR = (0, 200, 255)
 
 class CandidateWiring(QObject):
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
-                 structures: StructureWiring, rules: RulesWiring):
+                 structures: StructureWiring, rules: VerdictsController):
         """``views`` draw the candidate and the reference sphere; ``editor`` places an accepted one;
         ``structures`` give the organs that place it and the physiological uptake left out;
         ``rules`` evaluate again after every decision."""

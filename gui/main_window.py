@@ -66,7 +66,7 @@ from gui.settings import (
     WINDOW_STATE,
     Settings,
 )
-from gui.rules_wiring import RulesWiring
+from gui.verdicts import VerdictsController
 from gui.candidates_wiring import CandidateWiring
 from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
         self.pacs_wiring = PacsWiring(services, self.open_folder)  # File > Query / retrieve, Send to PACS (issue 6)
         offer_send = self.pacs_wiring.offer_send  # after an export: "Send to PACS…"
         # verdicts, case facts, candidacy summary (issue 5)
-        self.rules_wiring = RulesWiring(services, cases, user=lambda: self.review_wiring.user, offer_send=offer_send)
+        self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user, offer_send=offer_send)
         # DICOM-RT: structure list, import, export
         self.structure_wiring = StructureWiring(services, cases, views, self.editor, offer_send=offer_send)
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made

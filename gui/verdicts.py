@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # annotations only
 log = logging.getLogger("oligoplan.gui")
 
 
-class RulesWiring(QObject):
+class VerdictsController(QObject):
     def __init__(self, services: Services, cases: CaseController, *, user: Callable[[], tuple],
                  offer_send: Callable[[Sequence[Path]], object]):
         """``cases`` holds the case shown; ``user()`` is who works (name, role), the summary's author;

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # annotations only
     from gui.case_controller import CaseController
     from gui.verdicts import VerdictsController
     from gui.slice_view import SliceView
-    from gui.structures_wiring import StructureWiring
+    from gui.structures import StructuresController
     from gui.tools.editor import LesionEditor
 
 NO_PET = ("Candidates need a PET: open a PET/CT study (the PET fused over the CT), or mark the lesions by hand "
@@ -50,7 +50,7 @@ REFERENCE_COLOUR = (0, 200, 255)
 
 class CandidateWiring(QObject):
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
-                 structures: StructureWiring, rules: VerdictsController):
+                 structures: StructuresController, rules: VerdictsController):
         """``views`` draw the candidate and the reference sphere; ``editor`` places an accepted one;
         ``structures`` give the organs that place it and the physiological uptake left out;
         ``rules`` evaluate again after every decision."""

@@ -32,14 +32,14 @@ from gui.structure_overlay import structure_centre_index
 if TYPE_CHECKING:  # annotations only
     from gui.panels.lesion_table import LesionPanel
     from gui.slice_view import SliceView
-    from gui.structures_wiring import StructureWiring
+    from gui.structures import StructuresController
 
 
 class DisplayWiring(QObject):
     """Made by the main window after its structures controller: ``views`` are every slice view (their
     labels), ``structures`` and ``lesion_panel`` the lists whose double-click jumps."""
 
-    def __init__(self, services: Services, views: Sequence[SliceView], structures: StructureWiring,
+    def __init__(self, services: Services, views: Sequence[SliceView], structures: StructuresController,
                  lesion_panel: LesionPanel):
         super().__init__(services.parent)
         self.parent = services.parent

@@ -73,7 +73,7 @@ from gui.screen_fit import fit_to_screen
 from gui.services import Menus, Services
 from gui.side_bar import make_side_bar
 from gui.slice_view import SliceView, ViewShows
-from gui.structures_wiring import StructureWiring
+from gui.structures import StructuresController
 from gui.tools import LesionEditor, ToolManager
 from gui.tools.wiring import LesionWiring
 from gui.undo import UndoStack
@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
         # verdicts, case facts, candidacy summary (issue 5)
         self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user, offer_send=offer_send)
         # DICOM-RT: structure list, import, export
-        self.structure_wiring = StructureWiring(services, cases, views, self.editor, offer_send=offer_send)
+        self.structure_wiring = StructuresController(services, cases, views, self.editor, offer_send=offer_send)
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         # Tools > Find lesions: PET candidates (issue 13)

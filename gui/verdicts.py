@@ -44,7 +44,7 @@ from gui.panels.oar_settings_dialog import OarSettingsDialog
 from gui.panels.verdict_panel import VerdictPanel
 from gui.services import Menus, Services
 from gui.settings import LAST_SUMMARY_FOLDER, RULE_SETS, SUMMARY_ANONYMISE, SYNC_CUTOFF_MONTHS
-from gui.structures_wiring import ExportDialog  # the folder + "Anonymise" dialog of RTSTRUCT/SR
+from gui.export_dialog import ExportDialog  # the folder + "Anonymise" dialog of RTSTRUCT/SR
 
 if TYPE_CHECKING:  # annotations only
     from gui.case_controller import CaseController
@@ -122,7 +122,7 @@ class VerdictsController(QObject):
         self.cases.about_to_save.connect(self._on_case_about_to_save)
 
     def follow_structures(self, structures) -> None:
-        """Re-evaluate (OAR flags) whenever ``structures`` (gui.structures_wiring) imports or removes
+        """Re-evaluate (OAR flags) whenever ``structures`` (gui.structures) imports or removes
         structure sets, and take the organs at risk from its structure sets; the main window calls
         this once both exist (the structures one is made after this one)."""
         self._structures = structures

@@ -90,7 +90,7 @@ def _write_case_dicom(job: ExportJob, cancel=None) -> Path:
 log = logging.getLogger("oligoplan.gui")
 
 
-class StructureWiring(QObject):
+class StructuresController(QObject):
     """Made by the main window after its views and case controller: ``views`` draw the structures,
     ``editor`` places new lesions by them, ``cases`` holds the case (its recorded structure sets),
     ``offer_send(paths)`` offers an export to a PACS."""

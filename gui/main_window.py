@@ -67,7 +67,7 @@ from gui.settings import (
     Settings,
 )
 from gui.verdicts import VerdictsController
-from gui.candidates_wiring import CandidateWiring
+from gui.candidates import CandidatesController
 from gui.display_wiring import DisplayWiring
 from gui.screen_fit import fit_to_screen
 from gui.services import Menus, Services
@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         # Tools > Find lesions: PET candidates (issue 13)
-        self.candidate_wiring = CandidateWiring(services, cases, views, self.editor, self.structure_wiring,
+        self.candidate_wiring = CandidatesController(services, cases, views, self.editor, self.structure_wiring,
                                                 self.rules_wiring)
         # PET colours, presets that fit, labels, jumps (issue 16)
         self.display_wiring = DisplayWiring(services, self.slice_views(), self.structure_wiring, self.lesion_panel)

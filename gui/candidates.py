@@ -48,7 +48,7 @@ PREVIEW_COLOUR = (255, 220, 0)
 REFERENCE_COLOUR = (0, 200, 255)
 
 
-class CandidateWiring(QObject):
+class CandidatesController(QObject):
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
                  structures: StructuresController, rules: VerdictsController):
         """``views`` draw the candidate and the reference sphere; ``editor`` places an accepted one;

@@ -68,7 +68,7 @@ from gui.settings import (
 )
 from gui.verdicts import VerdictsController
 from gui.candidates import CandidatesController
-from gui.display_wiring import DisplayWiring
+from gui.image_display import ImageDisplayController
 from gui.screen_fit import fit_to_screen
 from gui.services import Menus, Services
 from gui.side_bar import make_side_bar
@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         self.candidate_wiring = CandidatesController(services, cases, views, self.editor, self.structure_wiring,
                                                 self.rules_wiring)
         # PET colours, presets that fit, labels, jumps (issue 16)
-        self.display_wiring = DisplayWiring(services, self.slice_views(), self.structure_wiring, self.lesion_panel)
+        self.display_wiring = ImageDisplayController(services, self.slice_views(), self.structure_wiring, self.lesion_panel)
         axial = self.views[Plane.AXIAL]
         for view in self.alone_views:  # the practice reference, structures and candidates the wirings drew on
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # annotations only
     from gui.structures import StructuresController
 
 
-class DisplayWiring(QObject):
+class ImageDisplayController(QObject):
     """Made by the main window after its structures controller: ``views`` are every slice view (their
     labels), ``structures`` and ``lesion_panel`` the lists whose double-click jumps."""
 

@@ -75,7 +75,7 @@ from gui.side_bar import make_side_bar
 from gui.slice_view import SliceView, ViewShows
 from gui.structures import StructuresController
 from gui.tools import LesionEditor, ToolManager
-from gui.tools.wiring import LesionWiring
+from gui.tools.lesion_actions import LesionActionsController
 from gui.undo import UndoStack
 from gui.view_grid import DEFAULT_LAYOUT, ViewGrid, ViewLayout
 from gui.viewer_model import Probe, ViewerModel, is_pet
@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         self.case_controller = CaseController(services, show_loaded=self.show_loaded, update_title=self.update_title)
         cases = self.case_controller
         # the Tools toolbar, edit actions, lesion counts
-        self.lesion_wiring = LesionWiring(services, self.editor, self.tool_manager, cases, self.lesion_count_label,
+        self.lesion_wiring = LesionActionsController(services, self.editor, self.tool_manager, cases, self.lesion_count_label,
                                           self.update_title)
         self.tools_toolbar = self.lesion_wiring.toolbar
         self.brush_spin, self.segment_options = self.lesion_wiring.brush_spin, self.lesion_wiring.segment_options

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # annotations only
     from gui.tools.manager import ToolManager
 
 
-class LesionWiring(QObject):
+class LesionActionsController(QObject):
     """Made by the main window once its actions, undo stack, tools and case controller exist. It builds
     the Tools toolbar (``toolbar``, with ``brush_spin`` and ``segment_options``; the window adds it),
     keeps ``counts_label`` (the status bar's lesion counts) and calls ``update_title()`` after edits."""

@@ -55,7 +55,7 @@ from gui.panels.lesion_table import LesionPanel
 from gui.pacs.wiring import PacsWiring
 from gui.panels.series_browser import SeriesBrowser
 from gui.render import COLORMAPS, LEGACY_COLORMAPS, WINDOW_PRESETS
-from gui.review.wiring import ReviewWiring
+from gui.review.controller import ReviewController
 from gui.settings import (
     BRUSH_RADIUS_MM,
     LAST_FOLDER,
@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self.tools_toolbar = self.lesion_wiring.toolbar
         self.brush_spin, self.segment_options = self.lesion_wiring.brush_spin, self.lesion_wiring.segment_options
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_toolbar)
-        self.review_wiring = ReviewWiring(services, cases, views, self.update_title)
+        self.review_wiring = ReviewController(services, cases, views, self.update_title)
         cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
         self.pacs_wiring = PacsWiring(services, self.open_folder)  # File > Query / retrieve, Send to PACS (issue 6)
         offer_send = self.pacs_wiring.offer_send  # after an export: "Send to PACS…"
@@ -552,7 +552,7 @@ class MainWindow(QMainWindow):
     def start_up(self, path: str | None = None) -> None:
         """After the window is shown: offer unsaved work left by a crash, else open ``path``
         (a case file, `oligoplan CASE.json`, or a folder of images); then, the first time, ask the
-        user's name and role for the audit trail (gui.review.wiring.ReviewWiring.ask_user_if_unknown)."""
+        user's name and role for the audit trail (gui.review.controller.ReviewController.ask_user_if_unknown)."""
         self._clean_export_leftovers()
         try:
             self._open_at_start(path)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # annotations only
 log = logging.getLogger("oligoplan.gui")
 
 
-class ReviewWiring(QObject):
+class ReviewController(QObject):
     """Made by the main window after its case controller and lesion wiring: ``cases`` holds the case,
     ``views`` draw a practice's reference, ``update_title()`` shows the review state in the title bar."""
 

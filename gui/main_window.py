@@ -52,7 +52,7 @@ from core.orientation import Plane
 from gui.mip_view import MipView
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
-from gui.pacs.wiring import PacsWiring
+from gui.pacs.controller import PacsController
 from gui.panels.series_browser import SeriesBrowser
 from gui.render import COLORMAPS, LEGACY_COLORMAPS, WINDOW_PRESETS
 from gui.review.controller import ReviewController
@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_toolbar)
         self.review_wiring = ReviewController(services, cases, views, self.update_title)
         cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
-        self.pacs_wiring = PacsWiring(services, self.open_folder)  # File > Query / retrieve, Send to PACS (issue 6)
+        self.pacs_wiring = PacsController(services, self.open_folder)  # File > Query / retrieve, Send to PACS (issue 6)
         offer_send = self.pacs_wiring.offer_send  # after an export: "Send to PACS…"
         # verdicts, case facts, candidacy summary (issue 5)
         self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user, offer_send=offer_send)

@@ -1,9 +1,9 @@
 """The PACS in the main window: File > Query / retrieve from PACS…, File > Send to PACS….
 
 A retrieved study opens like any folder (``open_folder``, given by the window). After an export
-the other controllers call :meth:`PacsWiring.offer_send` with the files written. Methods that open
-a dialog are ``_choose_*`` / ``_ask_*``; tests call :meth:`PacsWiring.open_dialog` and
-:meth:`PacsWiring.send_dialog`.
+the other controllers call :meth:`PacsController.offer_send` with the files written. Methods that open
+a dialog are ``_choose_*`` / ``_ask_*``; tests call :meth:`PacsController.open_dialog` and
+:meth:`PacsController.send_dialog`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from gui.services import Services
 from gui.settings import LAST_FOLDER
 
 
-class PacsWiring(QObject):
+class PacsController(QObject):
     def __init__(self, services: Services, open_folder: Callable[[str], None],
                  settings_path: str | Path | None = None, cache_root: str | Path | None = None):
         super().__init__(services.parent)

@@ -200,28 +200,31 @@ class MainWindow(QMainWindow):
         self.case_controller = CaseController(services, show_loaded=self.show_loaded, update_title=self.update_title)
         cases = self.case_controller
         # the Tools toolbar, edit actions, lesion counts
-        self.lesion_wiring = LesionActionsController(services, self.editor, self.tool_manager, cases, self.lesion_count_label,
-                                          self.update_title)
+        self.lesion_wiring = LesionActionsController(services, self.editor, self.tool_manager, cases,
+                                                     self.lesion_count_label, self.update_title)
         self.tools_toolbar = self.lesion_wiring.toolbar
         self.brush_spin, self.segment_options = self.lesion_wiring.brush_spin, self.lesion_wiring.segment_options
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_toolbar)
         self.review_wiring = ReviewController(services, cases, views, self.update_title)
         cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
-        self.pacs_wiring = PacsController(services, self.open_folder)  # File > Query / retrieve, Send to PACS (issue 6)
-        offer_send = self.pacs_wiring.offer_send  # after an export: "Send to PACS…"
+        # File > Query / retrieve from PACS, Send to PACS (issue 6); after an export: "Send to PACS…"
+        self.pacs_wiring = PacsController(services, self.open_folder)
+        offer_send = self.pacs_wiring.offer_send
         # verdicts, case facts, candidacy summary (issue 5)
-        self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user, offer_send=offer_send)
+        self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user,
+                                               offer_send=offer_send)
         # DICOM-RT: structure list, import, export
         self.structure_wiring = StructuresController(services, cases, views, self.editor, offer_send=offer_send)
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
         # Tools > Find lesions: PET candidates (issue 13)
         self.candidate_wiring = CandidatesController(services, cases, views, self.editor, self.structure_wiring,
-                                                self.rules_wiring)
+                                                     self.rules_wiring)
         # PET colours, presets that fit, labels, jumps (issue 16)
-        self.display_wiring = ImageDisplayController(services, self.slice_views(), self.structure_wiring, self.lesion_panel)
+        self.display_wiring = ImageDisplayController(services, self.slice_views(), self.structure_wiring,
+                                                     self.lesion_panel)
         axial = self.views[Plane.AXIAL]
-        for view in self.alone_views:  # the practice reference, structures and candidates the wirings drew on
+        for view in self.alone_views:  # the practice reference, structures and candidates the controllers drew on
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
             view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
@@ -256,7 +259,7 @@ class MainWindow(QMainWindow):
         rules = self.rules_wiring
         hidden = [d for d in self.findChildren(QDockWidget) if d.isHidden()]
         stack = [self.lesion_dock, rules.verdict_dock, rules.facts_dock]
-        for dock in self.findChildren(QDockWidget):  # out of the tab groups the wirings made
+        for dock in self.findChildren(QDockWidget):  # out of the tab groups the controllers made
             self.removeDockWidget(dock)  # (moved while tabbed, they left empty tab bars on the views)
         for dock in stack:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical)
@@ -762,7 +765,7 @@ class MainWindow(QMainWindow):
 
     def help_actions(self) -> list[QAction]:
         """Every action of the window, the main ones first, then those the review, rules,
-        structures and PACS wirings added (each once)."""
+        structures and PACS controllers added (each once)."""
         listed = self.actions.all()
         seen = set(map(id, listed))
         for action in self.findChildren(QAction):

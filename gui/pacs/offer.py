@@ -1,10 +1,10 @@
 """After an export: offer to send the DICOM files just written to a PACS.
 
-Each export calls ``PacsController.offer_send`` (gui.pacs.controller, which calls
-:func:`offer_send` here) once with the files it wrote (RTSTRUCT and SR from
-the structures controller, the candidacy summary from the verdicts one). Only DICOM files are offered (a PDF, JSON or CSV is
-never sent); when none was written, or no PACS node is configured, nothing is
-shown. The offer is a non-modal note with a "Send to PACS…" button that opens
+Each export calls ``PacsController.offer_send`` (gui.pacs.controller, which
+calls :func:`offer_send` here) once with the files it wrote (RTSTRUCT and SR
+from the structures controller, the candidacy summary from the verdicts one).
+Only DICOM files are offered (a PDF, JSON or CSV is never sent); when none was
+written, or no PACS node is configured, nothing is shown. The offer is a non-modal note with a "Send to PACS…" button that opens
 :class:`gui.pacs.send_dialog.SendDialog` on those files.
 """
 

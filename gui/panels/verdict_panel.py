@@ -2,7 +2,7 @@
 
 A view only: :class:`gui.verdicts.VerdictsController` evaluates (core.rules) and
 calls :meth:`VerdictPanel.set_evaluation`. Clicking a criterion that names
-lesions emits ``lesions_clicked`` (the wiring selects them; clicking again
+lesions emits ``lesions_clicked`` (the verdicts controller selects them; clicking again
 moves to the next one). The rule-set picker emits ``selection_changed``.
 """
 

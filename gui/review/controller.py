@@ -39,7 +39,7 @@ log = logging.getLogger("oligoplan.gui")
 
 
 class ReviewController(QObject):
-    """Made by the main window after its case controller and lesion wiring: ``cases`` holds the case,
+    """Made by the main window after its case controller and lesion actions: ``cases`` holds the case,
     ``views`` draw a practice's reference, ``update_title()`` shows the review state in the title bar."""
 
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView],

@@ -25,8 +25,8 @@ from core.display import site_window, window_range
 from core.lesion_map import lesion_centre_index, lesion_crop
 from core.lesions import Lesion
 from core.orientation import Plane, plane_layout
-from core.practice.styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
 from core.practice.scoring import Scorecard
+from core.practice.styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
 from core.volume import Volume
 
 DISCLAIMER = "Training feedback only. Decision support, never a treatment order."

@@ -28,9 +28,9 @@ from core.case import load_case
 from core.contours import slice_outlines
 from core.errors import ScoringError
 from core.lesions import Lesion
+from core.practice.scoring import Scorecard
 from core.practice.sides import is_case_file, read_side, score_with_rules
 from core.practice.styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
-from core.practice.scoring import Scorecard
 from core.volume import Volume
 from core.workspace import Workspace
 from gui.errors import error_boundary

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from core.export_names import case_stem
 from core.lesion_map import lesion_centre_index
-from core.practice.styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
 from core.practice.report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
+from core.practice.styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
 from gui.errors import error_boundary
 from gui.settings import USER_NAME
 

@@ -55,7 +55,7 @@ class CandidatesController(QObject):
         ``structures`` give the organs that place it and the physiological uptake left out;
         ``rules`` evaluate again after every decision."""
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.model = services.model
         self.undo = services.undo_stack
         self.show_message = services.show_message
@@ -69,7 +69,7 @@ class CandidatesController(QObject):
         # a tab beside the lesion table (MainWindow._arrange_docks)
         self.dock = services.add_dock("PET candidates", "candidate_dock", self.panel,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.find_action = QAction("&Find lesions (PET)", self.parent)
+        self.find_action = QAction("&Find lesions (PET)", self.owner)
         self.find_action.setObjectName("find_lesions")
         self.find_action.setToolTip("Find hot spots on the PET: candidates to accept or reject one by one")
         self.find_action.triggered.connect(self.find)
@@ -142,7 +142,7 @@ class CandidatesController(QObject):
         params = DetectParams(
             threshold=self.panel.threshold.value() if self.panel.own_threshold.isChecked() else None,
             reference_centre_mm=self._reference_centre)
-        with error_boundary(self.parent, "Finding lesions on the PET"):
+        with error_boundary(self.owner, "Finding lesions on the PET"):
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
                 organs, ct = self.structures.site_context()[:2]
@@ -193,7 +193,7 @@ class CandidatesController(QObject):
     # ----------------------------------------------------------------- review
     def accept(self, candidate_id: str) -> str | None:
         """Make the candidate a lesion (undoable); returns the lesion id."""
-        with error_boundary(self.parent, f"Accepting candidate {candidate_id}"):
+        with error_boundary(self.owner, f"Accepting candidate {candidate_id}"):
             case = self.case
             lesion = lesion_from_candidate(case.candidates[candidate_id], case.lesions.new_id(), pet=self.pet(),
                                            grid=self.model.base)
@@ -206,7 +206,7 @@ class CandidatesController(QObject):
         return None
 
     def reject(self, candidate_id: str) -> None:
-        with error_boundary(self.parent, f"Rejecting candidate {candidate_id}"):
+        with error_boundary(self.owner, f"Rejecting candidate {candidate_id}"):
             self.undo.push_command(RejectCandidate(self.case, candidate_id))
             self.show_message(f"Candidate {candidate_id} rejected (Undo brings it back)")
 

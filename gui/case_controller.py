@@ -73,7 +73,7 @@ class CaseController(QObject):
 
     def __init__(self, services: Services, *, show_loaded: Callable[..., None], update_title: Callable[[], None]):
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.model = services.model
         self.undo = services.undo_stack
         self.settings = services.settings
@@ -153,10 +153,10 @@ class CaseController(QObject):
         self._update_window()
 
     def _update_window(self) -> None:
-        if not shiboken6.isValid(self.parent):  # destroyed without being closed (a script's window)
+        if not shiboken6.isValid(self.owner):  # destroyed without being closed (a script's window)
             return
         self.update_title()
-        self.parent.setWindowModified(self.is_modified)
+        self.owner.setWindowModified(self.is_modified)
 
     # ------------------------------------------------------------ events
     def _on_model_volumes(self) -> None:
@@ -203,7 +203,7 @@ class CaseController(QObject):
     def _choose_save(self) -> bool:
         if self.case.path is None:
             return self._choose_save_as()
-        with error_boundary(self.parent, f"Saving the case {self.name}"):
+        with error_boundary(self.owner, f"Saving the case {self.name}"):
             self.save_to(self.case.path)
             return True
         return False
@@ -211,12 +211,12 @@ class CaseController(QObject):
     def _choose_save_as(self) -> bool:
         start = str(self.case.path) if self.case.path else str(
             Path(self.settings.get(LAST_CASE_FOLDER) or Path.home()) / f"case{CASE_SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(self.parent, "Save the case as", start, CASE_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self.owner, "Save the case as", start, CASE_FILTER)
         if not path:
             return False
         if not path.lower().endswith(".json"):
             path += CASE_SUFFIX
-        with error_boundary(self.parent, f"Saving the case {Path(path).name}"):
+        with error_boundary(self.owner, f"Saving the case {Path(path).name}"):
             self.save_to(path)
             return True
         return False
@@ -249,7 +249,7 @@ class CaseController(QObject):
     def _choose_case(self) -> None:
         if not self.ask_keep_work("Opening another case"):
             return
-        path, _ = QFileDialog.getOpenFileName(self.parent, "Open a case", self.settings.get(LAST_CASE_FOLDER),
+        path, _ = QFileDialog.getOpenFileName(self.owner, "Open a case", self.settings.get(LAST_CASE_FOLDER),
                                               CASE_FILTER)
         if path:
             self.open_case(path)
@@ -257,7 +257,7 @@ class CaseController(QObject):
     def open_case(self, path: str | os.PathLike) -> None:
         """Open a case file: its lesions on its images (loaded in the background when needed)."""
         path = Path(path)
-        with error_boundary(self.parent, f"Opening the case {path.name}"):
+        with error_boundary(self.owner, f"Opening the case {path.name}"):
             case = load_case(path)
             self.settings.set(LAST_CASE_FOLDER, str(path.resolve().parent))
             self._show_case(case, path.parent, unsaved=False)
@@ -265,7 +265,7 @@ class CaseController(QObject):
     def _choose_case_dicom(self) -> None:
         if not self.ask_keep_work("Opening another case"):
             return
-        folder = QFileDialog.getExistingDirectory(self.parent, "Open a case from DICOM (folder of the images and "
+        folder = QFileDialog.getExistingDirectory(self.owner, "Open a case from DICOM (folder of the images and "
                                                   "the exported SEG and SR)", self.settings.get(LAST_CASE_FOLDER))
         if folder:
             self.open_case_dicom(folder)
@@ -276,7 +276,7 @@ class CaseController(QObject):
         from core.rt.open_dicom import rebuild_case
 
         folder = Path(folder)
-        with error_boundary(self.parent, f"Opening a case from DICOM in {folder.name}"):
+        with error_boundary(self.owner, f"Opening a case from DICOM in {folder.name}"):
             rebuilt = rebuild_case(folder, study_uid=study_uid)
             self._show_case(rebuilt.case, folder, unsaved=True)
             self.show_message(
@@ -313,7 +313,7 @@ class CaseController(QObject):
     def _ask_images_folder(self, case: Case, why: str) -> Path | None:
         name = case.path.name if case.path else "the case"
         folder = QFileDialog.getExistingDirectory(
-            self.parent, f"Locate the images of {name} ({why})", str(Path.home()))
+            self.owner, f"Locate the images of {name} ({why})", str(Path.home()))
         return Path(folder) if folder else None
 
     def _load_images(self, case: Case, folder: Path, *, unsaved: bool, located: bool) -> None:
@@ -326,7 +326,7 @@ class CaseController(QObject):
         )
 
     def _on_images_loaded(self, case: Case, unsaved: bool, result: Workspace) -> None:
-        with error_boundary(self.parent, "Showing the case"):
+        with error_boundary(self.owner, "Showing the case"):
             scan = result.scan
             pet_entry = scan.find(result.pet.info.series_uid) if result.pet is not None else None
             self.show_loaded(scan, scan.find(result.primary.info.series_uid), pet_entry,
@@ -342,7 +342,7 @@ class CaseController(QObject):
             if folder is not None:
                 self._load_images(case, folder, unsaved=unsaved, located=True)
             return
-        show_exception(self.parent, f"Opening the case {name}", exc)
+        show_exception(self.owner, f"Opening the case {name}", exc)
 
     # ---------------------------------------------------- unsaved work
     def ask_keep_work(self, doing: str, *, other_images: bool = True) -> bool:
@@ -353,7 +353,7 @@ class CaseController(QObject):
         if not self.is_modified:
             return True
         answer = QMessageBox.question(
-            self.parent, "OligoPlan — unsaved lesions",
+            self.owner, "OligoPlan — unsaved lesions",
             f"{doing}: the lesions of {self.name} have changes that are not saved.\n\n"
             "Save them first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
@@ -384,7 +384,7 @@ class CaseController(QObject):
         for path in pending_recoveries():
             info = _recovery_info(path)
             answer = QMessageBox.question(
-                self.parent, "OligoPlan — restore unsaved work?",
+                self.owner, "OligoPlan — restore unsaved work?",
                 f"OligoPlan found lesions that were not saved ({info}), probably because it "
                 "closed unexpectedly.\n\nRestore them? (No keeps them for later; Discard deletes them.)",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
@@ -403,7 +403,7 @@ class CaseController(QObject):
     def restore(self, path: str | os.PathLike) -> bool:
         """Show the lesions of a recovery file (as unsaved work of the case it belongs to)."""
         path = Path(path)
-        with error_boundary(self.parent, f"Restoring {path.name}"):
+        with error_boundary(self.owner, f"Restoring {path.name}"):
             case = load_recovery(path)  # keeps the digest of the case file it belongs to
             self._restored_from = path
             self._show_case(case, path.parent, unsaved=True)

@@ -42,7 +42,7 @@ class ImageDisplayController(QObject):
     def __init__(self, services: Services, views: Sequence[SliceView], structures: StructuresController,
                  lesion_panel: LesionPanel):
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.model = services.model
         self.show_message = services.show_message
         self.preset_actions = services.actions.presets
@@ -53,14 +53,14 @@ class ImageDisplayController(QObject):
         group.setExclusive(True)
         self.colour_actions: dict[str, QAction] = {}
         for name in COLORMAPS:
-            action = QAction(name.capitalize(), self.parent)
+            action = QAction(name.capitalize(), self.owner)
             action.setObjectName(f"pet_colours_{name.replace(' ', '_')}")
             action.setCheckable(True)
             action.setStatusTip(f"Draw the PET in {name} (over the CT, and alone)")
             group.addAction(action)
             action.triggered.connect(partial(self.set_colours, name))
             self.colour_actions[name] = action
-        self.labels_action = QAction("&Labels on the image", self.parent)
+        self.labels_action = QAction("&Labels on the image", self.owner)
         self.labels_action.setObjectName("toggle_labels")
         self.labels_action.setCheckable(True)
         self.labels_action.setChecked(True)
@@ -69,7 +69,7 @@ class ImageDisplayController(QObject):
         self.labels_action.setStatusTip(tip)
         self.labels_action.setToolTip(tip)
         self.labels_action.toggled.connect(self.set_labels_shown)
-        self.names_action = QAction("Structure &names on the image", self.parent)
+        self.names_action = QAction("Structure &names on the image", self.owner)
         self.names_action.setObjectName("structure_names_on_image")
         self.names_action.setCheckable(True)
         tip = "Write every structure's name on the images (off: only the one under the mouse)"
@@ -99,7 +99,7 @@ class ImageDisplayController(QObject):
         view_menu.insertAction(anchor, self.labels_action)
         view_menu.insertAction(anchor, self.names_action)
         for action in (self.labels_action, self.names_action, *self.colour_actions.values()):
-            self.parent.addAction(action)
+            self.owner.addAction(action)
 
     def set_colours(self, name: str, _checked: bool = False) -> None:
         self.model.set_overlay_cmap(name)

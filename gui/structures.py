@@ -101,7 +101,7 @@ class StructuresController(QObject):
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
                  *, offer_send: Callable[[Sequence[Path]], object]):
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.model = services.model
         self.runner = services.runner
         self.undo = services.undo_stack
@@ -111,7 +111,7 @@ class StructuresController(QObject):
         self.views = list(views)
         self.editor = editor
         self.offer_send = offer_send
-        self.actions = make_structure_actions(self.parent)
+        self.actions = make_structure_actions(self.owner)
         self.panel = StructureList()
         self.dock = services.add_dock("Structures", "structure_dock", self.panel,
                                       Qt.DockWidgetArea.RightDockWidgetArea)
@@ -165,7 +165,7 @@ class StructuresController(QObject):
         menus.file.insertSeparator(anchor)
         menus.view.addAction(self.dock.toggleViewAction())
         for action in a.all():
-            self.parent.addAction(action)
+            self.owner.addAction(action)
 
     # ------------------------------------------------------------ state
     def site_context(self) -> tuple:
@@ -238,7 +238,7 @@ class StructuresController(QObject):
             lambda progress, cancel: import_folder_objects(scan, base),  # RTSTRUCTs and SEGs
             "Reading the structure sets",
             on_done=partial(self._on_folder_import_done, base),
-            on_failed=lambda exc: show_exception(self.parent, "Reading the structure sets", exc),
+            on_failed=lambda exc: show_exception(self.owner, "Reading the structure sets", exc),
         )
 
     def _on_folder_import_done(self, base, result) -> None:
@@ -254,7 +254,7 @@ class StructuresController(QObject):
 
     def _choose_rtstruct(self) -> None:
         start = str(Path(self.scan().root)) if self.scan() is not None else ""
-        path, _ = QFileDialog.getOpenFileName(self.parent, "Import an RT Structure Set or a segmentation (SEG)", start,
+        path, _ = QFileDialog.getOpenFileName(self.owner, "Import an RT Structure Set or a segmentation (SEG)", start,
                                               "DICOM (*.dcm *.DCM);;All files (*)")
         if path:
             self.start_import(path)
@@ -267,7 +267,7 @@ class StructuresController(QObject):
         """Place one RTSTRUCT file on the images shown, now (a refusal is shown, nothing loaded).
         The menu reads it in the background instead: :meth:`start_import`."""
         base = self.model.base
-        with error_boundary(self.parent, f"Importing {Path(path).name}"):
+        with error_boundary(self.owner, f"Importing {Path(path).name}"):
             if base is None:
                 raise ExportError("open the images the structure set was drawn on first")
             placed = read_structure_file(path, base, self._stacks())
@@ -281,7 +281,7 @@ class StructuresController(QObject):
         result for another case or images no longer shown is dropped, and said so."""
         base, name = self.model.base, Path(path).name
         if base is None:
-            with error_boundary(self.parent, f"Importing {name}"):
+            with error_boundary(self.owner, f"Importing {name}"):
                 raise ExportError("open the images the structure set was drawn on first")
             return
         stacks = self._stacks()
@@ -302,7 +302,7 @@ class StructuresController(QObject):
 
     def _on_file_failed(self, path, case, base, exc: BaseException) -> None:
         if not self._is_stale(case, base):
-            show_exception(self.parent, f"Importing {Path(path).name}", exc)
+            show_exception(self.owner, f"Importing {Path(path).name}", exc)
 
     def _show_imported(self, path, placed: ImportedStructureSet) -> None:
         self.sets = [ss for ss in self.sets if ss.sop_uid != placed.sop_uid] + [placed]
@@ -370,7 +370,7 @@ class StructuresController(QObject):
         if self._is_stale(case, base):
             return
         self._set_reading("case", "")
-        show_exception(self.parent, "Reading the structure sets of the case", exc)
+        show_exception(self.owner, "Reading the structure sets of the case", exc)
 
     def _on_case_about_to_save(self, case) -> None:
         """Write the structure sets shown (and which structures are off) into ``case``;
@@ -391,7 +391,7 @@ class StructuresController(QObject):
         structure = self.find(key)
         if structure is None:
             return None
-        with error_boundary(self.parent, f"Making a lesion of {structure.name}"):
+        with error_boundary(self.owner, f"Making a lesion of {structure.name}"):
             lesions = self.model.lesions
             try:
                 lesion = lesion_from_structure(structure, lesions.new_id())
@@ -411,7 +411,7 @@ class StructuresController(QObject):
         start = str(case.path.parent) if case.path else str(Path.home())
         from core.export_privacy import free_text_items
 
-        dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.parent,
+        dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.owner,
                               free_text=free_text_items(case), with_case_dicom=(kind == "sr"))
         dialog.oars_box.setChecked(True)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -421,7 +421,7 @@ class StructuresController(QObject):
             kind = "dicom"
         names = {"rtstruct": (RTSTRUCT_NAME,), "sr": (SR_NAME, SEG_NAME),
                  "dicom": (SR_NAME, SEG_NAME, PDF_DICOM_NAME)}[kind]
-        if folder and not ask_replace(self.parent, folder, [Path(folder) / n for n in names],
+        if folder and not ask_replace(self.owner, folder, [Path(folder) / n for n in names],
                                       f"this case's {'RTSTRUCT' if kind == 'rtstruct' else 'DICOM objects' if kind == 'dicom' else 'SR and SEG'}"):
             return
         self.start_export(kind, folder, dialog.anonymise(), kind == "rtstruct" and dialog.oars_box.isChecked(),
@@ -434,7 +434,7 @@ class StructuresController(QObject):
         window's runner (progress bar, Cancel): building, measuring and validating the files
         takes seconds. The case is taken as it is now; editing meanwhile is safe."""
         what = {"rtstruct": "the RTSTRUCT", "sr": "the SR"}.get(kind, "the case as DICOM")
-        with error_boundary(self.parent, f"Exporting {what}"):
+        with error_boundary(self.owner, f"Exporting {what}"):
             if self.runner.busy:  # starting would cancel the load or import under way
                 raise ExportError(f"wait until '{self.runner.current.description}' has finished, "
                                   "then export again")
@@ -445,7 +445,7 @@ class StructuresController(QObject):
                 lambda progress, cancel: write_as_set(job, lambda: write(job, cancel)), f"Exporting {what}",
                 # after the runner's 'finished', which clears the status bar
                 on_done=lambda path: QTimer.singleShot(0, partial(self._report, path, job)),
-                on_failed=partial(show_exception, self.parent, f"Exporting {what}"),
+                on_failed=partial(show_exception, self.owner, f"Exporting {what}"),
             )
             # Cancel: nothing written, or (too late) what was written all the same; never silence
             task.signals.cancelled.connect(
@@ -477,7 +477,7 @@ class StructuresController(QObject):
         return job
 
     def export_rtstruct(self, folder, anonymise: bool = False, include_oars: bool = True) -> Path | None:
-        with error_boundary(self.parent, "Exporting the RTSTRUCT"):
+        with error_boundary(self.owner, "Exporting the RTSTRUCT"):
             job = self._job(folder, anonymise, include_oars)
             path = write_as_set(job, lambda: write_case_rtstruct(job))
             self._report(path, job)
@@ -485,7 +485,7 @@ class StructuresController(QObject):
         return None
 
     def export_sr(self, folder, anonymise: bool = False) -> Path | None:
-        with error_boundary(self.parent, "Exporting the SR"):
+        with error_boundary(self.owner, "Exporting the SR"):
             job = self._job(folder, anonymise, False)
             path = write_as_set(job, lambda: write_case_sr(job))
             self._report(path, job)

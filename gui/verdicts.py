@@ -58,7 +58,7 @@ class VerdictsController(QObject):
         """``cases`` holds the case shown; ``user()`` is who works (name, role), the summary's author;
         ``offer_send(paths)`` offers to send an export to a PACS."""
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.model = services.model
         self.settings = services.settings
         self.undo = services.undo_stack
@@ -77,7 +77,7 @@ class VerdictsController(QObject):
         self.facts_dock = services.add_dock("Case facts", "facts_dock", self.facts_form,
                                             Qt.DockWidgetArea.RightDockWidgetArea)
         # placed by the window (MainWindow._arrange_docks): the facts under the verdicts, both in view
-        self.actions = make_rules_actions(self.parent)
+        self.actions = make_rules_actions(self.owner)
         self.facts_changed = Signal()  # after a facts edit, its undo or its redo
         self.evaluation: Evaluation | None = None
         self.warnings: list[str] = []  # of the last evaluation (organs at risk unknown and why)
@@ -104,7 +104,7 @@ class VerdictsController(QObject):
         menus.view.addAction(self.verdict_dock.toggleViewAction())
         menus.view.addAction(a.edit_facts)
         for action in a.all():
-            self.parent.addAction(action)
+            self.owner.addAction(action)
 
     def _connect(self) -> None:
         self.actions.export_summary.triggered.connect(self._choose_summary_folder)
@@ -247,7 +247,7 @@ class VerdictsController(QObject):
         if chosen:
             facts[RULE_SETS_KEY] = chosen
         if facts != self.case.facts:
-            with error_boundary(self.parent, "Choosing the rule sets"):
+            with error_boundary(self.owner, "Choosing the rule sets"):
                 self.undo.push_command(
                     SetFacts(self.case, facts, self.facts_changed, text="Choose rule sets"))
                 return  # facts_changed evaluated
@@ -271,7 +271,7 @@ class VerdictsController(QObject):
             self.model.go_to_lesion(present[0])
 
     def _on_form_facts_edited(self, facts: dict) -> None:
-        with error_boundary(self.parent, "Editing the case facts"):
+        with error_boundary(self.owner, "Editing the case facts"):
             self.undo.push_command(SetFacts(self.case, facts, self.facts_changed))
 
     def _on_facts_changed(self) -> None:
@@ -293,13 +293,13 @@ class VerdictsController(QObject):
             return OarSettings()
 
     def _ask_oar_settings(self) -> None:
-        dialog = OarSettingsDialog(self.oar_settings, str(oar_settings_path()), self.parent)
+        dialog = OarSettingsDialog(self.oar_settings, str(oar_settings_path()), self.owner)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.set_oar_settings(dialog.settings())
 
     def set_oar_settings(self, settings: OarSettings) -> None:
         """Use ``settings`` for the OAR flags from now on, and keep them in the user config."""
-        with error_boundary(self.parent, "Saving the OAR flag settings"):
+        with error_boundary(self.owner, "Saving the OAR flag settings"):
             path = save_oar_settings(settings)
             self.oar_settings, self._oar_settings_error = settings, ""
             self.show_message(f"OAR flag settings saved to {path}")
@@ -312,7 +312,7 @@ class VerdictsController(QObject):
         start = settings.get(LAST_SUMMARY_FOLDER) or str(Path.home())
         from core.export_privacy import free_text_items
 
-        dialog = ExportDialog("Write candidacy summary", start, with_oars=False, parent=self.parent,
+        dialog = ExportDialog("Write candidacy summary", start, with_oars=False, parent=self.owner,
                               free_text=free_text_items(self.case))
         dialog.setObjectName("summary_dialog")
         dialog.anonymise_box.setText("Anonymise (no patient name, ID, study UID or case file name)")
@@ -321,7 +321,7 @@ class VerdictsController(QObject):
             return
         folder, anonymise = dialog.folder_edit.text().strip(), dialog.anonymise()
         settings.set(SUMMARY_ANONYMISE, anonymise)
-        with error_boundary(self.parent, "Writing the candidacy summary"):
+        with error_boundary(self.owner, "Writing the candidacy summary"):
             if not folder:
                 raise ExportError("choose a folder to write the summary into")
             if not self._ask_overwrite(folder, anonymise):
@@ -342,7 +342,7 @@ class VerdictsController(QObject):
         name): write over them only when the user says so."""
         from core.summary.export import summary_paths
 
-        return ask_replace(self.parent, folder, summary_paths(folder, self.summary_stem(anonymise)).values(),
+        return ask_replace(self.owner, folder, summary_paths(folder, self.summary_stem(anonymise)).values(),
                            "this case's summary")
 
     def export_summary(self, folder: str | Path, anonymise: bool = False, keep_free_text: bool = False,

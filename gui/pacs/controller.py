@@ -26,12 +26,12 @@ class PacsController(QObject):
     def __init__(self, services: Services, open_folder: Callable[[str], None],
                  settings_path: str | Path | None = None, cache_root: str | Path | None = None):
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.settings = services.settings
         self.open_folder = open_folder
         self.settings_path = settings_path
         self.cache_root = cache_root
-        self.actions = make_pacs_actions(self.parent)
+        self.actions = make_pacs_actions(self.owner)
         self.dialog: PacsDialog | None = None
         self.send_offer = None  # the last "Send to PACS…" note after an export (gui.pacs.offer)
         self.last_send_dialog: SendDialog | None = None
@@ -41,14 +41,14 @@ class PacsController(QObject):
             file_menu.insertAction(anchor, action)
         file_menu.insertSeparator(anchor)
         for action in self.actions.all():
-            self.parent.addAction(action)
+            self.owner.addAction(action)
         self.actions.query_retrieve.triggered.connect(self.open_dialog)
         self.actions.send_folder.triggered.connect(self._choose_folder_to_send)
 
     def open_dialog(self) -> PacsDialog:
         """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer."""
         if self.dialog is None:
-            self.dialog = PacsDialog(self.parent, self.settings_path, self.cache_root)
+            self.dialog = PacsDialog(self.owner, self.settings_path, self.cache_root)
             self.dialog.study_retrieved.connect(self._on_dialog_study_retrieved)
         self.dialog.show()
         self.dialog.raise_()
@@ -59,16 +59,16 @@ class PacsController(QObject):
 
     def _choose_folder_to_send(self) -> None:
         start = self.settings.get(LAST_FOLDER)
-        folder = QFileDialog.getExistingDirectory(self.parent, "Send a folder of DICOM files to a PACS", start)
+        folder = QFileDialog.getExistingDirectory(self.owner, "Send a folder of DICOM files to a PACS", start)
         if folder:
             self.send_dialog([folder]).show()
 
     def send_dialog(self, paths: Sequence[str | Path]) -> SendDialog:
-        return SendDialog(paths, self.parent, self.settings_path)
+        return SendDialog(paths, self.owner, self.settings_path)
 
     def offer_send(self, paths: Sequence[str | Path]) -> QMessageBox | None:
         """After an export: offer to send the DICOM files among ``paths`` to a PACS (gui.pacs.offer)."""
-        box = offer_send(self.parent, paths, self.settings_path, self._on_send_dialog)
+        box = offer_send(self.owner, paths, self.settings_path, self._on_send_dialog)
         if box is not None:
             self.send_offer = box
         return box

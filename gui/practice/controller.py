@@ -73,7 +73,7 @@ class PracticeController(QObject):
         """``cases`` opens the reference and the trainee's case; ``views`` draw the reference and the
         feedback colours; ``update_title()`` shows the practice in the title bar."""
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.model = services.model
         self.settings = services.settings
         self.show_message = services.show_message
@@ -99,7 +99,7 @@ class PracticeController(QObject):
         if self.session is None:
             return True
         answer = QMessageBox.question(
-            self.parent, "OligoPlan — end the practice?",
+            self.owner, "OligoPlan — end the practice?",
             f"{doing} ends the practice on {self.session.source.name}: its reference and scorecard "
             "belong to the images shown now and are closed.\n\nEnd the practice?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
@@ -125,7 +125,7 @@ class PracticeController(QObject):
     def _choose_reference(self) -> None:
         if not self.cases.ask_keep_work("Starting a practice"):
             return
-        path, _ = QFileDialog.getOpenFileName(self.parent, "Practise on a case: choose the reference",
+        path, _ = QFileDialog.getOpenFileName(self.owner, "Practise on a case: choose the reference",
                                               "", PRACTICE_FILTER)
         if path:
             self.start(path)
@@ -133,7 +133,7 @@ class PracticeController(QObject):
     def start(self, path: str | Path) -> None:
         """Hide the lesions of ``path`` (case file or RTSTRUCT) and start an empty case on its images."""
         path = Path(path)
-        with error_boundary(self.parent, f"Starting a practice on {path.name}"):
+        with error_boundary(self.owner, f"Starting a practice on {path.name}"):
             if not path.is_file():
                 raise ScoringError(f"{path}: no such file (expected a case file or an RTSTRUCT)")
             if not is_case_file(path):
@@ -170,7 +170,7 @@ class PracticeController(QObject):
         """Compare the trainee's lesions with the reference and reveal it."""
         if self.session is None:
             return None
-        with error_boundary(self.parent, "Scoring the practice"):
+        with error_boundary(self.owner, "Scoring the practice"):
             trainee = list(self.model.lesions)
             card = score_with_rules(self.session.reference, trainee, self.grids(), self.session.facts)
             self.session.scorecard = card

@@ -45,13 +45,13 @@ class ReviewController(QObject):
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView],
                  update_title: Callable[[], None]):
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.model = services.model
         self.settings = services.settings
         self.show_message = services.show_message
         self.cases = cases
         self.update_title = update_title
-        self.actions = make_review_actions(self.parent)
+        self.actions = make_review_actions(self.owner)
         self.practice = PracticeController(services, cases, views, update_title)
         self.history_panel = HistoryPanel(cases, services.show_message)
         self.scorecard_panel = ScorecardPanel(self.practice)
@@ -90,7 +90,7 @@ class ReviewController(QObject):
         practice.addSeparator()
         practice.addAction(self.scorecard_dock.toggleViewAction())
         for action in a.all():
-            self.parent.addAction(action)  # shortcuts whichever view has focus
+            self.owner.addAction(action)  # shortcuts whichever view has focus
         # the Help menu stays last
         menus.bar.removeAction(menus.help.menuAction())
         menus.bar.addAction(menus.help.menuAction())
@@ -121,14 +121,14 @@ class ReviewController(QObject):
         name, role = self.user
         if name and role:
             return None
-        dialog = UserDialog(name, role, self.parent)
+        dialog = UserDialog(name, role, self.owner)
         dialog.accepted.connect(lambda: self.set_user(dialog.name, dialog.role))
         dialog.open()
         self.user_dialog = dialog
         return dialog
 
     def _ask_user(self) -> bool:
-        dialog = UserDialog(self.settings.get(USER_NAME), self.settings.get(USER_ROLE), self.parent)
+        dialog = UserDialog(self.settings.get(USER_NAME), self.settings.get(USER_ROLE), self.owner)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.set_user(dialog.name, dialog.role)
@@ -157,23 +157,23 @@ class ReviewController(QObject):
 
     def _ask_sign_off(self) -> None:
         if self.practice.active:
-            QMessageBox.information(self.parent, "Sign off", "A practice case is not signed off: end the practice first.")
+            QMessageBox.information(self.owner, "Sign off", "A practice case is not signed off: end the practice first.")
             return
         if self.state.next is None:
-            QMessageBox.information(self.parent, "Sign off", f"{self.case.review.status_text()}.\n\n"
+            QMessageBox.information(self.owner, "Sign off", f"{self.case.review.status_text()}.\n\n"
                                     "Any change reopens it as a draft; it is then reviewed and approved again.")
             return
         if not all(self.user) and not self._ask_user():
             return
         name, role = self.user
         dialog = SignOffDialog(self.state, self.case.review.signoffs, name, role,
-                               self.cases.name, self.parent)
+                               self.cases.name, self.owner)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.sign(dialog.comment, dialog.name, dialog.role)
 
     def sign(self, comment: str = "", name: str | None = None, role: str | None = None) -> bool:
         """The next sign-off step (reviewed, then approved), recorded in the case's audit trail."""
-        with error_boundary(self.parent, "Signing off the case"):
+        with error_boundary(self.owner, "Signing off the case"):
             target = self.state.next
             if target is None:
                 raise ReviewError("the case is already approved; edit it to reopen it, then review it again")
@@ -191,9 +191,9 @@ class ReviewController(QObject):
     def show_lesion_map(self) -> None:
         from gui.review.lesion_map_window import LesionMapWindow
 
-        with error_boundary(self.parent, "Showing the lesion map"):
+        with error_boundary(self.owner, "Showing the lesion map"):
             if self.lesion_map_window is None:
-                self.lesion_map_window = LesionMapWindow(self.parent, self.model)
+                self.lesion_map_window = LesionMapWindow(self.owner, self.model)
             self.lesion_map_window.rebuild()
             self.lesion_map_window.show()
             self.lesion_map_window.raise_()
@@ -242,7 +242,7 @@ class ReviewController(QObject):
         if case is not self.case:
             return
         name = case.path.name if case.path else "the case"
-        QMessageBox.warning(self.parent, "Audit trail",
+        QMessageBox.warning(self.owner, "Audit trail",
                             f"{name} was opened, but its audit trail shows changes made outside OligoPlan:\n\n- "
                             + "\n- ".join(case.integrity_warnings)
                             + "\n\nCheck the lesions and the sign-offs (Review > History) before relying on them.")
@@ -260,4 +260,4 @@ class ReviewController(QObject):
     def _on_review_reopened(self, message: str) -> None:
         log.info("case reopened by an edit")
         self.show_message("Case reopened as a draft: it needs review again")
-        QTimer.singleShot(0, lambda: QMessageBox.information(self.parent, "Case reopened", message))
+        QTimer.singleShot(0, lambda: QMessageBox.information(self.owner, "Case reopened", message))

@@ -34,7 +34,7 @@ class LesionActionsController(QObject):
     def __init__(self, services: Services, editor: LesionEditor, tools: ToolManager, cases: CaseController,
                  counts_label: QLabel, update_title: Callable[[], None]):
         super().__init__(services.parent)
-        self.parent = services.parent
+        self.owner = services.parent
         self.actions = services.actions
         self.model = services.model
         self.settings = services.settings
@@ -66,7 +66,7 @@ class LesionActionsController(QObject):
 
     def _build_toolbar(self) -> None:
         a = self.actions
-        bar = QToolBar("Tools", self.parent)
+        bar = QToolBar("Tools", self.owner)
         bar.setObjectName("tools_toolbar")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in a.tools:

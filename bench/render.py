@@ -1,4 +1,5 @@
-"""Slice update figure: change window/level, render the slice, repaint with crosshair.
+"""Slice update figure: change window/level, render the slice, repaint with crosshair; and the rotating PET
+MIP's projection time (one frame, and the turn it adds up to).
 
 One :class:`gui.slice_view.SliceView` of ``view_px`` x ``view_px`` shows a
 512 x 512 CT slice; each update changes the window (so the slice really is
@@ -70,4 +71,32 @@ def run(view_px: int = 1024, n: int = 200) -> dict:
         "p95_ms": float(np.percentile(ms, 95)),
         "view_px": int(view_px),
         "n": int(n),
+        "mip": mip_turn(),
     }
+
+
+def mip_turn(shape: tuple[int, int, int] = (300, 200, 200), frames: int = 5) -> dict:
+    """The rotating MIP's cost on a whole-body PET grid (``shape`` slices x rows x columns, 4 mm): the one-off
+    preparation, the median of ``frames`` turned frames, and the whole turn they add up to (the GUI computes
+    it in the background; the coronal frame shows at once)."""
+    from core.rotating_mip import DEFAULT_ANGLES, MipGeometry, angles
+    from core.volume import Modality, SeriesInfo, Volume
+
+    rng = np.random.default_rng(0)
+    voxels = rng.random(shape, dtype=np.float32) * 3.0
+    positions = np.array([[-400.0, -400.0, 4.0 * k] for k in range(shape[0])])
+    pet = Volume(voxels=voxels, positions_mm=positions, row_dir=(1, 0, 0), col_dir=(0, 1, 0),
+                 pixel_spacing_mm=(4.0, 4.0), info=SeriesInfo(series_uid="bench-pet", modality=Modality.PT),
+                 unit="SUVbw")
+    geometry = MipGeometry.of(pet)
+    t0 = time.perf_counter()
+    prepared = geometry.prepared(pet)
+    prepare_ms = (time.perf_counter() - t0) * 1000.0
+    times = []
+    for angle in angles(DEFAULT_ANGLES)[1:frames + 1]:
+        t0 = time.perf_counter()
+        geometry.frame(pet, angle, prepared=prepared)
+        times.append((time.perf_counter() - t0) * 1000.0)
+    frame_ms = float(np.median(times))
+    return {"shape": list(shape), "prepare_ms": prepare_ms, "frame_median_ms": frame_ms,
+            "turn_s": (prepare_ms + frame_ms * (DEFAULT_ANGLES - 1)) / 1000.0, "angles": DEFAULT_ANGLES}

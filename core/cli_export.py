@@ -65,6 +65,8 @@ class ExportJob:
     keep_free_text: bool = False
     #: anonymised export: the author written (None: left out)
     author: str | None = None
+    #: (name, role) of who makes the SR (core.pacs.case_store sends it as theirs); None: not recorded
+    sr_author: tuple[str, str] | None = None
     _anonymiser: object = field(default=None, init=False, repr=False)
     _policy: object = field(default=None, init=False, repr=False)
 

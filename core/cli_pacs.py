@@ -1,7 +1,8 @@
-"""`oligoplan pacs echo|find|get|send`: the PACS client from the command line.
+"""`oligoplan pacs echo|find|get|send|send-case|cases`: the PACS client from the command line.
 
 Every verb names its peer explicitly (``--host --port --called-aet``); our AE
 title is ``--calling-aet`` (default OLIGOPLAN). Errors are one line and exit 2.
+``send-case`` exits 3 when the PACS holds a newer version of the case (nothing sent).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import sys
 
 from core.cli_types import finite_number
-from core.errors import RetrieveIncompleteError
+from core.errors import OligoPlanError, RetrieveIncompleteError
 from core.pacs.nodes import DEFAULT_AE_TITLE, DEFAULT_BIND_ADDRESS, DEFAULT_LISTEN_PORT, LocalAE, PacsNode
 
 LEVELS = ("patient", "study", "series")
@@ -65,6 +66,30 @@ def register(subparsers) -> None:
     send.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders searched recursively")
     send.add_argument("--json", action="store_true", help="print JSON")
     send.set_defaults(func=cmd_send)
+
+    send_case = verbs.add_parser(
+        "send-case", help="send a case to the PACS as DICOM (SEG, SR, summary PDF) with the images it lacks",
+        description="Exports the case as `oligoplan export --dicom` does and sends it (C-STORE) as a new "
+                    "OligoPlan SR; the case's images the PACS already holds (C-FIND at IMAGE level) are not "
+                    "sent again. When the PACS holds a version of the case made after the one this case was "
+                    "opened from or last sent as, nothing is sent and the exit status is 3. The case file "
+                    "records the SR sent (\"pacs_base\").")
+    _add_peer(send_case)
+    send_case.add_argument("case", metavar="CASE.json", help="the case file (rewritten to record the SR sent)")
+    send_case.add_argument("--name", default=None, metavar="NAME",
+                           help="who sends, recorded in the SR as its author (default: the name of the case's "
+                                "last audit entry)")
+    send_case.add_argument("--role", default=None, metavar="ROLE", help="their role, recorded with the name")
+    send_case.add_argument("--force", action="store_true",
+                           help="send even when the PACS holds a newer version (a new SR; nothing is replaced)")
+    send_case.add_argument("--json", action="store_true", help="print JSON")
+    send_case.set_defaults(func=cmd_send_case)
+
+    cases = verbs.add_parser("cases", help="list a study's OligoPlan cases (SRs) on the PACS, newest first")
+    _add_peer(cases)
+    cases.add_argument("--study-uid", required=True, metavar="UID")
+    cases.add_argument("--json", action="store_true", help="print JSON")
+    cases.set_defaults(func=cmd_cases)
 
 
 def _add_peer(p) -> None:
@@ -169,3 +194,75 @@ def cmd_send(args) -> int:
         for path, reason in report.failed + report.not_dicom:
             print(f"  not sent: {path}: {reason}", file=sys.stderr)
     return 0 if report.ok else 2
+
+
+#: `pacs send-case`: the PACS holds a newer version of the case; nothing was sent
+EXIT_NEWER_ON_PACS = 3
+
+
+def _author(args, case) -> tuple[str, str] | None:
+    """(name, role) given, else those of the case's last audit entry that names someone."""
+    if args.name is not None:
+        if not args.name.strip():
+            raise OligoPlanError("--name is empty: give the sender's name, or leave the option out")
+        return args.name.strip(), (args.role or "").strip()
+    last = next((e for e in reversed(list(case.audit)) if str(e.who).strip()), None)
+    if last is None:
+        return None
+    return str(last.who).strip(), (args.role if args.role is not None else str(last.role)).strip()
+
+
+def cmd_send_case(args) -> int:
+    from pathlib import Path
+
+    from core.case import load_case, save_case
+    from core.errors import NewerCaseOnPacs
+    from core.pacs.case_store import send_case
+
+    path = Path(args.case)
+    case = load_case(path)
+    client = _client(args)
+    try:
+        report = send_case(client, case, path, author=_author(args, case), force=args.force)
+    except NewerCaseOnPacs as exc:
+        if args.json:
+            print(json.dumps({"sent": False, "reason": "newer_on_pacs", "message": str(exc), "base": exc.base,
+                              "newer": [c.to_json() for c in exc.newer]}, indent=2))
+        print(f"oligoplan pacs send-case: {exc}", file=sys.stderr)
+        return EXIT_NEWER_ON_PACS
+    saved = ""
+    if "pacs_base" in case.extra and report.sr_sop_uid == case.extra["pacs_base"]["sr_sop_uid"]:
+        try:
+            save_case(case, path)
+        except (OligoPlanError, OSError) as exc:
+            saved = f"the case was sent, but {path.name} could not record it ({exc}); save it again"
+    if args.json:
+        print(json.dumps({"sent": report.ok, **report.to_json()}, indent=2))
+    else:
+        print(f"{report.summary()} to {client.node.describe()}")
+        if report.sr_sop_uid and report.ok:
+            print(f"  SR {report.sr_sop_uid}; {path.name} records it as the case's base")
+        for c in report.forced_past:
+            print(f"  note: sent past the newer {c.describe()} (--force); it stays on the PACS")
+        for note in report.notes:
+            print(f"  note: {note}")
+        for f, reason in report.send.failed + report.send.not_dicom:
+            print(f"  not sent: {Path(f).name}: {reason}", file=sys.stderr)
+    if saved:
+        print(f"oligoplan pacs send-case: warning: {saved}", file=sys.stderr)
+    return 0 if report.ok and not saved else 2
+
+
+def cmd_cases(args) -> int:
+    from core.pacs.case_store import list_cases
+
+    client = _client(args)
+    cases = list_cases(client, args.study_uid)
+    if args.json:
+        print(json.dumps({"study_uid": args.study_uid, "cases": [c.to_json() for c in cases]}, indent=2))
+        return 0
+    print(f"{len(cases)} OligoPlan case version(s) of study {args.study_uid} on {client.node.describe()}, newest first")
+    for c in cases:
+        print(f"  {c.when.replace('T', ' ')}  {c.state_text:<9} {c.author or '(author not recorded)'}"
+              + (f" ({c.role})" if c.role else "") + f"  [{c.sr_sop_uid}]")
+    return 0

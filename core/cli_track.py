@@ -69,11 +69,12 @@ def cmd_track(args) -> int:
                    first_new_number=prior_case.lesions.next_number)
     derived = derive_facts(result)
     doc = track_json(result, prior.primary.info.study_date, current.primary.info.study_date)
+    dates = {"prior": prior.primary.info.study_date or None, "current": current.primary.info.study_date or None}
     doc["derived_facts"] = derived_to_json(derived)
     if not lesions:
         doc["warnings"].append(f"{prior_path.name} holds no lesions: there was nothing to carry over")
     if out is not None:
-        write_tracked_case(result, current, doc, prior_path, out, args.accept_new)
+        write_tracked_case(result, current, doc, prior_path, out, args.accept_new, dates)
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
@@ -125,7 +126,7 @@ def _values(lesion: Lesion, m: Measurements, date: str) -> dict:
 
 
 def write_tracked_case(result: TrackResult, current, doc: dict, prior_path: Path, out: Path,
-                       accept_new: bool) -> None:
+                       accept_new: bool, dates: dict | None = None) -> None:
     """A case of the current scan: carried-over lesions found there, new ones when accepted, proposals noted."""
     case = Case(images=current.image_refs())
     stack = UndoStack()
@@ -141,12 +142,23 @@ def write_tracked_case(result: TrackResult, current, doc: dict, prior_path: Path
     body = case_to_json(case, out)
     body["next_lesion_number"] = max(body["next_lesion_number"], *(int(n.id[1:]) + 1 for n in result.new),
                                      *(int(t.prior.id[1:]) + 1 for t in result.lesions if t.prior.id[1:].isdigit()))
+    prior_by_id = {t.prior.id: t.prior for t in result.lesions}
     body["tracking"] = {
         "prior_case": str(prior_path.resolve()),
         "registration": doc["registration"],
         "statuses": {t.prior.id: t.status.value for t in result.lesions},
         "new_listed": [] if accept_new else doc["new"],
         "derived_facts": doc["derived_facts"],
+        # what the summary PDF's timeline page shows (core.tracking.stored reads it back): the
+        # values at both dates as `track --json` prints them, with each prior lesion's label and site
+        "dates": {"prior": (dates or {}).get("prior"), "current": (dates or {}).get("current")},
+        "lesions": [{**item, "label": prior_by_id[item["id"]].label, "site": prior_by_id[item["id"]].site.value}
+                    for item in doc["lesions"]],
+        "new": doc["new"],
+        "new_accepted": bool(accept_new),
+        "new_searched": result.new_searched,
+        "counts": doc["counts"],
+        "sul_note": result.sul_note,
     }
     atomic_write_text(out, json.dumps(body, indent=1))
 

@@ -87,6 +87,20 @@ class RetrieveIncompleteError(PacsError):
         self.report = report
 
 
+class NewerCaseOnPacs(OligoPlanError):
+    """The PACS holds a version of the case made after the one this case is based on (the SR it was
+    opened from or last sent as): sending would put an older version on top of it; nothing was sent.
+
+    ``newer`` lists those versions (core.pacs.case_store.CaseOnPacs), newest first; ``base`` is the
+    case's base (a dict with ``sr_sop_uid``...), or None when it has none.
+    """
+
+    def __init__(self, message: str, newer=(), base: dict | None = None) -> None:
+        super().__init__(message)
+        self.newer = list(newer)
+        self.base = base
+
+
 class StructureSetError(DicomError):
     """An RT Structure Set cannot be placed on the images (other patient, other
     frame of reference, no images): nothing is loaded from it."""

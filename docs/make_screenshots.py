@@ -1,48 +1,124 @@
-"""Screenshots of the main window at one size: first start, the phantom-oligo case with its five lesions,
-fusion (one view maximised), the 2 x 2 layout with the PET MIP, 1 x 3, the verdicts with the case facts, and
-the side panels folded. Run under Xvfb from the repository root:
+"""Screenshots of the main window at one size, for the README and for looking at every layout (issue 16).
+
+At W x H it saves, in OUT_FOLDER:
+
+* ``first-start-WxH.png``: a new window, nothing open;
+* ``five-lesions-WxH.png``: the phantom-oligo case with its five lesions, the first one selected;
+* ``fusion-single-WxH.png``: the fused axial view maximised;
+* ``pet-mip-2x2-WxH.png``: the 2 x 2 layout with the PET MIP; ``pet-mip-turned-WxH.png``: the MIP turned
+  to 60 degrees;
+* ``layout-1x3-WxH.png``: axial, coronal, sagittal side by side;
+* ``facts-verdicts-WxH.png``: the verdicts and the case facts (the side column only);
+* ``folded-WxH.png``: the side panels folded into the slim bar (F9);
+* ``pet-mr-WxH.png``: the real PET/MR case of ../shared/data/tcia-sts-001 (MR T1 with the FDG PET), when
+  that folder is there.
+
+Run under Xvfb from the repository root:
 
     xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py 1280 800 OUT_FOLDER
 """
-import sys, tempfile, os
-from pathlib import Path
-W, H, out = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
-tmp = Path(tempfile.mkdtemp())
-os.environ["OLIGOPLAN_DATA_DIR"] = str(tmp / "data"); os.environ["OLIGOPLAN_CONFIG_DIR"] = str(tmp / "cfg")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from PySide6.QtWidgets import QApplication, QMessageBox
-app = QApplication([])
-from gui.main_window import MainWindow
-from gui.settings import Settings, USER_NAME, USER_ROLE
-from tests.phantom_cases import phantom_case, ELIGIBLE_FACTS
-s = Settings.in_file(tmp / "s.ini"); s.set(USER_NAME, "Dr Demo"); s.set(USER_ROLE, "radiation oncologist")
-w = MainWindow(s); w.resize(W, H); w.show()
-def pump(n=40):
-    import time
-    for _ in range(n):
-        app.processEvents(); time.sleep(0.01)
-pump()
-w.grab().save(str(out / f"first-start-{W}x{H}.png"))
-facts = dict(ELIGIBLE_FACTS); facts.pop("brain_imaging_done")
-case = phantom_case("phantom-oligo", tmp / "case", facts)
-w.case_controller.open_case(str(case))
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
 import time
-t0 = time.time()
-while (w.runner.busy or w.model.base is None) and time.time() - t0 < 120:
-    pump(5)
-pump(60)
-print("lesions", len(w.model.lesions), "overlay", w.model.overlay is not None)
-w.model.go_to_lesion(next(iter(w.model.lesions)).id); pump(20)
-w.grab().save(str(out / f"five-lesions-{W}x{H}.png"))
-w.set_view_layout("2x2"); pump(40)
-w.grab().save(str(out / f"pet-mip-2x2-{W}x{H}.png"))
-w.set_view_layout("single"); pump(20)
-w.grab().save(str(out / f"fusion-single-{W}x{H}.png"))
-w.set_view_layout("1x3"); pump(20)
-w.grab().save(str(out / f"layout-1x3-{W}x{H}.png"))
-from PySide6.QtCore import QRect
-v = w.rules_wiring.verdict_dock.geometry(); f = w.rules_wiring.facts_dock.geometry()
-w.grab(QRect(v.left(), v.top(), v.width(), f.bottom() - v.top())).save(str(out / f"facts-verdicts-{W}x{H}.png"))
-w.fold_side_panels(); pump(20)
-w.grab().save(str(out / f"folded-{W}x{H}.png"))
-w.case_controller.discard_changes(); w.close()
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PET_MR = ROOT.parent / "shared" / "data" / "tcia-sts-001"
+TIMEOUT_S = 120
+
+
+def main(width: int, height: int, out: Path) -> None:
+    tmp = Path(tempfile.mkdtemp())
+    os.environ["OLIGOPLAN_DATA_DIR"] = str(tmp / "data")
+    os.environ["OLIGOPLAN_CONFIG_DIR"] = str(tmp / "cfg")
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from gui.main_window import MainWindow
+    from gui.settings import USER_NAME, USER_ROLE, Settings
+    from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
+
+    def pump(rounds: int = 40) -> None:
+        for _ in range(rounds):
+            app.processEvents()
+            time.sleep(0.01)
+
+    def wait_until(done) -> None:
+        start = time.time()
+        while not done() and time.time() - start < TIMEOUT_S:
+            pump(5)
+        pump(40)
+
+    def save(name: str, rect: QRect | None = None) -> None:
+        image = window.grab(rect) if rect is not None else window.grab()
+        image.save(str(out / f"{name}-{width}x{height}.png"))
+
+    settings = Settings.in_file(tmp / "s.ini")
+    settings.set(USER_NAME, "Dr Demo")
+    settings.set(USER_ROLE, "radiation oncologist")
+    window = MainWindow(settings)
+    window.resize(width, height)
+    window.show()
+    pump()
+    save("first-start")
+
+    facts = dict(ELIGIBLE_FACTS)
+    facts.pop("brain_imaging_done")  # one fact unknown: the verdicts show what it leaves undetermined
+    case = phantom_case("phantom-oligo", tmp / "case", facts)
+    window.case_controller.open_case(str(case))
+    wait_until(lambda: not window.runner.busy and window.model.base is not None)
+    print("lesions", len(window.model.lesions), "overlay", window.model.overlay is not None)
+    window.model.go_to_lesion(next(iter(window.model.lesions)).id)
+    pump(20)
+    save("five-lesions")
+
+    window.set_view_layout("2x2")
+    mip = window.mip_view
+    wait_until(mip.turn_ready)
+    save("pet-mip-2x2")
+    mip.set_frame(6)
+    pump(10)
+    save("pet-mip-turned")
+    mip.set_frame(0)
+
+    window.set_view_layout("single")
+    pump(20)
+    save("fusion-single")
+    window.set_view_layout("1x3")
+    pump(20)
+    save("layout-1x3")
+
+    verdicts = window.rules_wiring.verdict_dock.geometry()
+    facts_dock = window.rules_wiring.facts_dock.geometry()
+    save("facts-verdicts", QRect(verdicts.left(), verdicts.top(), verdicts.width(),
+                                 facts_dock.bottom() - verdicts.top()))
+    window.fold_side_panels()
+    pump(20)
+    save("folded")
+    window.fold_side_panels()
+    window.set_view_layout("axial+2")
+    window.case_controller.discard_changes()
+
+    if PET_MR.is_dir():
+        window.open_folder(str(PET_MR))
+        wait_until(lambda: not window.runner.busy and window.model.base is not None)
+        mr = next((e for e in window.scan_result.series if e.info.modality.value == "MR"), None)
+        pet = next((e for e in window.scan_result.series if e.info.modality.value == "PT"), None)
+        if mr is not None and pet is not None:
+            window.open_entries(mr, pet)
+            wait_until(lambda: not window.runner.busy and window.model.overlay is not None)
+        print("PET/MR:", window.model.base.modality.value if window.model.base is not None else None,
+              "overlay", window.model.overlay is not None)
+        save("pet-mr")
+    window.case_controller.discard_changes()
+    window.close()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))

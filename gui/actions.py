@@ -304,10 +304,11 @@ def make_rules_actions(parent: QWidget) -> RulesActions:
 
 @dataclass
 class PacsActions:
-    """Hospital PACS: the query/retrieve dialog and sending files or folders."""
+    """Hospital PACS: the query/retrieve dialog, sending files or folders, sending the case."""
 
     query_retrieve: QAction
     send_folder: QAction
+    send_case: QAction
 
     def all(self) -> list[QAction]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -320,6 +321,8 @@ def make_pacs_actions(parent: QWidget) -> PacsActions:
                                "Search the hospital PACS, retrieve a study into the local cache and open it"),
         send_folder=_action(parent, "pacs_send", "Send to PAC&S…", None,
                             "Send a folder of DICOM files (e.g. an RTSTRUCT or SR export) to a PACS"),
+        send_case=_action(parent, "pacs_send_case", "Send cas&e to PACS…", None,
+                          "Send the case (SEG, SR, summary PDF) and the images the PACS lacks, as a new version"),
     )
 
 

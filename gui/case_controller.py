@@ -270,14 +270,15 @@ class CaseController(QObject):
         if folder:
             self.open_case_dicom(folder)
 
-    def open_case_dicom(self, folder: str | os.PathLike, study_uid: str | None = None) -> None:
-        """Rebuild a case from the newest OligoPlan SR of the folder's study and its SEG (as
-        `oligoplan open-dicom`) and show it, unsaved: Save case as… writes its case file."""
+    def open_case_dicom(self, folder: str | os.PathLike, study_uid: str | None = None,
+                        sr_uid: str | None = None) -> None:
+        """Rebuild a case from the newest OligoPlan SR of the folder's study (or ``sr_uid``) and its SEG
+        (as `oligoplan open-dicom`) and show it, unsaved: Save case as… writes its case file."""
         from core.rt.open_dicom import rebuild_case
 
         folder = Path(folder)
         with error_boundary(self.owner, f"Opening a case from DICOM in {folder.name}"):
-            rebuilt = rebuild_case(folder, study_uid=study_uid)
+            rebuilt = rebuild_case(folder, study_uid=study_uid, sr_uid=sr_uid)
             self._show_case(rebuilt.case, folder, unsaved=True)
             self.show_message(
                 f"Case rebuilt from OligoPlan SR {rebuilt.report.path.name} ({len(rebuilt.case.lesions)} lesion(s), "

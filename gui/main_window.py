@@ -59,6 +59,8 @@ from gui.review.controller import ReviewController
 from gui.settings import (
     BRUSH_RADIUS_MM,
     LAST_FOLDER,
+    LESION_COLUMNS_HIDDEN,
+    LESION_COLUMNS_WANTED,
     OVERLAY_COLORMAP,
     OVERLAY_OPACITY,
     VIEW_LAYOUT,
@@ -180,6 +182,10 @@ class MainWindow(QMainWindow):
         self.display_dock = self._dock("Display", "display_dock", _scrolled(self.display_panel))
         self.splitDockWidget(self.browser_dock, self.display_dock, Qt.Orientation.Vertical)
         self.lesion_panel = LesionPanel(self.model, self.editor, self)
+        # the lesion table's columns as the user chose them in its header's context menu, kept for next time
+        columns = self.lesion_panel.columns
+        columns.set_choice(*(self.settings.get(s).split(",") for s in (LESION_COLUMNS_WANTED, LESION_COLUMNS_HIDDEN)))
+        columns.on_choice = self._on_lesion_columns_chosen
         # the lesion table under the views, wide enough for every column; the
         # series and display docks keep the full height on the left
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -208,7 +214,7 @@ class MainWindow(QMainWindow):
         self.review_wiring = ReviewController(services, cases, views, self.update_title)
         cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
         # File > Query / retrieve from PACS, Send to PACS (issue 6); after an export: "Send to PACS…"
-        self.pacs_wiring = PacsController(services, self.open_folder)
+        self.pacs_wiring = PacsController(services, cases, self.open_folder)
         offer_send = self.pacs_wiring.offer_send
         # verdicts, case facts, candidacy summary (issue 5)
         self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user,
@@ -277,6 +283,10 @@ class MainWindow(QMainWindow):
         # the verdicts scroll as a whole when their notes wrap to more lines than the dock has (at 1280 x 800
         # the notes were drawn over each other: a dock does not grow with its wrapped labels)
         rules.verdict_dock.setWidget(_scrolled(rules.panel))
+        # the structure list scrolls too: with a structure set and its warnings it asked 266 px, which made the
+        # whole tab group that tall and took the verdicts' rows in a 1024 x 680 window (the real PET/MR case)
+        structures = self.structure_wiring.dock
+        structures.setWidget(_scrolled(structures.widget()))
         # the lesion counts above the table may shrink (full text in the status bar): at full length they
         # made the side column 353 px wide, which left the views less than 65 % of a 1280 x 800 window
         self.lesion_panel.counts_label.setMinimumWidth(60)
@@ -332,6 +342,10 @@ class MainWindow(QMainWindow):
             self._side_by_side_wanted = True
             self.view_grid.set_view_layout(DEFAULT_LAYOUT)
             self.show_message(SIDE_BY_SIDE_NEEDS_PET)
+
+    def _on_lesion_columns_chosen(self, wanted: list[str], unticked: list[str]) -> None:
+        self.settings.set(LESION_COLUMNS_WANTED, ",".join(wanted))
+        self.settings.set(LESION_COLUMNS_HIDDEN, ",".join(unticked))
 
     def fold_side_panels(self) -> None:
         """F9: hide every side panel shown (their buttons stay in the slim bar); again: show them back."""
@@ -461,11 +475,14 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._docks_sized:
             self._docks_sized = True
-            if self.settings.get(WINDOW_STATE).isEmpty():  # a saved layout is the user's own
+            state = self.settings.get(WINDOW_STATE)
+            if state.isEmpty():
                 if self.width() < COMPACT_WIDTH_PX:
                     self._compact_layout()
                 self._size_docks()
                 QTimer.singleShot(0, self._size_docks)  # again once the first layout has run
+            else:  # a saved layout is the user's own: restored at the size it was saved for (restored at
+                self.restoreState(state)  # 1400 x 950 and shrunk, the verdicts overlapped the case facts)
 
     def fit_screen(self) -> None:
         """First start (no saved geometry): the window at most the screen's free area, so that a
@@ -501,7 +518,7 @@ class MainWindow(QMainWindow):
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
         if not state.isEmpty():
-            self.restoreState(state)
+            self.restoreState(state)  # which docks are shown (again at the first show: their sizes)
         layout = s.get(VIEW_LAYOUT)
         self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} else DEFAULT_LAYOUT)
         self._offer_side_by_side()  # CT | fused | PET remembered: shown once a PET overlay is

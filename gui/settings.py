@@ -46,6 +46,10 @@ AUTOSAVE_DELAY_MS = Setting("case/autosave_delay_ms", int, 2000,
                             "Quiet time after an edit before the recovery file is written, ms")
 USER_NAME = Setting("user/name", str, "", "Your name, recorded with every change and sign-off")
 USER_ROLE = Setting("user/role", str, "", "Your role (medical physicist, radiation oncologist, trainee, other)")
+LESION_COLUMNS_HIDDEN = Setting("lesions/hidden_columns", str, "",
+                               "Lesion-table columns unticked in the header's context menu (comma-separated)")
+LESION_COLUMNS_WANTED = Setting("lesions/wanted_columns", str, "",
+                                "Lesion-table columns ticked in the header's context menu: shown first at any width")
 
 RULE_SETS = Setting("rules/selected", str, "sabr-comet,estro-astro-2020",
                     "Rule sets shown in the verdict panel (comma-separated ids)")
@@ -70,6 +74,8 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     AUTOSAVE_DELAY_MS,
     USER_NAME,
     USER_ROLE,
+    LESION_COLUMNS_HIDDEN,
+    LESION_COLUMNS_WANTED,
     RULE_SETS,
     SYNC_CUTOFF_MONTHS,
     LAST_SUMMARY_FOLDER,

@@ -6,6 +6,8 @@
 - :mod:`core.pacs.retrieve`: C-GET / C-MOVE into the study cache, checked.
 - :mod:`core.pacs.cache`: one folder per study; atomic, parsed writes.
 - :mod:`core.pacs.send`: C-STORE of files or folders.
+- :mod:`core.pacs.case_store`: OligoPlan cases on the PACS: list a study's versions, send a
+  case (only the images the PACS lacks), never on top of a newer version.
 """
 
 from core.pacs.cache import cache_root, cached_instances, study_folder

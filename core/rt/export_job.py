@@ -195,7 +195,7 @@ def write_case_sr(job, cancel: CancelCheck | None = None) -> Path:
         job.notes.append(f"no SEG written: {exc}; the SR gives each lesion's centre point instead")
     _check(cancel, "the SR was built")
     ds = case_sr(_case(job), job.workspace, rtstruct=job.rtstruct, notes=job.notes, seg=seg,
-                 policy=getattr(job, "policy", None))
+                 policy=getattr(job, "policy", None), author=getattr(job, "sr_author", None))
     if job.anonymiser is not None:
         ds = job.anonymiser.dataset(ds)
     seg_ds = None

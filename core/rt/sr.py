@@ -80,13 +80,14 @@ def lesion_uid(case: Case, lesion_id: str, series_uid: str) -> str:
 
 
 def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[str] | None = None,
-            seg: CaseSeg | None = None, policy=None) -> Dataset:
+            seg: CaseSeg | None = None, policy=None, author: tuple[str, str] | None = None) -> Dataset:
     """The TID 1500 measurement report of ``case`` on the workspace's images (not written).
 
     ``seg`` (core.rt.seg.case_seg) holds the segments the lesion groups reference;
     ``rtstruct`` the RTSTRUCT of the same export, listed in the evidence. The report also holds
     what rebuilds the case (core.rt.sr_case: lesion values, facts, rule sets, review state);
-    ``policy`` is the anonymised export's core.export_privacy.AnonymisePolicy."""
+    ``policy`` is the anonymised export's core.export_privacy.AnonymisePolicy; ``author`` (name,
+    role) who makes the report (sending it to a PACS), recorded unless anonymised."""
     notes = notes if notes is not None else []
     volume = workspace.primary
     header = read_image_header(volume)
@@ -141,7 +142,7 @@ def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[
     procedures = [PROCEDURE] + ([PROCEDURE_PET] if workspace.pet is not None else [])
     report = hsr.MeasurementReport(observation_context=observer, procedure_reported=procedures,
                                    imaging_measurements=groups)
-    report[0].ContentSequence.append(case_items(case, policy))
+    report[0].ContentSequence.append(case_items(case, policy, author))
     evidence = [with_type_2(header)] + [ds for ds in (rtstruct, seg.dataset if seg is not None else None) if ds is not None]
     sr = hsr.Comprehensive3DSR(
         evidence=evidence, content=report, series_instance_uid=generate_uid(UID_PREFIX), series_number=902,

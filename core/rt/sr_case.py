@@ -9,7 +9,8 @@ items under private concepts (coding scheme ``99OLIGOPLAN``):
 * in a "Qualitative Evaluations" container (DCM 126010, TID 1500 row 12) of the report:
   one item per case fact (the concept meaning is the fact key; a text fact as typed, any
   other value as JSON), one "Rule set" item per rule set chosen, the review state and one
-  item per sign-off (JSON: state, name, role, when, comment).
+  item per sign-off (JSON: state, name, role, when, comment); the report's author (JSON: name,
+  role: who sent it, core.pacs.case_store) when known.
 
 An approved case is also a verified document (VerificationFlag VERIFIED, with the last
 signer in VerifyingObserverSequence): see :func:`verification`.
@@ -39,6 +40,8 @@ LESION_NOTES = hd.sr.CodedConcept("lesion-notes", SCHEME, "OligoPlan lesion note
 RULE_SET = hd.sr.CodedConcept("rule-set", SCHEME, "Rule set chosen")
 REVIEW_STATE = hd.sr.CodedConcept("review-state", SCHEME, "OligoPlan review state")
 SIGN_OFF = hd.sr.CodedConcept("sign-off", SCHEME, "OligoPlan sign-off (JSON)")
+#: who made this report (sent it to the PACS): JSON {"name", "role"}; never in an anonymised export
+AUTHOR = hd.sr.CodedConcept("author", SCHEME, "OligoPlan report author (JSON)")
 #: a fact whose value is text is "fact:KEY"; any other value (number, list, ...) is JSON, "fact-json:KEY"
 FACT_TEXT, FACT_JSON = "fact:", "fact-json:"
 
@@ -67,12 +70,13 @@ def add_lesion_items(group, lesion) -> None:
     group[0].ContentSequence.extend(lesion_items(lesion))
 
 
-def case_items(case, policy=None) -> hsr.ContainerContentItem:
+def case_items(case, policy=None, author: tuple[str, str] | None = None) -> hsr.ContainerContentItem:
     """The container of the case facts, rule sets and review state.
 
     ``policy`` (core.export_privacy.AnonymisePolicy) for an anonymised export: free-text facts
     and sign-off comments only when the user kept them, dates shifted, signers' names left out
-    unless the policy names an author."""
+    unless the policy names an author. ``author`` (name, role): who makes this report; left out of
+    an anonymised export."""
     from core.review import RULE_SET_KEYS, CaseReview
 
     items = []
@@ -104,6 +108,9 @@ def case_items(case, policy=None) -> hsr.ContainerContentItem:
             if not policy.keep_free_text:
                 doc["comment"] = ""
         items.append(_text(SIGN_OFF, json.dumps(doc, ensure_ascii=False)))
+    if author is not None and policy is None and str(author[0]).strip():
+        items.append(_text(AUTHOR, json.dumps({"name": str(author[0]).strip(), "role": str(author[1]).strip()},
+                                              ensure_ascii=False)))
     container = hsr.ContainerContentItem(name=CASE_ITEMS, relationship_type=_CONTAINS)
     container.ContentSequence = items
     return container
@@ -164,6 +171,8 @@ class CaseItems:
     rule_sets: list[str] = field(default_factory=list)
     review_state: str = "draft"
     signoffs: list[dict] = field(default_factory=list)
+    #: who made the report ({"name", "role"}), when it says
+    author: dict = field(default_factory=dict)
     #: things that could not be read, as sentences
     problems: list[str] = field(default_factory=list)
 
@@ -202,6 +211,9 @@ def read_case_items(root) -> CaseItems:
                     out.review_state = text
                 elif value == SIGN_OFF.value:
                     out.signoffs.append(json.loads(text))
+                elif value == AUTHOR.value:
+                    doc = json.loads(text)
+                    out.author = {"name": str(doc.get("name", "")), "role": str(doc.get("role", ""))}
             except ValueError:
                 out.problems.append(f"the report item {value} holds {text[:40]!r}, which cannot be read")
     return out

@@ -52,6 +52,11 @@ def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = Tr
     summary = build_summary(check.evaluation, workspace=check.workspace, anonymise=anonymise,
                             author=policy.author if anonymise else author, warnings=check.warnings,
                             case_name=name, review=getattr(case, "review", None))
+    from core.summary.timeline import comparison_pictures, tracking_section
+
+    section = tracking_section(case, summary, anonymise)
+    if section is not None:  # before anonymising: its dates are shifted with every other date
+        summary["tracking"] = section
     if anonymise:
         from core.export_privacy import anonymise_summary, image_identifiers
 
@@ -60,7 +65,8 @@ def write_summary(case, check: CaseCheck, out_dir: str | Path, *, pdf: bool = Tr
     paths = summary_paths(out_dir, stem)
     if pdf:
         mip, key = summary_pictures(case, check.workspace, summary)
-        written.append(write_summary_pdf(summary, paths["pdf"], mip, key))
+        comparison = comparison_pictures(case, check.workspace, summary.get("tracking"), anonymise)
+        written.append(write_summary_pdf(summary, paths["pdf"], mip, key, comparison))
     if json:
         written.append(write_summary_json(summary, paths["json"]))
     if csv:

@@ -6,6 +6,8 @@
   head at the top.
 * :func:`axial_key_image`: the axial slice through a lesion's centre,
   cropped around it, with the lesion's mask on that slice.
+* :func:`prior_key_image`: the prior scan resampled onto the pixels of that
+  key image through the registration (the summary's side-by-side images).
 
 Both are oriented as the viewer's views (core.orientation), for any acquisition (axial,
 sagittal, coronal or oblique).
@@ -77,20 +79,10 @@ def axial_key_image(ct: Volume, lesion: Lesion, grid: Volume | None, centre_mm, 
                     window: tuple[float, float] = window_range(SOFT_TISSUE_WINDOW)) -> Picture | None:
     """The axial slice (core.orientation, as the axial view shows it) through ``centre_mm`` (LPS),
     cropped to ±half_mm, with the lesion's mask on it."""
-    if centre_mm is None:
+    found = _axial_crop(ct, centre_mm, half_mm)
+    if found is None:
         return None
-    layout = plane_layout(ct, Plane.AXIAL)
-    at = np.rint(ct.patient_to_index(np.asarray(centre_mm, dtype=float))).astype(int)
-    k = int(at[layout.slice_axis])
-    if not (0 <= k < ct.shape[layout.slice_axis]):
-        return None
-    spacing = ct.spacing_mm
-    bounds = {}
-    for axis in (layout.v_axis, layout.h_axis):
-        r = int(np.ceil(half_mm / spacing[axis]))
-        bounds[axis] = (max(int(at[axis]) - r, 0), min(int(at[axis]) + r + 1, ct.shape[axis]))
-        if bounds[axis][1] <= bounds[axis][0]:
-            return None
+    layout, at, k, bounds = found
     crop = [slice(None)] * 3
     crop[layout.slice_axis] = k
     for axis, (lo, hi) in bounds.items():
@@ -109,5 +101,59 @@ def axial_key_image(ct: Volume, lesion: Lesion, grid: Volume | None, centre_mm, 
         ok = (a >= 0) & (a < inside.shape[0]) & (b >= 0) & (b < inside.shape[1])
         inside[a[ok], b[ok]] = True
         mask = np.ascontiguousarray(layout.plane_to_screen(inside))
+    extent = _extent(layout, ct, at, bounds[layout.h_axis], bounds[layout.v_axis])
+    return Picture(image, extent, window[0], window[1], "gray", mask=mask)
+
+
+def _axial_crop(ct: Volume, centre_mm, half_mm: float):
+    """(layout, index of the centre, slice index, {array axis: (lo, hi)}) of the axial crop of ``ct``
+    around ``centre_mm``; None when the centre is not on the volume."""
+    if centre_mm is None:
+        return None
+    layout = plane_layout(ct, Plane.AXIAL)
+    at = np.rint(ct.patient_to_index(np.asarray(centre_mm, dtype=float))).astype(int)
+    k = int(at[layout.slice_axis])
+    if not (0 <= k < ct.shape[layout.slice_axis]):
+        return None
+    spacing = ct.spacing_mm
+    bounds = {}
+    for axis in (layout.v_axis, layout.h_axis):
+        r = int(np.ceil(half_mm / spacing[axis]))
+        bounds[axis] = (max(int(at[axis]) - r, 0), min(int(at[axis]) + r + 1, ct.shape[axis]))
+        if bounds[axis][1] <= bounds[axis][0]:
+            return None
+    return layout, at, k, bounds
+
+
+def prior_key_image(ct: Volume, centre_mm, prior_ct: Volume, current_to_prior, prior_lesion: Lesion | None = None,
+                    prior_grid: Volume | None = None, half_mm: float = 40.0,
+                    window: tuple[float, float] = window_range(SOFT_TISSUE_WINDOW)) -> Picture | None:
+    """The prior CT resampled onto the pixels of the current axial key image (:func:`axial_key_image`
+    of ``ct`` at ``centre_mm``) through ``current_to_prior`` (a map of current LPS mm to prior LPS
+    mm, core.registration.transform), so both sides show the same anatomy in the same layout; the
+    prior lesion's mask (on ``prior_grid``) resampled the same way (nearest voxel). Outside the
+    prior scan: air (-1000 HU)."""
+    found = _axial_crop(ct, centre_mm, half_mm)
+    if found is None:
+        return None
+    layout, at, k, bounds = found
+    first, second = [axis for axis in range(3) if axis != layout.slice_axis]
+    a, b = np.meshgrid(np.arange(*bounds[first]), np.arange(*bounds[second]), indexing="ij")
+    index = np.empty(a.shape + (3,), dtype=float)
+    index[..., layout.slice_axis], index[..., first], index[..., second] = k, a, b
+    prior_mm = current_to_prior.apply(ct.index_to_patient(index.reshape(-1, 3)))
+    from core.resample import resample_points
+
+    values = resample_points(prior_ct, prior_mm, order=1, cval=-1000.0).reshape(a.shape)
+    image = np.ascontiguousarray(layout.plane_to_screen(values))
+    mask = None
+    if prior_lesion is not None and prior_lesion.mask is not None and prior_grid is not None \
+            and prior_grid.info.series_uid == prior_lesion.mask.series_uid:
+        box = prior_lesion.mask  # looked up in the mask's own box (never a whole-grid array)
+        rel = np.rint(prior_grid.patient_to_index(prior_mm)).astype(int) - np.array(box.offset)
+        ok = np.all((rel >= 0) & (rel < np.array(box.array.shape)), axis=1)
+        inside = np.zeros(len(rel), dtype=bool)
+        inside[ok] = box.array[rel[ok, 0], rel[ok, 1], rel[ok, 2]]
+        mask = np.ascontiguousarray(layout.plane_to_screen(inside.reshape(a.shape)))
     extent = _extent(layout, ct, at, bounds[layout.h_axis], bounds[layout.v_axis])
     return Picture(image, extent, window[0], window[1], "gray", mask=mask)

@@ -4,7 +4,9 @@ Page 1: identification, decision-support statement, ESTRO-EORTC class, case
 facts, counts per organ, the verdict of every rule set with its version.
 Page 2: lesion table with OAR flags, the coronal MIP lesion map with numbered
 markers, one key axial image per lesion with its contour.
-Page 3: every criterion of every rule set: status, value, threshold, source;
+When the case holds a comparison with the prior scan: its timeline page and the side-by-side
+key images of new and progressing lesions (core.summary.pdf_timeline).
+Last page: every criterion of every rule set: status, value, threshold, source;
 unverified thresholds marked †.
 """
 
@@ -26,8 +28,10 @@ from core.rules.facts import FIELDS, fact_names  # noqa: E402
 from core.review import review_colour, review_headline  # noqa: E402
 from core.rules.engine import value_with_unit  # noqa: E402
 from core.summary.images import Picture  # noqa: E402
+from core.summary.pdf_timeline import timeline_pages  # noqa: E402
+from core.summary.pdf_page import A4, EM_BOLD as _EM_BOLD, EM_REGULAR as _EM_REGULAR  # noqa: E402
+from core.summary.pdf_page import header as _header, new_page as _figure, wrapped_text as _wrapped_text  # noqa: E402
 
-A4 = (8.27, 11.69)
 from core.display import STATUS_COLOURS, UNKNOWN_COLOUR, VERDICT_COLOURS  # noqa: E402,F401 (the panel's too)
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN"}
 #: A lesion-map number whose lesion has an organ-at-risk flag raised.
@@ -41,17 +45,16 @@ MAX_KEY_IMAGES = MAX_TABLE_ROWS
 #: The key-image grid: right of the lesion map, above the footer; tiles no smaller than this.
 _KEY_LEFT, _KEY_WIDTH, _KEY_BOTTOM, _KEY_GAP, _KEY_TITLE = 0.485, 0.455, 0.09, 0.005, 0.018
 _KEY_MIN_SIZE = 0.07
-#: Average glyph width of DejaVu Sans (matplotlib's default font) in em, regular and bold.
-_EM_REGULAR, _EM_BOLD = 0.60, 0.68
 
 
 def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = None,
-                      key_images: list[tuple[int, Picture]] | None = None) -> Path:
-    """Write the PDF atomically; ``key_images`` are (lesion number, picture) pairs.
+                      key_images: list[tuple[int, Picture]] | None = None, comparison=None) -> Path:
+    """Write the PDF atomically; ``key_images`` are (lesion number, picture) pairs; ``comparison``
+    the side-by-side images of the comparison with the prior scan (core.summary.timeline).
 
     Raises :class:`core.errors.FileWriteError` naming ``path`` when it cannot be written.
     """
-    pages = summary_figures(summary, mip, key_images)
+    pages = summary_figures(summary, mip, key_images, comparison)
     metadata = {"Title": summary["title"], "Creator": f"OligoPlan {summary['app_version']}",
                 "Author": summary["author"] or "OligoPlan"}
     if summary.get("anonymisation"):  # the real date of writing is an absolute date too (issue 14)
@@ -64,21 +67,17 @@ def write_summary_pdf(summary: dict, path: str | Path, mip: Picture | None = Non
 
 
 def summary_figures(summary: dict, mip: Picture | None = None,
-                    key_images: list[tuple[int, Picture]] | None = None) -> list[Figure]:
+                    key_images: list[tuple[int, Picture]] | None = None, comparison=None) -> list[Figure]:
     """The pages of the summary PDF as matplotlib figures (what :func:`write_summary_pdf` saves)."""
     overview, shown = _page_overview(summary)
     pages = [overview, *_pages_rule_sets_continued(summary, shown), _page_lesions(summary, mip, key_images or []),
-             _page_criteria(summary)]
+             *timeline_pages(summary, comparison), _page_criteria(summary)]
     for n, fig in enumerate(pages, start=1):
         _footer(fig, summary, n, len(pages))
     return pages
 
 
 # ------------------------------------------------------------------ helpers
-def _figure() -> Figure:
-    return Figure(figsize=A4)
-
-
 def _footer(fig: Figure, s: dict, n: int, total: int) -> None:
     review = s.get("review") or {}
     altered = ", audit trail altered" if review.get("trail_altered") else ""
@@ -88,12 +87,6 @@ def _footer(fig: Figure, s: dict, n: int, total: int) -> None:
              f" · page {n} of {total}", fontsize=6.5, color="#555555")
     fig.text(0.06, 0.04, "Decision support only, not a treatment order.", fontsize=7, color="#b03030",
              weight="bold")
-
-
-def _header(fig: Figure, s: dict, subtitle: str) -> None:
-    fig.text(0.06, 0.965, s["title"], fontsize=16, weight="bold")
-    fig.text(0.06, 0.945, subtitle, fontsize=9, color="#333333")
-    fig.add_artist(matplotlib.lines.Line2D([0.06, 0.94], [0.938, 0.938], color="#999999", linewidth=0.6))
 
 
 def _identification(s: dict) -> str:
@@ -117,20 +110,6 @@ def _fmt(value) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return str(value)
-
-
-def _wrapped_text(fig: Figure, x: float, y: float, text: str, size: float, *, bold: bool = False,
-                  max_lines: int = 4, right: float = 0.94, **kw) -> float:
-    """Draw ``text`` from ``x`` wrapped to lines that end before ``right`` (figure fractions); returns the
-    y below the last line. Beyond ``max_lines`` the last line is shortened with "[...]"."""
-    chars = max(int((right - x) * A4[0] * 72 / ((_EM_BOLD if bold else _EM_REGULAR) * size)), 10)
-    lines = textwrap.wrap(text, chars) or [""]
-    if len(lines) > max_lines:
-        lines = lines[:max_lines - 1] + [textwrap.shorten(" ".join(lines[max_lines - 1:]), chars)]
-    step = size * 1.3 / 72 / A4[1]
-    for k, line in enumerate(lines):
-        fig.text(x, y - k * step, line, fontsize=size, va="top", weight="bold" if bold else "normal", **kw)
-    return y - len(lines) * step
 
 
 def _review_lines(fig: Figure, s: dict, y: float) -> float:

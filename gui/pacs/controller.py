@@ -1,15 +1,18 @@
-"""The PACS in the main window: File > Query / retrieve from PACS…, File > Send to PACS….
+"""The PACS in the main window: File > Query / retrieve from PACS…, File > Send to PACS…,
+File > Send case to PACS….
 
-A retrieved study opens like any folder (``open_folder``, given by the window). After an export
-the other controllers call :meth:`PacsController.offer_send` with the files written. Methods that open
-a dialog are ``_choose_*`` / ``_ask_*``; tests call :meth:`PacsController.open_dialog` and
-:meth:`PacsController.send_dialog`.
+A retrieved study opens like any folder (``open_folder``, given by the window); an OligoPlan case
+picked in the PACS dialog (or "Open newer" after a refused send) is rebuilt from its SR and SEG
+(:meth:`CaseController.open_case_dicom`). After an export the other controllers call
+:meth:`PacsController.offer_send` with the files written. Methods that open a dialog are
+``_choose_*`` / ``_ask_*``; tests call :meth:`PacsController.open_dialog`,
+:meth:`PacsController.send_dialog` and :meth:`PacsController.send_case_dialog`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -17,16 +20,23 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from gui.actions import make_pacs_actions
 from gui.pacs.dialog import PacsDialog
 from gui.pacs.offer import offer_send
+from gui.pacs.send_case_dialog import SendCaseDialog
 from gui.pacs.send_dialog import SendDialog
 from gui.services import Services
 from gui.settings import LAST_FOLDER
 
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+
 
 class PacsController(QObject):
-    def __init__(self, services: Services, open_folder: Callable[[str], None],
+    def __init__(self, services: Services, cases: CaseController, open_folder: Callable[[str], None],
                  settings_path: str | Path | None = None, cache_root: str | Path | None = None):
+        """``cases`` opens a case picked on the PACS and is the case sent; ``open_folder`` opens a study."""
         super().__init__(services.parent)
         self.owner = services.parent
+        self.services = services  # the send-case dialog reads the shown case and images
+        self.cases = cases
         self.settings = services.settings
         self.open_folder = open_folder
         self.settings_path = settings_path
@@ -35,6 +45,7 @@ class PacsController(QObject):
         self.dialog: PacsDialog | None = None
         self.send_offer = None  # the last "Send to PACS…" note after an export (gui.pacs.offer)
         self.last_send_dialog: SendDialog | None = None
+        self.last_send_case_dialog: SendCaseDialog | None = None
         file_menu = services.menus.file
         anchor = services.actions.open_case if services.actions.open_case in file_menu.actions() else None
         for action in self.actions.all():
@@ -44,18 +55,38 @@ class PacsController(QObject):
             self.owner.addAction(action)
         self.actions.query_retrieve.triggered.connect(self.open_dialog)
         self.actions.send_folder.triggered.connect(self._choose_folder_to_send)
+        self.actions.send_case.triggered.connect(self._ask_send_case)
 
     def open_dialog(self) -> PacsDialog:
         """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer."""
         if self.dialog is None:
             self.dialog = PacsDialog(self.owner, self.settings_path, self.cache_root)
             self.dialog.study_retrieved.connect(self._on_dialog_study_retrieved)
+            self.dialog.case_chosen.connect(self._on_dialog_case_chosen)
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog
 
     def _on_dialog_study_retrieved(self, folder: str) -> None:
         self.open_folder(folder)
+
+    def _on_dialog_case_chosen(self, folder: str, sr_uid: str) -> None:
+        if self.cases.ask_keep_work("Opening a case from the PACS"):
+            self.cases.open_case_dicom(folder, sr_uid=sr_uid)
+
+    def _ask_send_case(self) -> None:
+        self.send_case_dialog().show()
+
+    def send_case_dialog(self) -> SendCaseDialog:
+        """File > Send case to PACS…: the shown case as a new version on a PACS."""
+        dialog = SendCaseDialog(self.owner, self.services, self.cases, self.settings_path, self.cache_root)
+        dialog.open_newer.connect(self._open_newer)
+        self.last_send_case_dialog = dialog
+        return dialog
+
+    def _open_newer(self, node: str, study_uid: str, sr_uid: str) -> None:
+        """"Open newer" after a refused send: the PACS dialog retrieves the study and the case opens."""
+        self.open_dialog().open_case_version(node, study_uid, sr_uid)
 
     def _choose_folder_to_send(self) -> None:
         start = self.settings.get(LAST_FOLDER)

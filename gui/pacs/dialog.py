@@ -5,6 +5,10 @@ Everything that talks to the network runs in a :class:`gui.workers.TaskRunner`
 retrieved study is announced with :attr:`PacsDialog.study_retrieved` (its
 cache folder), which the main window opens like any folder. A partial
 retrieve shows what is missing; what arrived is kept and can be opened.
+
+A selected study also lists its OligoPlan cases (gui.pacs.cases_panel; every OligoPlan SR,
+newest first); "Open case" retrieves the study and announces :attr:`PacsDialog.case_chosen`
+(the study folder and the SR picked), which the main window rebuilds as open-dicom does.
 """
 
 from __future__ import annotations
@@ -35,9 +39,12 @@ from PySide6.QtWidgets import (
 
 from core.errors import RetrieveIncompleteError
 from core.pacs import FindQuery, FindResult, PacsClient, PacsSettings, RetrieveMethod, load_settings
+from core.errors import PacsError
 from core.pacs.cache import study_folder
+from core.pacs.case_store import list_cases
 from core.pacs.retrieve import retrieve_study
 from gui.errors import error_boundary, show_exception
+from gui.pacs.cases_panel import CasesPanel
 from gui.pacs.nodes_dialog import NodesDialog
 from gui.workers import TaskRunner
 
@@ -71,6 +78,7 @@ class PacsDialog(QDialog):
     """Query/retrieve. ``settings_path``: the PACS settings file (default: the user's)."""
 
     study_retrieved = Signal(str)  # the study folder
+    case_chosen = Signal(str, str)  # the study folder, the OligoPlan SR to rebuild the case from
 
     def __init__(self, parent: QWidget | None = None, settings_path: str | Path | None = None,
                  cache_root: str | Path | None = None):
@@ -133,6 +141,9 @@ class PacsDialog(QDialog):
         layout.addWidget(self.study_table, 2)
         layout.addWidget(QLabel("Series (select some, or none for the whole study)"))
         layout.addWidget(self.series_table, 2)
+        layout.addWidget(QLabel("OligoPlan cases of the study (newest first)"))
+        self.cases_panel = CasesPanel(self)
+        layout.addWidget(self.cases_panel, 1)
 
         bottom = QHBoxLayout()
         self.method_combo = QComboBox(self)
@@ -172,12 +183,13 @@ class PacsDialog(QDialog):
         self.search_button.clicked.connect(self.search)
         self.retrieve_button.clicked.connect(self.retrieve)
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.cases_panel.open_button.clicked.connect(self.open_case)
         self.cancel_button.clicked.connect(self.runner.cancel)
         self.study_table.itemSelectionChanged.connect(self._on_study_selection_changed)
         self.runner.started.connect(self._on_runner_started)
         self.runner.progress.connect(self._on_runner_progress)
         self.runner.finished.connect(self._on_runner_finished)
-        self.resize(900, 700)
+        self.resize(900, 760)
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -263,18 +275,28 @@ class PacsDialog(QDialog):
         study = self.selected_study()
         self.series_table.setRowCount(0)
         self.series = []
+        self.cases_panel.clear()
         if study is None or study.study_uid is None:
             return
         with error_boundary(self, "Listing the series"):
-            client = self.client()
+            client, cache_root = self.client(), self.cache_root
             query = FindQuery(level="series", study_uid=study.study_uid)
-            self._start(lambda progress, cancel: client.find(query, cancel=cancel),
-                        "Listing the series", self._on_series_found, "Listing the series")
 
-    def _on_series_found(self, rows: list[FindResult]) -> None:
+            def work(progress, cancel):
+                rows = client.find(query, cancel=cancel)
+                try:  # the series are shown even when the cases cannot be listed
+                    return rows, list_cases(client, study.study_uid, cache_root=cache_root, cancel=cancel), ""
+                except PacsError as exc:
+                    return rows, [], str(exc)
+
+            self._start(work, "Listing the series and OligoPlan cases", self._on_series_found, "Listing the series")
+
+    def _on_series_found(self, found) -> None:
+        rows, cases, problem = found if isinstance(found, tuple) else (found, [], "")
         self.series = rows
         _fill(self.series_table, [(r.modality, r.description, r.n_instances, r.series_uid) for r in rows])
-        self._say(f"{len(rows)} series in the study")
+        self.cases_panel.show_cases(cases, problem)
+        self._say(f"{len(rows)} series in the study" + (f", {len(cases)} OligoPlan case version(s)" if cases else ""))
 
     def selected_series(self) -> list[str]:
         rows = sorted({i.row() for i in self.series_table.selectionModel().selectedRows()})
@@ -308,6 +330,36 @@ class PacsDialog(QDialog):
         if isinstance(exc, RetrieveIncompleteError) and exc.report is not None:
             self.open_button.setEnabled(any(s.present for s in exc.report.series))
         self._failed("Retrieving", exc)
+
+    def open_case(self) -> None:
+        """Retrieve the selected study (whole: the case's images, SEG and SR) and open the picked version."""
+        study, version = self.selected_study(), self.cases_panel.selected()
+        if study is None or study.study_uid is None or version is None:
+            self._say("Select a study and one of its OligoPlan cases first.")
+            return
+        self.open_case_version(self.node_combo.currentText(), study.study_uid, version.sr_sop_uid)
+
+    def open_case_version(self, node_name: str, study_uid: str, sr_uid: str) -> None:
+        """Retrieve ``study_uid`` from the node named ``node_name`` and announce :attr:`case_chosen`
+        (also File > Send case to PACS…'s "Open newer")."""
+        with error_boundary(self, "Opening the case"):
+            index = self.node_combo.findText(node_name)
+            if index >= 0:
+                self.node_combo.setCurrentIndex(index)
+            client, method = self.client(), self.method_combo.currentData()
+            folder = study_folder(study_uid, self.cache_root)
+            self.last_folder = str(folder)
+
+            def work(progress, cancel):
+                return retrieve_study(client, study_uid, None, folder=folder, method=method, progress=progress,
+                                      cancel=cancel)
+
+            def done(report):
+                self._say(f"{report.summary()}; opening the case")
+                self.case_chosen.emit(str(report.folder), sr_uid)
+
+            self._start(work, f"Retrieving the case from {client.node.describe()}", done, "Retrieving",
+                        on_failed=self._on_retrieve_failed)
 
     def _on_open_clicked(self) -> None:
         if self.last_folder:

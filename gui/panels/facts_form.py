@@ -24,6 +24,12 @@ from core.rules.facts import FIELDS, FactField, FactKind, parse_fact
 from gui.panels.date_picker import add_calendar
 
 UNKNOWN_TEXT = "unknown"
+#: a label wider than this wraps onto a second line (in the 324 px side column the fields keep their room);
+#: in a wider column a label may take this share of the width before it wraps
+LABEL_MAX_PX = 110
+LABEL_SHARE = 0.42
+WIDE_FORM_PX = 400
+EDIT_BUTTONS_PX = 64  # a text field's clear and calendar buttons and margins
 PROPOSED_TEXT = "proposed:"  # the unknown entry of a field the images suggest a value for
 
 
@@ -37,29 +43,52 @@ class FactsForm(QWidget):
         self._proposals: dict = {}
         self._filling = False
         self.editors: dict[str, QWidget] = {}
+        self.labels: list[QLabel] = []
         self.error_label = QLabel(self)
         self.error_label.setObjectName("facts_error_label")
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.setWordWrap(True)
+        self.error_label.hide()  # shown with a message (empty, it took a line above the form)
         inner = QWidget(self)
         column = QVBoxLayout(inner)
         for group, title in (("case", "Case facts"), ("protocol", "Needed by some rule sets")):
             box = QGroupBox(title, inner)
             form = QFormLayout(box)
+            # label and field side by side while both fit, the field stretching into the width; in the
+            # narrow side column (324 px) a field that would not fit whole goes under its label
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for spec in (f for f in FIELDS if f.group == group):
                 editor = self._editor(spec)
-                label = spec.label + (f" ({spec.unit})" if spec.unit else "")
+                label = QLabel(spec.label + (f" ({spec.unit})" if spec.unit else ""), box)
+                label.setObjectName(f"fact_label_{spec.key}")
+                label.setWordWrap(True)  # a long label on two lines, not a field pushed out of view
+                self.labels.append(label)
+                label.setBuddy(editor)
                 form.addRow(label, editor)
                 self.editors[spec.key] = editor
             column.addWidget(box)
         column.addStretch(1)
         scroll = QScrollArea(self)
+        scroll.setObjectName("facts_scroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.error_label)
         layout.addWidget(scroll, 1)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Labels on one line while they take at most LABEL_SHARE of the form's width (LABEL_MAX_PX in the
+        narrow column); longer ones wrap, so that the fields beside them keep their room."""
+        most = LABEL_MAX_PX if self.width() < WIDE_FORM_PX else int(self.width() * LABEL_SHARE)
+        for label in self.labels:
+            label.setMinimumWidth(min(label.fontMetrics().horizontalAdvance(label.text()) + 2, most))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_labels()
 
     def _editor(self, spec: FactField) -> QWidget:
         if spec.kind in (FactKind.TRISTATE, FactKind.CHOICE):
@@ -73,6 +102,8 @@ class FactsForm(QWidget):
             edit = QLineEdit(self)
             edit.setPlaceholderText({FactKind.DATE: "YYYY-MM-DD"}.get(spec.kind, UNKNOWN_TEXT))
             edit.setClearButtonEnabled(True)
+            # never narrower than a date and its buttons: a narrower field goes under its label instead
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("2000-00-00") + EDIT_BUTTONS_PX)
             edit.editingFinished.connect(lambda key=spec.key: self._on_edited(key))
             editor = edit
         editor.setObjectName(f"fact_{spec.key}")
@@ -133,7 +164,11 @@ class FactsForm(QWidget):
                     editor.setStyleSheet("")
         finally:
             self._filling = False
-        self.error_label.setText("")
+        self._show_error("")
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
 
     def value_text(self, key: str) -> str:
         editor = self.editors[key]
@@ -162,10 +197,10 @@ class FactsForm(QWidget):
             value = parse_fact(key, raw, "facts")
         except FactsError as exc:
             editor.setStyleSheet("border: 1px solid #c62828;")
-            self.error_label.setText(str(exc))
+            self._show_error(str(exc))
             return
         editor.setStyleSheet("")
-        self.error_label.setText("")
+        self._show_error("")
         if self._facts.get(key) == value or (value is None and key not in self._facts):
             return
         new = dict(self._facts)

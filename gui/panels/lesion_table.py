@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QStyledItemDelegate,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from core.codes import Laterality, LesionKind, Site, Treatability
 from core.lesions import Lesion, LesionEvent, LesionSet
+from gui.panels.column_fit import FittedColumns
 from gui.tools.editor import LesionEditor
 from gui.tools.overlay import lesion_color
 from gui.viewer_model import ViewerModel
@@ -57,6 +57,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Notes", "Free notes on the lesion (saved in the case): double-click to edit"),
 )
 C_ID, C_LABEL, C_SITE, C_SIDE, C_KIND, C_TREAT, C_VOL, C_LD, C_SA, C_SUV, C_NOTES = range(len(COLUMNS))
+#: the column names the remembered choice of columns uses (settings: lesions/hidden_columns)
+COLUMN_KEYS = ("id", "label", "site", "side", "kind", "treat", "vol_cc", "axial_ld_mm", "sa_mm", "suv_max", "notes")
+#: shown at any width (the label stretches; site and treatability cut with "…" at the narrowest)
+ESSENTIAL_COLUMNS = (C_LABEL, C_TREAT, C_SITE, C_LD)  # (the first stretches, the next ones give up width first)
+#: shown while they fit, in this order (the header's context menu chooses among them)
+OPTIONAL_COLUMNS = (C_ID, C_SIDE, C_SUV, C_VOL, C_KIND, C_SA, C_NOTES)
+ELIDABLE_PX = {C_LABEL: 72, C_SITE: 64, C_TREAT: 64}
 MEASURED = (C_VOL, C_LD, C_SA, C_SUV)
 CHOICES = {
     C_SITE: [(s.label, s) for s in Site],
@@ -93,6 +100,7 @@ class LesionTableModel(QAbstractTableModel):
         self.model = model
         self.editor = editor
         self._rows: list[Lesion] = list(model.lesions)
+        self.swatch_column = C_ID  # the label's column while the ID column has no room
         model.events.lesion_changed.connect(self._on_lesions_changed)
         model.events.lesions.connect(self._on_model_lesions)
         model.events.volumes.connect(self._on_model_volumes)
@@ -159,7 +167,7 @@ class LesionTableModel(QAbstractTableModel):
         col = index.column()
         if role == ID_ROLE:
             return lesion.id
-        if role == Qt.ItemDataRole.DecorationRole and col == C_ID:
+        if role == Qt.ItemDataRole.DecorationRole and col == self.swatch_column:
             return _swatch(lesion_color(lesion.id))
         if role == Qt.ItemDataRole.CheckStateRole and col == C_TREAT:
             return _CHECK_STATE[lesion.treatable]
@@ -325,10 +333,12 @@ class LesionPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(C_LABEL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(C_NOTES, QHeaderView.ResizeMode.Stretch)  # a long note never widens the table
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # the columns fit the side column's width (324-500 px): label, site, size and treatability always,
+        # the others while they fit or as the header's context menu chooses (no sideways scrolling)
+        self.columns = FittedColumns(self.table, ESSENTIAL_COLUMNS, OPTIONAL_COLUMNS, ELIDABLE_PX, COLUMN_KEYS)
+        self.columns.fitted.connect(self._follow_id_column)
+        self._follow_id_column()
         self._choice_delegate = ChoiceDelegate(self.table)
         for col in CHOICES:
             self.table.setItemDelegateForColumn(col, self._choice_delegate)
@@ -355,6 +365,13 @@ class LesionPanel(QWidget):
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.selection.disconnect(self._on_model_selection)
         self.table_model.disconnect_model()
+
+    def _follow_id_column(self, *_args) -> None:
+        """The lesion's colour beside its label while the ID column (which shows it) has no room."""
+        column = C_LABEL if self.table.isColumnHidden(C_ID) else C_ID
+        if column != self.table_model.swatch_column:
+            self.table_model.swatch_column = column
+            self.table.viewport().update()
 
     # ------------------------------------------------------------ helpers
     def proxy_index(self, lesion_id: str, column: int = C_LABEL) -> QModelIndex:

@@ -41,7 +41,7 @@ NO_LESIONS_TEXT, NO_LESIONS_COLOUR = "NO LESIONS YET", "#eeeeee"
 STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
-MIN_TREE_ROWS = 4  # rows of verdicts and criteria always in view (more would not fit 768 px)
+MIN_TREE_ROWS = 6  # rows of verdicts and criteria always in view (the panel scrolls below them)
 COLUMN_PADDING = 16  # px: the cell's margins around its text
 MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
 SCORE_KEY = "score:"  # the key of a prognostic score's row ("score:fong-crs")
@@ -155,14 +155,17 @@ class VerdictPanel(QWidget):
         cutoff_row.addWidget(QLabel("of the primary", self))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        # the verdicts right under the buttons and the review state, the class, counts and flags that
+        # explain them below: in a 1024 x 680 window the labels above took the dock's height and left the
+        # tree no row in view (the panel scrolls as a whole, so what is below is one scroll away)
         layout.addLayout(top)
         layout.addWidget(self.review_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.tree, 1)
         layout.addWidget(self.class_label)
         layout.addLayout(cutoff_row)
         layout.addWidget(self.counts_label)
         layout.addWidget(self.oar_label)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.tree, 1)
         layout.addWidget(self.note_label)
         self._expanded: set[str] = set()
         self._clicks: dict[str, int] = {}

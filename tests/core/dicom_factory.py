@@ -54,6 +54,7 @@ def slice_dataset(
     slice_thickness: float | None = None,
     description: str = "synthetic",
     raw_pixel_bytes: bytes | None = None,
+    study_date: str = "20240102",
 ) -> Dataset:
     """One single-frame image (CT, MR or PT) holding ``stored`` (rows, columns).
 
@@ -76,8 +77,8 @@ def slice_dataset(
     ds.Modality = modality
     ds.PatientName = "SYNTHETIC^TEST"
     ds.PatientID = "SYN001"
-    ds.StudyDate = "20240102"
-    ds.SeriesDate = "20240102"
+    ds.StudyDate = study_date
+    ds.SeriesDate = study_date
     ds.StudyInstanceUID = study_uid or generate_uid()
     ds.SeriesInstanceUID = series_uid or generate_uid()
     ds.FrameOfReferenceUID = frame_uid or generate_uid()

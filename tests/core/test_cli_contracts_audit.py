@@ -208,7 +208,7 @@ def _readme_rows() -> dict[str, set[str]]:
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     rows = {}
     for line in text.splitlines():
-        m = re.match(r"\| `oligoplan ([a-z][a-z-]*(?: [a-z]+)?) ([^`]*)` \|", line)  # open-dicom
+        m = re.match(r"\| `oligoplan ([a-z][a-z-]*(?: [a-z][a-z-]*)?) ([^`]*)` \|", line)  # open-dicom, pacs send-case
         if m:
             command = m.group(1)
             options = set(re.findall(r"(--[a-z][a-z0-9-]*)", m.group(2)))

@@ -106,3 +106,17 @@ def test_prior_case_whose_images_are_gone_is_refused(files, tmp_path):
     assert proc.returncode == 2
     assert "not found" in proc.stderr and "prior case's images are needed" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_output_case_stores_what_the_summary_timeline_shows(tracked):
+    from core.case import load_case
+    from core.tracking.stored import read_tracking
+
+    _, out = tracked
+    stored = read_tracking(load_case(out))
+    assert (stored.prior_date, stored.current_date) == ("2024-01-02", "2024-05-02")
+    assert (stored.count_prior, stored.count_current, stored.new_searched) == (5, 4, False)
+    by_id = {t.id: t for t in stored.lesions}
+    assert by_id["L1"].prior.size_mm == pytest.approx(20.0, abs=2.0) and by_id["L1"].site == "lung"
+    assert by_id["L3"].current is None and by_id["L3"].status.value == "disappeared"
+    assert stored.transform is not None and stored.transform.rotation_deg > 1.0

@@ -19,7 +19,7 @@ def write_volume(volume: Volume, folder: Path, study_date: str) -> None:
     write_series(folder, np.asarray(volume.voxels), volume.positions_mm,
                  pixel_spacing=volume.pixel_spacing_mm, series_uid=volume.info.series_uid,
                  frame_uid=volume.info.frame_of_reference_uid, study_uid=volume.info.series_uid + ".7",
-                 description=volume.info.description)
+                 description=volume.info.description, study_date=study_date)
 
 
 def write_two_timepoints(case: TwoTimepoints, root: Path) -> tuple[Path, Path]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit
 
 from core.audit import AuditAction
 from core.codes import Site, Treatability
 from core.orientation import Plane
-from gui.panels.lesion_table import C_ID, C_LABEL, C_SIDE, C_SITE, C_TREAT, C_VOL, counts_text
+from gui.panels.lesion_table import C_ID, C_LABEL, C_LD, C_SIDE, C_SITE, C_TREAT, C_VOL, counts_text
 from gui.tools.overlay import lesion_color
 from tests.gui.test_lesion_tools import SQUARE, ct_win, draw_polygon, key  # noqa: F401 (fixture)
 
@@ -26,7 +26,26 @@ def two(ct_win, qtbot):
     return ct_win
 
 
+def choose_column(qtbot, table, name: str) -> None:
+    """Right-click the table's header and click ``name`` in its column chooser (tick or untick it)."""
+    clicked = []
+
+    def click_entry():
+        menu = QApplication.activePopupWidget()
+        action = next(a for a in menu.actions() if a.text().startswith(name))
+        clicked.append(action.text())
+        action.trigger()
+        menu.close()
+
+    QTimer.singleShot(50, click_entry)
+    header = table.horizontalHeader()
+    header.customContextMenuRequested.emit(QPoint(10, header.height() // 2))
+    assert clicked, f"no {name} in the column chooser"
+
+
 def double_click(qtbot, table, index):
+    if table.isColumnHidden(index.column()):  # no room in the side column: the user ticks it in the header
+        choose_column(qtbot, table, str(table.model().headerData(index.column(), Qt.Orientation.Horizontal)))
     table.scrollTo(index)  # the side column is narrow: the user scrolls the table to the column first
     pos = table.visualRect(index).center()
     assert table.viewport().rect().contains(pos), "the cell is not on screen"
@@ -70,7 +89,9 @@ def test_rows_show_ids_colours_and_measurements(two):
     assert panel.table_model.rowCount() == 2
     assert [panel.cell_text(i, C_ID) for i in ("L1", "L2")] == ["L1", "L2"]
     assert panel.cell_text("L1", C_VOL) == "0.24" and panel.cell_text("L2", C_VOL) == "0.03"
-    icons = [panel.proxy_index(i, C_ID).data(Qt.ItemDataRole.DecorationRole) for i in ("L1", "L2")]
+    # the colour beside the id, or beside the label while the narrow side column has no room for the id
+    shows = C_LABEL if panel.table.isColumnHidden(C_ID) else C_ID
+    icons = [panel.proxy_index(i, shows).data(Qt.ItemDataRole.DecorationRole) for i in ("L1", "L2")]
     assert all(icon is not None for icon in icons)
     assert lesion_color("L1") != lesion_color("L2")
 
@@ -172,7 +193,7 @@ def test_selecting_a_row_moves_the_three_views_to_the_lesion(two, qtbot):
     panel = two.lesion_panel
     axial, coronal, sagittal = (two.views[p] for p in Plane)
     assert axial.slice_index == 10  # drawn last on slice 10
-    rect = panel.table.visualRect(panel.proxy_index("L1", C_ID))
+    rect = panel.table.visualRect(panel.proxy_index("L1", C_LD))
     qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert two.model.selected_id == "L1"
     centre = np.rint(two.model.lesion_centre_index(two.model.lesions["L1"])).astype(int)

@@ -43,6 +43,15 @@ class AuditAction(str, Enum):
     CANDIDATE_ACCEPTED = "candidate_accepted"
     CANDIDATE_REJECTED = "candidate_rejected"
     CANDIDATE_REOPENED = "candidate_reopened"  # an accept or reject undone: the candidate waits again
+    # Compare with prior (gui.compare): a carried-over lesion confirmed or rejected, its status overridden,
+    # the registration nudged by hand
+    PRIOR_LESION_CONFIRMED = "prior_lesion_confirmed"
+    PRIOR_LESION_REJECTED = "prior_lesion_rejected"
+    PRIOR_LESION_REOPENED = "prior_lesion_reopened"  # a rejection taken back: the proposal waits again
+    PRIOR_STATUS_OVERRIDDEN = "prior_status_overridden"
+    NEW_LESION_CONFIRMED = "new_lesion_confirmed"  # found only on the current scan (the PET finder), confirmed
+    NEW_LESION_REJECTED = "new_lesion_rejected"
+    REGISTRATION_ADJUSTED = "registration_adjusted"
 
     @property
     def label(self) -> str:

@@ -1,4 +1,4 @@
-"""Case files: human-readable JSON holding images, lesions, facts and history.
+"""Case files: human-readable JSON holding images, lesions, facts and the audit trail.
 
 The schema is documented in docs/case-file.md. Every write is atomic
 (temporary file in the same folder, flush + fsync, rename, fsync of the
@@ -38,7 +38,7 @@ from core.case_schema import (
 )
 from core.errors import CaseFileError
 from core.lesion_json import lesion_from_json, lesion_to_json
-from core.lesions import EditRecord, LesionSet
+from core.lesions import LesionSet
 from core.mask_json import decode_runs, encode_runs, mask_to_json  # noqa: F401 - also imported from here
 from core.review import CaseReview, integrity_warnings
 
@@ -68,6 +68,13 @@ class ImageRef:
 
     def resolve(self, case_dir: Path) -> Path:
         return _resolve(self.folder, case_dir)
+
+
+def new_case_uid() -> str:
+    """A case's identity: a UID under the UUID root 2.25 (a DICOM UID, unique without a registry)."""
+    import uuid
+
+    return f"2.25.{uuid.uuid4().int}"
 
 
 def _resolve(path: str, case_dir: Path) -> Path:
@@ -116,6 +123,13 @@ class Case:
     #: unknown fields of the image references (by series UID), structure sets (by SOP UID) and
     #: the review object: written back with them
     part_extra: dict[str, dict] = field(default_factory=dict)
+    #: the ``history`` list of a file an earlier OligoPlan wrote (who changed what, kept beside the
+    #: audit trail until the trail became the one record): kept as found and written back, never
+    #: added to; core.review reads it only to find audit entries removed from such a file
+    legacy_history: list[dict] = field(default_factory=list)
+    #: this case's identity, kept in its file and in the SR it exports (core.rt.sr_compare tells
+    #: the SRs of this case from those of another case on the same images by it)
+    case_uid: str = field(default_factory=lambda: new_case_uid())
     #: the file's schema_version when it was read (None: a new case)
     read_version: int | None = None
     #: PET hot-spot candidates waiting for (or after) review (core.candidates)
@@ -133,10 +147,6 @@ class Case:
 
     def __post_init__(self) -> None:
         self.review = CaseReview(self)  # review records this case's changes from now on
-
-    @property
-    def history(self) -> list[EditRecord]:
-        return self.lesions.history
 
     def image_for(self, series_uid: str) -> ImageRef | None:
         return next((i for i in self.images if i.series_uid == series_uid), None)
@@ -176,7 +186,8 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
         "next_lesion_number": case.lesions.next_number,
         "lesions": [{**case.lesion_extra.get(lesion.id, {}), **lesion_to_json(lesion)} for lesion in case.lesions],
         "facts": dict(case.facts),
-        "history": [{"when": h.when, "who": h.who, "what": h.what} for h in case.lesions.history],
+        **({"history": case.legacy_history} if case.legacy_history else {}),
+        "case_uid": case.case_uid,
         "review": {**case.part_extra.get("review", {}), "state": case.review.state.value,
                    "signoffs": [s.to_json() for s in case.review.signoffs]},
         "audit": case.audit.to_json(),
@@ -316,11 +327,9 @@ def case_from_json(doc, path: Path) -> Case:
     if len(set(ids)) != len(ids):
         raise CaseFileError(f"{name}: lesions: duplicate lesion ids {sorted({i for i in ids if ids.count(i) > 1})}")
     lesion_set = LesionSet(lesions, next_number=_int(doc.get("next_lesion_number", 1), name))
-    for h in _list(doc, "history", name):
-        if isinstance(h, dict):
-            lesion_set.history.append(
-                EditRecord(str(h.get("when", "")), str(h.get("who", "")), str(h.get("what", "")))
-            )
+    # an earlier OligoPlan's edit list (the audit trail is the record): kept as found
+    legacy_history = [{"when": str(h.get("when", "")), "who": str(h.get("who", "")), "what": str(h.get("what", ""))}
+                      for h in _list(doc, "history", name) if isinstance(h, dict)]
     facts = doc.get("facts", {})
     if not isinstance(facts, dict):
         raise CaseFileError(f"{name}: facts must be an object, found {type(facts).__name__}")
@@ -331,7 +340,8 @@ def case_from_json(doc, path: Path) -> Case:
                 lesion_extra={str(item["id"]): extra for item in _list(doc, "lesions", name)
                               if (extra := {k: v for k, v in item.items() if k not in KNOWN_LESION})},
                 part_extra=_part_extra(doc),
-                read_version=version)
+                read_version=version, legacy_history=legacy_history,
+                **({"case_uid": doc["case_uid"]} if doc.get("case_uid") else {}))
     try:
         case.candidates = _candidate_set(doc.get("pet_candidates"))
     except (KeyError, TypeError, ValueError) as exc:

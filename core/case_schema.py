@@ -270,6 +270,8 @@ LESION_FIELDS: dict[str, Check] = {
     "point_mm": optional(list_of(number, 3)),
     "mask": optional(obj(MASK_FIELDS, required=tuple(MASK_FIELDS), then=_mask_fits, strict=True)),
     "segmentation": optional(_segmentation),
+    # the lesion's id in the prior visit's case (carried over and confirmed in Compare with prior)
+    "prior_id": optional(text),
 }
 
 
@@ -297,10 +299,12 @@ CASE_FIELDS: dict[str, Check] = {
     "next_lesion_number": whole(1),
     "lesions": list_of(obj(LESION_FIELDS, required=("id",), then=_point_or_mask)),
     "facts": obj({}),
-    # history lines and listed sign-offs are rebuilt on save: a field they could not keep refuses the file
+    # history lines (an earlier OligoPlan's list, kept as read) and listed sign-offs (rebuilt on save):
+    # a field they could not keep refuses the file
     "history": list_of(obj({"when": text, "who": text, "what": text}, strict=True)),
     "review": optional(obj({"state": text, "signoffs": list_of(obj(SIGNOFF_FIELDS, strict=True))})),
     "recovery_of": optional(text),
+    "case_uid": optional(text),
     "recovery_base_digest": optional(text),
     # PET hot-spot candidates (core.candidates reads them and names a bad one)
     "pet_candidates": optional(obj({"candidates": list_of(obj({})), "suppressed": list_of(obj({}))})),

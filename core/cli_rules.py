@@ -6,6 +6,7 @@ import json
 import sys
 
 from core.check_options import add_rules_file_option, add_selection_options, catalog_for, check_with_options
+from core.cli_compare_sr import add_compare_sr_options, compare_sr
 from core.rules.engine import VERDICT_TEXT, Evaluation
 from core.rules.facts import fact_names
 
@@ -28,6 +29,7 @@ def register(subparsers) -> None:
     c.add_argument("case", metavar="CASE.json", help="case file")
     add_selection_options(c)
     c.add_argument("--json", action="store_true", help="print JSON")
+    add_compare_sr_options(c)
     c.set_defaults(func=cmd_check)
 
 
@@ -48,16 +50,25 @@ def cmd_rules(args) -> int:
 def cmd_check(args) -> int:
     from core.case import load_case
 
-    result = check_with_options(args, load_case(args.case))
+    case = load_case(args.case)
+    # before the check: its differences join the audit trail's warnings (stderr, JSON, as those do)
+    comparison = compare_sr(args, case) if args.compare_sr is not None else None
+    result = check_with_options(args, case)
     for warning in result.warnings[len(result.setup_warnings):]:  # the set-up's are printed already
         print(f"oligoplan {args.command}: warning: {warning}", file=sys.stderr)
     ev = result.evaluation
     if args.json:
         doc = ev.to_json()
         doc["warnings"] = result.warnings
+        if comparison is not None:
+            doc["sr_comparison"] = comparison.to_json()
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         print(describe(ev))
+        if comparison is not None:
+            print("")
+            print("Audit trail compared with the DICOM SR (" + comparison.source + "):")
+            print("\n".join(f"  {line}" for line in comparison.text_lines()))
     return 0
 
 

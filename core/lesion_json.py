@@ -34,6 +34,8 @@ def lesion_to_json(lesion: Lesion) -> dict:
         "point_mm": list(lesion.point_mm) if lesion.point_mm is not None else None,
         "mask": mask_to_json(lesion.mask) if lesion.mask is not None else None,
         "segmentation": lesion.segmentation.to_json() if lesion.segmentation is not None else None,
+        # written only when set: files (and their sign-offs' content digests) stay as they were otherwise
+        **({"prior_id": lesion.prior_id} if lesion.prior_id else {}),
     }
 
 
@@ -87,6 +89,7 @@ def lesion_from_json(item, where: str) -> Lesion:
             point_mm=item.get("point_mm"),
             mask=mask,
             segmentation=segmentation,
+            prior_id=str(item.get("prior_id") or ""),
         )
     except KeyError as exc:
         raise CaseFileError(f"{where}: missing field {exc}") from None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -139,6 +138,9 @@ class Lesion:
     site_detail: str = ""
     #: False while the site is only proposed; the user confirms it with one key or click
     site_confirmed: bool = True
+    #: the id this lesion had in the prior visit's case, when a user confirmed it as carried over from
+    #: there (gui Compare with prior, docs/tracking.md); "" for a lesion first marked on this scan
+    prior_id: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site", Site.parse(self.site))
@@ -213,26 +215,17 @@ class LesionEvent:
     lesion_id: str | None = None
 
 
-@dataclass(frozen=True)
-class EditRecord:
-    """Who edited what when: kept in the case file."""
-
-    when: str
-    who: str
-    what: str
-
-
 class LesionSet:
     """The ordered lesions of a case. Emits ``changed(LesionEvent)`` after each edit.
 
-    Ids are stable and never reused ("L1", "L2", ...), even after deletion.
+    Ids are stable and never reused ("L1", "L2", ...), even after deletion. The set keeps no
+    record of its edits: the case's audit trail (core.review.CaseReview follows ``changed``)
+    is the one record of who changed what, when.
     """
 
     def __init__(self, lesions: Iterable[Lesion] = (), next_number: int | None = None) -> None:
         self._lesions: dict[str, Lesion] = {}
         self.changed = Signal()
-        self.history: list[EditRecord] = []
-        self.user = ""
         for lesion in lesions:
             self._lesions[lesion.id] = lesion
         numbers = [_id_number(i) for i in self._lesions]
@@ -284,27 +277,20 @@ class LesionSet:
         position = len(items) if position is None else position
         items.insert(position, (lesion.id, lesion))
         self._lesions = dict(items)
-        self._record(f"added {lesion.id} ({lesion.label}, {lesion.site_text})")
         self.changed.emit(LesionEvent("added", lesion.id))
 
     def _remove(self, lesion_id: str) -> tuple[Lesion, int]:
         lesion = self[lesion_id]
         position = list(self._lesions).index(lesion_id)
         del self._lesions[lesion_id]
-        self._record(f"deleted {lesion_id} ({lesion.label})")
         self.changed.emit(LesionEvent("removed", lesion_id))
         return lesion, position
 
     def _replace(self, lesion: Lesion) -> Lesion:
         old = self[lesion.id]
         self._lesions[lesion.id] = lesion
-        self._record(f"edited {lesion.id}: {_describe_change(old, lesion)}")
         self.changed.emit(LesionEvent("updated", lesion.id))
         return old
-
-    def _record(self, what: str) -> None:
-        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.history.append(EditRecord(when=when, who=self.user, what=what))
 
 
 # -------------------------------------------------------------- commands

@@ -171,7 +171,7 @@ class CaseReview:
         self._lesion_set = case.lesions
         self._snapshot: dict[str, Lesion] = {lesion.id: lesion for lesion in case.lesions}
         self._facts = _copy(case.facts)
-        self._history_at_start = len(case.lesions.history)
+        self._history_at_start = len(case.legacy_history)
         self._lesion_set.changed.connect(self._on_lesions_changed)
 
     def detach(self) -> None:
@@ -180,7 +180,6 @@ class CaseReview:
 
     def set_user(self, name: str, role: str = "") -> None:
         self.user, self.role = str(name).strip(), str(role).strip()
-        self.case.lesions.user = self.user
 
     # ------------------------------------------------------------- state
     @property
@@ -371,7 +370,8 @@ def removal_traces(case: "Case", written: dict) -> list[str]:
     """Audit entries removed from a version 2 file, found by what they leave behind.
 
     A version 2 case always holds a trail; every lesion in it was made by an entry
-    (``lesion_added``); every "added Ln" of the file's ``history`` list has its entry; every
+    (``lesion_added``); every "added Ln" of the ``history`` list an earlier OligoPlan kept
+    (``case.legacy_history``) has its entry; every
     sign-off the file's ``review`` lists has its ``signed_off`` entry. A forger who removes
     the entries *and* every one of these traces (or rewrites the whole chain) is not found:
     docs/case-file.md says what the chain proves and what it cannot.
@@ -389,7 +389,7 @@ def removal_traces(case: "Case", written: dict) -> list[str]:
                      "lesions were added to the file by hand")
     start = max([e.details["history_before"] for e in case.audit
                  if isinstance(e.details.get("history_before"), int)], default=0)
-    added = [m.group(1) for h in case.history[start:] if (m := _ADDED.match(h.what))]
+    added = [m.group(1) for h in case.legacy_history[start:] if (m := _ADDED.match(h["what"]))]
     gone = [i for i in dict.fromkeys(added) if i not in made and i not in unmade]
     if gone:
         found.append(f"Audit trail: the file's history says {_ids(gone)} were added, but the trail has no entry "
@@ -424,7 +424,8 @@ def _signed_before_schema_3(case: "Case", digest: str) -> bool:
 def _lesion_details(lesion: Lesion) -> dict:
     return {"lesion": lesion.id, "label": lesion.label, "site": lesion.site.value,
             "laterality": lesion.laterality.value, "kind": lesion.kind.value,
-            "voxels": lesion.mask.n_voxels if lesion.mask is not None else 0}
+            "voxels": lesion.mask.n_voxels if lesion.mask is not None else 0,
+            **({"prior_id": lesion.prior_id} if lesion.prior_id else {})}
 
 
 def _copy(facts) -> dict:

@@ -25,7 +25,9 @@ MOUSE_HELP: tuple[tuple[str, str], ...] = (
     ("Double-click a view (crosshair tool)", "Maximise it; another double-click puts the layout back"),
     ("Click on the PET MIP (View > Layout > 2 x 2)", "On a lesion's number: go to that lesion; elsewhere: to "
                                                      "the hottest voxel along that line of sight"),
-    ("Ctrl+1 … Ctrl+5", "View > Layout: axial large, 1 x 3, 2 x 2 with the PET MIP, one view, CT | fused | PET"),
+    ("Ctrl+1 … Ctrl+6", "View > Layout: axial large, 1 x 3, 2 x 2 with the PET MIP, one view, CT | fused | PET, "
+                        "compare with the prior study"),
+    ("Ctrl+Alt+arrows, Ctrl+Alt+PageUp/PageDown", "Compare with prior: nudge the registration 1 mm in x/y, z"),
     ("Double-click a series", "Open it (a PET over a loaded CT of the same patient opens as overlay)"),
     ("Left click on a lesion (crosshair tool)", "Select it (its row in the lesion table too)"),
     ("Polygon tool", "Click the corners; double-click or Enter closes it, Backspace takes back a corner"),
@@ -224,6 +226,7 @@ class ReviewActions:
     set_user: QAction
     sign_off: QAction
     show_history: QAction
+    compare_sr: QAction
     lesion_map: QAction
     start_practice: QAction
     score_practice: QAction
@@ -242,6 +245,9 @@ def make_review_actions(parent: QWidget) -> ReviewActions:
                          "Mark the case reviewed, then approved, with your name, role and a comment"),
         show_history=_action(parent, "show_history", "&History", "Ctrl+H",
                              "Show the audit trail: every change and sign-off, who and when"),
+        compare_sr=_action(parent, "compare_sr", "&Compare with DICOM SR…", None,
+                           "Compare the audit trail with the OligoPlan SR exported from this case (a folder, "
+                           "a file or the PACS): entries, sign-offs and lesions removed or changed since"),
         lesion_map=_action(parent, "lesion_map", "Lesion &map…", "Ctrl+M",
                            "Every lesion numbered on coronal and sagittal MIPs, with thumbnails; "
                            "click one to go there"),
@@ -323,6 +329,59 @@ def make_pacs_actions(parent: QWidget) -> PacsActions:
                             "Send a folder of DICOM files (e.g. an RTSTRUCT or SR export) to a PACS"),
         send_case=_action(parent, "pacs_send_case", "Send cas&e to PACS…", None,
                           "Send the case (SEG, SR, summary PDF) and the images the PACS lacks, as a new version"),
+    )
+
+
+@dataclass
+class CompareActions:
+    """File > Compare with prior: open the prior study three ways, close it; the nudge keys (issue 17)."""
+
+    open_scanned: QAction
+    open_folder: QAction
+    open_case: QAction
+    open_pacs: QAction
+    close: QAction
+    nudges: tuple[QAction, ...]  # x+, x-, y+, y-, z+, z- (1 mm); each action's data() is (axis, mm)
+
+    def menu_actions(self) -> list[QAction | None]:
+        """The submenu's entries (None: a separator)."""
+        return [self.open_scanned, self.open_folder, self.open_case, self.open_pacs, None, self.close]
+
+    def all(self) -> list[QAction]:
+        return [self.open_scanned, self.open_folder, self.open_case, self.open_pacs, self.close, *self.nudges]
+
+
+#: (key, axis, mm) of the nudge shortcuts Ctrl+Alt+key: arrows move x (right to left) and y (front to back)
+#: as the axial view shows them, PageUp/PageDown move z (feet to head)
+NUDGE_KEYS = (("Right", 0, 1.0), ("Left", 0, -1.0), ("Down", 1, 1.0), ("Up", 1, -1.0),
+              ("PgUp", 2, 1.0), ("PgDown", 2, -1.0))
+
+
+def make_compare_actions(parent: QWidget) -> CompareActions:
+    nudges = []
+    for key, axis, mm in NUDGE_KEYS:
+        name = "xyz"[axis]
+        action = _action(parent, f"compare_nudge_{name}_{'plus' if mm > 0 else 'minus'}",
+                         f"Nudge the prior {name} {mm:+.0f} mm", f"Ctrl+Alt+{key}",
+                         "Compare with prior: move the link to the prior by 1 mm (a user adjustment, audited)")
+        action.setData((axis, mm))
+        action.setEnabled(False)
+        nudges.append(action)
+    close = _action(parent, "compare_close", "&Close the prior study", None, "End the comparison with the prior")
+    close.setEnabled(False)
+    return CompareActions(
+        open_scanned=_action(parent, "compare_open_scanned", "&Earlier study in the open folder", None,
+                             "The folder open now holds an earlier study of this patient (its own dated group "
+                             "in the Series panel): open it as the prior"),
+        open_folder=_action(parent, "compare_open_folder", "Prior study from a &folder…", None,
+                            "Open an earlier study of this patient beside the current one"),
+        open_case=_action(parent, "compare_open_case", "Prior &case file (earlier visit)…", None,
+                          "Open the earlier visit's case: its images beside the current ones, its lesions "
+                          "carried over as proposals"),
+        open_pacs=_action(parent, "compare_open_pacs", "Prior study from the &PACS…", None,
+                          "Query / retrieve an earlier study; the one retrieved opens as the prior"),
+        close=close,
+        nudges=tuple(nudges),
     )
 
 

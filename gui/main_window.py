@@ -68,8 +68,8 @@ from gui.settings import (
     WINDOW_STATE,
     Settings,
 )
-from gui.verdicts import VerdictsController
 from gui.candidates import CandidatesController
+from gui.compare.comparison import NEEDS_PRIOR, PriorComparison
 from gui.image_display import ImageDisplayController
 from gui.screen_fit import fit_to_screen
 from gui.services import Menus, Services
@@ -79,6 +79,7 @@ from gui.structures import StructuresController
 from gui.tools import LesionEditor, ToolManager
 from gui.tools.lesion_actions import LesionActionsController
 from gui.undo import UndoStack
+from gui.verdicts import VerdictsController
 from gui.view_grid import DEFAULT_LAYOUT, ViewGrid, ViewLayout
 from gui.viewer_model import Probe, ViewerModel, is_pet
 from gui.wheel_guard import install_wheel_guard
@@ -211,11 +212,11 @@ class MainWindow(QMainWindow):
         self.tools_toolbar = self.lesion_wiring.toolbar
         self.brush_spin, self.segment_options = self.lesion_wiring.brush_spin, self.lesion_wiring.segment_options
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_toolbar)
-        self.review_wiring = ReviewController(services, cases, views, self.update_title)
-        cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
         # File > Query / retrieve from PACS, Send to PACS (issue 6); after an export: "Send to PACS…"
         self.pacs_wiring = PacsController(services, cases, self.open_folder)
         offer_send = self.pacs_wiring.offer_send
+        self.review_wiring = ReviewController(services, cases, views, self.update_title, self.pacs_wiring)
+        cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
         # verdicts, case facts, candidacy summary (issue 5)
         self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user,
                                                offer_send=offer_send)
@@ -234,6 +235,9 @@ class MainWindow(QMainWindow):
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
             view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
+        self.comparison = PriorComparison(self)  # the prior study beside the current one (issue 17)
+        self.file_menu.insertMenu(self.actions.save_case, self.comparison.menu)  # File > Compare with prior
+        self.file_menu.insertSeparator(self.actions.save_case)
         self._build_layout_menu()
         self._connect()
         self.resize(1400, 950)  # the first start's size; a saved geometry replaces it (it was the other
@@ -325,6 +329,10 @@ class MainWindow(QMainWindow):
             self.show_message(SIDE_BY_SIDE_NEEDS_PET)
             self._on_grid_layout_changed(self.view_grid.view_layout.value)  # the tick back where it was
             return
+        if value == ViewLayout.COMPARE.value and self.comparison.session is None:
+            self.show_message(NEEDS_PRIOR)
+            self._on_grid_layout_changed(self.view_grid.view_layout.value)
+            return
         self.view_grid.set_view_layout(value)
 
     def _offer_side_by_side(self) -> None:
@@ -406,7 +414,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         a = self.actions
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(a.open_folder)
         file_menu.addAction(a.open_case)
         file_menu.addAction(a.open_case_dicom)
@@ -519,8 +527,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if not state.isEmpty():
             self.restoreState(state)  # which docks are shown (again at the first show: their sizes)
-        layout = s.get(VIEW_LAYOUT)
-        self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} else DEFAULT_LAYOUT)
+        layout = s.get(VIEW_LAYOUT)  # Compare with prior is not remembered: it needs a prior opened again
+        self.view_grid.set_view_layout(layout if layout in {v.value for v in ViewLayout} - {ViewLayout.COMPARE.value}
+                                       else DEFAULT_LAYOUT)
         self._offer_side_by_side()  # CT | fused | PET remembered: shown once a PET overlay is
         with error_boundary(self, "Restoring the display settings"):
             self.model.set_overlay_opacity(min(max(s.get(OVERLAY_OPACITY), 0), 100) / 100.0)
@@ -560,6 +569,7 @@ class MainWindow(QMainWindow):
         self.lesion_wiring.disconnect_model()
         self.tool_manager.disconnect_model()
         self.review_wiring.disconnect_model()
+        self.comparison.disconnect_model()
         self.rules_wiring.disconnect_model()
         self.pacs_wiring.shutdown()
         self.structure_wiring.disconnect_model()

@@ -175,6 +175,15 @@ class SliceView(QWidget):
     def pan(self) -> QPointF:
         return QPointF(self._pan)
 
+    def set_zoom_pan(self, zoom: float, pan: QPointF) -> bool:
+        """Show the image at ``zoom`` (1: fitted) moved by ``pan`` (widget pixels), as another view says
+        (the prior's views of Compare with prior follow the current ones); repaints only when it changed."""
+        if abs(self._zoom - zoom) <= 1e-9 and self._pan == pan:
+            return False
+        self._zoom, self._pan = float(zoom), QPointF(pan)
+        self.update()
+        return True
+
     def reset_view(self) -> None:
         self._zoom = 1.0
         self._pan = QPointF(0.0, 0.0)

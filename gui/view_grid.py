@@ -5,7 +5,10 @@
 * ``2x2``: axial, coronal, sagittal and the PET coronal MIP (:class:`gui.mip_view.MipView`);
 * ``single``: one view maximised (the one last clicked or double-clicked);
 * ``ct|fused|pet``: three axial views of the same slice side by side: the CT alone, the CT with the PET
-  fused, the PET alone in its colour map (offered only with a PET overlay: the window checks that).
+  fused, the PET alone in its colour map (offered only with a PET overlay: the window checks that);
+* ``compare``: Compare with prior (gui.compare): the prior study's axial and coronal views at the left,
+  the current axial and coronal at the right, under a header that says how the two are registered
+  (offered only with a prior study open: the window checks that).
 
 A double-click on a view (with the crosshair tool; drawing tools keep their own double-click) maximises
 it, and another double-click puts the layout back. The layout is kept in the ``view/layout`` setting.
@@ -27,6 +30,7 @@ class ViewLayout(str, Enum):
     TWO_BY_TWO = "2x2"
     SINGLE = "single"
     SIDE_BY_SIDE = "ct|fused|pet"
+    COMPARE = "compare"
 
     @property
     def title(self) -> str:
@@ -34,7 +38,8 @@ class ViewLayout(str, Enum):
                 "1x3": "&1 x 3: axial, coronal, sagittal",
                 "2x2": "&2 x 2 with the PET MIP",
                 "single": "&One view maximised",
-                "ct|fused|pet": "&CT | fused | PET side by side"}[self.value]
+                "ct|fused|pet": "&CT | fused | PET side by side",
+                "compare": "Compare with &prior"}[self.value]
 
 
 DEFAULT_LAYOUT = ViewLayout.AXIAL_LARGE
@@ -65,10 +70,22 @@ class ViewGrid(QWidget):
         self._grid.setSpacing(2)
         self.view_layout = DEFAULT_LAYOUT
         self._before_single: ViewLayout = DEFAULT_LAYOUT
+        #: Compare with prior: (header, prior axial, prior coronal), set by gui.compare
+        self.compare_widgets: tuple[QWidget, ...] = ()
         self.focus_view: QWidget = views[Plane.AXIAL]  # the one maximised by the "single" layout
         for widget in self.all_views():
             widget.setParent(self)
             widget.installEventFilter(self)
+        self._arrange()
+
+    def set_compare_widgets(self, header: QWidget, prior_axial: QWidget, prior_coronal: QWidget) -> None:
+        """The prior study's header and views for the ``compare`` layout."""
+        self.compare_widgets = (header, prior_axial, prior_coronal)
+        for widget in self.compare_widgets:
+            widget.setParent(self)
+            widget.hide()
+        for view in self.compare_widgets[1:]:
+            view.installEventFilter(self)
         self._arrange()
 
     def all_views(self) -> list[QWidget]:
@@ -96,7 +113,7 @@ class ViewGrid(QWidget):
             self.set_view_layout(ViewLayout.SINGLE, focus=view)
 
     def _arrange(self) -> None:
-        for widget in self.all_views():
+        for widget in [*self.all_views(), *self.compare_widgets]:
             self._grid.removeWidget(widget)
             widget.hide()
         for i in range(4):
@@ -104,7 +121,13 @@ class ViewGrid(QWidget):
             self._grid.setColumnStretch(i, 0)
         a, c, s, m = self.all_views()[:4]
         place: list[tuple[QWidget, int, int, int, int]]
-        if self.view_layout == ViewLayout.SIDE_BY_SIDE and len(self.alone_views) == 2:
+        if self.view_layout == ViewLayout.COMPARE and len(self.compare_widgets) == 3:
+            header, prior_axial, prior_coronal = self.compare_widgets
+            place = [(header, 0, 0, 1, 2), (prior_axial, 1, 0, 1, 1), (a, 1, 1, 1, 1),
+                     (prior_coronal, 2, 0, 1, 1), (c, 2, 1, 1, 1)]
+            self._grid.setRowStretch(1, 3)
+            self._grid.setRowStretch(2, 2)
+        elif self.view_layout == ViewLayout.SIDE_BY_SIDE and len(self.alone_views) == 2:
             ct_alone, pet_alone = self.alone_views
             place = [(ct_alone, 0, 0, 1, 1), (a, 0, 1, 1, 1), (pet_alone, 0, 2, 1, 1)]
         elif self.view_layout == ViewLayout.SINGLE:
@@ -123,6 +146,8 @@ class ViewGrid(QWidget):
         rows = max(r + rs for _w, r, _c, rs, _cs in place)
         cols = max(c_ + cs for _w, _r, c_, _rs, cs in place)
         for i in range(rows):
+            if self.view_layout == ViewLayout.COMPARE and i == 0:
+                continue  # the header keeps its own height
             self._grid.setRowStretch(i, max(self._grid.rowStretch(i), 1))
         for i in range(cols):
             self._grid.setColumnStretch(i, max(self._grid.columnStretch(i), 1))

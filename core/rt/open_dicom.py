@@ -187,6 +187,8 @@ def rebuild_case(folder: str | Path, study_uid: str | None = None, sr_uid: str |
     if report.verified and case.review.state.value != "approved":
         notes.append(f"{report.path.name} is a verified report, but holds no OligoPlan approval; the case opens as "
                      f"{case.review.state.value}: review and sign it again")
+    if items.audit and str(items.audit.get("case_uid") or ""):
+        case.case_uid = str(items.audit["case_uid"])  # the same case, continued from its report
     case.extra["rebuilt_from"] = {"sr_sop_uid": report.sop_uid, "seg_sop_uid": seg_uid,
                                   "study_uid": report.study_uid, "content_datetime": report.content_datetime}
     return Rebuilt(case, report, seg_uid, notes, reports=sorted(found.reports, key=lambda r: r.content_datetime))

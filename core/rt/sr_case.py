@@ -10,7 +10,11 @@ items under private concepts (coding scheme ``99OLIGOPLAN``):
   one item per case fact (the concept meaning is the fact key; a text fact as typed, any
   other value as JSON), one "Rule set" item per rule set chosen, the review state and one
   item per sign-off (JSON: state, name, role, when, comment); the report's author (JSON: name,
-  role: who sent it, core.pacs.case_store) when known.
+  role: who sent it, core.pacs.case_store) when known; and, unless the export is
+  anonymised, one "audit trail" item (JSON: the case's ``case_uid``, the chain's ``head`` and
+  ``count``, who exported, and each entry's seq, hash, action, time and author, without its
+  text) so that a case file can later be compared with what it was when exported
+  (core.rt.sr_compare).
 
 An approved case is also a verified document (VerificationFlag VERIFIED, with the last
 signer in VerifyingObserverSequence): see :func:`verification`.
@@ -42,6 +46,7 @@ REVIEW_STATE = hd.sr.CodedConcept("review-state", SCHEME, "OligoPlan review stat
 SIGN_OFF = hd.sr.CodedConcept("sign-off", SCHEME, "OligoPlan sign-off (JSON)")
 #: who made this report (sent it to the PACS): JSON {"name", "role"}; never in an anonymised export
 AUTHOR = hd.sr.CodedConcept("author", SCHEME, "OligoPlan report author (JSON)")
+AUDIT_TRAIL = hd.sr.CodedConcept("audit-trail", SCHEME, "OligoPlan audit trail at export (JSON)")
 #: a fact whose value is text is "fact:KEY"; any other value (number, list, ...) is JSON, "fact-json:KEY"
 FACT_TEXT, FACT_JSON = "fact:", "fact-json:"
 
@@ -111,9 +116,25 @@ def case_items(case, policy=None, author: tuple[str, str] | None = None) -> hsr.
     if author is not None and policy is None and str(author[0]).strip():
         items.append(_text(AUTHOR, json.dumps({"name": str(author[0]).strip(), "role": str(author[1]).strip()},
                                               ensure_ascii=False)))
+    if policy is None:  # an anonymised report carries no trail: its names, times and hashes stay home
+        items.append(_text(AUDIT_TRAIL, json.dumps(audit_record(case, review), ensure_ascii=False)))
     container = hsr.ContainerContentItem(name=CASE_ITEMS, relationship_type=_CONTAINS)
     container.ContentSequence = items
     return container
+
+
+def audit_record(case, review=None) -> dict:
+    """What the report records of the case's audit trail: enough to find, later, entries removed or
+    changed in the case file and a chain rewritten from its start (the entries' text is left out:
+    the hashes stand for it)."""
+    from core.review import CaseReview
+
+    review = review or getattr(case, "review", None) or CaseReview(case)
+    trail = case.audit
+    return {"case_uid": getattr(case, "case_uid", ""), "head": trail.head, "count": len(trail),
+            "exported_by": review.user, "exported_role": review.role,
+            "entries": [{"seq": e.seq, "hash": e.hash, "action": e.action, "when": e.when, "who": e.who}
+                        for e in trail]}
 
 
 def verification(case, policy=None) -> dict:
@@ -173,6 +194,9 @@ class CaseItems:
     signoffs: list[dict] = field(default_factory=list)
     #: who made the report ({"name", "role"}), when it says
     author: dict = field(default_factory=dict)
+    #: the audit trail as exported (:func:`audit_record`); None in a report without one (anonymised,
+    #: or written before reports carried it)
+    audit: dict | None = None
     #: things that could not be read, as sentences
     problems: list[str] = field(default_factory=list)
 
@@ -214,6 +238,11 @@ def read_case_items(root) -> CaseItems:
                 elif value == AUTHOR.value:
                     doc = json.loads(text)
                     out.author = {"name": str(doc.get("name", "")), "role": str(doc.get("role", ""))}
+                elif value == AUDIT_TRAIL.value:
+                    audit = json.loads(text)
+                    if not isinstance(audit, dict) or not isinstance(audit.get("entries"), list):
+                        raise ValueError("not an audit record")
+                    out.audit = audit
             except ValueError:
                 out.problems.append(f"the report item {value} holds {text[:40]!r}, which cannot be read")
     return out

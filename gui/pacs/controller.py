@@ -53,12 +53,15 @@ class PacsController(QObject):
         file_menu.insertSeparator(anchor)
         for action in self.actions.all():
             self.owner.addAction(action)
-        self.actions.query_retrieve.triggered.connect(self.open_dialog)
+        self._on_retrieved = None  # Compare with prior: where the next retrieved study goes
+        self.actions.query_retrieve.triggered.connect(lambda _checked=False: self.open_dialog())
         self.actions.send_folder.triggered.connect(self._choose_folder_to_send)
         self.actions.send_case.triggered.connect(self._ask_send_case)
 
-    def open_dialog(self) -> PacsDialog:
-        """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer."""
+    def open_dialog(self, on_retrieved=None) -> PacsDialog:
+        """Show the (one) query/retrieve dialog; a retrieved study opens in the viewer, or, with
+        ``on_retrieved(folder)`` (Compare with prior), the next one retrieved goes there instead."""
+        self._on_retrieved = on_retrieved
         if self.dialog is None:
             self.dialog = PacsDialog(self.owner, self.settings_path, self.cache_root)
             self.dialog.study_retrieved.connect(self._on_dialog_study_retrieved)
@@ -68,7 +71,11 @@ class PacsController(QObject):
         return self.dialog
 
     def _on_dialog_study_retrieved(self, folder: str) -> None:
-        self.open_folder(folder)
+        target, self._on_retrieved = self._on_retrieved, None
+        if target is not None:
+            target(folder)
+        else:
+            self.open_folder(folder)
 
     def _on_dialog_case_chosen(self, folder: str, sr_uid: str) -> None:
         if self.cases.ask_keep_work("Opening a case from the PACS"):

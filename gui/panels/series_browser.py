@@ -1,9 +1,11 @@
-"""Series browser: the studies and series a folder scan found, grouped by study.
+"""Series browser: the studies and series a folder scan found, grouped by study, newest first.
 
 Shows, per study, patient, study date and description; per series, modality,
 description, slice count and the loader's warnings. Double-click or "Open"
 asks the main window to load a series. Skipped files are counted below the
-list, with their reasons in the tooltip.
+list, with their reasons in the tooltip. A prior study opened for Compare with prior
+(gui.compare) is listed too, as a dated group marked "prior" (its series are not
+opened as the current images).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from PySide6.QtWidgets import (
 
 COLUMNS = ("Series", "Modality", "Slices", "Warnings")
 _KEY_ROLE = Qt.ItemDataRole.UserRole
+_DATE_ROLE = Qt.ItemDataRole.UserRole + 1
+_STUDY_ROLE = Qt.ItemDataRole.UserRole + 2
+PRIOR_PREFIX = "Prior (compare) · "
 _MAX_SKIPPED_IN_TOOLTIP = 25
 
 
@@ -95,8 +100,16 @@ class SeriesBrowser(QWidget):
         self.tree.clear()
         self._entries.clear()
         self._items.clear()
+        self._add_studies(scan.series)
+        self.tree.expandAll()
+        self.fit_columns()
+        self.summary.setText(self._summary_text(scan))
+        self.summary.setToolTip(self._skipped_tooltip(scan))
+
+    def _add_studies(self, series, prior: bool = False) -> None:
+        """One dated group per study (a patient with two studies: two groups), newest first."""
         studies: dict[tuple, QTreeWidgetItem] = {}
-        for entry in scan.series:
+        for entry in series:
             info = entry.info
             study_key = (info.patient_id, info.patient_name, info.study_uid)
             parent = studies.get(study_key)
@@ -105,16 +118,66 @@ class SeriesBrowser(QWidget):
                 text = f"{format_patient(info.patient_name, info.patient_id)} · {format_date(info.study_date)}"
                 if info.study_description:
                     text += f" · {info.study_description}"
+                if prior:
+                    text = PRIOR_PREFIX + text
                 parent.setText(0, text)
                 parent.setToolTip(0, text)
                 parent.setFirstColumnSpanned(True)
                 parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+                parent.setData(0, _DATE_ROLE, info.study_date or "")
+                parent.setData(0, _STUDY_ROLE, info.study_uid or "")
                 studies[study_key] = parent
-            self._add_entry(parent, entry)
+            if prior:
+                self._add_prior_entry(parent, entry)
+            else:
+                self._add_entry(parent, entry)
+        groups = [self.tree.takeTopLevelItem(0) for _ in range(self.tree.topLevelItemCount())]
+        groups.sort(key=lambda item: item.data(0, _DATE_ROLE) or "", reverse=True)  # stable: scan order kept
+        self.tree.addTopLevelItems(groups)
+        for item in groups:
+            item.setFirstColumnSpanned(True)
+
+    def add_prior_scan(self, scan: Any, study_uid: str | None = None) -> None:
+        """List the prior study's series (Compare with prior; only those of ``study_uid`` when given) beside
+        the current ones, as a dated group marked as the prior. A study listed already (the folder open
+        holds both visits) is marked where it is."""
+        self.clear_prior()
+        listed = {self.tree.topLevelItem(n).data(0, _STUDY_ROLE): self.tree.topLevelItem(n)
+                  for n in range(self.tree.topLevelItemCount())}
+        if study_uid and study_uid in listed:
+            item = listed[study_uid]
+            item.setText(0, PRIOR_PREFIX + item.text(0))
+            item.setToolTip(0, item.text(0))
+            return
+        self._add_studies([e for e in scan.series if study_uid is None or e.info.study_uid == study_uid],
+                          prior=True)
         self.tree.expandAll()
         self.fit_columns()
-        self.summary.setText(self._summary_text(scan))
-        self.summary.setToolTip(self._skipped_tooltip(scan))
+
+    def clear_prior(self) -> None:
+        """The comparison ended: its prior group goes (a study of the open folder stays, unmarked)."""
+        for n in reversed(range(self.tree.topLevelItemCount())):
+            item = self.tree.topLevelItem(n)
+            if item.text(0).startswith(PRIOR_PREFIX):
+                if item.child(0) is not None and item.child(0).data(0, _KEY_ROLE) is not None:
+                    item.setText(0, item.text(0)[len(PRIOR_PREFIX):])
+                    item.setToolTip(0, item.text(0))
+                else:
+                    self.tree.takeTopLevelItem(n)
+
+    def study_groups(self) -> list[str]:
+        """The groups' texts, top to bottom."""
+        return [self.tree.topLevelItem(n).text(0) for n in range(self.tree.topLevelItemCount())]
+
+    def _add_prior_entry(self, parent: QTreeWidgetItem, entry: Any) -> None:
+        info = entry.info
+        item = QTreeWidgetItem(parent)
+        number = f"#{info.series_number} " if info.series_number is not None else ""
+        item.setText(0, f"{number}{info.description or '(no description)'}")
+        item.setText(1, info.modality.value)
+        item.setText(2, str(entry.n_slices))
+        for col in range(len(COLUMNS)):
+            item.setToolTip(col, "The prior study, shown at the left of View > Layout > Compare with prior")
 
     def fit_columns(self) -> None:
         """Modality and Slices as wide as their texts; the series column gets what is left of the dock

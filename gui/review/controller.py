@@ -5,7 +5,8 @@
   gets a warning (it still opens) and the history panel lists them.
 * The review state is in the title bar ("[Reviewed]"); a change to a reviewed
   or approved case reopens it and says so.
-* Review menu: your name and role, sign off, history dock, lesion map.
+* Review menu: your name and role, sign off, history dock, compare with the DICOM SR
+  (gui.review.sr_compare), lesion map.
   Practice menu: practise on a case, score, end practice (gui.practice.controller).
 
 Methods that open a dialog are ``_ask_*`` and delegate to plain methods
@@ -28,22 +29,25 @@ from gui.review.history_panel import HistoryPanel
 from gui.practice.controller import PracticeController, practice_title_part
 from gui.practice.scorecard_panel import ScorecardPanel
 from gui.review.signoff_dialog import SignOffDialog, UserDialog
+from gui.review.sr_compare import SrCompareController
 from gui.services import Menus, Services
 from gui.settings import USER_NAME, USER_ROLE
 
 if TYPE_CHECKING:  # annotations only
     from gui.case_controller import CaseController
+    from gui.pacs.controller import PacsController
     from gui.slice_view import SliceView
 
 log = logging.getLogger("oligoplan.gui")
 
 
 class ReviewController(QObject):
-    """Made by the main window after its case controller and lesion actions: ``cases`` holds the case,
-    ``views`` draw a practice's reference, ``update_title()`` shows the review state in the title bar."""
+    """Made by the main window after its case controller, lesion actions and PACS controller: ``cases``
+    holds the case, ``views`` draw a practice's reference, ``update_title()`` shows the review state in
+    the title bar, ``pacs`` (its nodes) is where Compare with DICOM SR may fetch the SR."""
 
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView],
-                 update_title: Callable[[], None]):
+                 update_title: Callable[[], None], pacs: PacsController):
         super().__init__(services.parent)
         self.owner = services.parent
         self.model = services.model
@@ -55,6 +59,7 @@ class ReviewController(QObject):
         self.practice = PracticeController(services, cases, views, update_title)
         self.history_panel = HistoryPanel(cases, services.show_message)
         self.scorecard_panel = ScorecardPanel(self.practice)
+        self.sr_compare = SrCompareController(services, cases, self.show_history, pacs)
         # tabs beside the lesion table under the views (MainWindow._arrange_docks): their tables are wide,
         # and stacked on the right they squeezed the verdicts and the views
         self.history_dock = services.add_dock("History", "history_dock", self.history_panel,
@@ -75,6 +80,7 @@ class ReviewController(QObject):
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.practice.disconnect_model()
         self._follow(None)
+        self.sr_compare.shutdown()
         if self.lesion_map_window is not None:
             self.lesion_map_window.disconnect_model()
             self.lesion_map_window.close()
@@ -82,7 +88,7 @@ class ReviewController(QObject):
     def _build_menus(self, menus: Menus) -> None:
         a = self.actions
         review = menus.bar.addMenu("&Review")
-        for action in (a.set_user, None, a.sign_off, a.show_history, a.lesion_map):
+        for action in (a.set_user, None, a.sign_off, a.show_history, a.compare_sr, a.lesion_map):
             review.addSeparator() if action is None else review.addAction(action)
         practice = menus.bar.addMenu("&Practice")
         for action in (a.start_practice, a.score_practice, a.end_practice):
@@ -100,6 +106,7 @@ class ReviewController(QObject):
         a.set_user.triggered.connect(self._ask_user)
         a.sign_off.triggered.connect(self._ask_sign_off)
         a.show_history.triggered.connect(self.show_history)
+        a.compare_sr.triggered.connect(self.sr_compare._ask_source)
         a.lesion_map.triggered.connect(self.show_lesion_map)
         a.start_practice.triggered.connect(self.practice._choose_reference)
         a.score_practice.triggered.connect(self.score)

@@ -67,7 +67,13 @@ def test_an_emptied_trail_with_count_and_head_reset_is_reported(tmp_path):
 
 
 def test_an_emptied_trail_of_a_case_whose_lesions_were_also_deleted_is_reported_by_the_history(tmp_path):
+    """A file an earlier OligoPlan wrote kept a ``history`` list beside the trail (issue 15 made the trail
+    the one record; such a file's list is kept as read): its "added Ln" lines still give the removal away.
+    A file written since has no such list: there the SR exported from the case finds it (test_sr_compare)."""
     path, doc = signed_case(tmp_path)
+    assert "history" not in doc  # the trail is the one record now
+    doc["history"] = [{"when": "2025-01-01T00:00:00+00:00", "who": "", "what": f"added L{n} (Liver {n}, liver)"}
+                      for n in (1, 2)]
     cut_to(doc, 0)
     doc["lesions"], doc["review"] = [], {"state": "draft", "signoffs": []}
     warnings = reopen(path, doc).integrity_warnings

@@ -143,6 +143,21 @@ def test_the_rebuilt_lesions_masks_and_review_are_the_originals(round_trip):
     assert shown["review_state"] == "approved" and [x["id"] for x in shown["lesions"]] == a.lesions.ids()
 
 
+def test_the_original_and_the_rebuilt_case_are_consistent_with_their_sr(round_trip):
+    """The SR records the case's id and audit trail: the case it was exported from is consistent with it,
+    and so is the case rebuilt from it (same case id; its trail begins at the rebuild, which is said)."""
+    from core.rt.sr_compare import Finding, compare_with_reports
+
+    case_path, _, rebuilt, _, root = round_trip
+    original = compare_with_reports(load_case(case_path), root / "pacs")
+    assert original.consistent and [line for r in original.reports for line in r.lines] == []
+    again = load_case(rebuilt)
+    assert again.case_uid == load_case(case_path).case_uid
+    (report,) = compare_with_reports(again, root / "pacs").reports
+    assert report.consistent and [line.finding for line in report.lines] == [Finding.NOT_COMPARED]
+    assert "this case was rebuilt from DICOM SR" in report.lines[0].text
+
+
 def test_the_newest_report_of_the_study_is_taken_and_another_can_be_picked(round_trip, tmp_path):
     _, _, _, first, root = round_trip
     pacs = tmp_path / "pacs"
@@ -197,6 +212,10 @@ def test_an_anonymised_dicom_export_keeps_no_identifier_and_leaves_free_text_out
         for secret in (str(header.PatientName), str(header.PatientID), "B. Oncologist", "A. Physicist",
                        "moderately differentiated", "portal vein", header.StudyInstanceUID):
             assert secret.encode() not in raw, (name, secret)
+    from core.rt import sr_case
+
+    # no record of the audit trail (names, times, hashes) in an anonymised report
+    assert sr_case.read_case_items(hd.sr.srread(out / "sr.dcm")).audit is None
 
 
 def _without_oligoplan_items(items):

@@ -45,7 +45,9 @@ def test_round_trip_gives_the_same_lesions(tmp_path):
     doc = json.loads(path.read_text())
     assert doc["images"][0]["folder"] == "../images"  # relative when possible
     assert doc["lesions"][0]["site_code"]["value"] == "10200004"
-    assert len(again.history) == 2
+    # the audit trail is the one record of the edits; no second list is written (issue 15)
+    assert [e.what for e in again.audit] == ["added L1 (Liver 1, liver)", "added L2 (Lung R, lung (right))"]
+    assert "history" not in doc and doc["case_uid"] == case.case_uid == again.case_uid
     assert again.lesions.new_id() == "L3"
 
 

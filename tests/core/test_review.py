@@ -226,6 +226,14 @@ def test_schema_1_files_still_open_and_are_written_in_the_current_schema(tmp_pat
     }))
     case = load_case(path)
     assert case.integrity_warnings == [] and case.review.state is ReviewState.DRAFT and len(case.audit) == 0
-    assert case.history[0].what == "added L1"
+    assert case.legacy_history == [{"when": "2025-01-01T00:00:00+00:00", "who": "", "what": "added L1"}]
     save_case(case, path)
-    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION
+    doc = json.loads(path.read_text())
+    assert doc["schema_version"] == SCHEMA_VERSION
+    # the old history is kept as read, not added to: the audit trail records from now on (issue 15)
+    assert doc["history"] == [{"when": "2025-01-01T00:00:00+00:00", "who": "", "what": "added L1"}]
+    case = load_case(path)
+    UndoStack().push(RemoveLesion(case.lesions, "L1"))
+    save_case(case, path)
+    doc = json.loads(path.read_text())
+    assert len(doc["history"]) == 1 and doc["audit"]["entries"][-1]["action"] == "lesion_deleted"

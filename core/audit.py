@@ -52,6 +52,8 @@ class AuditAction(str, Enum):
     NEW_LESION_CONFIRMED = "new_lesion_confirmed"  # found only on the current scan (the PET finder), confirmed
     NEW_LESION_REJECTED = "new_lesion_rejected"
     REGISTRATION_ADJUSTED = "registration_adjusted"
+    DERIVED_FACTS_SET = "derived_facts_set"  # `oligoplan track` derived facts from the prior scan
+    DERIVED_FACT_OVERRIDDEN = "derived_fact_overridden"  # a user entered a value over a derived one (or removed it)
 
     @property
     def label(self) -> str:

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import core
 from core.atomic_file import atomic_write_text  # noqa: F401 - also imported from here (gui)
@@ -41,6 +41,9 @@ from core.lesion_json import lesion_from_json, lesion_to_json
 from core.lesions import LesionSet
 from core.mask_json import decode_runs, encode_runs, mask_to_json  # noqa: F401 - also imported from here
 from core.review import CaseReview, integrity_warnings
+
+if TYPE_CHECKING:
+    from core.tracking.record import TrackingRecord
 
 SCHEMA = "oligoplan.case"
 SCHEMA_VERSION = 3
@@ -134,6 +137,8 @@ class Case:
     read_version: int | None = None
     #: PET hot-spot candidates waiting for (or after) review (core.candidates)
     candidates: "CandidateSet" = field(default_factory=lambda: _candidate_set())
+    #: the comparison with the prior scan (`oligoplan track`; core.tracking.record), None when there was none
+    tracking: "TrackingRecord | None" = None
     #: how warnings and errors name the case file (None: by its file name); an anonymised export
     #: sets "the case file", as the user may have named the file after the patient
     shown_as: str | None = None
@@ -192,6 +197,7 @@ def case_to_json(case: Case, case_path: Path | None = None) -> dict:
                    "signoffs": [s.to_json() for s in case.review.signoffs]},
         "audit": case.audit.to_json(),
         **({"pet_candidates": case.candidates.to_json()} if len(case.candidates) or case.candidates.reference else {}),
+        **({"tracking": case.tracking.to_json()} if case.tracking is not None else {}),
     }
 
 
@@ -342,6 +348,10 @@ def case_from_json(doc, path: Path) -> Case:
                 part_extra=_part_extra(doc),
                 read_version=version, legacy_history=legacy_history,
                 **({"case_uid": doc["case_uid"]} if doc.get("case_uid") else {}))
+    if doc.get("tracking") is not None:
+        from core.tracking.record import TrackingRecord
+
+        case.tracking = TrackingRecord.from_json(doc["tracking"])
     try:
         case.candidates = _candidate_set(doc.get("pet_candidates"))
     except (KeyError, TypeError, ValueError) as exc:

@@ -290,6 +290,57 @@ SIGNOFF_FIELDS: dict[str, Check] = {
     "state": text, "name": text, "role": text, "when": text, "comment": text, "content_digest": text,
 }
 
+def _derived_facts(value, at: str) -> None:
+    """``tracking.derived_facts``: each an object with a ``value`` a case fact may hold (core.rules.facts)."""
+    from core.errors import FactsError
+    from core.rules.facts import parse_fact
+
+    obj({})(value, at)
+    for key, item in value.items():
+        where = f"{at}.{key}"
+        obj({"value": lambda v, a: None, "derived": boolean, "confirmed": boolean, "source": text, "reason": text},
+            required=("value",))(item, where)
+        try:
+            parse_fact(str(key), item["value"], at)
+        except FactsError as exc:
+            raise Invalid(f"{where}.value", str(exc).split(": ", 1)[-1]) from None
+
+
+def _lesion_status(value) -> object:
+    from core.tracking.status import LesionStatus
+
+    return LesionStatus.parse(value)
+
+
+def _each(check: Check, value: dict, at: str) -> None:
+    for key, item in value.items():
+        check(item, f"{at}.{key}")
+
+
+def _iso_date(value, at: str) -> None:
+    from datetime import date
+
+    text(value, at)
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(at, f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+#: ``tracking``: what `oligoplan track` found against the prior scan (core.tracking.record)
+TRACKING_FIELDS: dict[str, Check] = {
+    "prior_case": text,
+    "prior_date": optional(_iso_date),
+    "current_date": optional(_iso_date),
+    "registration": obj({}),
+    "lesions": list_of(obj({"id": nonempty_text, "prior_id": text, "status": one_of(_lesion_status),
+                            "prior": optional(obj({})), "current": optional(obj({}))}, required=("id", "status"))),
+    "statuses": obj({}, then=lambda value, at: _each(one_of(_lesion_status), value, at)),
+    "new_listed": list_of(obj({"id": nonempty_text, "centroid_mm": list_of(number, 3)})),
+    "counts": obj({"prior": whole(0), "current": whole(0)}),
+    "derived_facts": _derived_facts,
+}
+
 #: the top-level fields; ``audit`` is read by core.audit, whose problems are warnings (never a refusal)
 CASE_FIELDS: dict[str, Check] = {
     "app_version": text,
@@ -308,6 +359,8 @@ CASE_FIELDS: dict[str, Check] = {
     "recovery_base_digest": optional(text),
     # PET hot-spot candidates (core.candidates reads them and names a bad one)
     "pet_candidates": optional(obj({"candidates": list_of(obj({})), "suppressed": list_of(obj({}))})),
+    # comparison with the prior scan (`oligoplan track`): statuses, counts, derived facts
+    "tracking": optional(obj(TRACKING_FIELDS)),
 }
 #: top-level fields this OligoPlan writes itself (anything else is kept as found)
 KNOWN_TOP = frozenset(CASE_FIELDS) | {"schema", "schema_version", "audit"}

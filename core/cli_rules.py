@@ -84,6 +84,7 @@ def describe(ev: Evaluation) -> str:
     if cls.problems:
         text = f"unknown ({'; '.join(cls.problems)})"
     lines.append(f"ESTRO-EORTC class: {text} [cut-off {cls.cutoff_months:g} months; not verified]")
+    lines.extend(fact_source_lines(ev))
     if ev.oar is None:
         lines.append("Organs at risk: none available, OAR flags unknown")
     else:
@@ -101,6 +102,22 @@ def describe(ev: Evaluation) -> str:
         for c in r.criteria:
             lines.extend(_criterion_lines(c, "  "))
     return "\n".join(lines)
+
+
+def fact_source_lines(ev: Evaluation) -> list[str]:
+    """The facts not entered but derived from the prior scan (marked DERIVED), and those entered over a
+    derived value, each with its source."""
+    lines = []
+    for key, source in ev.fact_sources.items():
+        value = ev.facts.get(key)
+        if source["derived"]:
+            lines.append(f"  DERIVED {fact_names([key])} = {value} ({source['source']}: {source['reason']}; "
+                         "not entered: confirm or override it)")
+        elif "overrides" in source:
+            over = source["overrides"]
+            lines.append(f"  entered {fact_names([key])} = {value} (overrides {over['value']}, "
+                         f"{over['source']})")
+    return (["Facts from the comparison with the prior scan:"] + lines) if lines else []
 
 
 def _criterion_lines(c, indent: str) -> list[str]:

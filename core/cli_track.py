@@ -4,9 +4,11 @@ Registers the prior CT to the current one, carries the prior lesions over and
 segments them again there, decides each lesion's status, lists new lesions
 (from the PET candidate finder, when there is one) and derives the case facts
 that follow. ``--out`` writes a case of the current scan: the carried-over
-lesions (same ids), the new ones with ``--accept-new``, and the derived facts
-as proposals under ``"tracking"`` (the case's own facts stay empty: nothing is
-confirmed on the user's behalf).
+lesions (same ids), the new ones as lesions with ``--accept-new`` (else as PET
+candidates waiting for review), and the comparison under ``"tracking"``
+(core.tracking.record) with the derived facts: they fill the facts nobody
+entered, marked as derived (core.rules.case_check.facts_with_derived); the
+case's own ``facts`` stay empty: nothing is entered on the user's behalf.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from core.measure import Measurements
 from core.rules.classification import classify
 from core.rules.facts import CaseFacts
 from core.tracking.derived import derive_facts, derived_to_json, effective_facts
-from core.tracking.status import size_mm_for
-from core.tracking.tracker import FindNew, TrackedLesion, TrackResult, track
+from core.tracking.record import TrackingRecord, iso_date
+from core.tracking.new_lesions import header_body, new_lesion_finder
+from core.tracking.status import PatientBody, Sex, size_mm_for
+from core.tracking.tracker import NewLesion, TrackedLesion, TrackResult, track
 
-#: the new-lesion finder `track` uses; None until the PET candidate finder (core.detect) is wired here
-NEW_LESION_FINDER: FindNew | None = None
+SUL_HINT = "give --height-m and --sex for SULpeak (PERCIST)"
 
 
 def register(subparsers) -> None:
@@ -42,9 +45,38 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="CASE.json", help="write a case of the current scan with the carried-over "
                                                       "lesions (a new file: an existing one is not overwritten)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--accept-new", action="store_true", help="put the new lesions found into the --out case "
-                                                             "(otherwise they are only listed)")
+    p.add_argument("--accept-new", action="store_true", help="put the new lesions found on the current PET into "
+                   "the --out case as lesions (otherwise they wait there as PET candidates to accept or reject)")
+    p.add_argument("--height-m", type=_height_m, metavar="H",
+                   help="the patient's height in metres (e.g. 1.72): with --sex and the PET's weight, PERCIST uses "
+                        "SULpeak (lean body mass); without them SUVpeak (body weight), and the report says so")
+    p.add_argument("--sex", type=_sex, metavar="F|M", help="the patient's sex, F or M (for SUL; see --height-m)")
     p.set_defaults(func=cmd_track)
+
+
+def _height_m(text: str) -> float:
+    import argparse
+
+    from core.detect.sul import HEIGHT_M_RANGE
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    low, high = HEIGHT_M_RANGE
+    if not (low <= value <= high):  # also NaN
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a height in metres from {low:g} to {high:g}, "
+                                         "e.g. 1.72 (not centimetres)")
+    return value
+
+
+def _sex(text: str) -> Sex:
+    import argparse
+
+    try:
+        return Sex(text.strip().upper())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected F or M") from None
 
 
 def cmd_track(args) -> int:
@@ -64,17 +96,31 @@ def cmd_track(args) -> int:
     if not Path(args.images).exists():
         raise NoImagesError(f"{args.images}: no such folder; give the folder of the current CT (and PET)")
     current = open_folder(args.images)
+    prior_body, current_body = (_body(args, workspace) for workspace in (prior, current))
+    finder = new_lesion_finder(current, body=_detect_body(current_body))
     lesions = list(prior_case.lesions)
-    result = track(lesions, prior, current, find_new=NEW_LESION_FINDER,
+    result = track(lesions, prior, current, find_new=finder, prior_body=prior_body, current_body=current_body,
                    first_new_number=prior_case.lesions.next_number)
-    derived = derive_facts(result)
-    doc = track_json(result, prior.primary.info.study_date, current.primary.info.study_date)
-    dates = {"prior": prior.primary.info.study_date or None, "current": current.primary.info.study_date or None}
+    unreviewed = len(prior_case.candidates.unreviewed)
+    derived = derive_facts(result, prior_unreviewed=unreviewed)
+    factors = (prior_body.sul_factor(), current_body.sul_factor())
+    doc = track_json(result, prior.primary.info.study_date, current.primary.info.study_date, factors)
     doc["derived_facts"] = derived_to_json(derived)
     if not lesions:
         doc["warnings"].append(f"{prior_path.name} holds no lesions: there was nothing to carry over")
+    if unreviewed:
+        doc["warnings"].append(f"{prior_path.name} has {unreviewed} PET candidate(s) not reviewed: its lesions may "
+                               "be incomplete, so the history (earlier oligo- or polymetastatic disease) is not "
+                               "derived; review them in the prior case and run track again")
+    if (args.height_m is not None or args.sex is not None) and (prior.pet is None or current.pet is None):
+        doc["warnings"].append("--height-m and --sex were not used: SUL is for PERCIST, which needs a PET at both "
+                               "dates (" + ("neither date has one" if prior.pet is None and current.pet is None
+                                            else f"the {'prior' if prior.pet is None else 'current'} images "
+                                                 "hold none") + ")")
     if out is not None:
-        write_tracked_case(result, current, doc, prior_path, out, args.accept_new, dates)
+        record = tracking_record(doc, prior_path, prior.primary.info.study_date, current.primary.info.study_date,
+                                 result, args.accept_new)
+        write_tracked_case(result, current, doc, record, out, args.accept_new, finder)
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
@@ -82,28 +128,75 @@ def cmd_track(args) -> int:
     return 0
 
 
-def track_json(result: TrackResult, prior_date: str = "", current_date: str = "") -> dict:
+def _body(args, workspace) -> PatientBody:
+    """The patient's build for SUL: height and sex from the options (else the PET header), weight from
+    the PET header of that date (the SUV needs it anyway)."""
+    from core.detect.sul import HEIGHT_M_RANGE, WEIGHT_KG_RANGE
+
+    header = header_body(workspace)
+    height_m = args.height_m if args.height_m is not None else _plausible(header and header.height_m, HEIGHT_M_RANGE)
+    sex = args.sex
+    if sex is None and header is not None and header.sex.strip().upper()[:1] in ("F", "M"):
+        sex = Sex(header.sex.strip().upper()[:1])
+    weight = _plausible(header and header.weight_kg, WEIGHT_KG_RANGE)  # a typo in the header: no SUL, not a wrong one
+    return PatientBody(weight_kg=weight, height_cm=None if height_m is None else height_m * 100.0, sex=sex)
+
+
+def _plausible(value, limits: tuple[float, float]) -> float | None:
+    return value if value is not None and limits[0] <= value <= limits[1] else None
+
+
+def _detect_body(body: PatientBody):
+    from core.detect import PatientBody as DetectBody
+
+    return DetectBody(body.weight_kg, None if body.height_cm is None else body.height_cm / 100.0,
+                      body.sex.value if body.sex is not None else "")
+
+
+def track_json(result: TrackResult, prior_date: str = "", current_date: str = "",
+               sul_factors: tuple[float | None, float | None] = (None, None)) -> dict:
     """The `oligoplan track --json` document (without "derived_facts")."""
+    warnings = [w if w != result.sul_note else f"{w}; {SUL_HINT}" for w in result.warnings]
     return {
         "registration": result.registration.to_json(),
-        "lesions": [_lesion_json(t, prior_date, current_date) for t in result.lesions],
+        "lesions": [_lesion_json(t, prior_date, current_date, sul_factors) for t in result.lesions],
         "new": [{"id": n.id, "centroid_mm": _point(n.candidate.centroid_mm), "site": n.candidate.site.value,
                  "volume_cc": _round(n.values.volume_cc, 3), "suv_max": _round(n.values.suv_max, 2)}
                 for n in result.new],
         "counts": {"prior": result.count_prior, "current": result.count_current},
-        "warnings": list(result.warnings),
+        "warnings": warnings,
     }
 
 
-def _lesion_json(t: TrackedLesion, prior_date: str, current_date: str) -> dict:
+def tracking_record(doc: dict, prior_path: Path, prior_date: str, current_date: str,
+                    result: TrackResult | None = None, accept_new: bool = False) -> TrackingRecord:
+    """The case file's "tracking" (core.tracking.record) from the `track --json` document; with the
+    ``result``, also what the summary PDF's timeline page shows (core.tracking.stored reads it back):
+    each prior lesion's label and site, the new lesions whether accepted or not, and the SUL note."""
+    prior_by_id = {t.prior.id: t.prior for t in result.lesions} if result is not None else {}
+    lesions = [{**item, **({"label": prior_by_id[item["id"]].label, "site": prior_by_id[item["id"]].site.value}
+                           if item["id"] in prior_by_id else {})} for item in doc["lesions"]]
+    more = {} if result is None else {"new": doc["new"], "new_accepted": bool(accept_new),
+                                      "new_searched": result.new_searched, "sul_note": result.sul_note}
+    return TrackingRecord.from_json({
+        "prior_case": str(prior_path.resolve()), "prior_date": iso_date(prior_date),
+        "current_date": iso_date(current_date), "registration": doc["registration"],
+        "lesions": lesions,
+        "statuses": {item["id"]: item["status"] for item in doc["lesions"]},
+        "new_listed": doc["new"], "counts": doc["counts"], "derived_facts": doc["derived_facts"], **more})
+
+
+def _lesion_json(t: TrackedLesion, prior_date: str, current_date: str,
+                 sul_factors: tuple[float | None, float | None] = (None, None)) -> dict:
     centre = t.current_values.centroid_mm if t.current_values is not None else t.carried_mm
     return {
         "id": t.prior.id,
         "prior_id": t.prior.id,
         "status": t.status.value,
         "centroid_mm": _point(centre),
-        "prior": _values(t.prior, t.prior_values, prior_date),
-        "current": _values(t.prior, t.current_values, current_date) if t.current_values is not None else None,
+        "prior": _values(t.prior, t.prior_values, prior_date, sul_factors[0]),
+        "current": (_values(t.prior, t.current_values, current_date, sul_factors[1])
+                    if t.current_values is not None else None),
         "ct_status": t.decision.ct_status.value if t.decision.ct_status else None,
         "pet_status": t.decision.pet_status.value if t.decision.pet_status else None,
         "decided_by": t.decision.decided_by,
@@ -111,10 +204,11 @@ def _lesion_json(t: TrackedLesion, prior_date: str, current_date: str) -> dict:
     }
 
 
-def _values(lesion: Lesion, m: Measurements, date: str) -> dict:
+def _values(lesion: Lesion, m: Measurements, date: str, sul_factor: float | None = None) -> dict:
     size, measure = size_mm_for(lesion.site, m.longest_axial_diameter_mm, m.short_axis_mm)
+    sul_peak = None if m.suv_peak is None or sul_factor is None else m.suv_peak * sul_factor
     return {
-        "date": date or None,
+        "date": iso_date(date) or date or None,
         "size_mm": _round(size, 1),
         "size_measure": measure,
         "longest_axial_diameter_mm": _round(m.longest_axial_diameter_mm, 1),
@@ -122,45 +216,59 @@ def _values(lesion: Lesion, m: Measurements, date: str) -> dict:
         "volume_cc": _round(m.volume_cc, 3),
         "suv_max": _round(m.suv_max, 2),
         "suv_peak": _round(m.suv_peak, 2),
+        # PERCIST's SULpeak (lean body mass); null without height, sex and weight (then SUVpeak decides)
+        "sul_peak": _round(sul_peak, 2),
     }
 
 
-def write_tracked_case(result: TrackResult, current, doc: dict, prior_path: Path, out: Path,
-                       accept_new: bool, dates: dict | None = None) -> None:
-    """A case of the current scan: carried-over lesions found there, new ones when accepted, proposals noted."""
+def write_tracked_case(result: TrackResult, current, doc: dict, record: TrackingRecord, out: Path,
+                       accept_new: bool, finder=None) -> None:
+    """A case of the current scan: the carried-over lesions found there (proposals, same ids); the new ones
+    as lesions with ``accept_new``, else as PET candidates waiting for review (every rule set undetermined
+    until each is accepted or rejected); ``record`` as its "tracking", with an audit entry for the
+    derived facts (the case's own facts stay empty: nothing is confirmed on the user's behalf)."""
+    from core.candidates import CandidateSet
+
     case = Case(images=current.image_refs())
     stack = UndoStack()
     for t in result.lesions:
         if t.current is not None:
             stack.push(AddLesion(case.lesions, t.current))
+    found = getattr(finder, "found", {})
+    candidates = [_candidate(n, found.get(n.candidate.centroid_mm), f"C{k}") for k, n in enumerate(result.new, 1)]
     if accept_new:
-        for n in result.new:
-            stack.push(AddLesion(case.lesions, Lesion(
-                n.id, n.id, site=n.candidate.site, point_mm=tuple(n.candidate.centroid_mm), mask=n.candidate.mask,
-                notes="new since the prior scan, found by oligoplan track: a proposal, check it")))
+        from core.candidates import lesion_from_candidate
+
+        for n, candidate in zip(result.new, candidates):
+            lesion = lesion_from_candidate(candidate, n.id, current.pet, current.primary)
+            stack.push(AddLesion(case.lesions, lesion.with_changes(
+                label=n.id, notes=f"new since the prior scan, found on the current PET by oligoplan track: a "
+                                  f"proposal, check it. {lesion.notes}")))
+    elif candidates:
+        detection = getattr(finder, "detection", None)
+        case.candidates = CandidateSet(candidates, detection.reference.to_json() if detection else {},
+                                       [s.to_json() for s in detection.suppressed] if detection else [],
+                                       detection.series_uid if detection else current.primary.info.series_uid)
+    new_listed = [] if accept_new else [{**item, "candidate_id": c.id} for item, c in zip(doc["new"], candidates)]
+    case.tracking = TrackingRecord(**{**record.__dict__, "new_listed": tuple(new_listed)})
     case.review.sync()
+    case.review.record_derived_facts(case.tracking)
     body = case_to_json(case, out)
     body["next_lesion_number"] = max(body["next_lesion_number"], *(int(n.id[1:]) + 1 for n in result.new),
                                      *(int(t.prior.id[1:]) + 1 for t in result.lesions if t.prior.id[1:].isdigit()))
-    prior_by_id = {t.prior.id: t.prior for t in result.lesions}
-    body["tracking"] = {
-        "prior_case": str(prior_path.resolve()),
-        "registration": doc["registration"],
-        "statuses": {t.prior.id: t.status.value for t in result.lesions},
-        "new_listed": [] if accept_new else doc["new"],
-        "derived_facts": doc["derived_facts"],
-        # what the summary PDF's timeline page shows (core.tracking.stored reads it back): the
-        # values at both dates as `track --json` prints them, with each prior lesion's label and site
-        "dates": {"prior": (dates or {}).get("prior"), "current": (dates or {}).get("current")},
-        "lesions": [{**item, "label": prior_by_id[item["id"]].label, "site": prior_by_id[item["id"]].site.value}
-                    for item in doc["lesions"]],
-        "new": doc["new"],
-        "new_accepted": bool(accept_new),
-        "new_searched": result.new_searched,
-        "counts": doc["counts"],
-        "sul_note": result.sul_note,
-    }
     atomic_write_text(out, json.dumps(body, indent=1))
+
+
+def _candidate(new: NewLesion, found, candidate_id: str):
+    """A core.candidates.Candidate of a new lesion: the finder's (mask on the PET grid) when it made it."""
+    from core.candidates import Candidate
+
+    if found is not None:
+        return Candidate(candidate_id, tuple(found.centroid_mm), found.volume_cc, found.suv_max, found.sul_peak,
+                         found.site, found.side, found.site_source, found.mask)
+    v = new.values
+    return Candidate(candidate_id, new.candidate.centroid_mm, v.volume_cc or 0.0, v.suv_max or 0.0,
+                     v.suv_peak or 0.0, new.candidate.site.value, "unknown", "unknown", new.candidate.mask)
 
 
 def _print(doc: dict, derived_only: dict, out: Path | None) -> None:
@@ -172,20 +280,29 @@ def _print(doc: dict, derived_only: dict, out: Path | None) -> None:
     for item in doc["lesions"]:
         p, c = item["prior"], item["current"]
         sizes = f"{_fmt(p['size_mm'])} -> {_fmt(c['size_mm'])} mm" if c else f"{_fmt(p['size_mm'])} mm -> not found"
-        peaks = f", SUVpeak {_fmt(p['suv_peak'])} -> {_fmt(c['suv_peak'])}" if c and p["suv_peak"] is not None else ""
+        sul = c is not None and p["sul_peak"] is not None and c["sul_peak"] is not None
+        key = "sul_peak" if sul else "suv_peak"
+        peaks = (f", {'SULpeak' if sul else 'SUVpeak'} {_fmt(p[key])} -> {_fmt(c[key])}"
+                 if c and p["suv_peak"] is not None else "")
         beside = f" (CT: {item['ct_status']})" if item["decided_by"] == "PET" and item["ct_status"] else ""
         print(f"  {item['id']}: {item['status']}{beside}: {sizes}{peaks}" + (f"; {item['note']}" if item["note"] else ""))
     for item in doc["new"]:
         print(f"  {item['id']}: new at ({', '.join(f'{v:.1f}' for v in item['centroid_mm'])}) mm, {item['site']}")
+    if doc["derived_facts"].get("new_lesions", {}).get("value") is None:
+        print("  new lesions: not searched (no PET now): mark them on the current scan by hand")
+    elif not doc["new"]:
+        print("  new lesions: none found on the current PET")
     print(f"lesions: {doc['counts']['prior']} then, {doc['counts']['current']} now")
     for key, fact in doc["derived_facts"].items():
         value = "not derived" if fact["value"] is None else fact["value"]
-        print(f"derived (a proposal: confirm it in the case): {key} = {value} ({fact['reason']})")
+        print(f"derived: {key} = {value} ({fact['reason']})")
     cls = classify(CaseFacts(derived_only)).to_json()
     print(f"ESTRO-EORTC class from the derived facts alone: {cls['class']}"
           + (f" (needs: {', '.join(cls['missing'])})" if cls["missing"] else ""))
     for warning in doc["warnings"]:
         print(f"oligoplan track: warning: {warning}", file=sys.stderr)
+    print("derived facts fill the case facts nobody entered (check, the verdict panel), marked as derived: "
+          "confirm or override them in the case facts")
     if out is not None:
         print(f"case of the current scan saved to {out}")
 

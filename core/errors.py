@@ -44,6 +44,10 @@ class SegmentationError(OligoPlanError):
     """Click-to-segment found nothing it could delineate at the seed."""
 
 
+class NewLesionSearchError(OligoPlanError):
+    """New lesions could not be searched on the current images (core.tracking): not the same as none found."""
+
+
 class CaseFileError(OligoPlanError):
     """A case file cannot be read or does not match the images."""
 

@@ -214,6 +214,8 @@ def anonymise_summary(summary: dict, policy: AnonymisePolicy, case, identifiers=
     for key in _RULE_CONTENT:  # the rule sets' own text (versions, sources) is not the patient's
         if key in summary:
             out[key] = copy.deepcopy(summary[key])
+    if "fact_sources" in doc:  # "derived from prior scan of <date>": the patient's date, though its key is "source"
+        out["fact_sources"] = _walk_every(doc["fact_sources"], lambda s: policy.shift_dates_in(s))
     out["anonymisation"] = policy.statement()
     return out
 
@@ -267,6 +269,17 @@ def _replace(text: str, pattern: re.Pattern | None, replace: dict[str, str]) -> 
 #: histology): written as they are. A criterion's value, reason and note are the case's: rewritten.
 RULE_TEXT_KEYS = frozenset({"title", "threshold", "threshold_text", "source", "sources", "unit", "version",
                             "verdict_text", "counted"})
+
+
+def _walk_every(value, fix):
+    """As :func:`_walk`, on every text whatever its key."""
+    if isinstance(value, str):
+        return fix(value)
+    if isinstance(value, dict):
+        return {k: _walk_every(v, fix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk_every(v, fix) for v in value]
+    return value
 
 
 def _walk(value, fix):

@@ -107,7 +107,7 @@ class SignOff:
 
 
 def content_digest(case: "Case", *, treatable_as_bool: bool = False) -> str:
-    """SHA-256 of the lesions (geometry and labels) and facts, as written in a case file.
+    """SHA-256 of the lesions (geometry and labels) and facts (the derived ones too), as written in a case file.
 
     ``treatable_as_bool``: as case files of schema 1 and 2 wrote a lesion's treatability (true /
     false, true being the default), to check a sign-off made before schema 3.
@@ -116,6 +116,10 @@ def content_digest(case: "Case", *, treatable_as_bool: bool = False) -> str:
     if treatable_as_bool:
         lesions = [{**doc, "treatable": doc["treatable"] != "no"} for doc in lesions]
     doc = {"lesions": lesions, "facts": case.facts}
+    tracking = getattr(case, "tracking", None)
+    derived = {k: f.value for k, f in tracking.derived.items() if f.value is not None} if tracking else {}
+    if derived:  # facts derived from the prior scan count as facts (a case without any: the digest as before)
+        doc["derived_facts"] = derived
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -262,6 +266,41 @@ class CaseReview:
             entries.append(self._record(AuditAction.FACTS_CHANGED, "facts " + _diff_text(facts_old, facts_new),
                                         {"old": {k: facts_old.get(k) for k in changed},
                                          "new": {k: facts_new.get(k) for k in changed}}))
+            entries += self._record_overrides(facts_old, facts_new, changed)
+        return entries
+
+    def record_derived_facts(self, tracking) -> AuditEntry | None:
+        """Record that the facts of ``tracking`` (core.tracking.record) were derived from the prior scan."""
+        derived = {key: fact.value for key, fact in tracking.derived.items() if fact.value is not None}
+        if not derived:
+            return None
+        shown = "; ".join(f"{key} {_show(value)}" for key, value in derived.items())
+        return self._record(AuditAction.DERIVED_FACTS_SET, f"facts {tracking.source_text}: {shown}",
+                            {"derived": derived, "prior_date": tracking.prior_date,
+                             "reasons": {k: tracking.derived[k].reason for k in derived}})
+
+    def _record_overrides(self, old: dict, new: dict, changed: list[str]) -> list[AuditEntry]:
+        """A user's value entered over a derived one (or removed, so the derived value applies again)."""
+        from core.rules.facts import is_unknown
+
+        tracking = getattr(self.case, "tracking", None)
+        if tracking is None:
+            return []
+        entries = []
+        for key in changed:
+            fact = tracking.derived.get(key)
+            if fact is None or fact.value is None:
+                continue
+            was, now = old.get(key), new.get(key)
+            if is_unknown(now):
+                what = f"{key}: the entered {_show(was)} removed; the derived {_show(fact.value)} applies again"
+            elif now != fact.value:
+                what = f"{key}: entered {_show(now)} overrides the derived {_show(fact.value)}"
+            else:
+                continue  # the derived value entered as it is: a confirmation (facts_changed says so)
+            entries.append(self._record(AuditAction.DERIVED_FACT_OVERRIDDEN, what,
+                                        {"fact": key, "derived": fact.value, "entered": now,
+                                         "source": tracking.source_text}))
         return entries
 
     def _record_unrecorded_lesions(self) -> list[AuditEntry]:

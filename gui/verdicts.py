@@ -212,6 +212,7 @@ class VerdictsController(QObject):
     def _load_facts(self) -> None:
         """Show the case's facts, and its own rule-set choice in the picker (when it has none: what
         the picker showed before the case got one, so undoing the first pick restores the picker)."""
+        self.facts_form.set_derived(derived_for_form(self.case))
         self.facts_form.set_facts(self.case.facts)
         chosen = case_rule_sets(self.case.facts)
         if chosen is None:
@@ -378,3 +379,14 @@ def _valid(key: str, value) -> bool:
         return True
     except FactsError:
         return False
+
+
+def derived_for_form(case) -> dict:
+    """{fact key: (value, why)} of the facts derived from the prior scan in ``case.tracking`` ({} without)."""
+    from core.rules.facts import FIELD_BY_KEY
+
+    tracking = getattr(case, "tracking", None)
+    if tracking is None:
+        return {}
+    return {key: (fact.value, f"{tracking.source_text}: {fact.reason}") for key, fact in tracking.derived.items()
+            if key in FIELD_BY_KEY and fact.value is not None}

@@ -18,6 +18,11 @@ import math
 from dataclasses import dataclass
 
 
+#: plausible ranges: a value outside is treated as absent (a header typo, centimetres for metres)
+WEIGHT_KG_RANGE = (2.0, 400.0)
+HEIGHT_M_RANGE = (0.4, 2.6)
+
+
 @dataclass(frozen=True)
 class PatientBody:
     """What the PET header says about the patient's build (None or "" when absent)."""
@@ -53,8 +58,8 @@ def normalisation(body: PatientBody | None) -> Normalisation:
     """SUL when weight, height and sex are known and plausible, else SUVbw with the reason."""
     body = body or PatientBody()
     missing = [what for what, ok in (
-        ("(0010,1030) Patient Weight", _plausible(body.weight_kg, 2.0, 400.0)),
-        ("(0010,1020) Patient Size (height)", _plausible(body.height_m, 0.4, 2.6)),
+        ("(0010,1030) Patient Weight", _plausible(body.weight_kg, *WEIGHT_KG_RANGE)),
+        ("(0010,1020) Patient Size (height)", _plausible(body.height_m, *HEIGHT_M_RANGE)),
         ("(0010,0040) Patient Sex (M or F)", (body.sex or "").strip().upper()[:1] in ("M", "F")),
     ) if not ok]
     if missing:

@@ -21,7 +21,7 @@ from core.measure import surface_distance_mm
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS
 from core.rules.counting import LesionInfo
 from core.rules.engine import Evaluation, evaluate
-from core.rules.facts import CaseFacts
+from core.rules.facts import FIELD_BY_KEY, CaseFacts, fact_names
 from core.rules.oar import OarCalculator, OarSettings, load_organs
 from core.rules.schema import RuleSet
 from core.workspace import grid_for, measure_on
@@ -162,12 +162,49 @@ def evaluate_case(
     (:func:`oar_report`), distances between lesions are computed when a rule asks. Returns the
     evaluation and the warnings (PET candidates waiting for review; organs at risk unknown and why).
     """
+    facts, sources = facts_with_derived(facts, getattr(case, "tracking", None))
     infos = lesion_infos(case, workspace, measure)
     oar, warnings = oar_report(case, workspace, infos, oar_settings, organs=organs, cache=cache)
     unreviewed = len(case.candidates.unreviewed)  # PET candidates not yet accepted or rejected
     ev = evaluate(rule_sets, infos, facts, oar=oar, today=today, cutoff_months=cutoff_months,
                   distance=distance_fn(case, workspace, cache), unreviewed_candidates=unreviewed)
+    ev.fact_sources = sources
+    derived = [key for key, source in sources.items() if source["derived"]]
+    if derived:
+        warnings = [derived_facts_text(derived, case.tracking)] + warnings
     return ev, ([pending_text(unreviewed)] if unreviewed else []) + warnings
+
+
+def facts_with_derived(facts: CaseFacts, tracking) -> tuple[CaseFacts, dict[str, dict]]:
+    """The facts to evaluate and where each came from: the user's (entered) where known, else the value
+    derived from the prior scan (``tracking``, core.tracking.record; None: no comparison was made).
+
+    Sources: ``{"source": "entered", "derived": false}``, with ``"overrides": {"value", "source"}``
+    when the entered value differs from the derived one; or ``{"source": "derived from prior scan of
+    <date>", "derived": true, "reason": why}``. Only case facts (core.rules.facts.FIELDS) are listed."""
+    entered = {key: value for key, value in facts.to_json().items() if value is not None}
+    effective, provenance = tracking.effective(entered) if tracking is not None else (entered, {})
+    sources: dict[str, dict] = {}
+    for key in effective:
+        if key not in FIELD_BY_KEY:
+            continue
+        fact = tracking.derived.get(key) if tracking is not None else None
+        if provenance.get(key) == "derived":
+            sources[key] = {"source": tracking.source_text, "derived": True, "reason": fact.reason}
+        else:
+            sources[key] = {"source": "entered", "derived": False}
+            if provenance.get(key) == "overridden":
+                sources[key]["overrides"] = {"value": fact.value, "source": tracking.source_text}
+    if not provenance:
+        return facts, sources
+    derived = {key: source["source"] for key, source in sources.items() if source["derived"]}
+    return CaseFacts(effective, derived=derived), sources
+
+
+def derived_facts_text(keys, tracking) -> str:
+    """The warning naming the facts in use that no user entered (check, the verdict panel, the summary)."""
+    return (f"{fact_names(keys)}: {tracking.source_text.replace('derived', 'not entered but derived', 1)} "
+            "(oligoplan track); confirm or override them in the case facts")
 
 
 @dataclass

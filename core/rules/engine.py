@@ -408,7 +408,9 @@ def _fact(c, rule_set, ctx, units):
         ok = compare(value, c.op, c.threshold)
     except TypeError:
         return _result(c, UNKNOWN, value, (), f"{label} {value!r} cannot be compared with {c.threshold!r}")
-    return _result(c, PASS if ok else FAIL, value, (), f"{label}: {value}")
+    derived = ctx.facts.derived.get(c.fact)
+    return _result(c, PASS if ok else FAIL, value, (), f"{label}: {value}" + (
+        f" ({derived}, not entered: confirm or override it in the case facts)" if derived else ""))
 
 
 def _interval(c, rule_set, ctx, units):
@@ -457,7 +459,9 @@ def _classification(c, rule_set, ctx, units):
         missing = fact_names(cls.missing) or "the facts"
         return _result(c, UNKNOWN, None, (), f"ESTRO-EORTC {c.field} unknown: needs {missing}")
     ok = compare(value, c.op, c.threshold)
-    return _result(c, PASS if ok else FAIL, value, (), f"{cls.label}")
+    derived = fact_names(ctx.facts.derived)
+    return _result(c, PASS if ok else FAIL, value, (), f"{cls.label}" + (
+        f" (from {derived} derived from the prior scan, not entered)" if derived else ""))
 
 
 def _oar_flag(c, rule_set, ctx, units):
@@ -514,6 +518,9 @@ class Evaluation:
     today: date = field(default_factory=date.today)
     #: prognostic scores (core.rules.scores.Score), e.g. the Fong score
     scores: list = field(default_factory=list)
+    #: where each known fact came from: {key: {"source": "entered" | "derived from prior scan of <date>",
+    #: "derived": bool, ...}} (core.rules.case_check.facts_with_derived); empty when not worked out
+    fact_sources: dict = field(default_factory=dict)
 
     def counts(self) -> dict:
         """Metastases per site (every lesion of kind metastasis; the primary apart)."""
@@ -537,6 +544,7 @@ class Evaluation:
             "facts": self.facts.to_json(),
             "scores": [s.to_json() for s in self.scores],
             "evaluated_on": self.today.isoformat(),
+            "fact_sources": dict(self.fact_sources),
         }
 
 

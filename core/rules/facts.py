@@ -202,13 +202,18 @@ class CaseFacts:
         The case file's ``facts`` object (or a FACTS.json): key -> value.
     where
         Prefix for error messages (the file name).
+    derived
+        Keys of ``raw`` whose value was derived, not entered, with where from (see :attr:`derived`).
     """
 
-    def __init__(self, raw: dict | None = None, where: str = "facts") -> None:
+    def __init__(self, raw: dict | None = None, where: str = "facts", derived: dict[str, str] | None = None) -> None:
         if raw is not None and not isinstance(raw, dict):
             raise FactsError(f"{where}: facts must be an object, found {type(raw).__name__}")
         raw = dict(raw or {})
         self._values = {key: parse_fact(key, value, where) for key, value in raw.items()}
+        #: facts nobody entered, filled from the prior scan: key -> where from ("derived from prior scan of
+        #: 2024-01-02"; core.rules.case_check.facts_with_derived); criteria reading them say so
+        self.derived: dict[str, str] = {k: str(v) for k, v in (derived or {}).items() if k in self._values}
 
     def get(self, key: str) -> Any:
         return self._values.get(key)

@@ -83,6 +83,8 @@ def build_summary(evaluation: Evaluation, *, workspace=None, anonymise: bool = F
         "case": "" if anonymise else case_name,
         "patient": _identification(workspace, anonymise),
         "facts": ev.facts.to_json(),
+        # where each known fact came from: entered, or derived from the prior scan (core.rules.case_check)
+        "fact_sources": dict(ev.fact_sources),
         "classification": ev.classification.to_json(),
         "scores": [score.to_json() for score in ev.scores],
         "counts": ev.counts(),

@@ -176,13 +176,16 @@ def _page_overview(s: dict) -> tuple[Figure, int]:
     fig.text(0.06, y, "Case facts", fontsize=11, weight="bold", va="top")
     y -= 0.02
     facts = s["facts"]
-    items = [(f.label + (f" ({f.unit})" if f.unit else ""), _fmt(facts.get(f.key))) for f in FIELDS]
+    derived = {k for k, source in (s.get("fact_sources") or {}).items() if source.get("derived")}
+    items = [(f.label + (f" ({f.unit})" if f.unit else ""),
+              _fmt(facts.get(f.key)) + (" (derived from prior scan)" if f.key in derived else ""), f.key in derived)
+             for f in FIELDS]
     half = (len(items) + 1) // 2
     for col, chunk in enumerate((items[:half], items[half:])):
         yy = y
-        for label, value in chunk:
+        for label, value, is_derived in chunk:
             fig.text(0.06 + col * 0.46, yy, label, fontsize=7.5, va="top", color="#333333")
-            fig.text(0.31 + col * 0.46, yy, value, fontsize=7.5, va="top",
+            fig.text(0.31 + col * 0.46, yy, value, fontsize=7.5, va="top", style="italic" if is_derived else "normal",
                      color=UNKNOWN_COLOUR if value == "unknown" else "black")
             yy -= 0.0155
     y -= 0.0155 * half + 0.02

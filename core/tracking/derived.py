@@ -5,7 +5,8 @@ only while the user has not given one: a value the user typed (yes, no, a
 number) overrides it, and the override is reported. Nothing is written into the
 case's ``facts`` by the derivation itself (docs/tracking.md).
 
-* ``history_oligometastatic``: yes when the prior case had 1 to 5 lesions.
+* ``history_oligometastatic``: yes when the prior case had 1 to 5 metastases (a
+  lesion marked as the primary tumour is not counted; none: not derived).
 * ``history_polymetastatic``: yes when it had more than 5. With 1 to 5 it is not
   derived: an earlier scan than the prior one may have shown more.
 * ``lesions_progressing``: yes when a lesion progresses or a new one is found; no
@@ -18,10 +19,13 @@ case's ``facts`` by the derivation itself (docs/tracking.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.rules.facts import is_unknown
 from core.tracking.status import LesionStatus
-from core.tracking.tracker import TrackResult
+
+if TYPE_CHECKING:  # the tracker pulls in registration and segmentation; the case file needs none of it
+    from core.tracking.tracker import TrackResult
 
 #: ESTRO-EORTC: oligometastatic disease is up to 5 metastases (docs/clinical-rules.md)
 OLIGO_MAX_LESIONS = 5
@@ -38,15 +42,26 @@ class DerivedFact:
         return {"value": self.value, "derived": True, "confirmed": False, "source": SOURCE, "reason": self.reason}
 
 
-def derive_facts(result: TrackResult) -> dict[str, DerivedFact]:
+def derive_facts(result: "TrackResult", *, prior_unreviewed: int = 0) -> dict[str, DerivedFact]:
+    """The facts that follow from ``result``; ``prior_unreviewed``: PET candidates of the prior case not
+    yet reviewed (its lesions may then be incomplete: the history is not derived)."""
+    from core.codes import LesionKind
+
     out: dict[str, DerivedFact] = {}
     n_prior = result.count_prior
-    if 1 <= n_prior <= OLIGO_MAX_LESIONS:
+    # the history is of metastases: a primary tumour marked in the prior case is not one of them
+    n_mets = sum(t.prior.kind is not LesionKind.PRIMARY for t in result.lesions)
+    primary = "; its primary tumour not counted" if n_mets < n_prior else ""
+    if prior_unreviewed:
+        pass  # an unreviewed candidate may be one more metastasis: neither oligo- nor polymetastatic is known
+    elif 1 <= n_mets <= OLIGO_MAX_LESIONS:
         out["history_oligometastatic"] = DerivedFact(
-            "history_oligometastatic", "yes", f"the prior case had {n_prior} lesion(s) (at most {OLIGO_MAX_LESIONS})")
-    elif n_prior > OLIGO_MAX_LESIONS:
+            "history_oligometastatic", "yes",
+            f"the prior case had {n_mets} metastas{'i' if n_mets == 1 else 'e'}s (at most {OLIGO_MAX_LESIONS}){primary}")
+    elif n_mets > OLIGO_MAX_LESIONS:
         out["history_polymetastatic"] = DerivedFact(
-            "history_polymetastatic", "yes", f"the prior case had {n_prior} lesions (more than {OLIGO_MAX_LESIONS})")
+            "history_polymetastatic", "yes",
+            f"the prior case had {n_mets} metastases (more than {OLIGO_MAX_LESIONS}){primary}")
     progressing = [t.prior.id for t in result.with_status(LesionStatus.PROGRESSING)]
     unknown = [t.prior.id for t in result.with_status(LesionStatus.UNKNOWN)]
     new = [n.id for n in result.new]
@@ -59,7 +74,8 @@ def derive_facts(result: TrackResult) -> dict[str, DerivedFact]:
             "lesions_progressing", "no", f"none of the {n_prior} prior lesion(s) progresses and no new lesion was found")
     out["new_lesions"] = DerivedFact(
         "new_lesions", len(new) if result.new_searched else None,
-        f"{len(new)} found by the candidate finder" if result.new_searched else "not searched (no candidate finder)")
+        f"{len(new)} found by the PET candidate finder outside the carried-over lesions" if result.new_searched
+        else "not searched (" + (result.not_searched_why or "no candidate finder") + ")")
     out["progressing_lesions"] = DerivedFact(
         "progressing_lesions", len(progressing),
         f"{len(progressing)} of {n_prior} carried-over lesion(s)" + (

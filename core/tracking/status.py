@@ -74,10 +74,9 @@ class PatientBody:
             return None
         if not (self.weight_kg > 0 and self.height_cm > 0):
             return None
-        bmi = self.weight_kg / (self.height_cm / 100.0) ** 2
-        if self.sex is Sex.MALE:
-            return 9270.0 * self.weight_kg / (6680.0 + 216.0 * bmi)
-        return 9270.0 * self.weight_kg / (8780.0 + 244.0 * bmi)
+        from core.detect.sul import lean_body_mass_kg  # the one home of the formula
+
+        return lean_body_mass_kg(self.weight_kg, self.height_cm / 100.0, self.sex.value)
 
     def sul_factor(self) -> float | None:
         """SUL = SUVbw x this (lean body mass / body weight); None when unknown."""

@@ -8,7 +8,8 @@ Keys read: ``prior_case`` (path of the prior case file), ``registration.method``
 ``registration.transform.matrix`` (4x4, prior LPS mm -> current LPS mm), ``statuses``
 ({lesion id: status}), ``lesions`` (as `track --json` prints them, plus ``label`` and ``site``),
 ``new`` and ``new_listed`` (as `track --json` "new"), ``new_accepted``, ``new_searched``,
-``counts`` ({"prior", "current"}), ``dates`` ({"prior", "current"}: DICOM DA or ISO),
+``counts`` ({"prior", "current"}), ``prior_date`` and ``current_date`` (or ``dates`` {"prior", "current"}:
+DICOM DA or ISO),
 ``sul_note`` and ``derived_facts``.
 """
 
@@ -110,7 +111,8 @@ def read_tracking(case) -> StoredTracking | None:
         new_accepted=doc.get("new_accepted") is True,
         new_searched=searched if isinstance(searched, bool) else None,
         count_prior=_int(counts.get("prior")), count_current=_int(counts.get("current")),
-        prior_date=iso_date(dates.get("prior")), current_date=iso_date(dates.get("current")),
+        prior_date=iso_date(dates.get("prior") or doc.get("prior_date")),
+        current_date=iso_date(dates.get("current") or doc.get("current_date")),
         sul_note=str(doc.get("sul_note") or ""),
         derived=derived_from_json(doc.get("derived_facts")),
     )

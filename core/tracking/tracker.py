@@ -8,9 +8,10 @@
    Not found there (nothing segmentable, or what grows there lies elsewhere):
    disappeared.
 3. Status per lesion from the values at both dates (core.tracking.status).
-4. New lesions: ``find_new`` (the PET candidate finder) is asked for candidates
-   outside the carried-over lesions. Without it none are searched, and the
-   result says so in ``warnings``.
+4. New lesions: ``find_new`` (the PET candidate finder, core.tracking.new_lesions)
+   is asked for candidates outside the carried-over lesions. Without it (a CT
+   alone) none are searched, and the result says so in ``warnings`` and
+   ``not_searched_why``: the user marks new lesions.
 
 Everything found here is a proposal: the contours, the statuses and the
 derived facts are shown to the user to confirm.
@@ -18,13 +19,13 @@ derived facts are shown to the user to confirm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
 from core.codes import Site
-from core.errors import Cancelled, SegmentationError
+from core.errors import Cancelled, NewLesionSearchError, SegmentationError
 from core.lesions import Lesion, LesionMask
 from core.measure import Measurements, measure_lesion
 from core.registration import RegistrationParams, RegistrationResult, register_ct
@@ -38,8 +39,10 @@ CancelCheck = Callable[[], bool]
 #: a re-segmented lesion whose centroid lies farther than this from the carried-over
 #: point (or than half its prior diameter, whichever is larger) is something else
 FOUND_WITHIN_MM = 10.0
-NO_FINDER_WARNING = ("new lesions were not searched: the search needs the PET candidate finder (not available "
-                     "here); mark new lesions on the current scan by hand")
+NO_FINDER_WARNING = ("new lesions were not searched (no candidate finder was given); mark new lesions on the "
+                     "current scan by hand")
+NO_PET_WARNING = ("new lesions were not searched: the current images hold no PET (the search runs the PET "
+                  "candidate finder); mark new lesions on the current scan by hand")
 
 
 class TimepointImages(Protocol):
@@ -80,8 +83,10 @@ class NewCandidate:
         object.__setattr__(self, "site", Site.parse(self.site))
 
 
-#: find_new(current images, masks of the carried-over lesions) -> candidates outside them
+#: find_new(current images, masks of the carried-over lesions) -> candidates outside them; it raises
+#: :class:`core.errors.NewLesionSearchError` when it cannot search (a PET without SUV): never an empty list then
 FindNew = Callable[[TimepointImages, Sequence[LesionMask]], Iterable[NewCandidate]]
+
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,8 @@ class TrackResult:
     new_searched: bool
     sul_note: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: why new lesions were not searched ("" when they were)
+    not_searched_why: str = ""
 
     @property
     def count_prior(self) -> int:
@@ -161,14 +168,27 @@ def track(
         tracked.append(_carry(lesion, prior, current, registration, factors, segment_params))
     new: list[NewLesion] = []
     warnings: list[str] = list(registration.warnings)
+    not_searched_why = ""
+    candidates: list[NewCandidate] = []
     if find_new is None:
-        warnings.append(NO_FINDER_WARNING)
+        not_searched_why = NO_FINDER_WARNING if current.pet is not None else NO_PET_WARNING
     else:
         masks = [t.current.mask for t in tracked if t.current is not None and t.current.mask is not None]
-        number = first_new_number or _next_number(prior_lesions)
-        for candidate in find_new(current, masks):
+        try:
+            candidates = list(find_new(current, masks))
+        except NewLesionSearchError as exc:  # a failed search is not "no new lesion"
+            not_searched_why = f"new lesions were not searched: {exc}; mark new lesions on the current scan by hand"
+    if not_searched_why:
+        warnings.append(not_searched_why)
+    else:
+        number = max(first_new_number or 0, _next_number(prior_lesions))  # never a carried-over lesion's id
+        for candidate in candidates:
             if _inside_any(candidate.centroid_mm, masks, current.primary):
                 continue  # a carried-over lesion, not a new one
+            gone = _gone_near(candidate.centroid_mm, tracked)
+            if gone is not None:  # hot where a lesion "disappeared": it is not gone, nor new; the user decides
+                tracked[gone] = _seen_on_pet(tracked[gone], candidate.centroid_mm)
+                continue
             lesion = Lesion(f"L{number}", f"L{number}", site=candidate.site, point_mm=candidate.centroid_mm,
                             mask=candidate.mask)
             values = measure_lesion(lesion, current.primary if candidate.mask is not None else None,
@@ -177,7 +197,8 @@ def track(
             number += 1
     if sul_note and any(t.decision.decided_by == "PET" for t in tracked):
         warnings.append(sul_note)
-    return TrackResult(registration, tuple(tracked), tuple(new), find_new is not None, sul_note, tuple(warnings))
+    return TrackResult(registration, tuple(tracked), tuple(new), not not_searched_why, sul_note, tuple(warnings),
+                       not_searched_why)
 
 
 def _carry(lesion: Lesion, prior: TimepointImages, current: TimepointImages, registration: RegistrationResult,
@@ -205,6 +226,29 @@ def _carry(lesion: Lesion, prior: TimepointImages, current: TimepointImages, reg
     peaks = [_sul(before.suv_peak, factors[0]), _sul(after.suv_peak, factors[1])]
     decision = decide(prior_size, current_size, *peaks)
     return TrackedLesion(lesion, before, decision, carried, found, after)
+
+
+def _found_within_mm(t: TrackedLesion) -> float:
+    """How far from the carried-over point a lesion found again may be centred (else it is another one)."""
+    size, _ = size_mm_for(t.prior.site, t.prior_values.longest_axial_diameter_mm, t.prior_values.short_axis_mm)
+    return max(FOUND_WITHIN_MM, (size or 0.0) / 2)
+
+
+def _gone_near(point_mm, tracked: Sequence[TrackedLesion]) -> int | None:
+    """The index of a lesion not found now whose carried-over point lies within its reach of ``point_mm``."""
+    for n, t in enumerate(tracked):
+        if t.current is None and float(np.linalg.norm(np.asarray(point_mm) - t.carried_mm)) <= _found_within_mm(t):
+            return n
+    return None
+
+
+def _seen_on_pet(t: TrackedLesion, point_mm) -> TrackedLesion:
+    """A lesion the re-segmentation did not find, where the PET finder shows a hot spot: status unknown."""
+    offset = float(np.linalg.norm(np.asarray(point_mm) - t.carried_mm))
+    note = (f"not found again at the carried-over position ({t.why_not_found}), but the PET candidate finder shows "
+            f"a hot spot {offset:.0f} mm from it: neither disappeared nor new; contour it on the current scan or "
+            "mark it disappeared")
+    return replace(t, decision=StatusDecision(LesionStatus.UNKNOWN, None, None, "unknown", note))
 
 
 def _gone(lesion: Lesion, before: Measurements, carried: np.ndarray, why: str) -> TrackedLesion:

@@ -33,11 +33,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QFrame, QMenu, QMessageBox, QScrollArea
 
-from core import cli_track  # its NEW_LESION_FINDER: the new-lesion finder `oligoplan track` uses, read per run
-
 from core.audit import AuditAction
 from core.lesions import AddLesion
 from core.registration import RegistrationResult, register_ct
+from core.tracking.new_lesions import header_body, new_lesion_finder
 from core.tracking.compare import (
     Nudge,
     carried_residual_mm,
@@ -241,7 +240,8 @@ class PriorComparison(QObject):
             return
         current = self.current_images()
         self.window.runner.start(
-            partial(compare_work, loader, current, cli_track.NEW_LESION_FINDER, registration=registration),
+            partial(compare_work, loader, current, new_lesion_finder(current, body=header_body(current)),
+                    registration=registration),
             doing,
             on_done=self._on_done,
             on_failed=partial(show_exception, self.window, doing),

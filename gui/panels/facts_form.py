@@ -31,6 +31,7 @@ LABEL_SHARE = 0.42
 WIDE_FORM_PX = 400
 EDIT_BUTTONS_PX = 64  # a text field's clear and calendar buttons and margins
 PROPOSED_TEXT = "proposed:"  # the unknown entry of a field the images suggest a value for
+DERIVED_TEXT = "derived:"  # the "not entered" entry of a field whose value is derived from the prior scan
 
 
 class FactsForm(QWidget):
@@ -41,6 +42,7 @@ class FactsForm(QWidget):
         self.setObjectName("facts_form")
         self._facts: dict = {}
         self._proposals: dict = {}
+        self._derived: dict = {}  # key -> (value, why)
         self._filling = False
         self.editors: dict[str, QWidget] = {}
         self.labels: list[QLabel] = []
@@ -120,13 +122,38 @@ class FactsForm(QWidget):
         "proposed: PET-CT" in italics (the tooltip says why), until the user picks the value.
         ``{}`` removes them (another case or patient)."""
         self._proposals = dict(proposals)
+        self._show_first_entries()
+
+    def set_derived(self, derived: dict) -> None:
+        """Values derived from the comparison with the prior scan (`oligoplan track`; the case's
+        ``tracking``): ``{key: (value, why)}``, ``why`` naming the source ("derived from prior scan of
+        2024-01-02: the prior case had 3 lesions").
+
+        Unlike a proposal the rule sets USE a derived value while the user has entered none: the field's
+        "not entered" entry reads "derived: yes" in italics (the tooltip says from what). Choosing a value
+        overrides it; choosing the "derived: ..." entry again goes back to it. ``{}`` removes them
+        (another case)."""
+        self._derived = {key: (value, str(why)) for key, (value, why) in derived.items()}
+        self._show_first_entries()
+
+    def _show_first_entries(self) -> None:
+        """The first ("unknown") entry of each list: derived value, else proposal, else unknown."""
         for key, editor in self.editors.items():
             if not isinstance(editor, QComboBox):
                 continue
             proposed = self._proposals.get(key)
-            editor.setItemText(0, f"{PROPOSED_TEXT} {proposed}" if proposed else UNKNOWN_TEXT)
-            why = (f"{proposed} is proposed from the loaded images; the rule sets treat this fact as unknown "
-                   f"until you choose {proposed} (or another value) in the list") if proposed else None
+            derived = self._derived.get(key)
+            if derived is not None:
+                text = f"{DERIVED_TEXT} {derived[0]}"
+                why = (f"{derived[0]} is {derived[1]}; the rule sets use it while you enter no value here. "
+                       f"Choose another value to override it, or \"{text}\" to go back to it")
+            elif proposed:
+                text = f"{PROPOSED_TEXT} {proposed}"
+                why = (f"{proposed} is proposed from the loaded images; the rule sets treat this fact as unknown "
+                       f"until you choose {proposed} (or another value) in the list")
+            else:
+                text, why = UNKNOWN_TEXT, None
+            editor.setItemText(0, text)
             editor.setItemData(0, why, Qt.ItemDataRole.ToolTipRole)
             spec_tip = editor.property("fact_tooltip")
             if spec_tip is None:
@@ -142,10 +169,18 @@ class FactsForm(QWidget):
             return None
         return self._proposals.get(key)
 
+    def derived(self, key: str):
+        """The derived value a field shows (and the rule sets use) while the user entered none, else None."""
+        editor = self.editors.get(key)
+        if not isinstance(editor, QComboBox) or editor.currentData() is not None or key not in self._derived:
+            return None
+        return self._derived[key][0]
+
     def _mark_proposal(self, key: str) -> None:
+        """Italics: a value the software worked out (proposed or derived), not one the user entered."""
         editor = self.editors[key]
         font = editor.font()
-        font.setItalic(self.proposal(key) is not None)
+        font.setItalic(self.proposal(key) is not None or self.derived(key) is not None)
         editor.setFont(font)
 
     # ------------------------------------------------------------ model -> view

@@ -255,6 +255,13 @@ class VerdictPanel(QWidget):
                    "widespread disease)"
         else:
             text = f"ESTRO-EORTC class: <b>{cls.label}</b>"
+        derived = {k: source for k, source in ev.fact_sources.items() if source.get("derived")}
+        if derived:  # facts nobody entered, derived from the prior scan (oligoplan track): say so
+            names = ", ".join(f"“{FIELD_BY_KEY[k].label if k in FIELD_BY_KEY else k}”" for k in derived)
+            text += f" <i>— uses {html.escape(names)} derived, not entered (Case facts, below)</i>"
+            self.class_label.setToolTip("\n".join(
+                [*cls.problems, *(f"{FIELD_BY_KEY[k].label if k in FIELD_BY_KEY else k}: {s['source']} "
+                                  f"({s.get('reason', '')})" for k, s in derived.items())]))
         self.class_label.setText(text)
         counts = ev.counts()
         sites = ", ".join(f"{k} {v}" for k, v in counts["by_site"].items()) or "none"

@@ -30,7 +30,7 @@ def _run(*args):
 def tracked(files, tmp_path_factory):
     prior, current = files
     out = tmp_path_factory.mktemp("out") / "current.json"
-    proc = _run(prior, current, "--json", "--out", out)
+    proc = _run(prior, current, "--json", "--out", out, "--height-m", "1.8", "--sex", "M")  # CT alone: not used
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout), out
 
@@ -67,12 +67,13 @@ def test_carried_over_lesions_within_2_mm_of_truth(tracked):
 
 def test_without_the_finder_new_lesions_are_not_claimed_absent(tracked):
     doc, _ = tracked
-    assert doc["new"] == [] and any("candidate finder" in w for w in doc["warnings"])
+    # CT alone: no search, and the report says the user marks new lesions
+    assert doc["new"] == [] and any("no PET" in w and "by hand" in w for w in doc["warnings"])
     assert doc["counts"] == {"prior": 5, "current": 4}
     facts = doc["derived_facts"]
     assert facts["history_oligometastatic"]["value"] == "yes" and facts["history_oligometastatic"]["derived"]
     assert facts["lesions_progressing"]["value"] == "yes"  # L1 progresses: yes needs no new-lesion search
-    assert facts["new_lesions"]["value"] is None
+    assert facts["new_lesions"]["value"] is None and "no PET" in facts["new_lesions"]["reason"]
 
 
 def test_output_case_keeps_ids_and_holds_proposals_only(tracked):
@@ -95,6 +96,11 @@ def test_existing_out_is_not_overwritten(files, tmp_path):
     proc = _run(prior, current, "--out", out)
     assert proc.returncode == 2 and "not overwritten" in proc.stderr
     assert out.read_text() == "keep me"
+
+
+def test_height_and_sex_without_pet_are_said_unused(tracked):
+    warnings = tracked[0]["warnings"]
+    assert any("--height-m and --sex were not used" in w and "neither date" in w for w in warnings)
 
 
 def test_prior_case_whose_images_are_gone_is_refused(files, tmp_path):

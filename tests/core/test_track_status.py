@@ -135,3 +135,25 @@ def test_the_users_value_overrides_and_the_class_follows():
     assert facts["lesions_progressing"] == "no" and provenance["lesions_progressing"] == "overridden"
     assert classify(CaseFacts(facts)).label == "repeat oligopersistence"
     assert user["lesions_progressing"] == "unknown"  # the user's facts are never written by the derivation
+
+
+def test_a_primary_tumour_in_the_prior_case_is_not_a_metastasis_of_the_history():
+    from core.codes import LesionKind
+
+    def with_primary(result):
+        first = result.lesions[0]
+        primary = TrackedLesion(first.prior.with_changes(kind=LesionKind.PRIMARY), *(
+            getattr(first, f) for f in ("prior_values", "decision", "carried_mm", "current", "current_values")))
+        return TrackResult(result.registration, (primary, *result.lesions[1:]), result.new, result.new_searched)
+
+    derived = derive_facts(with_primary(_result([S] * 6)))  # the primary and 5 metastases: oligometastatic
+    assert derived["history_oligometastatic"].value == "yes" and "history_polymetastatic" not in derived
+    assert "5 metastases" in derived["history_oligometastatic"].reason and "primary" in derived[
+        "history_oligometastatic"].reason
+    assert "history_oligometastatic" not in derive_facts(with_primary(_result([S])))  # the primary alone
+
+
+def test_no_history_is_derived_while_the_prior_case_has_unreviewed_candidates():
+    derived = derive_facts(_result([S, P]), prior_unreviewed=1)
+    assert "history_oligometastatic" not in derived and "history_polymetastatic" not in derived
+    assert derived["lesions_progressing"].value == "yes"  # what was measured still counts

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -89,20 +87,20 @@ def test_sul_used_when_height_sex_and_weight_known(images):
     assert result.lesions[0].status is LesionStatus.PROGRESSING
 
 
-def test_accept_new_puts_the_new_lesions_in_the_output_case(monkeypatch, tmp_path):
-    from core import cli, cli_track
-    from core.case import load_case
-    from tests.core.track_phantom_files import write_two_timepoints
+def test_a_hot_spot_where_a_lesion_was_not_found_again_is_neither_gone_nor_new(images, result):
+    from core.tracking.derived import derive_facts
 
-    prior, current = write_two_timepoints(CASE, tmp_path)
-    monkeypatch.setattr(cli_track, "NEW_LESION_FINDER", _finder)
-    out = tmp_path / "now.json"
-    args = cli.build_parser().parse_args(["track", str(prior), str(current), "--out", str(out), "--accept-new",
-                                          "--json"])
-    assert cli.run(args) == 0
-    case = load_case(out)
-    assert [lesion.id for lesion in case.lesions] == ["L1", "L2", "L4", "L5", "L6", "L7"]
-    assert case.lesions.next_number == 8
-    body = json.loads(out.read_text())
-    assert body["tracking"]["new_listed"] == []
-    assert body["tracking"]["derived_facts"]["new_lesions"]["value"] == 2
+    lesions, prior, current = images
+    ct_only_prior = Images(prior.primary)  # no PET before: the lesion is looked for on the CT only
+    gone_at = result.lesions[2].carried_mm  # L3, gone from the images
+
+    def finder(current_images, masks):
+        return [NewCandidate(tuple(gone_at + np.array([4.0, 0.0, 0.0])), site="lung")]
+
+    again = track(lesions[2:3], ct_only_prior, current, find_new=finder, registration=result.registration)
+    (l3,) = again.lesions
+    assert l3.status is LesionStatus.UNKNOWN and "PET candidate finder shows a hot spot 4 mm" in l3.decision.note
+    assert again.new == () and "lesions_progressing" not in derive_facts(again)
+    far = track(lesions[2:3], ct_only_prior, current, registration=result.registration,
+                find_new=lambda c, m: [NewCandidate(tuple(gone_at + np.array([30.0, 0.0, 0.0])), site="lung")])
+    assert far.lesions[0].status is LesionStatus.DISAPPEARED and len(far.new) == 1  # 30 mm away: another lesion

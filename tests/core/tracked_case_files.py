@@ -15,7 +15,7 @@ import numpy as np
 
 from bench.two_timepoints import standard_case
 from core.case import load_case
-from core.cli_track import track_json, write_tracked_case as write_case_of_current_scan
+from core.cli_track import track_json, tracking_record, write_tracked_case as write_case_of_current_scan
 from core.registration import RegistrationResult
 from core.rt.case_images import open_case_images
 from core.samples import sphere_mask
@@ -53,8 +53,9 @@ def tracked_case(root: Path) -> tuple[Path, Path]:
     doc["derived_facts"] = derived_to_json(derive_facts(result))
     out = root / "current-case" / "case.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_case_of_current_scan(result, current, doc, prior_path, out, True,
-                               {"prior": prior.primary.info.study_date, "current": current.primary.info.study_date})
+    record = tracking_record(doc, prior_path, prior.primary.info.study_date, current.primary.info.study_date,
+                             result, True)
+    write_case_of_current_scan(result, current, doc, record, out, True)
     return out, prior_path
 
 

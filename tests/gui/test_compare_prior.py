@@ -364,14 +364,19 @@ def test_pet_follows_its_ct_and_decides_the_status(window, qtbot, message_boxes)
     assert pet_reading and pet_reading[0].value == pytest.approx(CASE.prior_lesions["L1"].suv, abs=0.5)
     by = {wiring.panel.table.item(n, 0).text(): wiring.panel.table.item(n, 5).text()
           for n in range(wiring.panel.table.rowCount())}
-    assert by == {"L1": "PET", "L4": "PET"}
+    assert {k: by[k] for k in ("L1", "L4")} == {"L1": "PET", "L4": "PET"}
+    # the current PET is searched for new lesions with the same finder as `oligoplan track`: hot lesions not in
+    # this two-lesion prior case (the phantom's new ones among them) are proposed, never lesions before a click
+    others = [v for k, v in by.items() if k not in ("L1", "L4")]
+    assert len(others) >= 2 and set(others) == {"PET finder"}
+    assert not set(window.model.lesions.ids()) - {"L1", "L4"}  # proposals until confirmed
     assert wiring.panel.status_text("L1") == "progressing"  # SUV 6 -> 9: +50 %, +3
 
 
 def test_new_lesions_from_the_finder_are_proposals_too(current_win, files, qtbot, monkeypatch):
-    """With a new-lesion finder (core.cli_track.NEW_LESION_FINDER, as `oligoplan track` uses), what it finds
+    """With a new-lesion finder (core.tracking.new_lesions.FINDER_OVERRIDE, the finder `oligoplan track` uses too), what it finds
     outside the carried-over lesions is listed as new; confirmed, it is a lesion without a prior id."""
-    from core import cli_track
+    from core.tracking import new_lesions
     from core.samples import sphere_mask
     from core.tracking.tracker import NewCandidate
 
@@ -380,7 +385,7 @@ def test_new_lesions_from_the_finder_are_proposals_too(current_win, files, qtbot
                              sphere_mask(images.primary, CASE.current_lesions[n].centre_mm,
                                          CASE.current_lesions[n].diameter_mm), site="lung") for n in ("N1", "N2")]
 
-    monkeypatch.setattr(cli_track, "NEW_LESION_FINDER", finder)
+    monkeypatch.setattr(new_lesions, "FINDER_OVERRIDE", finder)
     win = current_win
     prior_case, _ = files
     wiring = win.comparison

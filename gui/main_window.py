@@ -75,6 +75,7 @@ from gui.screen_fit import fit_to_screen
 from gui.services import Menus, Services
 from gui.side_bar import make_side_bar
 from gui.slice_view import SliceView, ViewShows
+from gui.status_text import format_probe, volume_warnings
 from gui.structures import StructuresController
 from gui.tools import LesionEditor, ToolManager
 from gui.tools.lesion_actions import LesionActionsController
@@ -97,35 +98,6 @@ SIDE_MAX_PX = 500
 _MESSAGE_MS = 6000
 SIDE_BY_SIDE_NEEDS_PET = ("CT | fused | PET needs a PET overlay: open a PET series over the CT "
                           "(Series panel), then View > Layout")
-
-
-def format_probe(probe: Probe | None) -> str:
-    """Status-bar text for what lies under the mouse."""
-    if probe is None:
-        return ""
-    x, y, z = probe.position_mm
-    parts = [f"x {x:.1f}  y {y:.1f}  z {z:.1f} mm (LPS)"]
-    for r in probe.readings:
-        if r.value is None:
-            parts.append(f"{r.label} outside")
-        elif r.unit == "HU":
-            parts.append(f"{r.label} {r.value:.0f} HU")
-        else:
-            parts.append(f"{r.label} {r.value:.2f} {r.unit}".rstrip())
-    return "   |   ".join(parts)
-
-
-def volume_warnings(base: Volume | None, overlay: Volume | None) -> list[str]:
-    """The loader's warnings of the shown volumes, and why a PET is not in SUV."""
-    lines: list[str] = []
-    for vol in (base, overlay):
-        if vol is None:
-            continue
-        name = vol.modality.value
-        lines.extend(f"{name}: {w}" for w in vol.warnings)
-        if vol.suv_unavailable:
-            lines.append(f"{name} shown as stored ({vol.unit or 'no unit'}), not SUV: {vol.suv_unavailable}")
-    return lines
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:

@@ -245,7 +245,7 @@ MASK_FIELDS: dict[str, Check] = {
 
 def _treatable(value, at: str) -> None:
     """Since version 3 "yes", "no" or "not assessed"; older files hold a JSON true/false
-    (core.case.treatability_from_json says how those read). Text such as "false" is refused."""
+    (core.lesion_json.treatability_from_json says how those read). Text such as "false" is refused."""
     if isinstance(value, bool):
         return
     if not isinstance(value, str):

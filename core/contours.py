@@ -202,6 +202,39 @@ def polygon_to_mask(vertices, shape: Sequence[int]) -> np.ndarray:
     return out
 
 
+def polygons_to_mask(polygons: Sequence[np.ndarray], shape: Sequence[int]) -> np.ndarray:
+    """Pixels of a plane inside an even-odd combination of polygons.
+
+    ``polygons`` are (n, 2) arrays of (row, column) with pixel centres at
+    integers, each closed implicitly. Scan-line crossings of every edge are
+    counted per row at once (no loop over pixels), so a body outline of
+    hundreds of points on a 512 x 512 slice costs about a millisecond.
+    """
+    rows, cols = (int(n) for n in shape)
+    counts = np.zeros((rows, cols + 1), dtype=np.int32)
+    for poly in polygons:
+        pts = np.asarray(poly, dtype=np.float64)
+        if len(pts) < 3:
+            continue
+        ya, xa = pts[:, 0], pts[:, 1]
+        yb, xb = np.roll(ya, -1), np.roll(xa, -1)
+        r0 = max(int(np.floor(ya.min())), 0)
+        r1 = min(int(np.ceil(ya.max())), rows - 1)
+        if r1 < r0:
+            continue
+        pr = np.arange(r0, r1 + 1, dtype=np.float64)[:, None]  # (r, 1)
+        crosses = (ya > pr) != (yb > pr)  # (r, edges); horizontal edges never cross
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_cross = xa + (pr - ya) * (xb - xa) / (yb - ya)
+        rr, ee = np.nonzero(crosses)
+        # pixels c < x_cross are left of the crossing: columns 0 .. ceil(x)-1 toggle
+        first_right = np.clip(np.ceil(x_cross[rr, ee]), 0, cols).astype(np.int64)
+        np.add.at(counts, (rr + r0, first_right), 1)
+    # a pixel is inside when an odd number of crossings lie to its right
+    right = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+    return (right[:, 1:] % 2 == 1)
+
+
 def polygon_area(vertices) -> float:
     """Area (pixels^2) of a simple polygon given as (n, 2) plane coordinates (shoelace)."""
     pts = np.asarray(vertices, dtype=np.float64)

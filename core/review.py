@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING
 
 from core.audit import AuditAction, AuditEntry, AuditTrail
 from core.choices import parse_choice
+from core.codes import Treatability
 from core.errors import ReviewError
 from core.events import Signal
+from core.lesion_json import lesion_to_json  # the case file's own form, so a hand edit shows
 from core.lesions import Lesion, LesionEvent, _describe_change
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,8 +112,6 @@ def content_digest(case: "Case", *, treatable_as_bool: bool = False) -> str:
     ``treatable_as_bool``: as case files of schema 1 and 2 wrote a lesion's treatability (true /
     false, true being the default), to check a sign-off made before schema 3.
     """
-    from core.case import lesion_to_json  # the case file's own form, so a hand edit shows
-
     lesions = [lesion_to_json(lesion) for lesion in case.lesions]
     if treatable_as_bool:
         lesions = [{**doc, "treatable": doc["treatable"] != "no"} for doc in lesions]
@@ -455,8 +455,6 @@ def _signed_before_schema_3(case: "Case", digest: str) -> bool:
     Those files read true as "not assessed": a lesion assessed "yes" since cannot have been in the
     content signed then (that edit is recorded and reopens the case), so it never matches.
     """
-    from core.codes import Treatability
-
     if any(lesion.treatable is Treatability.YES for lesion in case.lesions):
         return False
     return digest == content_digest(case, treatable_as_bool=True)

@@ -27,6 +27,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -49,6 +50,7 @@ from core.rt.case_images import check_grids, load_case_images
 from core.workspace import Workspace
 from gui import loading
 from gui.errors import error_boundary, show_exception
+from gui.services import Services
 from gui.settings import AUTOSAVE_DELAY_MS, LAST_CASE_FOLDER
 
 log = logging.getLogger("oligoplan.gui")
@@ -58,7 +60,10 @@ CASE_SUFFIX = ".oligoplan.json"
 
 
 class CaseController(QObject):
-    """The case of a main window (``window``: gui.main_window.MainWindow)."""
+    """The case of a main window: ``show_loaded(scan, base_entry, pet_entry, pair)`` shows a case's
+    images once loaded, ``update_title()`` the case's name and state in the title bar. Before other
+    images replace the shown ones, ``before_other_images(doing)`` is asked (the practice ends; False
+    cancels); the window sets it once the practice exists."""
 
     #: a case became the window's case (opened, restored, or new for other images)
     case_adopted = Signal(object)
@@ -66,12 +71,18 @@ class CaseController(QObject):
     #: state in the case file (the structure sets shown) write it into the case now
     about_to_save = Signal(object)
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
-        self.undo = window.undo_stack
-        self.settings = window.settings
+    def __init__(self, services: Services, *, show_loaded: Callable[..., None], update_title: Callable[[], None]):
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.undo = services.undo_stack
+        self.settings = services.settings
+        self.runner = services.runner
+        self.show_message = services.show_message
+        self.scan = services.scan
+        self.show_loaded = show_loaded
+        self.update_title = update_title
+        self.before_other_images: Callable[[str], bool] = lambda doing: True
         self.case = Case(lesions=self.model.lesions)
         self._unsaved_extra = False  # restored or relocated work that is not in any file yet
         self._restored_from: Path | None = None
@@ -79,8 +90,7 @@ class CaseController(QObject):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(max(int(self.settings.get(AUTOSAVE_DELAY_MS)), 0))
         self._autosave.timeout.connect(self.autosave)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)
         self.model.events.volumes.connect(self._on_model_volumes)
         self.undo.cleanChanged.connect(self._on_undo_clean_changed)
 
@@ -90,7 +100,7 @@ class CaseController(QObject):
         The undo stack outlives the window's close: when it is destroyed with unsaved edits, its
         ``clear`` emits ``cleanChanged`` into a window already deleted (a RuntimeError printed at exit)."""
         self._autosave.stop()
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.volumes.disconnect(self._on_model_volumes)
         self.undo.cleanChanged.disconnect(self._on_undo_clean_changed)
 
@@ -111,7 +121,7 @@ class CaseController(QObject):
                 for v in vols]
 
     def _images_folder(self, vols) -> str:
-        scan = self.window.scan_result
+        scan = self.scan()
         scanned = {e.info.series_uid for e in getattr(scan, "series", ())}
         if scan is not None and vols and all(v.info.series_uid in scanned for v in vols):
             return str(Path(scan.root).resolve())
@@ -124,10 +134,7 @@ class CaseController(QObject):
     def _adopt(self, case: Case, *, unsaved: bool = False) -> None:
         """Make ``case`` the window's case: its lesions on screen, a fresh undo history."""
         self._autosave.stop()
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
         self.case = case
-        self._lesion_set = case.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self.model.set_lesions(case.lesions)
         self.undo.clear()
         self.undo.setClean()
@@ -146,10 +153,10 @@ class CaseController(QObject):
         self._update_window()
 
     def _update_window(self) -> None:
-        if not shiboken6.isValid(self.window):  # destroyed without being closed (a script's window)
+        if not shiboken6.isValid(self.owner):  # destroyed without being closed (a script's window)
             return
-        self.window.update_title()
-        self.window.setWindowModified(self.is_modified)
+        self.update_title()
+        self.owner.setWindowModified(self.is_modified)
 
     # ------------------------------------------------------------ events
     def _on_model_volumes(self) -> None:
@@ -189,14 +196,14 @@ class CaseController(QObject):
             return path
         except OSError as exc:  # autosave must never interrupt the user
             log.warning("autosave failed: %s", exc)
-            self.window.show_message(f"Autosave failed: {exc}")
+            self.show_message(f"Autosave failed: {exc}")
             return None
 
     # -------------------------------------------------------------- save
     def _choose_save(self) -> bool:
         if self.case.path is None:
             return self._choose_save_as()
-        with error_boundary(self.window, f"Saving the case {self.name}"):
+        with error_boundary(self.owner, f"Saving the case {self.name}"):
             self.save_to(self.case.path)
             return True
         return False
@@ -204,12 +211,12 @@ class CaseController(QObject):
     def _choose_save_as(self) -> bool:
         start = str(self.case.path) if self.case.path else str(
             Path(self.settings.get(LAST_CASE_FOLDER) or Path.home()) / f"case{CASE_SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save the case as", start, CASE_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self.owner, "Save the case as", start, CASE_FILTER)
         if not path:
             return False
         if not path.lower().endswith(".json"):
             path += CASE_SUFFIX
-        with error_boundary(self.window, f"Saving the case {Path(path).name}"):
+        with error_boundary(self.owner, f"Saving the case {Path(path).name}"):
             self.save_to(path)
             return True
         return False
@@ -235,14 +242,14 @@ class CaseController(QObject):
         self._unsaved_extra = False
         self.settings.set(LAST_CASE_FOLDER, str(path.resolve().parent))
         self._update_window()
-        self.window.show_message(f"Saved {path.name}")
+        self.show_message(f"Saved {path.name}")
         return path
 
     # -------------------------------------------------------------- open
     def _choose_case(self) -> None:
         if not self.ask_keep_work("Opening another case"):
             return
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open a case", self.settings.get(LAST_CASE_FOLDER),
+        path, _ = QFileDialog.getOpenFileName(self.owner, "Open a case", self.settings.get(LAST_CASE_FOLDER),
                                               CASE_FILTER)
         if path:
             self.open_case(path)
@@ -250,7 +257,7 @@ class CaseController(QObject):
     def open_case(self, path: str | os.PathLike) -> None:
         """Open a case file: its lesions on its images (loaded in the background when needed)."""
         path = Path(path)
-        with error_boundary(self.window, f"Opening the case {path.name}"):
+        with error_boundary(self.owner, f"Opening the case {path.name}"):
             case = load_case(path)
             self.settings.set(LAST_CASE_FOLDER, str(path.resolve().parent))
             self._show_case(case, path.parent, unsaved=False)
@@ -258,7 +265,7 @@ class CaseController(QObject):
     def _choose_case_dicom(self) -> None:
         if not self.ask_keep_work("Opening another case"):
             return
-        folder = QFileDialog.getExistingDirectory(self.window, "Open a case from DICOM (folder of the images and "
+        folder = QFileDialog.getExistingDirectory(self.owner, "Open a case from DICOM (folder of the images and "
                                                   "the exported SEG and SR)", self.settings.get(LAST_CASE_FOLDER))
         if folder:
             self.open_case_dicom(folder)
@@ -270,16 +277,16 @@ class CaseController(QObject):
         from core.rt.open_dicom import rebuild_case
 
         folder = Path(folder)
-        with error_boundary(self.window, f"Opening a case from DICOM in {folder.name}"):
+        with error_boundary(self.owner, f"Opening a case from DICOM in {folder.name}"):
             rebuilt = rebuild_case(folder, study_uid=study_uid, sr_uid=sr_uid)
             self._show_case(rebuilt.case, folder, unsaved=True)
-            self.window.show_message(
+            self.show_message(
                 f"Case rebuilt from OligoPlan SR {rebuilt.report.path.name} ({len(rebuilt.case.lesions)} lesion(s), "
                 f"review state {rebuilt.case.review.state.value}); not saved yet: Save case as… writes it"
                 + "".join(f"; {note}" for note in rebuilt.notes))
 
     def _show_case(self, case: Case, base_dir: Path, *, unsaved: bool) -> None:
-        if self._images_shown(case):
+        if self.images_shown(case):
             self._adopt(case, unsaved=unsaved)
             return
         if not case.images:
@@ -294,7 +301,7 @@ class CaseController(QObject):
         else:
             self._load_images(case, folder, unsaved=unsaved, located=False)
 
-    def _images_shown(self, case: Case) -> bool:
+    def images_shown(self, case: Case) -> bool:
         vols = [v for v in (self.model.base, self.model.overlay) if v is not None]
         if not vols or not case.images:
             return False
@@ -307,12 +314,12 @@ class CaseController(QObject):
     def _ask_images_folder(self, case: Case, why: str) -> Path | None:
         name = case.path.name if case.path else "the case"
         folder = QFileDialog.getExistingDirectory(
-            self.window, f"Locate the images of {name} ({why})", str(Path.home()))
+            self.owner, f"Locate the images of {name} ({why})", str(Path.home()))
         return Path(folder) if folder else None
 
     def _load_images(self, case: Case, folder: Path, *, unsaved: bool, located: bool) -> None:
         name = case.path.name if case.path else "the case"
-        self.window.runner.start(
+        self.runner.start(
             partial(load_case_images, case, folder),
             f"Loading the images of {name}",
             on_done=partial(self._on_images_loaded, case, unsaved or located),
@@ -320,10 +327,10 @@ class CaseController(QObject):
         )
 
     def _on_images_loaded(self, case: Case, unsaved: bool, result: Workspace) -> None:
-        with error_boundary(self.window, "Showing the case"):
+        with error_boundary(self.owner, "Showing the case"):
             scan = result.scan
             pet_entry = scan.find(result.pet.info.series_uid) if result.pet is not None else None
-            self.window.show_loaded(scan, scan.find(result.primary.info.series_uid), pet_entry,
+            self.show_loaded(scan, scan.find(result.primary.info.series_uid), pet_entry,
                                     loading.LoadedPair(result.primary, result.pet))
             folder = str(result.folder.resolve())
             case.images = [replace(ref, folder=folder) for ref in case.images]
@@ -336,19 +343,18 @@ class CaseController(QObject):
             if folder is not None:
                 self._load_images(case, folder, unsaved=unsaved, located=True)
             return
-        show_exception(self.window, f"Opening the case {name}", exc)
+        show_exception(self.owner, f"Opening the case {name}", exc)
 
     # ---------------------------------------------------- unsaved work
     def ask_keep_work(self, doing: str, *, other_images: bool = True) -> bool:
         """Before replacing the case: offer to save unsaved work; when other images will be shown
         (``other_images``), end a practice first (asked). False = the user cancelled."""
-        review = getattr(self.window, "review_wiring", None)
-        if other_images and review is not None and not review.practice.ask_end(doing):
+        if other_images and not self.before_other_images(doing):
             return False
         if not self.is_modified:
             return True
         answer = QMessageBox.question(
-            self.window, "OligoPlan — unsaved lesions",
+            self.owner, "OligoPlan — unsaved lesions",
             f"{doing}: the lesions of {self.name} have changes that are not saved.\n\n"
             "Save them first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
@@ -379,7 +385,7 @@ class CaseController(QObject):
         for path in pending_recoveries():
             info = _recovery_info(path)
             answer = QMessageBox.question(
-                self.window, "OligoPlan — restore unsaved work?",
+                self.owner, "OligoPlan — restore unsaved work?",
                 f"OligoPlan found lesions that were not saved ({info}), probably because it "
                 "closed unexpectedly.\n\nRestore them? (No keeps them for later; Discard deletes them.)",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
@@ -398,7 +404,7 @@ class CaseController(QObject):
     def restore(self, path: str | os.PathLike) -> bool:
         """Show the lesions of a recovery file (as unsaved work of the case it belongs to)."""
         path = Path(path)
-        with error_boundary(self.window, f"Restoring {path.name}"):
+        with error_boundary(self.owner, f"Restoring {path.name}"):
             case = load_recovery(path)  # keeps the digest of the case file it belongs to
             self._restored_from = path
             self._show_case(case, path.parent, unsaved=True)

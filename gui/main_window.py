@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 import core
 from core.errors import NoImagesError
 from core.export_set import clean_recorded_leftovers, leftovers_message
-from core.volume import Modality, ValueUnit, Volume
+from core.volume import Modality, Volume
 from core.workspace import can_overlay, matching_pet, select_series
 from gui import loading
 from gui.actions import Actions, help_text, make_actions, make_layout_actions
@@ -52,10 +52,10 @@ from core.orientation import Plane
 from gui.mip_view import MipView
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.lesion_table import LesionPanel
-from gui.pacs.wiring import PacsWiring
+from gui.pacs.controller import PacsController
 from gui.panels.series_browser import SeriesBrowser
 from gui.render import COLORMAPS, LEGACY_COLORMAPS, WINDOW_PRESETS
-from gui.review.wiring import ReviewWiring
+from gui.review.controller import ReviewController
 from gui.settings import (
     BRUSH_RADIUS_MM,
     LAST_FOLDER,
@@ -68,17 +68,19 @@ from gui.settings import (
     WINDOW_STATE,
     Settings,
 )
-from gui.rules_wiring import RulesWiring
-from gui.candidates_wiring import CandidateWiring
+from gui.candidates import CandidatesController
 from gui.compare.comparison import NEEDS_PRIOR, PriorComparison
-from gui.display_wiring import DisplayWiring
+from gui.image_display import ImageDisplayController
 from gui.screen_fit import fit_to_screen
+from gui.services import Menus, Services
 from gui.side_bar import make_side_bar
 from gui.slice_view import SliceView, ViewShows
-from gui.structures_wiring import StructureWiring
+from gui.status_text import format_probe, volume_warnings
+from gui.structures import StructuresController
 from gui.tools import LesionEditor, ToolManager
-from gui.tools.wiring import LesionWiring
+from gui.tools.lesion_actions import LesionActionsController
 from gui.undo import UndoStack
+from gui.verdicts import VerdictsController
 from gui.view_grid import DEFAULT_LAYOUT, ViewGrid, ViewLayout
 from gui.viewer_model import Probe, ViewerModel, is_pet
 from gui.wheel_guard import install_wheel_guard
@@ -96,35 +98,6 @@ SIDE_MAX_PX = 500
 _MESSAGE_MS = 6000
 SIDE_BY_SIDE_NEEDS_PET = ("CT | fused | PET needs a PET overlay: open a PET series over the CT "
                           "(Series panel), then View > Layout")
-
-
-def format_probe(probe: Probe | None) -> str:
-    """Status-bar text for what lies under the mouse."""
-    if probe is None:
-        return ""
-    x, y, z = probe.position_mm
-    parts = [f"x {x:.1f}  y {y:.1f}  z {z:.1f} mm (LPS)"]
-    for r in probe.readings:
-        if r.value is None:
-            parts.append(f"{r.label} outside")
-        elif r.unit is ValueUnit.HU:
-            parts.append(f"{r.label} {r.value:.0f} HU")
-        else:
-            parts.append(f"{r.label} {r.value:.2f} {r.unit}".rstrip())
-    return "   |   ".join(parts)
-
-
-def volume_warnings(base: Volume | None, overlay: Volume | None) -> list[str]:
-    """The loader's warnings of the shown volumes, and why a PET is not in SUV."""
-    lines: list[str] = []
-    for vol in (base, overlay):
-        if vol is None:
-            continue
-        name = vol.modality.value
-        lines.extend(f"{name}: {w}" for w in vol.warnings)
-        if vol.suv_unavailable:
-            lines.append(f"{name} shown as stored ({vol.unit or 'no unit'}), not SUV: {vol.suv_unavailable}")
-    return lines
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -198,18 +171,39 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
-        self.case_controller = CaseController(self)
-        self.lesion_wiring = LesionWiring(self)
-        self.review_wiring = ReviewWiring(self)
-        self.rules_wiring = RulesWiring(self)  # verdicts, case facts, candidacy summary (issue 5)
-        self.pacs_wiring = PacsWiring(self)  # File > Query / retrieve from PACS, Send to PACS (issue 6)
-        self.structure_wiring = StructureWiring(self)  # DICOM-RT: structure list, import, export
+        # what the controllers get instead of the window (gui.services)
+        self.services = Services(parent=self, model=self.model, settings=self.settings, undo_stack=self.undo_stack,
+                                 runner=self.runner, actions=self.actions, menus=self.menus, add_dock=self._dock,
+                                 show_message=self.show_message, scan=lambda: self.scan_result)
+        services, views = self.services, list(self.views.values())
+        self.case_controller = CaseController(services, show_loaded=self.show_loaded, update_title=self.update_title)
+        cases = self.case_controller
+        # the Tools toolbar, edit actions, lesion counts
+        self.lesion_wiring = LesionActionsController(services, self.editor, self.tool_manager, cases,
+                                                     self.lesion_count_label, self.update_title)
+        self.tools_toolbar = self.lesion_wiring.toolbar
+        self.brush_spin, self.segment_options = self.lesion_wiring.brush_spin, self.lesion_wiring.segment_options
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_toolbar)
+        # File > Query / retrieve from PACS, Send to PACS (issue 6); after an export: "Send to PACS…"
+        self.pacs_wiring = PacsController(services, cases, self.open_folder)
+        offer_send = self.pacs_wiring.offer_send
+        self.review_wiring = ReviewController(services, cases, views, self.update_title, self.pacs_wiring)
+        cases.before_other_images = self.review_wiring.practice.ask_end  # other images end a practice (asked)
+        # verdicts, case facts, candidacy summary (issue 5)
+        self.rules_wiring = VerdictsController(services, cases, user=lambda: self.review_wiring.user,
+                                               offer_send=offer_send)
+        # DICOM-RT: structure list, import, export
+        self.structure_wiring = StructuresController(services, cases, views, self.editor, offer_send=offer_send)
         self.rules_wiring.facts_changed.connect(self.review_wiring.record_fact_changes)  # audited as made
         self.rules_wiring.follow_structures(self.structure_wiring)  # OAR flags follow RTSTRUCT imports
-        self.candidate_wiring = CandidateWiring(self)  # Tools > Find lesions: PET candidates (issue 13)
-        self.display_wiring = DisplayWiring(self)  # PET colours, presets that fit, labels, jumps (issue 16)
+        # Tools > Find lesions: PET candidates (issue 13)
+        self.candidate_wiring = CandidatesController(services, cases, views, self.editor, self.structure_wiring,
+                                                     self.rules_wiring)
+        # PET colours, presets that fit, labels, jumps (issue 16)
+        self.display_wiring = ImageDisplayController(services, self.slice_views(), self.structure_wiring,
+                                                     self.lesion_panel)
         axial = self.views[Plane.AXIAL]
-        for view in self.alone_views:  # the practice reference, structures and candidates the wirings drew on
+        for view in self.alone_views:  # the practice reference, structures and candidates the controllers drew on
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
             view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
@@ -247,7 +241,7 @@ class MainWindow(QMainWindow):
         rules = self.rules_wiring
         hidden = [d for d in self.findChildren(QDockWidget) if d.isHidden()]
         stack = [self.lesion_dock, rules.verdict_dock, rules.facts_dock]
-        for dock in self.findChildren(QDockWidget):  # out of the tab groups the wirings made
+        for dock in self.findChildren(QDockWidget):  # out of the tab groups the controllers made
             self.removeDockWidget(dock)  # (moved while tabbed, they left empty tab bars on the views)
         for dock in stack:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical)
@@ -287,7 +281,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.RightToolBarArea, self.side_bar)
 
     def _build_layout_menu(self) -> None:
-        view_menu = next(m for m in self.menuBar().findChildren(QMenu) if m.title() == "&View")
+        view_menu = self.menus.view
         first = view_menu.actions()[0] if view_menu.actions() else None
         layouts = QMenu("&Layout", view_menu)
         layouts.setObjectName("layout_menu")
@@ -425,6 +419,8 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(a.show_help)
         help_menu.addAction(a.about)
+        self.menus = Menus(bar=self.menuBar(), file=file_menu, edit=edit_menu, tools=tools_menu, view=view_menu,
+                           presets=presets, help=help_menu)
         # Shortcuts must work whichever view has focus.
         for action in a.all():
             self.addAction(action)
@@ -558,7 +554,7 @@ class MainWindow(QMainWindow):
     def start_up(self, path: str | None = None) -> None:
         """After the window is shown: offer unsaved work left by a crash, else open ``path``
         (a case file, `oligoplan CASE.json`, or a folder of images); then, the first time, ask the
-        user's name and role for the audit trail (gui.review.wiring.ReviewWiring.ask_user_if_unknown)."""
+        user's name and role for the audit trail (gui.review.controller.ReviewController.ask_user_if_unknown)."""
         self._clean_export_leftovers()
         try:
             self._open_at_start(path)
@@ -768,7 +764,7 @@ class MainWindow(QMainWindow):
 
     def help_actions(self) -> list[QAction]:
         """Every action of the window, the main ones first, then those the review, rules,
-        structures and PACS wirings added (each once)."""
+        structures and PACS controllers added (each once)."""
         listed = self.actions.all()
         seen = set(map(id, listed))
         for action in self.findChildren(QAction):

@@ -102,17 +102,15 @@ class MipView(QWidget):
             (model.events.cursor, self._on_model_changed),
             (model.events.lesions, self._on_model_changed),
             (model.events.selection, self._on_model_changed),
-            (model.lesions.changed, self._on_model_changed),
+            (model.events.lesion_changed, self._on_model_changed),
         )
         for signal, slot in self._connections:
             signal.connect(slot)
-        self._lesion_signal = model.lesions.changed
         self._on_model_volumes()
 
     def disconnect_model(self) -> None:
-        for signal, slot in self._connections[:-1]:
+        for signal, slot in self._connections:
             signal.disconnect(slot)
-        self._lesion_signal.disconnect(self._on_model_changed)
         self.spin_timer.stop()
         self._runner.shutdown()
 
@@ -133,10 +131,6 @@ class MipView(QWidget):
         self.update()
 
     def _on_model_changed(self, *_args) -> None:
-        if self.model.lesions.changed is not self._lesion_signal:  # a case opened: a new lesion set
-            self._lesion_signal.disconnect(self._on_model_changed)
-            self._lesion_signal = self.model.lesions.changed
-            self._lesion_signal.connect(self._on_model_changed)
         self.update()
 
     def _ensure_projection(self) -> None:

@@ -99,8 +99,11 @@ class ViewerModel:
     moved; ``window()`` after the base window changed; ``overlay()`` after the
     overlay's window, opacity or colour map changed; ``lesions()`` after the
     lesion set was replaced by another (a case opened); ``selection(old, new)``
-    after the selected lesion id changed. Edits of the lesions themselves
-    come from ``model.lesions.changed``.
+    after the selected lesion id changed; ``lesion_changed(event)`` after every
+    edit of the shown lesions (the ``core.lesions.LesionEvent`` of
+    ``model.lesions.changed``, re-emitted). Subscribe to ``lesion_changed``
+    rather than to the lesion set: it follows whichever set is shown, so
+    nobody re-subscribes when a case is opened.
 
     ``case_closed()`` fires just before another case (another patient, another
     case file, a new empty case) replaces the shown one, followed by
@@ -115,7 +118,7 @@ class ViewerModel:
     def __init__(self) -> None:
         self.events = SimpleNamespace(
             volumes=Signal(), cursor=Signal(), window=Signal(), overlay=Signal(),
-            lesions=Signal(), selection=Signal(), case_closed=Signal(),
+            lesions=Signal(), selection=Signal(), case_closed=Signal(), lesion_changed=Signal(),
         )
         self._lesions = LesionSet()
         self._lesions.changed.connect(self._on_lesions_changed)
@@ -363,6 +366,7 @@ class ViewerModel:
     def _on_lesions_changed(self, event: LesionEvent) -> None:
         if self._selected is not None and self._selected not in self._lesions:
             self.set_selected(None)
+        self.events.lesion_changed.emit(event)
 
     def grid_for(self, mask: LesionMask) -> Volume | None:
         """The shown volume a mask was drawn on (core.workspace.grid_for), if any."""

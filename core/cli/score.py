@@ -6,8 +6,8 @@ from pathlib import Path
 
 from core.cli.arg_types import finite_number
 from core.errors import NoImagesError, ScoringError
-from core.practice import score_files, scorecard_json
-from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard
+from core.practice.scoring import DEFAULT_TOLERANCE_MM, Scorecard
+from core.practice.sides import score_files, scorecard_json
 
 
 def register(subparsers) -> None:

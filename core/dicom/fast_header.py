@@ -7,8 +7,8 @@ Endian elements up to (7FE0,0010) Pixel Data, which runs to the end of the
 file. For those this module reads the first few kilobytes, walks the elements
 with :mod:`struct`, keeps the raw bytes of the few attributes the loader needs
 and the byte offset of the pixel data, and builds the same
-:class:`~core.dicom.headers.SliceRecord` as the pydicom path (through the
-same :func:`~core.dicom.headers.single_slice`).
+:class:`~core.dicom.slice_records.SliceRecord` as the pydicom path (through the
+same :func:`~core.dicom.slice_records.single_slice`).
 
 Anything it does not fully understand returns None, and the caller parses the
 file with pydicom, which then gives today's result or today's error: no file
@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import os
 import struct
+from dataclasses import dataclass
 
 from pydicom.values import convert_UI
 
-from core.dicom.headers import (
-    _TAGS,
+from core.dicom.slice_records import (
     DEFER_BYTES,
-    FileHeader,
+    SLICE_TAGS,
     PixelFormat,
+    SliceRecord,
     check_pixel_format,
     raw_text,
     single_slice,
@@ -66,7 +67,7 @@ ROWS, COLUMNS, SAMPLES, BITS_ALLOCATED, BITS_STORED, PIXEL_REPRESENTATION = (
     0x00280010, 0x00280011, 0x00280002, 0x00280100, 0x00280101, 0x00280103,
 )
 _US_TAGS = frozenset((ROWS, COLUMNS, SAMPLES, BITS_ALLOCATED, BITS_STORED, PIXEL_REPRESENTATION))
-_TEXT_TAGS = {int(tag): keyword for keyword, tag in _TAGS.items()}
+_TEXT_TAGS = {int(tag): keyword for keyword, tag in SLICE_TAGS.items()}
 #: Tags whose raw bytes are kept; the rest are only stepped over.
 _WANTED = frozenset(_TEXT_TAGS) | _US_TAGS | {SOP_CLASS_UID, NUMBER_OF_FRAMES, PER_FRAME_GROUPS}
 
@@ -77,11 +78,20 @@ _EXPLICIT = struct.Struct("<HH2sH").unpack_from  # group, element, VR, 2-byte le
 _IMPLICIT = struct.Struct("<HHI").unpack_from  # group, element, 4-byte length
 
 
+@dataclass(frozen=True)
+class FastHeader:
+    """What the fast reader gives of a plain image: its one slice and its (0008,0016) SOP Class
+    UID (core.dicom.headers.read_header makes the FileHeader of it)."""
+
+    slice: SliceRecord
+    sop_class_uid: str
+
+
 class _NotPlain(Exception):
     """The file is not the plain case; pydicom reads it."""
 
 
-def read_header_fast(path: str) -> FileHeader | None:
+def read_header_fast(path: str) -> FastHeader | None:
     """The header of a plain uncompressed single-frame image, or None.
 
     None means "read it with pydicom" (see the module docstring); errors in
@@ -247,7 +257,7 @@ def _remember(cache: dict, key, value):
 
 
 def _header(path: str, found: dict[int, bytes], syntax: str, pixel_tell: int,
-            pixel_length: int) -> FileHeader | None:
+            pixel_length: int) -> FastHeader | None:
     if SOP_CLASS_UID not in found or NUMBER_OF_FRAMES in found or PER_FRAME_GROUPS in found:
         return None
     raw_sop_class = found[SOP_CLASS_UID]
@@ -279,4 +289,4 @@ def _header(path: str, found: dict[int, bytes], syntax: str, pixel_tell: int,
         return None  # too short for the image: pydicom's path says so
     text_of = {_TEXT_TAGS[tag]: raw_text(value) for tag, value in found.items() if tag in _TEXT_TAGS}
     record = single_slice(path, text_of.get, fmt, pixel_tell)
-    return FileHeader(path=path, slices=[record], sop_class_uid=sop_class)
+    return FastHeader(slice=record, sop_class_uid=sop_class)

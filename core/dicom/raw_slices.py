@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from core.dicom.headers import SliceRecord
+from core.dicom.slice_records import SliceRecord
 from core.errors import Cancelled
 
 #: Slices per task handed to a thread (progress and cancel are checked between tasks).

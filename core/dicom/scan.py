@@ -23,13 +23,13 @@ from core.dicom.headers import (
     RTSTRUCT_SOP_CLASS,
     SEG_SOP_CLASSES,
     FileHeader,
-    SliceRecord,
     cut_short_reason,
     read_header,
     safe_get,
     series_uid_text,
 )
 from core.dicom.segmentations import SegmentationSummary, summarise_segmentation
+from core.dicom.slice_records import SliceRecord
 from core.dicom.structure_sets import StructureSetSummary, summarise_structure_set
 from core.errors import BrokenDicomError, Cancelled, DicomError, NotDicomError
 from core.volume import Modality, SeriesInfo

@@ -22,10 +22,11 @@ import numpy as np
 import pydicom
 import pydicom.pixels
 
-from core.dicom.headers import SliceRecord, read_dataset, safe_get
+from core.dicom.headers import read_dataset, safe_get
 from core.dicom.memory import SIZE_ADVICE, check_series_fits
 from core.dicom.raw_slices import mask_bits, read_at, read_int16_slices
 from core.dicom.scan import CancelCheck, Progress, SeriesEntry
+from core.dicom.slice_records import SliceRecord
 from core.dicom.suv import suv_factor
 from core.errors import Cancelled, DicomError
 from core.volume import Modality, ValueUnit, Volume

@@ -27,9 +27,9 @@ from typing import Sequence
 
 import numpy as np
 
+from core.contours import polygons_to_mask
 from core.lesions import LesionMask
 from core.resample import resample_box
-from core.rt.rasterise import polygons_to_mask
 from core.volume import SeriesInfo, Volume
 
 #: Contour planes closer than this (mm) along their normal are one plane

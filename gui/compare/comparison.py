@@ -158,9 +158,7 @@ class PriorComparison(QObject):
         self.nudge_bar.recarry_requested.connect(self.carry_again)
         self.model.events.case_closed.connect(self._on_case_closed)
         self.model.events.volumes.connect(self._on_current_volumes)
-        self.model.lesions.changed.connect(self._on_lesions_changed)
-        self.model.events.lesions.connect(self._on_lesion_set)
-        self._lesion_set = self.model.lesions
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)  # whichever lesion set is shown
         window.case_controller.about_to_save.connect(lambda *_: self.record_nudge())  # a nudge not yet audited
 
     def disconnect_model(self) -> None:
@@ -170,8 +168,7 @@ class PriorComparison(QObject):
         self.prior_views.disconnect_model()
         self.model.events.case_closed.disconnect(self._on_case_closed)
         self.model.events.volumes.disconnect(self._on_current_volumes)
-        self.model.events.lesions.disconnect(self._on_lesion_set)
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
 
     def _connect_actions(self) -> None:
         a = self.actions
@@ -325,11 +322,6 @@ class PriorComparison(QObject):
     def _on_current_volumes(self) -> None:
         if self.session is not None and self.model.base is not self.session.current_ct:
             self.close_prior("The comparison ended: other current images were opened; open the prior again")
-
-    def _on_lesion_set(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
 
     def _on_lesions_changed(self, _event=None) -> None:
         """A confirmed lesion undone (or deleted): its proposal waits again."""

@@ -1,10 +1,10 @@
 """After an export: offer to send the DICOM files just written to a PACS.
 
-Each export calls :func:`offer_send` once with the files it wrote (RTSTRUCT and
-SR from ``gui/structures_wiring.py``, the candidacy summary from
-``gui/rules_wiring.py``). Only DICOM files are offered (a PDF, JSON or CSV is
-never sent); when none was written, or no PACS node is configured, nothing is
-shown. The offer is a non-modal note with a "Send to PACS…" button that opens
+Each export calls ``PacsController.offer_send`` (gui.pacs.controller, which
+calls :func:`offer_send` here) once with the files it wrote (RTSTRUCT and SR
+from the structures controller, the candidacy summary from the verdicts one).
+Only DICOM files are offered (a PDF, JSON or CSV is never sent); when none was
+written, or no PACS node is configured, nothing is shown. The offer is a non-modal note with a "Send to PACS…" button that opens
 :class:`gui.pacs.send_dialog.SendDialog` on those files.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -33,10 +33,11 @@ def dicom_paths(paths: Sequence[str | Path]) -> list[str]:
         return []
 
 
-def offer_send(window: QWidget, paths: Sequence[str | Path]) -> QMessageBox | None:
-    """Show "Wrote …: send to PACS?" for the DICOM files among ``paths``; None when there is nothing to offer."""
-    wiring = getattr(window, "pacs_wiring", None)
-    settings_path = getattr(wiring, "settings_path", None)
+def offer_send(parent: QWidget, paths: Sequence[str | Path], settings_path: str | Path | None = None,
+               on_send_dialog: Callable[[SendDialog], None] | None = None) -> QMessageBox | None:
+    """Show "Wrote …: send to PACS?" over ``parent`` for the DICOM files among ``paths`` (the PACS nodes
+    of ``settings_path``, else the user's); None when there is nothing to offer. ``on_send_dialog`` is
+    told of the send dialog its button opens."""
     try:
         settings = load_settings(settings_path)
     except PacsError as exc:  # a broken settings file: the PACS dialog says so when opened
@@ -49,25 +50,22 @@ def offer_send(window: QWidget, paths: Sequence[str | Path]) -> QMessageBox | No
     box = QMessageBox(QMessageBox.Icon.Information, "Export written",
                       f"Wrote {names}.\nSend {'it' if len(files) == 1 else 'them'} to a PACS "
                       f"({', '.join(n.name for n in settings.nodes[:3])}{' …' if len(settings.nodes) > 3 else ''})?",
-                      QMessageBox.StandardButton.Close, window)
+                      QMessageBox.StandardButton.Close, parent)
     box.setObjectName("pacs_send_offer")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setWindowModality(Qt.WindowModality.NonModal)
     send = box.addButton("Send to PACS…", QMessageBox.ButtonRole.AcceptRole)
     send.setObjectName("offer_send_button")
     box.setDefaultButton(send)
-    send.clicked.connect(lambda: _open_send_dialog(window, files, settings_path))
+    send.clicked.connect(lambda: _open_send_dialog(parent, files, settings_path, on_send_dialog))
     box.show()
-    if wiring is not None:
-        wiring.send_offer = box
     return box
 
 
-def _open_send_dialog(window: QWidget, files: list[str], settings_path) -> SendDialog:
-    dialog = SendDialog(files, window, settings_path)
+def _open_send_dialog(parent: QWidget, files: list[str], settings_path, on_send_dialog) -> SendDialog:
+    dialog = SendDialog(files, parent, settings_path)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
-    wiring = getattr(window, "pacs_wiring", None)
-    if wiring is not None:
-        wiring.last_send_dialog = dialog
+    if on_send_dialog is not None:
+        on_send_dialog(dialog)
     return dialog

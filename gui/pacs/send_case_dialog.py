@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -37,6 +38,12 @@ from gui.pacs.dialog import node_combo
 from gui.settings import USER_NAME, USER_ROLE
 from gui.workers import TaskRunner
 
+if TYPE_CHECKING:  # annotations only
+    from PySide6.QtWidgets import QWidget
+
+    from gui.case_controller import CaseController
+    from gui.services import Services
+
 
 class SendCaseDialog(QDialog):
     """``sent`` carries the report; ``open_newer`` (node name, study UID, SR UID) asks the window to open
@@ -45,9 +52,13 @@ class SendCaseDialog(QDialog):
     sent = Signal(object)
     open_newer = Signal(str, str, str)
 
-    def __init__(self, window, settings_path: str | Path | None = None, cache_root: str | Path | None = None):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, parent: QWidget, services: Services, cases: CaseController,
+                 settings_path: str | Path | None = None, cache_root: str | Path | None = None):
+        """Sends the case of ``cases`` on the images of ``services`` (model, scan); the sender's name
+        and role from its settings."""
+        super().__init__(parent)
+        self.model, self.scan, self.app_settings = services.model, services.scan, services.settings
+        self.cases = cases
         self.cache_root = cache_root
         self.setObjectName("pacs_send_case_dialog")
         self.setWindowTitle("Send case to PACS")
@@ -57,7 +68,7 @@ class SendCaseDialog(QDialog):
         self.runner = TaskRunner(self)
         self.newer_box: QMessageBox | None = None
         layout = QVBoxLayout(self)
-        name = window.case_controller.name
+        name = cases.name
         intro = QLabel(f"Send {name} as a new version (SEG, SR and summary PDF, with the images the PACS does not "
                        "hold yet) to:")
         intro.setWordWrap(True)
@@ -91,15 +102,14 @@ class SendCaseDialog(QDialog):
 
     def _snapshot(self):
         """The case and its images as they are now, for the worker (the window's case may change meanwhile)."""
-        window = self.window
-        base, overlay = window.model.base, window.model.overlay
-        case = window.case_controller.case
+        base, overlay = self.model.base, self.model.overlay
+        case = self.cases.case
         if base is None or not len(case.lesions):
             raise ExportError("no case to send: open the images and mark at least one lesion first")
         snapshot = Case(images=list(case.images), lesions=LesionSet(list(case.lesions)), path=case.path,
                         facts=copy.deepcopy(case.facts), audit=AuditTrail(list(case.audit)),
                         extra=copy.deepcopy(case.extra))
-        scan = getattr(window, "scan_result", None)
+        scan = self.scan()
         pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
         workspace = Workspace(folder=Path(scan.root) if scan is not None else Path("."), scan=scan,
                               primary=base, pet=pet)
@@ -109,7 +119,7 @@ class SendCaseDialog(QDialog):
         with error_boundary(self, "Sending the case"):
             client = PacsClient(self.settings.node(self.node_combo.currentText()), self.settings.local)
             case, workspace = self._snapshot()
-            settings = self.window.settings
+            settings = self.app_settings
             name, role = settings.get(USER_NAME).strip(), settings.get(USER_ROLE).strip()
             author = (name, role) if name else None
             path, cache_root = case.path or Path("case.json"), self.cache_root
@@ -140,7 +150,7 @@ class SendCaseDialog(QDialog):
         problems = [f"{Path(f).name}: {r}" for f, r in report.send.failed + report.send.not_dicom]
         text = report.summary()[0].upper() + report.summary()[1:] + "."
         if BASE_KEY in snapshot.extra and snapshot.extra[BASE_KEY]["sr_sop_uid"] == report.sr_sop_uid:
-            controller = self.window.case_controller
+            controller = self.cases
             controller.case.extra[BASE_KEY] = dict(snapshot.extra[BASE_KEY])
             controller.mark_modified()  # the case remembers the version sent: save it
             text += " The case records this version: save it to keep that."

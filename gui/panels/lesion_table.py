@@ -101,13 +101,12 @@ class LesionTableModel(QAbstractTableModel):
         self.editor = editor
         self._rows: list[Lesion] = list(model.lesions)
         self.swatch_column = C_ID  # the label's column while the ID column has no room
-        self._lesion_set = model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        model.events.lesion_changed.connect(self._on_lesions_changed)
         model.events.lesions.connect(self._on_model_lesions)
         model.events.volumes.connect(self._on_model_volumes)
 
     def disconnect_model(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.volumes.disconnect(self._on_model_volumes)
 
@@ -118,9 +117,6 @@ class LesionTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _on_model_lesions(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self._reset()
 
     def _on_model_volumes(self) -> None:
@@ -355,8 +351,7 @@ class LesionPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
 
-        self._lesion_set = model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        model.events.lesion_changed.connect(self._on_lesions_changed)
         model.events.lesions.connect(self._on_model_lesions)
         model.events.selection.connect(self._on_model_selection)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
@@ -366,7 +361,7 @@ class LesionPanel(QWidget):
         self._update_counts()
 
     def disconnect_model(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.selection.disconnect(self._on_model_selection)
         self.table_model.disconnect_model()
@@ -402,9 +397,6 @@ class LesionPanel(QWidget):
         self._update_counts()
 
     def _on_model_lesions(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self._update_counts()
 
     def _on_table_selection_changed(self, *_args) -> None:

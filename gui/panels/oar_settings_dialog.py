@@ -2,7 +2,7 @@
 
 There is no consensus definition of ultracentral, so both are the user's
 choice. A view only: it edits a :class:`core.rules.oar.OarSettings` and gives
-back a new one (:meth:`OarSettingsDialog.settings`); the rules wiring saves it
+back a new one (:meth:`OarSettingsDialog.settings`); the verdicts controller saves it
 to the user config (core.rules.oar_settings, read by `oligoplan check` too).
 """
 

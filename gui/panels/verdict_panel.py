@@ -1,8 +1,8 @@
 """The verdict panel: one row per chosen rule set, coloured by verdict, expandable to its criteria.
 
-A view only: :class:`gui.rules_wiring.RulesWiring` evaluates (core.rules) and
+A view only: :class:`gui.verdicts.VerdictsController` evaluates (core.rules) and
 calls :meth:`VerdictPanel.set_evaluation`. Clicking a criterion that names
-lesions emits ``lesions_clicked`` (the wiring selects them; clicking again
+lesions emits ``lesions_clicked`` (the verdicts controller selects them; clicking again
 moves to the next one). The rule-set picker emits ``selection_changed``.
 """
 

@@ -7,6 +7,8 @@ the entries in red; the export writes the entries with their hashes as CSV
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -24,16 +26,21 @@ from core.audit import audit_csv
 from core.case import atomic_write_text
 from gui.errors import error_boundary
 
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+
 HEADERS = ("#", "When (UTC)", "Who", "Role", "Change", "What")
 
 
 class HistoryPanel(QWidget):
     """Shows the audit trail of the window's case; :meth:`refresh` after each change."""
 
-    def __init__(self, window, parent: QWidget | None = None):
+    def __init__(self, cases: CaseController, show_message: Callable[[str], None], parent: QWidget | None = None):
+        """``cases`` holds the case whose trail is shown; ``show_message`` says where an export went."""
         super().__init__(parent)
         self.setObjectName("history_panel")
-        self.window = window
+        self.cases = cases
+        self.show_message = show_message
         layout = QVBoxLayout(self)
         self.state_label = QLabel("", self)
         self.state_label.setObjectName("history_state")
@@ -65,7 +72,7 @@ class HistoryPanel(QWidget):
 
     @property
     def case(self):
-        return self.window.case_controller.case
+        return self.cases.case
 
     def refresh(self) -> None:
         case = self.case
@@ -94,6 +101,6 @@ class HistoryPanel(QWidget):
             self.export_to(path if path.lower().endswith(".csv") else path + ".csv")
 
     def export_to(self, path: str) -> None:
-        with error_boundary(self.window, "Exporting the history"):
+        with error_boundary(self, "Exporting the history"):
             atomic_write_text(path, audit_csv(self.case.audit))
-            self.window.show_message(f"History saved to {path}")
+            self.show_message(f"History saved to {path}")

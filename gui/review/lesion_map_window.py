@@ -12,6 +12,7 @@ core.lesion_map; this module only paints them.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -27,6 +28,9 @@ from core.orientation import Plane, plane_layout
 from gui.render import Window, gray_qimage, window_to_uint8
 from gui.screen_fit import fit_to_screen
 from gui.tools.overlay import lesion_color
+
+if TYPE_CHECKING:  # annotations only
+    from gui.viewer_model import ViewerModel
 
 CT_MIP_WINDOW = Window.from_range(*CT_MIP_RANGE)
 PET_MIP_WINDOW = Window.from_range(0.0, 8.0)
@@ -130,12 +134,11 @@ class ImageTile(QWidget):
 class LesionMapWindow(QWidget):
     """A window of its own (parent: the main window) showing the lesion map of the window's case."""
 
-    def __init__(self, main_window):
-        super().__init__(main_window, Qt.WindowType.Window)
+    def __init__(self, parent: QWidget, model: ViewerModel):
+        super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("lesion_map_window")
         self.setWindowTitle("OligoPlan — lesion map")
-        self.main_window = main_window
-        self.model = main_window.model
+        self.model = model
         # the map shows one case's images: another case or patient closes it (the one per-case reset)
         self.model.events.case_closed.connect(self._on_model_case_closed)
         layout = QVBoxLayout(self)
@@ -147,7 +150,7 @@ class LesionMapWindow(QWidget):
         self.projections: list[ImageTile] = []
         self.cards: dict[str, QFrame] = {}
         # 1200 x 900 when the screen has room; on a 1024 x 768 screen that was larger than the screen
-        fit_to_screen(self, 1200, 900, main_window.screen(), fraction=0.9)
+        fit_to_screen(self, 1200, 900, parent.screen(), fraction=0.9)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         """Esc closes the map, as any viewer's pop-up window."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -23,15 +24,26 @@ from gui.errors import error_boundary, show_exception
 from gui.settings import LAST_CASE_FOLDER
 from gui.workers import TaskRunner
 
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+    from gui.pacs.controller import PacsController
+    from gui.services import Services
+
 log = logging.getLogger("oligoplan.gui")
 
 
 class SrCompareController(QObject):
-    """Made by the review side of the window (gui.review.wiring)."""
+    """Made by the review side of the window (gui.review.controller): ``cases`` holds the case compared,
+    ``show_history()`` shows the differences, ``pacs`` (its settings) is where an SR may be fetched."""
 
-    def __init__(self, window, show_history) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services: Services, cases: CaseController, show_history: Callable[[], None],
+                 pacs: PacsController) -> None:
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.settings = services.settings
+        self.show_message = services.show_message
+        self.cases = cases
+        self.pacs = pacs
         self._show_history = show_history
         self.runner = TaskRunner(self)
         self.last_comparison = None
@@ -39,14 +51,13 @@ class SrCompareController(QObject):
 
     @property
     def case(self):
-        return self.window.case_controller.case
+        return self.cases.case
 
     def _pacs_settings(self):
         from core.pacs import load_settings
 
-        wiring = getattr(self.window, "pacs_wiring", None)
         try:
-            return load_settings(getattr(wiring, "settings_path", None))
+            return load_settings(self.pacs.settings_path)
         except PacsError as exc:  # a broken settings file: the PACS dialog says so when opened
             log.warning("PACS settings not readable: %s", exc)
             return None
@@ -57,18 +68,18 @@ class SrCompareController(QObject):
         nodes = list(settings.nodes) if settings is not None else []
         box = QMessageBox(QMessageBox.Icon.Question, "Compare with DICOM SR",
                           "Compare this case's audit trail with the OligoPlan SR exported from it.\n\n"
-                          "Where is the SR?", QMessageBox.StandardButton.Cancel, self.window)
+                          "Where is the SR?", QMessageBox.StandardButton.Cancel, self.owner)
         box.setObjectName("compare_sr_source")
         folder = box.addButton("Folder…", QMessageBox.ButtonRole.AcceptRole)
         file = box.addButton("SR file…", QMessageBox.ButtonRole.AcceptRole)
         pacs = {box.addButton(f"PACS {node.name}", QMessageBox.ButtonRole.AcceptRole): node.name for node in nodes}
         box.exec()
-        start = self.window.settings.get(LAST_CASE_FOLDER)
+        start = self.settings.get(LAST_CASE_FOLDER)
         clicked = box.clickedButton()
         if clicked is folder:
-            path = QFileDialog.getExistingDirectory(self.window, "Folder holding the case's DICOM SR", start)
+            path = QFileDialog.getExistingDirectory(self.owner, "Folder holding the case's DICOM SR", start)
         elif clicked is file:
-            path, _ = QFileDialog.getOpenFileName(self.window, "The case's DICOM SR", start,
+            path, _ = QFileDialog.getOpenFileName(self.owner, "The case's DICOM SR", start,
                                                   "DICOM (*.dcm);;All files (*)")
         elif clicked in pacs:
             self.compare_pacs(pacs[clicked])
@@ -83,7 +94,7 @@ class SrCompareController(QObject):
         """Compare with the SR(s) at ``path`` (a file or a folder); show and return the comparison."""
         from core.rt.sr_compare import apply_to_case, compare_with_reports
 
-        with error_boundary(self.window, "Comparing the case with its DICOM SR"):
+        with error_boundary(self.owner, "Comparing the case with its DICOM SR"):
             case = self.case
             comparison = compare_with_reports(case, path, source=source)
             new = apply_to_case(case, comparison)
@@ -102,7 +113,7 @@ class SrCompareController(QObject):
         from core.pacs.reports import fetch_reports
         from core.rt.sr_compare import case_study_uid
 
-        with error_boundary(self.window, "Fetching the case's DICOM SR from the PACS"):
+        with error_boundary(self.owner, "Fetching the case's DICOM SR from the PACS"):
             settings = self._pacs_settings()
             if settings is None:
                 raise OligoPlanError("the PACS settings cannot be read; open File > PACS to see why")
@@ -113,12 +124,12 @@ class SrCompareController(QObject):
                                      "first, or fetch the SR with File > PACS and compare with that folder")
             client = PacsClient(node, settings.local)
             source = f"PACS {node.describe()}, study {study_uid}"
-            self.window.show_message(f"Fetching the case's SR from {node.describe()}…")
+            self.show_message(f"Fetching the case's SR from {node.describe()}…")
             self.runner.start(lambda progress, cancel: fetch_reports(client, study_uid, progress=progress,
                                                                      cancel=cancel),
                               "Fetching the case's DICOM SR",
                               on_done=lambda folder: self.compare(folder, source=source),
-                              on_failed=lambda exc: show_exception(self.window, "Fetching the case's DICOM SR",
+                              on_failed=lambda exc: show_exception(self.owner, "Fetching the case's DICOM SR",
                                                                    exc))
 
     def _show_result(self, comparison) -> None:
@@ -133,7 +144,7 @@ class SrCompareController(QObject):
             text += ("\n\nThe differences are listed with the audit trail's warnings (Review > History): "
                      "check the lesions and sign-offs before relying on them.")
         box = QMessageBox(QMessageBox.Icon.Warning if differs else QMessageBox.Icon.Information,
-                          "Compared with DICOM SR", text, QMessageBox.StandardButton.Close, self.window)
+                          "Compared with DICOM SR", text, QMessageBox.StandardButton.Close, self.owner)
         box.setObjectName("compare_sr_result")
         box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 560px; }")  # long lines: wide rather than one word a line
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -56,25 +56,21 @@ class LesionOverlay:
         self._cache: dict[tuple[str, int, int], tuple[Lesion, list[np.ndarray]]] = {}
         self.outline_count = 0  # outlines computed (not taken from the cache), for tests/bench
         #: another colour for some lesions (outline and label), or None for their own: a scored
-        #: practice draws the trainee's lesions in the feedback styles (gui.review.practice)
+        #: practice draws the trainee's lesions in the feedback styles (gui.practice.controller)
         self.colour_for: Callable[[Lesion], QColor | None] | None = None
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.selection.connect(self._on_model_selection)
         self.model.events.volumes.connect(self._on_model_volumes)
 
     def disconnect(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.selection.disconnect(self._on_model_selection)
         self.model.events.volumes.disconnect(self._on_model_volumes)
 
     # ----------------------------------------------------------------- events
     def _on_model_lesions(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self._cache.clear()
         self.view.update()
 

@@ -13,7 +13,7 @@ from core.errors import FileWriteError
 from core.lesions import AddLesion, Lesion, UndoStack
 from core.rules.case_check import CaseImages, check_case
 from core.rules.loader import load_catalog
-from core.scorecard_report import write_scorecard_csv, write_scorecard_pdf
+from core.practice.report import write_scorecard_csv, write_scorecard_pdf
 from core.summary.export import write_summary
 from tests.core.test_scorecard_report import scored  # noqa: F401 - the fixture
 

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from core.practice_styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, TRAINEE, legend_text
-from core.scorecard_report import write_scorecard_pdf
+from core.practice.report import write_scorecard_pdf
+from core.practice.styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, TRAINEE, legend_text
 from tests.core.test_scorecard_report import scored  # noqa: F401 - the fixture
 
 

@@ -6,13 +6,13 @@ import numpy as np
 import pydicom
 import pytest
 
-from core.contours import polygon_to_mask
+from core.contours import polygon_to_mask, polygons_to_mask
 from core.dicom import load_series, scan_folder
 from core.dicom.structure_sets import summarise_structure_set
 from core.errors import StructureSetError
 from core.measure import mask_volume_cc
 from core.rt.matching import BY_FRAME, BY_REFERENCE, ImageStack, match_structure_set
-from core.rt.rasterise import Contour, polygons_to_mask, rasterise_contours
+from core.rt.rasterise import Contour, rasterise_contours
 from core.rt.rtstruct_read import import_structure_sets, read_rtstruct
 from core.rt.structures import StructureKind, classify, lesion_from_structure
 from tests.core.grids import make_grid

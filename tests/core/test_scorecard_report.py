@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from core.lesions import Lesion, LesionMask
-from core.scorecard_report import scorecard_csv, scorecard_rows, write_scorecard_pdf
-from core.scoring import score_lesions
+from core.practice.report import scorecard_csv, scorecard_rows, write_scorecard_pdf
+from core.practice.scoring import score_lesions
 from tests.core.grids import ellipsoid, make_grid
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from core.errors import ScoringError
 from core.lesions import Lesion, LesionMask
-from core.scoring import dice, score_lesions, surface_distances_mm
+from core.practice.scoring import dice, score_lesions, surface_distances_mm
 from tests.core.grids import ellipsoid, make_grid
 
 SPACINGS = [(2.5, 0.8, 1.1), (3.0, 1.0, 1.0), (1.5, 1.2, 0.7)]

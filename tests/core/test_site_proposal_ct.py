@@ -126,7 +126,7 @@ def test_other_soft_tissue_is_left_for_the_user_to_name(point):
 def test_a_planning_systems_gtv_read_for_practice_takes_a_proposed_site(tmp_path):
     """A GTV in an RTSTRUCT that OligoPlan did not write carries no site: it is proposed (here from
     the CT, the file holding no organ), never left as "other"."""
-    from core.practice import read_side
+    from core.practice.sides import read_side
     from core.rt.rtstruct_write import RoiSpec, build_rtstruct, read_image_header, write_validated
 
     ws = workspace("phantom-oligo")

@@ -107,15 +107,18 @@ def test_one_click_cycles_not_assessed_yes_no():
 
 def test_a_case_signed_off_before_the_change_opens_without_a_tampering_warning(tmp_path, monkeypatch):
     import core.case
+    import core.lesion_json
+    import core.review
     from core.codes import Treatability as T
 
-    original = core.case.lesion_to_json
+    original = core.lesion_json.lesion_to_json
 
     def as_written_before(lesion):  # schema 2 wrote a bool, true by default
         return {**original(lesion), "treatable": lesion.treatable is not T.NO}
 
     with monkeypatch.context() as m:
-        m.setattr(core.case, "lesion_to_json", as_written_before)
+        m.setattr(core.case, "lesion_to_json", as_written_before)  # the file written
+        m.setattr(core.review, "lesion_to_json", as_written_before)  # the digest signed
         m.setattr(core.case, "SCHEMA_VERSION", 2)
         case = Case()
         stack = UndoStack()

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 import core.rt.export_job as export_job
-import gui.structures_wiring as structures_wiring
-from gui.structures_wiring import ExportDialog
+import gui.structures as structures_module
+from gui.structures import ExportDialog
 from tests.gui.test_structures import PHANTOM, gtv_file
 from tests.gui.test_structures_case_file import open_images
 from tests.gui.test_structures_case_reading import Gate
@@ -42,7 +42,7 @@ def _export_and_cancel(qtbot, settings, tmp_path, monkeypatch, module, name):
 
 
 def test_a_cancelled_export_writes_nothing_and_says_so(qtbot, settings, tmp_path, monkeypatch):
-    win, out = _export_and_cancel(qtbot, settings, tmp_path, monkeypatch, structures_wiring, "write_case_rtstruct")
+    win, out = _export_and_cancel(qtbot, settings, tmp_path, monkeypatch, structures_module, "write_case_rtstruct")
     assert win.task_label.text() == "Export cancelled: nothing was written"
     assert not (out / "rtstruct.dcm").exists() and list(out.iterdir()) == []
     win.case_controller.discard_changes()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog
 from core.rt import sr_case
 from core.rt.open_dicom import rebuild_case
 import gui.case_controller as case_controller
-from gui.structures_wiring import ExportDialog
+from gui.structures import ExportDialog
 from tests.gui.test_structures import PHANTOM, gtv_file, phantom_win  # noqa: F401 (fixture)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from core.practice_styles import EXTRA, TRAINEE
+from core.practice.styles import EXTRA, TRAINEE
 from core.orientation import Plane
 from gui.tools.overlay import lesion_color
 from gui.view_labels import LabelKind

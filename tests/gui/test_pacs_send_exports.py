@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from core.pacs import LocalAE, PacsNode, PacsSettings, save_settings
-from gui.structures_wiring import ExportDialog
+from gui.structures import ExportDialog
 from tests.gui.test_structures import PHANTOM, gtv_file
 from tests.orthanc_server import AET, ORTHANC, start_orthanc
 

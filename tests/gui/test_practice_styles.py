@@ -1,4 +1,4 @@
-"""The feedback overlay draws the practice roles in the styles of core.practice_styles, the ones the
+"""The feedback overlay draws the practice roles in the styles of core.practice.styles, the ones the
 scorecard PDF draws and names, and the scorecard dock shows the same legend."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QPen, QTextDocument
 
-from core.practice_styles import LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, TRAINEE, LineStyle
+from core.practice.styles import LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, TRAINEE, LineStyle
 from tests.gui.conftest import pixels
 from tests.gui.test_lesion_tools import at, axial, draw_polygon, go_to_mm
 from tests.gui.test_review_practice import pet_ct, reference, square_around  # noqa: F401 - fixtures

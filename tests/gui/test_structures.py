@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from core.rt.rtstruct_write import RoiSpec, build_rtstruct, read_image_header, write_validated
 from core.orientation import Plane
-from gui.structures_wiring import ExportDialog
+from gui.structures import ExportDialog
 from tests.core.rt_helpers import sphere_mask
 
 ROOT = Path(__file__).resolve().parents[2]

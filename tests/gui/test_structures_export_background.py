@@ -10,8 +10,8 @@ import pydicom
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-import gui.structures_wiring as structures_wiring
-from gui.structures_wiring import ExportDialog
+import gui.structures as structures_module
+from gui.structures import ExportDialog
 from tests.gui.test_structures import PHANTOM, gtv_file
 from tests.gui.test_structures_case_file import open_images
 from tests.gui.test_structures_case_reading import Gate
@@ -24,7 +24,7 @@ def test_an_export_runs_in_the_background_with_the_lesions_of_its_start(qtbot, s
     wiring = win.structure_wiring
     wiring.import_file(gtv_file(win, tmp_path))
     wiring.make_lesion(next(k for k, s in wiring.visible_structures() if s.name == "GTV_1"))
-    gate = Gate(monkeypatch, structures_wiring, "write_case_rtstruct")
+    gate = Gate(monkeypatch, structures_module, "write_case_rtstruct")
     threads = gate.threads
 
     def accept(dialog):

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import gui.structures_wiring as structures_wiring
+import gui.structures as structures_module
 from tests.gui.test_structures import PHANTOM, group, gtv_file
 from tests.gui.test_structures_case_file import open_images
 from tests.gui.test_structures_case_reading import Gate
@@ -27,7 +27,7 @@ def import_held(qtbot, settings, tmp_path, monkeypatch):
     """The phantom's images shown, and a GTV file chosen in the menu whose read is held."""
     win = open_images(qtbot, settings, PHANTOM)
     path = gtv_file(win, tmp_path)
-    gate = Gate(monkeypatch, structures_wiring, "read_structure_file")
+    gate = Gate(monkeypatch, structures_module, "read_structure_file")
     choose_in_menu(win, monkeypatch, path)
     qtbot.waitUntil(lambda: bool(gate.threads), timeout=10000)  # the event loop runs while it is read
     return win, gate

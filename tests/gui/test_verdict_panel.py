@@ -182,7 +182,7 @@ def test_a_bad_fact_in_the_case_file_is_shown_and_treated_as_unknown(rules_windo
 def _summary_dialog(monkeypatch, folder, anonymise: bool, seen: list):
     from PySide6.QtWidgets import QDialog
 
-    from gui.structures_wiring import ExportDialog
+    from gui.structures import ExportDialog
 
     def accept(dialog):
         seen.append((dialog.folder_edit.text(), dialog.anonymise_box.isChecked()))

@@ -7,7 +7,7 @@
   or approved case reopens it and says so.
 * Review menu: your name and role, sign off, history dock, compare with the DICOM SR
   (gui.review.sr_compare), lesion map.
-  Practice menu: practise on a case, score, end practice (gui.review.practice).
+  Practice menu: practise on a case, score, end practice (gui.practice.controller).
 
 Methods that open a dialog are ``_ask_*`` and delegate to plain methods
 (:meth:`set_user`, :meth:`sign`) that tests call.
@@ -16,6 +16,7 @@ Methods that open a dialog are ``_ask_*`` and delegate to plain methods
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMessageBox
@@ -25,48 +26,58 @@ from core.review import ReviewState
 from gui.actions import make_review_actions
 from gui.errors import error_boundary
 from gui.review.history_panel import HistoryPanel
-from gui.review.practice import PracticeController, practice_title_part
-from gui.review.scorecard_panel import ScorecardPanel
+from gui.practice.controller import PracticeController, practice_title_part
+from gui.practice.scorecard_panel import ScorecardPanel
 from gui.review.signoff_dialog import SignOffDialog, UserDialog
 from gui.review.sr_compare import SrCompareController
+from gui.services import Menus, Services
 from gui.settings import USER_NAME, USER_ROLE
+
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+    from gui.pacs.controller import PacsController
+    from gui.slice_view import SliceView
 
 log = logging.getLogger("oligoplan.gui")
 
 
-class ReviewWiring(QObject):
-    """Made by the main window after its case controller and lesion wiring."""
+class ReviewController(QObject):
+    """Made by the main window after its case controller, lesion actions and PACS controller: ``cases``
+    holds the case, ``views`` draw a practice's reference, ``update_title()`` shows the review state in
+    the title bar, ``pacs`` (its nodes) is where Compare with DICOM SR may fetch the SR."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.settings = window.settings
-        self.actions = make_review_actions(window)
-        self.practice = PracticeController(window)
-        self.history_panel = HistoryPanel(window)
+    def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView],
+                 update_title: Callable[[], None], pacs: PacsController):
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.settings = services.settings
+        self.show_message = services.show_message
+        self.cases = cases
+        self.update_title = update_title
+        self.actions = make_review_actions(self.owner)
+        self.practice = PracticeController(services, cases, views, update_title)
+        self.history_panel = HistoryPanel(cases, services.show_message)
         self.scorecard_panel = ScorecardPanel(self.practice)
-        self.sr_compare = SrCompareController(window, self.show_history)
-        # tabs beside the lesion table under the views: their tables are wide, and stacked on the right
-        # they squeezed the verdicts and the views (and made the window taller than a 768 px screen)
-        self.history_dock = window._dock("History", "history_dock", self.history_panel,
-                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.scorecard_dock = window._dock("Scorecard", "scorecard_dock", self.scorecard_panel,
-                                           Qt.DockWidgetArea.BottomDockWidgetArea)
-        window.tabifyDockWidget(window.lesion_dock, self.history_dock)
-        window.tabifyDockWidget(window.lesion_dock, self.scorecard_dock)
-        window.lesion_dock.raise_()
+        self.sr_compare = SrCompareController(services, cases, self.show_history, pacs)
+        # tabs beside the lesion table under the views (MainWindow._arrange_docks): their tables are wide,
+        # and stacked on the right they squeezed the verdicts and the views
+        self.history_dock = services.add_dock("History", "history_dock", self.history_panel,
+                                              Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.scorecard_dock = services.add_dock("Scorecard", "scorecard_dock", self.scorecard_panel,
+                                                Qt.DockWidgetArea.BottomDockWidgetArea)
         self.history_dock.hide()
         self.scorecard_dock.hide()
         self.lesion_map_window = None
         self.user_dialog: UserDialog | None = None  # the first start's question (ask_user_if_unknown)
         self._warned: set[int] = set()
         self._review = None
-        self._build_menus()
+        self._build_menus(services.menus)
         self._connect()
         self._on_model_lesions()
 
     def disconnect_model(self) -> None:
-        self.window.model.events.lesions.disconnect(self._on_model_lesions)
+        self.model.events.lesions.disconnect(self._on_model_lesions)
         self.practice.disconnect_model()
         self._follow(None)
         self.sr_compare.shutdown()
@@ -74,24 +85,21 @@ class ReviewWiring(QObject):
             self.lesion_map_window.disconnect_model()
             self.lesion_map_window.close()
 
-    def _build_menus(self) -> None:
-        a, w = self.actions, self.window
-        review = w.menuBar().addMenu("&Review")
+    def _build_menus(self, menus: Menus) -> None:
+        a = self.actions
+        review = menus.bar.addMenu("&Review")
         for action in (a.set_user, None, a.sign_off, a.show_history, a.compare_sr, a.lesion_map):
             review.addSeparator() if action is None else review.addAction(action)
-        practice = w.menuBar().addMenu("&Practice")
+        practice = menus.bar.addMenu("&Practice")
         for action in (a.start_practice, a.score_practice, a.end_practice):
             practice.addAction(action)
         practice.addSeparator()
         practice.addAction(self.scorecard_dock.toggleViewAction())
         for action in a.all():
-            w.addAction(action)  # shortcuts whichever view has focus
+            self.owner.addAction(action)  # shortcuts whichever view has focus
         # the Help menu stays last
-        help_menu = next((m.menuAction() for m in w.menuBar().findChildren(type(review))
-                          if m.title() == "&Help"), None)
-        if help_menu is not None:
-            w.menuBar().removeAction(help_menu)
-            w.menuBar().addAction(help_menu)
+        menus.bar.removeAction(menus.help.menuAction())
+        menus.bar.addAction(menus.help.menuAction())
 
     def _connect(self) -> None:
         a = self.actions
@@ -103,7 +111,7 @@ class ReviewWiring(QObject):
         a.start_practice.triggered.connect(self.practice._choose_reference)
         a.score_practice.triggered.connect(self.score)
         a.end_practice.triggered.connect(self.end_practice)
-        self.window.model.events.lesions.connect(self._on_model_lesions)
+        self.model.events.lesions.connect(self._on_model_lesions)
         self.practice.changed.connect(self._update_actions)
 
     # -------------------------------------------------------------- user
@@ -120,14 +128,14 @@ class ReviewWiring(QObject):
         name, role = self.user
         if name and role:
             return None
-        dialog = UserDialog(name, role, self.window)
+        dialog = UserDialog(name, role, self.owner)
         dialog.accepted.connect(lambda: self.set_user(dialog.name, dialog.role))
         dialog.open()
         self.user_dialog = dialog
         return dialog
 
     def _ask_user(self) -> bool:
-        dialog = UserDialog(self.settings.get(USER_NAME), self.settings.get(USER_ROLE), self.window)
+        dialog = UserDialog(self.settings.get(USER_NAME), self.settings.get(USER_ROLE), self.owner)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.set_user(dialog.name, dialog.role)
@@ -139,12 +147,12 @@ class ReviewWiring(QObject):
         self.settings.set(USER_ROLE, str(role).strip())
         self.settings.sync()
         self.case.review.set_user(*self.user)
-        self.window.show_message(f"Changes and sign-offs are recorded as {name}")
+        self.show_message(f"Changes and sign-offs are recorded as {name}")
 
     # ------------------------------------------------------------ review
     @property
     def case(self):
-        return self.window.case_controller.case
+        return self.cases.case
 
     @property
     def state(self) -> ReviewState:
@@ -156,29 +164,29 @@ class ReviewWiring(QObject):
 
     def _ask_sign_off(self) -> None:
         if self.practice.active:
-            QMessageBox.information(self.window, "Sign off", "A practice case is not signed off: end the practice first.")
+            QMessageBox.information(self.owner, "Sign off", "A practice case is not signed off: end the practice first.")
             return
         if self.state.next is None:
-            QMessageBox.information(self.window, "Sign off", f"{self.case.review.status_text()}.\n\n"
+            QMessageBox.information(self.owner, "Sign off", f"{self.case.review.status_text()}.\n\n"
                                     "Any change reopens it as a draft; it is then reviewed and approved again.")
             return
         if not all(self.user) and not self._ask_user():
             return
         name, role = self.user
         dialog = SignOffDialog(self.state, self.case.review.signoffs, name, role,
-                               self.window.case_controller.name, self.window)
+                               self.cases.name, self.owner)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.sign(dialog.comment, dialog.name, dialog.role)
 
     def sign(self, comment: str = "", name: str | None = None, role: str | None = None) -> bool:
         """The next sign-off step (reviewed, then approved), recorded in the case's audit trail."""
-        with error_boundary(self.window, "Signing off the case"):
+        with error_boundary(self.owner, "Signing off the case"):
             target = self.state.next
             if target is None:
                 raise ReviewError("the case is already approved; edit it to reopen it, then review it again")
             self.case.review.sign(target, comment, name=name, role=role)
-            self.window.case_controller.mark_modified()  # the sign-off is saved with the case
-            self.window.show_message(f"Case {target.value}: save it to keep the sign-off")
+            self.cases.mark_modified()  # the sign-off is saved with the case
+            self.show_message(f"Case {target.value}: save it to keep the sign-off")
             return True
         return False
 
@@ -190,9 +198,9 @@ class ReviewWiring(QObject):
     def show_lesion_map(self) -> None:
         from gui.review.lesion_map_window import LesionMapWindow
 
-        with error_boundary(self.window, "Showing the lesion map"):
+        with error_boundary(self.owner, "Showing the lesion map"):
             if self.lesion_map_window is None:
-                self.lesion_map_window = LesionMapWindow(self.window)
+                self.lesion_map_window = LesionMapWindow(self.owner, self.model)
             self.lesion_map_window.rebuild()
             self.lesion_map_window.show()
             self.lesion_map_window.raise_()
@@ -241,7 +249,7 @@ class ReviewWiring(QObject):
         if case is not self.case:
             return
         name = case.path.name if case.path else "the case"
-        QMessageBox.warning(self.window, "Audit trail",
+        QMessageBox.warning(self.owner, "Audit trail",
                             f"{name} was opened, but its audit trail shows changes made outside OligoPlan:\n\n- "
                             + "\n- ".join(case.integrity_warnings)
                             + "\n\nCheck the lesions and the sign-offs (Review > History) before relying on them.")
@@ -254,9 +262,9 @@ class ReviewWiring(QObject):
 
     def _on_review_changed(self) -> None:
         self.history_panel.refresh()
-        self.window.update_title()
+        self.update_title()
 
     def _on_review_reopened(self, message: str) -> None:
         log.info("case reopened by an edit")
-        self.window.show_message("Case reopened as a draft: it needs review again")
-        QTimer.singleShot(0, lambda: QMessageBox.information(self.window, "Case reopened", message))
+        self.show_message("Case reopened as a draft: it needs review again")
+        QTimer.singleShot(0, lambda: QMessageBox.information(self.owner, "Case reopened", message))

@@ -4,7 +4,7 @@ The PDF has the figures on its first page (summary, then one row per
 reference lesion and per extra lesion) and key images after it: for every
 reference lesion and every extra one, axial, coronal and sagittal crops
 through its centre with the reference and the trainee's contours in the
-styles of core.practice_styles (the same as the window's feedback overlay,
+styles of core.practice.styles (the same as the window's feedback overlay,
 with the same legend); a missed lesion is titled MISSED, an extra one EXTRA.
 """
 
@@ -25,8 +25,8 @@ from core.display import site_window, window_range
 from core.lesion_map import lesion_centre_index, lesion_crop
 from core.lesions import Lesion
 from core.orientation import Plane, plane_layout
-from core.practice_styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
-from core.scoring import Scorecard
+from core.practice.scoring import Scorecard
+from core.practice.styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
 from core.volume import ValueUnit, Volume
 
 DISCLAIMER = "Training feedback only. Decision support, never a treatment order."
@@ -271,7 +271,7 @@ def _draw_crop(ax, image: Volume, focus: Lesion, centre, plane: Plane, ref_lesio
 
 def _legend(fig, x: float, y: float) -> None:
     """The practice styles on a dark strip (white outlines would not show on paper), each drawn and named
-    with the window's words (core.practice_styles), and what missed and extra mean under it."""
+    with the window's words (core.practice.styles), and what missed and extra mean under it."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 

@@ -8,8 +8,8 @@ roles the same way and state the same legend:
 - a missed reference lesion: dashed red, shaded, titled MISSED;
 - an extra trainee lesion (no reference lesion): solid orange, shaded, titled EXTRA.
 
-Colours are "#rrggbb"; the gui makes its pens from them (gui.review.practice),
-matplotlib takes them as they are (core.scorecard_report).
+Colours are "#rrggbb"; the gui makes its pens from them (gui.practice.controller),
+matplotlib takes them as they are (core.practice.report).
 """
 
 from __future__ import annotations

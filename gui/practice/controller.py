@@ -3,13 +3,13 @@
 Flow: Practice > Practise on a case… picks an expert's case file (its images
 are opened when they are not on screen) or an RTSTRUCT on the images shown.
 Its lesions become the hidden *reference*; the window starts an empty case
-on the same images for the trainee. "Score" compares (core.scoring) and
+on the same images for the trainee. "Score" compares (core.practice.scoring) and
 reveals the reference over the views in the practice styles of
-core.practice_styles (the scorecard PDF draws the same, with the same legend):
+core.practice.styles (the scorecard PDF draws the same, with the same legend):
 found reference contours dashed white over the trainee's solid magenta,
 missed ones dashed red and shaded with MISSED, the trainee's extra lesions
 solid orange and shaded with EXTRA; the scorecard dock shows the figures and
-exports PDF and CSV (core.scorecard_report).
+exports PDF and CSV (core.practice.report).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
@@ -27,14 +28,19 @@ from core.case import load_case
 from core.contours import slice_outlines
 from core.errors import ScoringError
 from core.lesions import Lesion
-from core.practice import is_case_file, read_side, score_with_rules
-from core.practice_styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
-from core.scoring import Scorecard
+from core.practice.scoring import Scorecard
+from core.practice.sides import is_case_file, read_side, score_with_rules
+from core.practice.styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE, LineStyle, PracticeStyle
 from core.volume import Volume
 from core.workspace import Workspace
 from gui.errors import error_boundary
+from gui.services import Services
 from gui.tools.overlay import outline_path
 from gui.view_labels import LabelKind
+
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+    from gui.slice_view import SliceView
 
 log = logging.getLogger("oligoplan.gui")
 
@@ -62,14 +68,23 @@ class PracticeController(QObject):
 
     changed = Signal()
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
+    def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView],
+                 update_title: Callable[[], None]):
+        """``cases`` opens the reference and the trainee's case; ``views`` draw the reference and the
+        feedback colours; ``update_title()`` shows the practice in the title bar."""
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.settings = services.settings
+        self.show_message = services.show_message
+        self.scan = services.scan
+        self.cases = cases
+        self.views = list(views)
+        self.update_title = update_title
         self.session: PracticeSession | None = None
         self._pending: Path | None = None  # a reference case whose images are loading
         self.overlay = ReferenceOverlay(self)
-        for view in window.views.values():
+        for view in self.views:
             view.extra_overlays.append(self.overlay)
             view.lesion_overlay.colour_for = self.feedback_colour
         self.model.events.lesions.connect(self._on_model_lesions)
@@ -84,7 +99,7 @@ class PracticeController(QObject):
         if self.session is None:
             return True
         answer = QMessageBox.question(
-            self.window, "OligoPlan — end the practice?",
+            self.owner, "OligoPlan — end the practice?",
             f"{doing} ends the practice on {self.session.source.name}: its reference and scorecard "
             "belong to the images shown now and are closed.\n\nEnd the practice?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
@@ -100,7 +115,7 @@ class PracticeController(QObject):
         session, base = self.session, self.model.base
         if session is not None and (base is None or base.info.series_uid != session.base_series_uid):
             self.end()
-            self.window.show_message(f"Practice on {session.source.name} ended: other images are shown")
+            self.show_message(f"Practice on {session.source.name} ended: other images are shown")
 
     @property
     def active(self) -> bool:
@@ -108,9 +123,9 @@ class PracticeController(QObject):
 
     # ------------------------------------------------------------ start
     def _choose_reference(self) -> None:
-        if not self.window.case_controller.ask_keep_work("Starting a practice"):
+        if not self.cases.ask_keep_work("Starting a practice"):
             return
-        path, _ = QFileDialog.getOpenFileName(self.window, "Practise on a case: choose the reference",
+        path, _ = QFileDialog.getOpenFileName(self.owner, "Practise on a case: choose the reference",
                                               "", PRACTICE_FILTER)
         if path:
             self.start(path)
@@ -118,24 +133,24 @@ class PracticeController(QObject):
     def start(self, path: str | Path) -> None:
         """Hide the lesions of ``path`` (case file or RTSTRUCT) and start an empty case on its images."""
         path = Path(path)
-        with error_boundary(self.window, f"Starting a practice on {path.name}"):
+        with error_boundary(self.owner, f"Starting a practice on {path.name}"):
             if not path.is_file():
                 raise ScoringError(f"{path}: no such file (expected a case file or an RTSTRUCT)")
             if not is_case_file(path):
                 if self.model.base is None:
                     raise ScoringError(f"{path.name}: open the images the RTSTRUCT was drawn on first")
-                side = read_side(path, Workspace.of_images(self.window.scan_result, self.model.base))
-                self._begin(path, side.lesions, dict(self.window.case_controller.case.facts))
+                side = read_side(path, Workspace.of_images(self.scan(), self.model.base))
+                self._begin(path, side.lesions, dict(self.cases.case.facts))
                 return
             case = load_case(path)
-            if self.window.case_controller._images_shown(case):
+            if self.cases.images_shown(case):
                 self._begin(path, list(case.lesions), dict(case.facts))
             else:  # load its images; the lesions are taken away as soon as the case is shown
                 self._pending = path
-                self.window.case_controller.open_case(path)
+                self.cases.open_case(path)
 
     def _on_model_lesions(self) -> None:
-        pending, controller = self._pending, self.window.case_controller
+        pending, controller = self._pending, self.cases
         if pending is not None and controller.case.path is not None and \
                 Path(controller.case.path).resolve() == pending.resolve():
             self._pending = None
@@ -145,8 +160,8 @@ class PracticeController(QObject):
         base = self.model.base
         self.session = PracticeSession(source, list(reference), facts=facts,
                                        base_series_uid=base.info.series_uid if base is not None else "")
-        self.window.case_controller.new_case()  # the trainee's: empty, on the same images
-        self.window.show_message(f"Practice on {source.name}: the reference lesions are hidden. "
+        self.cases.new_case()  # the trainee's: empty, on the same images
+        self.show_message(f"Practice on {source.name}: the reference lesions are hidden. "
                                  "Mark and contour every lesion, then Practice > Score")
         self._refresh()
 
@@ -155,7 +170,7 @@ class PracticeController(QObject):
         """Compare the trainee's lesions with the reference and reveal it."""
         if self.session is None:
             return None
-        with error_boundary(self.window, "Scoring the practice"):
+        with error_boundary(self.owner, "Scoring the practice"):
             trainee = list(self.model.lesions)
             card = score_with_rules(self.session.reference, trainee, self.grids(), self.session.facts)
             self.session.scorecard = card
@@ -189,10 +204,10 @@ class PracticeController(QObject):
         return {v.info.series_uid: v for v in (self.model.base, self.model.overlay) if v is not None}
 
     def _refresh(self) -> None:
-        for view in self.window.views.values():
+        for view in self.views:
             view.update()
         self.changed.emit()
-        self.window.update_title()
+        self.update_title()
 
 
 class ReferenceOverlay:
@@ -269,7 +284,7 @@ def style_color(style: PracticeStyle) -> QColor:
 
 
 def practice_pen(style: PracticeStyle, width: float = 2.4) -> QPen:
-    """The pen of a practice role (core.practice_styles): its colour, dashed or solid."""
+    """The pen of a practice role (core.practice.styles): its colour, dashed or solid."""
     pen = QPen(style_color(style), width)
     pen.setStyle(Qt.PenStyle.DashLine if style.line is LineStyle.DASHED else Qt.PenStyle.SolidLine)
     return pen

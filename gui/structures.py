@@ -33,9 +33,11 @@ import copy
 import logging
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QFileDialog
 
 from core.audit import AuditTrail
 from core.export_job import ExportJob, ExportOptions
@@ -64,8 +66,14 @@ from gui.errors import error_boundary, show_exception
 from gui.export_dialog import ExportDialog  # noqa: F401 (tests patch it here)
 from gui.overwrite import ask_replace
 from gui.panels.structure_list import StructureList, structure_key
+from gui.services import Menus, Services
 from gui.structure_overlay import StructureOverlay
 from gui.workers import TaskRunner
+
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+    from gui.slice_view import SliceView
+    from gui.tools.editor import LesionEditor
 
 
 def _write_case_dicom(job: ExportJob, cancel=None) -> Path:
@@ -80,25 +88,37 @@ def _write_case_dicom(job: ExportJob, cancel=None) -> Path:
 log = logging.getLogger("oligoplan.gui")
 
 
-class StructureWiring(QObject):
-    """Made by the main window after its views and case controller."""
+class StructuresController(QObject):
+    """Made by the main window after its views and case controller: ``views`` draw the structures,
+    ``editor`` places new lesions by them, ``cases`` holds the case (its recorded structure sets),
+    ``offer_send(paths)`` offers an export to a PACS."""
 
     changed = Signal()  # after structure sets were imported or removed (the verdicts follow)
     exported = Signal(object)  # the path of an RTSTRUCT or SR written, once reported and offered
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
-        self.actions = make_structure_actions(window)
+    def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
+                 *, offer_send: Callable[[Sequence[Path]], object]):
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.runner = services.runner
+        self.undo = services.undo_stack
+        self.show_message = services.show_message
+        self.scan = services.scan
+        self.cases = cases
+        self.views = list(views)
+        self.editor = editor
+        self.offer_send = offer_send
+        self.actions = make_structure_actions(self.owner)
         self.panel = StructureList()
-        self.dock = window._dock("Structures", "structure_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock = services.add_dock("Structures", "structure_dock", self.panel,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
         self.sets: list[ImportedStructureSet] = []
         self.hidden: set = set()
         self.refused: list[tuple[str, str]] = []
         #: what the user should know about the case's recorded structure sets (moved, not found)
         self.notes: list[str] = []
-        self._case = window.case_controller.case
+        self._case = cases.case
         self._case_refs = list(self._case.structure_sets)
         #: reads the case's recorded structure sets off the GUI thread; a runner of its own,
         #: so it neither cancels nor is cancelled by the folder import on the window's runner
@@ -110,9 +130,9 @@ class StructureWiring(QObject):
         self.file_reader.finished.connect(partial(self._set_reading, "file", ""))
         self._reading: dict[str, str] = {}
         self.overlay = StructureOverlay(self.visible_structures)
-        for view in window.views.values():
+        for view in self.views:
             view.extra_overlays.append(self.overlay)
-        self._build_menus()
+        self._build_menus(services.menus, services.actions.cancel_task)
         self.actions.import_rtstruct.triggered.connect(self._choose_rtstruct)
         self.actions.export_rtstruct.triggered.connect(partial(self._ask_export, "rtstruct"))
         self.actions.export_sr.triggered.connect(partial(self._ask_export, "sr"))
@@ -121,34 +141,29 @@ class StructureWiring(QObject):
         self.panel.make_lesion.connect(self.make_lesion)
         self.panel.tree.itemSelectionChanged.connect(self._update_actions)
         self.model.events.volumes.connect(self._on_model_volumes)
-        window.editor.site_context = self.site_context  # organ structures place new lesions
-        window.case_controller.case_adopted.connect(self._on_case_adopted)
-        window.case_controller.about_to_save.connect(self._on_case_about_to_save)
-        window.runner.started.connect(self._update_actions)
-        window.runner.finished.connect(self._update_actions)
+        editor.site_context = self.site_context  # organ structures place new lesions
+        cases.case_adopted.connect(self._on_case_adopted)
+        cases.about_to_save.connect(self._on_case_about_to_save)
+        self.runner.started.connect(self._update_actions)
+        self.runner.finished.connect(self._update_actions)
         self._update_actions()
 
     def disconnect_model(self) -> None:
         self.case_reader.shutdown()  # a late result is dropped (the task is cancelled)
         self.file_reader.shutdown()
         self.model.events.volumes.disconnect(self._on_model_volumes)
-        self.window.case_controller.case_adopted.disconnect(self._on_case_adopted)
-        self.window.case_controller.about_to_save.disconnect(self._on_case_about_to_save)
+        self.cases.case_adopted.disconnect(self._on_case_adopted)
+        self.cases.about_to_save.disconnect(self._on_case_about_to_save)
 
-    def _build_menus(self) -> None:
-        w, a = self.window, self.actions
-        file_menu = next((m for m in w.menuBar().findChildren(QMenu) if m.title() == "&File"), None)
-        if file_menu is not None:
-            before = getattr(w.actions, "cancel_task", None)
-            anchor = before if before in file_menu.actions() else None
-            for action in (a.import_rtstruct, a.export_rtstruct, a.export_sr):
-                file_menu.insertAction(anchor, action)
-            file_menu.insertSeparator(anchor)
-        view_menu = next((m for m in w.menuBar().findChildren(QMenu) if m.title() == "&View"), None)
-        if view_menu is not None:
-            view_menu.addAction(self.dock.toggleViewAction())
+    def _build_menus(self, menus: Menus, before: QAction) -> None:
+        a = self.actions
+        anchor = before if before in menus.file.actions() else None
+        for action in (a.import_rtstruct, a.export_rtstruct, a.export_sr):
+            menus.file.insertAction(anchor, action)
+        menus.file.insertSeparator(anchor)
+        menus.view.addAction(self.dock.toggleViewAction())
         for action in a.all():
-            w.addAction(action)
+            self.owner.addAction(action)
 
     # ------------------------------------------------------------ state
     def site_context(self) -> tuple:
@@ -174,7 +189,7 @@ class StructureWiring(QObject):
         self.overlay.clear()
         self.panel.set_structure_sets(self.sets, self.hidden, self.notes)
         self._update_actions()
-        for view in self.window.views.values():
+        for view in self.views:
             view.update()
         self.changed.emit()
 
@@ -182,7 +197,7 @@ class StructureWiring(QObject):
         s = self.panel.selected_structure()
         self.actions.structure_to_lesion.setEnabled(bool(s is not None and s.can_become_lesion))
         has_images = self.model.base is not None
-        idle = not self.window.runner.busy  # an export runs there; it would cancel a load
+        idle = not self.runner.busy  # an export runs there; it would cancel a load
         self.actions.import_rtstruct.setEnabled(has_images)
         self.actions.export_rtstruct.setEnabled(has_images and idle)
         self.actions.export_sr.setEnabled(has_images and idle)
@@ -202,26 +217,26 @@ class StructureWiring(QObject):
 
     def _on_panel_visibility_changed(self, key, visible: bool) -> None:
         (self.hidden.discard if visible else self.hidden.add)(key)
-        for view in self.window.views.values():
+        for view in self.views:
             view.update()
         # the case file records the structures turned off: closing must offer to save, and
         # autosave keeps it. Not an undo step: showing or hiding an outline changes no
         # lesion, and like 3D Slicer and MIM the app keeps display state out of undo
-        self.window.case_controller.mark_modified()
+        self.cases.mark_modified()
 
     # ------------------------------------------------------------ import
     def _on_model_volumes(self) -> None:
         base = self.model.base
         self.sets = [ss for ss in self.sets if base is not None and ss.series_uid == base.info.series_uid]
         self._refresh()
-        scan = getattr(self.window, "scan_result", None)
+        scan = self.scan()
         if base is None or scan is None or not (scan.structure_sets or getattr(scan, "segmentations", None)):
             return
-        self.window.runner.start(
+        self.runner.start(
             lambda progress, cancel: import_folder_objects(scan, base),  # RTSTRUCTs and SEGs
             "Reading the structure sets",
             on_done=partial(self._on_folder_import_done, base),
-            on_failed=lambda exc: show_exception(self.window, "Reading the structure sets", exc),
+            on_failed=lambda exc: show_exception(self.owner, "Reading the structure sets", exc),
         )
 
     def _on_folder_import_done(self, base, result) -> None:
@@ -233,24 +248,24 @@ class StructureWiring(QObject):
         self._refresh()
         if result.placed:
             n = sum(len(ss.structures) for ss in result.placed)
-            self.window.show_message(f"{n} structure(s) from {len(result.placed)} structure set(s) shown")
+            self.show_message(f"{n} structure(s) from {len(result.placed)} structure set(s) shown")
 
     def _choose_rtstruct(self) -> None:
-        start = str(Path(self.window.scan_result.root)) if getattr(self.window, "scan_result", None) else ""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import an RT Structure Set or a segmentation (SEG)", start,
+        start = str(Path(self.scan().root)) if self.scan() is not None else ""
+        path, _ = QFileDialog.getOpenFileName(self.owner, "Import an RT Structure Set or a segmentation (SEG)", start,
                                               "DICOM (*.dcm *.DCM);;All files (*)")
         if path:
             self.start_import(path)
 
     def _stacks(self) -> list[ImageStack] | None:
-        scan = getattr(self.window, "scan_result", None)
+        scan = self.scan()
         return [ImageStack.from_entry(e) for e in scan.series] if scan is not None else None
 
     def import_file(self, path: str | Path) -> ImportedStructureSet | None:
         """Place one RTSTRUCT file on the images shown, now (a refusal is shown, nothing loaded).
         The menu reads it in the background instead: :meth:`start_import`."""
         base = self.model.base
-        with error_boundary(self.window, f"Importing {Path(path).name}"):
+        with error_boundary(self.owner, f"Importing {Path(path).name}"):
             if base is None:
                 raise ExportError("open the images the structure set was drawn on first")
             placed = read_structure_file(path, base, self._stacks())
@@ -264,7 +279,7 @@ class StructureWiring(QObject):
         result for another case or images no longer shown is dropped, and said so."""
         base, name = self.model.base, Path(path).name
         if base is None:
-            with error_boundary(self.window, f"Importing {name}"):
+            with error_boundary(self.owner, f"Importing {name}"):
                 raise ExportError("open the images the structure set was drawn on first")
             return
         stacks = self._stacks()
@@ -278,20 +293,20 @@ class StructureWiring(QObject):
 
     def _on_file_read(self, path, case, base, placed: ImportedStructureSet) -> None:
         if self._is_stale(case, base):
-            self.window.show_message(f"{Path(path).name} was not added: another case or other images are "
+            self.show_message(f"{Path(path).name} was not added: another case or other images are "
                                      "shown now; import it again")
             return
         self._show_imported(path, placed)
 
     def _on_file_failed(self, path, case, base, exc: BaseException) -> None:
         if not self._is_stale(case, base):
-            show_exception(self.window, f"Importing {Path(path).name}", exc)
+            show_exception(self.owner, f"Importing {Path(path).name}", exc)
 
     def _show_imported(self, path, placed: ImportedStructureSet) -> None:
         self.sets = [ss for ss in self.sets if ss.sop_uid != placed.sop_uid] + [placed]
         self._refresh()
-        self.window.case_controller.mark_modified()  # the case now records it: save (and autosave)
-        self.window.show_message(f"{len(placed.structures)} structure(s) imported from {Path(path).name}"
+        self.cases.mark_modified()  # the case now records it: save (and autosave)
+        self.show_message(f"{len(placed.structures)} structure(s) imported from {Path(path).name}"
                                  + (f" ({len(placed.warnings)} warning(s))" if placed.warnings else ""))
 
     # ------------------------------------------------------------ the case file
@@ -316,7 +331,7 @@ class StructureWiring(QObject):
             if had_notes or self._case_refs:
                 self._refresh()
             return
-        scan = getattr(self.window, "scan_result", None)
+        scan = self.scan()
         in_folder = {s.sop_uid for s in scan.structure_sets} if scan is not None else set()
         shown = {ss.sop_uid for ss in self.sets}
         # the worker reads a copy: the window's case may be edited (and saved) meanwhile
@@ -347,13 +362,13 @@ class StructureWiring(QObject):
         self._set_reading("case", "")
         self._refresh()
         if self.notes:
-            self.window.show_message("; ".join(self.notes))
+            self.show_message("; ".join(self.notes))
 
     def _on_case_sets_failed(self, case, base, exc: BaseException) -> None:
         if self._is_stale(case, base):
             return
         self._set_reading("case", "")
-        show_exception(self.window, "Reading the structure sets of the case", exc)
+        show_exception(self.owner, "Reading the structure sets of the case", exc)
 
     def _on_case_about_to_save(self, case) -> None:
         """Write the structure sets shown (and which structures are off) into ``case``;
@@ -374,27 +389,27 @@ class StructureWiring(QObject):
         structure = self.find(key)
         if structure is None:
             return None
-        with error_boundary(self.window, f"Making a lesion of {structure.name}"):
+        with error_boundary(self.owner, f"Making a lesion of {structure.name}"):
             lesions = self.model.lesions
             try:
                 lesion = lesion_from_structure(structure, lesions.new_id())
             except ValueError as exc:
                 raise ExportError(str(exc)) from None
             if "site" not in site_of_structure(structure):  # neither ours nor coded: its site is proposed
-                lesion = self.window.editor.proposed(lesion)
-            self.window.undo_stack.push_command(AddLesion(lesions, lesion))
-            self.window.show_message(f"{structure.name} is now lesion {lesion.id}")
+                lesion = self.editor.proposed(lesion)
+            self.undo.push_command(AddLesion(lesions, lesion))
+            self.show_message(f"{structure.name} is now lesion {lesion.id}")
             return lesion.id
         return None
 
     # ------------------------------------------------------------ export
     def _ask_export(self, kind: str) -> None:
         title = "Export RTSTRUCT" if kind == "rtstruct" else "Export SR measurement report"
-        case = self.window.case_controller.case
+        case = self.cases.case
         start = str(case.path.parent) if case.path else str(Path.home())
         from core.export_privacy import free_text_items
 
-        dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.window,
+        dialog = ExportDialog(title, start, with_oars=(kind == "rtstruct"), parent=self.owner,
                               free_text=free_text_items(case), with_case_dicom=(kind == "sr"))
         dialog.oars_box.setChecked(True)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -404,7 +419,7 @@ class StructureWiring(QObject):
             kind = "dicom"
         names = {"rtstruct": (RTSTRUCT_NAME,), "sr": (SR_NAME, SEG_NAME),
                  "dicom": (SR_NAME, SEG_NAME, PDF_DICOM_NAME)}[kind]
-        if folder and not ask_replace(self.window, folder, [Path(folder) / n for n in names],
+        if folder and not ask_replace(self.owner, folder, [Path(folder) / n for n in names],
                                       f"this case's {'RTSTRUCT' if kind == 'rtstruct' else 'DICOM objects' if kind == 'dicom' else 'SR and SEG'}"):
             return
         self.start_export(kind, folder, dialog.anonymise(), kind == "rtstruct" and dialog.oars_box.isChecked(),
@@ -417,24 +432,24 @@ class StructureWiring(QObject):
         window's runner (progress bar, Cancel): building, measuring and validating the files
         takes seconds. The case is taken as it is now; editing meanwhile is safe."""
         what = {"rtstruct": "the RTSTRUCT", "sr": "the SR"}.get(kind, "the case as DICOM")
-        with error_boundary(self.window, f"Exporting {what}"):
-            if self.window.runner.busy:  # starting would cancel the load or import under way
-                raise ExportError(f"wait until '{self.window.runner.current.description}' has finished, "
+        with error_boundary(self.owner, f"Exporting {what}"):
+            if self.runner.busy:  # starting would cancel the load or import under way
+                raise ExportError(f"wait until '{self.runner.current.description}' has finished, "
                                   "then export again")
             # the dialog's author is the one an anonymised export writes; otherwise the summary's default
             options = ExportOptions(include_oars=include_oars, anonymise=anonymise, keep_free_text=keep_free_text,
                                     author=author if anonymise else None)
             job = self._job(folder, options, snapshot=True)
             write = {"rtstruct": write_case_rtstruct, "sr": write_case_sr}.get(kind, _write_case_dicom)
-            task = self.window.runner.start(
+            task = self.runner.start(
                 lambda progress, cancel: write_as_set(job, lambda: write(job, cancel)), f"Exporting {what}",
                 # after the runner's 'finished', which clears the status bar
                 on_done=lambda path: QTimer.singleShot(0, partial(self._report, path, job)),
-                on_failed=partial(show_exception, self.window, f"Exporting {what}"),
+                on_failed=partial(show_exception, self.owner, f"Exporting {what}"),
             )
             # Cancel: nothing written, or (too late) what was written all the same; never silence
             task.signals.cancelled.connect(
-                lambda: QTimer.singleShot(0, lambda: self.window.show_message(cancelled_note(job))))
+                lambda: QTimer.singleShot(0, lambda: self.show_message(cancelled_note(job))))
 
     def _job(self, folder: str | Path, options: ExportOptions, snapshot: bool = False) -> ExportJob:
         base, overlay = self.model.base, self.model.overlay
@@ -442,12 +457,12 @@ class StructureWiring(QObject):
             raise ExportError("no images are shown: open the case's images first")
         if not str(folder):
             raise ExportError("choose a folder to export into")
-        case = self.window.case_controller.case
+        case = self.cases.case
         if snapshot:  # for a worker: the lesions as they are now (lesions are immutable; the set is not)
             case = Case(images=list(case.images), lesions=LesionSet(list(case.lesions)), path=case.path,
                         facts=copy.deepcopy(case.facts), audit=AuditTrail(list(case.audit)))
         job = ExportJob(case=case, case_path=case.path or Path("case.json"), out_dir=Path(folder), options=options)
-        scan = getattr(self.window, "scan_result", None)
+        scan = self.scan()
         pet = overlay if overlay is not None and overlay.modality is Modality.PT else None
         job.workspace = Workspace(folder=Path(scan.root) if scan is not None else Path("."), scan=scan,
                                   primary=base, pet=pet)
@@ -461,7 +476,7 @@ class StructureWiring(QObject):
         return job
 
     def export_rtstruct(self, folder, anonymise: bool = False, include_oars: bool = True) -> Path | None:
-        with error_boundary(self.window, "Exporting the RTSTRUCT"):
+        with error_boundary(self.owner, "Exporting the RTSTRUCT"):
             job = self._job(folder, ExportOptions(include_oars=include_oars, anonymise=anonymise))
             path = write_as_set(job, lambda: write_case_rtstruct(job))
             self._report(path, job)
@@ -469,7 +484,7 @@ class StructureWiring(QObject):
         return None
 
     def export_sr(self, folder, anonymise: bool = False) -> Path | None:
-        with error_boundary(self.window, "Exporting the SR"):
+        with error_boundary(self.owner, "Exporting the SR"):
             job = self._job(folder, ExportOptions(anonymise=anonymise))
             path = write_as_set(job, lambda: write_case_sr(job))
             self._report(path, job)
@@ -483,7 +498,6 @@ class StructureWiring(QObject):
             text += f", with {job.seg_path.name} (the lesion segments it references)"
         if job.notes:
             text += "; " + "; ".join(job.notes)
-        self.window.show_message(text)
-        from gui.pacs.offer import offer_send  # "Send to PACS…" for what was just written (issue 6)
-        offer_send(self.window, list(job.written) or [p for p in (path, job.seg_path) if p is not None])  # SEG too
+        self.show_message(text)
+        self.offer_send(list(job.written) or [p for p in (path, job.seg_path) if p is not None])  # SEG too
         self.exported.emit(path)

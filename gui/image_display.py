@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING, Sequence
 
 from PySide6.QtCore import QObject, QSignalBlocker
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -25,28 +26,41 @@ from PySide6.QtWidgets import QMenu, QTreeWidgetItem
 from gui.panels.lesion_table import ID_ROLE
 from gui.panels.structure_list import ROLE_KEY
 from gui.render import COLORMAPS, WINDOW_PRESETS
+from gui.services import Services
 from gui.structure_overlay import structure_centre_index
 
+if TYPE_CHECKING:  # annotations only
+    from gui.panels.lesion_table import LesionPanel
+    from gui.slice_view import SliceView
+    from gui.structures import StructuresController
 
-class DisplayWiring(QObject):
-    """Made by the main window after its structure wiring."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
+class ImageDisplayController(QObject):
+    """Made by the main window after its structures controller: ``views`` are every slice view (their
+    labels), ``structures`` and ``lesion_panel`` the lists whose double-click jumps."""
+
+    def __init__(self, services: Services, views: Sequence[SliceView], structures: StructuresController,
+                 lesion_panel: LesionPanel):
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.show_message = services.show_message
+        self.preset_actions = services.actions.presets
+        self.views = list(views)
+        self.structures = structures
+        self.menus = services.menus
         group = QActionGroup(self)
         group.setExclusive(True)
         self.colour_actions: dict[str, QAction] = {}
         for name in COLORMAPS:
-            action = QAction(name.capitalize(), window)
+            action = QAction(name.capitalize(), self.owner)
             action.setObjectName(f"pet_colours_{name.replace(' ', '_')}")
             action.setCheckable(True)
             action.setStatusTip(f"Draw the PET in {name} (over the CT, and alone)")
             group.addAction(action)
             action.triggered.connect(partial(self.set_colours, name))
             self.colour_actions[name] = action
-        self.labels_action = QAction("&Labels on the image", window)
+        self.labels_action = QAction("&Labels on the image", self.owner)
         self.labels_action.setObjectName("toggle_labels")
         self.labels_action.setCheckable(True)
         self.labels_action.setChecked(True)
@@ -55,7 +69,7 @@ class DisplayWiring(QObject):
         self.labels_action.setStatusTip(tip)
         self.labels_action.setToolTip(tip)
         self.labels_action.toggled.connect(self.set_labels_shown)
-        self.names_action = QAction("Structure &names on the image", window)
+        self.names_action = QAction("Structure &names on the image", self.owner)
         self.names_action.setObjectName("structure_names_on_image")
         self.names_action.setCheckable(True)
         tip = "Write every structure's name on the images (off: only the one under the mouse)"
@@ -65,8 +79,8 @@ class DisplayWiring(QObject):
         self._build_menu()
         self.model.events.overlay.connect(self._sync_colours)
         self.model.events.volumes.connect(self._sync_presets)
-        window.structure_wiring.panel.tree.itemDoubleClicked.connect(self._on_structure_double_clicked)
-        window.lesion_panel.table.doubleClicked.connect(self._on_lesion_double_clicked)
+        structures.panel.tree.itemDoubleClicked.connect(self._on_structure_double_clicked)
+        lesion_panel.table.doubleClicked.connect(self._on_lesion_double_clicked)
         self._sync_colours()
         self._sync_presets()
 
@@ -75,21 +89,17 @@ class DisplayWiring(QObject):
         self.model.events.volumes.disconnect(self._sync_presets)
 
     def _build_menu(self) -> None:
-        w = self.window
-        view_menu = next((m for m in w.menuBar().findChildren(QMenu) if m.title() == "&View"), None)
-        if view_menu is None:
-            return
+        view_menu = self.menus.view
         colours = QMenu("PET &colours", view_menu)
         colours.setObjectName("pet_colours_menu")
         for action in self.colour_actions.values():
             colours.addAction(action)
-        first = view_menu.actions()[0] if view_menu.actions() else None
-        anchor = next((a for a in view_menu.actions() if a.menu() is not None), first)  # before the presets
+        anchor = self.menus.presets.menuAction()  # before the presets
         view_menu.insertMenu(anchor, colours)
         view_menu.insertAction(anchor, self.labels_action)
         view_menu.insertAction(anchor, self.names_action)
         for action in (self.labels_action, self.names_action, *self.colour_actions.values()):
-            w.addAction(action)
+            self.owner.addAction(action)
 
     def set_colours(self, name: str, _checked: bool = False) -> None:
         self.model.set_overlay_cmap(name)
@@ -105,28 +115,26 @@ class DisplayWiring(QObject):
         """View > Window presets lists the presets that fit; the others leave the menu but keep their
         key, which then says in the status bar what the preset needs (the window's handler)."""
         menu = self.presets_menu()
-        if menu is None:
-            return
         menu.clear()
-        for action in self.window.actions.presets:
+        for action in self.preset_actions:
             preset = next(p for p in WINDOW_PRESETS if p.key == action.data())
             if self.model.preset_fits(preset):
                 menu.addAction(action)
 
-    def presets_menu(self) -> QMenu | None:
-        return next((m for m in self.window.menuBar().findChildren(QMenu) if m.title() == "&Window presets"), None)
+    def presets_menu(self) -> QMenu:
+        return self.menus.presets
 
     # ------------------------------------------------------------ labels
     def set_labels_shown(self, shown: bool) -> None:
-        for view in self.window.slice_views():
+        for view in self.views:
             view.labels.shown = bool(shown)
             view.update()
         with QSignalBlocker(self.labels_action):
             self.labels_action.setChecked(bool(shown))
-        self.window.show_message("Labels on the image" if shown else "Labels hidden (L shows them)")
+        self.show_message("Labels on the image" if shown else "Labels hidden (L shows them)")
 
     def set_structure_names(self, on: bool) -> None:
-        for view in self.window.slice_views():
+        for view in self.views:
             view.labels.structure_names = bool(on)
             view.update()
 
@@ -139,16 +147,16 @@ class DisplayWiring(QObject):
     def go_to_structure(self, key) -> bool:
         """Move the crosshair to a voxel at the centre of a structure; False (and why, in the status
         bar) when it cannot be shown on the images on screen."""
-        s = self.window.structure_wiring.find(key)
+        s = self.structures.find(key)
         base = self.model.base
         if s is None or base is None:
             return False
         if s.mask is None or s.mask.series_uid != base.info.series_uid or s.mask.grid_shape != base.shape:
-            self.window.show_message(f"{s.name} is not drawn on the images shown: nothing to go to")
+            self.show_message(f"{s.name} is not drawn on the images shown: nothing to go to")
             return False
         zyx = structure_centre_index(s.mask)
         if zyx is None:
-            self.window.show_message(f"{s.name} is empty: nothing to go to")
+            self.show_message(f"{s.name} is empty: nothing to go to")
             return False
         self.model.set_cursor(zyx)
         return True

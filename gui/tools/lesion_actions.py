@@ -9,30 +9,46 @@ one concept.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable
+
 import shiboken6
 from PySide6.QtCore import QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QToolBar
 
 from gui.panels.lesion_table import counts_text
+from gui.services import Services
 from gui.tools.editor import BRUSH_LIMITS_MM
 from gui.tools.segment_options import SegmentOptions
 
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+    from gui.tools.editor import LesionEditor
+    from gui.tools.manager import ToolManager
 
-class LesionWiring(QObject):
-    """Made by the main window once its actions, undo stack, tools, panel and case controller exist."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.actions = window.actions
-        self.model = window.model
-        self.editor = window.editor
-        self.tools = window.tool_manager
-        self.undo = window.undo_stack
+class LesionActionsController(QObject):
+    """Made by the main window once its actions, undo stack, tools and case controller exist. It builds
+    the Tools toolbar (``toolbar``, with ``brush_spin`` and ``segment_options``; the window adds it),
+    keeps ``counts_label`` (the status bar's lesion counts) and calls ``update_title()`` after edits."""
+
+    def __init__(self, services: Services, editor: LesionEditor, tools: ToolManager, cases: CaseController,
+                 counts_label: QLabel, update_title: Callable[[], None]):
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.actions = services.actions
+        self.model = services.model
+        self.settings = services.settings
+        self.runner = services.runner
+        self.show_message = services.show_message
+        self.undo = services.undo_stack
+        self.editor = editor
+        self.tools = tools
+        self.cases = cases
+        self.counts_label = counts_label
+        self.update_title = update_title
         self._build_toolbar()
         self._connect()
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)
         self.update_actions()
         self._on_lesions_changed()
 
@@ -44,13 +60,13 @@ class LesionWiring(QObject):
         self.undo.redoTextChanged.disconnect(self._on_redo_text_changed)
         self.undo.canUndoChanged.disconnect(a.undo.setEnabled)
         self.undo.canRedoChanged.disconnect(a.redo.setEnabled)
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.selection.disconnect(self._on_model_selection)
         self.model.events.lesions.disconnect(self._on_model_lesions)
 
     def _build_toolbar(self) -> None:
-        a, w = self.actions, self.window
-        bar = QToolBar("Tools", w)
+        a = self.actions
+        bar = QToolBar("Tools", self.owner)
         bar.setObjectName("tools_toolbar")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in a.tools:
@@ -69,14 +85,12 @@ class LesionWiring(QObject):
         spin.setValue(self.editor.brush_radius_mm)
         bar.addWidget(spin)
         bar.addSeparator()
-        w.segment_options = SegmentOptions(self.tools.tool("segment"), w.settings, bar)
-        bar.addWidget(w.segment_options)
-        w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        w.tools_toolbar, w.brush_spin = bar, spin
-        self.brush_spin = spin
+        self.segment_options = SegmentOptions(self.tools.tool("segment"), self.settings, bar)
+        bar.addWidget(self.segment_options)
+        self.toolbar, self.brush_spin = bar, spin
 
     def _connect(self) -> None:
-        a, c = self.actions, self.window.case_controller
+        a, c = self.actions, self.cases
         a.open_case.triggered.connect(c._choose_case)
         a.open_case_dicom.triggered.connect(c._choose_case_dicom)
         a.save_case.triggered.connect(c._choose_save)
@@ -100,14 +114,14 @@ class LesionWiring(QObject):
         a.brush_larger.triggered.connect(self.editor.brush_larger)
         self.editor.brush_changed.connect(self._on_editor_brush_changed)
         self.brush_spin.valueChanged.connect(self.editor.set_brush_radius)
-        self.editor.message.connect(self.window.show_message)
+        self.editor.message.connect(self.show_message)
         self.model.events.selection.connect(self._on_model_selection)
         self.model.events.lesions.connect(self._on_model_lesions)
 
     # ---------------------------------------------------------------- state
     def update_actions(self) -> None:
         a = self.actions
-        a.cancel_task.setEnabled(self.window.runner.busy or self.tools.pending)
+        a.cancel_task.setEnabled(self.runner.busy or self.tools.pending)
         a.accept_edit.setEnabled(self.tools.acceptable)
         a.delete_lesion.setEnabled(self.model.selected_id is not None)
         a.cycle_treatable.setEnabled(self.model.selected_id is not None)
@@ -131,27 +145,24 @@ class LesionWiring(QObject):
         with QSignalBlocker(self.actions.tool_group):
             action.setChecked(True)
         self.update_actions()
-        self.window.show_message(f"Tool: {action.text().replace('&', '')} ({action.shortcut().toString()})")
+        self.show_message(f"Tool: {action.text().replace('&', '')} ({action.shortcut().toString()})")
 
     def _on_new_lesion_triggered(self) -> None:
         self.model.set_selected(None)
-        self.window.show_message("No lesion selected: the next outline or brush stroke starts a new lesion")
+        self.show_message("No lesion selected: the next outline or brush stroke starts a new lesion")
 
     def _on_editor_brush_changed(self, radius_mm: float) -> None:
         with QSignalBlocker(self.brush_spin):
             self.brush_spin.setValue(radius_mm)
         self.tools.changed.emit()
-        self.window.show_message(f"Brush radius {radius_mm:g} mm")
+        self.show_message(f"Brush radius {radius_mm:g} mm")
 
     def _on_model_selection(self, old, new) -> None:
         self.update_actions()
 
     def _on_model_lesions(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self._on_lesions_changed()
 
     def _on_lesions_changed(self, event=None) -> None:
-        self.window.lesion_count_label.setText(counts_text(self.model.lesions))
-        self.window.update_title()
+        self.counts_label.setText(counts_text(self.model.lesions))
+        self.update_title()

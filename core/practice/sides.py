@@ -17,7 +17,7 @@ from core.case import Case, load_case
 from core.errors import OligoPlanError, ScoringError
 from core.lesions import Lesion
 from core.measure import measure_lesion
-from core.scoring import DEFAULT_TOLERANCE_MM, Scorecard, VerdictFunction, score_lesions
+from core.practice.scoring import DEFAULT_TOLERANCE_MM, Scorecard, VerdictFunction, score_lesions
 from core.volume import Volume
 from core.workspace import Workspace, check_case_images, open_folder
 

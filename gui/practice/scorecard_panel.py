@@ -1,7 +1,7 @@
 """The scorecard dock of practice mode: the figures, one row per lesion, PDF and CSV export.
 
 Clicking a row moves the views to that lesion (the reference's, or the
-trainee's extra). The figures and rows come from core.scorecard_report, the
+trainee's extra). The figures and rows come from core.practice.report, the
 same ones the PDF prints.
 """
 
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from core.export_names import case_stem
 from core.lesion_map import lesion_centre_index
-from core.practice_styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
-from core.scorecard_report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
+from core.practice.report import scorecard_rows, summary_items, write_scorecard_csv, write_scorecard_pdf
+from core.practice.styles import LEGEND_NOTE, PRACTICE_STYLES, LineStyle
 from gui.errors import error_boundary
 from gui.settings import USER_NAME
 
@@ -42,13 +42,14 @@ ROW_COLORS = {"missed": QColor(120, 30, 30), "extra": QColor(130, 80, 10)}
 
 
 class ScorecardPanel(QWidget):
-    """Shows the scorecard of ``practice`` (a gui.review.practice.PracticeController)."""
+    """Shows the scorecard of ``practice`` (a gui.practice.controller.PracticeController)."""
 
     def __init__(self, practice, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("scorecard_panel")
         self.practice = practice
-        self.window = practice.window
+        self.settings = practice.settings
+        self.show_message = practice.show_message
         layout = QVBoxLayout(self)
         # the figures and the table scroll inside the dock: laid out in full, their minimum height
         # (about 330 px) made the window taller than a 768 px screen once a practice was scored
@@ -178,18 +179,18 @@ class ScorecardPanel(QWidget):
 
     def export_pdf(self, path: str) -> None:
         session = self.practice.session
-        with error_boundary(self.window, "Exporting the scorecard PDF"):
+        with error_boundary(self, "Exporting the scorecard PDF"):
             write_scorecard_pdf(path, session.scorecard, session.reference, session.trainee,
                                 self.practice.model.base, self.practice.grids(),
-                                trainee_name=self.window.settings.get(USER_NAME),
+                                trainee_name=self.settings.get(USER_NAME),
                                 case_name=session.source.name)
-            self.window.show_message(f"Scorecard saved to {path}")
+            self.show_message(f"Scorecard saved to {path}")
 
     def export_csv(self, path: str) -> None:
         session = self.practice.session
-        with error_boundary(self.window, "Exporting the scorecard CSV"):
+        with error_boundary(self, "Exporting the scorecard CSV"):
             write_scorecard_csv(path, session.scorecard, session.reference, session.trainee)
-            self.window.show_message(f"Scorecard saved to {path}")
+            self.show_message(f"Scorecard saved to {path}")
 
 
 def legend_html() -> str:

@@ -9,7 +9,7 @@
   written to the case (facts["rule_sets"], undoable and audited; `oligoplan
   check` reads it) and kept in the settings (RULE_SETS) for new cases; a case
   opened with its own choice shows it in the picker.
-* Organs at risk are those of the structure sets shown (gui.structures_wiring).
+* Organs at risk are those of the structure sets shown (the structures controller, follow_structures).
 * Facts edits are undoable (core.rules.facts.SetFacts on the window's stack).
 """
 
@@ -18,8 +18,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from typing import TYPE_CHECKING, Callable, Sequence
+
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QMenu
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog
 
 from core.errors import ExportError, FactsError, OarSettingsError
 from core.export_names import case_stem
@@ -39,26 +42,42 @@ from gui.overwrite import ask_replace
 from gui.panels.facts_form import FactsForm
 from gui.panels.oar_settings_dialog import OarSettingsDialog
 from gui.panels.verdict_panel import VerdictPanel
+from gui.services import Menus, Services
 from gui.settings import LAST_SUMMARY_FOLDER, RULE_SETS, SUMMARY_ANONYMISE, SYNC_CUTOFF_MONTHS
-from gui.structures_wiring import ExportDialog  # the folder + "Anonymise" dialog of RTSTRUCT/SR
+from gui.export_dialog import ExportDialog  # the folder + "Anonymise" dialog of RTSTRUCT/SR
+
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
 
 log = logging.getLogger("oligoplan.gui")
 
 
-class RulesWiring(QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
+class VerdictsController(QObject):
+    def __init__(self, services: Services, cases: CaseController, *, user: Callable[[], tuple],
+                 offer_send: Callable[[Sequence[Path]], object]):
+        """``cases`` holds the case shown; ``user()`` is who works (name, role), the summary's author;
+        ``offer_send(paths)`` offers to send an export to a PACS."""
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.settings = services.settings
+        self.undo = services.undo_stack
+        self.show_message = services.show_message
+        self.scan = services.scan
+        self.cases = cases
+        self.user = user
+        self.offer_send = offer_send
+        self._structures = None  # the structures controller, once follow_structures is called
         self.catalog = load_catalog()
-        saved = [i for i in str(window.settings.get(RULE_SETS)).split(",") if i in self.catalog.rule_sets]
-        self.panel = VerdictPanel(list(self.catalog), saved, float(window.settings.get(SYNC_CUTOFF_MONTHS)))
+        saved = [i for i in str(self.settings.get(RULE_SETS)).split(",") if i in self.catalog.rule_sets]
+        self.panel = VerdictPanel(list(self.catalog), saved, float(self.settings.get(SYNC_CUTOFF_MONTHS)))
         self.facts_form = FactsForm()
-        self.verdict_dock = window._dock("Verdicts", "verdict_dock", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.facts_dock = window._dock("Case facts", "facts_dock", self.facts_form,
-                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.verdict_dock = services.add_dock("Verdicts", "verdict_dock", self.panel,
+                                              Qt.DockWidgetArea.RightDockWidgetArea)
+        self.facts_dock = services.add_dock("Case facts", "facts_dock", self.facts_form,
+                                            Qt.DockWidgetArea.RightDockWidgetArea)
         # placed by the window (MainWindow._arrange_docks): the facts under the verdicts, both in view
-        self.actions = make_rules_actions(window)
+        self.actions = make_rules_actions(self.owner)
         self.facts_changed = Signal()  # after a facts edit, its undo or its redo
         self.evaluation: Evaluation | None = None
         self.warnings: list[str] = []  # of the last evaluation (organs at risk unknown and why)
@@ -67,32 +86,25 @@ class RulesWiring(QObject):
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
         self._pending.timeout.connect(self.evaluate_now)
-        self._lesion_set = self.model.lesions
         self._shown_ids = self.panel.selected_ids()
         self._picked_before_case: list[str] | None = None
         self._review = None
         self.oar_settings = self._load_oar_settings()
-        self._build_menus()
+        self._build_menus(services.menus, services.actions.quit)
         self._connect()
         self._load_facts()
         self._follow_review()
         self.evaluate_now()
 
     # ------------------------------------------------------------- set-up
-    def _build_menus(self) -> None:
-        w, a = self.window, self.actions
-        menus = {m.title(): m for m in w.menuBar().findChildren(QMenu)}
-        file_menu = menus.get("&File")
-        if file_menu is not None:
-            quit_action = w.actions.quit
-            file_menu.insertAction(quit_action, a.export_summary)
-            file_menu.insertSeparator(quit_action)
-        view_menu = menus.get("&View")
-        if view_menu is not None:
-            view_menu.addAction(self.verdict_dock.toggleViewAction())
-            view_menu.addAction(a.edit_facts)
+    def _build_menus(self, menus: Menus, quit_action: QAction) -> None:
+        a = self.actions
+        menus.file.insertAction(quit_action, a.export_summary)
+        menus.file.insertSeparator(quit_action)
+        menus.view.addAction(self.verdict_dock.toggleViewAction())
+        menus.view.addAction(a.edit_facts)
         for action in a.all():
-            w.addAction(action)
+            self.owner.addAction(action)
 
     def _connect(self) -> None:
         self.actions.export_summary.triggered.connect(self._choose_summary_folder)
@@ -103,23 +115,24 @@ class RulesWiring(QObject):
         self.panel.oar_settings_requested.connect(self._ask_oar_settings)
         self.facts_form.facts_edited.connect(self._on_form_facts_edited)
         self.facts_changed.connect(self._on_facts_changed)
-        self._lesion_set.changed.connect(self._on_lesions_changed)
+        self.model.events.lesion_changed.connect(self._on_lesions_changed)
         self.model.events.lesions.connect(self._on_model_lesions)
         self.model.events.volumes.connect(self.schedule)
         self.model.events.volumes.connect(self._on_model_volumes)
-        self.window.case_controller.about_to_save.connect(self._on_case_about_to_save)
+        self.cases.about_to_save.connect(self._on_case_about_to_save)
 
     def follow_structures(self, structures) -> None:
-        """Re-evaluate (OAR flags) whenever ``structures`` (gui.structures_wiring) imports or removes
-        structure sets; the main window calls this once both wirings exist (the structures one is
-        made after this one)."""
+        """Re-evaluate (OAR flags) whenever ``structures`` (gui.structures) imports or removes
+        structure sets, and take the organs at risk from its structure sets; the main window calls
+        this once both exist (the structures one is made after this one)."""
+        self._structures = structures
         structures.changed.connect(self.schedule)
 
     def disconnect_model(self) -> None:
         self._pending.stop()
         if self._review is not None:
             self._review.changed.disconnect(self._show_review)
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
+        self.model.events.lesion_changed.disconnect(self._on_lesions_changed)
         self.model.events.lesions.disconnect(self._on_model_lesions)
         self.model.events.volumes.disconnect(self.schedule)
         self.model.events.volumes.disconnect(self._on_model_volumes)
@@ -131,7 +144,7 @@ class RulesWiring(QObject):
     # ------------------------------------------------------------- state
     @property
     def case(self):
-        return self.window.case_controller.case
+        return self.cases.case
 
     def selected_rule_sets(self):
         return self.catalog.select(self.panel.selected_ids())
@@ -145,12 +158,12 @@ class RulesWiring(QObject):
         """The images shown, as core sees a case's images (None before any is shown)."""
         if self.model.base is None:
             return None
-        return Workspace.of_images(self.window.scan_result, self.model.base, self.model.overlay)
+        return Workspace.of_images(self.scan(), self.model.base, self.model.overlay)
 
     def _organs(self):
         """The organs at risk of the structure sets shown on the base image."""
         base = self.model.base
-        structures = getattr(self.window, "structure_wiring", None)
+        structures = self._structures
         if base is None or structures is None:
             return []
         sets = [ss for ss in structures.sets if ss.series_uid == base.info.series_uid]
@@ -190,9 +203,6 @@ class RulesWiring(QObject):
         self.evaluate_now()
 
     def _on_model_lesions(self) -> None:
-        self._lesion_set.changed.disconnect(self._on_lesions_changed)
-        self._lesion_set = self.model.lesions
-        self._lesion_set.changed.connect(self._on_lesions_changed)
         self._cache.clear()
         self._picked_before_case = None  # another case
         self._load_facts()
@@ -228,7 +238,7 @@ class RulesWiring(QObject):
     def _on_panel_selection_changed(self, ids: list) -> None:
         """The user's pick: remembered for new cases (settings) and written to the case as an
         undoable, audited change (``oligoplan check`` without --rules reads it from there)."""
-        self.window.settings.set(RULE_SETS, ",".join(ids))
+        self.settings.set(RULE_SETS, ",".join(ids))
         if case_rule_sets(self.case.facts) is None:
             self._picked_before_case = self._shown_ids
         self._shown_ids = list(ids)
@@ -238,8 +248,8 @@ class RulesWiring(QObject):
         if chosen:
             facts[RULE_SETS_KEY] = chosen
         if facts != self.case.facts:
-            with error_boundary(self.window, "Choosing the rule sets"):
-                self.window.undo_stack.push_command(
+            with error_boundary(self.owner, "Choosing the rule sets"):
+                self.undo.push_command(
                     SetFacts(self.case, facts, self.facts_changed, text="Choose rule sets"))
                 return  # facts_changed evaluated
         self.evaluate_now()
@@ -252,7 +262,7 @@ class RulesWiring(QObject):
             case.facts = {**case.facts, RULE_SETS_KEY: list(ids)}
 
     def _on_panel_cutoff_changed(self, value: float) -> None:
-        self.window.settings.set(SYNC_CUTOFF_MONTHS, float(value))
+        self.settings.set(SYNC_CUTOFF_MONTHS, float(value))
         self.evaluate_now()
 
     def _on_panel_lesions_clicked(self, lesion_ids: list) -> None:
@@ -262,8 +272,8 @@ class RulesWiring(QObject):
             self.model.go_to_lesion(present[0])
 
     def _on_form_facts_edited(self, facts: dict) -> None:
-        with error_boundary(self.window, "Editing the case facts"):
-            self.window.undo_stack.push_command(SetFacts(self.case, facts, self.facts_changed))
+        with error_boundary(self.owner, "Editing the case facts"):
+            self.undo.push_command(SetFacts(self.case, facts, self.facts_changed))
 
     def _on_facts_changed(self) -> None:
         self._load_facts()
@@ -284,26 +294,26 @@ class RulesWiring(QObject):
             return OarSettings()
 
     def _ask_oar_settings(self) -> None:
-        dialog = OarSettingsDialog(self.oar_settings, str(oar_settings_path()), self.window)
+        dialog = OarSettingsDialog(self.oar_settings, str(oar_settings_path()), self.owner)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.set_oar_settings(dialog.settings())
 
     def set_oar_settings(self, settings: OarSettings) -> None:
         """Use ``settings`` for the OAR flags from now on, and keep them in the user config."""
-        with error_boundary(self.window, "Saving the OAR flag settings"):
+        with error_boundary(self.owner, "Saving the OAR flag settings"):
             path = save_oar_settings(settings)
             self.oar_settings, self._oar_settings_error = settings, ""
-            self.window.show_message(f"OAR flag settings saved to {path}")
+            self.show_message(f"OAR flag settings saved to {path}")
         self.evaluate_now()
 
     # ------------------------------------------------------------- summary
     def _choose_summary_folder(self) -> None:
         """Ask where to write the summary and whether to anonymise it (both remembered), then write it."""
-        settings = self.window.settings
+        settings = self.settings
         start = settings.get(LAST_SUMMARY_FOLDER) or str(Path.home())
         from core.export_privacy import free_text_items
 
-        dialog = ExportDialog("Write candidacy summary", start, with_oars=False, parent=self.window,
+        dialog = ExportDialog("Write candidacy summary", start, with_oars=False, parent=self.owner,
                               free_text=free_text_items(self.case))
         dialog.setObjectName("summary_dialog")
         dialog.anonymise_box.setText("Anonymise (no patient name, ID, study UID or case file name)")
@@ -312,17 +322,16 @@ class RulesWiring(QObject):
             return
         folder, anonymise = dialog.folder_edit.text().strip(), dialog.anonymise()
         settings.set(SUMMARY_ANONYMISE, anonymise)
-        with error_boundary(self.window, "Writing the candidacy summary"):
+        with error_boundary(self.owner, "Writing the candidacy summary"):
             if not folder:
                 raise ExportError("choose a folder to write the summary into")
             if not self._ask_overwrite(folder, anonymise):
                 return
             paths = self.export_summary(folder, anonymise=anonymise, keep_free_text=dialog.keep_free_text(),
                                         author=dialog.author())
-            self.window.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
+            self.show_message(f"Summary written{' (anonymised)' if anonymise else ''}: "
                                      f"{', '.join(p.name for p in paths)}")
-            from gui.pacs.offer import offer_send  # "Send to PACS…" for its DICOM files only (issue 6)
-            offer_send(self.window, paths)
+            self.offer_send(paths)  # "Send to PACS…" for its DICOM files only (issue 6)
 
     def summary_stem(self, anonymise: bool) -> str:
         """``<patient ID>_<study date>_summary`` of the shown images (core.export_names)."""
@@ -334,7 +343,7 @@ class RulesWiring(QObject):
         name): write over them only when the user says so."""
         from core.summary.export import summary_paths
 
-        return ask_replace(self.window, folder, summary_paths(folder, self.summary_stem(anonymise)).values(),
+        return ask_replace(self.owner, folder, summary_paths(folder, self.summary_stem(anonymise)).values(),
                            "this case's summary")
 
     def export_summary(self, folder: str | Path, anonymise: bool = False, keep_free_text: bool = False,
@@ -354,12 +363,11 @@ class RulesWiring(QObject):
             policy = AnonymisePolicy.new(keep_free_text=keep_free_text, author=author)
         paths = write_summary(self.case, CaseCheck(ev, self.workspace(), warnings), folder, anonymise=anonymise,
                               author=self._author(), policy=policy, stem=self.summary_stem(anonymise))
-        self.window.settings.set(LAST_SUMMARY_FOLDER, str(folder))
+        self.settings.set(LAST_SUMMARY_FOLDER, str(folder))
         return paths
 
     def _author(self) -> str:
-        review = getattr(self.window, "review_wiring", None)
-        user = getattr(review, "user", None) if review is not None else None
+        user = self.user()
         if user and user[0]:
             return f"{user[0]} ({user[1]})" if len(user) > 1 and user[1] else user[0]
         return ""  # not given yet: never the login name ("root")

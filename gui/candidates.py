@@ -17,10 +17,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication
 
 from core.candidates import AcceptCandidate, CandidateSet, RejectCandidate, lesion_from_candidate, mask_on_grid
 from core.detect import DetectionError, DetectParams, detect_candidates, patient_body_from_header
@@ -30,7 +32,15 @@ from core.rt.structures import Structure
 from core.volume import Modality
 from gui.errors import error_boundary
 from gui.panels.candidate_list import CandidateList
+from gui.services import Services
 from gui.structure_overlay import StructureOverlay
+
+if TYPE_CHECKING:  # annotations only
+    from gui.case_controller import CaseController
+    from gui.verdicts import VerdictsController
+    from gui.slice_view import SliceView
+    from gui.structures import StructuresController
+    from gui.tools.editor import LesionEditor
 
 NO_PET = ("Candidates need a PET: open a PET/CT study (the PET fused over the CT), or mark the lesions by hand "
           "with the click, contour or brush tools")
@@ -38,28 +48,38 @@ PREVIEW_COLOUR = (255, 220, 0)
 REFERENCE_COLOUR = (0, 200, 255)
 
 
-class CandidateWiring(QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
+class CandidatesController(QObject):
+    def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
+                 structures: StructuresController, rules: VerdictsController):
+        """``views`` draw the candidate and the reference sphere; ``editor`` places an accepted one;
+        ``structures`` give the organs that place it and the physiological uptake left out;
+        ``rules`` evaluate again after every decision."""
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.undo = services.undo_stack
+        self.show_message = services.show_message
+        self.scan = services.scan
+        self.cases = cases
+        self.views = list(views)
+        self.editor = editor
+        self.structures = structures
+        self.rules = rules
         self.panel = CandidateList()
-        self.dock = window._dock("PET candidates", "candidate_dock", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        window.tabifyDockWidget(window.lesion_dock, self.dock)  # a tab beside the lesion table
-        window.lesion_dock.raise_()
-        self.find_action = QAction("&Find lesions (PET)", window)
+        # a tab beside the lesion table (MainWindow._arrange_docks)
+        self.dock = services.add_dock("PET candidates", "candidate_dock", self.panel,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.find_action = QAction("&Find lesions (PET)", self.owner)
         self.find_action.setObjectName("find_lesions")
         self.find_action.setToolTip("Find hot spots on the PET: candidates to accept or reject one by one")
         self.find_action.triggered.connect(self.find)
-        tools = next((m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Tools"), None)
-        if tools is not None:
-            tools.addSeparator()
-            tools.addAction(self.find_action)
+        services.menus.tools.addSeparator()
+        services.menus.tools.addAction(self.find_action)
         self._reference_centre = None  # where the user moved the sphere (None: placed automatically)
         self._preview: list[tuple[object, Structure]] = []  # the selected candidate's outline
         self._reference: list[tuple[object, Structure]] = []  # the liver reference sphere's outline
         self.overlay = StructureOverlay(lambda: self._reference + self._preview)
-        for view in window.views.values():
+        for view in self.views:
             view.extra_overlays.append(self.overlay)
         self.panel.find_requested.connect(self.find)
         self.panel.accept_requested.connect(self.accept)
@@ -68,13 +88,13 @@ class CandidateWiring(QObject):
         self.panel.move_reference_requested.connect(self.move_reference_to_cursor)
         self.panel.go_to_reference_requested.connect(self.go_to_reference)
         self._case = None
-        window.case_controller.case_adopted.connect(self._on_case_adopted)
-        self._on_case_adopted(window.case_controller.case)
+        cases.case_adopted.connect(self._on_case_adopted)
+        self._on_case_adopted(cases.case)
 
     # ----------------------------------------------------------------- state
     @property
     def case(self):
-        return self.window.case_controller.case
+        return self.cases.case
 
     def pet(self):
         for volume in (self.model.overlay, self.model.base):
@@ -94,7 +114,7 @@ class CandidateWiring(QObject):
 
     def _on_candidates_changed(self, _candidate_id=None) -> None:
         self._refresh()
-        self.window.rules_wiring.evaluate_now()  # undetermined until every candidate is reviewed
+        self.rules.evaluate_now()  # undetermined until every candidate is reviewed
 
     def _refresh(self) -> None:
         self.panel.show_candidates(self.case.candidates)
@@ -108,7 +128,7 @@ class CandidateWiring(QObject):
             if mask is not None:
                 self._reference = [(("reference",), Structure(0, "liver reference", REFERENCE_COLOUR, "", mask=mask))]
         self.overlay.clear()
-        for view in self.window.views.values():
+        for view in self.views:
             view.update()
 
     # ----------------------------------------------------------------- find
@@ -117,15 +137,15 @@ class CandidateWiring(QObject):
         pet = self.pet()
         if pet is None:
             self.panel.show_error(NO_PET)
-            self.window.show_message(NO_PET)
+            self.show_message(NO_PET)
             return None
         params = DetectParams(
             threshold=self.panel.threshold.value() if self.panel.own_threshold.isChecked() else None,
             reference_centre_mm=self._reference_centre)
-        with error_boundary(self.window, "Finding lesions on the PET"):
+        with error_boundary(self.owner, "Finding lesions on the PET"):
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                organs, ct = self.window.structure_wiring.site_context()[:2]
+                organs, ct = self.structures.site_context()[:2]
                 detection = detect_candidates(pet, body=self._body(pet), params=params,
                                               structures=self._structures(pet),
                                               propose_site=anatomy_proposer(organs, ct))
@@ -138,27 +158,26 @@ class CandidateWiring(QObject):
             case.candidates.changed.disconnect(self._on_candidates_changed)
             case.candidates = CandidateSet.from_detection(detection)
             case.candidates.changed.connect(self._on_candidates_changed)
-            self.window.case_controller.mark_modified()
+            self.cases.mark_modified()
             if not self.panel.own_threshold.isChecked():
                 self.panel.threshold.setValue(detection.reference.threshold)
             self._on_candidates_changed()
             self.dock.raise_()
             note = f"; {detection.notes[0]}" if detection.notes else ""
-            self.window.show_message(f"{len(detection.candidates)} PET candidate(s) to review, "
+            self.show_message(f"{len(detection.candidates)} PET candidate(s) to review, "
                                      f"{len(detection.suppressed)} physiological region(s) left out{note}")
             return case.candidates
         return None
 
     def _body(self, pet):
-        scan = getattr(self.window, "scan_result", None)
+        scan = self.scan()
         entry = next((e for e in getattr(scan, "series", []) if e.info.series_uid == pet.info.series_uid), None)
         return patient_body_from_header(entry.header) if entry is not None else None
 
     def _structures(self, pet):
         """The liver and physiological organs of the structure sets shown, on the PET grid."""
-        wiring = getattr(self.window, "structure_wiring", None)
         out = []
-        for placed in getattr(wiring, "sets", []):
+        for placed in self.structures.sets:
             for s in placed.structures:
                 name = s.name.upper().replace("_", "")
                 if s.mask is None or not (name in ("LIVER",) or organ_of_structure(s.name)):
@@ -174,22 +193,22 @@ class CandidateWiring(QObject):
     # ----------------------------------------------------------------- review
     def accept(self, candidate_id: str) -> str | None:
         """Make the candidate a lesion (undoable); returns the lesion id."""
-        with error_boundary(self.window, f"Accepting candidate {candidate_id}"):
+        with error_boundary(self.owner, f"Accepting candidate {candidate_id}"):
             case = self.case
             lesion = lesion_from_candidate(case.candidates[candidate_id], case.lesions.new_id(), pet=self.pet(),
                                            grid=self.model.base)
             if lesion.mask is not None and self.model.grid_for(lesion.mask) is not None:
-                lesion = self.window.editor.proposed(lesion)  # its contour on the CT, placed as any new lesion
-            self.window.undo_stack.push_command(AcceptCandidate(case, candidate_id, lesion))
-            self.window.show_message(f"Candidate {candidate_id} is now lesion {lesion.id} (site and side proposed: "
+                lesion = self.editor.proposed(lesion)  # its contour on the CT, placed as any new lesion
+            self.undo.push_command(AcceptCandidate(case, candidate_id, lesion))
+            self.show_message(f"Candidate {candidate_id} is now lesion {lesion.id} (site and side proposed: "
                                      "confirm them in the lesion table)")
             return lesion.id
         return None
 
     def reject(self, candidate_id: str) -> None:
-        with error_boundary(self.window, f"Rejecting candidate {candidate_id}"):
-            self.window.undo_stack.push_command(RejectCandidate(self.case, candidate_id))
-            self.window.show_message(f"Candidate {candidate_id} rejected (Undo brings it back)")
+        with error_boundary(self.owner, f"Rejecting candidate {candidate_id}"):
+            self.undo.push_command(RejectCandidate(self.case, candidate_id))
+            self.show_message(f"Candidate {candidate_id} rejected (Undo brings it back)")
 
     # ----------------------------------------------------------------- navigation
     def _on_selected(self, candidate_id) -> None:
@@ -204,7 +223,7 @@ class CandidateWiring(QObject):
                                                                   "", mask=mask))]
             self.model.set_cursor(base.patient_to_index(np.array(c.centroid_mm)))
         self.overlay.clear()
-        for view in self.window.views.values():
+        for view in self.views:
             view.update()
 
     def go_to_reference(self) -> None:

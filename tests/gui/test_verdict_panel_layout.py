@@ -3,6 +3,8 @@ verdict (status, value, threshold) are not cut off in the dock's width."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import QTreeWidgetItemIterator
 
 from tests.gui.test_verdict_panel import criterion, isolated, rules_window  # noqa: F401 - fixtures
@@ -28,26 +30,49 @@ def test_criterion_values_carry_their_units(rules_window):
     assert any(v.endswith(" months") for v in numbers), numbers  # the life expectancy
 
 
-def test_status_value_and_threshold_fit_their_columns_and_the_title_is_in_the_tooltip(rules_window, qtbot):
+def _wide(w, qtbot, px: int = 1000):
+    """The verdicts' dock floated and ``px`` wide, as a user drags it off the side column."""
+    dock = w.rules_wiring.verdict_dock
+    dock.setFloating(True)
+    dock.resize(px, 500)
+    qtbot.waitUntil(lambda: dock.width() >= px - 2 and w.rules_wiring.panel.isVisible())
+    qtbot.wait(20)  # the columns' fit runs after the resize
+    return w.rules_wiring.panel
+
+
+def test_with_room_status_value_and_threshold_stand_in_columns_that_fit_them(rules_window, qtbot):
+    panel = _wide(rules_window, qtbot)
+    tree = panel.tree
+    assert not panel.is_compact()
+    fm = tree.fontMetrics()
+    items = list(criteria_items(panel))
+    assert items
+    for item in items:
+        for col in (1, 2, 3):
+            assert not tree.isColumnHidden(col)
+            assert fm.horizontalAdvance(item.text(col)) <= tree.columnWidth(col), (col, item.text(col))
+        assert item.toolTip(0).startswith(item.text(0))  # the title in full on hover
+    # the columns share the dock's width: nothing to the right of it
+    from gui.panels.verdict_panel import MIN_TITLE_WIDTH
+    assert tree.columnWidth(0) >= MIN_TITLE_WIDTH
+    assert tree.header().length() <= tree.viewport().width()
+    assert tree.horizontalScrollBar().maximum() == 0
+
+
+def test_in_the_side_column_each_criterion_is_one_cell_with_its_value_and_threshold(rules_window, qtbot):
     w = rules_window
     panel = w.rules_wiring.panel
     w.rules_wiring.verdict_dock.raise_()
     qtbot.waitUntil(panel.isVisible)
     tree = panel.tree
-    fm = tree.fontMetrics()
-    items = list(criteria_items(panel))
-    assert items
-    for item in items:
-        for col in (2, 3):
-            assert fm.horizontalAdvance(item.text(col)) <= tree.columnWidth(col), (col, item.text(col))
-        assert item.toolTip(0).startswith(item.text(0))  # a cut title can be read in full on hover
-    # the threshold column is not pushed out of the dock by a criterion column wider than it needs (in the
-    # narrow side column the criterion names keep MIN_TITLE_WIDTH and wrap; the thresholds scroll)
-    from gui.panels.verdict_panel import MIN_TITLE_WIDTH
-    right_of_threshold = sum(tree.columnWidth(c) for c in range(4))
-    assert right_of_threshold <= max(tree.viewport().width(),
-                                     MIN_TITLE_WIDTH + sum(tree.columnWidth(c) for c in (1, 2, 3)))
-    assert tree.columnWidth(0) < 200 + tree.viewport().width()  # not the fixed 200 px regardless of the dock
+    assert tree.viewport().width() <= 500 and panel.is_compact()
+    assert all(tree.isColumnHidden(c) for c in range(1, 6))
+    panel.rule_set_item("sabr-comet").setExpanded(True)
+    count = criterion(panel, "sabr-comet", "count")
+    shown = panel.rows.rich_text(tree.indexFromItem(count))
+    for text in (count.text(1), count.text(0), count.text(2), count.text(3)):  # status, name, value, threshold
+        assert text and html.escape(text) in shown, text
+    assert shown.index(count.text(1)) < shown.index(html.escape(count.text(0)))  # the status first
 
 
 def test_a_column_the_user_resized_keeps_its_width(rules_window, qtbot):
@@ -64,9 +89,11 @@ def test_a_rule_set_row_shows_its_verdict_id_and_title_across_the_tree(rules_win
     row = panel.rule_set_item("sabr-comet")
     assert row.isFirstColumnSpanned()
     assert row.text(0).startswith("ELIGIBLE — sabr-comet — SABR-COMET")
-    # the status column is sized for the criteria's words, not for a verdict in bold capitals
+    # with room for columns, the status column is sized for the criteria's words, not for a verdict in
+    # bold capitals
+    _wide(rules_window, qtbot)
     fm = panel.tree.fontMetrics()
-    assert panel.tree.columnWidth(1) < fm.horizontalAdvance("UNDETERMINED")
+    assert fm.horizontalAdvance("unknown") <= panel.tree.columnWidth(1) < fm.horizontalAdvance("UNDETERMINED")
 
 
 def test_criterion_names_wrap_and_are_never_cut_off(rules_window, qtbot):

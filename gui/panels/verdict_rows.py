@@ -80,7 +80,7 @@ class VerdictRowDelegate(QStyledItemDelegate):
             head = _span(verdict, None if selected else colour)
             return f"<b>{head}{html.escape(text[len(verdict):])}</b>"
         colour = _foreground(index)  # a score's row: grey or orange when it has no total
-        return _span(text, None if selected else colour)
+        return _span(factors_together(text), None if selected else colour)
 
     def _criterion_text(self, index: QModelIndex, selected: bool) -> str:
         name, status, value, threshold, lesions = (self._cell(index, c) for c in range(5))
@@ -155,6 +155,15 @@ class VerdictRowDelegate(QStyledItemDelegate):
         painter.setClipRect(QRectF(0, 0, opt.rect.width() - TEXT_MARGIN, opt.rect.height()))
         doc.documentLayout().draw(painter, context)
         painter.restore()
+
+
+def factors_together(text: str) -> str:
+    """A score's line breaks between its factors only: "Fong score: incomplete (node+ ?, DFI < 12 mo 0,
+    …)" wrapped "node+" from its "?" and "12" from its "mo" in the side column."""
+    head, bracket, inner = text.partition(" (")
+    if not bracket or not inner.endswith(")"):
+        return text
+    return f"{head} (" + ", ".join(part.replace(" ", "\u00a0") for part in inner[:-1].split(", ")) + ")"
 
 
 def _span(text: str, colour: str | None) -> str:

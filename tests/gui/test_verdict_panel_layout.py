@@ -144,3 +144,14 @@ def test_the_rule_set_menu_stays_open_while_ticking_several(rules_window, qtbot)
     assert not unticked[0].isChecked() and menu.isVisible()
     qtbot.keyClick(menu, Qt.Key.Key_Escape)
     assert not menu.isVisible()
+
+
+def test_a_score_row_wraps_between_its_factors_only():
+    """"Fong score: incomplete (node+ ?, …" wrapped "node+" from its "?" in the side column."""
+    from gui.panels.verdict_rows import factors_together
+
+    nb = "\u00a0"
+    text = "Fong clinical risk score: incomplete (node+ ?, DFI < 12 mo 0, > 1 tumour 1)"
+    assert factors_together(text) == (f"Fong clinical risk score: incomplete (node+{nb}?, DFI{nb}<{nb}12{nb}mo{nb}0, "
+                                      f">{nb}1{nb}tumour{nb}1)")
+    assert factors_together("Fong clinical risk score: not applicable") == "Fong clinical risk score: not applicable"

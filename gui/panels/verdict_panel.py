@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMenu,
     QToolButton,
@@ -138,7 +139,7 @@ class VerdictPanel(QWidget):
         self.tree.setMinimumHeight(MIN_TREE_ROWS * row_px + self.tree.header().sizeHint().height() + 6)
         self.tree.header().sectionResized.connect(self._on_header_section_resized)
         self._fitting = False
-        self._user_sized = False  # a column the user dragged keeps its width
+        self._user_sized = False  # a column the user dragged keeps its width (in the column layout)
         top = QHBoxLayout()
         top.addWidget(self.picker)
         top.addWidget(self.oar_button)
@@ -328,16 +329,18 @@ class VerdictPanel(QWidget):
         MIN_TITLE_WIDTH, they stand beside it (Lesions and Source too while they fit whole) and the name
         takes the rest; where they do not (the side column, 324-500 px), the tree is one column and each
         criterion one cell: its status first, its name, then its value and threshold (the *compact*
-        layout, :mod:`gui.panels.verdict_rows`). A column the user resized keeps its width."""
-        if self._user_sized:
+        layout, :mod:`gui.panels.verdict_rows`: its one column is the tree's width, not draggable). In
+        the column layout a column the user resized keeps its width."""
+        viewport_px = self.tree.viewport().width()
+        widths = {1: self.status_px, 2: self._text_width(2) + COLUMN_PADDING, 3: self._text_width(3) + COLUMN_PADDING}
+        compact = compact_fits(viewport_px, MIN_TITLE_WIDTH, sum(widths.values()))
+        if self._user_sized and not compact:
             return
         self._fitting = True
         before = self._column_layout()
         try:
-            viewport_px = self.tree.viewport().width()
-            widths = {1: self.status_px, 2: self._text_width(2) + COLUMN_PADDING,
-                      3: self._text_width(3) + COLUMN_PADDING}
-            compact = compact_fits(viewport_px, MIN_TITLE_WIDTH, sum(widths.values()))
+            self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed if compact
+                                                    else QHeaderView.ResizeMode.Interactive)
             shown = [] if compact else [1, 2, 3]
             room = viewport_px - sum(widths.values()) - MIN_TITLE_WIDTH
             for col in (4, 5):  # the lesions a criterion names, its source: while they fit whole

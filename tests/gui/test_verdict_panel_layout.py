@@ -76,12 +76,27 @@ def test_in_the_side_column_each_criterion_is_one_cell_with_its_value_and_thresh
 
 
 def test_a_column_the_user_resized_keeps_its_width(rules_window, qtbot):
-    panel = rules_window.rules_wiring.panel
-    rules_window.rules_wiring.verdict_dock.raise_()
-    qtbot.waitUntil(panel.isVisible)
+    panel = _wide(rules_window, qtbot)  # columns to resize (in the side column there is one)
     panel.tree.header().resizeSection(0, 333)  # as a drag on the header does
     rules_window.rules_wiring.evaluate_now()
     assert panel.tree.columnWidth(0) == 333
+
+
+def test_in_the_side_column_the_one_column_always_spans_the_tree(rules_window, qtbot):
+    """A drag on its header (or one made in a wider dock) must not bring back the sideways scroll."""
+    from PySide6.QtWidgets import QHeaderView
+
+    panel = rules_window.rules_wiring.panel
+    rules_window.rules_wiring.verdict_dock.raise_()
+    qtbot.waitUntil(panel.isVisible)
+    tree = panel.tree
+    assert panel.is_compact()
+    assert tree.header().sectionResizeMode(0) == QHeaderView.ResizeMode.Fixed  # nothing to drag
+    tree.header().resizeSection(0, 700)  # as a drag in a wider dock did
+    rules_window.rules_wiring.evaluate_now()
+    panel.fit_columns()  # the next resize of the side column
+    assert tree.columnWidth(0) == tree.viewport().width()
+    assert tree.horizontalScrollBar().maximum() == 0
 
 
 def test_a_rule_set_row_shows_its_verdict_id_and_title_across_the_tree(rules_window, qtbot):
@@ -103,8 +118,7 @@ def test_criterion_names_wrap_and_are_never_cut_off(rules_window, qtbot):
 
     w = rules_window
     panel = w.rules_wiring.panel
-    w.rules_wiring.verdict_dock.raise_()
-    qtbot.waitUntil(panel.isVisible)
+    _wide(w, qtbot)  # the column layout (in the side column each criterion is one wrapped cell)
     panel.rule_set_item("sabr-comet").setExpanded(True)
     tree = panel.tree
     tree.header().resizeSection(0, 140)  # a narrow column: most names are wider

@@ -101,7 +101,8 @@ class VerdictRowDelegate(QStyledItemDelegate):
         """The width the row's text wraps to: its cell (a spanned row: the tree's width) less the
         indentation of its depth and the cell's margins."""
         depth = depth_of(index)
-        indent = (depth + 1) * self.tree.indentation() if self.tree.rootIsDecorated() else depth * self.tree.indentation()
+        levels = depth + 1 if self.tree.rootIsDecorated() else depth
+        indent = levels * self.tree.indentation()
         if depth == 0:  # spans every column
             cell = max(self.tree.viewport().width(), self.tree.header().length())
         else:

@@ -43,6 +43,7 @@ STATUS_TEXT = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 MIN_TREE_ROWS = 6  # rows of verdicts and criteria always in view (the panel scrolls below them)
+TREE_INDENT_PX = 14  # px a level (Qt's 20 took a sixth of the 324 px column from every criterion)
 MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
 SCORE_KEY = "score:"  # the key of a prognostic score's row ("score:fong-crs")
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
@@ -120,6 +121,7 @@ class VerdictPanel(QWidget):
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.setIndentation(TREE_INDENT_PX)
         self.rows = VerdictRowDelegate(self.tree)  # rows wrapped to the tree's width, the verdict first
         self.tree.setItemDelegateForColumn(0, self.rows)
         self.tree.header().setStretchLastSection(False)  # fit_columns shares the width (no sideways scroll)

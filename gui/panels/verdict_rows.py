@@ -25,12 +25,13 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from core.display import VERDICT_COLOURS
 
 COLUMN_PADDING = 16  # px: the cell's margins around its text
-TEXT_MARGIN = 4  # px: the rich text's left margin in its cell (Qt's own item margin)
+TEXT_MARGIN = 4  # px: the rich text's margin each side in its cell (Qt's own item margin)
 #: the verdict word of a rule set's row -> its colour (the PDF's); "NO LESIONS YET" is grey
 VERDICT_WORD_COLOURS = {"ELIGIBLE": VERDICT_COLOURS["eligible"], "NOT ELIGIBLE": VERDICT_COLOURS["not_eligible"],
                         "UNDETERMINED": VERDICT_COLOURS["undetermined"]}
 NEUTRAL_COLOUR = "#555555"
-DETAIL_COLOUR = "#555555"  # the value / threshold line under a criterion's name
+DETAIL_COLOUR = "#555555"
+NBSP = "\u00a0"  # the value / threshold line under a criterion's name
 
 
 def depth_of(index: QModelIndex) -> int:
@@ -88,7 +89,8 @@ class VerdictRowDelegate(QStyledItemDelegate):
             status = f"{status} pt"
         head = f"<b>{_span(status, None if selected else _foreground(index.siblingAtColumn(1)))}</b>"
         details = [value if value not in ("", "—") else "",
-                   f"threshold {threshold}" if threshold not in ("", "—") else "",
+                   # "not verified" stays with its threshold (a lone "†" on the next line read as a footnote)
+                   f"threshold {threshold.replace(' †', NBSP + '†')}" if threshold not in ("", "—") else "",
                    f"lesions {lesions}" if lesions else ""]
         line = " · ".join(d for d in details if d)
         text = f"{head}&nbsp; {html.escape(name)}"
@@ -107,7 +109,8 @@ class VerdictRowDelegate(QStyledItemDelegate):
             cell = max(self.tree.viewport().width(), self.tree.header().length())
         else:
             cell = self.tree.header().sectionSize(0)
-        return max(cell - indent - COLUMN_PADDING, 40)
+        margins = 2 * TEXT_MARGIN if self.rich_text(index) is not None else COLUMN_PADDING
+        return max(cell - indent - margins, 40)
 
     def document(self, option: QStyleOptionViewItem, index: QModelIndex, text: str) -> QTextDocument:
         doc = QTextDocument()

@@ -11,14 +11,14 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMenu,
-    QStyledItemDelegate,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -35,6 +35,7 @@ from core.rules.scores import Score, ScoreStatus
 from core.review import review_colour, review_headline
 from core.rules.oar import settings_lines
 from core.rules.outcome import CriterionStatus, FlagStatus
+from gui.panels.verdict_rows import COLUMN_PADDING, VerdictRowDelegate, compact_fits
 
 #: the rows before any lesion is marked: a red NOT ELIGIBLE on a scan nobody has read yet
 #: would read as a finding; the criteria underneath still show what the engine found
@@ -43,7 +44,7 @@ STATUS_TEXT = {CriterionStatus.PASS: "pass", CriterionStatus.FAIL: "FAIL", Crite
 LESIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 MIN_TREE_ROWS = 6  # rows of verdicts and criteria always in view (the panel scrolls below them)
-COLUMN_PADDING = 16  # px: the cell's margins around its text
+TREE_INDENT_PX = 14  # px a level (Qt's 20 took a sixth of the 324 px column from every criterion)
 MIN_TITLE_WIDTH = 130  # px: the criterion column never shrinks below this
 SCORE_KEY = "score:"  # the key of a prognostic score's row ("score:fong-crs")
 COLUMNS = ("Rule set / criterion", "Status", "Value", "Threshold", "Lesions", "Source")
@@ -121,14 +122,19 @@ class VerdictPanel(QWidget):
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.tree.setItemDelegateForColumn(0, WrapDelegate(self.tree))
+        self.tree.setIndentation(TREE_INDENT_PX)
+        self.rows = VerdictRowDelegate(self.tree)  # rows wrapped to the tree's width, the verdict first
+        self.tree.setItemDelegateForColumn(0, self.rows)
+        self.tree.header().setStretchLastSection(False)  # fit_columns shares the width (no sideways scroll)
+        self.tree.viewport().installEventFilter(self)  # a scroll bar coming or going changes the width
         for col, width in enumerate((200, 70, 60, 100, 70)):
             self.tree.setColumnWidth(col, width)
         # the status column holds the criteria's pass / FAIL / unknown only: a rule set's row spans the
         # tree's width and starts with its verdict ("ELIGIBLE — sabr-comet — ..."); sized for
         # "UNDETERMINED" in bold, the column pushed the thresholds out of a 440 px dock
-        self.tree.setColumnWidth(1, max(self.tree.fontMetrics().horizontalAdvance(t)
-                                        for t in STATUS_TEXT.values()) + COLUMN_PADDING)
+        self.status_px = max(self.tree.fontMetrics().horizontalAdvance(t) for t in STATUS_TEXT.values()) \
+            + COLUMN_PADDING
+        self.tree.setColumnWidth(1, self.status_px)
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         # at least MIN_TREE_ROWS rows in view: at 1024 x 768, under a structure list, the labels above
         # took the whole dock and the verdicts themselves shrank to nothing
@@ -136,7 +142,7 @@ class VerdictPanel(QWidget):
         self.tree.setMinimumHeight(MIN_TREE_ROWS * row_px + self.tree.header().sizeHint().height() + 6)
         self.tree.header().sectionResized.connect(self._on_header_section_resized)
         self._fitting = False
-        self._user_sized = False  # a column the user dragged keeps its width
+        self._user_sized = False  # a column the user dragged keeps its width (in the column layout)
         top = QHBoxLayout()
         top.addWidget(self.picker)
         top.addWidget(self.oar_button)
@@ -222,7 +228,7 @@ class VerdictPanel(QWidget):
             item = QTreeWidgetItem([f"{verdict} — {result.id} — {result.title}", verdict, "",
                                     "", "", result.sources[0]])
             item.setData(0, KEY_ROLE, result.id)
-            item.setToolTip(0, f"{result.title}\nversion {result.version}\n" + "\n".join(result.sources))
+            item.setToolTip(0, f"{item.text(0)}\nversion {result.version}\n" + "\n".join(result.sources))
             brush = QBrush(QColor(NO_LESIONS_COLOUR if no_lesions else VERDICT_COLOURS[result.verdict]))
             for col in range(len(COLUMNS)):
                 item.setBackground(col, brush)
@@ -312,7 +318,8 @@ class VerdictPanel(QWidget):
         item.setData(0, KEY_ROLE, f"{rule_id}/{c.id}")
         item.setData(0, LESIONS_ROLE, list(c.lesions))
         item.setForeground(1, QBrush(QColor(STATUS_COLOURS[c.status])))
-        tip = "\n".join(t for t in (c.title, c.reason, c.note, "threshold not verified: check the protocol"
+        lesions = f"lesions: {', '.join(c.lesions)}" if c.lesions and c.status != "pass" else ""
+        tip = "\n".join(t for t in (c.title, c.reason, c.note, lesions, "threshold not verified: check the protocol"
                                     if not c.verified else "", c.source) if t)
         for col in range(len(COLUMNS)):
             item.setToolTip(col, tip)
@@ -328,20 +335,49 @@ class VerdictPanel(QWidget):
             (self._expanded.add if item.isExpanded() else self._expanded.discard)(key)
 
     def fit_columns(self) -> None:
-        """Status, Value and Threshold as wide as their longest text, the criterion column takes the
-        rest of the visible width (at least MIN_TITLE_WIDTH): in a 440 px dock the thresholds were cut off
-        and needed a horizontal scroll. Lesions and Source stay to the right. A column the user
-        resized keeps its width."""
-        if self._user_sized:
+        """Every row readable without a sideways scroll (issue 16). Where the status, value and
+        threshold columns, each as wide as its longest text, leave the criterion's name at least
+        MIN_TITLE_WIDTH, they stand beside it (Lesions and Source too while they fit whole) and the name
+        takes the rest; where they do not (the side column, 324-500 px), the tree is one column and each
+        criterion one cell: its status first, its name, then its value and threshold (the *compact*
+        layout, :mod:`gui.panels.verdict_rows`: its one column is the tree's width, not draggable). In
+        the column layout a column the user resized keeps its width."""
+        viewport_px = self.tree.viewport().width()
+        widths = {1: self.status_px, 2: self._text_width(2) + COLUMN_PADDING, 3: self._text_width(3) + COLUMN_PADDING}
+        compact = compact_fits(viewport_px, MIN_TITLE_WIDTH, sum(widths.values()))
+        if self._user_sized and not compact:
             return
         self._fitting = True
+        before = self._column_layout()
         try:
-            for col in (2, 3):  # every row, collapsed ones too: expanding one must not cut its text
-                self.tree.setColumnWidth(col, self._text_width(col) + COLUMN_PADDING)
-            fixed = sum(self.tree.columnWidth(col) for col in (1, 2, 3))
-            self.tree.setColumnWidth(0, max(MIN_TITLE_WIDTH, self.tree.viewport().width() - fixed))
+            self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed if compact
+                                                    else QHeaderView.ResizeMode.Interactive)
+            shown = [] if compact else [1, 2, 3]
+            room = viewport_px - sum(widths.values()) - MIN_TITLE_WIDTH
+            for col in (4, 5):  # the lesions a criterion names, its source: while they fit whole
+                need = self._text_width(col) + COLUMN_PADDING
+                if not compact and need <= room:
+                    widths[col], room = need, room - need
+                    shown.append(col)
+            for col in range(1, len(COLUMNS)):
+                self.tree.setColumnHidden(col, col not in shown)
+                if col in shown:
+                    self.tree.setColumnWidth(col, widths[col])
+            self.tree.setColumnWidth(0, max(MIN_TITLE_WIDTH if shown else 0,
+                                            viewport_px - sum(widths[c] for c in shown)))
+            self.rows.compact = compact
         finally:
             self._fitting = False
+        if self._column_layout() != before:
+            self.tree.doItemsLayout()  # the rows as tall as their text wrapped to the new widths
+
+    def _column_layout(self) -> tuple:
+        return (self.rows.compact, self.tree.viewport().width(),
+                tuple(-1 if self.tree.isColumnHidden(c) else self.tree.columnWidth(c) for c in range(len(COLUMNS))))
+
+    def is_compact(self) -> bool:
+        """True while each criterion is one cell (status, name, value and threshold wrapped in it)."""
+        return self.rows.compact
 
     def _text_width(self, col: int) -> int:
         fm = self.tree.fontMetrics()
@@ -356,11 +392,17 @@ class VerdictPanel(QWidget):
         super().resizeEvent(event)
         self.fit_columns()
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.tree.viewport() and event.type() == QEvent.Type.Resize and not self._fitting:
+            self.fit_columns()
+        return False
+
     # ------------------------------------------------------------ events
-    def _on_header_section_resized(self, index: int, *_args) -> None:
-        if index == 0:
-            self.tree.doItemsLayout()  # the names wrap to the new width: rows as tall as their lines
-        if not self._fitting and self.isVisible():
+    def _on_header_section_resized(self, *_args) -> None:
+        if self._fitting:
+            return  # fit_columns lays the rows out once it is done
+        self.tree.doItemsLayout()  # the names wrap to the new width: rows as tall as their lines
+        if self.isVisible():
             self._user_sized = True
 
     def _on_rule_set_toggled(self, _checked: bool) -> None:
@@ -375,28 +417,6 @@ class VerdictPanel(QWidget):
         self._clicks[key] = n + 1
         ordered = lesions[n % len(lesions):] + lesions[: n % len(lesions)]  # next one first
         self.lesions_clicked.emit(ordered)
-
-
-class WrapDelegate(QStyledItemDelegate):
-    """Rows of the criterion column as tall as their name wrapped to the column's width (Qt's own
-    size hint does not know the width, so a wrapped name was cut to its first line)."""
-
-    def __init__(self, tree: QTreeWidget):
-        super().__init__(tree)
-        self.tree = tree
-
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt's name)
-        hint = super().sizeHint(option, index)
-        depth, parent = 0, index.parent()
-        while parent.isValid():
-            depth, parent = depth + 1, parent.parent()
-        if depth == 0:  # a rule set's row spans the tree: one line
-            return hint
-        width = self.tree.header().sectionSize(0) - (depth + 1) * self.tree.indentation() - COLUMN_PADDING
-        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        fm = QFontMetrics(option.font)
-        height = fm.boundingRect(QRect(0, 0, max(width, 20), 100000), int(Qt.TextFlag.TextWordWrap), text).height()
-        return QSize(hint.width(), max(hint.height(), height + 4))
 
 
 class StayOpenMenu(QObject):

@@ -163,3 +163,57 @@ def test_at_1024_x_680_the_verdicts_keep_six_rows_in_view_and_the_column_split_i
         assert abs(again.rules_wiring.verdict_dock.height() - verdict_px) <= 4
     finally:
         again.runner.shutdown()
+
+
+def _row_document(panel, item):
+    """The row as the verdict tree draws it: its rich text laid out at the width it wraps to."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    index = panel.tree.indexFromItem(item)
+    option = QStyleOptionViewItem()
+    option.font = item.font(0)
+    return panel.rows.document(option, index, panel.rows.rich_text(index))
+
+
+@pytest.mark.parametrize("px", [324, 500])
+def test_every_verdict_and_criterion_row_is_whole_without_a_sideways_scroll_bar(wide, qtbot, px):
+    """Issue 16: "ELIGIBLE — sabr-comet — SABR-COMET: S…" and the criteria were cut at the right and the
+    tree scrolled sideways; each row now wraps to the tree's width, its verdict or status first."""
+    from gui.panels.verdict_rows import VERDICT_WORD_COLOURS
+
+    w = wide
+    _column(w, qtbot, px)
+    panel = w.rules_wiring.panel
+    tree = panel.tree
+    for n in range(tree.topLevelItemCount()):
+        tree.topLevelItem(n).setExpanded(True)
+    qtbot.wait(20)
+    assert tree.horizontalScrollBar().maximum() == 0 and not tree.horizontalScrollBar().isVisible()
+    assert tree.header().length() <= tree.viewport().width()
+    width = tree.viewport().width()
+    rule_sets = [tree.topLevelItem(n) for n in range(tree.topLevelItemCount())
+                 if tree.topLevelItem(n).text(1) in VERDICT_WORD_COLOURS]
+    assert len(rule_sets) == 2, [tree.topLevelItem(n).text(0) for n in range(tree.topLevelItemCount())]
+    for item in rule_sets:
+        verdict = item.text(1)
+        doc = _row_document(panel, item)
+        assert doc.toPlainText().startswith(verdict)  # the verdict first, then the id and title, whole
+        assert doc.toPlainText().replace("\u2028", " ") == item.text(0)
+        assert VERDICT_WORD_COLOURS[verdict] in panel.rows.rich_text(tree.indexFromItem(item))  # in its colour
+        tree.scrollToItem(item)
+        rect = tree.visualItemRect(item)
+        assert rect.left() >= 0 and rect.right() <= width, (rect, width)
+        assert doc.idealWidth() <= rect.width() and doc.size().height() <= rect.height() + 1, verdict
+        assert item.toolTip(0).startswith(item.text(0))
+    longest = max((r.child(n) for r in rule_sets for n in range(r.childCount())),
+                  key=lambda c: tree.fontMetrics().horizontalAdvance(c.text(0)))
+    doc = _row_document(panel, longest)
+    room = panel.rows.text_width(tree.indexFromItem(longest))
+    assert tree.fontMetrics().horizontalAdvance(f"{longest.text(1)}  {longest.text(0)}") > room  # so it wraps
+    first_line = doc.toPlainText().split("\n")[0]  # the value and threshold on the line below
+    assert first_line.split(None, 1) == [longest.text(1), longest.text(0)]  # the status first, the name whole
+    tree.scrollToItem(longest)
+    rect = tree.visualItemRect(longest)
+    assert rect.left() >= 0 and rect.right() <= width, (rect, width)
+    assert doc.idealWidth() <= rect.width() and doc.size().height() <= rect.height() + 1, longest.text(0)
+    assert longest.toolTip(0).startswith(longest.text(0))

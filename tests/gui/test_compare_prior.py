@@ -503,6 +503,10 @@ def test_confirmed_lesions_give_the_case_derived_facts_an_entry_overrides_them_a
     w.case_controller.new_case()  # another case: the comparison ends, nothing follows into it
     assert wiring.session is None and w.case_controller.case.tracking is None
     assert form.derived("history_oligometastatic") is None
+    w.case_controller.open_case(path)  # the saved case opened again: its derived facts, the user's override
+    qtbot.waitUntil(lambda: form.derived("history_oligometastatic") == "yes", timeout=10000)
+    assert w.case_controller.case.tracking.statuses["L1"].value == "progressing"
+    assert form.derived("lesions_progressing") is None and combo.currentData() == "no"
 
 
 def test_undo_takes_the_tracking_back_and_ending_without_a_confirmation_leaves_none(compared, qtbot):

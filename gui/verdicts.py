@@ -279,6 +279,12 @@ class VerdictsController(QObject):
         self._load_facts()
         self.evaluate_now()
 
+    def tracking_changed(self) -> None:
+        """The case's comparison with the prior scan changed (Compare with prior, gui.compare): the facts
+        derived from it are shown in the facts form as derived and used by the verdicts."""
+        self.facts_form.set_derived(derived_for_form(self.case))
+        self.evaluate_now()
+
     def _show_facts(self) -> None:
         self.facts_dock.show()
         self.facts_dock.raise_()

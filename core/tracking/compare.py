@@ -105,11 +105,18 @@ def new_lesion_for_current_case(new: NewLesion, taken_ids: Collection[str], new_
 
 def with_user_decisions(result: TrackResult, overrides: dict[str, LesionStatus],
                         rejected: Collection[str]) -> TrackResult:
-    """``result`` as the user has judged it so far: statuses overridden, rejected new lesions left out (the
-    derived facts shown beside the comparison follow the user's word, not only the software's)."""
-    lesions = tuple(t if t.prior.id not in overrides else
-                    replace(t, decision=replace(t.decision, status=overrides[t.prior.id], decided_by="user"))
-                    for t in result.lesions)
+    """``result`` as the user has judged it so far: statuses overridden, rejected new lesions left out, a
+    rejected carried-over proposal (what was found there is not that lesion) of unknown status (the derived
+    facts follow the user's word, not only the software's; an unknown status derives no "no")."""
+    def judged(t: TrackedLesion) -> TrackedLesion:
+        if t.prior.id in rejected:
+            return replace(t, decision=replace(t.decision, status=LesionStatus.UNKNOWN, decided_by="user",
+                                               note="the carried-over proposal was rejected by the user"))
+        if t.prior.id in overrides:
+            return replace(t, decision=replace(t.decision, status=overrides[t.prior.id], decided_by="user"))
+        return t
+
+    lesions = tuple(judged(t) for t in result.lesions)
     return replace(result, lesions=lesions, new=tuple(n for n in result.new if n.id not in rejected))
 
 

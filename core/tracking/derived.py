@@ -78,9 +78,18 @@ def derive_facts(result: "TrackResult", *, prior_unreviewed: int = 0) -> dict[st
         else "not searched (" + (result.not_searched_why or "no candidate finder") + ")")
     out["progressing_lesions"] = DerivedFact(
         "progressing_lesions", len(progressing),
-        f"{len(progressing)} of {n_prior} carried-over lesion(s)" + (
-            f"; not measurable at both dates: {', '.join(unknown)}" if unknown else ""))
+        f"{len(progressing)} of {n_prior} carried-over lesion(s)" + "".join(
+            f"; {why}: {', '.join(ids)}" for why, ids in _unknown_why(result) if ids))
     return out
+
+
+def _unknown_why(result: "TrackResult") -> list[tuple[str, list[str]]]:
+    """The lesions of unknown status, by why: not measurable, or the carried-over proposal rejected by the
+    user (core.tracking.compare.with_user_decisions)."""
+    unknown = result.with_status(LesionStatus.UNKNOWN)
+    return [("not measurable at both dates", [t.prior.id for t in unknown if t.decision.decided_by != "user"]),
+            ("carried-over proposal rejected by the user", [t.prior.id for t in unknown
+                                                           if t.decision.decided_by == "user"])]
 
 
 def derived_to_json(derived: dict[str, DerivedFact]) -> dict:

@@ -18,6 +18,13 @@
   without a click: Confirm adds the lesion to the current case keeping its
   identity (``prior_id``), Reject leaves it out, a status chosen overrides
   the one worked out; each is recorded in the audit trail, as is a nudge.
+* Once the user has confirmed a lesion of the comparison, the case holds the
+  comparison as the user has judged it, as `oligoplan track --out` writes it
+  (its ``tracking``, core.tracking.document.judged_record): the facts derived
+  from it fill the facts nobody entered, marked as derived (facts form, verdict
+  panel, summary PDF's timeline page). Each decision updates it (an undone
+  confirmation too); a change of the derived values is audited once. With no
+  confirmed lesion the case keeps the tracking it had before (none, usually).
 * Another case or other current images end the comparison (nothing carries
   over to another case or patient).
 """
@@ -37,15 +44,10 @@ from core.audit import AuditAction
 from core.lesions import AddLesion
 from core.registration import RegistrationResult, register_ct
 from core.tracking.new_lesions import header_body, new_lesion_finder
-from core.tracking.compare import (
-    Nudge,
-    carried_residual_mm,
-    lesion_for_current_case,
-    new_lesion_for_current_case,
-    with_user_decisions,
-)
-from core.tracking.derived import derive_facts
+from core.tracking.compare import Nudge, carried_residual_mm, lesion_for_current_case, new_lesion_for_current_case
+from core.tracking.document import judged_record
 from core.tracking.prior import PriorStudy, PriorStudyError, check_comparable, open_prior_case, open_prior_folder
+from core.tracking.record import TrackingRecord
 from core.tracking.status import LesionStatus
 from core.tracking.tracker import NewLesion, TrackedLesion, TrackResult, track
 from core.volume import Modality
@@ -87,6 +89,21 @@ class CompareSession:
 
     def status(self, t: TrackedLesion) -> LesionStatus:
         return self.overrides.get(t.prior.id, t.status)
+
+    @property
+    def any_confirmed(self) -> bool:
+        return any(state == "confirmed" for state, _ in self.decisions.values())
+
+    def judged(self) -> TrackingRecord | None:
+        """The comparison as the user has judged it so far, as the case file's "tracking" (None: no
+        lesions were carried over)."""
+        if self.result is None:
+            return None
+        rejected = [key for key, (state, _) in self.decisions.items() if state == "rejected"]
+        study = self.study
+        return judged_record(self.result, self.overrides, rejected, prior_path=study.path, prior_date=study.date,
+                             current_date=self.current_ct.info.study_date,
+                             prior_unreviewed=len(study.case.candidates.unreviewed) if study.case else 0)
 
 
 def compare_work(loader, current: Workspace, find_new, progress, cancel, registration=None) -> CompareSession:
@@ -133,6 +150,9 @@ class PriorComparison(QObject):
         window.lesion_dock.raise_()
         self.dock.hide()
         self.session: CompareSession | None = None
+        self._case = None  # the case the comparison writes its "tracking" to (never another one)
+        self._tracking_before: TrackingRecord | None = None  # that case's own, kept while nothing is confirmed
+        self._undone: dict[str, str] = {}  # prior id -> lesion id of a confirmation undone (redo restores it)
         self.nudge = Nudge()
         self._nudge_recorded = Nudge()
         self._nudge_timer = QTimer(self)
@@ -259,6 +279,9 @@ class PriorComparison(QObject):
             else:
                 self.record_nudge()
                 self.nudge = self._nudge_recorded = Nudge(centre_mm=self._centre_mm())
+                self._case = self.window.case_controller.case
+                self._tracking_before = self._case.tracking
+                self._undone = {}
                 self.nudge_bar.set_nudge((0, 0, 0), (0, 0, 0), emit=False)
             self.session = session
             study = session.study
@@ -301,6 +324,8 @@ class PriorComparison(QObject):
             return
         self.record_nudge()
         self.session = None
+        self._case = None  # what was confirmed stays in that case; nothing follows into another
+        self._undone = {}
         self.link.set_transform(None)
         self.prior_views.clear()
         self.window.browser.clear_prior()
@@ -324,13 +349,19 @@ class PriorComparison(QObject):
             self.close_prior("The comparison ended: other current images were opened; open the prior again")
 
     def _on_lesions_changed(self, _event=None) -> None:
-        """A confirmed lesion undone (or deleted): its proposal waits again."""
+        """A confirmed lesion undone (or deleted): its proposal waits again; redone: confirmed again."""
         if self.session is None:
             return
         changed = False
         for prior_id, (state, lesion_id) in list(self.session.decisions.items()):
             if state == "confirmed" and lesion_id not in self.model.lesions:
                 del self.session.decisions[prior_id]
+                self._undone[prior_id] = lesion_id
+                changed = True
+        for prior_id, lesion_id in list(self._undone.items()):
+            if lesion_id in self.model.lesions and prior_id not in self.session.decisions:
+                self.session.decisions[prior_id] = ("confirmed", lesion_id)
+                del self._undone[prior_id]
                 changed = True
         if changed:
             self.refresh()
@@ -350,6 +381,7 @@ class PriorComparison(QObject):
             if lesion.mask is not None and self.model.grid_for(lesion.mask) is not None:
                 lesion = self.window.editor.proposed(lesion)  # its site proposed on today's scan, to confirm
             self.record_nudge()
+            self._undone.pop(prior_id, None)
             self.window.undo_stack.push_command(AddLesion(lesions, lesion))
             s.decisions[prior_id] = ("confirmed", lesion.id)
             self._audit(AuditAction.PRIOR_LESION_CONFIRMED,
@@ -395,6 +427,7 @@ class PriorComparison(QObject):
         lesion = new_lesion_for_current_case(new, lesions.ids(), lesions.new_id, prior_date=s.study.date)
         if lesion.mask is not None and self.model.grid_for(lesion.mask) is not None:
             lesion = self.window.editor.proposed(lesion)
+        self._undone.pop(new.id, None)
         self.window.undo_stack.push_command(AddLesion(lesions, lesion))
         s.decisions[new.id] = ("confirmed", lesion.id)
         self._audit(AuditAction.NEW_LESION_CONFIRMED, f"confirmed {lesion.id}: new since the prior scan",
@@ -528,22 +561,50 @@ class PriorComparison(QObject):
                          "decision": decision, "can_confirm": True, "status_fixed": True,
                          "tip": "Found only on the current scan, outside the carried-over lesions"})
         self.panel.show_rows(rows)
-        self.panel.derived.setText(self._derived_text())
+        judged = s.judged() if s is not None else None
+        self._sync_tracking(judged)
+        self.panel.derived.setText(self._derived_text(judged))
         line, *notes = self._summary()
         self.panel.summary.setText(line + (f"  ⚠ {len(notes)} note(s): hover here" if notes else ""))
         self.panel.summary.setToolTip("\n".join(notes))
         self.overlay.clear()
         self._update_views()
 
-    def _derived_text(self) -> str:
-        """The facts derived from the comparison as the user has judged it (proposals, not case facts)."""
-        s = self.session
-        if s is None or s.result is None:
+    def _derived_text(self, judged: TrackingRecord | None) -> str:
+        """The facts derived from the comparison as the user has judged it (derived, not confirmed: the
+        case uses them, marked as derived, once a lesion is confirmed; the user's entries override them)."""
+        if judged is None:
             return ""
-        rejected = [k for k, (state, _) in s.decisions.items() if state == "rejected"]
-        facts = derive_facts(with_user_decisions(s.result, s.overrides, rejected))
-        shown = [f"{f.key} = {f.value} ({f.reason})" for f in facts.values() if f.value is not None]
-        return "Derived, not confirmed: " + "; ".join(shown) if shown else ""
+        shown = [f"{f.key} = {f.value} ({f.reason})" for f in judged.derived.values() if f.value is not None]
+        if not shown:
+            return ""
+        where = ("in the case's facts as derived: enter a value in Case facts to override one"
+                 if self.session.any_confirmed else "used by the case once a lesion is confirmed")
+        return f"Derived, not confirmed ({where}): " + "; ".join(shown)
+
+    def _sync_tracking(self, judged: TrackingRecord | None) -> None:
+        """The case's "tracking" follows the comparison as the user has judged it, once a lesion of it is
+        confirmed (before that, and when every confirmation is undone: the tracking the case had). One
+        derived_facts_set audit entry per change of the derived values, none for a click that changes none."""
+        s = self.session
+        case = self.window.case_controller.case
+        if s is None or s.result is None or case is not self._case:
+            return
+        record = judged if s.any_confirmed else self._tracking_before
+        old = case.tracking
+        if _record_json(old) == _record_json(record):
+            return
+        case.tracking = record
+        was, now = _derived_values(old), _derived_values(record)
+        if now != was:
+            if now:
+                case.review.record_derived_facts(record)
+            else:
+                case.review.record(AuditAction.DERIVED_FACTS_SET,
+                                   "facts derived from the prior scan removed: no lesion of the comparison is "
+                                   "confirmed", {"derived": {}, "was": was, "prior_date": s.study.date})
+        self.window.case_controller.mark_modified()
+        self.window.rules_wiring.tracking_changed()
 
     def _summary(self) -> list[str]:
         """One line: the study and the counts; then the notes (warnings, shown in the tooltip)."""
@@ -602,6 +663,14 @@ class PriorComparison(QObject):
     def _update_views(self) -> None:
         for view in self.window.slice_views():
             view.update()
+
+
+def _record_json(record: TrackingRecord | None) -> dict | None:
+    return None if record is None else record.to_json()
+
+
+def _derived_values(record: TrackingRecord | None) -> dict:
+    return {} if record is None else {k: f.value for k, f in record.derived.items() if f.value is not None}
 
 
 def _date(dicom_date: str) -> str:

@@ -153,6 +153,11 @@ def test_the_users_decisions_change_what_is_derived():
     assert overridden.lesions[0].status is LesionStatus.PROGRESSING and overridden.lesions[0].decision.decided_by == "user"
     assert derive_facts(overridden)["lesions_progressing"].value == "yes"
     assert result.lesions[0].status is LesionStatus.STABLE  # the software's result is kept as it was
+    # a rejected carried-over proposal (what was found there is not L2): its status is unknown, so no "no"
+    rejected = with_user_decisions(result, {}, ["L2", "L6"])
+    assert rejected.lesions[0].status is LesionStatus.UNKNOWN and rejected.lesions[0].decision.decided_by == "user"
+    assert "lesions_progressing" not in derive_facts(rejected)
+    assert "carried-over proposal rejected by the user: L2" in derive_facts(rejected)["progressing_lesions"].reason
 
 
 def test_the_prior_ct_of_a_folder_is_the_latest_earlier_study_of_the_patient():

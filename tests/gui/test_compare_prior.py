@@ -399,9 +399,18 @@ def test_new_lesions_from_the_finder_are_proposals_too(current_win, files, qtbot
     qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
     lesion = win.model.lesions["L6"]
     assert lesion.prior_id == "" and "new since the prior scan" in lesion.notes
+    case = win.case_controller.case  # a lesion confirmed: the case holds the comparison, both new ones listed
+    assert case.tracking.derived["new_lesions"].value == 2 and "new: L6, L7" in case.tracking.derived[
+        "lesions_progressing"].reason
     panel.select("L7")
     qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
     assert win.model.lesions.ids() == ["L6"]
+    # the rejected new lesion is left out of the derived facts and of the timeline's new lesions
+    tracking = case.tracking
+    assert tracking.derived["new_lesions"].value == 1 and "L7" not in tracking.derived["lesions_progressing"].reason
+    assert [n["id"] for n in tracking.to_json()["new"]] == ["L6"] and tracking.counts["current"] == 5
+    entries = [e for e in case.audit if e.action == "derived_facts_set"]
+    assert len(entries) == 2 and entries[-1].details["derived"]["lesions_progressing"] == "yes"
     actions = [e.action for e in win.case_controller.case.audit]
     assert "new_lesion_confirmed" in actions and "new_lesion_rejected" in actions
 
@@ -426,3 +435,99 @@ def test_a_folder_holding_both_visits_two_dated_groups_and_the_earlier_one_as_th
     assert len(groups) == 2 and groups[1].startswith("Prior (compare)") and "2024-01-02" in groups[1]
     wiring.actions.close.trigger()  # the comparison ends: the folder's January study is listed as before
     assert wiring.session is None and not window.browser.study_groups()[1].startswith("Prior")
+
+
+# ------------------------------------------------- the comparison reaches the case (its "tracking")
+def _derived_entries(case) -> list:
+    return [e for e in case.audit if e.action == "derived_facts_set"]
+
+
+def _pick(qtbot, combo, data) -> None:
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    combo.setCurrentIndex(combo.findData(data))
+    combo.hidePopup()
+
+
+def test_confirmed_lesions_give_the_case_derived_facts_an_entry_overrides_them_and_they_are_saved(
+        compared, qtbot, tmp_path):
+    import json
+    import subprocess
+
+    from core.case import load_case
+
+    w = compared
+    wiring, rules, case = w.comparison, w.rules_wiring, w.case_controller.case
+    form, panel = rules.facts_form, wiring.panel
+    assert case.tracking is None and form.derived("lesions_progressing") is None  # proposals only so far
+
+    panel.select("L1")  # progressing
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    assert case.tracking is not None and case.tracking.statuses["L1"].value == "progressing"
+    assert form.derived("lesions_progressing") == "yes" and form.derived("history_oligometastatic") == "yes"
+    combo = form.editors["lesions_progressing"]
+    assert combo.currentText() == "derived: yes" and combo.font().italic()
+    assert "derived from prior scan of 2024-01-02" in combo.toolTip()
+    label = rules.panel.class_label.text()
+    assert "derived, not entered" in label and "Lesions progressing on imaging" in label
+    assert rules.evaluation.fact_sources["lesions_progressing"]["derived"] is True
+    assert len(_derived_entries(case)) == 1
+    assert "in the case's facts as derived" in panel.derived.text()
+
+    panel.select("L4")  # stable: confirming it changes no derived value, so no second entry
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    assert set(case.tracking.statuses) == {"L1", "L2", "L3", "L4", "L5"}
+    assert len(_derived_entries(case)) == 1
+
+    _pick(qtbot, combo, "no")  # the user's word wins over the derived value
+    assert case.facts["lesions_progressing"] == "no" and form.derived("lesions_progressing") is None
+    source = rules.evaluation.fact_sources["lesions_progressing"]
+    assert source["derived"] is False and source["overrides"]["value"] == "yes"
+    assert "Lesions progressing" not in rules.panel.class_label.text()
+    case.review.sync()
+    assert [e for e in case.audit if e.action == "derived_fact_overridden"]
+
+    path = w.case_controller.save_to(tmp_path / "current.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))["tracking"]
+    assert doc["statuses"]["L1"] == "progressing" and doc["derived_facts"]["lesions_progressing"]["value"] == "yes"
+    assert doc["counts"] == {"prior": 5, "current": 4}
+    reloaded = load_case(path)
+    assert reloaded.tracking.to_json() == case.tracking.to_json()
+    assert reloaded.facts["lesions_progressing"] == "no"
+
+    folder = tmp_path / "summary"
+    pdf = next(p for p in rules.export_summary(folder) if p.suffix == ".pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout.lower()
+    assert "timeline of the lesions" in text and "progressing" in text
+
+    w.case_controller.new_case()  # another case: the comparison ends, nothing follows into it
+    assert wiring.session is None and w.case_controller.case.tracking is None
+    assert form.derived("history_oligometastatic") is None
+    w.case_controller.open_case(path)  # the saved case opened again: its derived facts, the user's override
+    qtbot.waitUntil(lambda: form.derived("history_oligometastatic") == "yes", timeout=10000)
+    assert w.case_controller.case.tracking.statuses["L1"].value == "progressing"
+    assert form.derived("lesions_progressing") is None and combo.currentData() == "no"
+
+
+def test_undo_takes_the_tracking_back_and_ending_without_a_confirmation_leaves_none(compared, qtbot):
+    w = compared
+    wiring, case, form = w.comparison, w.case_controller.case, w.rules_wiring.facts_form
+    panel = wiring.panel
+    panel.select("L1")
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    assert case.tracking is not None
+    w.undo_stack.undo()  # the only confirmation undone: the case has no comparison again
+    assert case.tracking is None and form.derived("history_oligometastatic") is None
+    assert _derived_entries(case)[-1].details["derived"] == {}
+    w.undo_stack.redo()
+    assert case.tracking is not None and form.derived("history_oligometastatic") == "yes"
+    assert panel.table.item(0, 2).text() == "confirmed as L1"
+    w.undo_stack.undo()
+
+    panel.select("L2")  # decisions, but no lesion confirmed: the case gets no tracking
+    qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
+    panel.select("L4")
+    panel.choose_status("progressing")
+    assert case.tracking is None
+    wiring.actions.close.trigger()
+    assert wiring.session is None and case.tracking is None and form.derived("lesions_progressing") is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.display import site_window, window_range
 from core.rules.case_check import CaseCheck
 from core.summary.document import build_summary
 from core.summary.images import axial_key_image, coronal_mip
@@ -23,7 +22,7 @@ def summary_pictures(case, workspace, summary: dict):
     for row in summary["lesions"][:MAX_KEY_IMAGES]:
         lesion = case.lesions[row["id"]]
         grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
-        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), window=window_range(site_window(row["site"])))
+        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), site=row["site"])
         if pic is not None:
             key.append((row["number"], pic))
     return mip, key

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.contours import plane_axes, slice_outlines
-from core.display import CT_MIP_RANGE, site_window
+from core.display import CT_MIP_RANGE, picture_range
 from core.lesion_map import lesion_centre_index, lesion_crop, mip
 from core.lesions import Lesion
 from core.volume import Volume
@@ -239,10 +239,8 @@ class LesionMapWindow(QWidget):
         layout = plane_layout(base, plane)
         axis = layout.slice_axis
         crop = lesion_crop(base, lesion, centre, axis)
-        if base.unit == "HU":  # lung and bone lesions in their own windows
-            window = Window(*site_window(lesion.site.value))
-        else:
-            window = Window.from_range(*np.percentile(crop.image(base), [1, 99.5]))
+        # lung and bone lesions in their own windows, a PET in SUV 0-10, an MR by its pixels
+        window = Window.from_range(*picture_range(base.unit, lesion.site.value, crop.image(base)))
         gray = window_to_uint8(layout.plane_to_screen(crop.image(base)), window)
         tile = ImageTile(plane.value, gray, layout.pixel_h_mm / layout.pixel_w_mm, parent, lesion_id=lesion.id)
         tile.setObjectName(f"thumb_{lesion.id}_{plane.value}")

@@ -14,7 +14,7 @@ from typing import Sequence
 from core.case import Case, ImageRef
 from core.dicom import ScanResult, SeriesEntry, load_series, scan_folder
 from core.dicom.scan import CancelCheck, Progress
-from core.errors import CaseFileError, NoImagesError
+from core.errors import CaseFileError, ForeignLesionError, NoImagesError
 from core.lesions import Lesion, LesionMask
 from core.measure import Measurements, measure_lesion
 from core.segment import Segmentation, SegmentParams, segment_lesion
@@ -198,9 +198,10 @@ def check_case_series(case: Case, folder: Path, scan: ScanResult) -> None:
             )
     for lesion in case.lesions:
         if lesion.mask is not None and lesion.mask.series_uid not in found:
-            raise CaseFileError(
+            raise ForeignLesionError(
                 f"lesion {lesion.id} was drawn on series {lesion.mask.series_uid}, which is not in "
-                f"{folder}"
+                f"{folder}; the lesion belongs to other images (another case or patient?): remove it "
+                "from the case file, or open the case with the images it was drawn on"
             )
 
 

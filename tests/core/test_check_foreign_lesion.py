@@ -44,3 +44,20 @@ def test_images_only_missing_still_give_a_check_with_a_warning(case_doc):
     images = open_case_images(load_case(moved))
     assert images.workspace is None
     assert images.warnings and images.warnings[0].startswith("images not available (")
+
+
+def test_a_contoured_lesion_without_its_images_is_not_called_uncontoured():
+    """Checked without its images, a case's contoured lesions were "not measured (no contour)"."""
+    from core.rules.counting import LesionInfo
+    from core.rules.engine import evaluate
+    from core.rules.loader import load_catalog
+
+    lesions = [LesionInfo(id="L1", label="L1", site="liver", contoured=True),
+               LesionInfo(id="L2", label="L2", site="liver")]  # a point marker: no contour
+    ev = evaluate(load_catalog().select(["sabr-comet"]), lesions)
+    size = next(c for c in ev.results[0].criteria if c.id == "size")
+    assert size.status == "unknown"
+    assert size.reason == ("L2 not measured (no contour); "
+                           "L1 not measured (contoured, but the images it was drawn on are not open)")
+    fong = next(f for f in ev.scores[0].factors if f.id == "largest_liver_tumour")
+    assert "L1 not measured (contoured, but the images it was drawn on are not open)" in fong.text

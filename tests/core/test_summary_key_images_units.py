@@ -50,3 +50,13 @@ def test_a_pet_alone_shows_its_lesion_on_the_key_image():
     # the lesion stands out of the tissue around it by more than half the grey scale
     assert shown[pic.mask].max() - np.median(shown[~pic.mask]) > 0.5
     assert pic.cmap == "gray_r"  # as the PET MIP beside it: uptake dark on white
+
+
+def test_a_large_lesion_fits_its_key_image():
+    """A 93 mm sarcoma (tcia-sts-001's GTV) was cut by the fixed 80 mm key image."""
+    from core.summary.export import key_image_half_mm
+
+    assert key_image_half_mm({"longest_diameter_mm": 22.0, "longest_axial_diameter_mm": 20.0}) == 40.0
+    assert key_image_half_mm({"longest_diameter_mm": None, "longest_axial_diameter_mm": None}) == 40.0
+    half = key_image_half_mm({"longest_diameter_mm": 115.5, "longest_axial_diameter_mm": 93.2})
+    assert half >= 115.5 / 2 * 1.2  # the whole lesion, with a margin, whatever its direction

@@ -179,6 +179,7 @@ def describe(detection, out) -> str:
 
 def _site_text(found) -> str:
     """"site liver (proposed, structure:LIVER), side right"; nothing proposed reads "site unknown"
-    (it read "site unknown (proposed, unknown)"), and no side (an unpaired organ, the midline, not known) "no side" (it read "side ")."""
+    (it read "site unknown (proposed, unknown)"), and no side (an unpaired organ such as the liver,
+    the midline, or not known) reads "no side" (it read "side ")."""
     site = f"site {found.site}" + (f" (proposed, {found.site_source})" if found.site_source != "unknown" else "")
     return f"{site}, " + (f"side {found.side}" if found.side else "no side")

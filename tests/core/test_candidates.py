@@ -249,5 +249,5 @@ def test_detect_text_names_what_was_proposed_and_never_prints_an_empty_side():
 
     midline = SimpleNamespace(site="unknown", site_source="unknown", side="")
     liver = SimpleNamespace(site="liver", site_source="structure:LIVER", side="right")
-    assert _site_text(midline) == "site unknown, no side (on the midline, or not known)"
+    assert _site_text(midline) == "site unknown, no side"
     assert _site_text(liver) == "site liver (proposed, structure:LIVER), side right"

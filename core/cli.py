@@ -208,8 +208,9 @@ def _print_inspect(doc: dict) -> None:
     for s in doc["series"]:
         z, y, x = s["shape"]
         dz, dy, dx = s["spacing_mm"]
+        step = f"{dz:g}" if dz else "?"  # one slice without a thickness: no step, never "0 mm"
         print(f"  {s['modality']:<3} {s['description'] or '(no description)'}: "
-              f"{z} x {y} x {x} voxels, {dz:g} x {dy:g} x {dx:g} mm  [{s['series_uid']}]")
+              f"{z} x {y} x {x} voxels, {step} x {dy:g} x {dx:g} mm  [{s['series_uid']}]")
         for w in s["warnings"]:
             print(f"      warning: {w}")
     on = {s["series_uid"]: f"  (on {s['modality']} '{s['description'] or s['series_uid']}')" for s in doc["series"]}

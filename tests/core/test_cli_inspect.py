@@ -118,3 +118,13 @@ def test_each_structure_set_and_segmentation_names_the_images_it_is_on(capsys):
     assert "  RTstruct: 1 ROI(s): GTV_Mass  (on MR '1.2')" in out  # no description: its UID
     assert "  RTstruct: 1 ROI(s): GTV_Mass" in out  # references no series here: nothing invented
     assert "  AI: 1 segment(s): lesion  (on PT 'PET AC')" in out
+
+
+def test_a_single_slice_without_thickness_has_no_zero_mm_step(capsys):
+    """rt-utils' one_slice_data printed "1 x 50 x 100 voxels, 0 x 3.5 x 2.5 mm"."""
+    from core.cli import _print_inspect
+
+    one = {"modality": "CT", "description": "one", "series_uid": "1.3", "shape": [1, 50, 100],
+           "spacing_mm": [0.0, 3.5, 2.5], "warnings": []}
+    _print_inspect({"series": [one], "structure_sets": [], "segmentations": [], "skipped": []})
+    assert "  CT  one: 1 x 50 x 100 voxels, ? x 3.5 x 2.5 mm  [1.3]" in capsys.readouterr().out.splitlines()

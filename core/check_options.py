@@ -128,6 +128,8 @@ def parse_date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
+        if len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isdigit():  # 2024-02-30
+            raise OligoPlanError(f"--date {text!r}: there is no such day; check the month and the day") from None
         raise OligoPlanError(f"--date {text!r}: write the date as YYYY-MM-DD") from None
 
 

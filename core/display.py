@@ -37,6 +37,13 @@ CT_MIP_RANGE = (-200.0, 1300.0)
 #: the window of a lesion's key image by its site (soft tissue for the others)
 SITE_WINDOWS = {"lung": LUNG_WINDOW, "bone": BONE_WINDOW}
 
+# ------------------------------------------------------------------ other images
+#: (low, high) SUV of a PET: the viewer's "PET SUV 0-10" preset
+PET_SUV_RANGE = (0.0, 10.0)
+#: the (low, high) percentiles of the pixels shown that scale an image without a fixed scale (MR,
+#: PET without SUV): the viewer's "MR auto" preset
+AUTO_PERCENTILES = (1.0, 99.5)
+
 
 def window_range(window: tuple[float, float]) -> tuple[float, float]:
     """(low, high) HU of a (width, level) window."""
@@ -47,3 +54,27 @@ def window_range(window: tuple[float, float]) -> tuple[float, float]:
 def site_window(site: str) -> tuple[float, float]:
     """The (width, level) window a lesion of ``site`` ('lung', 'bone', ...) is shown in."""
     return SITE_WINDOWS.get(str(site), SOFT_TISSUE_WINDOW)
+
+
+def is_suv_unit(unit: str) -> bool:
+    """A PET in standardised uptake values (SUVbw, SUVlbm, SUL...)."""
+    return str(unit).upper().startswith(("SUV", "SUL"))
+
+
+def picture_range(unit: str, site: str, pixels) -> tuple[float, float]:
+    """(low, high) of a lesion's picture (a key image, thumbnail or crop) in its image's own unit:
+    a CT (HU) in the window of the lesion's site, a PET in SUV over 0-10, anything else (MR, a PET
+    without SUV) from the 1st to the 99.5th percentile of the pixels shown. A CT window on an MR or
+    a PET turned the whole picture one flat grey."""
+    if unit == "HU":
+        return window_range(site_window(site))
+    if is_suv_unit(unit):
+        return PET_SUV_RANGE
+    import numpy as np
+
+    values = np.asarray(pixels, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    lo, hi = (float(v) for v in np.percentile(values, AUTO_PERCENTILES))
+    return lo, (hi if hi > lo else lo + 1.0)

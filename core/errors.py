@@ -52,6 +52,15 @@ class CaseFileError(OligoPlanError):
     """A case file cannot be read or does not match the images."""
 
 
+class SeveralPatientsError(OligoPlanError):
+    """A folder given as a case's images holds the images of more than one patient."""
+
+
+class ForeignLesionError(CaseFileError):
+    """The case's images are there, but a lesion was drawn on a series that is not among them (a
+    hand-edited file, a lesion of another case): the case itself is wrong, not just its images gone."""
+
+
 class RuleSetError(OligoPlanError):
     """A rule-set file is malformed (the message names the file, the field and the problem)."""
 

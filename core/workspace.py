@@ -14,7 +14,7 @@ from typing import Sequence
 from core.case import Case, ImageRef
 from core.dicom import ScanResult, SeriesEntry, load_series, scan_folder
 from core.dicom.scan import CancelCheck, Progress
-from core.errors import CaseFileError, NoImagesError
+from core.errors import CaseFileError, ForeignLesionError, NoImagesError, SeveralPatientsError
 from core.lesions import Lesion, LesionMask
 from core.measure import Measurements, measure_lesion
 from core.segment import Segmentation, SegmentParams, segment_lesion
@@ -167,6 +167,17 @@ def matching_pet(series: Sequence[SeriesEntry], primary: SeriesEntry) -> SeriesE
     return max(pool, key=lambda e: e.n_slices) if pool else None
 
 
+def refuse_several_patients(scan: ScanResult) -> None:
+    """A folder whose images are of several patients (Patient ID; an empty one is not a mismatch) is
+    refused (SeveralPatientsError) before anything is loaded: a case is of one patient, and a command given
+    such a folder opened the largest CT of either, silently. The IDs are not in the message."""
+    patients = {e.info.patient_id for e in scan.series if e.info.patient_id}
+    if len(patients) > 1:
+        raise SeveralPatientsError(
+            f"{scan.root}: holds the images of {len(patients)} patients; a case is of one patient: give the "
+            f"folder of that patient's images (`oligoplan inspect FOLDER` lists the series)")
+
+
 def open_folder(
     folder: str | Path, progress: Progress | None = None, cancel: CancelCheck | None = None
 ) -> Workspace:
@@ -174,6 +185,7 @@ def open_folder(
     if not folder.exists():
         raise NoImagesError(f"{folder}: no such folder")
     scan = scan_folder(folder, progress, cancel)
+    refuse_several_patients(scan)
     primary_entry = choose_primary(scan)
     primary = load_series(primary_entry, progress, cancel)
     pet_entry = matching_pet(scan.series, primary_entry)
@@ -198,9 +210,10 @@ def check_case_series(case: Case, folder: Path, scan: ScanResult) -> None:
             )
     for lesion in case.lesions:
         if lesion.mask is not None and lesion.mask.series_uid not in found:
-            raise CaseFileError(
+            raise ForeignLesionError(
                 f"lesion {lesion.id} was drawn on series {lesion.mask.series_uid}, which is not in "
-                f"{folder}"
+                f"{folder}; the lesion belongs to other images (another case or patient?): remove it "
+                "from the case file, or open the case with the images it was drawn on"
             )
 
 

@@ -44,7 +44,7 @@ from core.case import (
     save_case,
     write_recovery,
 )
-from core.errors import CaseFileError
+from core.errors import CaseFileError, ForeignLesionError
 from core.lesions import LesionEvent, LesionSet
 from core.rt.case_images import check_grids, load_case_images
 from core.workspace import Workspace
@@ -338,7 +338,9 @@ class CaseController(QObject):
 
     def _on_images_failed(self, case: Case, unsaved: bool, located: bool, exc: BaseException) -> None:
         name = case.path.name if case.path else "the case"
-        if isinstance(exc, CaseFileError) and not located:
+        # a lesion drawn on other images (ForeignLesionError): the folder is right, the case is not;
+        # asking for "the images" again would only loop: the message says which lesion and what to do
+        if isinstance(exc, CaseFileError) and not isinstance(exc, ForeignLesionError) and not located:
             folder = self._ask_images_folder(case, "the folder it names holds other images")
             if folder is not None:
                 self._load_images(case, folder, unsaved=unsaved, located=True)

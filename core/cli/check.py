@@ -63,6 +63,10 @@ def describe(ev: Evaluation) -> str:
     sites = ", ".join(f"{k} {v}" for k, v in counts["by_site"].items()) or "none"
     lines.append(f"Metastases: {counts['total']} ({sites})" +
                  (f"; primary marked: {counts['primary']}" if counts["primary"] else ""))
+    proposed = [f"{m.id} {m.site}" for m in ev.lesions if not m.site_confirmed and m.site != "unknown"]
+    if proposed:  # a proposal is shown as one: the counts and verdicts below rest on it
+        lines.append(f"  sites proposed, not confirmed by a user: {', '.join(proposed)} (counted as proposed; "
+                     "confirm or change each in the window's lesion table, or give --site to segment)")
     cls = ev.classification
     text = cls.label if not cls.missing else f"unknown (needs {fact_names(cls.missing)})"
     if cls.problems:

@@ -169,10 +169,17 @@ def describe(detection, out) -> str:
                  + (f"; stored in {out} for review (accept or reject each)" if out else ""))
     for c in detection.candidates:
         lines.append(f"  {c.id}: ({', '.join(f'{v:.1f}' for v in c.centroid_mm)}) mm, {c.volume_cc:.2f} cm3, "
-                     f"SUVmax {c.suv_max:.1f}, {unit}peak {c.sul_peak:.1f}, site {c.site} (proposed, {c.site_source}), "
-                     f"side {c.side}")
+                     f"SUVmax {c.suv_max:.1f}, {unit}peak {c.sul_peak:.1f}, {_site_text(c)}")
     if detection.suppressed:
         lines.append(f"{len(detection.suppressed)} physiological region(s) left out")
         for s in detection.suppressed:
             lines.append(f"  ({', '.join(f'{v:.1f}' for v in s.centroid_mm)}) mm: {s.reason}")
     return "\n".join(lines)
+
+
+def _site_text(found) -> str:
+    """"site liver (proposed, structure:LIVER), side right"; nothing proposed reads "site unknown"
+    (it read "site unknown (proposed, unknown)"), and no side (an unpaired organ such as the liver,
+    the midline, or not known) reads "no side" (it read "side ")."""
+    site = f"site {found.site}" + (f" (proposed, {found.site_source})" if found.site_source != "unknown" else "")
+    return f"{site}, " + (f"side {found.side}" if found.side else "no side")

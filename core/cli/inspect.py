@@ -67,22 +67,26 @@ def _print_inspect(doc: dict) -> None:
     for s in doc["series"]:
         z, y, x = s["shape"]
         dz, dy, dx = s["spacing_mm"]
+        step = f"{dz:g}" if dz else "?"  # one slice without a thickness: no step, never "0 mm"
         print(f"  {s['modality']:<3} {s['description'] or '(no description)'}: "
-              f"{z} x {y} x {x} voxels, {dz:g} x {dy:g} x {dx:g} mm  [{s['series_uid']}]")
+              f"{z} x {y} x {x} voxels, {step} x {dy:g} x {dx:g} mm  [{s['series_uid']}]")
         for w in s["warnings"]:
             print(f"      warning: {w}")
+    on = {s["series_uid"]: f"  (on {s['modality']} '{s['description'] or s['series_uid']}')" for s in doc["series"]}
     if doc["structure_sets"]:
         print(f"{len(doc['structure_sets'])} structure set(s)")
-        for ss in doc["structure_sets"]:
+        for ss in doc["structure_sets"]:  # three "RTstruct: GTV_Mass, GTV_Edema" lines said not which images
             names = ", ".join(r["name"] for r in ss["rois"])
-            print(f"  {ss['label'] or '(no label)'}: {len(ss['rois'])} ROI(s): {names}")
+            print(f"  {ss['label'] or '(no label)'}: {len(ss['rois'])} ROI(s): {names}"
+                  + on.get(ss.get("referenced_series_uid") or "", ""))
             for w in ss["warnings"]:
                 print(f"      warning: {w}")
     if doc.get("segmentations"):
         print(f"{len(doc['segmentations'])} segmentation(s) (DICOM SEG)")
         for seg in doc["segmentations"]:
             names = ", ".join(s["label"] for s in seg["segments"])
-            print(f"  {seg['label'] or '(no label)'}: {len(seg['segments'])} segment(s): {names}")
+            print(f"  {seg['label'] or '(no label)'}: {len(seg['segments'])} segment(s): {names}"
+                  + on.get(seg.get("referenced_series_uid") or "", ""))
             for w in seg["warnings"]:
                 print(f"      warning: {w}")
     if doc["skipped"]:

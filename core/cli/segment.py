@@ -13,11 +13,11 @@ from core.codes import LesionKind, Site
 from core.errors import NoImagesError, OligoPlanError, SegmentationError
 from core.lesion_labels import new_label
 from core.lesions import AddLesion, Lesion, UndoStack
-from core.measure import measure_lesion
 from core.rt.case_structures import case_structure_sets
 from core.rt.rtstruct_read import read_rtstruct
 from core.segment import PetMethod, SegmentParams
-from core.workspace import Workspace, check_case_images, open_folder
+from core.volume import Modality
+from core.workspace import Workspace, check_case_images, measure_on, open_folder
 
 DEFAULT_CASE = "case.json"
 def images_hint(option: str = "") -> str:
@@ -111,7 +111,7 @@ def cmd_segment(args) -> int:
     volume = workspace.segmentation_volume
     pet_options = [flag for flag, value in (("--pet-method", args.pet_method), ("--pet-threshold", args.pet_threshold),
                                             ("--pet-fwhm", args.pet_fwhm)) if value is not None]
-    if workspace.pet is None and pet_options:
+    if volume.modality is not Modality.PT and pet_options:  # a PET alone is segmented with the PET method
         print(f"oligoplan segment: warning: {args.images} holds no PET; {', '.join(pet_options)} "
               f"ignored, the lesions are grown on the {volume.info.modality.value}", file=sys.stderr)
     results = []
@@ -190,8 +190,7 @@ def _structures(case: Case, workspace: Workspace, paths: list[str]) -> list:
 
 
 def lesion_row(lesion: Lesion, workspace: Workspace) -> dict:
-    grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
-    m = measure_lesion(lesion, grid, ct=workspace.ct, pet=workspace.pet)
+    m = measure_on(lesion, workspace.volumes)  # SUV on the PET, also a PET alone (as check and export measure)
     return {
         "id": lesion.id,
         "site": lesion.site.value,

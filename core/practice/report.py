@@ -21,13 +21,13 @@ import numpy as np
 
 from core.atomic_file import atomic_open, atomic_write_text, writing_file
 from core.contours import plane_spacing, slice_outlines
-from core.display import site_window, window_range
+from core.display import picture_range
 from core.lesion_map import lesion_centre_index, lesion_crop
 from core.lesions import Lesion
 from core.orientation import Plane, plane_layout
 from core.practice.scoring import Scorecard
 from core.practice.styles import EXTRA, LEGEND_NOTE, MISSED, PRACTICE_STYLES, REFERENCE, SHADE_ALPHA, TRAINEE
-from core.volume import ValueUnit, Volume
+from core.volume import Volume
 
 DISCLAIMER = "Training feedback only. Decision support, never a treatment order."
 
@@ -232,10 +232,7 @@ def _draw_crop(ax, image: Volume, focus: Lesion, centre, plane: Plane, ref_lesio
     axis = layout.slice_axis
     crop = lesion_crop(image, focus, centre, axis)
     pixels = crop.image(image)
-    if image.unit is ValueUnit.HU:  # lung and bone windows for their lesions, soft tissue otherwise
-        lo, hi = window_range(site_window(focus.site.value))
-    else:
-        lo, hi = tuple(np.percentile(pixels, [1, 99.5]))
+    lo, hi = picture_range(image.unit, focus.site.value, pixels)  # lung and bone windows for their lesions
     sa, sb = plane_spacing(image.spacing_mm, axis)
     a_axis = min(k for k in range(3) if k != axis)
     swap = layout.h_axis == a_axis  # the screen's columns run along the crop's rows: transpose

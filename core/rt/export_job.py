@@ -159,7 +159,8 @@ def _case(job) -> Case:
 
 def _write(job, ds: Dataset, path: Path, what: str) -> None:
     write_validated(ds, path, what)
-    job.written.append(path)
+    if path not in job.written:  # --sr and --dicom both write seg.dcm and sr.dcm: one file, listed once
+        job.written.append(path)
 
 
 def write_case_rtstruct(job, cancel: CancelCheck | None = None) -> Path:

@@ -25,6 +25,7 @@ from core.case import Case
 from core.codes import UID_PREFIX
 from core.errors import ExportError
 from core.lesion_colours import lesion_colour
+from core.rt.quiet import no_names_in_warnings
 from core.rt.sr_case import with_type_2
 
 
@@ -86,6 +87,11 @@ def case_seg(case: Case, workspace, notes: list[str] | None = None) -> CaseSeg |
 
 
 def _segmentation(sources: list[Dataset], pixels: np.ndarray, descriptions: list) -> hd.seg.Segmentation:
+    with no_names_in_warnings():  # highdicom would quote a one-part Patient's Name on the console
+        return _build_segmentation(sources, pixels, descriptions)
+
+
+def _build_segmentation(sources: list[Dataset], pixels: np.ndarray, descriptions: list) -> hd.seg.Segmentation:
     return hd.seg.Segmentation(
         source_images=sources, pixel_array=pixels, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
         segment_descriptions=descriptions, series_instance_uid=generate_uid(UID_PREFIX), series_number=903,

@@ -56,6 +56,7 @@ from core.case import Case
 from core.codes import UID_PREFIX, Code, Laterality
 from core.errors import ExportError
 from core.measure import measure_lesion
+from core.rt.quiet import no_names_in_warnings
 from core.rt.rtstruct_write import read_image_header
 from core.rt.seg import CaseSeg
 from core.rt.sr_case import add_lesion_items, case_items, set_verification_time, verification, with_type_2
@@ -144,10 +145,11 @@ def case_sr(case: Case, workspace, rtstruct: Dataset | None = None, notes: list[
                                    imaging_measurements=groups)
     report[0].ContentSequence.append(case_items(case, policy, author))
     evidence = [with_type_2(header)] + [ds for ds in (rtstruct, seg.dataset if seg is not None else None) if ds is not None]
-    sr = hsr.Comprehensive3DSR(
-        evidence=evidence, content=report, series_instance_uid=generate_uid(UID_PREFIX), series_number=902,
-        sop_instance_uid=generate_uid(UID_PREFIX), instance_number=1, manufacturer="OligoPlan",
-        is_complete=True, record_evidence=True, **verification(case, policy))
+    with no_names_in_warnings():  # highdicom would quote a one-part Patient's Name on the console
+        sr = hsr.Comprehensive3DSR(
+            evidence=evidence, content=report, series_instance_uid=generate_uid(UID_PREFIX), series_number=902,
+            sop_instance_uid=generate_uid(UID_PREFIX), instance_number=1, manufacturer="OligoPlan",
+            is_complete=True, record_evidence=True, **verification(case, policy))
     set_verification_time(sr, case, policy)
     sr.SeriesDescription = "OligoPlan lesion measurements"
     return sr

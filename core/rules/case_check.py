@@ -16,7 +16,7 @@ from typing import Sequence
 
 from core.candidates import pending_text
 from core.case import Case
-from core.errors import OligoPlanError
+from core.errors import ForeignLesionError, OligoPlanError
 from core.measure import surface_distance_mm
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS
 from core.rules.counting import LesionInfo
@@ -55,6 +55,8 @@ def open_case_images(case: Case) -> CaseImages:
     base = case.path.parent if case.path is not None else Path.cwd()
     try:
         return CaseImages(open_images(case, base))
+    except ForeignLesionError:  # the images are there, a lesion is not of them: never counted as if it were
+        raise
     except OligoPlanError as exc:
         return CaseImages(None, [f"images not available ({exc}): sizes and organ-at-risk distances are unknown"])
 

@@ -50,6 +50,8 @@ class LesionInfo:
     site_source: str = "user"
     site_confirmed: bool = True
     site_decided: str = ""
+    #: the lesion has a contour (a mask): unmeasured, its images are not open, not its outline missing
+    contoured: bool = False
 
     @classmethod
     def from_lesion(cls, lesion, measurements=None) -> "LesionInfo":
@@ -66,7 +68,7 @@ class LesionInfo:
             suv_max=getattr(m, "suv_max", None),
             centroid_mm=tuple(float(v) for v in centroid) if centroid is not None else None,
             site_source=lesion.site_source_text, site_confirmed=bool(lesion.site_confirmed),
-            site_decided=lesion.site_decided_text,
+            site_decided=lesion.site_decided_text, contoured=lesion.mask is not None,
         )
 
     def __post_init__(self) -> None:
@@ -109,6 +111,18 @@ class Unit:
 
 #: distance(a_id, b_id) -> surface distance in mm, or None when unknown.
 DistanceFn = Callable[[str, str], "float | None"]
+
+
+def not_measured_text(lesions: Iterable[LesionInfo]) -> str:
+    """Why lesions have no size: "L1 not measured (no contour)", or for a contoured one, that the
+    images it was drawn on are not open (a case checked without its images said "no contour")."""
+    lesions = list(lesions)
+    no_contour = [m.id for m in lesions if not m.contoured]
+    no_images = [m.id for m in lesions if m.contoured]
+    return "; ".join(
+        ([f"{', '.join(no_contour)} not measured (no contour)"] if no_contour else [])
+        + ([f"{', '.join(no_images)} not measured (contoured, but the images "
+            f"{'it was' if len(no_images) == 1 else 'they were'} drawn on are not open)"] if no_images else []))
 
 
 def is_counted(lesion: LesionInfo, counting: Counting) -> bool:

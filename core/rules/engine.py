@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 from core.codes import LesionKind, Treatability
 from core.rules.classification import DEFAULT_CUTOFF_MONTHS, Classification, classify
 from core.rules.counting import (UNKNOWN_SITE, DistanceFn, LesionInfo, Unit, count_units, counted_lesions,
-                                 counts_by_organ)
+                                 counts_by_organ, not_measured_text)
 from core.rules.dates import Interval, interval
 from core.rules.facts import FIELD_BY_KEY, CaseFacts, fact_names
 from core.rules.outcome import CriterionStatus, FlagStatus, Verdict, verdict_of
@@ -345,17 +345,17 @@ def _lesion(c, rule_set, ctx, units):
         if ok is False and m in maybe:
             site_unknown.append(m.id)
         elif ok is None:
-            unknown.append(m.id)
+            unknown.append(m)
         elif not ok:
             failed.append(m.id)
     largest = max(values) if values else None
     if failed:
         return _result(c, FAIL, largest, failed, f"{', '.join(failed)} outside the limit")
     if unknown or site_unknown:
-        reasons = ([f"{', '.join(unknown)} not measured (no contour)"] if unknown else []) + \
+        reasons = ([not_measured_text(unknown)] if unknown else []) + \
             ([f"{', '.join(site_unknown)} outside the limit, but whether the criterion applies is unknown "
               f"({_unknown_text(site_unknown)})"] if site_unknown else [])
-        return _result(c, UNKNOWN, largest, unknown + site_unknown, "; ".join(reasons))
+        return _result(c, UNKNOWN, largest, [m.id for m in unknown] + site_unknown, "; ".join(reasons))
     return _result(c, PASS, largest, [m.id for m in applies], f"largest {largest:.1f} {c.unit}")
 
 

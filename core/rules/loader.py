@@ -13,6 +13,7 @@ file (its message names the file, the field and the problem).
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -59,8 +60,15 @@ def read_rule_set_file(path: str | os.PathLike, *, builtin: bool = False) -> Rul
 
 
 def rule_set_from_text(text: str, where: str, *, builtin: bool = False) -> RuleSet:
+    def not_finite(token: str):  # NaN, Infinity, 1e999: a threshold that compares false (or != true) to all
+        raise RuleSetError(f"{where}: {token} is not a finite number; write the number the protocol gives")
+
+    def number(token: str) -> float:
+        value = float(token)
+        return value if math.isfinite(value) else not_finite(token)
+
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=not_finite, parse_float=number)
     except json.JSONDecodeError as exc:
         raise RuleSetError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     return rule_set_from_json(doc, where, builtin=builtin)

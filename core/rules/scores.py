@@ -29,7 +29,7 @@ from enum import Enum
 from typing import Any, Sequence
 
 from core.codes import LesionKind, Site
-from core.rules.counting import LesionInfo
+from core.rules.counting import LesionInfo, not_measured_text
 from core.rules.dates import IntervalUnit, interval
 from core.rules.facts import CaseFacts
 
@@ -207,13 +207,13 @@ def _size_factor(liver: list[LesionInfo], maybe: Sequence[LesionInfo] = ()) -> S
         return ScoreFactor("largest_liver_tumour", label, max(known) if known else None, None,
                            f"unknown: {', '.join(big_maybe)} over 5 cm, site unknown", SIZE_SHORT, "mm")
     measured = [v for v in sizes.values() if v is not None]
-    unmeasured = [k for k, v in sizes.items() if v is None]
+    unmeasured = [m for m in liver if sizes[m.id] is None]
     largest = max(measured) if measured else None
     if largest is not None and largest > 50.0:
         return ScoreFactor("largest_liver_tumour", label, largest, 1, f"largest {largest:.1f} mm", SIZE_SHORT, "mm")
     if unmeasured:
         return ScoreFactor("largest_liver_tumour", label, largest, None,
-                           f"unknown: {', '.join(unmeasured)} not measured (no contour)", SIZE_SHORT, "mm")
+                           f"unknown: {not_measured_text(unmeasured)}", SIZE_SHORT, "mm")
     return ScoreFactor("largest_liver_tumour", label, largest, 0, f"largest {largest:.1f} mm", SIZE_SHORT, "mm")
 
 

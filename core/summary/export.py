@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.display import site_window, window_range
 from core.rules.case_check import CaseCheck
 from core.summary.document import build_summary
 from core.summary.images import axial_key_image, coronal_mip
@@ -23,10 +22,18 @@ def summary_pictures(case, workspace, summary: dict):
     for row in summary["lesions"][:MAX_KEY_IMAGES]:
         lesion = case.lesions[row["id"]]
         grid = workspace.volume_for(lesion.mask.series_uid) if lesion.mask is not None else None
-        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), window=window_range(site_window(row["site"])))
+        pic = axial_key_image(ct, lesion, grid, row.get("centroid_mm"), half_mm=key_image_half_mm(row),
+                              site=row["site"])
         if pic is not None:
             key.append((row["number"], pic))
     return mip, key
+
+
+def key_image_half_mm(row: dict) -> float:
+    """Half the side of a lesion's key image: 40 mm, or more for a lesion that would not fit in it
+    (a 93 mm sarcoma was cut by the 80 mm crop), with a margin of a fifth of its size each side."""
+    largest = max((row.get(k) or 0.0) for k in ("longest_diameter_mm", "longest_axial_diameter_mm"))
+    return max(40.0, 0.7 * float(largest))
 
 
 def summary_paths(out_dir: str | Path, stem: str = "summary") -> dict[str, Path]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.display import CT_MIP_RANGE, SOFT_TISSUE_WINDOW, window_range
+from core.display import CT_MIP_RANGE, SOFT_TISSUE_WINDOW, is_suv_unit, picture_range, window_range
 from core.lesions import Lesion
 from core.orientation import Plane, plane_layout, screen_patient_axes
 from core.volume import ValueUnit, Volume
@@ -76,9 +76,11 @@ def coronal_mip(volume: Volume) -> Picture:
 
 
 def axial_key_image(ct: Volume, lesion: Lesion, grid: Volume | None, centre_mm, half_mm: float = 40.0,
-                    window: tuple[float, float] = window_range(SOFT_TISSUE_WINDOW)) -> Picture | None:
+                    window: tuple[float, float] | None = None, site: str = "") -> Picture | None:
     """The axial slice (core.orientation, as the axial view shows it) through ``centre_mm`` (LPS),
-    cropped to ±half_mm, with the lesion's mask on it."""
+    cropped to ±half_mm, with the lesion's mask on it; shown in ``window`` (low, high), by default
+    as core.display.picture_range shows the image's unit (a CT in the window of ``site``, a PET
+    in SUV 0-10 in inverted grey as its MIP, an MR by its own pixels)."""
     found = _axial_crop(ct, centre_mm, half_mm)
     if found is None:
         return None
@@ -102,7 +104,9 @@ def axial_key_image(ct: Volume, lesion: Lesion, grid: Volume | None, centre_mm, 
         inside[a[ok], b[ok]] = True
         mask = np.ascontiguousarray(layout.plane_to_screen(inside))
     extent = _extent(layout, ct, at, bounds[layout.h_axis], bounds[layout.v_axis])
-    return Picture(image, extent, window[0], window[1], "gray", mask=mask)
+    if window is None:
+        window = picture_range(ct.unit, site, image)
+    return Picture(image, extent, window[0], window[1], "gray_r" if is_suv_unit(ct.unit) else "gray", mask=mask)
 
 
 def _axial_crop(ct: Volume, centre_mm, half_mm: float):

@@ -197,6 +197,12 @@ def _page_overview(s: dict) -> tuple[Figure, int]:
     y -= 0.022
     fig.text(0.06, y, f"{counts['total']} metastases: {by_site}"
              + (f"; {counts['primary']} primary marked" if counts.get("primary") else ""), fontsize=9, va="top")
+    proposed = [r["id"] for r in s.get("lesions") or [] if not r.get("site_confirmed", True) and r["site"] != "unknown"]
+    if proposed:  # the counts (and the verdicts below) rest on sites no user has confirmed: say so here
+        y -= 0.017
+        fig.text(0.06, y, textwrap.shorten(f"Sites proposed, not confirmed by a user: {', '.join(proposed)} "
+                                           "(marked * on the lesions page)", 120), fontsize=7.5, va="top",
+                 color=PROPOSED_COLOUR)
     y -= 0.035
     y = _scores(fig, s.get("scores") or [], y)
     fig.text(0.06, y, "Rule sets", fontsize=11, weight="bold", va="top")
@@ -275,6 +281,9 @@ def _points(points) -> str:
     return "unknown" if points is None else f"{points} point{'s' if points != 1 else ''}"
 
 
+#: the colour of what OligoPlan proposed and no user confirmed yet (sites), on every page
+PROPOSED_COLOUR = "#1f3f6f"
+
 # ------------------------------------------------------------------ page 2
 #: The page-2 lesion table: headers and column widths (fractions of the table's width).
 LESION_TABLE_HEADERS = ["#", "ID", "Site", "Kind", "Treat.", "3D LD mm", "Axial LD mm", "Vol. cm³", "SUVmax",
@@ -329,7 +338,7 @@ def _page_lesions(s: dict, mip: Picture | None, key_images: list[tuple[int, Pict
         ax.text(0.5, 0.5, "No lesions marked", ha="center", fontsize=10)
     sites = sites_decided_lines(rows[:MAX_TABLE_ROWS])
     if sites:
-        fig.text(0.06, 0.925 - table_h - 0.018, "\n".join(sites), fontsize=6, va="top", color="#1f3f6f")
+        fig.text(0.06, 0.925 - table_h - 0.018, "\n".join(sites), fontsize=6, va="top", color=PROPOSED_COLOUR)
     top = 0.925 - table_h - 0.03 - 0.0095 * len(sites)
     if len(rows) > MAX_TABLE_ROWS:
         fig.text(0.06, top + 0.012, f"… and {len(rows) - MAX_TABLE_ROWS} more lesions (see the CSV)", fontsize=7)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.codes import Laterality, LesionKind, Site, Treatability
+from core.display import UNKNOWN_COLOUR
 from core.lesions import Lesion, LesionEvent, LesionSet
 from gui.panels.column_fit import FittedColumns
 from gui.tools.editor import LesionEditor
@@ -90,6 +91,11 @@ def counts_text(lesions: LesionSet) -> str:
 
 def _number(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
+
+
+def _proposal(lesion: Lesion) -> bool:
+    """A site (and side) OligoPlan proposed and no user confirmed; "unknown" is no proposal."""
+    return lesion.site_proposed and lesion.site is not Site.UNKNOWN
 
 
 class LesionTableModel(QAbstractTableModel):
@@ -181,11 +187,14 @@ class LesionTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(lesion)
-        if role == Qt.ItemDataRole.FontRole and col in (C_SITE, C_SIDE) and lesion.site_proposed:
+        if role == Qt.ItemDataRole.ForegroundRole and col == C_SITE and lesion.site is Site.UNKNOWN:
+            return QColor(UNKNOWN_COLOUR)  # nothing placed it: unknown, for the user to choose (not a proposal)
+        proposed = _proposal(lesion) if col == C_SITE else lesion.site_proposed  # a side alone may be proposed
+        if role == Qt.ItemDataRole.FontRole and col in (C_SITE, C_SIDE) and proposed:
             font = QFont()
             font.setItalic(True)
             return font
-        if role == Qt.ItemDataRole.ForegroundRole and col in (C_SITE, C_SIDE) and lesion.site_proposed:
+        if role == Qt.ItemDataRole.ForegroundRole and col in (C_SITE, C_SIDE) and proposed:
             return QColor("#1f5fa8")  # proposed: blue italics (a confirmed site is plain text)
         return None
 
@@ -197,7 +206,7 @@ class LesionTableModel(QAbstractTableModel):
         if col == C_SITE:
             if edit:
                 return lesion.site.value
-            return f"{lesion.site.label}, proposed" if lesion.site_proposed else lesion.site.label
+            return f"{lesion.site.label}, proposed" if _proposal(lesion) else lesion.site.label
         if col == C_SIDE:
             return lesion.laterality.value if edit else (lesion.laterality.value or "—")
         if col == C_KIND:

@@ -20,10 +20,10 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.contours import plane_axes, slice_outlines
-from core.display import CT_MIP_RANGE, site_window
+from core.display import CT_MIP_RANGE, is_suv_unit, picture_range
 from core.lesion_map import lesion_centre_index, lesion_crop, mip
 from core.lesions import Lesion
-from core.volume import Volume
+from core.volume import Modality, Volume
 from core.orientation import Plane, plane_layout
 from gui.render import Window, gray_qimage, window_to_uint8
 from gui.screen_fit import fit_to_screen
@@ -131,6 +131,17 @@ class ImageTile(QWidget):
             self.clicked.emit(best[1])
 
 
+def projection_gray(volume: Volume, projection: np.ndarray) -> np.ndarray:
+    """The grey levels of a MIP of ``volume``: a PET in SUV dark on white (as nuclear medicine shows
+    MIPs; a PET shown alone too, which got the CT's range and came out black), a CT in its MIP range,
+    anything else (MR) by its own values (core.display.picture_range)."""
+    if volume.modality is Modality.PT or is_suv_unit(volume.unit):
+        return 255 - window_to_uint8(projection, PET_MIP_WINDOW)
+    if volume.unit == "HU":
+        return window_to_uint8(projection, CT_MIP_WINDOW)
+    return window_to_uint8(projection, Window.from_range(*picture_range(volume.unit, "", projection)))
+
+
 class LesionMapWindow(QWidget):
     """A window of its own (parent: the main window) showing the lesion map of the window's case."""
 
@@ -198,10 +209,7 @@ class LesionMapWindow(QWidget):
     def _projection(self, volume: Volume, name: str, plane: Plane, lesions: list[Lesion], numbers) -> ImageTile:
         layout = plane_layout(volume, plane)
         projection = layout.plane_to_screen(mip(volume, layout.slice_axis))
-        is_pet = name == "PET"
-        gray = window_to_uint8(projection, PET_MIP_WINDOW if is_pet else CT_MIP_WINDOW)
-        if is_pet:
-            gray = 255 - gray  # dark uptake on white, as nuclear medicine shows MIPs
+        gray = projection_gray(volume, projection)
         tile = ImageTile(f"{name} MIP {plane.value}", gray, layout.pixel_h_mm / layout.pixel_w_mm, self)
         tile.setObjectName(f"mip_{name.lower()}_{plane.value}")
         tile.letters = (layout.left, layout.right, layout.top, layout.bottom)
@@ -242,10 +250,8 @@ class LesionMapWindow(QWidget):
         layout = plane_layout(base, plane)
         axis = layout.slice_axis
         crop = lesion_crop(base, lesion, centre, axis)
-        if base.unit == "HU":  # lung and bone lesions in their own windows
-            window = Window(*site_window(lesion.site.value))
-        else:
-            window = Window.from_range(*np.percentile(crop.image(base), [1, 99.5]))
+        # lung and bone lesions in their own windows, a PET in SUV 0-10, an MR by its pixels
+        window = Window.from_range(*picture_range(base.unit, lesion.site.value, crop.image(base)))
         gray = window_to_uint8(layout.plane_to_screen(crop.image(base)), window)
         tile = ImageTile(plane.value, gray, layout.pixel_h_mm / layout.pixel_w_mm, parent, lesion_id=lesion.id)
         tile.setObjectName(f"thumb_{lesion.id}_{plane.value}")

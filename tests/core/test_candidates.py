@@ -239,3 +239,15 @@ def test_a_detection_that_found_nothing_is_kept_and_blocks_nothing(tmp_path):
     again = load_case(save_case(case, path))
     assert again.candidates.reference["threshold"] == 3.3 and len(again.candidates.suppressed) == 1
     assert _verdicts(again) == {"sabr-comet": "eligible"}
+
+
+def test_detect_text_names_what_was_proposed_and_never_prints_an_empty_side():
+    """`oligoplan detect` printed "site unknown (proposed, unknown), side " for a midline candidate."""
+    from types import SimpleNamespace
+
+    from core.cli.detect import _site_text
+
+    midline = SimpleNamespace(site="unknown", site_source="unknown", side="")
+    liver = SimpleNamespace(site="liver", site_source="structure:LIVER", side="right")
+    assert _site_text(midline) == "site unknown, no side"
+    assert _site_text(liver) == "site liver (proposed, structure:LIVER), side right"

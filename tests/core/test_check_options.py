@@ -175,3 +175,17 @@ def test_a_rules_file_that_does_not_exist_exits_2_in_one_line_naming_it(command,
     assert "check the file's name and folder" in line
     assert proc.stdout == ""
     assert not (tmp_path / "out").exists()
+
+
+def test_a_date_in_the_right_form_that_does_not_exist_is_named_so():
+    """`--date 2024-02-30` was told to "write the date as YYYY-MM-DD", which it was."""
+    import pytest
+
+    from core.check_options import parse_date
+    from core.errors import OligoPlanError
+
+    with pytest.raises(OligoPlanError, match=r"--date '2024-02-30': there is no such day; check the month and the day"):
+        parse_date("2024-02-30")
+    with pytest.raises(OligoPlanError, match=r"--date '30/02/2024': write the date as YYYY-MM-DD"):
+        parse_date("30/02/2024")
+    assert str(parse_date("2024-02-29")) == "2024-02-29"  # a leap day is a day

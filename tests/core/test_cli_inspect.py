@@ -94,3 +94,37 @@ def test_folder_of_junk_exits_2_and_says_how_many_were_skipped(tmp_path):
 
 def test_nonexistent_path_exits_2(tmp_path):
     assert_one_line_error(inspect(tmp_path / "nowhere", "--json"), "no such folder or file")
+
+
+def test_each_structure_set_and_segmentation_names_the_images_it_is_on(capsys):
+    """tcia-sts-001 listed "RTstruct: 2 ROI(s): GTV_Mass, GTV_Edema" three times, not saying which
+    is on the PET, the T1 or the T2."""
+    from core.cli.inspect import _print_inspect
+
+    series = [{"modality": "PT", "description": "PET AC", "series_uid": "1.1", "shape": [2, 2, 2],
+               "spacing_mm": [1, 1, 1], "warnings": []},
+              {"modality": "MR", "description": "", "series_uid": "1.2", "shape": [2, 2, 2],
+               "spacing_mm": [1, 1, 1], "warnings": []}]
+    rois = [{"name": "GTV_Mass"}]
+    doc = {"series": series, "skipped": [],
+           "structure_sets": [{"label": "RTstruct", "referenced_series_uid": "1.1", "rois": rois, "warnings": []},
+                              {"label": "RTstruct", "referenced_series_uid": "1.2", "rois": rois, "warnings": []},
+                              {"label": "RTstruct", "referenced_series_uid": "", "rois": rois, "warnings": []}],
+           "segmentations": [{"label": "AI", "referenced_series_uid": "1.1", "segments": [{"label": "lesion"}],
+                              "warnings": []}]}
+    _print_inspect(doc)
+    out = capsys.readouterr().out.splitlines()
+    assert "  RTstruct: 1 ROI(s): GTV_Mass  (on PT 'PET AC')" in out
+    assert "  RTstruct: 1 ROI(s): GTV_Mass  (on MR '1.2')" in out  # no description: its UID
+    assert "  RTstruct: 1 ROI(s): GTV_Mass" in out  # references no series here: nothing invented
+    assert "  AI: 1 segment(s): lesion  (on PT 'PET AC')" in out
+
+
+def test_a_single_slice_without_thickness_has_no_zero_mm_step(capsys):
+    """rt-utils' one_slice_data printed "1 x 50 x 100 voxels, 0 x 3.5 x 2.5 mm"."""
+    from core.cli.inspect import _print_inspect
+
+    one = {"modality": "CT", "description": "one", "series_uid": "1.3", "shape": [1, 50, 100],
+           "spacing_mm": [0.0, 3.5, 2.5], "warnings": []}
+    _print_inspect({"series": [one], "structure_sets": [], "segmentations": [], "skipped": []})
+    assert "  CT  one: 1 x 50 x 100 voxels, ? x 3.5 x 2.5 mm  [1.3]" in capsys.readouterr().out.splitlines()

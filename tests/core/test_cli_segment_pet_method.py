@@ -73,3 +73,27 @@ def test_the_summary_says_how_each_lesion_was_segmented(tmp_path, truth):
                        "--pet-threshold", "40", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "% of SUVmax" in result.stdout and "(fixed 40% above background" in result.stdout
+
+
+def test_a_folder_of_a_pet_alone_uses_the_pet_method_and_reports_its_suv(tmp_path, truth):
+    """A PET without a CT (e.g. tcia-sts-001/FDG_PET): the lesion is grown on that PET with the
+    method asked for, so no "holds no PET" warning, and its SUVmax is the PET's (was "n/a")."""
+    pet_only = tmp_path / "pet"
+    pet_only.symlink_to(PHANTOM / "PT", target_is_directory=True)
+    case = tmp_path / "case.json"
+    result = oligoplan("segment", pet_only, "--seed", seed(truth["L1"]), "--out", case, "--json",
+                       "--pet-method", "fixed", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "holds no PET" not in result.stderr and "ignored" not in result.stderr
+    row = json.loads(result.stdout)["lesions"][0]
+    assert row["suv_max"] is not None and row["suv_max"] > 5
+    assert load_case(case).lesions["L1"].segmentation.method is SegmentMethod.PET_FIXED
+
+
+def test_a_ct_alone_still_says_the_pet_options_are_ignored(tmp_path, truth):
+    ct_only = tmp_path / "ct"
+    ct_only.symlink_to(PHANTOM / "CT", target_is_directory=True)
+    result = oligoplan("segment", ct_only, "--seed", seed(truth["L1"]), "--out", tmp_path / "c.json",
+                       "--pet-method", "fixed", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "holds no PET; --pet-method ignored, the lesions are grown on the CT" in result.stderr

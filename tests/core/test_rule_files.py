@@ -62,6 +62,13 @@ BROKEN = [
                                            "op": ">=", "threshold": 3, "unit": "months", "verified": True}]),
      r"criteria\[0\]\.from: 'ecog' is not a date fact"),
     ("shadows builtin", local(id="sabr-comet"), r"id: 'sabr-comet' is already used by the shipped rule set"),
+    # NaN compares false with everything (and != true): "needs <= nan" failed every case, "!= NaN" passed every one
+    ("threshold NaN", json.dumps(local(criteria=[{**GOOD["criteria"][0], "op": "!=", "threshold": float("nan")}])),
+     r"bad\.json: NaN is not a finite number"),
+    ("threshold Infinity", json.dumps(local(criteria=[{**GOOD["criteria"][0], "op": "<=", "threshold": float("inf")}])),
+     r"bad\.json: Infinity is not a finite number"),
+    ("threshold 1e999", json.dumps(local(criteria=[{**GOOD["criteria"][0], "op": "<=", "threshold": 5.5}]))
+     .replace("5.5", "1e999"), r"bad\.json: 1e999 is not a finite number"),
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 from core.case import Case, ImageRef
 from core.lesions import Lesion, LesionMask, LesionSet
@@ -80,3 +81,19 @@ def test_a_case_opens_the_images_it_was_drawn_on_not_the_largest():
     # a case whose images are not in the folder: the folder's own choice
     elsewhere = Case(images=[ImageRef(".", "gone", "F1", "CT")])
     assert select_series(series, elsewhere) == (large, pet_b)
+
+
+def test_a_folder_of_two_patients_is_refused_before_anything_is_loaded(tmp_path):
+    """`oligoplan segment FOLDER` of two patients opened the largest CT of either, without a word."""
+    from core.errors import SeveralPatientsError
+    from core.samples import SAMPLE_ROOT
+    from core.workspace import open_folder
+
+    if not (SAMPLE_ROOT / "phantom-poly").is_dir():
+        pytest.skip("sample scans not present")
+    (tmp_path / "oligo").symlink_to(SAMPLE_ROOT / "phantom-oligo" / "CT", target_is_directory=True)
+    (tmp_path / "poly").symlink_to(SAMPLE_ROOT / "phantom-poly" / "CT", target_is_directory=True)
+    with pytest.raises(SeveralPatientsError, match="holds the images of 2 patients; a case is of one") as caught:
+        open_folder(tmp_path)
+    assert "PHANTOM" not in str(caught.value)  # no patient ID in a message that may reach a log
+    assert open_folder(tmp_path / "oligo").primary.shape == (96, 256, 256)  # one patient: opened

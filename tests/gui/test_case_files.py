@@ -165,6 +165,25 @@ def test_images_with_other_uids_are_refused_and_nothing_changes(
     assert w.scan_result is None  # the browser was not refilled either
 
 
+def test_a_lesion_of_other_images_is_named_without_asking_for_the_images_again(
+        win, qtbot, boxes, phantom, truth, tmp_path, monkeypatch):
+    """A case file whose lesion L1 was drawn on a series not in its images folder (edited by hand, or
+    pasted from another patient's case) opened a bare folder dialog, "the folder it names holds other
+    images", although the folder was right: choosing it again failed the same way."""
+    case_path = tmp_path / "foreign.oligoplan.json"
+    phantom_case(phantom, truth, case_path)
+    doc = json.loads(case_path.read_text(encoding="utf-8"))
+    doc["lesions"][0]["mask"]["series_uid"] = "1.2.826.0.1.999"
+    case_path.write_text(json.dumps(doc), encoding="utf-8")
+    asked = patch_dialogs(monkeypatch, open_=case_path, folder=PHANTOM)
+    key(qtbot, win, Qt.Key.Key_O, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: bool(boxes.texts("warning")), timeout=30000)
+    assert asked == []
+    (message,) = boxes.texts("warning")
+    assert "lesion L1 was drawn on series 1.2.826.0.1.999" in message and "remove it" in message
+    assert list(win.model.lesions) == []
+
+
 def test_moved_images_are_located_by_the_user(win, qtbot, boxes, phantom, truth, tmp_path, monkeypatch):
     case_path = tmp_path / "moved.oligoplan.json"
     expected = phantom_case(phantom, truth, case_path, folder=tmp_path / "old place")

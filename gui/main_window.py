@@ -207,7 +207,14 @@ class MainWindow(QMainWindow):
             view.extra_overlays = axial.extra_overlays  # the axial view (the same list: later ones too)
             view.lesion_overlay.colour_for = axial.lesion_overlay.colour_for
         self._arrange_docks()
-        self.comparison = PriorComparison(self)  # the prior study beside the current one (issue 17)
+        # the prior study beside the current one (issue 17); its dock a tab beside the lesion table
+        self.comparison = PriorComparison(
+            services, cases, views=self.views, slice_views=self.slice_views(), view_grid=self.view_grid,
+            set_view_layout=self.set_view_layout, editor=self.editor, browser=self.browser,
+            open_pacs=self.pacs_wiring.open_dialog, tracking_changed=self.rules_wiring.tracking_changed,
+            on_hovered=self._on_view_hovered)
+        self.tabifyDockWidget(self.lesion_dock, self.comparison.dock)
+        self.lesion_dock.raise_()
         self.file_menu.insertMenu(self.actions.save_case, self.comparison.menu)  # File > Compare with prior
         self.file_menu.insertSeparator(self.actions.save_case)
         self._build_layout_menu()

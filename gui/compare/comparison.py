@@ -35,10 +35,11 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QFrame, QMenu, QMessageBox, QScrollArea
+from PySide6.QtWidgets import QFileDialog, QFrame, QMenu, QMessageBox, QScrollArea
 
 from core.audit import AuditAction
 from core.lesions import AddLesion
@@ -57,8 +58,18 @@ from gui.compare.overlay import Proposal, ProposalOverlay
 from gui.compare.panel import ComparePanel, values_text
 from gui.compare.views import CompareLink, PriorViews, header_html
 from gui.errors import error_boundary, show_exception
+from gui.services import Services
 from gui.settings import LAST_FOLDER
 from gui.view_grid import ViewLayout
+
+if TYPE_CHECKING:  # annotations only
+    from core.orientation import Plane
+    from gui.case_controller import CaseController
+    from gui.panels.series_browser import SeriesBrowser
+    from gui.slice_view import SliceView
+    from gui.tools.editor import LesionEditor
+    from gui.view_grid import ViewGrid
+    from gui.viewer_model import Probe
 
 log = logging.getLogger("oligoplan.gui")
 
@@ -126,14 +137,37 @@ class PriorComparison(QObject):
     """The comparison with a prior study in the main window (see the module docstring). ``menu`` is the
     File > Compare with prior submenu (the window places it); ``dock`` the carried-over lesions."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
+    def __init__(self, services: Services, cases: CaseController, *, views: dict[Plane, SliceView],
+                 slice_views: Sequence[SliceView], view_grid: ViewGrid, set_view_layout: Callable[[str], None],
+                 editor: LesionEditor, browser: SeriesBrowser, open_pacs: Callable[..., object],
+                 tracking_changed: Callable[[], None], on_hovered: Callable[[Probe | None], None]):
+        """``cases`` holds the case the comparison writes to (audit, "tracking"); ``views`` the three
+        current views linked to the prior ones (the CT alone / PET alone views share the axial view's
+        overlays), ``slice_views`` every slice view redrawn with the proposals; ``view_grid`` shows the
+        prior views (Compare with prior layout), ``set_view_layout(value)`` is the window's View > Layout;
+        ``editor`` proposes a confirmed lesion's site; ``browser`` lists the prior's series;
+        ``open_pacs(on_retrieved=...)`` the PACS dialog; ``tracking_changed()`` re-evaluates the verdicts
+        after the case's tracking changed; ``on_hovered(probe)`` the status bar's read-out. The dock is
+        tabified beside the lesion table by the window."""
+        super().__init__(services.parent)
+        self.owner = services.parent  # parent of the dialogs, message boxes and the shortcuts
+        self.model = services.model
+        self.settings = services.settings
+        self.undo_stack = services.undo_stack
+        self.runner = services.runner
+        self.show_message = services.show_message
+        self.scan = services.scan
+        self.cases = cases
+        self.slice_views = list(slice_views)
+        self.view_grid = view_grid
+        self.set_view_layout = set_view_layout
+        self.editor = editor
+        self.browser = browser
+        self.open_pacs = open_pacs
+        self.tracking_changed = tracking_changed
         self.prior_views = PriorViews()
-        window.view_grid.set_compare_widgets(self.prior_views.header, self.prior_views.axial,
-                                             self.prior_views.coronal)
-        self.link = CompareLink(window.model, window.views, self.prior_views, self)
+        view_grid.set_compare_widgets(self.prior_views.header, self.prior_views.axial, self.prior_views.coronal)
+        self.link = CompareLink(self.model, views, self.prior_views, self)
         self.link.outside_changed.connect(lambda _outside: self._update_header())
         self.panel = ComparePanel()
         area = QScrollArea()
@@ -142,13 +176,9 @@ class PriorComparison(QObject):
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the summary wraps instead
-        self.dock = QDockWidget("Compare with prior", window)
-        self.dock.setObjectName("compare_dock")
-        self.dock.setWidget(area)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        window.tabifyDockWidget(window.lesion_dock, self.dock)
-        window.lesion_dock.raise_()
-        self.dock.hide()
+        self.dock = services.add_dock("Compare with prior", "compare_dock", area,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock.hide()  # shown when a prior opens; the window tabifies it beside the lesion table
         self.session: CompareSession | None = None
         self._case = None  # the case the comparison writes its "tracking" to (never another one)
         self._tracking_before: TrackingRecord | None = None  # that case's own, kept while nothing is confirmed
@@ -160,10 +190,10 @@ class PriorComparison(QObject):
         self._nudge_timer.timeout.connect(self.record_nudge)
         self._layout_before = ViewLayout.AXIAL_LARGE  # put back when the comparison ends
         self.overlay = ProposalOverlay(self.proposals)
-        for view in window.views.values():  # the CT alone / PET alone views share the axial view's list
+        for view in views.values():  # the CT alone / PET alone views share the axial view's list
             view.extra_overlays.append(self.overlay)
         self.actions = make_compare_actions(self)
-        self.menu = QMenu("Compare with &prior", window)
+        self.menu = QMenu("Compare with &prior", self.owner)
         self.menu.setObjectName("compare_menu")
         self._connect_actions()
         self.panel.confirm_requested.connect(self.confirm)
@@ -172,14 +202,14 @@ class PriorComparison(QObject):
         self.panel.go_to_requested.connect(self.go_to)
         self.panel.status_chosen.connect(self.choose_status)
         for view in self.prior_views.views:  # the status bar reads out the prior's HU / SUV under the mouse
-            view.hovered.connect(window._on_view_hovered)
+            view.hovered.connect(on_hovered)
         self.nudge_bar = self.prior_views.nudge_bar
         self.nudge_bar.nudge_changed.connect(self._on_nudge_changed)
         self.nudge_bar.recarry_requested.connect(self.carry_again)
         self.model.events.case_closed.connect(self._on_case_closed)
         self.model.events.volumes.connect(self._on_current_volumes)
         self.model.events.lesion_changed.connect(self._on_lesions_changed)  # whichever lesion set is shown
-        window.case_controller.about_to_save.connect(lambda *_: self.record_nudge())  # a nudge not yet audited
+        cases.about_to_save.connect(lambda *_: self.record_nudge())  # a nudge not yet audited
 
     def disconnect_model(self) -> None:
         """The window is closing."""
@@ -201,20 +231,20 @@ class PriorComparison(QObject):
             axis, mm = action.data()
             action.triggered.connect(lambda _checked=False, axis=axis, mm=mm: self.step_nudge(axis, mm))
         for action in a.all():
-            self.window.addAction(action)  # the shortcuts work whichever view has the focus
+            self.owner.addAction(action)  # the shortcuts work whichever view has the focus
         for action in a.menu_actions():
             self.menu.addSeparator() if action is None else self.menu.addAction(action)
 
     # ---------------------------------------------------------------- opening
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self.window, "Open the prior study (a folder of DICOM files)",
-                                                self.window.settings.get(LAST_FOLDER))
+        path = QFileDialog.getExistingDirectory(self.owner, "Open the prior study (a folder of DICOM files)",
+                                                self.settings.get(LAST_FOLDER))
         if path:
             self.open_prior_folder(path)
 
     def _choose_case(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open the earlier visit's case file",
-                                              self.window.settings.get(LAST_FOLDER), "OligoPlan case (*.json)")
+        path, _ = QFileDialog.getOpenFileName(self.owner, "Open the earlier visit's case file",
+                                              self.settings.get(LAST_FOLDER), "OligoPlan case (*.json)")
         if path:
             self.open_prior_case(path)
 
@@ -222,7 +252,7 @@ class PriorComparison(QObject):
         """The PACS dialog; the next study it retrieves opens as the prior (not as the current images)."""
         if not self._current_ready():
             return
-        self.window.pacs_wiring.open_dialog(on_retrieved=self._on_pacs_retrieved)
+        self.open_pacs(on_retrieved=self._on_pacs_retrieved)
 
     def _on_pacs_retrieved(self, folder: str) -> None:
         self.open_prior_folder(folder, source="PACS")
@@ -234,9 +264,9 @@ class PriorComparison(QObject):
 
     def open_prior_in_open_folder(self) -> None:
         """The earlier study in the folder open now (a folder holding both visits), as the prior."""
-        scan = getattr(self.window, "scan_result", None)
+        scan = self.scan()
         if scan is None or self.model.base is None:
-            self.window.show_message(NEEDS_CURRENT_CT)
+            self.show_message(NEEDS_CURRENT_CT)
             return
         self._start(partial(open_prior_folder, str(scan.root), source="open folder", current=self.model.base.info,
                             scan=scan), "Opening the earlier study of the open folder")
@@ -247,30 +277,30 @@ class PriorComparison(QObject):
     def _current_ready(self) -> bool:
         base = self.model.base
         if base is None or base.modality is not Modality.CT:
-            self.window.show_message(NEEDS_CURRENT_CT)
-            QMessageBox.information(self.window, "Compare with prior", NEEDS_CURRENT_CT)
+            self.show_message(NEEDS_CURRENT_CT)
+            QMessageBox.information(self.owner, "Compare with prior", NEEDS_CURRENT_CT)
             return False
         return True
 
     def current_images(self) -> Workspace:
-        return Workspace.of_images(getattr(self.window, "scan_result", None), self.model.base, self.model.overlay)
+        return Workspace.of_images(self.scan(), self.model.base, self.model.overlay)
 
     def _start(self, loader, doing: str, registration=None) -> None:
         if not self._current_ready():
             return
         current = self.current_images()
-        self.window.runner.start(
+        self.runner.start(
             partial(compare_work, loader, current, new_lesion_finder(current, body=header_body(current)),
                     registration=registration),
             doing,
             on_done=self._on_done,
-            on_failed=partial(show_exception, self.window, doing),
+            on_failed=partial(show_exception, self.owner, doing),
         )
 
     def _on_done(self, session: CompareSession) -> None:
-        with error_boundary(self.window, "Showing the prior study"):
+        with error_boundary(self.owner, "Showing the prior study"):
             if session.current_ct is not self.model.base:
-                self.window.show_message("The current images changed while the prior was registered: open it again")
+                self.show_message("The current images changed while the prior was registered: open it again")
                 return
             old = self.session
             if old is not None and old.study is session.study:  # carried over again: the decisions stay, and
@@ -279,7 +309,7 @@ class PriorComparison(QObject):
             else:
                 self.record_nudge()
                 self.nudge = self._nudge_recorded = Nudge(centre_mm=self._centre_mm())
-                self._case = self.window.case_controller.case
+                self._case = self.cases.case
                 self._tracking_before = self._case.tracking
                 self._undone = {}
                 self.nudge_bar.set_nudge((0, 0, 0), (0, 0, 0), emit=False)
@@ -294,10 +324,10 @@ class PriorComparison(QObject):
             self.refresh()
             self.dock.show()
             self.dock.raise_()
-            if self.window.view_grid.view_layout != ViewLayout.COMPARE:
-                self._layout_before = self.window.view_grid.view_layout
-            self.window.set_view_layout(ViewLayout.COMPARE.value)
-            self.window.show_message(self._done_message())
+            if self.view_grid.view_layout != ViewLayout.COMPARE:
+                self._layout_before = self.view_grid.view_layout
+            self.set_view_layout(ViewLayout.COMPARE.value)
+            self.show_message(self._done_message())
 
     def _done_message(self) -> str:
         s = self.session
@@ -308,7 +338,7 @@ class PriorComparison(QObject):
 
     def add_prior_to_browser(self) -> None:
         if self.session is not None and self.session.study.images.scan is not None:
-            self.window.browser.add_prior_scan(self.session.study.images.scan, self.session.study.images.primary.info.study_uid)
+            self.browser.add_prior_scan(self.session.study.images.scan, self.session.study.images.primary.info.study_uid)
 
     # ------------------------------------------------------------------ state
     def transform(self):
@@ -328,7 +358,7 @@ class PriorComparison(QObject):
         self._undone = {}
         self.link.set_transform(None)
         self.prior_views.clear()
-        self.window.browser.clear_prior()
+        self.browser.clear_prior()
         self.actions.close.setEnabled(False)
         for a in self.actions.nudges:
             a.setEnabled(False)
@@ -336,8 +366,8 @@ class PriorComparison(QObject):
         self.panel.summary.setText(message or "No prior study open. File > Compare with prior.")
         self.prior_views.set_info(message or "No prior study open. File > Compare with prior.")
         self.overlay.clear()
-        if self.window.view_grid.view_layout == ViewLayout.COMPARE:
-            self.window.view_grid.set_view_layout(self._layout_before)
+        if self.view_grid.view_layout == ViewLayout.COMPARE:
+            self.view_grid.set_view_layout(self._layout_before)
         self._update_views()
 
     def _on_case_closed(self) -> None:
@@ -369,7 +399,7 @@ class PriorComparison(QObject):
     # ------------------------------------------------------------- decisions
     def confirm(self, prior_id: str) -> str | None:
         """Make the carried-over lesion a lesion of the current case (undoable); returns its id."""
-        with error_boundary(self.window, f"Confirming {prior_id}"):
+        with error_boundary(self.owner, f"Confirming {prior_id}"):
             s = self.session
             if s.new_lesion(prior_id) is not None:
                 return self._confirm_new(s.new_lesion(prior_id))
@@ -379,22 +409,22 @@ class PriorComparison(QObject):
             lesion = lesion_for_current_case(t, status, lesions.ids(), lesions.new_id, prior_date=s.study.date,
                                              overridden=prior_id in s.overrides)
             if lesion.mask is not None and self.model.grid_for(lesion.mask) is not None:
-                lesion = self.window.editor.proposed(lesion)  # its site proposed on today's scan, to confirm
+                lesion = self.editor.proposed(lesion)  # its site proposed on today's scan, to confirm
             self.record_nudge()
             self._undone.pop(prior_id, None)
-            self.window.undo_stack.push_command(AddLesion(lesions, lesion))
+            self.undo_stack.push_command(AddLesion(lesions, lesion))
             s.decisions[prior_id] = ("confirmed", lesion.id)
             self._audit(AuditAction.PRIOR_LESION_CONFIRMED,
                         f"confirmed {lesion.id} as {prior_id} of the prior scan ({status.value})",
                         {**self._lesion_details(t, status), "lesion": lesion.id})
             self.refresh()
-            self.window.show_message(f"{prior_id} of the prior scan is now lesion {lesion.id} ({status.value}); "
+            self.show_message(f"{prior_id} of the prior scan is now lesion {lesion.id} ({status.value}); "
                                      "its site is proposed: confirm it in the lesion table")
             return lesion.id
         return None
 
     def reject(self, prior_id: str) -> None:
-        with error_boundary(self.window, f"Rejecting {prior_id}"):
+        with error_boundary(self.owner, f"Rejecting {prior_id}"):
             s = self.session
             new = s.new_lesion(prior_id)
             if new is not None:
@@ -408,11 +438,11 @@ class PriorComparison(QObject):
             self._audit(AuditAction.PRIOR_LESION_REJECTED, f"rejected the carried-over {prior_id}",
                         self._lesion_details(t, s.status(t)))
             self.refresh()
-            self.window.show_message(f"{prior_id}: the carried-over proposal is left out of the current case")
+            self.show_message(f"{prior_id}: the carried-over proposal is left out of the current case")
 
     def reconsider(self, lesion_id: str) -> None:
         """A rejection taken back: the proposal waits for a decision again (audited)."""
-        with error_boundary(self.window, f"Reconsidering {lesion_id}"):
+        with error_boundary(self.owner, f"Reconsidering {lesion_id}"):
             s = self.session
             if s.decisions.get(lesion_id, ("", ""))[0] != "rejected":
                 return
@@ -426,14 +456,14 @@ class PriorComparison(QObject):
         lesions = self.model.lesions
         lesion = new_lesion_for_current_case(new, lesions.ids(), lesions.new_id, prior_date=s.study.date)
         if lesion.mask is not None and self.model.grid_for(lesion.mask) is not None:
-            lesion = self.window.editor.proposed(lesion)
+            lesion = self.editor.proposed(lesion)
         self._undone.pop(new.id, None)
-        self.window.undo_stack.push_command(AddLesion(lesions, lesion))
+        self.undo_stack.push_command(AddLesion(lesions, lesion))
         s.decisions[new.id] = ("confirmed", lesion.id)
         self._audit(AuditAction.NEW_LESION_CONFIRMED, f"confirmed {lesion.id}: new since the prior scan",
                     {**self._new_details(new), "lesion": lesion.id})
         self.refresh()
-        self.window.show_message(f"{lesion.id} added: new since the prior scan (its site is proposed)")
+        self.show_message(f"{lesion.id} added: new since the prior scan (its site is proposed)")
         return lesion.id
 
     def _new_details(self, new: NewLesion) -> dict:
@@ -443,7 +473,7 @@ class PriorComparison(QObject):
                 "volume_cc": _r(v.volume_cc, 3), "suv_max": _r(v.suv_max)}
 
     def choose_status(self, prior_id: str, value: str) -> None:
-        with error_boundary(self.window, f"Setting the status of {prior_id}"):
+        with error_boundary(self.owner, f"Setting the status of {prior_id}"):
             s = self.session
             t = s.tracked(prior_id)
             status = LesionStatus.parse(value)
@@ -486,8 +516,8 @@ class PriorComparison(QObject):
                                  "nudge": None if self.nudge.is_zero else self.nudge.to_json()}}
 
     def _audit(self, action: AuditAction, what: str, details: dict) -> None:
-        self.window.case_controller.case.review.record(action, what, details)
-        self.window.case_controller.mark_modified()
+        self.cases.case.review.record(action, what, details)
+        self.cases.mark_modified()
 
     # ----------------------------------------------------------------- nudge
     def step_nudge(self, axis: int, delta_mm: float) -> None:
@@ -587,7 +617,7 @@ class PriorComparison(QObject):
         confirmed (before that, and when every confirmation is undone: the tracking the case had). One
         derived_facts_set audit entry per change of the derived values, none for a click that changes none."""
         s = self.session
-        case = self.window.case_controller.case
+        case = self.cases.case
         if s is None or s.result is None or case is not self._case:
             return
         record = judged if s.any_confirmed else self._tracking_before
@@ -603,8 +633,8 @@ class PriorComparison(QObject):
                 case.review.record(AuditAction.DERIVED_FACTS_SET,
                                    "facts derived from the prior scan removed: no lesion of the comparison is "
                                    "confirmed", {"derived": {}, "was": was, "prior_date": s.study.date})
-        self.window.case_controller.mark_modified()
-        self.window.rules_wiring.tracking_changed()
+        self.cases.mark_modified()
+        self.tracking_changed()
 
     def _summary(self) -> list[str]:
         """One line: the study and the counts; then the notes (warnings, shown in the tooltip)."""
@@ -661,7 +691,7 @@ class PriorComparison(QObject):
         return carried_residual_mm(s.result) if s is not None and s.result is not None else None
 
     def _update_views(self) -> None:
-        for view in self.window.slice_views():
+        for view in self.slice_views:
             view.update()
 
 

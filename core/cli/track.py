@@ -22,7 +22,7 @@ from core.atomic_file import atomic_write_text
 from core.errors import CaseFileError, NoImagesError
 from core.lesions import AddLesion, UndoStack
 from core.rules.classification import classify
-from core.rules.facts import CaseFacts
+from core.rules.facts import CaseFacts, fact_names
 from core.tracking.derived import derive_facts, derived_to_json, effective_facts
 from core.tracking.document import track_json, tracking_record  # noqa: F401 (tests and docs name them here)
 from core.tracking.record import TrackingRecord
@@ -225,10 +225,10 @@ def _print(doc: dict, derived_only: dict, out: Path | None) -> None:
     print(f"lesions: {doc['counts']['prior']} then, {doc['counts']['current']} now")
     for key, fact in doc["derived_facts"].items():
         value = "not derived" if fact["value"] is None else fact["value"]
-        print(f"derived: {key} = {value} ({fact['reason']})")
+        print(f"derived: {fact_names([key])} = {value} ({fact['reason']})")
     cls = classify(CaseFacts(derived_only)).to_json()
     print(f"ESTRO-EORTC class from the derived facts alone: {cls['class']}"
-          + (f" (needs: {', '.join(cls['missing'])})" if cls["missing"] else ""))
+          + (f" (needs: {fact_names(cls['missing'])})" if cls["missing"] else ""))
     for warning in doc["warnings"]:
         print(f"oligoplan track: warning: {warning}", file=sys.stderr)
     print("derived facts fill the case facts nobody entered (check, the verdict panel), marked as derived: "

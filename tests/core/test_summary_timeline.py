@@ -9,8 +9,6 @@ The case is the two-timepoint phantom (bench/two_timepoints.py), tracked once pe
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -22,6 +20,7 @@ import numpy as np
 import pytest
 
 from core.lesions import LesionSet
+from tests.core.in_process import run_oligoplan
 from tests.core.test_summary_layout import overlapping, page_words
 from tests.core.tracked_case_files import CURRENT_DATE, LABEL_PREFIX, PRIOR_DATE, tracked_case, without_tracking
 
@@ -38,14 +37,10 @@ def tracked(tmp_path_factory):
     root = tmp_path_factory.mktemp("timeline")
     case, prior = tracked_case(root)
     out = {"case": case, "prior": prior, "root": root}
-    from gui.entry import main  # `oligoplan export` in this process: these tests are about the pages it writes
-
     for name, extra in (("named", []), ("anon", ["--anonymise"])):
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-            code = main(["export", str(case), "--out", str(root / name), "--pdf", "--json", "--rules", "sabr-comet",
-                         "--date", "2024-06-01", *extra])
-        assert code == 0, printed.getvalue()
+        proc = run_oligoplan("export", case, "--out", root / name, "--pdf", "--json", "--rules", "sabr-comet",
+                             "--date", "2024-06-01", *extra)
+        assert proc.returncode == 0, proc.stderr
         out[name] = root / name
     return out
 

@@ -11,12 +11,12 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from core.samples import SAMPLE_ROOT
+from tests.core.in_process import run_oligoplan
 from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
 
 pytestmark = pytest.mark.skipif(not (SAMPLE_ROOT / "phantom-oligo").is_dir(), reason="sample scans not present")
@@ -29,10 +29,8 @@ def exported(tmp_path_factory):
     case = phantom_case("phantom-oligo", root / "case", ELIGIBLE_FACTS)
     out = {}
     for name, extra in (("named", []), ("anon", ["--anonymise"])):
-        proc = subprocess.run(
-            [sys.executable, "-m", "gui.entry", "export", str(case), "--out", str(root / name), "--pdf", "--json",
-             "--csv", "--rules", "sabr-comet,nhs-cte", "--date", "2024-03-20", "--author", "Dr Reviewer", *extra],
-            capture_output=True, text=True)
+        proc = run_oligoplan("export", case, "--out", root / name, "--pdf", "--json", "--csv", "--rules",
+                             "sabr-comet,nhs-cte", "--date", "2024-03-20", "--author", "Dr Reviewer", *extra)
         assert proc.returncode == 0, proc.stderr
         out[name] = root / name
     return out

@@ -8,13 +8,12 @@ import copy
 import json
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from core.samples import SAMPLE_ROOT
 from core.summary.pdf import key_image_grid
+from tests.core.in_process import run_oligoplan
 from tests.core.test_summary_layout import page_words
 from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
 
@@ -42,8 +41,7 @@ def case_with(n: int, folder):
 @pytest.mark.parametrize("n", [16, 24])
 def test_every_lesion_of_the_table_has_its_key_image(n, tmp_path):
     case = case_with(n, tmp_path / "case")
-    proc = subprocess.run([sys.executable, "-m", "gui.entry", "export", str(case), "--out", str(tmp_path / "out"),
-                           "--pdf", "--rules", "sabr-comet"], capture_output=True, text=True)
+    proc = run_oligoplan("export", case, "--out", tmp_path / "out", "--pdf", "--rules", "sabr-comet")
     assert proc.returncode == 0, proc.stderr
 
     page2 = page_words(tmp_path / "out" / "summary.pdf")[1]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from core.rules.loader import BUILTIN_IDS
 from core.samples import SAMPLE_ROOT
+from tests.core.in_process import run_oligoplan
 
 pytestmark = [
     pytest.mark.skipif(not (SAMPLE_ROOT / "phantom-oligo").is_dir(), reason="sample scans not present"),
@@ -47,9 +47,8 @@ def every_rule_set_pdf(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("layout")
     case = phantom_case("phantom-oligo", root / "case", ELIGIBLE_FACTS)
-    proc = subprocess.run([sys.executable, "-m", "gui.entry", "export", str(case), "--out", str(root / "out"),
-                           "--pdf", "--json", "--rules", ",".join(BUILTIN_IDS), "--date", "2024-03-20"],
-                          capture_output=True, text=True)
+    proc = run_oligoplan("export", case, "--out", root / "out", "--pdf", "--json", "--rules", ",".join(BUILTIN_IDS),
+                         "--date", "2024-03-20")
     assert proc.returncode == 0, proc.stderr
     return root / "out" / "summary.pdf"
 

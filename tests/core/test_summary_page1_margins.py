@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from core.samples import SAMPLE_ROOT
+from tests.core.in_process import run_oligoplan
 from tests.core.test_summary_layout import overlapping, page_words
 from tests.phantom_cases import ELIGIBLE_FACTS, phantom_case
 
@@ -25,8 +24,7 @@ INDUCED = {"history_polymetastatic": "yes", "on_systemic_therapy": "yes", "lesio
 
 def test_an_induced_class_and_its_note_are_on_the_page_within_the_right_margin(tmp_path):
     case = phantom_case("phantom-oligo", tmp_path / "case", {**ELIGIBLE_FACTS, **INDUCED})
-    proc = subprocess.run([sys.executable, "-m", "gui.entry", "export", str(case), "--out", str(tmp_path / "out"),
-                           "--pdf", "--json", "--rules", "sabr-comet"], capture_output=True, text=True)
+    proc = run_oligoplan("export", case, "--out", tmp_path / "out", "--pdf", "--json", "--rules", "sabr-comet")
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["classification"]["genesis"] == "induced"
 

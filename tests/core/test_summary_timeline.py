@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from datetime import date
 from types import SimpleNamespace
 
@@ -21,6 +20,7 @@ import numpy as np
 import pytest
 
 from core.lesions import LesionSet
+from tests.core.in_process import run_oligoplan
 from tests.core.test_summary_layout import overlapping, page_words
 from tests.core.tracked_case_files import CURRENT_DATE, LABEL_PREFIX, PRIOR_DATE, tracked_case, without_tracking
 
@@ -38,9 +38,8 @@ def tracked(tmp_path_factory):
     case, prior = tracked_case(root)
     out = {"case": case, "prior": prior, "root": root}
     for name, extra in (("named", []), ("anon", ["--anonymise"])):
-        proc = subprocess.run([sys.executable, "-m", "gui.entry", "export", str(case), "--out", str(root / name),
-                               "--pdf", "--json", "--rules", "sabr-comet", "--date", "2024-06-01", *extra],
-                              capture_output=True, text=True, timeout=300)
+        proc = run_oligoplan("export", case, "--out", root / name, "--pdf", "--json", "--rules", "sabr-comet",
+                             "--date", "2024-06-01", *extra)
         assert proc.returncode == 0, proc.stderr
         out[name] = root / name
     return out

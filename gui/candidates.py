@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
@@ -32,7 +32,7 @@ from core.rt.structures import Structure
 from core.volume import Modality
 from gui.errors import error_boundary
 from gui.panels.candidate_list import CandidateList
-from gui.services import Services
+from gui.services import Controller, Services
 from gui.structure_overlay import StructureOverlay
 
 if TYPE_CHECKING:  # annotations only
@@ -48,18 +48,14 @@ PREVIEW_COLOUR = (255, 220, 0)
 REFERENCE_COLOUR = (0, 200, 255)
 
 
-class CandidatesController(QObject):
+class CandidatesController(Controller):
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
                  structures: StructuresController, rules: VerdictsController):
         """``views`` draw the candidate and the reference sphere; ``editor`` places an accepted one;
         ``structures`` give the organs that place it and the physiological uptake left out;
         ``rules`` evaluate again after every decision."""
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.model = services.model
+        super().__init__(services)
         self.undo = services.undo_stack
-        self.show_message = services.show_message
-        self.scan = services.scan
         self.cases = cases
         self.views = list(views)
         self.editor = editor

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.case import (
@@ -50,7 +50,7 @@ from core.rt.case_images import check_grids, load_case_images
 from core.workspace import Workspace
 from gui import loading
 from gui.errors import error_boundary, show_exception
-from gui.services import Services
+from gui.services import Controller, Services
 from gui.settings import AUTOSAVE_DELAY_MS, LAST_CASE_FOLDER
 
 log = logging.getLogger("oligoplan.gui")
@@ -59,7 +59,7 @@ CASE_FILTER = "OligoPlan case (*.oligoplan.json *.json);;All files (*)"
 CASE_SUFFIX = ".oligoplan.json"
 
 
-class CaseController(QObject):
+class CaseController(Controller):
     """The case of a main window: ``show_loaded(scan, base_entry, pet_entry, pair)`` shows a case's
     images once loaded, ``update_title()`` the case's name and state in the title bar. Before other
     images replace the shown ones, ``before_other_images(doing)`` is asked (the practice ends; False
@@ -72,14 +72,8 @@ class CaseController(QObject):
     about_to_save = Signal(object)
 
     def __init__(self, services: Services, *, show_loaded: Callable[..., None], update_title: Callable[[], None]):
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.model = services.model
+        super().__init__(services)
         self.undo = services.undo_stack
-        self.settings = services.settings
-        self.runner = services.runner
-        self.show_message = services.show_message
-        self.scan = services.scan
         self.show_loaded = show_loaded
         self.update_title = update_title
         self.before_other_images: Callable[[str], bool] = lambda doing: True

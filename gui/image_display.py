@@ -19,14 +19,14 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Sequence
 
-from PySide6.QtCore import QObject, QSignalBlocker
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QTreeWidgetItem
 
 from gui.panels.lesion_table import ID_ROLE
 from gui.panels.structure_list import ROLE_KEY
 from gui.render import COLORMAPS, WINDOW_PRESETS
-from gui.services import Services
+from gui.services import Controller, Services
 from gui.structure_overlay import structure_centre_index
 
 if TYPE_CHECKING:  # annotations only
@@ -35,16 +35,13 @@ if TYPE_CHECKING:  # annotations only
     from gui.structures import StructuresController
 
 
-class ImageDisplayController(QObject):
+class ImageDisplayController(Controller):
     """Made by the main window after its structures controller: ``views`` are every slice view (their
     labels), ``structures`` and ``lesion_panel`` the lists whose double-click jumps."""
 
     def __init__(self, services: Services, views: Sequence[SliceView], structures: StructuresController,
                  lesion_panel: LesionPanel):
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.model = services.model
-        self.show_message = services.show_message
+        super().__init__(services)
         self.preset_actions = services.actions.presets
         self.views = list(views)
         self.structures = structures

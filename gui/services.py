@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QWidget
 
 if TYPE_CHECKING:  # annotations only
@@ -52,3 +52,18 @@ class Services:
     add_dock: AddDock
     show_message: Callable[[str], None]  # the status bar
     scan: Callable[[], Any]  # the scan of the folder shown (core.dicom.scan.ScanResult), None before one
+
+
+class Controller(QObject):
+    """Base of the window's controllers: the services every one of them reads, as attributes
+    (``owner`` parents their dialogs, message boxes and shortcuts)."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services.parent)
+        self.owner = services.parent
+        self.model = services.model
+        self.settings = services.settings
+        self.undo_stack = services.undo_stack
+        self.runner = services.runner
+        self.show_message = services.show_message
+        self.scan = services.scan

@@ -35,7 +35,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog
 
@@ -66,7 +66,7 @@ from gui.errors import error_boundary, show_exception
 from gui.export_dialog import ExportDialog  # noqa: F401 (tests patch it here)
 from gui.overwrite import ask_replace
 from gui.panels.structure_list import StructureList, structure_key
-from gui.services import Menus, Services
+from gui.services import Controller, Menus, Services
 from gui.structure_overlay import StructureOverlay
 from gui.workers import TaskRunner
 
@@ -88,7 +88,7 @@ def _write_case_dicom(job: ExportJob, cancel=None) -> Path:
 log = logging.getLogger("oligoplan.gui")
 
 
-class StructuresController(QObject):
+class StructuresController(Controller):
     """Made by the main window after its views and case controller: ``views`` draw the structures,
     ``editor`` places new lesions by them, ``cases`` holds the case (its recorded structure sets),
     ``offer_send(paths)`` offers an export to a PACS."""
@@ -98,13 +98,8 @@ class StructuresController(QObject):
 
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView], editor: LesionEditor,
                  *, offer_send: Callable[[Sequence[Path]], object]):
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.model = services.model
-        self.runner = services.runner
+        super().__init__(services)
         self.undo = services.undo_stack
-        self.show_message = services.show_message
-        self.scan = services.scan
         self.cases = cases
         self.views = list(views)
         self.editor = editor

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
@@ -42,7 +42,7 @@ from gui.overwrite import ask_replace
 from gui.panels.facts_form import FactsForm
 from gui.panels.oar_settings_dialog import OarSettingsDialog
 from gui.panels.verdict_panel import VerdictPanel
-from gui.services import Menus, Services
+from gui.services import Controller, Menus, Services
 from gui.settings import LAST_SUMMARY_FOLDER, RULE_SETS, SUMMARY_ANONYMISE, SYNC_CUTOFF_MONTHS
 from gui.export_dialog import ExportDialog  # the folder + "Anonymise" dialog of RTSTRUCT/SR
 
@@ -52,18 +52,13 @@ if TYPE_CHECKING:  # annotations only
 log = logging.getLogger("oligoplan.gui")
 
 
-class VerdictsController(QObject):
+class VerdictsController(Controller):
     def __init__(self, services: Services, cases: CaseController, *, user: Callable[[], tuple],
                  offer_send: Callable[[Sequence[Path]], object]):
         """``cases`` holds the case shown; ``user()`` is who works (name, role), the summary's author;
         ``offer_send(paths)`` offers to send an export to a PACS."""
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.model = services.model
-        self.settings = services.settings
+        super().__init__(services)
         self.undo = services.undo_stack
-        self.show_message = services.show_message
-        self.scan = services.scan
         self.cases = cases
         self.user = user
         self.offer_send = offer_send

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QFrame, QMenu, QMessageBox, QScrollArea
 
 from core.audit import AuditAction
@@ -58,7 +58,7 @@ from gui.compare.overlay import Proposal, ProposalOverlay
 from gui.compare.panel import ComparePanel, values_text
 from gui.compare.views import CompareLink, PriorViews, header_html
 from gui.errors import error_boundary, show_exception
-from gui.services import Services
+from gui.services import Controller, Services
 from gui.settings import LAST_FOLDER
 from gui.view_grid import ViewLayout
 
@@ -133,7 +133,7 @@ def compare_work(loader, current: Workspace, find_new, progress, cancel, registr
     return CompareSession(study, current.ct, registration, result, warnings)
 
 
-class PriorComparison(QObject):
+class PriorComparison(Controller):
     """The comparison with a prior study in the main window (see the module docstring). ``menu`` is the
     File > Compare with prior submenu (the window places it); ``dock`` the carried-over lesions."""
 
@@ -149,14 +149,7 @@ class PriorComparison(QObject):
         ``open_pacs(on_retrieved=...)`` the PACS dialog; ``tracking_changed()`` re-evaluates the verdicts
         after the case's tracking changed; ``on_hovered(probe)`` the status bar's read-out. The dock is
         tabified beside the lesion table by the window."""
-        super().__init__(services.parent)
-        self.owner = services.parent  # parent of the dialogs, message boxes and the shortcuts
-        self.model = services.model
-        self.settings = services.settings
-        self.undo_stack = services.undo_stack
-        self.runner = services.runner
-        self.show_message = services.show_message
-        self.scan = services.scan
+        super().__init__(services)
         self.cases = cases
         self.slice_views = list(slice_views)
         self.view_grid = view_grid

@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.actions import make_pacs_actions
@@ -22,22 +21,20 @@ from gui.pacs.dialog import PacsDialog
 from gui.pacs.offer import offer_send
 from gui.pacs.send_case_dialog import SendCaseDialog
 from gui.pacs.send_dialog import SendDialog
-from gui.services import Services
+from gui.services import Controller, Services
 from gui.settings import LAST_FOLDER
 
 if TYPE_CHECKING:  # annotations only
     from gui.case_controller import CaseController
 
 
-class PacsController(QObject):
+class PacsController(Controller):
     def __init__(self, services: Services, cases: CaseController, open_folder: Callable[[str], None],
                  settings_path: str | Path | None = None, cache_root: str | Path | None = None):
         """``cases`` opens a case picked on the PACS and is the case sent; ``open_folder`` opens a study."""
-        super().__init__(services.parent)
-        self.owner = services.parent
+        super().__init__(services)
         self.services = services  # the send-case dialog reads the shown case and images
         self.cases = cases
-        self.settings = services.settings
         self.open_folder = open_folder
         self.settings_path = settings_path
         self.cache_root = cache_root

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -34,7 +34,7 @@ from core.practice.styles import EXTRA, MISSED, REFERENCE, SHADE_ALPHA, TRAINEE,
 from core.volume import Volume
 from core.workspace import Workspace
 from gui.errors import error_boundary
-from gui.services import Services
+from gui.services import Controller, Services
 from gui.tools.overlay import outline_path
 from gui.view_labels import LabelKind
 
@@ -63,7 +63,7 @@ class PracticeSession:
         return self.scorecard is not None
 
 
-class PracticeController(QObject):
+class PracticeController(Controller):
     """Practice mode of a main window. ``changed`` fires when it starts, scores or ends."""
 
     changed = Signal()
@@ -72,12 +72,7 @@ class PracticeController(QObject):
                  update_title: Callable[[], None]):
         """``cases`` opens the reference and the trainee's case; ``views`` draw the reference and the
         feedback colours; ``update_title()`` shows the practice in the title bar."""
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.model = services.model
-        self.settings = services.settings
-        self.show_message = services.show_message
-        self.scan = services.scan
+        super().__init__(services)
         self.cases = cases
         self.views = list(views)
         self.update_title = update_title

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from core.errors import ReviewError
@@ -30,7 +30,7 @@ from gui.practice.controller import PracticeController, practice_title_part
 from gui.practice.scorecard_panel import ScorecardPanel
 from gui.review.signoff_dialog import SignOffDialog, UserDialog
 from gui.review.sr_compare import SrCompareController
-from gui.services import Menus, Services
+from gui.services import Controller, Menus, Services
 from gui.settings import USER_NAME, USER_ROLE
 
 if TYPE_CHECKING:  # annotations only
@@ -41,18 +41,14 @@ if TYPE_CHECKING:  # annotations only
 log = logging.getLogger("oligoplan.gui")
 
 
-class ReviewController(QObject):
+class ReviewController(Controller):
     """Made by the main window after its case controller, lesion actions and PACS controller: ``cases``
     holds the case, ``views`` draw a practice's reference, ``update_title()`` shows the review state in
     the title bar, ``pacs`` (its nodes) is where Compare with DICOM SR may fetch the SR."""
 
     def __init__(self, services: Services, cases: CaseController, views: Sequence[SliceView],
                  update_title: Callable[[], None], pacs: PacsController):
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.model = services.model
-        self.settings = services.settings
-        self.show_message = services.show_message
+        super().__init__(services)
         self.cases = cases
         self.update_title = update_title
         self.actions = make_review_actions(self.owner)

@@ -16,11 +16,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.errors import OligoPlanError, PacsError
 from gui.errors import error_boundary, show_exception
+from gui.services import Controller
 from gui.settings import LAST_CASE_FOLDER
 from gui.workers import TaskRunner
 
@@ -32,16 +33,13 @@ if TYPE_CHECKING:  # annotations only
 log = logging.getLogger("oligoplan.gui")
 
 
-class SrCompareController(QObject):
+class SrCompareController(Controller):
     """Made by the review side of the window (gui.review.controller): ``cases`` holds the case compared,
     ``show_history()`` shows the differences, ``pacs`` (its settings) is where an SR may be fetched."""
 
     def __init__(self, services: Services, cases: CaseController, show_history: Callable[[], None],
                  pacs: PacsController) -> None:
-        super().__init__(services.parent)
-        self.owner = services.parent
-        self.settings = services.settings
-        self.show_message = services.show_message
+        super().__init__(services)
         self.cases = cases
         self.pacs = pacs
         self._show_history = show_history

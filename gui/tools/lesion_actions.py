@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QSignalBlocker, Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QToolBar
 
 from gui.panels.lesion_table import counts_text
-from gui.services import Services
+from gui.services import Controller, Services
 from gui.tools.editor import BRUSH_LIMITS_MM
 from gui.tools.segment_options import SegmentOptions
 
@@ -26,20 +26,15 @@ if TYPE_CHECKING:  # annotations only
     from gui.tools.manager import ToolManager
 
 
-class LesionActionsController(QObject):
+class LesionActionsController(Controller):
     """Made by the main window once its actions, undo stack, tools and case controller exist. It builds
     the Tools toolbar (``toolbar``, with ``brush_spin`` and ``segment_options``; the window adds it),
     keeps ``counts_label`` (the status bar's lesion counts) and calls ``update_title()`` after edits."""
 
     def __init__(self, services: Services, editor: LesionEditor, tools: ToolManager, cases: CaseController,
                  counts_label: QLabel, update_title: Callable[[], None]):
-        super().__init__(services.parent)
-        self.owner = services.parent
+        super().__init__(services)
         self.actions = services.actions
-        self.model = services.model
-        self.settings = services.settings
-        self.runner = services.runner
-        self.show_message = services.show_message
         self.undo = services.undo_stack
         self.editor = editor
         self.tools = tools

@@ -17,11 +17,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
 )
 
@@ -34,7 +31,7 @@ from core.pacs.case_store import BASE_KEY, send_case
 from core.volume import Modality
 from core.workspace import Workspace
 from gui.errors import error_boundary, show_exception
-from gui.pacs.dialog import node_combo
+from gui.pacs.send_dialog import add_send_controls
 from gui.settings import USER_NAME, USER_ROLE
 from gui.workers import TaskRunner
 
@@ -73,26 +70,7 @@ class SendCaseDialog(QDialog):
                        "hold yet) to:")
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.node_combo = node_combo(self.settings, self)
-        layout.addWidget(self.node_combo)
-        row = QHBoxLayout()
-        self.send_button = QPushButton("Send", self)
-        self.send_button.setObjectName("send_case_button")
-        self.send_button.setEnabled(bool(self.settings.nodes))
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setObjectName("send_case_cancel_button")
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setObjectName("send_case_progress")
-        row.addWidget(self.send_button)
-        row.addWidget(self.progress_bar, 1)
-        row.addWidget(self.cancel_button)
-        layout.addLayout(row)
-        self.status_label = QLabel("" if self.settings.nodes else
-                                   "No PACS configured yet: add one in File > Query / retrieve from PACS > Nodes…")
-        self.status_label.setObjectName("send_case_status")
-        self.status_label.setWordWrap(True)
-        self.status_label.setMinimumHeight(3 * self.status_label.fontMetrics().lineSpacing() + 4)
-        layout.addWidget(self.status_label)
+        add_send_controls(self, layout, "send_case", status_lines=3)
         self.send_button.clicked.connect(self.send)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.runner.progress.connect(self._on_runner_progress)

@@ -40,25 +40,7 @@ class SendDialog(QDialog):
         layout = QVBoxLayout(self)
         names = ", ".join(Path(p).name for p in self.paths[:3]) + (" …" if len(self.paths) > 3 else "")
         layout.addWidget(QLabel(f"Send {names} (folders are searched for DICOM files) to:"))
-        self.node_combo = node_combo(self.settings, self)
-        layout.addWidget(self.node_combo)
-        row = QHBoxLayout()
-        self.send_button = QPushButton("Send", self)
-        self.send_button.setObjectName("send_button")
-        self.send_button.setEnabled(bool(self.settings.nodes))
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setObjectName("send_cancel_button")
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setObjectName("send_progress")
-        row.addWidget(self.send_button)
-        row.addWidget(self.progress_bar, 1)
-        row.addWidget(self.cancel_button)
-        layout.addLayout(row)
-        self.status_label = QLabel("" if self.settings.nodes else
-                                   "No PACS configured yet: add one in File > Query / retrieve from PACS > Nodes…")
-        self.status_label.setObjectName("send_status")
-        self.status_label.setWordWrap(True)
-        layout.addWidget(self.status_label)
+        add_send_controls(self, layout, "send")
         self.send_button.clicked.connect(self.send)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.runner.progress.connect(self._on_runner_progress)
@@ -98,3 +80,31 @@ class SendDialog(QDialog):
     def done(self, result: int) -> None:  # noqa: D401 - QDialog API
         self.runner.shutdown()
         super().done(result)
+
+
+def add_send_controls(dialog, layout: QVBoxLayout, prefix: str, status_lines: int = 1) -> None:
+    """What both send dialogs show under their intro: the node picker, a Send / progress / Cancel row
+    and a status line, as ``dialog.node_combo``, ``send_button``, ``progress_bar``, ``cancel_button``
+    and ``status_label`` (object names ``{prefix}_button``, ``{prefix}_progress``,
+    ``{prefix}_cancel_button``, ``{prefix}_status``). ``dialog.settings`` gives the nodes."""
+    dialog.node_combo = node_combo(dialog.settings, dialog)
+    layout.addWidget(dialog.node_combo)
+    row = QHBoxLayout()
+    dialog.send_button = QPushButton("Send", dialog)
+    dialog.send_button.setObjectName(f"{prefix}_button")
+    dialog.send_button.setEnabled(bool(dialog.settings.nodes))
+    dialog.cancel_button = QPushButton("Cancel", dialog)
+    dialog.cancel_button.setObjectName(f"{prefix}_cancel_button")
+    dialog.progress_bar = QProgressBar(dialog)
+    dialog.progress_bar.setObjectName(f"{prefix}_progress")
+    row.addWidget(dialog.send_button)
+    row.addWidget(dialog.progress_bar, 1)
+    row.addWidget(dialog.cancel_button)
+    layout.addLayout(row)
+    dialog.status_label = QLabel("" if dialog.settings.nodes else
+                                 "No PACS configured yet: add one in File > Query / retrieve from PACS > Nodes…")
+    dialog.status_label.setObjectName(f"{prefix}_status")
+    dialog.status_label.setWordWrap(True)
+    if status_lines > 1:
+        dialog.status_label.setMinimumHeight(status_lines * dialog.status_label.fontMetrics().lineSpacing() + 4)
+    layout.addWidget(dialog.status_label)

@@ -52,6 +52,12 @@ class Candidate:
                 "mask": mask_to_json(self.mask) if self.mask is not None else None}
 
     @classmethod
+    def from_found(cls, found, candidate_id: str | None = None) -> "Candidate":
+        """A core.detect Found as a candidate of the case, unreviewed (``candidate_id``: another id)."""
+        return cls(candidate_id or found.id, tuple(found.centroid_mm), found.volume_cc, found.suv_max,
+                   found.sul_peak, found.site, found.side, found.site_source, found.mask)
+
+    @classmethod
     def from_json(cls, item: dict) -> "Candidate":
         mask = None
         if item.get("mask") is not None:
@@ -119,8 +125,7 @@ class CandidateSet:
     @classmethod
     def from_detection(cls, detection) -> "CandidateSet":
         """A core.detect Detection, every candidate unreviewed."""
-        items = [Candidate(f.id, f.centroid_mm, f.volume_cc, f.suv_max, f.sul_peak, f.site, f.side, f.site_source,
-                           f.mask) for f in detection.candidates]
+        items = [Candidate.from_found(f) for f in detection.candidates]
         return cls(items, detection.reference.to_json(), [s.to_json() for s in detection.suppressed],
                    detection.series_uid)
 

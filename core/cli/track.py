@@ -194,8 +194,7 @@ def _candidate(new: NewLesion, found, candidate_id: str):
     from core.candidates import Candidate
 
     if found is not None:
-        return Candidate(candidate_id, tuple(found.centroid_mm), found.volume_cc, found.suv_max, found.sul_peak,
-                         found.site, found.side, found.site_source, found.mask)
+        return Candidate.from_found(found, candidate_id)
     v = new.values
     return Candidate(candidate_id, new.candidate.centroid_mm, v.volume_cc or 0.0, v.suv_max or 0.0,
                      v.suv_peak or 0.0, new.candidate.site.value, "unknown", "unknown", new.candidate.mask)
